@@ -1,18 +1,127 @@
 package boot
 
-import "beryl/arch/x86"
+import (
+	"beryl/arch/x86"
+	"beryl/boot/bootinfo"
+	"beryl/kernel/rt"
+	"beryl/mm/kmem"
+)
+
+// Bootloader magic values in EAX at entry.
+const (
+	magicMultiboot1 = 0x2BADB002
+	magicMultiboot2 = 0x36D76289
+)
+
+var (
+	// Regions and exclusions gathered before the runtime exists (fixed
+	// arrays: nothing may allocate yet).
+	regions  [128]bootinfo.MemRegion
+	nregions int
+	exclude  [40]bootinfo.Range
+	nexclude int
+)
+
+//go:nosplit
+func addExclude(start, end uint64) {
+	if nexclude < len(exclude) && end > start {
+		exclude[nexclude] = bootinfo.Range{Start: start, End: end}
+		nexclude++
+	}
+}
 
 // early runs on the boot stack before the Go runtime exists: nosplit, no
-// allocation, no Go pointers stored.
+// allocation, no Go pointers stored. It returns the initial stack pointer
+// for the runtime.
 //
 //go:nosplit
 func early() uintptr {
 	x86.SerialInit()
-	x86.SerialPuts("beryl: long mode\n")
 	x86.InitBootCPU()
-	x86.SerialPuts("beryl: cpu tables loaded, magic=")
-	x86.SerialPutHex(uint64(bootMagicValue()))
-	x86.SerialPuts("\n")
-	x86.Stop(x86.ExitPass)
-	return 0
+	rt.EarlyTraps()
+
+	magic, info := uint64(bootMagicValue()), uint64(bootInfoValue())
+	addExclude(0, 1<<20)
+	addExclude(kmem.ImageBase-kmem.KernelBase, kmem.ImagePhysEnd())
+	switch magic {
+	case magicMultiboot1:
+		collectMB1(info)
+	case magicMultiboot2:
+		collectMB2(info)
+	default:
+		x86.SerialPuts("beryl: not loaded by a multiboot loader\n")
+		x86.Stop(x86.ExitPanic)
+	}
+	if !kmem.Setup(regions[:nregions], exclude[:nexclude]) {
+		x86.SerialPuts("beryl: memory setup failed\n")
+		x86.Stop(x86.ExitPanic)
+	}
+	rt.EarlyInit()
+	return initialStack()
 }
+
+//go:nosplit
+func collectMB1(info uint64) {
+	b := bootinfo.MB1Info(kmem.PhysBytes(info, bootinfo.MB1InfoMaxSize))
+	addExclude(info, info+bootinfo.MB1InfoMaxSize)
+	if l, a, ok := b.MemMap(); ok {
+		addExclude(uint64(a), uint64(a)+uint64(l))
+		it := bootinfo.MB1MemMap(kmem.PhysBytes(uint64(a), uint64(l)))
+		collect(&it)
+	}
+	if a, ok := b.CmdLine(); ok {
+		addExclude(uint64(a), uint64(a)+4096)
+	}
+	if n, a, ok := b.Mods(); ok && n > 0 {
+		mods := kmem.PhysBytes(uint64(a), uint64(n)*bootinfo.MB1ModuleSize)
+		addExclude(uint64(a), uint64(a)+uint64(len(mods)))
+		for i := 0; i < int(n); i++ {
+			s, e, c, ok := bootinfo.MB1Module(mods, i)
+			if !ok {
+				break
+			}
+			addExclude(uint64(s), uint64(e))
+			addExclude(uint64(c), uint64(c)+4096)
+		}
+	}
+}
+
+//go:nosplit
+func collectMB2(info uint64) {
+	total, _ := bootinfo.MB2TotalSize(kmem.PhysBytes(info, 8))
+	blob := kmem.PhysBytes(info, uint64(total))
+	addExclude(info, info+uint64(total))
+	if it, ok := bootinfo.MB2MemMapFor(blob); ok {
+		collect(&it)
+	}
+	tags := bootinfo.MB2TagIter(blob)
+	for {
+		typ, tag, ok := tags.Next()
+		if !ok {
+			break
+		}
+		if typ == bootinfo.MB2TagModule {
+			if s, e, _, ok := bootinfo.MB2Module(tag); ok {
+				addExclude(uint64(s), uint64(e))
+			}
+		}
+	}
+}
+
+//go:nosplit
+func collect(it *bootinfo.MemMapIter) {
+	for nregions < len(regions) {
+		r, ok := it.Next()
+		if !ok {
+			break
+		}
+		regions[nregions] = r
+		nregions++
+	}
+}
+
+// Magic returns the bootloader's magic value.
+func Magic() uint32 { return bootMagicValue() }
+
+// InfoAddr returns the physical address of the boot information.
+func InfoAddr() uint64 { return uint64(bootInfoValue()) }

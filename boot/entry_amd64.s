@@ -102,8 +102,9 @@ TEXT ·entry64high(SB),NOSPLIT|NOFRAME,$0
 	XORL	AX, AX
 	MOVW	AX, FS
 	MOVW	AX, GS
+	// Run early() below the top page, which initialStack fills.
 	MOVQ	$·bootStack(SB), SP
-	ADDQ	$BOOT_STACK_SIZE, SP
+	ADDQ	$(BOOT_STACK_SIZE-4096), SP
 
 	// SSE for Go code (SDM Vol. 3A §13.1.3): CR0.EM=0, MP=1, NE=1;
 	// CR4.OSFXSR|OSXMMEXCPT. CR4.OSXSAVE stays off: no AVX, FXSAVE holds

@@ -160,6 +160,7 @@ TEXT ·reloadSegments(SB),NOSPLIT,$0-0
 	BYTE	$0x48; BYTE $0xCB	// LRETQ
 	
 TEXT ·IdleLoop(SB),NOSPLIT|NOFRAME,$0
+again:
 	STI
 	HLT
-	JMP	·IdleLoop(SB)
+	JMP	again

@@ -39,6 +39,8 @@ const (
 )
 
 // String returns a short name for the type.
+//
+//go:nosplit
 func (t MemType) String() string {
 	switch t {
 	case MemAvailable:
@@ -100,6 +102,35 @@ var (
 	ErrBadString  = errors.New("bootinfo: unterminated string")
 	ErrBadRSDP    = errors.New("bootinfo: bad ACPI RSDP")
 )
+
+// errCode is an early-layer error stored as an integer, so iterators never
+// store an interface (pointer) value and thus never need a write barrier.
+type errCode uint8
+
+const (
+	errNone errCode = iota
+	errTruncated
+	errBadEntry
+	errBadTag
+	errNoEndTag
+)
+
+// error converts the code to its sentinel value.
+//
+//go:nosplit
+func (c errCode) error() error {
+	switch c {
+	case errTruncated:
+		return ErrTruncated
+	case errBadEntry:
+		return ErrBadEntry
+	case errBadTag:
+		return ErrBadTag
+	case errNoEndTag:
+		return ErrNoEndTag
+	}
+	return nil
+}
 
 // le16 reads a little-endian uint16 at off; ok is false if b is too short.
 //

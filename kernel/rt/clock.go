@@ -1,0 +1,118 @@
+package rt
+
+import (
+	"math/bits"
+
+	"beryl/arch/x86"
+)
+
+var (
+	// tscHz is the calibrated TSC frequency.
+	tscHz   uint64
+	tscBase uint64
+	// nsPerTick32 is nanoseconds per TSC tick in 32.32 fixed point.
+	nsPerTick32 uint64
+	// bootEpochNs is CLOCK_REALTIME at boot, from the CMOS RTC.
+	bootEpochNs int64
+)
+
+// Nanotime returns nanoseconds since the TSC was calibrated at boot.
+// Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func Nanotime() int64 {
+	d := x86.Rdtsc() - tscBase
+	hi, lo := bits.Mul64(d, nsPerTick32)
+	return int64(hi<<32 | lo>>32)
+}
+
+// TSCHz returns the calibrated TSC frequency.
+func TSCHz() uint64 { return tscHz }
+
+// calibrateTSC measures the TSC against the PIT (median of three 10 ms
+// windows) and starts the monotonic clock at zero.
+//
+//go:nosplit
+func calibrateTSC() {
+	var m [3]uint64
+	for i := range m {
+		m[i] = x86.PITMeasureTSC(10) * 100
+	}
+	// median of three
+	if m[0] > m[1] {
+		m[0], m[1] = m[1], m[0]
+	}
+	if m[1] > m[2] {
+		m[1], m[2] = m[2], m[1]
+	}
+	if m[0] > m[1] {
+		m[0], m[1] = m[1], m[0]
+	}
+	tscHz = m[1]
+	if tscHz == 0 {
+		tscHz = 1e9
+	}
+	q, _ := bits.Div64(1e9>>32, 1e9<<32, tscHz)
+	nsPerTick32 = q
+	tscBase = x86.Rdtsc()
+}
+
+// LAPIC timer calibration: the timer's input clock (divided by 16) is
+// counted over a TSC-timed window, then programmed for TimerHz.
+var lapicHz uint64
+
+//go:nosplit
+func startTimer(hz uint64) {
+	x86.Local.TimerOneShotMax()
+	t0 := Nanotime()
+	for Nanotime()-t0 < 10e6 {
+	}
+	elapsed := uint64(0xFFFFFFFF - x86.Local.Read(x86.LAPICCurCount))
+	lapicHz = elapsed * 100
+	TimerHz = hz
+	count := lapicHz / hz
+	if count == 0 {
+		count = 1
+	}
+	x86.Local.TimerPeriodic(VectorTimer, uint32(count))
+}
+
+// LAPICTimerHz returns the calibrated local APIC timer input frequency
+// (after the divide-by-16).
+func LAPICTimerHz() uint64 { return lapicHz }
+
+// readRTC reads the CMOS real-time clock (MC146818 registers 0-9) and
+// returns Unix nanoseconds, assuming the RTC keeps UTC.
+//
+//go:nosplit
+func readRTC() int64 {
+	for i := 0; i < 100000 && rd(0x0A)&0x80 != 0; i++ { // update in progress
+	}
+	sec, min, hour := rd(0), rd(2), rd(4)
+	day, mon, year := rd(7), rd(8), rd(9)
+	if rd(0x0B)&0x04 == 0 { // BCD
+		sec, min, hour, day, mon, year = bcd(sec), bcd(min), bcd(hour&0x7f)|hour&0x80, bcd(day), bcd(mon), bcd(year)
+	}
+	year += 2000
+	// days from civil (Howard Hinnant's algorithm)
+	y := int64(year)
+	if mon <= 2 {
+		y--
+	}
+	era := y / 400
+	yoe := y - era*400
+	mp := (int64(mon) + 9) % 12
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	days := era*146097 + doe - 719468
+	return ((days*24+int64(hour&0x7f))*60+int64(min))*60*1e9 + int64(sec)*1e9
+}
+
+//go:nosplit
+func rd(r uint8) uint64 {
+	x86.Outb(0x70, r)
+	return uint64(x86.Inb(0x71))
+}
+
+//go:nosplit
+func bcd(v uint64) uint64 { return v&15 + (v>>4)*10 }

@@ -1,0 +1,24 @@
+// Package rt is the kernel's runtime layer: it serves the Linux system
+// calls that the stock Go runtime (running in ring 0) makes, on top of
+// kernel threads that it time-slices with the local APIC timer.
+//
+// Every Go runtime thread (M) is a kernel thread here: a saved register
+// frame and FXSAVE image in a fixed table. All entries to the kernel
+// (SYSCALL from ring 0, interrupts, exceptions) arrive in HandleTrap on a
+// trap stack with interrupts disabled; a context switch is a copy of the
+// trap frame into the outgoing thread and of the incoming thread's frame
+// onto the trap stack, and IRETQ resumes whichever thread is current.
+// Blocking calls (futex, nanosleep, epoll_pwait) park the thread and
+// switch; the timer wakes deadlines and rotates runnable threads so that a
+// CPU-bound goroutine cannot starve sysmon.
+//
+// Signals are delivered Linux-style (rt_sigframe on the sigaltstack,
+// rt_sigreturn), which gives the runtime async preemption (SIGURG) and
+// turns kernel faults in goroutines into Go panics (SIGSEGV, SIGFPE).
+//
+// Everything reachable from HandleTrap is trap-path code: nosplit, no
+// allocation, no Go pointer stores (all state is integers in BSS).
+// Locking: single CPU, interrupts disabled on the trap path; goroutine
+// code that shares state with it (IRQ counters) uses atomics. Lock order:
+// rt → kmem.
+package rt

@@ -1,0 +1,356 @@
+package rt
+
+import (
+	"beryl/arch/x86"
+	"beryl/mm/kmem"
+)
+
+// handled is returned by a handler that already arranged the result (it
+// blocked, switched threads or restored a signal frame).
+const handled = int64(-1 << 62)
+
+// doSyscall serves one Linux system call of the kernel's Go runtime.
+// Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func doSyscall(f *x86.Frame, fx *x86.FXArea) {
+	nr := f.RAX
+	a0, a1, a2, a3, a4, a5 := f.RDI, f.RSI, f.RDX, f.R10, f.R8, f.R9
+	var r int64
+	switch nr {
+	case sysWrite:
+		r = sysWriteFd(a0, a1, a2)
+	case sysRead:
+		r = sysReadFd(a0, a1, a2)
+	case sysClose:
+		r = closeFd(a0)
+	case sysMmap:
+		r = mmap(a0, a1, a2, a3, a4, a5)
+	case sysMunmap:
+		r = munmap(a0, a1)
+	case sysMadvise:
+		r = madvise(a0, a1, a2)
+	case sysMprotect:
+		r = mprotect(a0, a1, a2)
+	case sysFutex:
+		r = futex(f, fx, a0, a1, a2, a3)
+	case sysNanosleep:
+		r = nanosleep(f, fx, a0)
+	case sysClockNanosleep:
+		r = nanosleep(f, fx, a2)
+	case sysClockGettime:
+		r = clockGettime(a0, a1)
+	case sysSchedYield:
+		f.RAX = 0
+		reschedule(f, fx)
+		r = handled
+	case sysClone:
+		r = clone(f, fx, a0, a1, a4)
+	case sysExit:
+		r = exitThread(f, fx)
+	case sysExitGroup:
+		exitGroup(int32(a0))
+	case sysArchPrctl:
+		r = archPrctl(a0, a1)
+	case sysGettid:
+		r = int64(threads[cur].tid)
+	case sysGetpid:
+		r = 1
+	case sysGetppid:
+		r = 0
+	case sysGetuid, sysGeteuid, sysGetgid, sysGetegid:
+		r = 0
+	case sysSchedGetaffinity:
+		r = schedGetaffinity(a1, a2)
+	case sysRtSigaction:
+		r = rtSigaction(a0, a1, a2, a3)
+	case sysRtSigprocmask:
+		r = rtSigprocmask(a0, a1, a2, a3)
+	case sysSigaltstack:
+		r = sigaltstack(f, a0, a1)
+	case sysRtSigreturn:
+		r = rtSigreturn(f, fx)
+	case sysTgkill:
+		r = kill(f, fx, int32(a1), a2)
+	case sysTkill:
+		r = kill(f, fx, int32(a0), a1)
+	case sysFcntl:
+		r = fcntl(a0, a1, a2)
+	case sysOpenat:
+		r = -eNOENT
+	case sysEpollCreate1:
+		r = allocFd(fdEpoll)
+	case sysEventfd2:
+		r = eventfd(a0, a1)
+	case sysEpollCtl:
+		r = epollCtl(a0, a1, a2, a3)
+	case sysEpollPwait, sysEpollWait:
+		r = epollWait(f, fx, a0, a1, a2, a3)
+	case sysGetrandom:
+		r = getrandom(a0, a1)
+	case sysPrctl, sysPrlimit64, sysMincore, sysUname, sysPipe2:
+		r = -eNOSYS
+	default:
+		x86.SerialPuts("beryl: rt: unimplemented syscall ")
+		x86.SerialPutDec(nr)
+		x86.SerialPuts("\n")
+		r = -eNOSYS
+	}
+	if r != handled {
+		f.RAX = uint64(r)
+	}
+	if TraceSyscalls {
+		x86.SerialPuts("[sys ")
+		x86.SerialPutDec(nr)
+		x86.SerialPuts(" tid ")
+		x86.SerialPutDec(uint64(threads[cur].tid))
+		x86.SerialPuts(" = ")
+		x86.SerialPutHex(uint64(r))
+		x86.SerialPuts("]\n")
+	}
+}
+
+// TraceSyscalls logs every runtime system call to the serial console.
+var TraceSyscalls bool
+
+//go:nosplit
+func archPrctl(code, addr uint64) int64 {
+	switch code {
+	case archSetFS:
+		threads[cur].fsBase = addr
+		x86.Wrmsr(x86.MSRFSBase, addr)
+		loadedFS = addr
+		return 0
+	case archGetFS:
+		*(*uint64)(ptr(addr)) = threads[cur].fsBase
+		return 0
+	}
+	return -eINVAL
+}
+
+//go:nosplit
+func schedGetaffinity(size, mask uint64) int64 {
+	if size < 8 {
+		return -eINVAL
+	}
+	*(*uint64)(ptr(mask)) = 1 // one CPU until SMP
+	return 8
+}
+
+//go:nosplit
+func clone(f *x86.Frame, fx *x86.FXArea, flags, stack, tls uint64) int64 {
+	if flags&(cloneVM|cloneThread) != cloneVM|cloneThread {
+		return -eINVAL
+	}
+	var i int32
+	for i = 1; i < MaxThreads; i++ {
+		if threads[i].state == tsFree {
+			break
+		}
+	}
+	if i == MaxThreads {
+		return -eAGAIN
+	}
+	parent := &threads[cur]
+	t := &threads[i]
+	t.frame = *f
+	t.frame.RAX = 0
+	if stack != 0 {
+		t.frame.RSP = stack
+	}
+	t.fx = *fx
+	t.fsBase = parent.fsBase
+	if flags&cloneSettls != 0 {
+		t.fsBase = tls
+	}
+	t.sigMask = parent.sigMask
+	t.sigPending = 0
+	t.altSP, t.altSize, t.altFlags = 0, 0, 0
+	t.wait = waitNone
+	t.deadline = 0
+	t.tid = nextTid
+	nextTid++
+	t.state = tsRunnable
+	if i > hiThread {
+		hiThread = i
+	}
+	return int64(t.tid)
+}
+
+//go:nosplit
+func exitThread(f *x86.Frame, fx *x86.FXArea) int64 {
+	threads[cur].state = tsFree
+	reschedule(f, fx)
+	return handled
+}
+
+// ExitHook, if set, runs before the machine stops in exit_group (for
+// example to flush test results). Trap path: must be nosplit.
+var exitHook func(code int32)
+
+//go:nosplit
+func exitGroup(code int32) {
+	if exitHook != nil {
+		exitHook(code)
+	}
+	x86.SerialPuts("beryl: exit_group(")
+	x86.SerialPutDec(uint64(code))
+	x86.SerialPuts(")\n")
+	if code == 0 {
+		x86.Stop(x86.ExitPass)
+	}
+	x86.Stop(x86.ExitFail)
+}
+
+//go:nosplit
+func mmap(addr, length, prot, flags, fd, off uint64) int64 {
+	if flags&mapAnonymous == 0 {
+		return -eNODEV
+	}
+	length = (length + kmem.PageSize - 1) &^ (kmem.PageSize - 1)
+	if length == 0 {
+		return -eINVAL
+	}
+	var va uint64
+	if flags&(mapFixed|mapFixedNoReplace) != 0 {
+		if !kmem.InHeap(addr, length) {
+			return -eINVAL
+		}
+		va = addr
+	} else {
+		var ok bool
+		if va, ok = kmem.ReserveHeap(length); !ok {
+			return -eNOMEM
+		}
+	}
+	if prot&(protRead|protWrite|protExec) == 0 {
+		if flags&mapFixed != 0 {
+			kmem.Release(va, length)
+		}
+		return int64(va)
+	}
+	if !kmem.Commit(va, length, prot&protWrite != 0, prot&protExec != 0) {
+		return -eNOMEM
+	}
+	return int64(va)
+}
+
+//go:nosplit
+func munmap(addr, length uint64) int64 {
+	length = (length + kmem.PageSize - 1) &^ (kmem.PageSize - 1)
+	if !kmem.Release(addr, length) {
+		return -eINVAL
+	}
+	return 0
+}
+
+//go:nosplit
+func madvise(addr, length, advice uint64) int64 {
+	length = (length + kmem.PageSize - 1) &^ (kmem.PageSize - 1)
+	if !kmem.InHeap(addr, length) {
+		return -eINVAL
+	}
+	switch advice {
+	case madvDontneed, madvFree, madvRemove:
+		// MADV_DONTNEED must zero-fill: Go 1.26 does not re-zero
+		// scavenged spans on Linux.
+		kmem.Decommit(addr, length)
+	}
+	return 0
+}
+
+//go:nosplit
+func mprotect(addr, length, prot uint64) int64 {
+	length = (length + kmem.PageSize - 1) &^ (kmem.PageSize - 1)
+	if !kmem.InHeap(addr, length) {
+		return -eINVAL
+	}
+	kmem.Protect(addr, length, prot&(protRead|protWrite|protExec) != 0, prot&protWrite != 0, prot&protExec != 0)
+	return 0
+}
+
+//go:nosplit
+func futex(f *x86.Frame, fx *x86.FXArea, addr, op, val, timeout uint64) int64 {
+	switch op & futexCmdMask {
+	case futexWait:
+		if addr&3 != 0 || addr == 0 {
+			return -eINVAL
+		}
+		if *(*uint32)(ptr(addr)) != uint32(val) {
+			return -eAGAIN
+		}
+		var deadline int64
+		if timeout != 0 {
+			ts := (*timespec)(ptr(timeout))
+			deadline = Nanotime() + ts.Sec*1e9 + ts.Nsec
+			if deadline <= Nanotime() {
+				return -eTIMEDOUT
+			}
+		}
+		block(f, fx, waitFutex, addr, deadline, 0)
+		return handled
+	case futexWake:
+		return int64(futexWakeAddr(addr, uint32(val)))
+	}
+	return -eNOSYS
+}
+
+// futexWakeAddr wakes up to n threads waiting on addr.
+//
+//go:nosplit
+func futexWakeAddr(addr uint64, n uint32) uint32 {
+	var woken uint32
+	for i := int32(1); i <= hiThread && woken < n; i++ {
+		t := &threads[i]
+		if t.state == tsBlocked && t.wait == waitFutex && t.waitAddr == addr {
+			wake(t, 0)
+			woken++
+		}
+	}
+	return woken
+}
+
+//go:nosplit
+func nanosleep(f *x86.Frame, fx *x86.FXArea, req uint64) int64 {
+	ts := (*timespec)(ptr(req))
+	if ts.Nsec < 0 || ts.Nsec >= 1e9 || ts.Sec < 0 {
+		return -eINVAL
+	}
+	d := ts.Sec*1e9 + ts.Nsec
+	if d == 0 {
+		return 0
+	}
+	block(f, fx, waitSleep, 0, Nanotime()+d, 0)
+	return handled
+}
+
+//go:nosplit
+func clockGettime(clock, tsp uint64) int64 {
+	now := Nanotime()
+	if clock == clockRealtime {
+		now += bootEpochNs
+	}
+	ts := (*timespec)(ptr(tsp))
+	ts.Sec = now / 1e9
+	ts.Nsec = now % 1e9
+	return 0
+}
+
+var randState uint64
+
+//go:nosplit
+func getrandom(buf, n uint64) int64 {
+	if randState == 0 {
+		randState = x86.Rdtsc() | 1
+	}
+	b := (*[1 << 30]byte)(ptr(buf))
+	for i := uint64(0); i < n; i++ {
+		// xorshift64*: not cryptographic; the kernel has no entropy source
+		// beyond the TSC until RDRAND support lands.
+		randState ^= randState >> 12
+		randState ^= randState << 25
+		randState ^= randState >> 27
+		b[i] = byte((randState * 2685821657736338717) >> 56)
+	}
+	return int64(n)
+}

@@ -1,0 +1,231 @@
+package rt
+
+import "beryl/arch/x86"
+
+// MaxThreads bounds the kernel thread table (index 0 is the idle context).
+const MaxThreads = 256
+
+// Thread states.
+const (
+	tsFree = iota
+	tsRunnable
+	tsRunning
+	tsBlocked
+)
+
+// What a blocked thread waits for.
+const (
+	waitNone = iota
+	waitFutex
+	waitSleep
+	waitEpoll
+)
+
+// thread is one kernel thread: a Go runtime M, or the idle context. It
+// holds no Go pointers, so the table lives in no-pointer BSS and the trap
+// path can write it without write barriers.
+type thread struct {
+	state    uint32
+	wait     uint32
+	tid      int32
+	frame    x86.Frame
+	fx       x86.FXArea
+	fsBase   uint64
+	waitAddr uint64
+	deadline int64 // monotonic ns, 0 = none
+
+	sigMask    uint64
+	sigPending uint64
+	altSP      uint64
+	altSize    uint64
+	altFlags   int32
+	// nr is the system call a blocked thread is in, for restarts.
+	nr uint64
+}
+
+var (
+	threads [MaxThreads]thread
+	// cur is the index of the thread whose state is live on the CPU.
+	cur int32
+	// hiThread is the highest table index ever used, bounding scans.
+	hiThread int32
+	nextTid  int32 = 2
+	// loadedFS is the FS base currently in IA32_FS_BASE.
+	loadedFS uint64
+	// depth counts nested HandleTrap activations.
+	depth int32
+
+	idleStack [4096]byte
+	idleTLS   [2]uint64
+)
+
+// pickNext returns the next runnable thread after cur in round-robin
+// order, or -1 if none (the idle context is not a candidate).
+//
+//go:nosplit
+func pickNext() int32 {
+	n := hiThread
+	i := cur
+	for k := int32(0); k < n; k++ {
+		i++
+		if i > n {
+			i = 1
+		}
+		if threads[i].state == tsRunnable {
+			return i
+		}
+	}
+	return -1
+}
+
+// switchTo saves the live state (f, fx) into the current thread and loads
+// thread next into them; IRETQ then resumes next.
+// Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
+	if next == cur {
+		threads[cur].state = tsRunning
+		return
+	}
+	c := &threads[cur]
+	c.frame = *f
+	c.fx = *fx
+	if c.state == tsRunning {
+		c.state = tsRunnable
+	}
+	n := &threads[next]
+	*f = n.frame
+	*fx = n.fx
+	n.state = tsRunning
+	cur = next
+	if n.fsBase != loadedFS {
+		x86.Wrmsr(x86.MSRFSBase, n.fsBase)
+		loadedFS = n.fsBase
+	}
+}
+
+// reschedule switches away from the current thread if another is
+// runnable; a current thread that is no longer running (blocked, exited)
+// is always replaced, by the idle context if need be.
+// Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func reschedule(f *x86.Frame, fx *x86.FXArea) {
+	next := pickNext()
+	if next < 0 {
+		if threads[cur].state == tsRunning && cur != 0 {
+			return
+		}
+		next = 0
+	}
+	switchTo(f, fx, next)
+}
+
+// block parks the current thread (its system call returns ret unless a
+// waker says otherwise) and switches to another.
+// Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func block(f *x86.Frame, fx *x86.FXArea, kind uint32, addr uint64, deadline int64, ret int64) {
+	t := &threads[cur]
+	t.nr = f.RAX // the call number, for wakeRestart
+	f.RAX = uint64(ret)
+	t.state = tsBlocked
+	t.wait = kind
+	t.waitAddr = addr
+	t.deadline = deadline
+	reschedule(f, fx)
+}
+
+// wake makes a blocked thread runnable with system call result ret.
+//
+//go:nosplit
+func wake(t *thread, ret int64) {
+	t.frame.RAX = uint64(ret)
+	t.state = tsRunnable
+	t.wait = waitNone
+	t.deadline = 0
+}
+
+// wakeRestart makes a blocked thread runnable so that it re-executes its
+// system call (SYSCALL is 2 bytes long).
+//
+//go:nosplit
+func wakeRestart(t *thread) {
+	t.frame.RIP -= 2
+	t.frame.RAX = t.nr
+	t.state = tsRunnable
+	t.wait = waitNone
+	t.deadline = 0
+}
+
+// timeoutExpired wakes threads whose deadline has passed.
+//
+//go:nosplit
+func timeoutExpired(now int64) {
+	for i := int32(1); i <= hiThread; i++ {
+		t := &threads[i]
+		if t.state != tsBlocked || t.deadline == 0 || now < t.deadline {
+			continue
+		}
+		switch t.wait {
+		case waitFutex:
+			wake(t, -eTIMEDOUT)
+		default:
+			wake(t, 0)
+		}
+	}
+}
+
+// threadByTid finds a live thread.
+//
+//go:nosplit
+func threadByTid(tid int32) *thread {
+	for i := int32(1); i <= hiThread; i++ {
+		if threads[i].state != tsFree && threads[i].tid == tid {
+			return &threads[i]
+		}
+	}
+	return nil
+}
+
+// ThreadCount returns the number of live kernel threads.
+//
+//go:nosplit
+func ThreadCount() int {
+	n := 0
+	for i := int32(1); i <= hiThread; i++ {
+		if threads[i].state != tsFree {
+			n++
+		}
+	}
+	return n
+}
+
+// initThreads sets up the idle context and marks the boot thread (the
+// one running now, which becomes the runtime's m0) current.
+//
+//go:nosplit
+func initThreads() {
+	idle := &threads[0]
+	idle.state = tsRunnable
+	idle.frame = x86.Frame{
+		RIP:    uint64(x86.IdleLoopPC()),
+		CS:     x86.SelKernelCode,
+		RFLAGS: x86.FlagIF | 2,
+		RSP:    uint64(stackTop()),
+		SS:     x86.SelKernelData,
+	}
+	x86.InitFX(&idle.fx)
+	// Every entry's ABI wrapper loads g from FS:-8, so the idle context
+	// needs a readable TLS slot too (holding a nil g).
+	idle.fsBase = idleTLSBase()
+	boot := &threads[1]
+	boot.fsBase = x86.Rdmsr(x86.MSRFSBase)
+	loadedFS = boot.fsBase
+	boot.state = tsRunning
+	boot.tid = 1
+	cur = 1
+	hiThread = 1
+}
