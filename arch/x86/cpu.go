@@ -130,3 +130,6 @@ const (
 	EFERLME = 1 << 8
 	EFERNXE = 1 << 11
 )
+
+// UD2 raises an invalid-opcode exception (SDM Vol. 2B "UD").
+func UD2()

@@ -164,3 +164,7 @@ again:
 	STI
 	HLT
 	JMP	again
+
+TEXT ·UD2(SB),NOSPLIT,$0-0
+	BYTE	$0x0F; BYTE $0x0B
+	RET

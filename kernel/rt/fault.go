@@ -25,7 +25,9 @@ func exception(f *x86.Frame, fx *x86.FXArea) {
 			Fatal(f, "out of memory")
 		}
 	}
-	if v == x86.VectorNMI || v == x86.VectorDF || v == x86.VectorMC || depth > 1 || cur == 0 {
+	// A fault with interrupts disabled is in a critical section (or the
+	// trap path itself): no signal can run there.
+	if v == x86.VectorNMI || v == x86.VectorDF || v == x86.VectorMC || depth > 1 || cur == 0 || f.RFLAGS&x86.FlagIF == 0 {
 		Fatal(f, "unrecoverable exception")
 	}
 	var sig uint64

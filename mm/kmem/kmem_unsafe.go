@@ -67,3 +67,7 @@ func Readable(va uint64) bool {
 //
 //go:nosplit
 func Ptr(a uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&a)) }
+
+// DataAddr returns the address of a kernel variable (for tests that check
+// the mapping of the image's data segment).
+func DataAddr[T any](p *T) uint64 { return uint64(uintptr(unsafe.Pointer(p))) }

@@ -19,8 +19,6 @@
 // address-space lock → physical-memory lock.
 package pagetable
 
-import "errors"
-
 // Page-table entry bits (SDM Vol. 3A §4.5, Tables 4-15 to 4-20).
 const (
 	Present      uint64 = 1 << 0  // P: the entry maps a page or a table
@@ -64,17 +62,19 @@ const (
 	Size1G Size = 1 << 30
 )
 
-// Errors; all are sentinel values so returning them never allocates.
-var (
-	ErrNonCanonical = errors.New("pagetable: non-canonical virtual address")
-	ErrMisaligned   = errors.New("pagetable: address not aligned to the page size")
-	ErrBadSize      = errors.New("pagetable: unsupported page size")
-	ErrBadAddress   = errors.New("pagetable: physical address beyond 52 bits")
-	ErrBadFlags     = errors.New("pagetable: flags contain address bits")
-	ErrWX           = errors.New("pagetable: writable and executable mapping refused (W^X)")
-	ErrExists       = errors.New("pagetable: address already mapped")
-	ErrHugeConflict = errors.New("pagetable: a huge page covers the address")
-	ErrNotMapped    = errors.New("pagetable: address not mapped")
+// Errors. They are constants, not errors.New values: the kernel builds its
+// page tables before the Go runtime has run package initialisers, when an
+// errors.New variable would still be nil. Returning them never allocates.
+const (
+	ErrNonCanonical = Error("pagetable: non-canonical virtual address")
+	ErrMisaligned   = Error("pagetable: address not aligned to the page size")
+	ErrBadSize      = Error("pagetable: unsupported page size")
+	ErrBadAddress   = Error("pagetable: physical address beyond 52 bits")
+	ErrBadFlags     = Error("pagetable: flags contain address bits")
+	ErrWX           = Error("pagetable: writable and executable mapping refused (W^X)")
+	ErrExists       = Error("pagetable: address already mapped")
+	ErrHugeConflict = Error("pagetable: a huge page covers the address")
+	ErrNotMapped    = Error("pagetable: address not mapped")
 )
 
 // PageSource supplies and resolves page-table pages. The kernel's
@@ -520,3 +520,9 @@ func (m *Mapper) CopyUpperHalf(src uint64) {
 		dst[i] = s[i]
 	}
 }
+
+// Error is the type of the package's sentinel errors.
+type Error string
+
+// Error implements error.
+func (e Error) Error() string { return string(e) }

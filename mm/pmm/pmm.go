@@ -25,7 +25,6 @@
 package pmm
 
 import (
-	"errors"
 	"math/bits"
 )
 
@@ -35,24 +34,27 @@ const PageSize = 4096
 // PageShift is log2(PageSize).
 const PageShift = 12
 
-// Sentinel errors; returning them never allocates.
-var (
+// Sentinel errors. They are constants, not errors.New values: the
+// allocator runs before the Go runtime has run package initialisers, when
+// an errors.New variable would still be nil. Returning them never
+// allocates.
+const (
 	// ErrNoMemory: no free page (or no free run of the requested size and
 	// alignment) is left.
-	ErrNoMemory = errors.New("pmm: out of physical memory")
+	ErrNoMemory = Error("pmm: out of physical memory")
 	// ErrOutOfRange: the address is outside the allocator's frame range.
-	ErrOutOfRange = errors.New("pmm: address outside managed range")
+	ErrOutOfRange = Error("pmm: address outside managed range")
 	// ErrUnaligned: the address is not 4 KiB aligned.
-	ErrUnaligned = errors.New("pmm: address not page aligned")
+	ErrUnaligned = Error("pmm: address not page aligned")
 	// ErrDoubleFree: the page is already free.
-	ErrDoubleFree = errors.New("pmm: page already free")
+	ErrDoubleFree = Error("pmm: page already free")
 	// ErrNotAllocated: the page was never handed out (reserved or not RAM).
-	ErrNotAllocated = errors.New("pmm: page not allocated by this allocator")
+	ErrNotAllocated = Error("pmm: page not allocated by this allocator")
 	// ErrBitmapTooSmall: Init was given less storage than BitmapWords asks.
-	ErrBitmapTooSmall = errors.New("pmm: bitmap storage too small")
+	ErrBitmapTooSmall = Error("pmm: bitmap storage too small")
 	// ErrBadArgument: a zero count, a non-power-of-two alignment or an
 	// overflowing range.
-	ErrBadArgument = errors.New("pmm: bad argument")
+	ErrBadArgument = Error("pmm: bad argument")
 )
 
 // Allocator is a bitmap page allocator. The zero value manages nothing;
@@ -475,3 +477,9 @@ func popcount(x uint64) int {
 	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0f
 	return int((x * 0x0101010101010101) >> 56)
 }
+
+// Error is the type of the package's sentinel errors.
+type Error string
+
+// Error implements error.
+func (e Error) Error() string { return string(e) }

@@ -1,0 +1,109 @@
+package ktests
+
+import (
+	"time"
+
+	"beryl/arch/x86"
+	"beryl/kernel/console"
+	"beryl/kernel/kmain"
+	"beryl/kernel/ktest"
+	"beryl/kernel/rt"
+	"beryl/mm/kmem"
+	"beryl/mm/pagetable"
+)
+
+func init() {
+	ktest.Register("irq/timer-rate", testTimerRate)
+	ktest.Register("irq/serial-input", testSerialInput)
+	ktest.Register("mm/kernel-wx", testWX)
+	ktest.Register("mm/lower-half-unmapped", testLowerHalf)
+	ktest.Register("boot/info", testBootInfo)
+	ktest.Register("time/tsc-vs-timer", testClock)
+}
+
+// The LAPIC timer ticks at the configured rate within ±5 %.
+func testTimerRate(t *ktest.T) {
+	t0, k0 := rt.Nanotime(), rt.Ticks()
+	time.Sleep(500 * time.Millisecond)
+	t1, k1 := rt.Nanotime(), rt.Ticks()
+	want := float64(rt.TimerHz) * float64(t1-t0) / 1e9
+	got := float64(k1 - k0)
+	t.Logf("%d ticks in %v at %d Hz (expected %.0f)", k1-k0, time.Duration(t1-t0), rt.TimerHz, want)
+	if got < want*0.95 || got > want*1.05 {
+		t.Errorf("tick rate off by more than 5%%: %.0f ticks, expected %.0f", got, want)
+	}
+}
+
+// The host injects "Z" on the serial line once it sees this test start;
+// the byte must arrive through the IRQ path.
+func testSerialInput(t *ktest.T) {
+	irqs := console.IRQs()
+	done := make(chan byte, 1)
+	go func() { done <- console.ReadByte() }()
+	select {
+	case c := <-done:
+		if c != 'Z' {
+			t.Errorf("read %q, want 'Z'", c)
+		}
+		if console.IRQs() == irqs {
+			t.Errorf("byte arrived without a serial interrupt")
+		}
+		t.Logf("received %q after %d serial IRQs", c, console.IRQs()-irqs)
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no serial input within 20 s (IRQs: %d)", console.IRQs()-irqs)
+	}
+}
+
+var someData = []int{1, 2, 3}
+
+// The kernel image is mapped W^X: text RX, data RW and NX.
+func testWX(t *ktest.T) {
+	text := uint64(x86.IdleLoopPC())
+	_, fl, _, err := kmem.Kernel.Lookup(text)
+	if err != nil || fl&pagetable.Writable != 0 || fl&pagetable.NoExecute != 0 {
+		t.Errorf("text %#x flags %#x err %v: want RX", text, fl, err)
+	}
+	data := kmem.DataAddr(&someData)
+	_, fl, _, err = kmem.Kernel.Lookup(data)
+	if err != nil || fl&pagetable.Writable == 0 || fl&pagetable.NoExecute == 0 {
+		t.Errorf("data %#x flags %#x err %v: want RW NX", data, fl, err)
+	}
+	if _, _, _, err := kmem.Kernel.Lookup(kmem.DirectMapBase + 0x100000); err != nil {
+		t.Errorf("direct map missing: %v", err)
+	}
+}
+
+func testLowerHalf(t *ktest.T) {
+	for _, va := range []uint64{0, 0x1000, 0x200000, 0x7fff_ffff_f000} {
+		if _, _, _, err := kmem.Kernel.Lookup(va); err == nil {
+			t.Errorf("%#x is mapped in the kernel address space", va)
+		}
+	}
+}
+
+func testBootInfo(t *ktest.T) {
+	b := kmain.Boot
+	if b.Info == nil || len(b.Info.MemMap) == 0 {
+		t.Fatalf("no memory map")
+	}
+	if b.MADT == nil || len(b.MADT.IOAPICs) == 0 || len(b.IOAPICs) == 0 {
+		t.Fatalf("no I/O APIC found through the MADT")
+	}
+	total, free, _ := kmem.Stats()
+	t.Logf("%s, %d regions, %d MiB managed, %d MiB free", b.Info.Protocol, len(b.Info.MemMap), total>>8, free>>8)
+	if free == 0 || free > total {
+		t.Errorf("free %d of %d pages", free, total)
+	}
+}
+
+// The TSC clock and the PIT-independent LAPIC tick agree.
+func testClock(t *ktest.T) {
+	a := rt.Nanotime()
+	b := rt.Nanotime()
+	if b < a {
+		t.Fatalf("monotonic clock went backwards: %d then %d", a, b)
+	}
+	if hz := rt.TSCHz(); hz < 100e6 || hz > 10e9 {
+		t.Errorf("implausible TSC frequency %d", hz)
+	}
+}

@@ -1,0 +1,189 @@
+package object
+
+import (
+	"math/rand/v2"
+	"sync"
+)
+
+// Handle values: ((gen<<handleIndexBits | index) << 2 | 0x3) ^ secret, with
+// a per-table random secret whose low two bits are zero, so every valid
+// value has both low bits set (ZX_HANDLE_FIXED_BITS_MASK) and a value means
+// nothing in another table. The generation makes a closed value unlikely to
+// be reused soon, but values may be reused.
+const (
+	handleIndexBits = 18
+	handleIndexMask = 1<<handleIndexBits - 1
+	handleGenBits   = 30 - handleIndexBits
+	handleGenMask   = 1<<handleGenBits - 1
+
+	// MaxHandleTableSize is the largest table size a HandleTable supports.
+	MaxHandleTableSize = 1 << handleIndexBits
+	// DefaultMaxHandles is the default bound on a table's handles, Zircon's
+	// per-process limit (256 Ki).
+	DefaultMaxHandles = 256 * 1024
+)
+
+type slot struct {
+	e   *HandleEntry
+	gen uint32
+}
+
+// HandleTable is one process's handle table.
+type HandleTable struct {
+	mu     sync.RWMutex
+	secret uint32
+	slots  []slot
+	free   []uint32
+	count  int
+	max    int
+	closed bool
+	proc   *Process
+}
+
+// newHandleTable returns an empty table bounded to max handles, whose
+// values are scrambled with secret (low two bits ignored).
+func newHandleTable(max int, secret uint32) *HandleTable {
+	if max <= 0 || max > MaxHandleTableSize {
+		max = DefaultMaxHandles
+	}
+	return &HandleTable{max: max, secret: secret &^ uint32(HandleFixedBitsMask)}
+}
+
+func randomSecret() uint32 { return rand.Uint32() }
+
+// Len returns the number of handles in the table.
+func (t *HandleTable) Len() int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.count
+}
+
+// Max returns the table's bound.
+func (t *HandleTable) Max() int { return t.max }
+
+// Process returns the process owning the table.
+func (t *HandleTable) Process() *Process { return t.proc }
+
+func (t *HandleTable) valueOf(idx, gen uint32) Handle {
+	return Handle(((gen<<handleIndexBits|idx)<<2 | 3) ^ t.secret)
+}
+
+// getLocked returns the entry for v, or nil; t.mu must be held.
+func (t *HandleTable) getLocked(v Handle) *HandleEntry {
+	x := uint32(v) ^ t.secret
+	if x&3 != 3 {
+		return nil
+	}
+	x >>= 2
+	idx, gen := x&handleIndexMask, x>>handleIndexBits
+	if int(idx) >= len(t.slots) {
+		return nil
+	}
+	s := &t.slots[idx]
+	if s.e == nil || s.gen != gen {
+		return nil
+	}
+	return s.e
+}
+
+// roomLocked reports whether n more handles fit; t.mu must be held.
+func (t *HandleTable) roomLocked(n int) bool { return !t.closed && t.max-t.count >= n }
+
+// addLocked installs e and returns its value; t.mu must be held for
+// writing. It fails with ZX_ERR_NO_RESOURCES when the table is full and
+// ZX_ERR_BAD_STATE once the table is closed.
+func (t *HandleTable) addLocked(e *HandleEntry) (Handle, Status) {
+	if t.closed {
+		return HandleInvalid, ErrBadState
+	}
+	if t.count >= t.max {
+		return HandleInvalid, ErrNoResources
+	}
+	var idx uint32
+	if n := len(t.free); n > 0 {
+		idx = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		idx = uint32(len(t.slots))
+		t.slots = append(t.slots, slot{})
+	}
+	s := &t.slots[idx]
+	s.e = e
+	e.owner = t
+	e.value = t.valueOf(idx, s.gen)
+	t.count++
+	return e.value, OK
+}
+
+// removeLocked takes the entry for v out of the table (it is then in
+// transit) or returns nil; t.mu must be held for writing.
+func (t *HandleTable) removeLocked(v Handle) *HandleEntry {
+	e := t.getLocked(v)
+	if e == nil {
+		return nil
+	}
+	idx := (uint32(v) ^ t.secret) >> 2 & handleIndexMask
+	s := &t.slots[idx]
+	s.e = nil
+	s.gen = (s.gen + 1) & handleGenMask
+	t.free = append(t.free, idx)
+	t.count--
+	e.owner = nil
+	e.value = HandleInvalid
+	return e
+}
+
+// Add installs a handle in transit into the table and returns its value.
+func (t *HandleTable) Add(e *HandleEntry) (Handle, Status) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.addLocked(e)
+}
+
+// Remove takes the handle v out of the table and returns it in transit,
+// ending waits made through it, or nil if v is not a valid handle.
+func (t *HandleTable) Remove(v Handle) *HandleEntry {
+	t.mu.Lock()
+	e := t.removeLocked(v)
+	t.mu.Unlock()
+	if e != nil {
+		e.obj.base().cancel(e)
+	}
+	return e
+}
+
+// Get returns the handle entry for v without removing it, or nil. The
+// entry may be closed concurrently once Get returns; callers outside this
+// package use it for inspection only.
+func (t *HandleTable) Get(v Handle) *HandleEntry {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.getLocked(v)
+}
+
+// closeAll closes every handle and refuses new ones; used when the owning
+// process dies.
+func (t *HandleTable) closeAll() {
+	t.mu.Lock()
+	t.closed = true
+	var all []*HandleEntry
+	for i := range t.slots {
+		if e := t.slots[i].e; e != nil {
+			all = append(all, t.removeLocked(e.value))
+		}
+	}
+	t.mu.Unlock()
+	for _, e := range all {
+		e.obj.base().cancel(e)
+	}
+	releaseHandles(nil, all)
+}
+
+// forEachLocked calls f for each handle; t.mu must be held.
+func (t *HandleTable) forEachLocked(f func(e *HandleEntry)) {
+	for i := range t.slots {
+		if e := t.slots[i].e; e != nil {
+			f(e)
+		}
+	}
+}

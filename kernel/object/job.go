@@ -1,0 +1,292 @@
+package object
+
+// MaxJobHeight bounds the depth of the job tree (Zircon's kMaxJobHeight);
+// creating a deeper job fails with ZX_ERR_OUT_OF_RANGE.
+const MaxJobHeight = 32
+
+// Job is a node of the job tree: it owns child jobs and processes, carries
+// the policy they inherit and can kill its whole subtree.
+type Job struct {
+	Base
+	parent *Job
+	height int // MaxJobHeight for the root, decreasing downwards
+
+	// Guarded by jobTreeMu.
+	children []*Job
+	procs    []*Process
+	policy   Policy
+	dead     bool
+	retcode  int64
+	name     string
+}
+
+// NewRootJob creates a root job (the kernel holds the returned reference).
+func NewRootJob() *Job {
+	j := &Job{height: MaxJobHeight, name: "root"}
+	j.Base.Init(j, ObjTypeJob, nil, true, JobNoJobs|JobNoProcesses)
+	return j
+}
+
+// NewJob creates a child job of parent (the caller owns one reference).
+// It fails with ZX_ERR_BAD_STATE if parent is dead and ZX_ERR_OUT_OF_RANGE
+// if the tree would be too deep.
+func NewJob(parent *Job) (*Job, Status) {
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	if parent.dead {
+		return nil, ErrBadState
+	}
+	if parent.height <= 1 {
+		return nil, ErrOutOfRange
+	}
+	j := &Job{parent: parent, height: parent.height - 1, policy: parent.policy}
+	j.Base.Init(j, ObjTypeJob, nil, true, JobNoJobs|JobNoProcesses)
+	j.related = parent.koid
+	parent.AddRef()
+	parent.children = append(parent.children, j)
+	parent.updateChildSignalsLocked()
+	return j, OK
+}
+
+// Parent returns the parent job, or nil for a root job.
+func (j *Job) Parent() *Job { return j.parent }
+
+// Policy returns a copy of the job's effective policy.
+func (j *Job) Policy() Policy {
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	return j.policy
+}
+
+// Dead reports whether the job has been killed.
+func (j *Job) Dead() bool {
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	return j.dead
+}
+
+// updateChildSignalsLocked refreshes ZX_JOB_NO_JOBS and
+// ZX_JOB_NO_PROCESSES; jobTreeMu must be held.
+func (j *Job) updateChildSignalsLocked() {
+	var set, clr Signals
+	if len(j.children) == 0 {
+		set |= JobNoJobs
+	} else {
+		clr |= JobNoJobs
+	}
+	if len(j.procs) == 0 {
+		set |= JobNoProcesses
+	} else {
+		clr |= JobNoProcesses
+	}
+	j.mu.Lock()
+	j.UpdateStateLocked(clr, set)
+	j.mu.Unlock()
+}
+
+func (j *Job) removeProcessLocked(p *Process) {
+	for i, x := range j.procs {
+		if x == p {
+			j.procs = append(j.procs[:i], j.procs[i+1:]...)
+			j.updateChildSignalsLocked()
+			return
+		}
+	}
+}
+
+func (j *Job) removeChildLocked(c *Job) {
+	for i, x := range j.children {
+		if x == c {
+			j.children = append(j.children[:i], j.children[i+1:]...)
+			j.updateChildSignalsLocked()
+			return
+		}
+	}
+}
+
+// Kill kills every process and job in j's subtree, then j itself, which
+// asserts ZX_JOB_TERMINATED. Killing a dead job does nothing.
+func (j *Job) Kill(retcode int64) {
+	jobTreeMu.Lock()
+	if j.dead {
+		jobTreeMu.Unlock()
+		return
+	}
+	j.dead = true
+	j.retcode = retcode
+	procs := append([]*Process(nil), j.procs...)
+	var kids []*Job
+	for _, c := range j.children {
+		if c.tryAddRef() {
+			kids = append(kids, c)
+		}
+	}
+	var live []*Process
+	for _, p := range procs {
+		if p.tryAddRef() {
+			live = append(live, p)
+		}
+	}
+	jobTreeMu.Unlock()
+
+	for _, p := range live {
+		p.Kill(retcode)
+		p.Release()
+	}
+	for _, c := range kids {
+		c.Kill(retcode)
+		c.Release()
+	}
+	jobTreeMu.Lock()
+	if j.parent != nil {
+		j.parent.removeChildLocked(j)
+	}
+	jobTreeMu.Unlock()
+	j.mu.Lock()
+	j.UpdateStateLocked(0, JobTerminated)
+	j.mu.Unlock()
+}
+
+// OnDestroy removes the job from its parent and drops its reference.
+func (j *Job) OnDestroy() {
+	if j.parent == nil {
+		return
+	}
+	jobTreeMu.Lock()
+	j.parent.removeChildLocked(j)
+	jobTreeMu.Unlock()
+	j.parent.Release()
+}
+
+func (j *Job) allowedUserSignals() Signals { return UserSignalAll }
+
+// JobCreate is zx_job_create: a child job of parent (which needs
+// ZX_RIGHT_MANAGE_JOB).
+func JobCreate(p *Process, parent Handle, options uint32) (Handle, Status) {
+	if options != 0 {
+		return HandleInvalid, ErrInvalidArgs
+	}
+	pj, st := lookupAs[*Job](p, parent, ObjTypeJob, RightManageJob)
+	if st != OK {
+		return HandleInvalid, st
+	}
+	defer pj.Release()
+	j, st := NewJob(pj)
+	if st != OK {
+		return HandleInvalid, st
+	}
+	return p.installNew(j, DefaultJobRights)
+}
+
+// ProcessCreate creates a process in job (which needs
+// ZX_RIGHT_MANAGE_PROCESS) subject to ZX_POL_NEW_PROCESS. It is the part of
+// zx_process_create that exists before user mode: no address space yet.
+func ProcessCreate(p *Process, job Handle, name string, options uint32) (*Process, Handle, Status) {
+	j, st := lookupAs[*Job](p, job, ObjTypeJob, RightManageProcess)
+	if st != OK {
+		return nil, HandleInvalid, st
+	}
+	defer j.Release()
+	if options != 0 {
+		return nil, HandleInvalid, ErrInvalidArgs
+	}
+	if st := p.EnforceBasicPolicy(PolNewProcess); st != OK {
+		return nil, HandleInvalid, st
+	}
+	np, st := NewProcess(j, name, ProcessConfig{})
+	if st != OK {
+		return nil, HandleInvalid, st
+	}
+	np.AddRef()
+	h, st := p.installNew(np, DefaultProcessRights)
+	if st != OK {
+		np.Release()
+		return nil, HandleInvalid, st
+	}
+	return np, h, OK
+}
+
+// TaskKill is zx_task_kill for jobs and processes (needs ZX_RIGHT_DESTROY).
+func TaskKill(p *Process, h Handle) Status {
+	obj, _, st := p.lookupMask(h, 1<<ObjTypeJob|1<<ObjTypeProcess, RightDestroy)
+	if st != OK {
+		return st
+	}
+	defer obj.base().Release()
+	switch t := obj.(type) {
+	case *Job:
+		t.Kill(TaskRetcodeSyscallKill)
+	case *Process:
+		t.Kill(TaskRetcodeSyscallKill)
+	}
+	return OK
+}
+
+// JobSetPolicyBasic is zx_job_set_policy for ZX_JOB_POL_BASIC_V1/V2 (needs
+// ZX_RIGHT_SET_POLICY). For V1 every entry's Flags is taken as
+// ZX_POL_OVERRIDE_DENY, as Zircon converts them. The job must be empty.
+func JobSetPolicyBasic(p *Process, h Handle, options, topic uint32, entries []PolicyBasic) Status {
+	if options != JobPolRelative && options != JobPolAbsolute {
+		return ErrInvalidArgs
+	}
+	if len(entries) == 0 {
+		return ErrInvalidArgs
+	}
+	j, st := lookupAs[*Job](p, h, ObjTypeJob, RightSetPolicy)
+	if st != OK {
+		return st
+	}
+	defer j.Release()
+	if topic != JobPolBasicV1 && topic != JobPolBasicV2 {
+		return ErrInvalidArgs
+	}
+	if len(entries) > int(PolMax) {
+		return ErrOutOfRange
+	}
+	in := entries
+	if topic == JobPolBasicV1 {
+		in = make([]PolicyBasic, len(entries))
+		for i, e := range entries {
+			in[i] = PolicyBasic{Condition: e.Condition, Action: e.Action, Flags: PolOverrideDeny}
+		}
+	}
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	if len(j.children) != 0 || len(j.procs) != 0 {
+		return ErrBadState
+	}
+	np := j.policy
+	if st := np.addBasic(options, in); st != OK {
+		return st
+	}
+	j.policy = np
+	return OK
+}
+
+// JobSetPolicyTimerSlack is zx_job_set_policy for ZX_JOB_POL_TIMER_SLACK.
+// The job's minimum slack is never below its parent's.
+func JobSetPolicyTimerSlack(p *Process, h Handle, options uint32, pol PolicyTimerSlack) Status {
+	if options != JobPolRelative {
+		return ErrInvalidArgs
+	}
+	j, st := lookupAs[*Job](p, h, ObjTypeJob, RightSetPolicy)
+	if st != OK {
+		return st
+	}
+	defer j.Release()
+	if pol.MinSlack < 0 || pol.DefaultMode > TimerSlackLate {
+		return ErrInvalidArgs
+	}
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	if len(j.children) != 0 || len(j.procs) != 0 {
+		return ErrBadState
+	}
+	min := pol.MinSlack
+	if j.parent != nil && j.parent.policy.slackMin > min {
+		min = j.parent.policy.slackMin
+	}
+	j.policy.slackMin = min
+	j.policy.slackMode = pol.DefaultMode
+	return OK
+}

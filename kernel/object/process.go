@@ -1,0 +1,159 @@
+package object
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Process is the handle-table owner: a minimal stand-in for Zircon's
+// process object that grows threads and an address space with user mode.
+// It has a koid, a job, a handle table and the policy it inherited.
+type Process struct {
+	Base
+	job    *Job
+	table  *HandleTable
+	policy Policy // snapshot of the job's policy at creation; immutable
+
+	name    string // guarded by jobTreeMu
+	state   procState
+	retcode int64
+
+	exceptionHook    atomic.Pointer[func(*Process, uint32)]
+	policyExceptions atomic.Int64
+}
+
+type procState uint8
+
+const (
+	procInitial procState = iota
+	procRunning
+	procDead
+)
+
+// ProcessConfig tunes a new process; the zero value gives Zircon defaults.
+type ProcessConfig struct {
+	// MaxHandles bounds the handle table (0: DefaultMaxHandles).
+	MaxHandles int
+	// Secret fixes the handle-value secret (0: random). For tests.
+	Secret uint32
+}
+
+// jobTreeMu guards the job tree: children and process lists, job and
+// process states and policies. It is never held while taking a handle
+// table lock, and it is taken before any object lock.
+var jobTreeMu sync.Mutex
+
+// NewProcess creates a process in job (the kernel-side constructor; the
+// caller owns one reference). It fails with ZX_ERR_BAD_STATE if the job is
+// dead.
+func NewProcess(job *Job, name string, cfg ProcessConfig) (*Process, Status) {
+	secret := cfg.Secret
+	if secret == 0 {
+		secret = randomSecret()
+	}
+	p := &Process{table: newHandleTable(cfg.MaxHandles, secret), name: truncName(name)}
+	p.table.proc = p
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	if job.dead {
+		return nil, ErrBadState
+	}
+	p.Base.Init(p, ObjTypeProcess, nil, true, 0)
+	p.job = job
+	p.related = job.koid
+	job.AddRef()
+	p.policy = job.policy
+	job.procs = append(job.procs, p)
+	job.updateChildSignalsLocked()
+	return p, OK
+}
+
+func truncName(s string) string {
+	if len(s) > MaxNameLen-1 {
+		return s[:MaxNameLen-1]
+	}
+	return s
+}
+
+// Table returns the process's handle table.
+func (p *Process) Table() *HandleTable { return p.table }
+
+// Job returns the process's job.
+func (p *Process) Job() *Job { return p.job }
+
+// Policy returns the process's policy.
+func (p *Process) Policy() *Policy { return &p.policy }
+
+// Name returns the process name.
+func (p *Process) Name() string {
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	return p.name
+}
+
+// SetExceptionHook sets the function called when a policy action raises an
+// exception (ALLOW_EXCEPTION, DENY_EXCEPTION). It runs on the calling
+// goroutine with no lock held.
+func (p *Process) SetExceptionHook(f func(p *Process, condition uint32)) {
+	p.exceptionHook.Store(&f)
+}
+
+// PolicyExceptions returns the number of policy exceptions raised.
+func (p *Process) PolicyExceptions() int64 { return p.policyExceptions.Load() }
+
+// Start marks the process as started (it has left its initial state).
+func (p *Process) Start() {
+	jobTreeMu.Lock()
+	if p.state == procInitial {
+		p.state = procRunning
+	}
+	jobTreeMu.Unlock()
+}
+
+// Dead reports whether the process has terminated.
+func (p *Process) Dead() bool {
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	return p.state == procDead
+}
+
+// Exit terminates the process with retcode.
+func (p *Process) Exit(retcode int64) { p.Kill(retcode) }
+
+// Kill terminates the process: its handles are closed, it leaves its job
+// and asserts ZX_PROCESS_TERMINATED. Killing a dead process does nothing.
+func (p *Process) Kill(retcode int64) {
+	jobTreeMu.Lock()
+	if p.state == procDead {
+		jobTreeMu.Unlock()
+		return
+	}
+	p.state = procDead
+	p.retcode = retcode
+	p.job.removeProcessLocked(p)
+	jobTreeMu.Unlock()
+
+	p.table.closeAll()
+	p.mu.Lock()
+	p.UpdateStateLocked(0, ProcessTerminated)
+	p.mu.Unlock()
+}
+
+// OnZeroHandles kills a process that was never started, as Zircon does.
+func (p *Process) OnZeroHandles() []*HandleEntry {
+	jobTreeMu.Lock()
+	initial := p.state == procInitial
+	jobTreeMu.Unlock()
+	if initial {
+		p.Kill(TaskRetcodeSyscallKill)
+	}
+	return nil
+}
+
+// OnDestroy drops the process's reference to its job.
+func (p *Process) OnDestroy() {
+	p.Kill(TaskRetcodeSyscallKill)
+	p.job.Release()
+}
+
+func (p *Process) allowedUserSignals() Signals { return UserSignalAll }

@@ -1,0 +1,226 @@
+package object
+
+import "sync"
+
+// waitBlock is the blocking state of one object_wait_one/wait_many call.
+// Blocks are pooled so that a wait needs no allocation beyond the deadline
+// timer.
+type waitBlock struct {
+	ch   chan struct{}
+	wake func()
+	obs  [WaitManyMaxItems]waitObserver
+}
+
+func (w *waitBlock) signal() {
+	select {
+	case w.ch <- struct{}{}:
+	default:
+	}
+}
+
+var waitPool = sync.Pool{New: func() any {
+	w := &waitBlock{ch: make(chan struct{}, 1)}
+	w.wake = w.signal
+	return w
+}}
+
+func getWaitBlock() *waitBlock { return waitPool.Get().(*waitBlock) }
+
+// putWaitBlock recycles w unless a timer callback may still touch it.
+func putWaitBlock(w *waitBlock, n int, reusable bool) {
+	if !reusable {
+		return
+	}
+	select {
+	case <-w.ch:
+	default:
+	}
+	clear(w.obs[:n])
+	waitPool.Put(w)
+}
+
+// block waits for an observer or the deadline; it reports whether w may be
+// reused (no timer callback outstanding).
+func (w *waitBlock) block(deadline Time) bool {
+	if deadline == TimeInfinite {
+		<-w.ch
+		return true
+	}
+	t := CurrentClock().AfterFunc(deadline, w.wake)
+	<-w.ch
+	return t.Stop()
+}
+
+// waitObserver is a synchronous waiter's observer. It stays registered
+// until the waiter removes it, so observed is the latest state.
+type waitObserver struct {
+	blk        *waitBlock
+	obj        *Base
+	entry      *HandleEntry
+	trigger    Signals
+	observed   Signals
+	canceled   bool
+	registered bool
+}
+
+func (o *waitObserver) onStateChange(s Signals) bool {
+	o.observed = s
+	if s&o.trigger != 0 {
+		o.blk.signal()
+	}
+	return false
+}
+
+func (o *waitObserver) onCancel(e *HandleEntry) bool {
+	if e != o.entry {
+		return false
+	}
+	o.canceled = true
+	o.observed |= SignalHandleClosed
+	o.registered = false
+	o.blk.signal()
+	return true
+}
+
+// end unregisters o and returns what it observed.
+func (o *waitObserver) end() (Signals, bool) {
+	b := o.obj
+	b.mu.Lock()
+	if o.registered {
+		b.removeObserverLocked(o)
+		o.registered = false
+	}
+	s, c := o.observed, o.canceled
+	b.mu.Unlock()
+	b.Release()
+	return s, c
+}
+
+func deadlinePassed(deadline Time) bool {
+	return deadline != TimeInfinite && deadline <= Now()
+}
+
+// ObjectWaitOne is zx_object_wait_one: it blocks until one of signals is
+// asserted on h's object (ZX_OK), the deadline passes (ZX_ERR_TIMED_OUT) or
+// h is closed (ZX_ERR_CANCELED, observed includes ZX_SIGNAL_HANDLE_CLOSED),
+// and returns the observed signals. Errors before waiting: BAD_HANDLE,
+// ACCESS_DENIED (no ZX_RIGHT_WAIT), NOT_SUPPORTED (not waitable).
+func ObjectWaitOne(p *Process, h Handle, signals Signals, deadline Time) (Signals, Status) {
+	t := p.table
+	t.mu.RLock()
+	e := t.getLocked(h)
+	if e == nil {
+		t.mu.RUnlock()
+		return 0, p.badHandle()
+	}
+	if !e.rights.Has(RightWait) {
+		t.mu.RUnlock()
+		return 0, ErrAccessDenied
+	}
+	b := e.obj.base()
+	if !b.waitable {
+		t.mu.RUnlock()
+		return 0, ErrNotSupported
+	}
+	b.mu.Lock()
+	cur := b.signals
+	if cur&signals != 0 || deadlinePassed(deadline) {
+		b.mu.Unlock()
+		t.mu.RUnlock()
+		if cur&signals != 0 {
+			return cur, OK
+		}
+		return cur, ErrTimedOut
+	}
+	w := getWaitBlock()
+	o := &w.obs[0]
+	*o = waitObserver{blk: w, obj: b, entry: e, trigger: signals, observed: cur, registered: true}
+	b.obs = append(b.obs, o)
+	b.AddRef()
+	b.mu.Unlock()
+	t.mu.RUnlock()
+
+	reusable := w.block(deadline)
+	obs, canceled := o.end()
+	putWaitBlock(w, 1, reusable)
+	switch {
+	case canceled:
+		return obs, ErrCanceled
+	case obs&signals != 0:
+		return obs, OK
+	default:
+		return obs, ErrTimedOut
+	}
+}
+
+// ObjectWaitMany is zx_object_wait_many over at most WaitManyMaxItems
+// items; each item's Pending is filled. Every handle is validated before
+// any wait is registered. ZX_ERR_CANCELED (some handle closed) takes
+// precedence over ZX_OK and ZX_ERR_TIMED_OUT. With no items it sleeps until
+// the deadline and returns ZX_ERR_TIMED_OUT.
+func ObjectWaitMany(p *Process, items []WaitItem, deadline Time) Status {
+	n := len(items)
+	if n > WaitManyMaxItems {
+		return ErrOutOfRange
+	}
+	if n == 0 {
+		SleepUntil(deadline)
+		return ErrTimedOut
+	}
+	var entries [WaitManyMaxItems]*HandleEntry
+	t := p.table
+	t.mu.RLock()
+	for i := range items {
+		e := t.getLocked(items[i].Handle)
+		if e == nil {
+			t.mu.RUnlock()
+			return p.badHandle()
+		}
+		if !e.rights.Has(RightWait) {
+			t.mu.RUnlock()
+			return ErrAccessDenied
+		}
+		if !e.obj.base().waitable {
+			t.mu.RUnlock()
+			return ErrNotSupported
+		}
+		entries[i] = e
+	}
+	w := getWaitBlock()
+	satisfied := false
+	for i := range items {
+		e := entries[i]
+		b := e.obj.base()
+		o := &w.obs[i]
+		b.mu.Lock()
+		*o = waitObserver{blk: w, obj: b, entry: e, trigger: items[i].WaitFor, observed: b.signals, registered: true}
+		b.obs = append(b.obs, o)
+		if b.signals&items[i].WaitFor != 0 {
+			satisfied = true
+		}
+		b.AddRef()
+		b.mu.Unlock()
+	}
+	t.mu.RUnlock()
+
+	reusable := true
+	if !satisfied && !deadlinePassed(deadline) {
+		reusable = w.block(deadline)
+	}
+	anyCanceled, anySatisfied := false, false
+	for i := range items {
+		obs, c := w.obs[i].end()
+		items[i].Pending = obs
+		anyCanceled = anyCanceled || c
+		anySatisfied = anySatisfied || obs&items[i].WaitFor != 0
+	}
+	putWaitBlock(w, n, reusable)
+	switch {
+	case anyCanceled:
+		return ErrCanceled
+	case anySatisfied:
+		return OK
+	default:
+		return ErrTimedOut
+	}
+}
