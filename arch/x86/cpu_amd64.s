@@ -165,6 +165,8 @@ again:
 	HLT
 	JMP	again
 
-TEXT ·UD2(SB),NOSPLIT,$0-0
+// A frame (so a frame pointer) lets the fault dump's backtrace reach the
+// caller.
+TEXT ·UD2(SB),NOSPLIT,$8-0
 	BYTE	$0x0F; BYTE $0x0B
 	RET

@@ -62,9 +62,30 @@ func exception(f *x86.Frame, fx *x86.FXArea) {
 	pushSignalFrame(t, f, fx, sig, code, addr)
 }
 
-// fatalHook, if set, is called once with the fatal frame before the dump
-// ends the machine (the kernel symbolizes the backtrace with it).
-var fatalHook func(f *x86.Frame)
+// Symbolizer, if set, names a code address for the fault dump's
+// backtrace (the kernel sets it to a runtime.FuncForPC lookup). It runs on
+// the trap stack of a dying machine, so it may only read.
+var Symbolizer func(pc uint64, ret bool) (fn, file string, line int)
+
+// frame prints one backtrace line (frame-pointer walk: Go on amd64 keeps
+// RBP chains).
+//
+//go:nosplit
+func frame(pc uint64, ret bool) {
+	x86.SerialPuts("FAULT frame ")
+	x86.SerialPutHex(pc)
+	if Symbolizer != nil {
+		if fn, file, line := Symbolizer(pc, ret); fn != "" {
+			x86.SerialPuts(" ")
+			x86.SerialPuts(fn)
+			x86.SerialPuts(" ")
+			x86.SerialPuts(file)
+			x86.SerialPuts(":")
+			x86.SerialPutDec(uint64(line))
+		}
+	}
+	x86.SerialPuts("\n")
+}
 
 var fatalDepth int32
 
@@ -128,27 +149,19 @@ func Fatal(f *x86.Frame, why string) {
 		}
 		x86.SerialPuts("\n")
 	}
-	if fatalHook != nil {
-		fatalHook(f)
-	} else {
-		x86.SerialPuts("FAULT frame ")
-		x86.SerialPutHex(f.RIP)
-		x86.SerialPuts("\n")
-		bp := f.RBP
-		for i := 0; i < 32 && bp != 0 && kmem.Readable(bp) && kmem.Readable(bp+15); i++ {
-			ret := *(*uint64)(ptr(bp + 8))
-			if ret == 0 {
-				break
-			}
-			x86.SerialPuts("FAULT frame ")
-			x86.SerialPutHex(ret)
-			x86.SerialPuts("\n")
-			next := *(*uint64)(ptr(bp))
-			if next <= bp {
-				break
-			}
-			bp = next
+	frame(f.RIP, false)
+	bp := f.RBP
+	for i := 0; i < 32 && bp != 0 && kmem.Readable(bp) && kmem.Readable(bp+15); i++ {
+		ret := *(*uint64)(ptr(bp + 8))
+		if ret == 0 {
+			break
 		}
+		frame(ret, true)
+		next := *(*uint64)(ptr(bp))
+		if next <= bp {
+			break
+		}
+		bp = next
 	}
 	x86.SerialPuts("FAULT end\n")
 	x86.Stop(x86.ExitPanic)

@@ -197,6 +197,11 @@ func findPadding(img []byte, f *elf.File, need int) (int, error) {
 	if end-start < need {
 		return 0, fmt.Errorf("only %d bytes of header padding, need %d", end-start, need)
 	}
+	// A previous mkboot run left its headers here (go build does not
+	// rewrite an up-to-date output): overwrite them.
+	if binary.LittleEndian.Uint32(img[start:]) == mb1Magic {
+		return start, nil
+	}
 	for _, c := range img[start : start+need] {
 		if c != 0 {
 			return 0, errors.New("header padding is not zero")

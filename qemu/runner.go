@@ -1,0 +1,197 @@
+// Package qemu boots Beryl images under QEMU (TCG only: nothing may depend
+// on KVM) and hands their serial output to host-side tests line by line.
+//
+// Exit statuses: the kernel writes to QEMU's isa-debug-exit device, which
+// makes QEMU exit with (code<<1)|1; see arch/x86/exit.go.
+package qemu
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Exit statuses of QEMU for the kernel's isa-debug-exit codes.
+const (
+	ExitPass  = 33 // kernel exited 0
+	ExitFail  = 35 // kernel exited non-zero
+	ExitPanic = 37 // fatal exception or kernel panic
+)
+
+// Config describes one boot.
+type Config struct {
+	Kernel  string   // multiboot ELF for -kernel (ignored when ISO is set)
+	Cmdline string   // kernel command line
+	ISO     string   // boot this image as a CD-ROM instead
+	OVMF    bool     // boot through UEFI firmware (OVMF) instead of SeaBIOS
+	Memory  string   // -m value, default 512M
+	Timeout time.Duration
+	Extra   []string // more QEMU arguments
+	// OnLine is called for every serial line; bytes it returns are sent
+	// to the serial port.
+	OnLine func(line string) []byte
+	// StopOn ends the boot (killing QEMU) after the first line that
+	// contains it.
+	StopOn string
+}
+
+// Result is what a boot produced.
+type Result struct {
+	Lines    []string
+	ExitCode int // QEMU's exit status; -1 when killed (timeout or StopOn)
+	TimedOut bool
+	Elapsed  time.Duration
+	// StopAt is the time from QEMU's start to the StopOn line.
+	StopAt time.Duration
+}
+
+// Tail returns the last n serial lines, for failure messages.
+func (r *Result) Tail(n int) string {
+	l := r.Lines
+	if len(l) > n {
+		l = l[len(l)-n:]
+	}
+	return strings.Join(l, "\n")
+}
+
+// Root returns the repository root (the directory holding go.mod).
+func Root() string {
+	dir, _ := os.Getwd()
+	for d := dir; d != "/"; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+	}
+	return dir
+}
+
+// OVMFCode is the UEFI firmware image from Debian's ovmf package.
+const OVMFCode = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+
+// OVMFVars is the pristine variable store; each boot gets a fresh copy
+// (a reused one drops into the UEFI shell).
+const OVMFVars = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+
+// Args returns the QEMU command line for cfg (without the binary).
+func Args(cfg Config, varsCopy string) []string {
+	mem := cfg.Memory
+	if mem == "" {
+		mem = "512M"
+	}
+	a := []string{"-display", "none", "-no-reboot", "-m", mem,
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+		"-serial", "stdio", "-monitor", "none"}
+	if cfg.OVMF {
+		a = append(a, "-drive", "if=pflash,format=raw,readonly=on,file="+OVMFCode,
+			"-drive", "if=pflash,format=raw,file="+varsCopy)
+	}
+	if cfg.ISO != "" {
+		a = append(a, "-cdrom", cfg.ISO, "-boot", "d")
+	} else {
+		a = append(a, "-kernel", cfg.Kernel)
+		if cfg.Cmdline != "" {
+			a = append(a, "-append", cfg.Cmdline)
+		}
+	}
+	return append(a, cfg.Extra...)
+}
+
+// Boot runs QEMU until it exits, cfg.StopOn is seen or the timeout passes.
+func Boot(cfg Config) (*Result, error) {
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 2 * time.Minute
+	}
+	if cfg.ISO == "" {
+		if _, err := os.Stat(cfg.Kernel); err != nil {
+			return nil, fmt.Errorf("kernel image: %w (run make first)", err)
+		}
+	}
+	var vars string
+	if cfg.OVMF {
+		f, err := os.CreateTemp("", "beryl-ovmf-vars-*.fd")
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
+		vars = f.Name()
+		defer os.Remove(vars)
+		src, err := os.ReadFile(OVMFVars)
+		if err != nil {
+			return nil, fmt.Errorf("OVMF: %w", err)
+		}
+		if err := os.WriteFile(vars, src, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "qemu-system-x86_64", Args(cfg, vars)...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting QEMU: %w", err)
+	}
+	res := &Result{ExitCode: -1}
+	var mu sync.Mutex
+	stopped := false
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		mu.Lock()
+		res.Lines = append(res.Lines, line)
+		mu.Unlock()
+		if cfg.OnLine != nil {
+			if b := cfg.OnLine(line); len(b) > 0 {
+				stdin.Write(b)
+			}
+		}
+		if cfg.StopOn != "" && strings.Contains(line, cfg.StopOn) {
+			res.StopAt = time.Since(start)
+			stopped = true
+			cmd.Process.Kill()
+			break
+		}
+	}
+	io.Copy(io.Discard, stdout)
+	err = cmd.Wait()
+	res.Elapsed = time.Since(start)
+	if ctx.Err() != nil && !stopped {
+		res.TimedOut = true
+		return res, fmt.Errorf("QEMU timed out after %v", cfg.Timeout)
+	}
+	if stopped {
+		return res, nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		res.ExitCode = ee.ExitCode()
+		if res.ExitCode != ExitPass && res.ExitCode != ExitFail && res.ExitCode != ExitPanic {
+			return res, fmt.Errorf("QEMU exited %d (not a kernel exit): %s", res.ExitCode, strings.TrimSpace(stderr.String()))
+		}
+		return res, nil
+	}
+	if err != nil {
+		return res, err
+	}
+	res.ExitCode = 0
+	return res, fmt.Errorf("QEMU exited 0: triple fault or reset (-no-reboot)")
+}
