@@ -10,6 +10,11 @@ type CPU struct {
 	self      uintptr // 0x00: the area's own address
 	trapStack uintptr // 0x08: top of the trap stack SYSCALL switches to
 	scratch   uintptr // 0x10: caller RSP while SYSCALL builds its frame
+	kernRSP   uintptr // 0x18: kernel RSP to resume at when the user traps
+	kernRBP   uintptr // 0x20: kernel RBP to resume with
+	kernFS    uintptr // 0x28: kernel FS base (the M's TLS) while in ring 3
+	userCtx   uintptr // 0x30: *UserContext of the thread in ring 3
+	kernFX    uintptr // 0x38: 16-aligned clean FXSAVE image for kernel code
 	// ID is the CPU number (0 for the boot CPU).
 	ID uint32
 	// APICID is the local APIC ID.
@@ -40,6 +45,8 @@ var (
 	mcStack   [8 << 10]byte
 
 	idt [256][2]uint64
+
+	kernelFX [512 + 16]byte
 )
 
 //go:nosplit
@@ -56,6 +63,8 @@ func InitBootCPU() {
 	c := &BootCPU
 	c.self = uintptr(unsafe.Pointer(c))
 	c.trapStack = stackTop(trapStack[:])
+	c.kernFX = (uintptr(unsafe.Pointer(&kernelFX[0])) + 15) &^ 15
+	InitFX((*FXArea)(unsafe.Add(unsafe.Pointer(&kernelFX[0]), c.kernFX-uintptr(unsafe.Pointer(&kernelFX[0])))))
 
 	// GDT (SDM Vol. 3A §3.4.5, §5.2.1): 64-bit code has L=1, D=0.
 	c.gdt[0] = 0
@@ -111,6 +120,14 @@ func InitBootCPU() {
 	// Mask TF, IF, DF, IOPL, NT and AC on entry (as Linux does).
 	Wrmsr(MSRFMASK, 0x47700)
 	Wrmsr(MSREFER, Rdmsr(MSREFER)|EFERSCE|EFERNXE)
+	// SMEP and SMAP where the CPU has them (CPUID.07H:EBX[7], [20]): the
+	// kernel reaches user memory only through the direct map.
+	if _, ebx, _, _ := Cpuid(7, 0); ebx&(1<<7) != 0 {
+		WriteCR4(ReadCR4() | CR4SMEP)
+	}
+	if _, ebx, _, _ := Cpuid(7, 0); ebx&(1<<20) != 0 {
+		WriteCR4(ReadCR4() | CR4SMAP)
+	}
 }
 
 //go:nosplit

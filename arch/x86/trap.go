@@ -42,6 +42,9 @@ func syscallEntry()
 // trapCommon is the shared trap path (trap_amd64.s).
 func trapCommon()
 
+// trapKernel is the trap path for frames from ring 0.
+func trapKernel()
+
 // enterFrame loads f and fx and IRETQs into them; it does not return.
 func enterFrame(f *Frame, fx *FXArea)
 

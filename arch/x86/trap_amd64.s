@@ -3,6 +3,25 @@
 // Per-CPU offsets from the GS base (see CPU in percpu_unsafe.go).
 #define CPU_TRAPSTACK 0x08
 #define CPU_SCRATCH 0x10
+#define CPU_KERNRSP 0x18
+#define CPU_KERNRBP 0x20
+#define CPU_KERNFS 0x28
+#define CPU_USERCTX 0x30
+#define CPU_KERNFX 0x38
+
+// UserContext offsets (usermode.go): the Frame layout, then FSBase, CR2,
+// CR3, and the FXSAVE image at 256.
+#define UC_VECTOR 120
+#define UC_ERR 128
+#define UC_RIP 136
+#define UC_CS 144
+#define UC_RFLAGS 152
+#define UC_RSP 160
+#define UC_SS 168
+#define UC_FSBASE 176
+#define UC_CR2 184
+#define UC_CR3 192
+#define UC_FX 256
 
 // trapCommon is joined by every IDT stub (vector and error code already
 // pushed) and by syscallEntry. It saves the general registers above the
@@ -13,6 +32,14 @@
 // no extra bookkeeping; a thread switch copies them to and from the thread.
 // Trap path: runs with interrupts disabled and allocates nothing.
 TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
+	TESTQ	$3, 24(SP)		// CS of the interrupted context
+	JEQ	kernel
+	JMP	·userTrap(SB)
+kernel:
+	JMP	·trapKernel(SB)
+
+// trapKernel is trapCommon for a frame interrupted in ring 0.
+TEXT ·trapKernel(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	AX
 	PUSHQ	BX
 	PUSHQ	CX
@@ -70,6 +97,10 @@ TEXT ·trapCommon(SB),NOSPLIT|NOFRAME,$0
 // SYSCALL from ring 0.
 // Trap path: interrupts are already masked by IA32_FMASK.
 TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
+	// The return RIP tells the rings apart: the kernel lives in the upper
+	// half (negative), user code in the lower half.
+	TESTQ	CX, CX
+	JNS	user
 	MOVQ	SP, CPU_SCRATCH(GS)
 	MOVQ	CPU_TRAPSTACK(GS), SP
 	PUSHQ	$0x10			// SS
@@ -80,6 +111,148 @@ TEXT ·syscallEntry(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	$0			// error code
 	PUSHQ	$256			// VectorSyscall
 	JMP	·trapCommon(SB)
+user:
+	SWAPGS
+	MOVQ	SP, CPU_SCRATCH(GS)
+	MOVQ	CPU_TRAPSTACK(GS), SP
+	PUSHQ	$0x23			// user SS
+	PUSHQ	CPU_SCRATCH(GS)
+	PUSHQ	R11
+	PUSHQ	$0x2b			// user CS
+	PUSHQ	CX
+	PUSHQ	$0
+	PUSHQ	$256
+	SWAPGS				// userTrap swaps back, as for interrupts
+	JMP	·userTrap(SB)
+
+// userTrap handles every entry from ring 3 (interrupt, exception or
+// SYSCALL; vector and error code already pushed). It saves the user state
+// into the current UserContext, restores the kernel's GS, FS and a clean
+// FPU state, and rewrites the hardware frame into the kernel continuation
+// of enterUser: ring 0, RIP = userReturn, RSP = the stack enterUser was
+// called on. Exceptions and SYSCALLs become VectorUserReturn (the Go code
+// after enterUser handles them); IRQs keep their vector so the kernel
+// services them first. The frame then goes through trapCommon like any
+// kernel trap, so the kernel thread can be switched out right here.
+// Trap path: interrupts disabled, no allocation.
+TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
+	SWAPGS
+	PUSHQ	AX
+	MOVQ	CPU_USERCTX(GS), AX
+	MOVQ	R15, 0(AX)
+	MOVQ	R14, 8(AX)
+	MOVQ	R13, 16(AX)
+	MOVQ	R12, 24(AX)
+	MOVQ	R11, 32(AX)
+	MOVQ	R10, 40(AX)
+	MOVQ	R9, 48(AX)
+	MOVQ	R8, 56(AX)
+	MOVQ	BP, 64(AX)
+	MOVQ	DI, 72(AX)
+	MOVQ	SI, 80(AX)
+	MOVQ	DX, 88(AX)
+	MOVQ	CX, 96(AX)
+	MOVQ	BX, 104(AX)
+	POPQ	BX
+	MOVQ	BX, 112(AX)
+	MOVQ	0(SP), BX
+	MOVQ	BX, UC_VECTOR(AX)
+	MOVQ	8(SP), BX
+	MOVQ	BX, UC_ERR(AX)
+	MOVQ	16(SP), BX
+	MOVQ	BX, UC_RIP(AX)
+	MOVQ	24(SP), BX
+	MOVQ	BX, UC_CS(AX)
+	MOVQ	32(SP), BX
+	MOVQ	BX, UC_RFLAGS(AX)
+	MOVQ	40(SP), BX
+	MOVQ	BX, UC_RSP(AX)
+	MOVQ	48(SP), BX
+	MOVQ	BX, UC_SS(AX)
+	MOVQ	CR2, BX
+	MOVQ	BX, UC_CR2(AX)
+	FXSAVE64	UC_FX(AX)
+	MOVQ	CPU_KERNFX(GS), BX
+	FXRSTOR64	(BX)
+	MOVQ	CPU_KERNFS(GS), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$0xC0000100, CX
+	WRMSR
+	MOVQ	$·userReturn(SB), BX
+	MOVQ	BX, 16(SP)
+	MOVQ	$0x08, 24(SP)
+	MOVQ	$0x202, 32(SP)
+	MOVQ	CPU_KERNRSP(GS), BX
+	MOVQ	BX, 40(SP)
+	MOVQ	$0x10, 48(SP)
+	MOVQ	CPU_KERNRBP(GS), BP
+	MOVQ	0(SP), BX
+	CMPQ	BX, $32
+	JCS	exc			// exception: below 32
+	CMPQ	BX, $256
+	JNE	irq
+exc:
+	MOVQ	$257, 0(SP)		// VectorUserReturn
+irq:
+	JMP	·trapKernel(SB)
+
+// enterUser runs the user context ctx in ring 3 until it traps, then
+// returns (through userTrap, trapCommon and userReturn). ctx must be
+// 16-byte aligned (its FXSAVE image is at +256).
+TEXT ·enterUser(SB),NOSPLIT,$0-8
+	CLI
+	MOVQ	ctx+0(FP), BX
+	MOVQ	SP, CPU_KERNRSP(GS)
+	MOVQ	BP, CPU_KERNRBP(GS)
+	MOVQ	BX, CPU_USERCTX(GS)
+	MOVL	$0xC0000100, CX
+	RDMSR
+	SHLQ	$32, DX
+	ORQ	DX, AX
+	MOVQ	AX, CPU_KERNFS(GS)
+	MOVQ	UC_FSBASE(BX), AX
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$0xC0000100, CX
+	WRMSR
+	MOVQ	UC_CR3(BX), AX
+	MOVQ	CR3, CX
+	CMPQ	AX, CX
+	JEQ	samecr3
+	MOVQ	AX, CR3
+samecr3:
+	FXRSTOR64	UC_FX(BX)
+	PUSHQ	$0x23
+	PUSHQ	UC_RSP(BX)
+	MOVQ	UC_RFLAGS(BX), AX
+	ANDQ	$0xCD5, AX		// user-settable arithmetic flags and DF
+	ORQ	$0x202, AX		// IF, reserved bit 1
+	PUSHQ	AX
+	PUSHQ	$0x2b
+	PUSHQ	UC_RIP(BX)
+	MOVQ	0(BX), R15
+	MOVQ	8(BX), R14
+	MOVQ	16(BX), R13
+	MOVQ	24(BX), R12
+	MOVQ	32(BX), R11
+	MOVQ	40(BX), R10
+	MOVQ	48(BX), R9
+	MOVQ	56(BX), R8
+	MOVQ	64(BX), BP
+	MOVQ	72(BX), DI
+	MOVQ	80(BX), SI
+	MOVQ	88(BX), DX
+	MOVQ	96(BX), CX
+	MOVQ	112(BX), AX
+	MOVQ	104(BX), BX
+	SWAPGS
+	IRETQ
+
+// userReturn is where a kernel thread resumes after its user context
+// trapped: RSP points at enterUser's return address.
+TEXT ·userReturn(SB),NOSPLIT|NOFRAME,$0
+	RET
 
 // enterFrame loads the register state of f (a *Frame, with its FXSAVE image
 // fx) and IRETQs into it. Used to start the first context; never returns.
