@@ -14,11 +14,17 @@ CMDLINE   ?=
 FUZZTIME  ?= 20s
 APT_PKGS  := qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf gdb
 
-.PHONY: all run test unit fuzz boottest bench iso debug deps kernel clean FORCE
+.PHONY: all run test unit fuzz boottest bench iso debug deps kernel userprogs clean FORCE
 
 all: kernel
 
-kernel: build/beryl.elf build/beryl-test.elf
+kernel: build/beryl.elf build/beryl-test.elf userprogs
+
+# User programs for the boot tests: stock static Go binaries.
+USERPROGS := hello crash
+userprogs:
+	@mkdir -p build
+	for p in $(USERPROGS); do $(KGOENV) $(GO) build -o build/$$p.elf ./userspace/$$p || exit 1; done
 
 build/beryl.elf: FORCE
 	@mkdir -p build

@@ -71,3 +71,8 @@ func Ptr(a uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&a
 // DataAddr returns the address of a kernel variable (for tests that check
 // the mapping of the image's data segment).
 func DataAddr[T any](p *T) uint64 { return uint64(uintptr(unsafe.Pointer(p))) }
+
+// Tables is the PageSource of every address space: tables come from the
+// physical allocator and are reached through the direct map. Callers hold
+// Lock (the allocator is shared with the trap path).
+var Tables pagetable.PageSource = &src

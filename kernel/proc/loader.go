@@ -1,0 +1,121 @@
+package proc
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"io"
+
+	"beryl/arch/x86"
+	"beryl/mm/vm"
+)
+
+func newCtx() *x86.UserContext { return x86.NewUserContext() }
+
+// Stack of the first thread.
+const (
+	stackSize = 1 << 20
+	stackTop  = 0x7fff_ff00_0000
+)
+
+// Spawn loads a static ELF executable into a new process and starts its
+// first thread with a Linux-style initial stack (argv, envp, auxv).
+func Spawn(name string, image []byte, argv, envv []string, stdout, stderr io.Writer) (*Process, error) {
+	f, err := elf.NewFile(bytes.NewReader(image))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
+		return nil, fmt.Errorf("%s: not a static x86-64 executable", name)
+	}
+	p, err := newProcess(name)
+	if err != nil {
+		return nil, err
+	}
+	p.Stdout, p.Stderr = stdout, stderr
+	fail := func(err error) (*Process, error) {
+		p.AS.Destroy()
+		live.Add(-1)
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	for _, ph := range f.Progs {
+		if ph.Type != elf.PT_LOAD || ph.Memsz == 0 {
+			continue
+		}
+		start := ph.Vaddr &^ 0xfff
+		end := (ph.Vaddr + ph.Memsz + 0xfff) &^ 0xfff
+		prot := 0
+		if ph.Flags&elf.PF_R != 0 {
+			prot |= vm.ProtRead
+		}
+		if ph.Flags&elf.PF_W != 0 {
+			prot |= vm.ProtWrite
+		}
+		if ph.Flags&elf.PF_X != 0 {
+			prot |= vm.ProtExec
+		}
+		if _, err := p.AS.Mmap(start, end-start, prot, true); err != nil {
+			return fail(err)
+		}
+		data := make([]byte, ph.Filesz)
+		if _, err := ph.ReadAt(data, 0); err != nil {
+			return fail(err)
+		}
+		if err := p.AS.Poke(ph.Vaddr, data); err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := p.AS.Mmap(stackTop-stackSize, stackSize, vm.ProtRead|vm.ProtWrite, true); err != nil {
+		return fail(err)
+	}
+	sp, err := buildStack(p.AS, argv, envv)
+	if err != nil {
+		return fail(err)
+	}
+	ctx := newCtx()
+	ctx.Regs.RIP = f.Entry
+	ctx.Regs.RSP = sp
+	ctx.CR3 = p.AS.Root()
+	t := p.newThread(ctx)
+	t.start()
+	return p, nil
+}
+
+// buildStack writes argc, argv, envp and auxv (AT_PAGESZ, AT_RANDOM) below
+// stackTop, as Linux does for a new process.
+func buildStack(as *vm.AddressSpace, argv, envv []string) (uint64, error) {
+	var strs []byte
+	var argp, envp []uint64
+	base := uint64(stackTop - 4096)
+	for _, s := range argv {
+		argp = append(argp, base+uint64(len(strs)))
+		strs = append(append(strs, s...), 0)
+	}
+	for _, s := range envv {
+		envp = append(envp, base+uint64(len(strs)))
+		strs = append(append(strs, s...), 0)
+	}
+	rnd := base + uint64(len(strs))
+	strs = append(strs, []byte("beryl-at-random!")...)
+	if len(strs) > 4096 {
+		return 0, fmt.Errorf("arguments too long")
+	}
+	if err := as.Poke(base, strs); err != nil {
+		return 0, err
+	}
+	var w []uint64
+	w = append(w, uint64(len(argv)))
+	w = append(append(w, argp...), 0)
+	w = append(append(w, envp...), 0)
+	w = append(w, 6, 4096, 25, rnd, 0, 0) // AT_PAGESZ, AT_RANDOM, AT_NULL
+	sp := (base - uint64(8*len(w))) &^ 15
+	b := make([]byte, 8*len(w))
+	for i, v := range w {
+		binary.LittleEndian.PutUint64(b[8*i:], v)
+	}
+	if err := as.Poke(sp, b); err != nil {
+		return 0, err
+	}
+	return sp, nil
+}

@@ -1,0 +1,165 @@
+// Package proc runs user programs: a process is an address space plus
+// threads; each user thread is backed by a kernel goroutine that enters
+// ring 3 through x86.EnterUser and comes back to Go on every trap, so
+// system calls and page faults are served by ordinary (blocking) Go code
+// and the kernel's GC can always stop the world within one timer tick.
+//
+// The first personality is Linux's: a stock static GOOS=linux Go binary
+// runs unmodified; the Linux system calls its runtime makes are served on
+// the process's own objects (linux.go).
+//
+// Locking: Process.mu → futexTable.mu → vm.AddressSpace.mu.
+package proc
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"beryl/arch/x86"
+	"beryl/kernel/klog"
+	"beryl/mm/vm"
+)
+
+// Process is a running user program.
+type Process struct {
+	Name string
+	PID  int
+	AS   *vm.AddressSpace
+	// Stdout and Stderr receive write(1) and write(2).
+	Stdout, Stderr io.Writer
+
+	mu       sync.Mutex
+	threads  map[int]*Thread
+	exiting  bool
+	code     int
+	done     chan struct{}
+	futex    futexTable
+	fds      fdTable
+	nextTid  int
+	killed   atomic.Bool
+	sigs     [65][4]uint64
+}
+
+// Thread is one user thread.
+type Thread struct {
+	P   *Process
+	TID int
+	Ctx *x86.UserContext
+	// kick interrupts a blocking call when the process is killed.
+	kick chan struct{}
+}
+
+var (
+	pidMu   sync.Mutex
+	nextPID = 100
+	live    atomic.Int64
+)
+
+// Live returns the number of processes that have not finished exiting.
+func Live() int64 { return live.Load() }
+
+func newProcess(name string) (*Process, error) {
+	as, err := vm.New()
+	if err != nil {
+		return nil, err
+	}
+	pidMu.Lock()
+	pid := nextPID
+	nextPID++
+	pidMu.Unlock()
+	live.Add(1)
+	p := &Process{Name: name, PID: pid, AS: as, threads: map[int]*Thread{}, done: make(chan struct{}), nextTid: pid}
+	p.fds.init()
+	return p, nil
+}
+
+func (p *Process) newThread(ctx *x86.UserContext) *Thread {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t := &Thread{P: p, TID: p.nextTid, Ctx: ctx, kick: make(chan struct{})}
+	p.nextTid++
+	p.threads[t.TID] = t
+	return t
+}
+
+func (t *Thread) start() { go t.run() }
+
+// run is the thread's kernel goroutine.
+func (t *Thread) run() {
+	for {
+		if t.P.killed.Load() {
+			break
+		}
+		x86.EnterUser(t.Ctx)
+		r := &t.Ctx.Regs
+		switch v := r.Vector; {
+		case v == x86.VectorSyscall:
+			if t.syscall() {
+				t.exitThread()
+				return
+			}
+		case v == x86.VectorPF:
+			if !t.P.AS.Fault(t.Ctx.CR2, r.ErrorCode) {
+				t.P.fault(t, fmt.Sprintf("page fault at %#x (error %#x) rip %#x", t.Ctx.CR2, r.ErrorCode, r.RIP))
+			}
+		case v < 32:
+			t.P.fault(t, fmt.Sprintf("exception %d (%s) error %#x rip %#x", v, x86.ExceptionName(v), r.ErrorCode, r.RIP))
+		default:
+			// An interrupt arrived in ring 3; the kernel has serviced it.
+		}
+	}
+	t.exitThread()
+}
+
+func (t *Thread) exitThread() {
+	p := t.P
+	p.mu.Lock()
+	delete(p.threads, t.TID)
+	last := len(p.threads) == 0
+	p.mu.Unlock()
+	if last {
+		p.finish()
+	}
+}
+
+// fault kills the process for an unhandled exception in thread t (Linux
+// would deliver a fatal signal); the kernel and other processes go on.
+func (p *Process) fault(t *Thread, why string) {
+	klog.Warnf("proc", "%s[%d] thread %d: %s: killed", p.Name, p.PID, t.TID, why)
+	p.Exit(128 + 11)
+}
+
+// Exit ends the process with code: every thread stops at its next return
+// to the kernel (at most one timer tick away) or is woken from its wait.
+func (p *Process) Exit(code int) {
+	p.mu.Lock()
+	if !p.exiting {
+		p.exiting = true
+		p.code = code
+		p.killed.Store(true)
+		for _, t := range p.threads {
+			close(t.kick)
+		}
+	}
+	p.mu.Unlock()
+}
+
+func (p *Process) finish() {
+	p.mu.Lock()
+	if !p.exiting {
+		p.exiting = true
+		p.killed.Store(true)
+	}
+	p.mu.Unlock()
+	p.AS.Destroy()
+	live.Add(-1)
+	close(p.done)
+}
+
+// Wait blocks until the process has exited and returns its exit code.
+func (p *Process) Wait() int {
+	<-p.done
+	return p.code
+}
