@@ -52,12 +52,50 @@ func early() uintptr {
 		x86.SerialPuts("beryl: not loaded by a multiboot loader\n")
 		x86.Stop(x86.ExitPanic)
 	}
-	if !kmem.Setup(regions[:nregions], exclude[:nexclude]) {
+	if !setupMemory() {
 		x86.SerialPuts("beryl: memory setup failed\n")
 		x86.Stop(x86.ExitPanic)
 	}
 	rt.EarlyInit()
 	return initialStack()
+}
+
+var (
+	usable  [160]kmem.Range
+	direct  [130]kmem.Range
+	nusable int
+	ndirect int
+)
+
+// setupMemory turns the memory map into what kmem.Setup takes: the usable
+// ranges (available RAM minus the exclusions) and the ranges to
+// direct-map (RAM, ACPI regions and the low 1 MiB).
+//
+//go:nosplit
+func setupMemory() bool {
+	_, span, ok := bootinfo.AvailableSpan(regions[:nregions])
+	if !ok {
+		return false
+	}
+	it := bootinfo.Usable(regions[:nregions], exclude[:nexclude])
+	for nusable < len(usable) {
+		r, more := it.Next()
+		if !more {
+			break
+		}
+		usable[nusable] = kmem.Range{Start: r.Start, End: r.End}
+		nusable++
+	}
+	direct[0] = kmem.Range{Start: 0, End: 1 << 20}
+	ndirect = 1
+	for i := 0; i < nregions && ndirect < len(direct); i++ {
+		switch r := regions[i]; r.Type {
+		case bootinfo.MemAvailable, bootinfo.MemACPIReclaimable, bootinfo.MemNVS:
+			direct[ndirect] = kmem.Range{Start: r.Base, End: r.Base + r.Length}
+			ndirect++
+		}
+	}
+	return kmem.Setup(usable[:nusable], direct[:ndirect], span)
 }
 
 //go:nosplit

@@ -109,7 +109,7 @@ func TestFaultDump(t *testing.T) {
 	if !regexp.MustCompile(`=> 0xffffffff8[0-9a-f]+ +0f0b +UD2`).MatchString(s) {
 		t.Errorf("symbolizer did not mark the UD2:\n%s", s)
 	}
-	if !strings.Contains(s, "arch/x86/cpu_amd64.s") || !strings.Contains(s, "beryl/kernel/kmain.deliberateFault") {
+	if !strings.Contains(s, "arch/x86/cpu_amd64.s") || !strings.Contains(s, "beryl/boot/kmain.deliberateFault") {
 		t.Errorf("symbolizer output lacks the faulting function and its caller:\n%s", s)
 	}
 }

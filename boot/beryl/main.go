@@ -4,7 +4,7 @@ package main
 
 import (
 	"beryl/boot"
-	"beryl/kernel/kmain"
+	"beryl/boot/kmain"
 )
 
 func main() {

@@ -3,8 +3,8 @@
 package main
 
 import (
-	"beryl/kernel/kmain"
-	_ "beryl/kernel/ktests"
+	"beryl/boot/kmain"
+	_ "beryl/boot/ktests"
 )
 
 func init() { kmain.TestImage = true }

@@ -4,7 +4,6 @@ import (
 	"unsafe"
 
 	"beryl/arch/x86"
-	"beryl/boot/bootinfo"
 	"beryl/mm/pagetable"
 )
 
@@ -17,18 +16,20 @@ const MaxPhys = 64 << 30
 // until the new tables are live.
 const bootMapLimit = 4 << 30
 
-// Setup initialises the physical allocator from the memory map (never
-// handing out the exclude ranges: kernel image, boot modules, boot
-// information, the low 1 MiB), builds the kernel page tables and switches
-// CR3 to them. Afterwards the lower half is unmapped, so nil dereferences
-// fault. It runs before the Go runtime: nosplit, no allocation.
+// Range is a physical address range [Start, End).
+type Range struct{ Start, End uint64 }
+
+// Setup initialises the physical allocator with the usable ranges (RAM
+// minus everything that must never be handed out: kernel image, boot
+// modules, boot information, the low 1 MiB), builds the kernel page tables
+// with the direct map covering direct (RAM and firmware-table regions),
+// and switches CR3 to them. span is the end of RAM. Afterwards the lower
+// half is unmapped, so nil dereferences fault. It runs before the Go
+// runtime: nosplit, no allocation.
 //
 //go:nosplit
-func Setup(regions []bootinfo.MemRegion, exclude []bootinfo.Range) bool {
-	_, hi, ok := bootinfo.AvailableSpan(regions)
-	if !ok {
-		return false
-	}
+func Setup(usable, direct []Range, span uint64) bool {
+	hi := span
 	if hi > MaxPhys {
 		hi = MaxPhys
 	}
@@ -39,12 +40,7 @@ func Setup(regions []bootinfo.MemRegion, exclude []bootinfo.Range) bool {
 	// Bitmap storage: the first usable range that fits, below the boot
 	// direct map's limit.
 	var bm uint64
-	it := bootinfo.Usable(regions, exclude)
-	for {
-		r, more := it.Next()
-		if !more {
-			break
-		}
+	for _, r := range usable {
 		start := (r.Start + PageSize - 1) &^ (PageSize - 1)
 		if r.End > start && r.End-start >= need && start+need <= bootMapLimit {
 			bm = start
@@ -58,12 +54,7 @@ func Setup(regions []bootinfo.MemRegion, exclude []bootinfo.Range) bool {
 	if Phys.Init(0, npages, storage) != nil {
 		return false
 	}
-	it = bootinfo.Usable(regions, exclude)
-	for {
-		r, more := it.Next()
-		if !more {
-			break
-		}
+	for _, r := range usable {
 		Phys.Free(r.Start, r.End-r.Start)
 	}
 	Phys.Reserve(bm, need)
@@ -84,20 +75,15 @@ func Setup(regions []bootinfo.MemRegion, exclude []bootinfo.Range) bool {
 		pml4[i] = t | pagetable.Present | pagetable.Writable
 	}
 
-	// Direct map: RAM, ACPI regions and the low 1 MiB, in 2 MiB pages.
-	const big = 1 << 21
-	dm := pagetable.Present | pagetable.Writable | pagetable.NoExecute | pagetable.Global
-	mapDirect(0, 1<<20, dm)
-	for _, r := range regions {
-		switch r.Type {
-		case bootinfo.MemAvailable, bootinfo.MemACPIReclaimable, bootinfo.MemNVS:
-			end := r.Base + r.Length
-			if end > MaxPhys {
-				end = MaxPhys
-			}
-			if r.Base < end {
-				mapDirect(r.Base, end, dm)
-			}
+	// Direct map in 2 MiB pages.
+	dm := pagetable.Writable | pagetable.NoExecute | pagetable.Global
+	for _, r := range direct {
+		end := r.End
+		if end > MaxPhys {
+			end = MaxPhys
+		}
+		if r.Start < end {
+			mapDirect(r.Start, end, dm)
 		}
 	}
 
@@ -124,7 +110,7 @@ func mapDirect(lo, hi uint64, flags uint64) {
 		if _, _, _, err := Kernel.Lookup(DirectMapBase + a); err == nil {
 			continue
 		}
-		Kernel.Map(DirectMapBase+a, a, pagetable.Size2M, flags&^pagetable.Present)
+		Kernel.Map(DirectMapBase+a, a, pagetable.Size2M, flags)
 	}
 }
 

@@ -5,6 +5,7 @@ package ktests
 import (
 	"runtime"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -147,15 +148,24 @@ func itoa(i int) string {
 	}
 }
 
+// time.Sleep(50ms) lasts 50 ms ± 10 %. The median of five sleeps is
+// checked: a TCG guest loses the host CPU now and then, which stretches a
+// single wall-clock measurement without saying anything about the kernel.
 func testSleep(t *ktest.T) {
-	for i := 0; i < 3; i++ {
+	var d [5]time.Duration
+	for i := range d {
 		t0 := time.Now()
 		time.Sleep(50 * time.Millisecond)
-		d := time.Since(t0)
-		t.Logf("slept %v", d)
-		if d < 45*time.Millisecond || d > 55*time.Millisecond {
-			t.Errorf("time.Sleep(50ms) took %v, outside ±10%%", d)
-		}
+		d[i] = time.Since(t0)
+	}
+	t.Logf("slept %v", d)
+	s := d
+	sort.Slice(s[:], func(i, j int) bool { return s[i] < s[j] })
+	if m := s[2]; m < 45*time.Millisecond || m > 55*time.Millisecond {
+		t.Errorf("time.Sleep(50ms) took %v (median), outside ±10%%", m)
+	}
+	if s[0] < 50*time.Millisecond {
+		t.Errorf("time.Sleep(50ms) returned early: %v", s[0])
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 
 	"beryl/arch/x86"
 	"beryl/kernel/console"
-	"beryl/kernel/kmain"
+	"beryl/boot/kmain"
 	"beryl/kernel/ktest"
 	"beryl/kernel/rt"
 	"beryl/mm/kmem"
