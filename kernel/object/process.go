@@ -19,6 +19,7 @@ type Process struct {
 	retcode int64
 
 	exceptionHook    atomic.Pointer[func(*Process, uint32)]
+	killHook         atomic.Pointer[func(retcode int64)]
 	policyExceptions atomic.Int64
 }
 
@@ -98,6 +99,20 @@ func (p *Process) SetExceptionHook(f func(p *Process, condition uint32)) {
 	p.exceptionHook.Store(&f)
 }
 
+// SetKillHook installs the function that stops the process's threads when
+// it is killed (task_kill, process_exit, job kill). It runs once, on the
+// killing goroutine, with no lock held, before the handles are closed.
+func (p *Process) SetKillHook(f func(retcode int64)) {
+	p.killHook.Store(&f)
+}
+
+// Retcode returns the return code of a dead process (0 before).
+func (p *Process) Retcode() int64 {
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	return p.retcode
+}
+
 // PolicyExceptions returns the number of policy exceptions raised.
 func (p *Process) PolicyExceptions() int64 { return p.policyExceptions.Load() }
 
@@ -133,6 +148,9 @@ func (p *Process) Kill(retcode int64) {
 	p.job.removeProcessLocked(p)
 	jobTreeMu.Unlock()
 
+	if h := p.killHook.Load(); h != nil {
+		(*h)(retcode)
+	}
 	p.table.closeAll()
 	p.mu.Lock()
 	p.UpdateStateLocked(0, ProcessTerminated)

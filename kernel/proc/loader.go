@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"beryl/arch/x86"
+	"beryl/kernel/object"
 	"beryl/mm/vm"
 )
 
@@ -22,6 +23,11 @@ const (
 // Spawn loads a static ELF executable into a new process and starts its
 // first thread with a Linux-style initial stack (argv, envp, auxv).
 func Spawn(name string, image []byte, argv, envv []string, stdout, stderr io.Writer) (*Process, error) {
+	return SpawnIn(RootJob(), name, image, argv, envv, stdout, stderr)
+}
+
+// SpawnIn is Spawn with the process created in job.
+func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, stdout, stderr io.Writer) (*Process, error) {
 	f, err := elf.NewFile(bytes.NewReader(image))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -29,13 +35,15 @@ func Spawn(name string, image []byte, argv, envv []string, stdout, stderr io.Wri
 	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
 		return nil, fmt.Errorf("%s: not a static x86-64 executable", name)
 	}
-	p, err := newProcess(name)
+	p, err := newProcess(name, job)
 	if err != nil {
 		return nil, err
 	}
 	p.Stdout, p.Stderr = stdout, stderr
 	fail := func(err error) (*Process, error) {
+		p.Obj.Kill(0)
 		p.AS.Destroy()
+		p.Obj.Release()
 		live.Add(-1)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -78,6 +86,7 @@ func Spawn(name string, image []byte, argv, envv []string, stdout, stderr io.Wri
 	ctx.Regs.RSP = sp
 	ctx.CR3 = p.AS.Root()
 	t := p.newThread(ctx)
+	p.Obj.Start()
 	t.start()
 	return p, nil
 }

@@ -19,6 +19,7 @@ import (
 
 	"beryl/arch/x86"
 	"beryl/kernel/klog"
+	"beryl/kernel/object"
 	"beryl/mm/vm"
 )
 
@@ -27,6 +28,9 @@ type Process struct {
 	Name string
 	PID  int
 	AS   *vm.AddressSpace
+	// Obj is the process's kernel object: koid, job, handle table. Killing
+	// it (task_kill, job kill) stops the threads.
+	Obj *object.Process
 	// Stdout and Stderr receive write(1) and write(2).
 	Stdout, Stderr io.Writer
 
@@ -60,9 +64,25 @@ var (
 // Live returns the number of processes that have not finished exiting.
 func Live() int64 { return live.Load() }
 
-func newProcess(name string) (*Process, error) {
+var (
+	rootJobOnce sync.Once
+	rootJob     *object.Job
+)
+
+// RootJob returns the root job, created on first use.
+func RootJob() *object.Job {
+	rootJobOnce.Do(func() { rootJob = object.NewRootJob() })
+	return rootJob
+}
+
+func newProcess(name string, job *object.Job) (*Process, error) {
+	obj, st := object.NewProcess(job, name, object.ProcessConfig{})
+	if st != object.OK {
+		return nil, fmt.Errorf("creating process: %v", st)
+	}
 	as, err := vm.New()
 	if err != nil {
+		obj.Release()
 		return nil, err
 	}
 	pidMu.Lock()
@@ -70,8 +90,9 @@ func newProcess(name string) (*Process, error) {
 	nextPID++
 	pidMu.Unlock()
 	live.Add(1)
-	p := &Process{Name: name, PID: pid, AS: as, threads: map[int]*Thread{}, done: make(chan struct{}), nextTid: pid}
+	p := &Process{Name: name, PID: pid, AS: as, Obj: obj, threads: map[int]*Thread{}, done: make(chan struct{}), nextTid: pid}
 	p.fds.init()
+	obj.SetKillHook(p.stop)
 	return p, nil
 }
 
@@ -133,7 +154,11 @@ func (p *Process) fault(t *Thread, why string) {
 
 // Exit ends the process with code: every thread stops at its next return
 // to the kernel (at most one timer tick away) or is woken from its wait.
-func (p *Process) Exit(code int) {
+func (p *Process) Exit(code int) { p.Obj.Kill(int64(code)) }
+
+// stop is the kill hook of the process object.
+func (p *Process) stop(retcode int64) {
+	code := int(retcode)
 	p.mu.Lock()
 	if !p.exiting {
 		p.exiting = true
@@ -148,12 +173,12 @@ func (p *Process) Exit(code int) {
 
 func (p *Process) finish() {
 	p.mu.Lock()
-	if !p.exiting {
-		p.exiting = true
-		p.killed.Store(true)
-	}
+	code := p.code
 	p.mu.Unlock()
+	// The last thread is gone: the process ends (ZX_PROCESS_TERMINATED).
+	p.Obj.Kill(int64(code))
 	p.AS.Destroy()
+	p.Obj.Release()
 	live.Add(-1)
 	close(p.done)
 }

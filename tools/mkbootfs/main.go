@@ -1,0 +1,62 @@
+// Command mkbootfs builds the boot filesystem: a newc cpio archive (u-root's
+// pkg/cpio) that the kernel receives as a multiboot module and reads with
+// its own small parser (kernel/bootfs).
+//
+// Usage: mkbootfs -o build/bootfs.cpio name=path [name=path ...]
+//
+// Each argument puts the host file at path into the archive as name (for
+// example bin/init=build/init.elf). Entries are written in argument order
+// with fixed metadata (mode 0755, mtime 0, uid/gid 0), so the output is
+// reproducible.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/u-root/u-root/pkg/cpio"
+)
+
+func main() {
+	out := flag.String("o", "", "output archive")
+	flag.Parse()
+	if *out == "" || flag.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "usage: mkbootfs -o archive name=path...")
+		os.Exit(2)
+	}
+	if err := build(*out, flag.Args()); err != nil {
+		fmt.Fprintln(os.Stderr, "mkbootfs:", err)
+		os.Exit(1)
+	}
+}
+
+func build(out string, specs []string) error {
+	var recs []cpio.Record
+	for _, s := range specs {
+		name, path, ok := strings.Cut(s, "=")
+		if !ok || name == "" || path == "" {
+			return fmt.Errorf("bad entry %q: want name=path", s)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, cpio.StaticRecord(data, cpio.Info{Name: strings.TrimPrefix(name, "/"), Mode: cpio.S_IFREG | 0o755}))
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	w := cpio.Newc.Writer(f)
+	if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
+		f.Close()
+		return err
+	}
+	if err := cpio.WriteTrailer(w); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
