@@ -18,7 +18,12 @@ APT_PKGS  := qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso 
 
 all: kernel
 
-kernel: build/beryl.elf build/beryl-test.elf userprogs
+kernel: build/beryl.elf build/beryl-test.elf userprogs bin/zxrun
+
+# zxrun boots the kernel with a program in the bootfs (go test -exec).
+bin/zxrun: FORCE
+	@mkdir -p bin
+	$(GO) build -o $@ ./tools/zxrun
 
 # User programs for the boot tests: stock static Go binaries.
 USERPROGS := hello crash

@@ -1,7 +1,11 @@
 package x86
 
-// COM1 is the I/O base of the first 16550 UART.
-const COM1 = 0x3F8
+// I/O bases of the PC's 16550 UARTs.
+const (
+	COM1 = 0x3F8
+	COM2 = 0x2F8
+	COM3 = 0x3E8
+)
 
 // 16550 register offsets and bits (National Semiconductor PC16550D data
 // sheet, Table II).
@@ -24,14 +28,30 @@ const (
 // SerialInit programs COM1 for 115200 baud, 8N1, FIFOs on, interrupts off.
 //
 //go:nosplit
-func SerialInit() {
-	Outb(COM1+uartIER, 0)
-	Outb(COM1+uartLCR, 0x80) // DLAB
-	Outb(COM1+uartData, 1)   // divisor 1: 115200 baud
-	Outb(COM1+uartIER, 0)
-	Outb(COM1+uartLCR, 0x03) // 8N1, DLAB off
-	Outb(COM1+uartFCR, 0xC7) // enable and clear FIFOs, 14-byte threshold
-	Outb(COM1+uartMCR, mcrDTR|mcrRTS|mcrOut2)
+func SerialInit() { SerialInitPort(COM1) }
+
+// SerialInitPort programs the UART at base like SerialInit.
+//
+//go:nosplit
+func SerialInitPort(base uint16) {
+	Outb(base+uartIER, 0)
+	Outb(base+uartLCR, 0x80) // DLAB
+	Outb(base+uartData, 1)   // divisor 1: 115200 baud
+	Outb(base+uartIER, 0)
+	Outb(base+uartLCR, 0x03) // 8N1, DLAB off
+	Outb(base+uartFCR, 0xC7) // enable and clear FIFOs, 14-byte threshold
+	Outb(base+uartMCR, mcrDTR|mcrRTS|mcrOut2)
+}
+
+// SerialWriteRaw writes b to the UART at base unchanged (no CR insertion),
+// for byte streams such as a program's stdout.
+func SerialWriteRaw(base uint16, b []byte) {
+	for _, c := range b {
+		for i := 0; i < 100000 && Inb(base+uartLSR)&lsrTHREmpty == 0; i++ {
+			Pause()
+		}
+		Outb(base+uartData, c)
+	}
 }
 
 // SerialEnableRxInterrupt makes COM1 raise its IRQ when a byte arrives.

@@ -8,8 +8,6 @@ package kmain
 import (
 	"fmt"
 	"os"
-	"path"
-	"strings"
 	"time"
 
 	"beryl/arch/x86"
@@ -19,7 +17,6 @@ import (
 	"beryl/kernel/klog"
 	"beryl/kernel/ktest"
 	"beryl/kernel/options"
-	"beryl/kernel/proc"
 	"beryl/kernel/rt"
 	"beryl/mm/kmem"
 )
@@ -78,8 +75,9 @@ func Main(magic uint32, infoAddr uint64) {
 	if opts.ReadyExit {
 		os.Exit(0)
 	}
-	if m, ok := initModule(info, opts.Init); ok {
-		os.Exit(runInit(m))
+	if code, ok := startInit(info, opts); ok {
+		fmt.Printf("beryl: init exited with status %d\n", code)
+		os.Exit(code)
 	}
 	if TestImage {
 		_, failed := ktest.Run(os.Stdout, opts.TestSelected)
@@ -155,40 +153,4 @@ func runConsole() {
 			os.Stdout.Write([]byte{c})
 		}
 	}
-}
-
-// initModule finds the boot module to run as the first program: the one
-// whose path (first word of its command line) ends with the init option's
-// last element.
-func initModule(info *bootinfo.Info, init string) (bootinfo.Module, bool) {
-	want := path.Base(init)
-	for _, m := range info.Modules {
-		f := strings.Fields(m.CmdLine)
-		if len(f) > 0 && path.Base(f[0]) == want {
-			return m, true
-		}
-	}
-	return bootinfo.Module{}, false
-}
-
-// runInit runs a boot module as a user program with the module's command
-// line as its arguments and returns its exit status.
-func runInit(m bootinfo.Module) int {
-	img := make([]byte, m.End-m.Start)
-	if err := PhysMem.ReadPhys(m.Start, img); err != nil {
-		klog.Errorf("init", "reading module: %v", err)
-		return 1
-	}
-	args := strings.Fields(m.CmdLine)
-	args[0] = path.Base(args[0])
-	env := []string{"GODEBUG=asyncpreemptoff=1", "HOME=/", "PATH=/bin"}
-	p, err := proc.Spawn(args[0], img, args, env, os.Stdout, os.Stdout)
-	if err != nil {
-		klog.Errorf("init", "%v", err)
-		return 1
-	}
-	klog.Infof("init", "started %s[%d] (%d KiB image)", args[0], p.PID, len(img)>>10)
-	code := p.Wait()
-	klog.Infof("init", "%s[%d] exited with status %d", args[0], p.PID, code)
-	return code
 }

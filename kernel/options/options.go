@@ -35,6 +35,7 @@ type Options struct {
 	Run         []string // run: programs init starts, in order
 	Conformance bool     // conformance: init runs the syscall conformance suite
 	ReadyExit   bool     // ready.exit: exit QEMU after the ready line
+	UserIO      string   // userio: console, or ports (COM2/COM3)
 
 	// BootImage is the leading image path of the command line, if any.
 	// It is not an option and has no table entry.
@@ -112,6 +113,9 @@ var table = []Spec{
 	{Name: "timer.hz", Kind: Int, Default: "1000", Min: 100, Max: 10000,
 		Doc:   "timer interrupt frequency in Hz",
 		Field: func(o *Options) any { return &o.TimerHz }},
+	{Name: "userio", Kind: Enum, Default: "console", Values: []string{"console", "ports"},
+		Doc:   "where init's stdout and stderr go: the console, or COM2 and COM3 (zxrun)",
+		Field: func(o *Options) any { return &o.UserIO }},
 }
 
 // Specs returns a copy of the option table.

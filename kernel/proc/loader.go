@@ -96,7 +96,15 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 func buildStack(as *vm.AddressSpace, argv, envv []string) (uint64, error) {
 	var strs []byte
 	var argp, envp []uint64
-	base := uint64(stackTop - 4096)
+	size := 0
+	for _, s := range append(append([]string(nil), argv...), envv...) {
+		size += len(s) + 1
+	}
+	size = (size + 16 + 4095) &^ 4095
+	if size > 256<<10 {
+		return 0, fmt.Errorf("arguments and environment too long (%d bytes)", size)
+	}
+	base := uint64(stackTop - size)
 	for _, s := range argv {
 		argp = append(argp, base+uint64(len(strs)))
 		strs = append(append(strs, s...), 0)
@@ -107,9 +115,6 @@ func buildStack(as *vm.AddressSpace, argv, envv []string) (uint64, error) {
 	}
 	rnd := base + uint64(len(strs))
 	strs = append(strs, []byte("beryl-at-random!")...)
-	if len(strs) > 4096 {
-		return 0, fmt.Errorf("arguments too long")
-	}
 	if err := as.Poke(base, strs); err != nil {
 		return 0, err
 	}

@@ -1,0 +1,69 @@
+package qemu
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func zxrun(t *testing.T) string {
+	p := filepath.Join(Root(), "bin", "zxrun")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s missing: build it with make", p)
+	}
+	return p
+}
+
+// TestZxrun runs a program through bin/zxrun: exact stdout and stderr, and
+// the program's exit status as zxrun's.
+func TestZxrun(t *testing.T) {
+	cmd := exec.Command(zxrun(t), image(t, "hello.elf"), "5", "x y")
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 5 {
+		t.Fatalf("zxrun: %v, want exit status 5\nstderr:\n%s", err, errb.String())
+	}
+	want := "hello from ring 3: args=[\"hello.elf\" \"5\" \"x y\"]\nsum=4950 map=10000 gc=true slept>=20ms:true\n"
+	if out.String() != want {
+		t.Errorf("stdout %q\nwant %q", out.String(), want)
+	}
+	if errb.String() != "to stderr\n" {
+		t.Errorf("stderr %q", errb.String())
+	}
+}
+
+// TestZxrunCrash: a crashing program gives its status (128+SIGSEGV), not
+// a zxrun failure.
+func TestZxrunCrash(t *testing.T) {
+	err := exec.Command(zxrun(t), image(t, "crash.elf")).Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 139 {
+		t.Fatalf("zxrun crash.elf: %v, want exit status 139", err)
+	}
+}
+
+// TestGoTestExec runs a stock Go test package inside Beryl with
+// `go test -exec bin/zxrun`, -test.* flags included.
+func TestGoTestExec(t *testing.T) {
+	cmd := exec.Command("go", "test", "-count=1", "-v", "-run", "Goroutines|Timer|Environment", "-exec", zxrun(t), "./userspace/examples/gotest")
+	cmd.Dir = Root()
+	cmd.Env = append(os.Environ(), "ZXRUN_PROBE=hello")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test -exec zxrun: %v\n%s", err, out)
+	}
+	s := string(out)
+	for _, want := range []string{"--- PASS: TestGoroutines", "--- PASS: TestTimer", "--- PASS: TestEnvironment", "ok  \tberyl/userspace/examples/gotest"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "TestAlloc") {
+		t.Errorf("-test.run was not honoured:\n%s", s)
+	}
+}

@@ -1,0 +1,195 @@
+// Command zxrun runs a static linux/amd64 program inside Beryl:
+//
+//	bin/zxrun PROGRAM [ARGS...]
+//
+// It builds a boot filesystem holding PROGRAM, its arguments and the
+// caller's environment, boots the kernel in QEMU (TCG) with it, streams
+// the program's stdout and stderr (the kernel routes them to COM2 and
+// COM3) to its own, and exits with the program's exit status. On a kernel
+// panic, a fault in the kernel, a missing exit status or a timeout it exits
+// 125 with a message and the tail of the kernel console.
+//
+// So `go test -exec "$PWD/bin/zxrun" ./pkg` runs a stock Go test binary in
+// Beryl, -test.* flags included.
+//
+// Environment: BERYL_KERNEL (kernel image; default build/beryl.elf next to
+// the bin directory zxrun lives in), ZXRUN_TIMEOUT (Go duration, default
+// 10m), ZXRUN_MEMORY (QEMU -m, default 1G), ZXRUN_VERBOSE=1 (copy the kernel
+// console to stderr).
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/u-root/u-root/pkg/cpio"
+)
+
+const failStatus = 125
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: zxrun PROGRAM [ARGS...]")
+		os.Exit(2)
+	}
+	code, err := run(os.Args[1], os.Args[2:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "zxrun:", err)
+		os.Exit(failStatus)
+	}
+	os.Exit(code)
+}
+
+func kernelPath() string {
+	if k := os.Getenv("BERYL_KERNEL"); k != "" {
+		return k
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		return filepath.Join(filepath.Dir(filepath.Dir(exe)), "build", "beryl.elf")
+	}
+	return "build/beryl.elf"
+}
+
+// relevantEnv is the caller's environment minus what only makes sense on
+// the host.
+func relevantEnv() []string {
+	var env []string
+	for _, e := range os.Environ() {
+		name, _, _ := strings.Cut(e, "=")
+		switch {
+		case strings.ContainsAny(e, "\x00\n"), len(e) > 4096:
+		case name == "PATH", name == "PWD", name == "OLDPWD", name == "SHLVL", name == "_",
+			strings.HasPrefix(name, "ZXRUN_"), strings.HasPrefix(name, "BERYL_"), strings.HasPrefix(name, "LS_"):
+		default:
+			env = append(env, e)
+		}
+	}
+	return env
+}
+
+func bootfs(dir, program string, args []string) (string, string, error) {
+	img, err := os.ReadFile(program)
+	if err != nil {
+		return "", "", err
+	}
+	name := "bin/" + filepath.Base(program)
+	argv := append([]string{filepath.Base(program)}, args...)
+	recs := []cpio.Record{
+		cpio.StaticRecord(img, cpio.Info{Name: name, Mode: cpio.S_IFREG | 0o755}),
+		cpio.StaticFile("etc/zxrun/args", strings.Join(argv, "\x00")+"\x00", 0o644),
+		cpio.StaticFile("etc/zxrun/env", strings.Join(relevantEnv(), "\x00")+"\x00", 0o644),
+	}
+	out := filepath.Join(dir, "bootfs.cpio")
+	f, err := os.Create(out)
+	if err != nil {
+		return "", "", err
+	}
+	w := cpio.Newc.Writer(f)
+	if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
+		f.Close()
+		return "", "", err
+	}
+	if err := cpio.WriteTrailer(w); err != nil {
+		f.Close()
+		return "", "", err
+	}
+	return out, name, f.Close()
+}
+
+var statusLine = regexp.MustCompile(`beryl: init exited with status (-?\d+)`)
+
+func run(program string, args []string) (int, error) {
+	kernel := kernelPath()
+	if _, err := os.Stat(kernel); err != nil {
+		return 0, fmt.Errorf("kernel image: %w (build it with make)", err)
+	}
+	dir, err := os.MkdirTemp("", "zxrun-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	fsPath, name, err := bootfs(dir, program, args)
+	if err != nil {
+		return 0, err
+	}
+	timeout := 10 * time.Minute
+	if t := os.Getenv("ZXRUN_TIMEOUT"); t != "" {
+		if timeout, err = time.ParseDuration(t); err != nil {
+			return 0, fmt.Errorf("ZXRUN_TIMEOUT: %w", err)
+		}
+	}
+	mem := "1G"
+	if m := os.Getenv("ZXRUN_MEMORY"); m != "" {
+		mem = m
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "qemu-system-x86_64",
+		"-display", "none", "-no-reboot", "-m", mem, "-monitor", "none",
+		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+		"-kernel", kernel, "-initrd", fsPath,
+		"-append", "init="+name+" userio=ports loglevel=warn",
+		// COM1: kernel console; COM2, COM3: the program's stdout and
+		// stderr, appended (they may be one file).
+		"-serial", "stdio",
+		"-chardev", "file,id=out,path=/dev/fd/3,append=on", "-serial", "chardev:out",
+		"-chardev", "file,id=err,path=/dev/fd/4,append=on", "-serial", "chardev:err")
+	cmd.ExtraFiles = []*os.File{os.Stdout, os.Stderr}
+	cmd.Stdin = nil
+	console, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, err
+	}
+	var qemuErr strings.Builder
+	cmd.Stderr = &qemuErr
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting QEMU: %w", err)
+	}
+	var lines []string
+	status := -1
+	verbose := os.Getenv("ZXRUN_VERBOSE") == "1"
+	sc := bufio.NewScanner(console)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		l := strings.TrimRight(sc.Text(), "\r")
+		lines = append(lines, l)
+		if verbose {
+			fmt.Fprintln(os.Stderr, "[beryl]", l)
+		}
+		if m := statusLine.FindStringSubmatch(l); m != nil {
+			status, _ = strconv.Atoi(m[1])
+		}
+	}
+	werr := cmd.Wait()
+	tail := func() string {
+		if len(lines) > 30 {
+			lines = lines[len(lines)-30:]
+		}
+		return strings.Join(lines, "\n")
+	}
+	if ctx.Err() != nil {
+		return 0, fmt.Errorf("timed out after %v; kernel console tail:\n%s", timeout, tail())
+	}
+	var ee *exec.ExitError
+	qemuCode := 0
+	if errors.As(werr, &ee) {
+		qemuCode = ee.ExitCode()
+	}
+	if qemuCode == 37 {
+		return 0, fmt.Errorf("kernel panic or fatal fault; kernel console tail:\n%s", tail())
+	}
+	if status < 0 {
+		return 0, fmt.Errorf("no exit status from the kernel (QEMU exit %d) %s; kernel console tail:\n%s", qemuCode, strings.TrimSpace(qemuErr.String()), tail())
+	}
+	return status & 0xff, nil
+}
