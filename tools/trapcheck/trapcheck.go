@@ -1,0 +1,173 @@
+// Package trapcheck verifies the trap-path rules on the linked kernel: every
+// function reachable from the trap entry points (through direct calls and
+// jumps) is nosplit — it has no stack-growth prologue calling
+// runtime.morestack — and nothing reachable allocates (no call to the
+// runtime's allocation entry points). The compiler cannot check either
+// across packages; this check disassembles build/beryl.elf with x86asm.
+package trapcheck
+
+import (
+	"debug/elf"
+	"fmt"
+	"sort"
+	"strings"
+
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// Roots are the trap-path entry points: the asm entries and the Go
+// functions installed behind indirect calls (trap handler, IRQ handlers,
+// the kernel page-table source).
+var Roots = []string{
+	"beryl/arch/x86.trapCommon.abi0",
+	"beryl/arch/x86.syscallEntry.abi0",
+	"beryl/kernel/rt.HandleTrap",
+	"beryl/kernel/console.drain",
+	"beryl/mm/kmem.(*pageSource).AllocTable",
+	"beryl/mm/kmem.(*pageSource).FreeTable",
+	"beryl/mm/kmem.(*pageSource).Table",
+}
+
+// allowed are callees not followed: bounds-check and divide panics (only
+// reached on a kernel bug, when the machine is going down anyway) and the
+// fault dump's symbolizer hook target.
+func allowed(name string) bool {
+	return strings.HasPrefix(name, "runtime.panic") || strings.HasPrefix(name, "runtime.goPanic") ||
+		name == "runtime.panicdivide" || name == "runtime.panicshift" || name == "runtime.panicwrap"
+}
+
+// forbidden are the runtime functions that mark a split check or an
+// allocation.
+func forbidden(name string) string {
+	switch {
+	case strings.HasPrefix(name, "runtime.morestack"):
+		return "stack-split prologue (not nosplit)"
+	case name == "runtime.newobject", name == "runtime.mallocgc", name == "runtime.makeslice",
+		name == "runtime.growslice", name == "runtime.makemap", name == "runtime.makemap_small",
+		strings.HasPrefix(name, "runtime.convT"), name == "runtime.concatstrings",
+		strings.HasPrefix(name, "runtime.concatstring"), name == "runtime.slicebytetostring",
+		name == "runtime.newproc", name == "runtime.gcWriteBarrier", strings.HasPrefix(name, "runtime.gcWriteBarrier"):
+		return "allocation or write barrier"
+	}
+	return ""
+}
+
+type sym struct {
+	name       string
+	start, end uint64
+}
+
+// Violation is a rule broken on the trap path.
+type Violation struct {
+	Func, Callee, Why string
+	Path              []string
+}
+
+func (v Violation) String() string {
+	return fmt.Sprintf("%s calls %s: %s (reached via %s)", v.Func, v.Callee, v.Why, strings.Join(v.Path, " → "))
+}
+
+// Check analyses the kernel ELF at path and returns the violations and
+// the number of functions it visited.
+func Check(path string) ([]Violation, int, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	text := f.Section(".text")
+	if text == nil {
+		return nil, 0, fmt.Errorf("no .text")
+	}
+	code, err := text.Data()
+	if err != nil {
+		return nil, 0, err
+	}
+	esyms, err := f.Symbols()
+	if err != nil {
+		return nil, 0, err
+	}
+	var syms []sym
+	byName := map[string]*sym{}
+	for _, s := range esyms {
+		if elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value >= text.Addr && s.Value < text.Addr+text.Size {
+			syms = append(syms, sym{s.Name, s.Value, s.Value + s.Size})
+		}
+	}
+	sort.Slice(syms, func(i, j int) bool { return syms[i].start < syms[j].start })
+	for i := range syms {
+		if syms[i].end <= syms[i].start && i+1 < len(syms) {
+			syms[i].end = syms[i+1].start
+		}
+		byName[syms[i].name] = &syms[i]
+	}
+	at := func(pc uint64) *sym {
+		i := sort.Search(len(syms), func(i int) bool { return syms[i].end > pc })
+		if i < len(syms) && syms[i].start <= pc {
+			return &syms[i]
+		}
+		return nil
+	}
+	var out []Violation
+	seen := map[string]bool{}
+	type item struct {
+		s    *sym
+		path []string
+	}
+	var queue []item
+	for _, r := range Roots {
+		s := byName[r]
+		if s == nil {
+			return nil, 0, fmt.Errorf("root %s not in the kernel image", r)
+		}
+		queue = append(queue, item{s, []string{r}})
+	}
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		if seen[it.s.name] {
+			continue
+		}
+		seen[it.s.name] = true
+		body := code[it.s.start-text.Addr : it.s.end-text.Addr]
+		for off := 0; off < len(body); {
+			inst, err := x86asm.Decode(body[off:], 64)
+			if err != nil {
+				off++
+				continue
+			}
+			pc := it.s.start + uint64(off)
+			off += inst.Len
+			if inst.Op != x86asm.CALL && inst.Op != x86asm.JMP && !isJcc(inst.Op) {
+				continue
+			}
+			rel, ok := inst.Args[0].(x86asm.Rel)
+			if !ok {
+				continue // indirect: covered by Roots
+			}
+			target := uint64(int64(pc) + int64(inst.Len) + int64(rel))
+			callee := at(target)
+			if callee == nil || callee == it.s {
+				continue
+			}
+			if why := forbidden(callee.name); why != "" {
+				out = append(out, Violation{it.s.name, callee.name, why, it.path})
+				continue
+			}
+			if allowed(callee.name) {
+				continue
+			}
+			queue = append(queue, item{callee, append(append([]string(nil), it.path...), callee.name)})
+		}
+	}
+	return out, len(seen), nil
+}
+
+func isJcc(op x86asm.Op) bool {
+	switch op {
+	case x86asm.JA, x86asm.JAE, x86asm.JB, x86asm.JBE, x86asm.JE, x86asm.JNE, x86asm.JG, x86asm.JGE,
+		x86asm.JL, x86asm.JLE, x86asm.JS, x86asm.JNS, x86asm.JO, x86asm.JNO, x86asm.JP, x86asm.JNP:
+		return true
+	}
+	return false
+}
