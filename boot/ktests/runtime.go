@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"beryl/kernel/ktest"
+	"beryl/kernel/rt"
 )
 
 func init() {
@@ -174,6 +175,7 @@ func testSleep(t *ktest.T) {
 func testPreempt(t *ktest.T) {
 	prev := runtime.GOMAXPROCS(1)
 	defer runtime.GOMAXPROCS(prev)
+	urg := rt.SignalsDelivered(23)
 	var stop, progressed atomic.Bool
 	done := make(chan struct{})
 	go func() {
@@ -194,6 +196,11 @@ func testPreempt(t *ktest.T) {
 	}
 	if !progressed.Load() {
 		t.Fatalf("other goroutine made no progress")
+	}
+	if n := rt.SignalsDelivered(23) - urg; n == 0 {
+		t.Errorf("no SIGURG was delivered: the spinner was not preempted asynchronously")
+	} else {
+		t.Logf("%d SIGURG deliveries", n)
 	}
 }
 

@@ -2,6 +2,7 @@ package rt
 
 import (
 	"math/bits"
+	"sync/atomic"
 
 	"beryl/arch/x86"
 )
@@ -49,6 +50,18 @@ type sigaction struct {
 }
 
 var sigActions [nsig + 1]sigaction
+
+// delivered counts signal frames pushed, per signal number.
+var delivered [nsig + 1]uint64
+
+// SignalsDelivered returns how many times signal sig was delivered to a
+// kernel thread (e.g. 23, SIGURG, for the runtime's async preemption).
+func SignalsDelivered(sig int) uint64 {
+	if sig <= 0 || sig > nsig {
+		return 0
+	}
+	return atomic.LoadUint64(&delivered[sig])
+}
 
 // Layout of struct rt_sigframe on x86-64 (arch/x86/include/asm/sigframe.h):
 // pretcode (8), struct ucontext (uc_flags 8, uc_link 8, uc_stack 24,
@@ -231,6 +244,7 @@ func deliverPending(f *x86.Frame, fx *x86.FXArea) {
 //go:nosplit
 func pushSignalFrame(t *thread, f *x86.Frame, fx *x86.FXArea, sig uint64, code int32, addr uint64) {
 	a := &sigActions[sig]
+	atomic.AddUint64(&delivered[sig], 1)
 	sp := f.RSP
 	on := onAltStack(t, sp)
 	if a.Flags&saOnstack != 0 && t.altSize != 0 && !on {
