@@ -2,6 +2,7 @@ package rt
 
 import (
 	"beryl/arch/x86"
+	"beryl/kernel/linux"
 	"beryl/mm/kmem"
 )
 
@@ -34,29 +35,29 @@ func exception(f *x86.Frame, fx *x86.FXArea) {
 	var code int32
 	switch v {
 	case x86.VectorPF:
-		sig, code = sigSEGV, segvMaperr
+		sig, code = linux.SIGSEGV, linux.SegvMaperr
 		if f.ErrorCode&x86.PFPresent != 0 {
-			code = segvAccerr
+			code = linux.SegvAccerr
 		}
 	case x86.VectorDE:
-		sig, code, addr = sigFPE, fpeIntdiv, f.RIP
+		sig, code, addr = linux.SIGFPE, linux.FpeIntdiv, f.RIP
 	case x86.VectorUD:
-		sig, code, addr = sigILL, illIllopn, f.RIP
+		sig, code, addr = linux.SIGILL, linux.IllIllopn, f.RIP
 	case x86.VectorBP:
-		sig, code = sigTRAP, siKernel
+		sig, code = linux.SIGTRAP, linux.SIKernel
 	case x86.VectorGP, x86.VectorSS:
-		sig, code = sigSEGV, siKernel
+		sig, code = linux.SIGSEGV, linux.SIKernel
 	case x86.VectorAC:
-		sig, code = sigBUS, 1
+		sig, code = linux.SIGBUS, 1
 	default:
 		Fatal(f, "unexpected exception")
 	}
 	t := &threads[cur]
 	a := &sigActions[sig]
-	if a.Handler == sigDfl || a.Handler == sigIgn || t.sigMask&(1<<(sig-1)) != 0 {
+	if a.Handler == linux.SigDfl || a.Handler == linux.SigIgn || t.sigMask&(1<<(sig-1)) != 0 {
 		Fatal(f, "fault with no handler")
 	}
-	if onAltStack(t, f.RSP) && f.RSP-t.altSP < 4096 {
+	if linux.OnStack(f.RSP, t.altSP, t.altSize) && f.RSP-t.altSP < 4096 {
 		Fatal(f, "fault on the signal stack")
 	}
 	pushSignalFrame(t, f, fx, sig, code, addr)

@@ -1,6 +1,9 @@
 package rt
 
-import "beryl/arch/x86"
+import (
+	"beryl/arch/x86"
+	"beryl/kernel/linux"
+)
 
 // The runtime's file descriptors: 0-2 are the console; the netpoller adds
 // one epoll instance and one eventfd (netpollBreak).
@@ -12,12 +15,12 @@ const (
 )
 
 type fdEntry struct {
-	kind    uint32
-	nonblk  bool
-	count   uint64 // eventfd counter
-	epfd    uint64 // epoll instance this fd is registered with (0 = none)
-	events  uint32 // registered event mask
-	data    uint64 // registered epoll_data
+	kind   uint32
+	nonblk bool
+	count  uint64 // eventfd counter
+	epfd   uint64 // epoll instance this fd is registered with (0 = none)
+	events uint32 // registered event mask
+	data   uint64 // registered epoll_data
 }
 
 var fds [maxFds]fdEntry
@@ -30,7 +33,7 @@ func allocFd(kind uint32) int64 {
 			return int64(i)
 		}
 	}
-	return -eMFILE
+	return -linux.EMFILE
 }
 
 //go:nosplit
@@ -47,7 +50,7 @@ func closeFd(fd uint64) int64 {
 		return 0
 	}
 	if fd >= maxFds || fds[fd].kind == fdFree {
-		return -eBADF
+		return -linux.EBADF
 	}
 	fds[fd] = fdEntry{}
 	return 0
@@ -56,18 +59,18 @@ func closeFd(fd uint64) int64 {
 //go:nosplit
 func fcntl(fd, cmd, arg uint64) int64 {
 	if fd >= maxFds || (fd >= 3 && fds[fd].kind == fdFree) {
-		return -eBADF
+		return -linux.EBADF
 	}
 	switch cmd {
-	case fGetfd, fSetfd, fSetfl:
+	case linux.FGetfd, linux.FSetfd, linux.FSetfl:
 		return 0
-	case fGetfl:
+	case linux.FGetfl:
 		if fd >= 3 && fds[fd].nonblk {
-			return oRDWR | 0x800 // O_NONBLOCK
+			return linux.ORDWR | 0x800 // O_NONBLOCK
 		}
-		return oRDWR
+		return linux.ORDWR
 	}
-	return -eINVAL
+	return -linux.EINVAL
 }
 
 //go:nosplit
@@ -78,24 +81,24 @@ func sysWriteFd(fd, buf, n uint64) int64 {
 		return int64(n)
 	case getFd(fd, fdEventfd) != nil:
 		if n < 8 {
-			return -eINVAL
+			return -linux.EINVAL
 		}
 		e := getFd(fd, fdEventfd)
 		e.count += *(*uint64)(ptr(buf))
 		wakeEpoll(e.epfd)
 		return 8
 	}
-	return -eBADF
+	return -linux.EBADF
 }
 
 //go:nosplit
 func sysReadFd(fd, buf, n uint64) int64 {
 	if e := getFd(fd, fdEventfd); e != nil {
 		if n < 8 {
-			return -eINVAL
+			return -linux.EINVAL
 		}
 		if e.count == 0 {
-			return -eAGAIN
+			return -linux.EAGAIN
 		}
 		*(*uint64)(ptr(buf)) = e.count
 		e.count = 0
@@ -104,7 +107,7 @@ func sysReadFd(fd, buf, n uint64) int64 {
 	if fd == 0 {
 		return 0
 	}
-	return -eBADF
+	return -linux.EBADF
 }
 
 //go:nosplit
@@ -121,14 +124,14 @@ func eventfd(initval, flags uint64) int64 {
 //go:nosplit
 func epollCtl(epfd, op, fd, ev uint64) int64 {
 	if getFd(epfd, fdEpoll) == nil {
-		return -eBADF
+		return -linux.EBADF
 	}
 	e := getFd(fd, fdEventfd)
 	if e == nil {
-		return -eBADF
+		return -linux.EBADF
 	}
 	switch op {
-	case epollCtlAdd, epollCtlMod:
+	case linux.EpollCtlAdd, linux.EpollCtlMod:
 		// struct epoll_event is packed on x86-64: u32 events, u64 data.
 		b := (*[12]byte)(ptr(ev))
 		e.events = uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
@@ -138,10 +141,10 @@ func epollCtl(epfd, op, fd, ev uint64) int64 {
 		}
 		e.data = d
 		e.epfd = epfd
-	case epollCtlDel:
+	case linux.EpollCtlDel:
 		e.epfd = 0
 	default:
-		return -eINVAL
+		return -linux.EINVAL
 	}
 	return 0
 }
@@ -153,9 +156,9 @@ func epollReady(epfd, events, max uint64) int64 {
 	var n uint64
 	for i := 3; i < maxFds && n < max; i++ {
 		e := &fds[i]
-		if e.kind == fdEventfd && e.epfd == epfd && e.count > 0 && e.events&epollIn != 0 {
+		if e.kind == fdEventfd && e.epfd == epfd && e.count > 0 && e.events&linux.EpollIn != 0 {
 			b := (*[12]byte)(ptr(events + 12*n))
-			b[0], b[1], b[2], b[3] = epollIn, 0, 0, 0
+			b[0], b[1], b[2], b[3] = linux.EpollIn, 0, 0, 0
 			for k := 0; k < 8; k++ {
 				b[4+k] = byte(e.data >> (8 * k))
 			}
@@ -168,10 +171,10 @@ func epollReady(epfd, events, max uint64) int64 {
 //go:nosplit
 func epollWait(f *x86.Frame, fx *x86.FXArea, epfd, events, max, timeout uint64) int64 {
 	if getFd(epfd, fdEpoll) == nil {
-		return -eBADF
+		return -linux.EBADF
 	}
 	if int64(max) <= 0 {
-		return -eINVAL
+		return -linux.EINVAL
 	}
 	if n := epollReady(epfd, events, max); n > 0 {
 		return n

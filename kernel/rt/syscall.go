@@ -2,6 +2,7 @@ package rt
 
 import (
 	"beryl/arch/x86"
+	"beryl/kernel/linux"
 	"beryl/mm/kmem"
 )
 
@@ -18,83 +19,83 @@ func doSyscall(f *x86.Frame, fx *x86.FXArea) {
 	a0, a1, a2, a3, a4, a5 := f.RDI, f.RSI, f.RDX, f.R10, f.R8, f.R9
 	var r int64
 	switch nr {
-	case sysWrite:
+	case linux.SysWrite:
 		r = sysWriteFd(a0, a1, a2)
-	case sysRead:
+	case linux.SysRead:
 		r = sysReadFd(a0, a1, a2)
-	case sysClose:
+	case linux.SysClose:
 		r = closeFd(a0)
-	case sysMmap:
+	case linux.SysMmap:
 		r = mmap(a0, a1, a2, a3, a4, a5)
-	case sysMunmap:
+	case linux.SysMunmap:
 		r = munmap(a0, a1)
-	case sysMadvise:
+	case linux.SysMadvise:
 		r = madvise(a0, a1, a2)
-	case sysMprotect:
+	case linux.SysMprotect:
 		r = mprotect(a0, a1, a2)
-	case sysFutex:
+	case linux.SysFutex:
 		r = futex(f, fx, a0, a1, a2, a3)
-	case sysNanosleep:
+	case linux.SysNanosleep:
 		r = nanosleep(f, fx, a0)
-	case sysClockNanosleep:
+	case linux.SysClockNanosleep:
 		r = nanosleep(f, fx, a2)
-	case sysClockGettime:
+	case linux.SysClockGettime:
 		r = clockGettime(a0, a1)
-	case sysSchedYield:
+	case linux.SysSchedYield:
 		f.RAX = 0
 		reschedule(f, fx)
 		r = handled
-	case sysClone:
+	case linux.SysClone:
 		r = clone(f, fx, a0, a1, a4)
-	case sysExit:
+	case linux.SysExit:
 		r = exitThread(f, fx)
-	case sysExitGroup:
+	case linux.SysExitGroup:
 		exitGroup(int32(a0))
-	case sysArchPrctl:
+	case linux.SysArchPrctl:
 		r = archPrctl(a0, a1)
-	case sysGettid:
+	case linux.SysGettid:
 		r = int64(threads[cur].tid)
-	case sysGetpid:
+	case linux.SysGetpid:
 		r = 1
-	case sysGetppid:
+	case linux.SysGetppid:
 		r = 0
-	case sysGetuid, sysGeteuid, sysGetgid, sysGetegid:
+	case linux.SysGetuid, linux.SysGeteuid, linux.SysGetgid, linux.SysGetegid:
 		r = 0
-	case sysSchedGetaffinity:
+	case linux.SysSchedGetaffinity:
 		r = schedGetaffinity(a1, a2)
-	case sysRtSigaction:
+	case linux.SysRtSigaction:
 		r = rtSigaction(a0, a1, a2, a3)
-	case sysRtSigprocmask:
+	case linux.SysRtSigprocmask:
 		r = rtSigprocmask(a0, a1, a2, a3)
-	case sysSigaltstack:
+	case linux.SysSigaltstack:
 		r = sigaltstack(f, a0, a1)
-	case sysRtSigreturn:
+	case linux.SysRtSigreturn:
 		r = rtSigreturn(f, fx)
-	case sysTgkill:
+	case linux.SysTgkill:
 		r = kill(f, fx, int32(a1), a2)
-	case sysTkill:
+	case linux.SysTkill:
 		r = kill(f, fx, int32(a0), a1)
-	case sysFcntl:
+	case linux.SysFcntl:
 		r = fcntl(a0, a1, a2)
-	case sysOpenat:
-		r = -eNOENT
-	case sysEpollCreate1:
+	case linux.SysOpenat:
+		r = -linux.ENOENT
+	case linux.SysEpollCreate1:
 		r = allocFd(fdEpoll)
-	case sysEventfd2:
+	case linux.SysEventfd2:
 		r = eventfd(a0, a1)
-	case sysEpollCtl:
+	case linux.SysEpollCtl:
 		r = epollCtl(a0, a1, a2, a3)
-	case sysEpollPwait, sysEpollWait:
+	case linux.SysEpollPwait, linux.SysEpollWait:
 		r = epollWait(f, fx, a0, a1, a2, a3)
-	case sysGetrandom:
+	case linux.SysGetrandom:
 		r = getrandom(a0, a1)
-	case sysPrctl, sysPrlimit64, sysMincore, sysUname, sysPipe2:
-		r = -eNOSYS
+	case linux.SysPrctl, linux.SysPrlimit64, linux.SysMincore, linux.SysUname, linux.SysPipe2:
+		r = -linux.ENOSYS
 	default:
 		x86.SerialPuts("beryl: rt: unimplemented syscall ")
 		x86.SerialPutDec(nr)
 		x86.SerialPuts("\n")
-		r = -eNOSYS
+		r = -linux.ENOSYS
 	}
 	if r != handled {
 		f.RAX = uint64(r)
@@ -116,22 +117,22 @@ var TraceSyscalls bool
 //go:nosplit
 func archPrctl(code, addr uint64) int64 {
 	switch code {
-	case archSetFS:
+	case linux.ArchSetFS:
 		threads[cur].fsBase = addr
 		x86.Wrmsr(x86.MSRFSBase, addr)
 		loadedFS = addr
 		return 0
-	case archGetFS:
+	case linux.ArchGetFS:
 		*(*uint64)(ptr(addr)) = threads[cur].fsBase
 		return 0
 	}
-	return -eINVAL
+	return -linux.EINVAL
 }
 
 //go:nosplit
 func schedGetaffinity(size, mask uint64) int64 {
 	if size < 8 {
-		return -eINVAL
+		return -linux.EINVAL
 	}
 	*(*uint64)(ptr(mask)) = 1 // one CPU until SMP
 	return 8
@@ -139,8 +140,8 @@ func schedGetaffinity(size, mask uint64) int64 {
 
 //go:nosplit
 func clone(f *x86.Frame, fx *x86.FXArea, flags, stack, tls uint64) int64 {
-	if flags&(cloneVM|cloneThread) != cloneVM|cloneThread {
-		return -eINVAL
+	if flags&(linux.CloneVM|linux.CloneThread) != linux.CloneVM|linux.CloneThread {
+		return -linux.EINVAL
 	}
 	var i int32
 	for i = 1; i < MaxThreads; i++ {
@@ -149,7 +150,7 @@ func clone(f *x86.Frame, fx *x86.FXArea, flags, stack, tls uint64) int64 {
 		}
 	}
 	if i == MaxThreads {
-		return -eAGAIN
+		return -linux.EAGAIN
 	}
 	parent := &threads[cur]
 	t := &threads[i]
@@ -160,7 +161,7 @@ func clone(f *x86.Frame, fx *x86.FXArea, flags, stack, tls uint64) int64 {
 	}
 	t.fx = *fx
 	t.fsBase = parent.fsBase
-	if flags&cloneSettls != 0 {
+	if flags&linux.CloneSettls != 0 {
 		t.fsBase = tls
 	}
 	t.sigMask = parent.sigMask
@@ -204,33 +205,33 @@ func exitGroup(code int32) {
 
 //go:nosplit
 func mmap(addr, length, prot, flags, fd, off uint64) int64 {
-	if flags&mapAnonymous == 0 {
-		return -eNODEV
+	if flags&linux.MapAnonymous == 0 {
+		return -linux.ENODEV
 	}
 	length = (length + kmem.PageSize - 1) &^ (kmem.PageSize - 1)
 	if length == 0 {
-		return -eINVAL
+		return -linux.EINVAL
 	}
 	var va uint64
-	if flags&(mapFixed|mapFixedNoReplace) != 0 {
+	if flags&(linux.MapFixed|linux.MapFixedNoReplace) != 0 {
 		if !kmem.InHeap(addr, length) {
-			return -eINVAL
+			return -linux.EINVAL
 		}
 		va = addr
 	} else {
 		var ok bool
 		if va, ok = kmem.ReserveHeap(length); !ok {
-			return -eNOMEM
+			return -linux.ENOMEM
 		}
 	}
-	if prot&(protRead|protWrite|protExec) == 0 {
-		if flags&mapFixed != 0 {
+	if prot&(linux.ProtRead|linux.ProtWrite|linux.ProtExec) == 0 {
+		if flags&linux.MapFixed != 0 {
 			kmem.Release(va, length)
 		}
 		return int64(va)
 	}
-	if !kmem.Commit(va, length, prot&protWrite != 0, prot&protExec != 0) {
-		return -eNOMEM
+	if !kmem.Commit(va, length, prot&linux.ProtWrite != 0, prot&linux.ProtExec != 0) {
+		return -linux.ENOMEM
 	}
 	return int64(va)
 }
@@ -239,7 +240,7 @@ func mmap(addr, length, prot, flags, fd, off uint64) int64 {
 func munmap(addr, length uint64) int64 {
 	length = (length + kmem.PageSize - 1) &^ (kmem.PageSize - 1)
 	if !kmem.Release(addr, length) {
-		return -eINVAL
+		return -linux.EINVAL
 	}
 	return 0
 }
@@ -248,10 +249,10 @@ func munmap(addr, length uint64) int64 {
 func madvise(addr, length, advice uint64) int64 {
 	length = (length + kmem.PageSize - 1) &^ (kmem.PageSize - 1)
 	if !kmem.InHeap(addr, length) {
-		return -eINVAL
+		return -linux.EINVAL
 	}
 	switch advice {
-	case madvDontneed, madvFree, madvRemove:
+	case linux.MadvDontneed, linux.MadvFree, linux.MadvRemove:
 		// MADV_DONTNEED must zero-fill: Go 1.26 does not re-zero
 		// scavenged spans on Linux.
 		kmem.Decommit(addr, length)
@@ -263,36 +264,36 @@ func madvise(addr, length, advice uint64) int64 {
 func mprotect(addr, length, prot uint64) int64 {
 	length = (length + kmem.PageSize - 1) &^ (kmem.PageSize - 1)
 	if !kmem.InHeap(addr, length) {
-		return -eINVAL
+		return -linux.EINVAL
 	}
-	kmem.Protect(addr, length, prot&(protRead|protWrite|protExec) != 0, prot&protWrite != 0, prot&protExec != 0)
+	kmem.Protect(addr, length, prot&(linux.ProtRead|linux.ProtWrite|linux.ProtExec) != 0, prot&linux.ProtWrite != 0, prot&linux.ProtExec != 0)
 	return 0
 }
 
 //go:nosplit
 func futex(f *x86.Frame, fx *x86.FXArea, addr, op, val, timeout uint64) int64 {
-	switch op & futexCmdMask {
-	case futexWait:
+	switch op & linux.FutexCmdMask {
+	case linux.FutexWait:
 		if addr&3 != 0 || addr == 0 {
-			return -eINVAL
+			return -linux.EINVAL
 		}
 		if *(*uint32)(ptr(addr)) != uint32(val) {
-			return -eAGAIN
+			return -linux.EAGAIN
 		}
 		var deadline int64
 		if timeout != 0 {
-			ts := (*timespec)(ptr(timeout))
+			ts := (*linux.Timespec)(ptr(timeout))
 			deadline = Nanotime() + ts.Sec*1e9 + ts.Nsec
 			if deadline <= Nanotime() {
-				return -eTIMEDOUT
+				return -linux.ETIMEDOUT
 			}
 		}
 		block(f, fx, waitFutex, addr, deadline, 0)
 		return handled
-	case futexWake:
+	case linux.FutexWake:
 		return int64(futexWakeAddr(addr, uint32(val)))
 	}
-	return -eNOSYS
+	return -linux.ENOSYS
 }
 
 // futexWakeAddr wakes up to n threads waiting on addr.
@@ -312,9 +313,9 @@ func futexWakeAddr(addr uint64, n uint32) uint32 {
 
 //go:nosplit
 func nanosleep(f *x86.Frame, fx *x86.FXArea, req uint64) int64 {
-	ts := (*timespec)(ptr(req))
+	ts := (*linux.Timespec)(ptr(req))
 	if ts.Nsec < 0 || ts.Nsec >= 1e9 || ts.Sec < 0 {
-		return -eINVAL
+		return -linux.EINVAL
 	}
 	d := ts.Sec*1e9 + ts.Nsec
 	if d == 0 {
@@ -327,10 +328,10 @@ func nanosleep(f *x86.Frame, fx *x86.FXArea, req uint64) int64 {
 //go:nosplit
 func clockGettime(clock, tsp uint64) int64 {
 	now := Nanotime()
-	if clock == clockRealtime {
+	if clock == linux.ClockRealtime {
 		now += bootEpochNs
 	}
-	ts := (*timespec)(ptr(tsp))
+	ts := (*linux.Timespec)(ptr(tsp))
 	ts.Sec = now / 1e9
 	ts.Nsec = now % 1e9
 	return 0

@@ -1,6 +1,9 @@
 package rt
 
-import "beryl/arch/x86"
+import (
+	"beryl/arch/x86"
+	"beryl/kernel/linux"
+)
 
 // MaxThreads bounds the kernel thread table (index 0 is the idle context).
 const MaxThreads = 256
@@ -171,7 +174,7 @@ func timeoutExpired(now int64) {
 		}
 		switch t.wait {
 		case waitFutex:
-			wake(t, -eTIMEDOUT)
+			wake(t, -linux.ETIMEDOUT)
 		default:
 			wake(t, 0)
 		}
