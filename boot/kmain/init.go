@@ -102,9 +102,6 @@ func startInit(info *bootinfo.Info, opts options.Options) (code int, ok bool) {
 	} else {
 		return 0, false
 	}
-	// User programs run without asynchronous preemption until signals
-	// reach ring 3.
-	env = addGODEBUG(env, "asyncpreemptoff=1")
 	var stdout, stderr io.Writer = os.Stdout, os.Stdout
 	if opts.UserIO == "ports" {
 		stdout, stderr = newPort(x86.COM2), newPort(x86.COM3)
@@ -119,19 +116,6 @@ func startInit(info *bootinfo.Info, opts options.Options) (code int, ok bool) {
 	code = p.Wait()
 	klog.Infof("init", "%s[%d] exited with status %d", name, p.PID, code)
 	return code, true
-}
-
-func addGODEBUG(env []string, setting string) []string {
-	for i, e := range env {
-		if v, ok := strings.CutPrefix(e, "GODEBUG="); ok {
-			if v != "" {
-				v += ","
-			}
-			env[i] = "GODEBUG=" + v + setting
-			return env
-		}
-	}
-	return append(env, "GODEBUG="+setting)
 }
 
 // port is an io.Writer onto a UART used as a raw byte stream.

@@ -15,12 +15,12 @@ type fdTable struct {
 }
 
 type fdObj struct {
-	epoll   bool
-	count   uint64 // eventfd
-	nonblk  bool
-	epfd    int // the epoll an eventfd is registered with
-	events  uint32
-	data    uint64
+	epoll  bool
+	count  uint64 // eventfd
+	nonblk bool
+	epfd   int // the epoll an eventfd is registered with
+	events uint32
+	data   uint64
 }
 
 func (t *fdTable) init() {

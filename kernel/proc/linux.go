@@ -13,37 +13,38 @@ import (
 
 // Linux x86-64 system call numbers served for user programs.
 const (
-	lnxRead            = 0
-	lnxWrite           = 1
-	lnxClose           = 3
-	lnxMmap            = 9
-	lnxMprotect        = 10
-	lnxMunmap          = 11
-	lnxRtSigaction     = 13
-	lnxRtSigprocmask   = 14
-	lnxSchedYield      = 24
-	lnxMadvise         = 28
-	lnxNanosleep       = 35
-	lnxGetpid          = 39
-	lnxClone           = 56
-	lnxExit            = 60
-	lnxFcntl           = 72
-	lnxSigaltstack     = 131
-	lnxArchPrctl       = 158
-	lnxGettid          = 186
-	lnxTkill           = 200
-	lnxFutex           = 202
+	lnxRead             = 0
+	lnxWrite            = 1
+	lnxClose            = 3
+	lnxMmap             = 9
+	lnxMprotect         = 10
+	lnxMunmap           = 11
+	lnxRtSigaction      = 13
+	lnxRtSigprocmask    = 14
+	lnxRtSigreturn      = 15
+	lnxSchedYield       = 24
+	lnxMadvise          = 28
+	lnxNanosleep        = 35
+	lnxGetpid           = 39
+	lnxClone            = 56
+	lnxExit             = 60
+	lnxFcntl            = 72
+	lnxSigaltstack      = 131
+	lnxArchPrctl        = 158
+	lnxGettid           = 186
+	lnxTkill            = 200
+	lnxFutex            = 202
 	lnxSchedGetaffinity = 204
-	lnxClockGettime    = 228
-	lnxExitGroup       = 231
-	lnxEpollWait       = 232
-	lnxEpollCtl        = 233
-	lnxTgkill          = 234
-	lnxOpenat          = 257
-	lnxEpollPwait      = 281
-	lnxEventfd2        = 290
-	lnxEpollCreate1    = 291
-	lnxGetrandom       = 318
+	lnxClockGettime     = 228
+	lnxExitGroup        = 231
+	lnxEpollWait        = 232
+	lnxEpollCtl         = 233
+	lnxTgkill           = 234
+	lnxOpenat           = 257
+	lnxEpollPwait       = 281
+	lnxEventfd2         = 290
+	lnxEpollCreate1     = 291
+	lnxGetrandom        = 318
 )
 
 // errno values.
@@ -217,7 +218,7 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 		}
 		select {
 		case <-time.After(d):
-		case <-t.kick:
+		case <-t.interruptCh():
 			return -eINTR, false
 		}
 		return 0, false
@@ -231,44 +232,23 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 		p.Exit(int(int32(a[0])))
 		return 0, true
 	case lnxRtSigaction:
-		if a[0] == 0 || a[0] > 64 || a[3] != 8 {
-			return -eINVAL, false
+		return t.rtSigaction(a[0], a[1], a[2], a[3]), false
+	case lnxRtSigprocmask:
+		return t.rtSigprocmask(a[0], a[1], a[2], a[3]), false
+	case lnxSigaltstack:
+		return t.sigaltstack(a[0], a[1]), false
+	case lnxRtSigreturn:
+		if !t.sigreturn() {
+			p.fault(t, "rt_sigreturn with a bad frame")
 		}
-		if a[2] != 0 {
-			var b [32]byte
-			for i := 0; i < 4; i++ {
-				binary.LittleEndian.PutUint64(b[8*i:], p.sigs[a[0]][i])
-			}
-			if p.AS.CopyOut(a[2], b[:]) != nil {
-				return -eFAULT, false
-			}
+		return int64(t.Ctx.Regs.RAX), false
+	case lnxTgkill:
+		if int(a[0]) != p.PID {
+			return -eSRCH, false
 		}
-		if a[1] != 0 {
-			var b [32]byte
-			if p.AS.CopyIn(b[:], a[1]) != nil {
-				return -eFAULT, false
-			}
-			for i := 0; i < 4; i++ {
-				p.sigs[a[0]][i] = binary.LittleEndian.Uint64(b[8*i:])
-			}
-		}
-		return 0, false
-	case lnxRtSigprocmask, lnxSigaltstack:
-		// Signals are not delivered to user programs yet (the launcher sets
-		// GODEBUG=asyncpreemptoff=1); report an empty old state.
-		if nr == lnxRtSigprocmask && a[2] != 0 && !t.put64(a[2], 0) {
-			return -eFAULT, false
-		}
-		if nr == lnxSigaltstack && a[1] != 0 {
-			var b [24]byte
-			binary.LittleEndian.PutUint32(b[8:], 2) // SS_DISABLE
-			if p.AS.CopyOut(a[1], b[:]) != nil {
-				return -eFAULT, false
-			}
-		}
-		return 0, false
-	case lnxTgkill, lnxTkill:
-		return 0, false
+		return t.tgkill(int(a[1]), a[2]), false
+	case lnxTkill:
+		return t.tgkill(int(a[0]), a[1]), false
 	case lnxFcntl:
 		if a[0] > 2 && p.fds.get(int(a[0])) == nil {
 			return -eBADF, false
@@ -314,7 +294,7 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 			return -eINVAL, false
 		}
 		timeout := time.Duration(int32(a[3])) * time.Millisecond
-		ev := p.fds.epollWait(int(a[0]), int(a[2]), timeout, t.kick)
+		ev := p.fds.epollWait(int(a[0]), int(a[2]), timeout, t.interruptCh())
 		for i, e := range ev {
 			var b [12]byte
 			binary.LittleEndian.PutUint32(b[:], e.events)
@@ -363,13 +343,15 @@ func (t *Thread) futex(a [6]uint64) int64 {
 				return false, err
 			}
 			return binary.LittleEndian.Uint32(b[:]) == val, nil
-		}, timeout, t.kick)
+		}, timeout, t.interruptCh())
 		switch {
 		case err != nil:
 			return -eFAULT
 		case woken:
 			return 0
 		case t.P.killed.Load():
+			return -eINTR
+		case interrupted(t.interruptCh()):
 			return -eINTR
 		case timeout >= 0:
 			return -eTIMEDOUT
@@ -404,4 +386,14 @@ func (t *Thread) clone(a [6]uint64) int64 {
 	nt := t.P.newThread(c)
 	nt.start()
 	return int64(nt.TID)
+}
+
+// interrupted reports whether ch is closed (a signal or kill arrived).
+func interrupted(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"beryl/arch/x86"
 	"beryl/kernel/klog"
+	"beryl/kernel/linux"
 	"beryl/kernel/object"
 	"beryl/mm/vm"
 )
@@ -34,16 +35,16 @@ type Process struct {
 	// Stdout and Stderr receive write(1) and write(2).
 	Stdout, Stderr io.Writer
 
-	mu       sync.Mutex
-	threads  map[int]*Thread
-	exiting  bool
-	code     int
-	done     chan struct{}
-	futex    futexTable
-	fds      fdTable
-	nextTid  int
-	killed   atomic.Bool
-	sigs     [65][4]uint64
+	mu      sync.Mutex
+	threads map[int]*Thread
+	exiting bool
+	code    int
+	done    chan struct{}
+	futex   futexTable
+	fds     fdTable
+	nextTid int
+	killed  atomic.Bool
+	sigs    [linux.NSIG + 1]linux.Sigaction
 }
 
 // Thread is one user thread.
@@ -51,15 +52,19 @@ type Thread struct {
 	P   *Process
 	TID int
 	Ctx *x86.UserContext
-	// kick interrupts a blocking call when the process is killed.
-	kick chan struct{}
+	sig sigState
 }
 
 var (
 	pidMu   sync.Mutex
 	nextPID = 100
 	live    atomic.Int64
+	// signalsDelivered counts signal frames pushed to user threads.
+	signalsDelivered atomic.Int64
 )
+
+// SignalsDelivered returns how many signals user threads have received.
+func SignalsDelivered() int64 { return signalsDelivered.Load() }
 
 // Live returns the number of processes that have not finished exiting.
 func Live() int64 { return live.Load() }
@@ -99,7 +104,8 @@ func newProcess(name string, job *object.Job) (*Process, error) {
 func (p *Process) newThread(ctx *x86.UserContext) *Thread {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := &Thread{P: p, TID: p.nextTid, Ctx: ctx, kick: make(chan struct{})}
+	t := &Thread{P: p, TID: p.nextTid, Ctx: ctx}
+	t.sig.init()
 	p.nextTid++
 	p.threads[t.TID] = t
 	return t
@@ -113,6 +119,7 @@ func (t *Thread) run() {
 		if t.P.killed.Load() {
 			break
 		}
+		t.deliver()
 		x86.EnterUser(t.Ctx)
 		r := &t.Ctx.Regs
 		switch v := r.Vector; {
@@ -121,12 +128,16 @@ func (t *Thread) run() {
 				t.exitThread()
 				return
 			}
+		case v == x86.VectorPF && t.P.AS.Fault(t.Ctx.CR2, r.ErrorCode):
+			// demand paging: retry
 		case v == x86.VectorPF:
-			if !t.P.AS.Fault(t.Ctx.CR2, r.ErrorCode) {
+			if !t.syncFault(v, r.ErrorCode, t.Ctx.CR2) {
 				t.P.fault(t, fmt.Sprintf("page fault at %#x (error %#x) rip %#x", t.Ctx.CR2, r.ErrorCode, r.RIP))
 			}
 		case v < 32:
-			t.P.fault(t, fmt.Sprintf("exception %d (%s) error %#x rip %#x", v, x86.ExceptionName(v), r.ErrorCode, r.RIP))
+			if !t.syncFault(v, r.ErrorCode, t.Ctx.CR2) {
+				t.P.fault(t, fmt.Sprintf("exception %d (%s) error %#x rip %#x", v, x86.ExceptionName(v), r.ErrorCode, r.RIP))
+			}
 		default:
 			// An interrupt arrived in ring 3; the kernel has serviced it.
 		}
@@ -165,7 +176,7 @@ func (p *Process) stop(retcode int64) {
 		p.code = code
 		p.killed.Store(true)
 		for _, t := range p.threads {
-			close(t.kick)
+			t.interrupt()
 		}
 	}
 	p.mu.Unlock()

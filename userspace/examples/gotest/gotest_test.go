@@ -4,8 +4,10 @@ package gotest
 
 import (
 	"os"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -36,9 +38,44 @@ func TestEnvironment(t *testing.T) {
 	if v := os.Getenv("ZXRUN_PROBE"); v != "" && v != "hello" {
 		t.Fatalf("ZXRUN_PROBE = %q", v)
 	}
-	if !strings.Contains(os.Getenv("GODEBUG"), "asyncpreemptoff=1") {
-		t.Errorf("GODEBUG = %q", os.Getenv("GODEBUG"))
+	if strings.Contains(os.Getenv("GODEBUG"), "asyncpreemptoff=1") {
+		t.Errorf("async preemption was turned off: GODEBUG=%q", os.Getenv("GODEBUG"))
 	}
+}
+
+// A goroutine spinning without function calls must be preempted
+// asynchronously (SIGURG delivered to the user thread) so that another
+// goroutine runs on the only P.
+func TestAsyncPreemption(t *testing.T) {
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		for !stop.Load() {
+		}
+		close(done)
+	}()
+	time.Sleep(10 * time.Millisecond)
+	stop.Store(true)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("spinning goroutine never preempted")
+	}
+}
+
+// A nil dereference becomes a recoverable panic, as on Linux.
+func TestNilPanic(t *testing.T) {
+	defer func() {
+		r := recover()
+		err, ok := r.(runtime.Error)
+		if !ok || !strings.Contains(err.Error(), "nil pointer dereference") {
+			t.Fatalf("recovered %v", r)
+		}
+	}()
+	var p *struct{ x int }
+	_ = p.x
 }
 
 func TestAlloc(t *testing.T) {

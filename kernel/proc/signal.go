@@ -1,0 +1,287 @@
+package proc
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"sync"
+
+	"beryl/arch/x86"
+	"beryl/kernel/linux"
+)
+
+// sigState is a thread's signal state: mask, pending set, alternate
+// stack, and the interrupt channel that wakes its blocking calls.
+type sigState struct {
+	mu      sync.Mutex
+	mask    uint64
+	pending uint64
+	altSP   uint64
+	altSize uint64
+	intr    chan struct{} // closed when a signal is queued or the process dies
+	closed  bool
+}
+
+func (s *sigState) init() { s.intr = make(chan struct{}) }
+
+// interruptCh returns the channel blocking calls select on.
+func (t *Thread) interruptCh() <-chan struct{} {
+	t.sig.mu.Lock()
+	defer t.sig.mu.Unlock()
+	return t.sig.intr
+}
+
+// interrupt wakes the thread's blocking call (EINTR).
+func (t *Thread) interrupt() {
+	t.sig.mu.Lock()
+	defer t.sig.mu.Unlock()
+	if !t.sig.closed {
+		close(t.sig.intr)
+		t.sig.closed = true
+	}
+}
+
+// queue marks sig pending for t and interrupts a blocking call if the
+// signal is not masked.
+func (t *Thread) queue(sig uint64) {
+	t.sig.mu.Lock()
+	t.sig.pending |= 1 << (sig - 1)
+	unmasked := t.sig.mask&(1<<(sig-1)) == 0
+	t.sig.mu.Unlock()
+	if unmasked {
+		t.interrupt()
+	}
+}
+
+// deliver runs before the thread re-enters ring 3: it pushes a frame for
+// the lowest pending unmasked signal whose handler is installed.
+func (t *Thread) deliver() {
+	t.sig.mu.Lock()
+	if t.sig.closed && !t.P.killed.Load() {
+		t.sig.intr = make(chan struct{})
+		t.sig.closed = false
+	}
+	pend := t.sig.pending &^ t.sig.mask
+	if pend == 0 {
+		t.sig.mu.Unlock()
+		return
+	}
+	sig := uint64(bits.TrailingZeros64(pend)) + 1
+	t.sig.pending &^= 1 << (sig - 1)
+	t.sig.mu.Unlock()
+	a := t.P.sigaction(sig)
+	if a.Handler == linux.SigDfl || a.Handler == linux.SigIgn {
+		return // the signals Go sends itself (SIGURG) default to "ignore"
+	}
+	if !t.push(sig, linux.SITkill, 0, a) {
+		t.P.fault(t, "cannot deliver a signal (bad signal stack)")
+	}
+}
+
+// syncFault turns a CPU exception in user code into its signal, as Linux
+// does; it reports false when the process has no handler for it (or the
+// signal is masked), and the caller kills the process.
+func (t *Thread) syncFault(v, ec, cr2 uint64) bool {
+	var sig uint64
+	var code int32
+	addr := cr2
+	switch v {
+	case x86.VectorPF:
+		sig, code = linux.SIGSEGV, linux.SegvMaperr
+		if ec&x86.PFPresent != 0 {
+			code = linux.SegvAccerr
+		}
+	case x86.VectorDE:
+		sig, code, addr = linux.SIGFPE, linux.FpeIntdiv, t.Ctx.Regs.RIP
+	case x86.VectorUD:
+		sig, code, addr = linux.SIGILL, linux.IllIllopn, t.Ctx.Regs.RIP
+	case x86.VectorBP:
+		sig, code, addr = linux.SIGTRAP, linux.SIKernel, 0
+	case x86.VectorGP, x86.VectorSS:
+		sig, code, addr = linux.SIGSEGV, linux.SIKernel, 0
+	default:
+		return false
+	}
+	a := t.P.sigaction(sig)
+	t.sig.mu.Lock()
+	masked := t.sig.mask&(1<<(sig-1)) != 0
+	t.sig.mu.Unlock()
+	if a.Handler == linux.SigDfl || a.Handler == linux.SigIgn || masked {
+		return false
+	}
+	return t.push(sig, code, addr, a)
+}
+
+// push builds the signal frame in user memory.
+func (t *Thread) push(sig uint64, code int32, addr uint64, a linux.Sigaction) bool {
+	r := &t.Ctx.Regs
+	t.sig.mu.Lock()
+	altSP, altSize, mask := t.sig.altSP, t.sig.altSize, t.sig.mask
+	t.sig.mu.Unlock()
+	frame, fp := linux.Place(r.RSP, a.Flags&linux.SAOnstack != 0, altSP, altSize)
+	var b [linux.FrameLen]byte
+	linux.EncodeFrame(&b, r, frame, a.Restorer, fp, altSP, altSize, mask, sig, code, addr)
+	if t.P.AS.CopyOut(fp, t.Ctx.FX[:]) != nil || t.P.AS.CopyOut(frame, b[:]) != nil {
+		return false
+	}
+	t.sig.mu.Lock()
+	t.sig.mask |= a.Mask
+	if a.Flags&linux.SANodefer == 0 {
+		t.sig.mask |= 1 << (sig - 1)
+	}
+	t.sig.mask &^= linux.Unblockable
+	t.sig.mu.Unlock()
+	linux.Enter(r, a.Handler, frame, sig)
+	signalsDelivered.Add(1)
+	return true
+}
+
+// sigreturn restores the context saved by push (rt_sigreturn).
+func (t *Thread) sigreturn() bool {
+	r := &t.Ctx.Regs
+	var uc [linux.UCLen]byte
+	if t.P.AS.CopyIn(uc[:], r.RSP) != nil {
+		return false
+	}
+	fp, mask := linux.DecodeContext(&uc, r)
+	if fp != 0 && t.P.AS.CopyIn(t.Ctx.FX[:], fp) != nil {
+		return false
+	}
+	// MXCSR reserved bits would make FXRSTOR fault in the kernel.
+	t.Ctx.FX[26], t.Ctx.FX[27] = 0, 0
+	r.CS, r.SS = x86.SelUserCode, x86.SelUserData
+	t.sig.mu.Lock()
+	t.sig.mask = mask
+	t.sig.mu.Unlock()
+	return true
+}
+
+func (p *Process) sigaction(sig uint64) linux.Sigaction {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sigs[sig]
+}
+
+// rtSigaction serves rt_sigaction.
+func (t *Thread) rtSigaction(sig, act, oact, size uint64) int64 {
+	p := t.P
+	if sig == 0 || sig > linux.NSIG || size != 8 || act != 0 && (sig == linux.SIGKILL || sig == linux.SIGSTOP) {
+		return -linux.EINVAL
+	}
+	var b [32]byte
+	if act != 0 && p.AS.CopyIn(b[:], act) != nil {
+		return -linux.EFAULT
+	}
+	p.mu.Lock()
+	old := p.sigs[sig]
+	if act != 0 {
+		p.sigs[sig] = linux.Sigaction{Handler: le(b[0:]), Flags: le(b[8:]), Restorer: le(b[16:]), Mask: le(b[24:])}
+	}
+	p.mu.Unlock()
+	if oact != 0 {
+		var o [32]byte
+		binary.LittleEndian.PutUint64(o[0:], old.Handler)
+		binary.LittleEndian.PutUint64(o[8:], old.Flags)
+		binary.LittleEndian.PutUint64(o[16:], old.Restorer)
+		binary.LittleEndian.PutUint64(o[24:], old.Mask)
+		if p.AS.CopyOut(oact, o[:]) != nil {
+			return -linux.EFAULT
+		}
+	}
+	return 0
+}
+
+func le(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
+
+// rtSigprocmask serves rt_sigprocmask.
+func (t *Thread) rtSigprocmask(how, set, oset, size uint64) int64 {
+	if size != 8 {
+		return -linux.EINVAL
+	}
+	var s uint64
+	if set != 0 {
+		var ok bool
+		if s, ok = t.u64(set); !ok {
+			return -linux.EFAULT
+		}
+	}
+	t.sig.mu.Lock()
+	old := t.sig.mask
+	if set != 0 {
+		switch how {
+		case linux.SigBlock:
+			t.sig.mask |= s
+		case linux.SigUnblock:
+			t.sig.mask &^= s
+		case linux.SigSetmask:
+			t.sig.mask = s
+		default:
+			t.sig.mu.Unlock()
+			return -linux.EINVAL
+		}
+		t.sig.mask &^= linux.Unblockable
+	}
+	t.sig.mu.Unlock()
+	if oset != 0 && !t.put64(oset, old) {
+		return -linux.EFAULT
+	}
+	return 0
+}
+
+// sigaltstack serves sigaltstack.
+func (t *Thread) sigaltstack(ss, oss uint64) int64 {
+	t.sig.mu.Lock()
+	sp, size := t.sig.altSP, t.sig.altSize
+	t.sig.mu.Unlock()
+	on := linux.OnStack(t.Ctx.Regs.RSP, sp, size)
+	if oss != 0 {
+		var b [24]byte
+		binary.LittleEndian.PutUint64(b[0:], sp)
+		flags := uint32(0)
+		if size == 0 {
+			flags = linux.SSDisable
+		} else if on {
+			flags = linux.SSOnstack
+		}
+		binary.LittleEndian.PutUint32(b[8:], flags)
+		binary.LittleEndian.PutUint64(b[16:], size)
+		if t.P.AS.CopyOut(oss, b[:]) != nil {
+			return -linux.EFAULT
+		}
+	}
+	if ss != 0 {
+		var b [24]byte
+		if t.P.AS.CopyIn(b[:], ss) != nil {
+			return -linux.EFAULT
+		}
+		if on {
+			return -linux.EPERM
+		}
+		nsp, nflags, nsize := le(b[0:]), binary.LittleEndian.Uint32(b[8:]), le(b[16:])
+		t.sig.mu.Lock()
+		defer t.sig.mu.Unlock()
+		if nflags&linux.SSDisable != 0 {
+			t.sig.altSP, t.sig.altSize = 0, 0
+			return 0
+		}
+		if nsize < linux.MinSigStk {
+			return -linux.ENOMEM
+		}
+		t.sig.altSP, t.sig.altSize = nsp, nsize
+	}
+	return 0
+}
+
+// tgkill serves tgkill/tkill within the process.
+func (t *Thread) tgkill(tid int, sig uint64) int64 {
+	if sig == 0 || sig > linux.NSIG {
+		return -linux.EINVAL
+	}
+	t.P.mu.Lock()
+	target := t.P.threads[tid]
+	t.P.mu.Unlock()
+	if target == nil {
+		return -linux.ESRCH
+	}
+	target.queue(sig)
+	return 0
+}
