@@ -1,30 +1,20 @@
-// Package vm implements user address spaces: a PML4 that shares the
-// kernel half, Linux-style anonymous mappings with demand-zero paging
-// (software PTEs, as in kmem), protection changes, MADV_DONTNEED, and
-// checked copy-in/copy-out that never lets a bad user pointer fault the
-// kernel.
-//
-// Locking: AddressSpace.mu → kmem.Lock (interrupts off, for the physical
-// allocator and page tables that the trap path also touches).
 package vm
 
 import (
 	"errors"
-	"sort"
 	"sync"
 
-	"beryl/arch/x86"
-	"beryl/mm/kmem"
+	"beryl/kernel/object"
 	"beryl/mm/pagetable"
 )
 
-// User address range: above the first 64 KiB (nil guard) and below the
-// canonical hole.
+// User address range (the root VMAR): above the first 64 KiB (nil guard)
+// and below the canonical hole, minus its last page.
 const (
 	UserBase  = 0x10000
 	UserLimit = 0x7fff_ffff_f000
-	// mmapTop is where non-fixed mappings without a usable hint start,
-	// growing down.
+	// mmapTop is where Linux mappings without a usable hint are placed,
+	// top-down.
 	mmapTop = 0x7f00_0000_0000
 )
 
@@ -35,339 +25,378 @@ const (
 	ProtExec  = 4
 )
 
-// Errors.
+// Errors of the Linux-style and copy entry points.
 var (
 	ErrInvalid = errors.New("vm: invalid address or length")
 	ErrNoMem   = errors.New("vm: out of memory or address space")
 	ErrFault   = errors.New("vm: bad user address")
 )
 
-type span struct{ start, end uint64 }
+// Page-fault error code bits (Intel SDM Vol. 3A §4.7).
+const (
+	pfWrite = 1 << 1
+	pfRsvd  = 1 << 3
+	pfFetch = 1 << 4
+)
 
-// AddressSpace is one process's user address space.
+// AddressSpace is one process's user address space: page tables sharing
+// the kernel half, and a root VMAR covering [UserBase, UserLimit).
 type AddressSpace struct {
-	mu     sync.Mutex
+	env *Env
+
+	// mu is the VMAR tree lock (level 1).
+	mu        sync.RWMutex
+	root      *VMAR
+	destroyed bool // guarded by mu
+
+	// ptMu guards the page tables (level 3).
+	ptMu   sync.Mutex
 	pt     pagetable.Mapper
-	spans  []span // reserved ranges, sorted, non-overlapping
-	top    uint64
-	pages  uint64 // committed (present) pages
-	closed bool
+	ptGone bool   // tables freed by Destroy; guarded by ptMu
+	pages  uint64 // present user PTEs; guarded by ptMu
 }
 
-// New returns an empty address space sharing the kernel half.
-func New() (*AddressSpace, error) {
-	f := kmem.Lock()
-	defer kmem.Unlock(f)
-	root, err := kmem.Tables.AllocTable()
+// New returns an empty address space on the kernel's Env.
+func New() (*AddressSpace, error) { return NewIn(KernelEnv()) }
+
+// NewIn returns an empty address space on env.
+func NewIn(env *Env) (*AddressSpace, error) {
+	root, err := env.Tables.AllocTable()
 	if err != nil {
 		return nil, ErrNoMem
 	}
-	as := &AddressSpace{pt: pagetable.Mapper{Root: root, Mem: kmem.Tables}, top: mmapTop}
-	as.pt.CopyUpperHalf(kmem.Kernel.Root)
+	as := &AddressSpace{env: env, pt: pagetable.Mapper{Root: root, Mem: env.Tables, AllowWX: true}}
+	if env.KernelRoot != 0 {
+		as.pt.CopyUpperHalf(env.KernelRoot)
+	}
+	as.root = newVMAR(as, nil, UserBase, UserLimit-UserBase, vmCanMapRWX|VMCanMapSpecific)
 	return as, nil
 }
 
 // Root returns the physical address of the PML4 (the CR3 value).
 func (as *AddressSpace) Root() uint64 { return as.pt.Root }
 
-// Pages returns the number of committed pages.
+// RootVMAR returns the root VMAR (for the process's root VMAR handle, with
+// RootVMAR().Rights(); take a reference for the handle).
+func (as *AddressSpace) RootVMAR() *VMAR { return as.root }
+
+// Pages returns the number of pages currently mapped in the page tables.
 func (as *AddressSpace) Pages() uint64 {
-	as.mu.Lock()
-	defer as.mu.Unlock()
+	as.ptMu.Lock()
+	defer as.ptMu.Unlock()
 	return as.pages
 }
 
-func pageRound(n uint64) uint64 { return (n + kmem.PageSize - 1) &^ (kmem.PageSize - 1) }
+// Env returns the address space's Env.
+func (as *AddressSpace) Env() *Env { return as.env }
 
-func validRange(addr, length uint64) bool {
-	return addr&(kmem.PageSize-1) == 0 && length > 0 && addr >= UserBase && addr <= UserLimit && length <= UserLimit-addr
-}
-
-func (as *AddressSpace) freeLocked(start, end uint64) bool {
-	for _, s := range as.spans {
-		if start < s.end && s.start < end {
-			return false
+// mappingLocked returns the mapping containing va, descending through
+// sub-VMARs, or nil. as.mu held (shared is enough).
+func (as *AddressSpace) mappingLocked(va uint64) *Mapping {
+	v := as.root
+	for {
+		switch c := v.childLocked(va).(type) {
+		case *Mapping:
+			return c
+		case *VMAR:
+			v = c
+		default:
+			return nil
 		}
-	}
-	return true
-}
-
-func (as *AddressSpace) reserveLocked(start, end uint64) {
-	as.spans = append(as.spans, span{start, end})
-	sort.Slice(as.spans, func(i, j int) bool { return as.spans[i].start < as.spans[j].start })
-	// merge neighbours
-	out := as.spans[:0]
-	for _, s := range as.spans {
-		if n := len(out); n > 0 && out[n-1].end >= s.start {
-			out[n-1].end = max(out[n-1].end, s.end)
-			continue
-		}
-		out = append(out, s)
-	}
-	as.spans = out
-}
-
-func (as *AddressSpace) unreserveLocked(start, end uint64) {
-	var out []span
-	for _, s := range as.spans {
-		if s.end <= start || s.start >= end {
-			out = append(out, s)
-			continue
-		}
-		if s.start < start {
-			out = append(out, span{s.start, start})
-		}
-		if s.end > end {
-			out = append(out, span{end, s.end})
-		}
-	}
-	as.spans = out
-}
-
-// Mmap creates an anonymous private mapping (Linux semantics): fixed at
-// addr, at the hint if that range is free, or anywhere. Pages are
-// demand-zero; prot 0 reserves address space only.
-func (as *AddressSpace) Mmap(addr, length uint64, prot int, fixed bool) (uint64, error) {
-	length = pageRound(length)
-	as.mu.Lock()
-	defer as.mu.Unlock()
-	if length == 0 {
-		return 0, ErrInvalid
-	}
-	var va uint64
-	switch {
-	case fixed:
-		if !validRange(addr, length) {
-			return 0, ErrInvalid
-		}
-		va = addr
-	case addr != 0 && validRange(addr&^(kmem.PageSize-1), length) && as.freeLocked(addr&^(kmem.PageSize-1), addr&^(kmem.PageSize-1)+length):
-		va = addr &^ (kmem.PageSize - 1)
-	default:
-		for {
-			if as.top < UserBase+length {
-				return 0, ErrNoMem
-			}
-			as.top -= length
-			if as.freeLocked(as.top, as.top+length) {
-				break
-			}
-		}
-		va = as.top
-	}
-	as.reserveLocked(va, va+length)
-	var flags uint64
-	if prot != 0 {
-		flags = pteFlags(prot) | pagetable.SoftDemand
-	}
-	if err := as.setLocked(va, va+length, flags, true); err != nil {
-		return 0, err
-	}
-	return va, nil
-}
-
-func pteFlags(prot int) uint64 {
-	f := pagetable.User
-	if prot&ProtWrite != 0 {
-		f |= pagetable.Writable
-	}
-	if prot&ProtExec == 0 {
-		f |= pagetable.NoExecute
-	}
-	return f
-}
-
-// Munmap removes mappings in [addr, addr+length).
-func (as *AddressSpace) Munmap(addr, length uint64) error {
-	length = pageRound(length)
-	if !validRange(addr, length) {
-		return ErrInvalid
-	}
-	as.mu.Lock()
-	defer as.mu.Unlock()
-	as.unreserveLocked(addr, addr+length)
-	return as.setLocked(addr, addr+length, 0, true)
-}
-
-// Decommit frees the committed pages of the range, which read as zeros on
-// next touch (MADV_DONTNEED).
-func (as *AddressSpace) Decommit(addr, length uint64) error {
-	length = pageRound(length)
-	if !validRange(addr, length) {
-		return ErrInvalid
-	}
-	as.mu.Lock()
-	defer as.mu.Unlock()
-	return as.setLocked(addr, addr+length, 0, false)
-}
-
-// Mprotect changes the protection of mapped pages in the range; prot 0
-// makes them inaccessible (their contents are dropped).
-func (as *AddressSpace) Mprotect(addr, length uint64, prot int) error {
-	length = pageRound(length)
-	if !validRange(addr, length) {
-		return ErrInvalid
-	}
-	as.mu.Lock()
-	defer as.mu.Unlock()
-	if prot == 0 {
-		return as.setLocked(addr, addr+length, 0, true)
-	}
-	f := kmem.Lock()
-	defer kmem.Unlock(f)
-	for a := addr; a < addr+length; a += kmem.PageSize {
-		e, err := as.pt.Entry(a, false)
-		if err != nil || e == nil || *e&(pagetable.Present|pagetable.SoftDemand) == 0 {
-			continue
-		}
-		keep := *e &^ (pagetable.Writable | pagetable.NoExecute | pagetable.User)
-		*e = keep | pteFlags(prot)
-		as.flushLocked(a)
-	}
-	return nil
-}
-
-// setLocked rewrites the PTEs of [start, end): with replace, to flags
-// (0 = unmapped); otherwise present pages become demand-zero again.
-func (as *AddressSpace) setLocked(start, end, flags uint64, replace bool) error {
-	f := kmem.Lock()
-	defer kmem.Unlock(f)
-	for a := start; a < end; a += kmem.PageSize {
-		e, err := as.pt.Entry(a, replace && flags != 0)
-		if err != nil || e == nil {
-			if replace && flags != 0 {
-				return ErrNoMem
-			}
-			continue
-		}
-		old := *e
-		if old&pagetable.Present != 0 {
-			kmem.Phys.FreePage(old & pagetable.AddrMask)
-			as.pages--
-			as.flushLocked(a)
-		}
-		switch {
-		case replace:
-			*e = flags
-		case old&pagetable.Present != 0:
-			*e = old&^(pagetable.Present|pagetable.AddrMask|pagetable.Accessed|pagetable.Dirty) | pagetable.SoftDemand
-		}
-	}
-	return nil
-}
-
-func (as *AddressSpace) flushLocked(va uint64) {
-	if x86.ReadCR3()&pagetable.AddrMask == as.pt.Root {
-		x86.Invlpg(uintptr(va))
 	}
 }
 
-// Fault resolves a user page fault at va (error code ec): it commits a
-// demand-zero page if the mapping allows the access. It reports whether
-// the access may be retried.
+// Fault resolves a user page fault at va with error code ec: it finds the
+// mapping, checks the access against its permissions, commits the VMO page
+// and installs the PTE. It reports whether the access may be retried.
 func (as *AddressSpace) Fault(va uint64, ec uint64) bool {
-	as.mu.Lock()
-	defer as.mu.Unlock()
-	_, err := as.pageLocked(va&^(kmem.PageSize-1), ec&x86.PFWrite != 0, ec&x86.PFFetch != 0)
-	return err == nil
+	if va < UserBase || va >= UserLimit || ec&pfRsvd != 0 {
+		return false
+	}
+	as.mu.RLock()
+	defer as.mu.RUnlock()
+	if as.destroyed {
+		return false
+	}
+	m := as.mappingLocked(va)
+	if m == nil {
+		return false
+	}
+	need := VMPermRead
+	if ec&pfWrite != 0 {
+		need |= VMPermWrite
+	}
+	if ec&pfFetch != 0 {
+		need |= VMPermExecute
+	}
+	if m.perms&need != need {
+		return false
+	}
+	page := va &^ (PageSize - 1)
+	m.vmo.mu.Lock()
+	defer m.vmo.mu.Unlock()
+	pa, st := m.vmo.pageForFaultLocked(m.offset + (page - m.base))
+	if st != object.OK {
+		return false
+	}
+	return as.installPTE(page, pa, m.perms) == object.OK
 }
 
-// pageLocked returns the physical page backing va for the access,
-// committing a demand-zero page.
-func (as *AddressSpace) pageLocked(va uint64, write, exec bool) (uint64, error) {
-	if va < UserBase || va >= UserLimit {
-		return 0, ErrFault
+// copy moves bytes between buf and user memory at uaddr through the VMOs,
+// checking every page's mapping and permission (reading needs PERM_READ,
+// writing PERM_WRITE; force skips the permission check).
+func (as *AddressSpace) copy(uaddr uint64, buf []byte, out, force bool) error {
+	if len(buf) == 0 {
+		return nil
 	}
-	f := kmem.Lock()
-	defer kmem.Unlock(f)
-	e, err := as.pt.Entry(va, false)
-	if err != nil || e == nil {
-		return 0, ErrFault
-	}
-	pte := *e
-	if pte&(pagetable.Present|pagetable.SoftDemand) == 0 {
-		return 0, ErrFault
-	}
-	if write && pte&pagetable.Writable == 0 || exec && pte&pagetable.NoExecute != 0 {
-		return 0, ErrFault
-	}
-	if pte&pagetable.Present != 0 {
-		return pte & pagetable.AddrMask, nil
-	}
-	pa, perr := kmem.Phys.AllocPage()
-	if perr != nil {
-		return 0, ErrNoMem
-	}
-	clear(kmem.PhysBytes(pa, kmem.PageSize))
-	*e = pa | pte&^(pagetable.SoftDemand|pagetable.AddrMask) | pagetable.Present
-	as.pages++
-	return pa, nil
-}
-
-// copy moves bytes between kernel memory and user memory, page by page
-// through the direct map, checking every page's mapping and protection.
-func (as *AddressSpace) copy(uaddr uint64, buf []byte, out bool, force bool) error {
-	if uaddr+uint64(len(buf)) < uaddr || uaddr+uint64(len(buf)) > UserLimit {
+	if e := uaddr + uint64(len(buf)); e < uaddr || uaddr < UserBase || e > UserLimit {
 		return ErrFault
 	}
-	as.mu.Lock()
-	defer as.mu.Unlock()
+	as.mu.RLock()
+	defer as.mu.RUnlock()
+	if as.destroyed {
+		return ErrFault
+	}
+	need := VMPermRead
+	if out {
+		need = VMPermWrite
+	}
 	for len(buf) > 0 {
-		page := uaddr &^ (kmem.PageSize - 1)
-		n := min(uint64(len(buf)), page+kmem.PageSize-uaddr)
-		var pa uint64
-		var err error
-		if force {
-			pa, err = as.pageLocked(page, false, false)
-		} else {
-			pa, err = as.pageLocked(page, out, false)
+		m := as.mappingLocked(uaddr)
+		if m == nil || !force && m.perms&need == 0 {
+			return ErrFault
 		}
-		if err != nil {
+		in := uaddr % PageSize
+		n := min(uint64(len(buf)), PageSize-in)
+		if err := m.copyPage(uaddr-in, in, buf[:n], out); err != nil {
 			return err
 		}
-		mem := kmem.PhysBytes(pa+(uaddr-page), n)
-		if out {
-			copy(mem, buf[:n])
-		} else {
-			copy(buf[:n], mem)
-		}
-		buf = buf[n:]
-		uaddr += n
+		buf, uaddr = buf[n:], uaddr+n
 	}
+	return nil
+}
+
+// copyPage copies buf to or from the page at va (in m), at byte in.
+// m.as.mu held (shared).
+func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
+	v := m.vmo
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	off := m.offset + (va - m.base)
+	if off >= v.size {
+		return ErrFault
+	}
+	if !out {
+		if pa, ok := v.pages[off/PageSize]; ok {
+			copy(buf, v.frames.Bytes(pa)[in:])
+		} else {
+			clear(buf)
+		}
+		return nil
+	}
+	pa, st := v.commitLocked(off / PageSize)
+	if st != object.OK {
+		return ErrNoMem
+	}
+	copy(v.frames.Bytes(pa)[in:], buf)
 	return nil
 }
 
 // CopyIn reads len(dst) bytes at user address uaddr. Unmapped, kernel-half,
 // non-canonical or unreadable addresses give ErrFault; nothing faults the
 // kernel.
-func (as *AddressSpace) CopyIn(dst []byte, uaddr uint64) error { return as.copy(uaddr, dst, false, false) }
+func (as *AddressSpace) CopyIn(dst []byte, uaddr uint64) error {
+	return as.copy(uaddr, dst, false, false)
+}
 
 // CopyOut writes src at user address uaddr, which must be mapped writable.
-func (as *AddressSpace) CopyOut(uaddr uint64, src []byte) error { return as.copy(uaddr, src, true, false) }
+func (as *AddressSpace) CopyOut(uaddr uint64, src []byte) error {
+	return as.copy(uaddr, src, true, false)
+}
 
 // Poke writes src at uaddr regardless of the mapping's write permission
 // (the loader filling read-only segments).
 func (as *AddressSpace) Poke(uaddr uint64, src []byte) error { return as.copy(uaddr, src, true, true) }
 
-// Destroy frees every user page and table. The address space must not be
-// in use by any thread, and CR3 must not point at it.
-func (as *AddressSpace) Destroy() {
+// --- Linux personality ---
+
+func validRange(addr, length uint64) bool {
+	return pageAligned(addr) && length > 0 && addr >= UserBase && addr <= UserLimit && length <= UserLimit-addr
+}
+
+// linuxPerms converts PROT_* to ZX_VM_PERM_*; on x86 writable or
+// executable pages are readable.
+func linuxPerms(prot int) uint32 {
+	var p uint32
+	if prot&(ProtRead|ProtWrite|ProtExec) != 0 {
+		p |= VMPermRead
+	}
+	if prot&ProtWrite != 0 {
+		p |= VMPermWrite
+	}
+	if prot&ProtExec != 0 {
+		p |= VMPermExecute
+	}
+	return p
+}
+
+// Mmap creates an anonymous private mapping (Linux semantics): a new VMO
+// of the rounded length mapped into the root VMAR at addr with fixed
+// (ZX_VM_SPECIFIC_OVERWRITE), at the hint addr if that range is free, or
+// top-down below 0x7f0000000000. prot 0 makes a mapping without
+// permissions (a reservation that mprotect or MAP_FIXED can later open).
+// Errors: ErrInvalid (length 0, bad fixed address, MAP_FIXED over a
+// sub-VMAR), ErrNoMem (no room, no memory).
+func (as *AddressSpace) Mmap(addr, length uint64, prot int, fixed bool) (uint64, error) {
+	if length == 0 {
+		return 0, ErrInvalid
+	}
+	size, ok := pageRoundUp(length)
+	if !ok || size > UserLimit-UserBase {
+		return 0, ErrNoMem
+	}
 	as.mu.Lock()
 	defer as.mu.Unlock()
-	if as.closed {
+	if as.destroyed {
+		return 0, ErrNoMem
+	}
+	root := as.root
+	hint := addr &^ (PageSize - 1)
+	var va uint64
+	switch {
+	case fixed:
+		if !validRange(addr, size) {
+			return 0, ErrInvalid
+		}
+		va = addr
+		if st := root.overwriteLocked(va, va+size); st != object.OK {
+			return 0, ErrInvalid
+		}
+	case hint != 0 && validRange(hint, size) && root.isFreeLocked(hint, hint+size):
+		va = hint
+	default:
+		if va, ok = root.findSpotLocked(size, PageSize, UserBase, mmapTop); !ok {
+			if va, ok = root.findSpotLocked(size, PageSize, UserBase, UserLimit); !ok {
+				return 0, ErrNoMem
+			}
+		}
+	}
+	vmo, st := NewVMO(as.env.Frames, size, 0)
+	if st != object.OK {
+		return 0, ErrNoMem
+	}
+	root.mapLocked(va, size, vmo, 0, linuxPerms(prot), vmPerms, true)
+	vmo.Release() // the mapping holds the only reference
+	return va, nil
+}
+
+// Munmap removes the mappings in [addr, addr+length), entering sub-VMARs
+// but never destroying them (Zircon's unmap with partial VMARs allowed).
+func (as *AddressSpace) Munmap(addr, length uint64) error {
+	size, ok := pageRoundUp(length)
+	if !ok || !validRange(addr, size) {
+		return ErrInvalid
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if !as.destroyed {
+		as.root.unmapLocked(addr, addr+size, true)
+	}
+	return nil
+}
+
+// Mprotect changes the protection of the mappings (direct children of the
+// root VMAR) covering [addr, addr+length). Contents survive, PROT_NONE
+// included. Errors: ErrInvalid (unaligned, a sub-VMAR in the range, or a
+// protection the mapping may not have), ErrNoMem (part of the range
+// unmapped).
+func (as *AddressSpace) Mprotect(addr, length uint64, prot int) error {
+	if length == 0 && pageAligned(addr) {
+		return nil
+	}
+	size, ok := pageRoundUp(length)
+	if !ok || !pageAligned(addr) {
+		return ErrInvalid
+	}
+	if !validRange(addr, size) {
+		return ErrNoMem
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if as.destroyed {
+		return ErrNoMem
+	}
+	perms := linuxPerms(prot)
+	switch as.root.checkProtectLocked(addr, addr+size, perms) {
+	case object.OK:
+	case object.ErrNotFound:
+		return ErrNoMem
+	default:
+		return ErrInvalid
+	}
+	as.root.protectLocked(addr, addr+size, perms)
+	return nil
+}
+
+// Decommit implements MADV_DONTNEED on [addr, addr+length): the pages of
+// private (mmap-created) mappings are decommitted and read back as zero;
+// shared VMOs only lose their PTEs. Gaps are skipped.
+func (as *AddressSpace) Decommit(addr, length uint64) error {
+	if length == 0 && pageAligned(addr) {
+		return nil
+	}
+	size, ok := pageRoundUp(length)
+	if !ok || !validRange(addr, size) {
+		return ErrInvalid
+	}
+	as.mu.RLock()
+	defer as.mu.RUnlock()
+	if !as.destroyed {
+		as.root.dontNeedLocked(addr, addr+size)
+	}
+	return nil
+}
+
+// dontNeedLocked applies MADV_DONTNEED to [lo, hi) in v's subtree.
+// v.as.mu held (shared is enough).
+func (v *VMAR) dontNeedLocked(lo, hi uint64) {
+	i, j := v.overlapLocked(lo, hi)
+	for _, c := range v.kids[i:j] {
+		switch c := c.(type) {
+		case *Mapping:
+			s, e := max(lo, c.base), min(hi, end(c))
+			if c.private {
+				c.decommitLocked(s, e)
+			} else {
+				c.as.clearPTEs(s, e)
+			}
+		case *VMAR:
+			c.dontNeedLocked(lo, hi)
+		}
+	}
+}
+
+// Destroy frees the page tables, unmaps everything (dropping the VMO
+// references, which frees the pages of VMOs nobody else holds) and kills
+// the root VMAR (its handles then fail with BAD_STATE). No thread may be
+// running in the address space; if CR3 holds it, it is switched to the
+// kernel's tables first.
+func (as *AddressSpace) Destroy() {
+	as.mu.Lock()
+	if as.destroyed {
+		as.mu.Unlock()
 		return
 	}
-	as.closed = true
-	f := kmem.Lock()
-	defer kmem.Unlock(f)
-	if x86.ReadCR3()&pagetable.AddrMask == as.pt.Root {
-		x86.WriteCR3(kmem.Kernel.Root)
-	}
-	as.pt.TeardownLowerHalf(func(va, pte uint64, size pagetable.Size) {
-		if pte&pagetable.Present != 0 {
-			kmem.Phys.FreePage(pte & pagetable.AddrMask)
-		}
-	})
-	kmem.Tables.FreeTable(as.pt.Root)
-	as.pages = 0
+	as.destroyed = true
+	as.ptMu.Lock()
+	as.env.TLB.Retire(as.pt.Root)
+	as.pt.TeardownLowerHalf(nil)
+	as.env.Tables.FreeTable(as.pt.Root)
+	as.ptGone, as.pages = true, 0
+	as.ptMu.Unlock()
+	root := as.root
+	root.clearLocked()
+	root.dead = true
+	as.mu.Unlock()
+	root.Release() // the address space's reference
 }

@@ -1,0 +1,58 @@
+// Package vm implements Zircon's memory objects and the user address
+// spaces built from them:
+//
+//   - VMO (vmo.go): a paged, demand-zero virtual memory object. Pages are
+//     committed on first touch (fault, write, ZX_VMO_OP_COMMIT) and freed
+//     on decommit, shrink and destruction.
+//   - VMAR (vmar.go): a virtual memory address region. Every address
+//     space has a root VMAR covering the user range; sub-VMARs and
+//     mappings (a VMO window with permissions) are its children. A
+//     mapping holds a reference to its VMO, so closing the VMO's last
+//     handle keeps the mapping (and the pages) alive.
+//   - AddressSpace (aspace.go): the page tables of one process, the root
+//     VMAR, page-fault resolution (VMAR → mapping → VMO page → PTE),
+//     checked copy-in/copy-out, and the Linux personality (mmap, munmap,
+//     mprotect, MADV_DONTNEED) mapped onto VMOs and VMARs.
+//
+// Everything that touches real hardware or the physical allocator sits
+// behind Env (Frames for data pages, a PageSource for page tables, TLB for
+// invalidation and the CR3 switch on teardown). KernelEnv (kernel.go) is the
+// only file importing kmem and arch/x86; host tests use HeapFrames,
+// HeapTables and a recording TLB (fake.go), so the same code runs under
+// plain `go test`.
+//
+// # Linux personality
+//
+// mmap creates an anonymous VMO of the mapping's size and maps it into the
+// root VMAR: MAP_FIXED is ZX_VM_SPECIFIC_OVERWRITE, a free hint is
+// ZX_VM_SPECIFIC, anything else is placed top-down below 0x7f0000000000.
+// PROT_NONE is a mapping without permissions (not a sub-VMAR), so a later
+// MAP_FIXED or mprotect over it behaves as on Linux and its pages are kept
+// across mprotect. Such a "private" VMO is reachable only through its
+// mapping and the splits of it, so unmapping part of it also frees that
+// part's pages. MADV_DONTNEED decommits private pages (they read back as
+// zero) and only drops the PTEs of shared VMOs.
+//
+// # Lock order
+//
+//  1. AddressSpace.mu — the VMAR tree lock of one address space: children
+//     lists, mapping geometry and permissions, VMAR life cycle. Faults and
+//     copies take it shared; map/unmap/protect/destroy exclusively.
+//  2. VMO.mu — a VMO's pages, size and set of mappings. Mapping geometry
+//     is written with both 1 and 2 held, so either lock suffices to read
+//     it.
+//  3. AddressSpace.ptMu — that address space's page tables, present-page
+//     count and TLB flushes.
+//  4. kmem.Lock (interrupts off) — taken inside Frames and the page-table
+//     PageSource around every physical allocator call; a leaf.
+//
+// Locks of two address spaces are never held together at level 1; a VMO
+// operation (shrink, decommit) takes the level-3 locks of every address
+// space mapping it, one at a time. VMO references are released (which may
+// destroy the VMO and take its lock) only with no VMO or page-table lock
+// held. kernel/object's locks are never held while calling in here, and
+// this package calls into kernel/object only for reference counting.
+//
+// Functions whose names end in Locked need the lock named in their doc
+// comment.
+package vm

@@ -1,0 +1,49 @@
+package vm
+
+import "beryl/mm/pagetable"
+
+// PageSize is the size of a page and of the VMO/VMAR granule.
+const PageSize = 4096
+
+// Frames supplies the physical pages that back VMOs.
+type Frames interface {
+	// Alloc returns a free physical page (contents unspecified).
+	Alloc() (pa uint64, err error)
+	// Free releases a page obtained from Alloc.
+	Free(pa uint64)
+	// Bytes returns the PageSize bytes of the page at pa (the kernel
+	// reaches them through its direct map).
+	Bytes(pa uint64) []byte
+}
+
+// TLB invalidates translations of an address space. Implementations act
+// only if root is the live address space (CR3 holds it); a CR3 load
+// flushes everything else anyway.
+type TLB interface {
+	// Flush invalidates the translation of va under root.
+	Flush(root, va uint64)
+	// FlushAll invalidates every non-global translation under root.
+	FlushAll(root uint64)
+	// Retire makes sure root is not live (switches to the kernel's tables)
+	// before it is freed.
+	Retire(root uint64)
+}
+
+// Env is what an address space needs from the machine: data pages, page
+// tables (the PageSource locks the physical allocator itself), the TLB and
+// the kernel half to share.
+type Env struct {
+	Frames Frames
+	Tables pagetable.PageSource
+	TLB    TLB
+	// KernelRoot is the PML4 whose upper half (slots 256-511) every new
+	// address space shares; 0 shares nothing (host tests).
+	KernelRoot uint64
+}
+
+func pageRoundUp(n uint64) (uint64, bool) {
+	r := (n + PageSize - 1) &^ (PageSize - 1)
+	return r, r >= n
+}
+
+func pageAligned(n uint64) bool { return n&(PageSize-1) == 0 }

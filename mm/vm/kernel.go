@@ -1,0 +1,83 @@
+package vm
+
+import (
+	"beryl/arch/x86"
+	"beryl/mm/kmem"
+	"beryl/mm/pagetable"
+)
+
+// This file is the only one that touches kmem and arch/x86: the kernel's
+// Env. Everything else in the package runs on the host with fake.go.
+
+// kernelFrames allocates VMO pages from kmem.Phys and reaches them through
+// the direct map.
+type kernelFrames struct{}
+
+func (kernelFrames) Alloc() (uint64, error) {
+	f := kmem.Lock()
+	pa, err := kmem.Phys.AllocPage()
+	kmem.Unlock(f)
+	return pa, err
+}
+
+func (kernelFrames) Free(pa uint64) {
+	f := kmem.Lock()
+	kmem.Phys.FreePage(pa)
+	kmem.Unlock(f)
+}
+
+func (kernelFrames) Bytes(pa uint64) []byte { return kmem.PhysBytes(pa, PageSize) }
+
+// kernelTables is kmem.Tables with kmem.Lock held around the allocator
+// calls (kmem.Tables requires it; Table only computes a direct-map
+// address).
+type kernelTables struct{}
+
+func (kernelTables) AllocTable() (uint64, error) {
+	f := kmem.Lock()
+	pa, err := kmem.Tables.AllocTable()
+	kmem.Unlock(f)
+	return pa, err
+}
+
+func (kernelTables) FreeTable(pa uint64) {
+	f := kmem.Lock()
+	kmem.Tables.FreeTable(pa)
+	kmem.Unlock(f)
+}
+
+func (kernelTables) Table(pa uint64) *[pagetable.Entries]uint64 { return kmem.Tables.Table(pa) }
+
+// kernelTLB flushes with INVLPG / a CR3 reload when root is in CR3 (one
+// CPU for now: no shootdowns).
+type kernelTLB struct{}
+
+func live(root uint64) bool { return x86.ReadCR3()&pagetable.AddrMask == root }
+
+func (kernelTLB) Flush(root, va uint64) {
+	if live(root) {
+		x86.Invlpg(uintptr(va))
+	}
+}
+
+func (kernelTLB) FlushAll(root uint64) {
+	if live(root) {
+		x86.WriteCR3(x86.ReadCR3())
+	}
+}
+
+func (kernelTLB) Retire(root uint64) {
+	if live(root) {
+		x86.WriteCR3(kmem.Kernel.Root)
+	}
+}
+
+// KernelEnv returns the kernel's Env: pages from kmem.Phys, page tables
+// from kmem.Tables, the real TLB, and the kernel half of kmem.Kernel.
+func KernelEnv() *Env {
+	return &Env{Frames: kernelFrames{}, Tables: kernelTables{}, TLB: kernelTLB{}, KernelRoot: kmem.Kernel.Root}
+}
+
+// KernelFrames returns the Frames of KernelEnv (for VMOs the zx syscall
+// layer creates).
+func KernelFrames() Frames { return kernelFrames{} }
