@@ -11,7 +11,9 @@ KLDFLAGS  := -T -0x7fdff000 -R 0x200000 -E beryl/boot.entry32
 QEMU      ?= qemu-system-x86_64
 QEMUFLAGS := -display none -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
 CMDLINE   ?=
-FUZZTIME  ?= 20s
+# Fuzz runs are counted, not timed: a -fuzztime duration can end in a
+# spurious "context deadline exceeded" with Go 1.26 (golang/go#75804).
+FUZZN     ?= 400000x
 APT_PKGS  := qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf gdb
 
 .PHONY: all run test unit fuzz boottest bench iso debug deps kernel userprogs clean FORCE
@@ -65,16 +67,17 @@ run: deps build/beryl.elf
 test: deps kernel unit fuzz boottest
 
 unit:
-	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./tools/... ./qemu/...
+	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./tools/... ./qemu/...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /qemu)
-	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/...
+	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/... ./kernel/bootfs/...
 	$(GO) run ./tools/covercheck -min 90 ./kernel/object
 
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzHandleTable$$' -fuzztime=$(FUZZTIME) ./kernel/object
-	$(GO) test -run='^$$' -fuzz='^FuzzChannelMessage$$' -fuzztime=$(FUZZTIME) ./kernel/object
-	$(GO) test -run='^$$' -fuzz='^FuzzParseMultiboot1$$' -fuzztime=$(FUZZTIME) ./boot/bootinfo
-	$(GO) test -run='^$$' -fuzz='^FuzzParseMultiboot2$$' -fuzztime=$(FUZZTIME) ./boot/bootinfo
+	$(GO) test -run='^$$' -fuzz='^FuzzHandleTable$$' -fuzztime=$(FUZZN) ./kernel/object
+	$(GO) test -run='^$$' -fuzz='^FuzzChannelMessage$$' -fuzztime=$(FUZZN) ./kernel/object
+	$(GO) test -run='^$$' -fuzz='^FuzzParseMultiboot1$$' -fuzztime=$(FUZZN) ./boot/bootinfo
+	$(GO) test -run='^$$' -fuzz='^FuzzParseMultiboot2$$' -fuzztime=$(FUZZN) ./boot/bootinfo
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZN) ./kernel/bootfs
 
 boottest: kernel
 	$(GO) test -count=1 -v -timeout 20m ./qemu/ 2>&1 | tee build/boottest.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)' ; \
@@ -88,3 +91,52 @@ clean:
 	rm -rf build bin
 
 FORCE:
+
+# --- GRUB hybrid ISO (BIOS + UEFI) and the gdb stub -----------------------
+# `make iso` builds build/beryl.iso from build/beryl.elf and boot/grub/grub.cfg
+# with grub-mkrescue: BIOS (SeaBIOS) and UEFI (OVMF) boot the same image, as
+# a CD or a raw disk; the menu's default entry is multiboot2, the other one
+# multiboot v1. CMDLINE is baked into grub.cfg; ISO_TIMEOUT is the menu wait.
+# The boot tests use two more images with `ready.exit` and no wait:
+# build/beryl-test.iso (multiboot2 default) and build/beryl-test-mb1.iso.
+ISO_TIMEOUT ?= 1
+
+# mkiso OUT,ENTRY-ID,TIMEOUT writes a grub-mkrescue image holding
+# build/beryl.elf; the kernel command line comes in $ISO_CMDLINE (exported
+# per target so make and the shell never re-quote it) and is escaped for a
+# single-quoted GRUB string. The menu is text on serial and the firmware
+# console, so the image carries no fonts, themes or locales (16 MB, not 27).
+define mkiso
+	@rm -rf build/iso/$(notdir $(1)) && mkdir -p build/iso/$(notdir $(1))/boot/grub
+	@cp build/beryl.elf build/iso/$(notdir $(1))/boot/beryl.elf
+	@{ echo "set default=$(2)"; echo "set timeout=$(3)"; \
+	  printf "set beryl_cmdline='%s'\n" "$${ISO_CMDLINE//\'/\'\\\'\'}"; \
+	  cat boot/grub/grub.cfg; } > build/iso/$(notdir $(1))/boot/grub/grub.cfg
+	grub-mkrescue --locales= --fonts= --themes= -o $(1) build/iso/$(notdir $(1)) >build/iso/$(notdir $(1)).log 2>&1 || \
+		{ cat build/iso/$(notdir $(1)).log; exit 1; }
+endef
+
+iso: deps build/beryl.iso
+
+build/beryl.iso: export ISO_CMDLINE = $(CMDLINE)
+build/beryl.iso: build/beryl.elf boot/grub/grub.cfg
+	$(call mkiso,$@,beryl-mb2,$(ISO_TIMEOUT))
+
+build/beryl-test.iso: export ISO_CMDLINE = ready.exit
+build/beryl-test.iso: deps build/beryl.elf boot/grub/grub.cfg
+	$(call mkiso,$@,beryl-mb2,0)
+
+build/beryl-test-mb1.iso: export ISO_CMDLINE = ready.exit
+build/beryl-test-mb1.iso: deps build/beryl.elf boot/grub/grub.cfg
+	$(call mkiso,$@,beryl-mb1,0)
+
+# The ISO boot tests (qemu/iso_test.go) run with the other boot tests.
+boottest: build/beryl-test.iso build/beryl-test-mb1.iso
+
+# `make debug` boots build/beryl.elf like `make run`, but QEMU starts halted
+# with its gdb stub on :1234 (-s -S). In a second terminal, from the
+# repository root: `gdb -x boot/gdb/beryl.gdb` (symbols, architecture,
+# target remote :1234, a hardware breakpoint on main.main), then `continue`.
+debug: deps build/beryl.elf
+	@echo "QEMU halted, gdb stub on :1234; attach with: gdb -x boot/gdb/beryl.gdb   (Ctrl-A x quits QEMU)"
+	$(QEMU) $(QEMUFLAGS) -serial mon:stdio -kernel build/beryl.elf -append "$(CMDLINE)" -s -S

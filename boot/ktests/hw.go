@@ -1,6 +1,7 @@
 package ktests
 
 import (
+	"sort"
 	"time"
 
 	"beryl/arch/x86"
@@ -21,16 +22,22 @@ func init() {
 	ktest.Register("time/tsc-vs-timer", testClock)
 }
 
-// The LAPIC timer ticks at the configured rate within ±5 %.
+// The LAPIC timer ticks at the configured rate within ±5 %, measured
+// against the TSC as the median of five 100 ms windows (a TCG guest that
+// loses the host CPU for a while loses ticks in that window only).
 func testTimerRate(t *ktest.T) {
-	t0, k0 := rt.Nanotime(), rt.Ticks()
-	time.Sleep(500 * time.Millisecond)
-	t1, k1 := rt.Nanotime(), rt.Ticks()
-	want := float64(rt.TimerHz) * float64(t1-t0) / 1e9
-	got := float64(k1 - k0)
-	t.Logf("%d ticks in %v at %d Hz (expected %.0f)", k1-k0, time.Duration(t1-t0), rt.TimerHz, want)
-	if got < want*0.95 || got > want*1.05 {
-		t.Errorf("tick rate off by more than 5%%: %.0f ticks, expected %.0f", got, want)
+	var ratio [5]float64
+	for i := range ratio {
+		t0, k0 := rt.Nanotime(), rt.Ticks()
+		time.Sleep(100 * time.Millisecond)
+		t1, k1 := rt.Nanotime(), rt.Ticks()
+		ratio[i] = float64(k1-k0) / (float64(rt.TimerHz) * float64(t1-t0) / 1e9)
+	}
+	r := ratio
+	sort.Float64s(r[:])
+	t.Logf("ticks/expected per window %.3f (median %.3f) at %d Hz", ratio, r[2], rt.TimerHz)
+	if r[2] < 0.95 || r[2] > 1.05 {
+		t.Errorf("tick rate off by more than 5%%: median ratio %.3f", r[2])
 	}
 }
 
