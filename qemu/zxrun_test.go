@@ -68,3 +68,20 @@ func TestGoTestExec(t *testing.T) {
 		t.Errorf("-test.run was not honoured:\n%s", s)
 	}
 }
+
+// TestConformanceHandle runs the handle conformance family inside Beryl:
+// zx system calls from ring 3 through the zx package, startup handles from
+// the bootstrap channel, bad pointers rejected with ZX_ERR_INVALID_ARGS.
+func TestConformanceHandle(t *testing.T) {
+	cmd := exec.Command("go", "test", "-count=1", "-v", "-exec", zxrun(t), "./userspace/conformance/handle")
+	cmd.Dir = Root()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("conformance/handle: %v\n%s", err, out)
+	}
+	for _, want := range []string{"--- PASS: TestStartupHandles", "--- PASS: TestDuplicateClose", "--- PASS: TestBadPointers"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package kmain
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path"
@@ -13,7 +14,9 @@ import (
 	"beryl/kernel/bootfs"
 	"beryl/kernel/klog"
 	"beryl/kernel/options"
+	"beryl/kernel/object"
 	"beryl/kernel/proc"
+	"beryl/mm/vm"
 )
 
 // Files in the boot filesystem that zxrun writes: NUL-separated argv and
@@ -29,8 +32,9 @@ func moduleBytes(m bootinfo.Module) ([]byte, error) {
 	return img, PhysMem.ReadPhys(m.Start, img)
 }
 
-// findBootfs returns the first module that is a newc cpio archive.
-func findBootfs(info *bootinfo.Info) *bootfs.FS {
+// findBootfs returns the first module that is a newc cpio archive, parsed
+// and raw.
+func findBootfs(info *bootinfo.Info) (*bootfs.FS, []byte) {
 	for _, m := range info.Modules {
 		img, err := moduleBytes(m)
 		if err != nil || !bytes.HasPrefix(img, []byte("070701")) {
@@ -42,9 +46,24 @@ func findBootfs(info *bootinfo.Info) *bootfs.FS {
 			continue
 		}
 		klog.Infof("bootfs", "%d files: %s", len(fs.Names()), strings.Join(fs.Names(), " "))
-		return fs
+		return fs, img
 	}
-	return nil
+	return nil, nil
+}
+
+// bootfsVMO copies the boot filesystem into a VMO for init
+// (PA_VMO_BOOTFS), read-only.
+func bootfsVMO(archive []byte) (proc.Startup, error) {
+	v, st := vm.NewVMO(vm.KernelFrames(), uint64(len(archive)), 0)
+	if st != object.OK {
+		return proc.Startup{}, fmt.Errorf("bootfs VMO: %v", st)
+	}
+	if st := v.Write(0, archive); st != object.OK {
+		v.Release()
+		return proc.Startup{}, fmt.Errorf("bootfs VMO: %v", st)
+	}
+	v.SetContentSize(uint64(len(archive)))
+	return proc.Startup{Type: proc.PAVmoBootfs, Obj: v, Rights: v.Rights() &^ (object.RightWrite | object.RightSetProperty)}, nil
 }
 
 // initModule finds a plain ELF boot module named like the init option's
@@ -77,7 +96,8 @@ func startInit(info *bootinfo.Info, opts options.Options) (code int, ok bool) {
 	var img []byte
 	var argv []string
 	env := []string{"HOME=/", "PATH=/bin"}
-	if fs := findBootfs(info); fs != nil {
+	var extra []proc.Startup
+	if fs, archive := findBootfs(info); fs != nil {
 		f, found := fs.Open(opts.Init)
 		if !found {
 			klog.Warnf("init", "%s not in the boot filesystem", opts.Init)
@@ -91,6 +111,12 @@ func startInit(info *bootinfo.Info, opts options.Options) (code int, ok bool) {
 		if e, ok := fs.Open(zxrunEnv); ok {
 			env = splitNUL(e.Data)
 		}
+		s, err := bootfsVMO(archive)
+		if err != nil {
+			klog.Errorf("init", "%v", err)
+			return 1, true
+		}
+		extra = append(extra, s)
 	} else if m, found := initModule(info, opts.Init); found {
 		var err error
 		if img, err = moduleBytes(m); err != nil {
@@ -107,7 +133,8 @@ func startInit(info *bootinfo.Info, opts options.Options) (code int, ok bool) {
 		stdout, stderr = newPort(x86.COM2), newPort(x86.COM3)
 	}
 	name := path.Base(argv[0])
-	p, err := proc.Spawn(name, img, argv, env, stdout, stderr)
+	env = append(env, "BERYL_CMDLINE="+info.CmdLine)
+	p, err := proc.Spawn(name, img, argv, env, stdout, stderr, extra...)
 	if err != nil {
 		klog.Errorf("init", "%v", err)
 		return 1, true

@@ -200,6 +200,8 @@ func buildMessage(p *Process, ch *Channel, data []byte, handles []Handle) (*mess
 		switch {
 		case e == nil:
 			st = ErrBadHandle
+		case e.isRevoked():
+			st = errHandleRevoked
 		case e.obj.base() == &ch.Base:
 			st = ErrNotSupported
 		case !e.rights.Has(RightTransfer):
@@ -227,6 +229,7 @@ func buildMessageEtc(p *Process, ch *Channel, data []byte, disp []HandleDisposit
 	m := newMessage(data, len(disp))
 	first := OK
 	var removed []*HandleEntry // MOVE sources taken out of the table
+	var hooks []BadgeHook      // badges passed on by moves
 	t := p.table
 	t.mu.Lock()
 	for i := range disp {
@@ -237,6 +240,8 @@ func buildMessageEtc(p *Process, ch *Channel, data []byte, disp []HandleDisposit
 		switch {
 		case e == nil:
 			st = ErrBadHandle
+		case e.isRevoked():
+			st = errHandleRevoked
 		case d.Operation != HandleOpMove && d.Operation != HandleOpDuplicate:
 			st = ErrInvalidArgs
 		case d.Type != ObjTypeNone && d.Type != e.obj.Type():
@@ -256,6 +261,9 @@ func buildMessageEtc(p *Process, ch *Channel, data []byte, disp []HandleDisposit
 		}
 		if st == OK {
 			m.handles[i] = newHandle(e.obj, nr)
+			if hk := inheritLocked(e, m.handles[i], d.Operation == HandleOpMove); hk != nil {
+				hooks = append(hooks, hk)
+			}
 		}
 		d.Result = st
 		if st != OK && first == OK {
@@ -263,6 +271,9 @@ func buildMessageEtc(p *Process, ch *Channel, data []byte, disp []HandleDisposit
 		}
 	}
 	t.mu.Unlock()
+	for _, hk := range hooks {
+		hk.OnBadgedHandleAdded()
+	}
 	for _, e := range removed {
 		e.obj.base().cancel(e)
 	}

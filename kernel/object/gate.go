@@ -22,9 +22,9 @@ func (p *Process) lookupMask(h Handle, types uint64, required Rights) (Object, R
 	t := p.table
 	t.mu.RLock()
 	e := t.getLocked(h)
-	if e == nil {
+	if e == nil || e.isRevoked() {
 		t.mu.RUnlock()
-		return nil, 0, p.badHandle()
+		return nil, 0, p.missingOrRevoked(e)
 	}
 	obj, rights := e.obj, e.rights
 	st := checkHandleLocked(obj, rights, types, required)
@@ -92,4 +92,19 @@ func (p *Process) installPair(a, b Object, rights Rights) (Handle, Handle, Statu
 	hb, _ := t.addLocked(eb)
 	t.mu.Unlock()
 	return ha, hb, OK
+}
+
+// Lookup is the rights gate for object packages built on this one
+// (kernel/object/kos): lookup with the same order of failures, plus
+// ZX_ERR_HANDLE_REVOKED for a revoked handle. On success the caller owns a
+// reference to the object and must Release it.
+func (p *Process) Lookup(h Handle, want ObjType, required Rights) (Object, Rights, Status) {
+	return p.lookup(h, want, required)
+}
+
+// Install creates a handle to obj with rights in p's table, consuming the
+// caller's reference to obj whatever the outcome. Errors: NO_RESOURCES
+// (table full), BAD_STATE (process dead).
+func (p *Process) Install(obj Object, rights Rights) (Handle, Status) {
+	return p.installNew(obj, rights)
 }

@@ -1,6 +1,9 @@
 package object
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // HandleEntry is one handle: an object reference, rights and an owner (a
 // process's table, or nil while the kernel holds it in transit, e.g. inside
@@ -9,8 +12,11 @@ import "sync"
 type HandleEntry struct {
 	obj    Object
 	rights Rights
-	owner  *HandleTable // nil in transit
-	value  Handle       // value in owner; meaningless in transit
+	// owner is the table holding the entry, nil in transit. Written under
+	// that table's lock; atomic so that the inheritance walks (under
+	// entryLinkMu only) can read it.
+	owner atomic.Pointer[HandleTable]
+	value Handle // value in owner (set before owner is stored)
 
 	// KasperskyOS-style transfer: a handle derived by transfer is a
 	// descendant of its source; revoking a subtree closes descendants.
@@ -19,8 +25,18 @@ type HandleEntry struct {
 	firstChild  *HandleEntry
 	nextSibling *HandleEntry
 	prevSibling *HandleEntry
+	// linked is set once the entry takes part in an inheritance tree, so
+	// that freeing an unlinked entry never touches entryLinkMu.
+	linked atomic.Bool
+	// revokePending marks an entry revoked while it was in transit; it is
+	// turned into a revoked handle when it is used or received.
+	revokePending atomic.Bool
+	// incarnation counts the entry's reuses from the pool, so that a
+	// revocation decided under entryLinkMu never hits a recycled entry.
+	incarnation uint64
 	// badge is the badge object attached to the handle, or nil. The entry
-	// holds a reference to it.
+	// holds a reference to it. Set before the entry is published; cleared
+	// when the entry is freed or revoked.
 	badge Object
 }
 
@@ -31,7 +47,7 @@ func (e *HandleEntry) Object() Object { return e.obj }
 func (e *HandleEntry) Rights() Rights { return e.rights }
 
 // Owner returns the table holding the handle, or nil in transit.
-func (e *HandleEntry) Owner() *HandleTable { return e.owner }
+func (e *HandleEntry) Owner() *HandleTable { return e.owner.Load() }
 
 // Value returns the handle's value in its owner's table.
 func (e *HandleEntry) Value() Handle { return e.value }
@@ -44,7 +60,11 @@ func (e *HandleEntry) Parent() *HandleEntry {
 }
 
 // Badge returns the badge object attached to the handle, or nil.
-func (e *HandleEntry) Badge() Object { return e.badge }
+func (e *HandleEntry) Badge() Object {
+	entryLinkMu.Lock()
+	defer entryLinkMu.Unlock()
+	return e.badge
+}
 
 // entryLinkMu guards the inheritance links of all entries; a leaf lock.
 var entryLinkMu sync.Mutex
@@ -69,7 +89,9 @@ func newHandle(obj Object, rights Rights) *HandleEntry {
 // destroys it with ReleaseHandle.
 func NewKernelHandle(obj Object, rights Rights) *HandleEntry { return newHandle(obj, rights) }
 
-// linkChild makes child a descendant of parent (KasperskyOS transfer).
+// linkChild makes child (in transit, not yet published) a descendant of
+// parent (KasperskyOS transfer). The caller holds the lock of the table
+// that owns parent, so parent cannot be freed meanwhile.
 func linkChild(parent, child *HandleEntry) {
 	entryLinkMu.Lock()
 	child.parent = parent
@@ -78,13 +100,20 @@ func linkChild(parent, child *HandleEntry) {
 		parent.firstChild.prevSibling = child
 	}
 	parent.firstChild = child
+	parent.linked.Store(true)
+	child.linked.Store(true)
 	entryLinkMu.Unlock()
 }
 
-// unlinkLocked detaches e from its parent and orphans its children;
-// entryLinkMu must be held.
+// unlinkLocked detaches e from the inheritance tree; its children take its
+// place under e's parent (KasperskyOS: closing a handle keeps the tree
+// whole, the ancestor of a closed handle becomes the direct ancestor of
+// its descendants). Untagged children inherit e's badge, so the subtree
+// derived under a badge stays under it (counted, revocable) when its root
+// goes. entryLinkMu must be held.
 func (e *HandleEntry) unlinkLocked() {
-	if p := e.parent; p != nil {
+	p := e.parent
+	if p != nil {
 		if e.prevSibling != nil {
 			e.prevSibling.nextSibling = e.nextSibling
 		} else {
@@ -96,24 +125,60 @@ func (e *HandleEntry) unlinkLocked() {
 	}
 	for c := e.firstChild; c != nil; {
 		n := c.nextSibling
-		c.parent, c.nextSibling, c.prevSibling = nil, nil, nil
+		if c.badge == nil && e.badge != nil {
+			e.badge.base().AddRef()
+			c.badge = e.badge
+			if hk, ok := e.badge.(BadgeHook); ok {
+				hk.OnBadgedHandleAdded()
+			}
+		}
+		c.parent, c.prevSibling = p, nil
+		c.nextSibling = nil
+		if p != nil {
+			c.nextSibling = p.firstChild
+			if p.firstChild != nil {
+				p.firstChild.prevSibling = c
+			}
+			p.firstChild = c
+		}
 		c = n
 	}
 	e.parent, e.firstChild, e.nextSibling, e.prevSibling = nil, nil, nil, nil
 }
 
-// freeEntry returns e to the pool; its object reference is the caller's to
-// drop.
-func freeEntry(e *HandleEntry) {
-	if e.parent != nil || e.firstChild != nil {
+// unlink detaches e from its inheritance tree, if it is in one.
+func (e *HandleEntry) unlink() {
+	if e.linked.Load() {
 		entryLinkMu.Lock()
 		e.unlinkLocked()
 		entryLinkMu.Unlock()
 	}
-	if e.badge != nil {
-		e.badge.base().Release()
+}
+
+// dropBadge releases the badge attached to e (after telling it that one
+// of its handles is gone); the entry must no longer be reachable by others.
+func dropBadge(b Object) {
+	if b == nil {
+		return
 	}
-	*e = HandleEntry{}
+	if h, ok := b.(BadgeHook); ok {
+		h.OnBadgedHandleGone()
+	}
+	b.base().Release()
+}
+
+// freeEntry returns e to the pool; its object reference is the caller's to
+// drop.
+func freeEntry(e *HandleEntry) {
+	e.unlink()
+	dropBadge(e.badge)
+	// Field by field: the atomic fields may be read concurrently by
+	// inheritance walks that then find the entry gone.
+	e.obj, e.rights, e.value, e.badge = nil, RightNone, HandleInvalid, nil
+	e.owner.Store(nil)
+	e.linked.Store(false)
+	e.revokePending.Store(false)
+	e.incarnation++
 	liveHandles.Add(-1)
 	entryPool.Put(e)
 }
@@ -140,23 +205,30 @@ func releaseHandles(first *HandleEntry, more []*HandleEntry) {
 			continue
 		}
 		obj := e.obj
-		b := obj.base()
 		freeEntry(e)
-		liveLeft := b.handles.Add(-1)
-		if liveLeft == 0 {
-			if z, ok := obj.(ZeroHandlesHook); ok {
-				if orphans := z.OnZeroHandles(); len(orphans) > 0 {
-					work = append(work, orphans...)
-				}
-			}
-		} else if liveLeft < 0 {
-			panic("object: handle count below zero")
-		} else if c, ok := obj.(*Channel); ok {
-			if orphans := c.collectSelfCycle(); len(orphans) > 0 {
-				work = append(work, orphans...)
-			}
+		if orphans := dropHandleRef(obj); len(orphans) > 0 {
+			work = append(work, orphans...)
 		}
-		b.Release()
 		e = nil
 	}
+}
+
+// dropHandleRef gives up one handle's hold on obj (its handle count and
+// reference) and returns the handles obj released if that was its last
+// handle. No lock may be held.
+func dropHandleRef(obj Object) []*HandleEntry {
+	b := obj.base()
+	var orphans []*HandleEntry
+	liveLeft := b.handles.Add(-1)
+	if liveLeft == 0 {
+		if z, ok := obj.(ZeroHandlesHook); ok {
+			orphans = z.OnZeroHandles()
+		}
+	} else if liveLeft < 0 {
+		panic("object: handle count below zero")
+	} else if c, ok := obj.(*Channel); ok {
+		orphans = c.collectSelfCycle()
+	}
+	b.Release()
+	return orphans
 }

@@ -8,9 +8,9 @@ func HandleDuplicate(p *Process, h Handle, rights Rights) (Handle, Status) {
 	t := p.table
 	t.mu.Lock()
 	e := t.getLocked(h)
-	if e == nil {
+	if e == nil || e.isRevoked() {
 		t.mu.Unlock()
-		return HandleInvalid, p.badHandle()
+		return HandleInvalid, p.missingOrRevoked(e)
 	}
 	if !e.rights.Has(RightDuplicate) {
 		t.mu.Unlock()
@@ -26,6 +26,7 @@ func HandleDuplicate(p *Process, h Handle, rights Rights) (Handle, Status) {
 		return HandleInvalid, ErrNoResources
 	}
 	ne := newHandle(e.obj, nr)
+	inheritLocked(e, ne, false)
 	v, _ := t.addLocked(ne)
 	t.mu.Unlock()
 	return v, OK
@@ -43,13 +44,21 @@ func HandleReplace(p *Process, h Handle, rights Rights) (Handle, Status) {
 		return HandleInvalid, p.badHandle()
 	}
 	nr, st := narrowRights(e.rights, rights)
+	if e.isRevoked() {
+		st = errHandleRevoked
+	}
 	var v Handle
+	var hk BadgeHook
 	if st == OK {
 		// The removal freed a slot, so the add cannot fail for room.
 		ne := newHandle(e.obj, nr)
+		hk = inheritLocked(e, ne, true)
 		v, _ = t.addLocked(ne)
 	}
 	t.mu.Unlock()
+	if hk != nil {
+		hk.OnBadgedHandleAdded()
+	}
 	e.obj.base().cancel(e)
 	releaseHandles(e, nil)
 	return v, st

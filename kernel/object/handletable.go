@@ -109,10 +109,11 @@ func (t *HandleTable) addLocked(e *HandleEntry) (Handle, Status) {
 	}
 	s := &t.slots[idx]
 	s.e = e
-	e.owner = t
-	e.value = t.valueOf(idx, s.gen)
+	v := t.valueOf(idx, s.gen)
+	e.value = v
+	e.owner.Store(t)
 	t.count++
-	return e.value, OK
+	return v, OK
 }
 
 // removeLocked takes the entry for v out of the table (it is then in
@@ -128,8 +129,7 @@ func (t *HandleTable) removeLocked(v Handle) *HandleEntry {
 	s.gen = (s.gen + 1) & handleGenMask
 	t.free = append(t.free, idx)
 	t.count--
-	e.owner = nil
-	e.value = HandleInvalid
+	e.owner.Store(nil)
 	return e
 }
 

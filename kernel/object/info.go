@@ -103,8 +103,15 @@ const (
 // ObjectGetInfoHandleValid is ZX_INFO_HANDLE_VALID: ZX_OK if h is valid,
 // ZX_ERR_BAD_HANDLE otherwise. ZX_POL_BAD_HANDLE does not apply to it.
 func ObjectGetInfoHandleValid(p *Process, h Handle) Status {
-	if p.table.Get(h) == nil {
+	t := p.table
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	e := t.getLocked(h)
+	if e == nil {
 		return ErrBadHandle
+	}
+	if e.isRevoked() {
+		return errHandleRevoked
 	}
 	return OK
 }
@@ -123,9 +130,9 @@ func ObjectGetInfoHandleBasic(p *Process, h Handle) (HandleBasicInfo, Status) {
 	t := p.table
 	t.mu.RLock()
 	e := t.getLocked(h)
-	if e == nil {
+	if e == nil || e.isRevoked() {
 		t.mu.RUnlock()
-		return HandleBasicInfo{}, p.badHandle()
+		return HandleBasicInfo{}, p.missingOrRevoked(e)
 	}
 	info := basicOf(e)
 	t.mu.RUnlock()

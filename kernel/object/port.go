@@ -72,6 +72,7 @@ type portNode struct {
 	pk         PortPacket
 	next, prev *portNode
 	obs        *portObserver // for signal packets: the observer that queued it
+	kernel     bool          // a kernel packet (QueueKernel): not a user packet
 }
 
 // portWaiter is a port_wait blocked for a packet.
@@ -163,6 +164,20 @@ func (pt *Port) Queue(pk PortPacket) Status {
 	return OK
 }
 
+// QueueKernel queues a packet the kernel generates (e.g. a KasperskyOS
+// badge notification) with its type kept as given. Kernel packets are not
+// bounded by MaxPortUserPackets: each comes from a one-time event whose
+// source holds a reference to the port. Packets queued after the port lost
+// its last handle are dropped (nobody can read them).
+func (pt *Port) QueueKernel(pk PortPacket) {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	if pt.zero {
+		return
+	}
+	pt.enqueueLocked(&portNode{pk: pk, kernel: true})
+}
+
 // PortQueue is zx_port_queue (needs ZX_RIGHT_WRITE). The packet's type is
 // forced to ZX_PKT_TYPE_USER; key, status and payload are the caller's.
 func PortQueue(p *Process, h Handle, pk PortPacket) Status {
@@ -219,7 +234,9 @@ func (pt *Port) Wait(deadline Time) (PortPacket, Status) {
 
 // takeLocked finishes dequeuing n; pt.mu must be held.
 func (pt *Port) takeLocked(n *portNode) PortPacket {
-	if n.obs == nil {
+	if n.kernel {
+		// Kernel packets count against no limit.
+	} else if n.obs == nil {
 		pt.nUser--
 	} else {
 		n.obs.queued = false
@@ -313,9 +330,9 @@ func ObjectWaitAsync(p *Process, h Handle, port Handle, key uint64, signals Sign
 	t := p.table
 	t.mu.RLock()
 	e := t.getLocked(h)
-	if e == nil {
+	if e == nil || e.isRevoked() {
 		t.mu.RUnlock()
-		return p.badHandle()
+		return p.missingOrRevoked(e)
 	}
 	if !e.rights.Has(RightWait) {
 		t.mu.RUnlock()

@@ -21,6 +21,9 @@ type Process struct {
 	exceptionHook    atomic.Pointer[func(*Process, uint32)]
 	killHook         atomic.Pointer[func(retcode int64)]
 	policyExceptions atomic.Int64
+	// class is the security class the IPC policy names the process by
+	// (KasperskyOS); set once by the kernel, immutable afterwards.
+	class atomic.Pointer[string]
 }
 
 type procState uint8
@@ -74,6 +77,24 @@ func truncName(s string) string {
 		return s[:MaxNameLen-1]
 	}
 	return s
+}
+
+// SetClass sets the security class the IPC policy (kernel/object/kos)
+// names the process by, unlike its name not changeable by the process. It
+// can be set once; later calls fail with ZX_ERR_BAD_STATE.
+func (p *Process) SetClass(class string) Status {
+	if !p.class.CompareAndSwap(nil, &class) {
+		return ErrBadState
+	}
+	return OK
+}
+
+// Class returns the process's security class, "" until SetClass.
+func (p *Process) Class() string {
+	if c := p.class.Load(); c != nil {
+		return *c
+	}
+	return ""
 }
 
 // Table returns the process's handle table.

@@ -56,6 +56,19 @@ const (
 	ErrInternalIntrKilled   Status = -502
 )
 
+// Beryl's KasperskyOS-style statuses (issue 6), outside Zircon's range
+// (Zircon's public codes are -1..-76, its internal ones -500..-503). They
+// are unexported here so that the generated zx constants stay a copy of
+// Zircon's; package kernel/object/kos exports them as ErrHandleRevoked and
+// ErrPolicyDenied.
+const (
+	// errHandleRevoked: the handle was revoked (KnHandleRevoke*); it stays
+	// in the table until closed, and every other use fails with it.
+	errHandleRevoked Status = -1100
+	// errPolicyDenied: the security policy denied an IPC message.
+	errPolicyDenied Status = -1101
+)
+
 var statusNames = map[Status]string{
 	OK:                      "ZX_OK",
 	ErrInternal:             "ZX_ERR_INTERNAL",
@@ -104,6 +117,8 @@ var statusNames = map[Status]string{
 	ErrConnectionReset:      "ZX_ERR_CONNECTION_RESET",
 	ErrConnectionAborted:    "ZX_ERR_CONNECTION_ABORTED",
 	ErrInternalIntrKilled:   "ZX_ERR_INTERNAL_INTR_KILLED",
+	errHandleRevoked:        "ZX_ERR_HANDLE_REVOKED",
+	errPolicyDenied:         "ZX_ERR_POLICY_DENIED",
 }
 
 // String returns the Zircon name of s (e.g. "ZX_ERR_BAD_HANDLE"), or the

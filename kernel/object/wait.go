@@ -109,9 +109,9 @@ func ObjectWaitOne(p *Process, h Handle, signals Signals, deadline Time) (Signal
 	t := p.table
 	t.mu.RLock()
 	e := t.getLocked(h)
-	if e == nil {
+	if e == nil || e.isRevoked() {
 		t.mu.RUnlock()
-		return 0, p.badHandle()
+		return 0, p.missingOrRevoked(e)
 	}
 	if !e.rights.Has(RightWait) {
 		t.mu.RUnlock()
@@ -172,9 +172,9 @@ func ObjectWaitMany(p *Process, items []WaitItem, deadline Time) Status {
 	t.mu.RLock()
 	for i := range items {
 		e := t.getLocked(items[i].Handle)
-		if e == nil {
+		if e == nil || e.isRevoked() {
 			t.mu.RUnlock()
-			return p.badHandle()
+			return p.missingOrRevoked(e)
 		}
 		if !e.rights.Has(RightWait) {
 			t.mu.RUnlock()

@@ -1,12 +1,15 @@
 package proc
 
 import (
-	"crypto/rand"
 	"encoding/binary"
+	"math/rand/v2"
 	"runtime"
+	"sync"
 	"time"
 
+	"beryl/arch/x86"
 	"beryl/kernel/klog"
+	"beryl/kernel/object"
 	"beryl/kernel/rt"
 	"beryl/mm/vm"
 )
@@ -61,11 +64,28 @@ const (
 	eTIMEDOUT = 110
 )
 
-// syscall serves one Linux system call of thread t; it reports whether the
-// thread exits.
+// ZxBase is the first zx system call number; lower numbers are Linux's.
+const ZxBase = 0x1000
+
+// ZxSyscall serves zx system calls (the boot package installs the zx
+// dispatcher: this package may not import it). Arguments are RDI, RSI,
+// RDX, R10, R8, R9, R12, R13; the result goes to RAX.
+var ZxSyscall func(t *Thread, num uint64, args *[8]uint64) int64
+
+// syscall serves one system call of thread t, zx or Linux; it reports
+// whether the thread exits.
 func (t *Thread) syscall() (exit bool) {
 	r := &t.Ctx.Regs
 	nr := r.RAX
+	if nr >= ZxBase {
+		a := [8]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9, r.R12, r.R13}
+		st := int64(int32(object.ErrBadSyscall))
+		if ZxSyscall != nil {
+			st = ZxSyscall(t, nr, &a)
+		}
+		r.RAX = uint64(st)
+		return t.P.killed.Load()
+	}
 	a := [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9}
 	ret, exit := t.linux(nr, a)
 	r.RAX = uint64(ret)
@@ -307,7 +327,7 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 	case lnxGetrandom:
 		n := min(a[1], 1<<16)
 		b := make([]byte, n)
-		rand.Read(b)
+		fillRandom(b)
 		if p.AS.CopyOut(a[0], b) != nil {
 			return -eFAULT, false
 		}
@@ -384,7 +404,10 @@ func (t *Thread) clone(a [6]uint64) int64 {
 		return -eAGAIN
 	}
 	nt := t.P.newThread(c)
-	nt.start()
+	if !nt.start() {
+		nt.Release()
+		return -eAGAIN
+	}
 	return int64(nt.TID)
 }
 
@@ -396,4 +419,26 @@ func interrupted(ch <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+var (
+	rngMu sync.Mutex
+	rng   *rand.ChaCha8
+)
+
+// fillRandom serves getrandom from a ChaCha8 generator seeded at first use
+// from the TSC and the monotonic clock. (crypto/rand would pull the FIPS
+// DRBG, with 32 MiB of BSS, into the kernel image.) Until a hardware
+// entropy source (RDRAND/RDSEED) is wired in, this is not cryptographic.
+func fillRandom(b []byte) {
+	rngMu.Lock()
+	defer rngMu.Unlock()
+	if rng == nil {
+		var seed [32]byte
+		binary.LittleEndian.PutUint64(seed[0:], x86.Rdtsc())
+		binary.LittleEndian.PutUint64(seed[8:], uint64(rt.Nanotime()))
+		binary.LittleEndian.PutUint64(seed[16:], uint64(time.Now().UnixNano()))
+		rng = rand.NewChaCha8(seed)
+	}
+	rng.Read(b)
 }

@@ -22,12 +22,14 @@ const (
 
 // Spawn loads a static ELF executable into a new process and starts its
 // first thread with a Linux-style initial stack (argv, envp, auxv).
-func Spawn(name string, image []byte, argv, envv []string, stdout, stderr io.Writer) (*Process, error) {
-	return SpawnIn(RootJob(), name, image, argv, envv, stdout, stderr)
+// The process receives its startup handles (and extra ones) on a bootstrap
+// channel named in its environment (procargs.go).
+func Spawn(name string, image []byte, argv, envv []string, stdout, stderr io.Writer, extra ...Startup) (*Process, error) {
+	return SpawnIn(RootJob(), name, image, argv, envv, stdout, stderr, extra...)
 }
 
 // SpawnIn is Spawn with the process created in job.
-func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, stdout, stderr io.Writer) (*Process, error) {
+func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, stdout, stderr io.Writer, extra ...Startup) (*Process, error) {
 	f, err := elf.NewFile(bytes.NewReader(image))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -77,15 +79,20 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 	if _, err := p.AS.Mmap(stackTop-stackSize, stackSize, vm.ProtRead|vm.ProtWrite, true); err != nil {
 		return fail(err)
 	}
-	sp, err := buildStack(p.AS, argv, envv)
+	ctx := newCtx()
+	ctx.CR3 = p.AS.Root()
+	t := p.newThread(ctx)
+	env, err := bootstrap(p, t, job, extra)
 	if err != nil {
 		return fail(err)
 	}
-	ctx := newCtx()
+	sp, err := buildStack(p.AS, argv, append(append([]string(nil), envv...), env))
+	if err != nil {
+		return fail(err)
+	}
 	ctx.Regs.RIP = f.Entry
 	ctx.Regs.RSP = sp
-	ctx.CR3 = p.AS.Root()
-	t := p.newThread(ctx)
+	p.started.Store(true)
 	p.Obj.Start()
 	t.start()
 	return p, nil

@@ -35,24 +35,43 @@ type Process struct {
 	// Stdout and Stderr receive write(1) and write(2).
 	Stdout, Stderr io.Writer
 
-	mu      sync.Mutex
-	threads map[int]*Thread
-	exiting bool
+	mu sync.Mutex
+	// threads holds the started, not yet exited threads (a created but
+	// unstarted thread is only in its handles).
+	threads   map[int]*Thread
+	exiting   bool
+	finishing bool // finish has been or is being called
 	code    int
 	done    chan struct{}
 	futex   futexTable
 	fds     fdTable
 	nextTid int
 	killed  atomic.Bool
-	sigs    [linux.NSIG + 1]linux.Sigaction
+	started atomic.Bool
+	// dying is closed when the process is killed.
+	dying chan struct{}
+	sigs  [linux.NSIG + 1]linux.Sigaction
+	// bootstrap is the handle value process_start moved in as arg1 (or
+	// the kernel's bootstrap channel for a spawned program), until the
+	// program takes it with beryl_startup_handle.
+	bootstrap atomic.Uint32
 }
 
-// Thread is one user thread.
+// Thread is one user thread, and its kernel object (ZX_OBJ_TYPE_THREAD).
 type Thread struct {
+	object.Base
 	P   *Process
 	TID int
 	Ctx *x86.UserContext
-	sig sigState
+	// Name is the thread's name (ZX_PROP_NAME).
+	Name string
+
+	startMu sync.Mutex
+	started bool
+	// exitReq ends the thread at its next return to the kernel
+	// (zx_thread_exit).
+	exitReq bool
+	sig     sigState
 }
 
 var (
@@ -95,7 +114,8 @@ func newProcess(name string, job *object.Job) (*Process, error) {
 	nextPID++
 	pidMu.Unlock()
 	live.Add(1)
-	p := &Process{Name: name, PID: pid, AS: as, Obj: obj, threads: map[int]*Thread{}, done: make(chan struct{}), nextTid: pid}
+	p := &Process{Name: name, PID: pid, AS: as, Obj: obj, threads: map[int]*Thread{}, done: make(chan struct{}), dying: make(chan struct{}), nextTid: pid}
+	registry.Store(obj, p)
 	p.fds.init()
 	obj.SetKillHook(p.stop)
 	return p, nil
@@ -105,13 +125,45 @@ func (p *Process) newThread(ctx *x86.UserContext) *Thread {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t := &Thread{P: p, TID: p.nextTid, Ctx: ctx}
+	t.Base.Init(t, object.ObjTypeThread, nil, true, 0)
 	t.sig.init()
 	p.nextTid++
-	p.threads[t.TID] = t
 	return t
 }
 
-func (t *Thread) start() { go t.run() }
+// start runs the thread, which takes over one reference the caller holds;
+// it reports false (and the caller keeps the reference) if the thread was
+// already started or its process is exiting.
+func (t *Thread) start() bool {
+	t.startMu.Lock()
+	defer t.startMu.Unlock()
+	if t.started {
+		return false
+	}
+	p := t.P
+	p.mu.Lock()
+	if p.exiting || p.finishing {
+		p.mu.Unlock()
+		return false
+	}
+	p.threads[t.TID] = t
+	p.mu.Unlock()
+	t.started = true
+	t.setSignals(0, threadRunning)
+	go t.run()
+	return true
+}
+
+// TakeStartupHandle returns, once, the handle value process_start passed
+// to the calling thread's process as arg1 (HandleInvalid if none, or
+// already taken): the only way a Go program, whose entry code overwrites
+// RDI, learns it (syscall beryl_startup_handle).
+func (t *Thread) TakeStartupHandle() object.Handle {
+	return object.Handle(t.P.bootstrap.Swap(uint32(object.HandleInvalid)))
+}
+
+// threadRunning is ZX_THREAD_RUNNING.
+const threadRunning = object.Signal4
 
 // run is the thread's kernel goroutine.
 func (t *Thread) run() {
@@ -124,7 +176,7 @@ func (t *Thread) run() {
 		r := &t.Ctx.Regs
 		switch v := r.Vector; {
 		case v == x86.VectorSyscall:
-			if t.syscall() {
+			if t.syscall() || t.exitReq {
 				t.exitThread()
 				return
 			}
@@ -149,8 +201,13 @@ func (t *Thread) exitThread() {
 	p := t.P
 	p.mu.Lock()
 	delete(p.threads, t.TID)
-	last := len(p.threads) == 0
+	last := len(p.threads) == 0 && !p.finishing
+	if last {
+		p.finishing = true
+	}
 	p.mu.Unlock()
+	t.setSignals(threadRunning, object.TaskTerminated)
+	t.Release() // the reference the running thread held
 	if last {
 		p.finish()
 	}
@@ -167,19 +224,29 @@ func (p *Process) fault(t *Thread, why string) {
 // to the kernel (at most one timer tick away) or is woken from its wait.
 func (p *Process) Exit(code int) { p.Obj.Kill(int64(code)) }
 
-// stop is the kill hook of the process object.
+// stop is the kill hook of the process object. A process with no running
+// thread (never started, or killed before its first thread ran) is torn
+// down here, on another goroutine: the hook runs inside Kill.
 func (p *Process) stop(retcode int64) {
 	code := int(retcode)
 	p.mu.Lock()
+	idle := false
 	if !p.exiting {
 		p.exiting = true
 		p.code = code
 		p.killed.Store(true)
+		close(p.dying)
 		for _, t := range p.threads {
 			t.interrupt()
 		}
+		if len(p.threads) == 0 && !p.finishing {
+			p.finishing, idle = true, true
+		}
 	}
 	p.mu.Unlock()
+	if idle {
+		go p.finish()
+	}
 }
 
 func (p *Process) finish() {
@@ -189,6 +256,7 @@ func (p *Process) finish() {
 	// The last thread is gone: the process ends (ZX_PROCESS_TERMINATED).
 	p.Obj.Kill(int64(code))
 	p.AS.Destroy()
+	registry.Delete(p.Obj)
 	p.Obj.Release()
 	live.Add(-1)
 	close(p.done)
@@ -198,4 +266,10 @@ func (p *Process) finish() {
 func (p *Process) Wait() int {
 	<-p.done
 	return p.code
+}
+
+func (t *Thread) setSignals(clear, set object.Signals) {
+	t.Lock().Lock()
+	t.UpdateStateLocked(clear, set)
+	t.Lock().Unlock()
 }

@@ -1,0 +1,98 @@
+package zxsys
+
+import (
+	"sync/atomic"
+
+	"beryl/kernel/object"
+)
+
+// Beryl-specific syscalls: beryl_startup_handle (the process-args
+// bootstrap for Go programs) and beryl_kernel_stats (leak checks, init's
+// report).
+
+// StartupHandleTaker is optionally implemented by a Caller: it returns,
+// once, the handle value process_start passed to the calling process as
+// arg1 (HandleInvalid if none or taken). Without it beryl_startup_handle
+// is ZX_ERR_NOT_SUPPORTED.
+type StartupHandleTaker interface {
+	TakeStartupHandle() object.Handle
+}
+
+func sysBerylStartupHandle(c Caller, out UserPtr) object.Status {
+	tk, ok := c.(StartupHandleTaker)
+	if !ok {
+		return object.ErrNotSupported
+	}
+	if st := probeOut(c, out, 4); st != object.OK {
+		return st
+	}
+	h := tk.TakeStartupHandle()
+	if h == object.HandleInvalid {
+		return object.ErrBadState
+	}
+	return out1(c, h, object.OK, out)
+}
+
+// KernelStats is the record beryl_kernel_stats writes: little-endian
+// uint64 fields in this order (userspace/zx.KernelStats mirrors it).
+type KernelStats struct {
+	Size        uint64 // bytes in the full record (KernelStatsSize)
+	PagesTotal  uint64 // physical pages the allocator manages
+	PagesFree   uint64 // of which free
+	PagesHeap   uint64 // of which committed to the kernel's Go heap
+	CPUs        uint64 // processors in the ACPI MADT (0: unknown)
+	Processes   uint64 // user processes whose teardown has not finished
+	LiveHandles uint64 // handle entries in tables or in transit
+	LiveObjects uint64 // kernel objects not yet destroyed, all types
+	// Objects counts live objects per ZX_OBJ_TYPE_* (index = type).
+	Objects [object.ObjTypeUpperBound]uint64
+}
+
+// KernelStatsSize is the size of the KernelStats record in bytes.
+const KernelStatsSize = 8 * (8 + uint64(object.ObjTypeUpperBound))
+
+// KernelStatsHook fills what only the kernel's main package knows (pages,
+// CPUs, processes); boot/kmain installs it. Object and handle counts come
+// from kernel/object here.
+var KernelStatsHook atomic.Pointer[func(s *KernelStats)]
+
+// checkRootResource accepts ZX_HANDLE_INVALID or, once RootResourceCheck
+// is installed, the root resource; any other resource is ACCESS_DENIED
+// after the gate's BAD_HANDLE / WRONG_TYPE.
+func checkRootResource(c Caller, resource object.Handle) object.Status {
+	if resource == object.HandleInvalid {
+		return object.OK
+	}
+	if chk := RootResourceCheck.Load(); chk != nil {
+		return (*chk)(c, resource)
+	}
+	if _, st := gate(c.Process(), resource, object.ObjTypeResource, object.RightNone); st != object.OK {
+		return st
+	}
+	return object.ErrAccessDenied
+}
+
+func sysBerylKernelStats(c Caller, resource object.Handle, buffer UserPtr, size uint64) object.Status {
+	if st := checkRootResource(c, resource); st != object.OK {
+		return st
+	}
+	n := min(size, KernelStatsSize)
+	if st := probeOut(c, buffer, n); st != object.OK {
+		return st
+	}
+	s := KernelStats{Size: KernelStatsSize}
+	if h := KernelStatsHook.Load(); h != nil {
+		(*h)(&s)
+	}
+	for t := range s.Objects {
+		s.Objects[t] = uint64(object.LiveObjects(object.ObjType(t)))
+		s.LiveObjects += s.Objects[t]
+	}
+	s.Size = KernelStatsSize
+	s.LiveHandles = uint64(object.LiveHandles())
+	b := make([]byte, KernelStatsSize)
+	for i, v := range append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.LiveHandles, s.LiveObjects}, s.Objects[:]...) {
+		le.PutUint64(b[8*i:], v)
+	}
+	return copyOut(c, buffer, b[:n])
+}

@@ -1,0 +1,202 @@
+package zxsys
+
+import "beryl/kernel/object"
+
+// C layouts (zircon/types.h, x86-64).
+const (
+	sizeofHandleInfo        = 16 // zx_handle_info_t
+	sizeofHandleDisposition = 20 // zx_handle_disposition_t
+	sizeofChannelCallArgs   = 48 // zx_channel_call_args_t
+)
+
+func sysChannelCreate(c Caller, options uint32, out0, out1p UserPtr) object.Status {
+	if st := probeAll(c, 4, out0, out1p); st != object.OK {
+		return st
+	}
+	h0, h1, st := object.ChannelCreate(c.Process(), options)
+	return out2(c, h0, h1, st, out0, out1p)
+}
+
+// readBuffers probes the user buffers of a channel read: the message can
+// never exceed the channel limits, so that is all that is probed and
+// allocated.
+func readBuffers(c Caller, bytes, handles UserPtr, numBytes, numHandles uint32, handleSize uint64, actualBytes, actualHandles UserPtr) ([]byte, int, object.Status) {
+	nb := min(uint64(numBytes), object.ChannelMaxMsgBytes)
+	nh := min(uint64(numHandles), object.ChannelMaxMsgHandles)
+	for _, pr := range []struct {
+		p UserPtr
+		n uint64
+	}{{bytes, nb}, {handles, nh * handleSize}} {
+		if st := probe(c, pr.p, pr.n, true); st != object.OK {
+			return nil, 0, st
+		}
+	}
+	if st := probeOpt(c, actualBytes, 4); st != object.OK {
+		return nil, 0, st
+	}
+	if st := probeOpt(c, actualHandles, 4); st != object.OK {
+		return nil, 0, st
+	}
+	return make([]byte, nb), int(nh), object.OK
+}
+
+func sysChannelRead(c Caller, h object.Handle, options uint32, bytes, handles UserPtr, numBytes, numHandles uint32, actualBytes, actualHandles UserPtr) object.Status {
+	buf, nh, st := readBuffers(c, bytes, handles, numBytes, numHandles, 4, actualBytes, actualHandles)
+	if st != object.OK {
+		return st
+	}
+	hv := make([]object.Handle, nh)
+	ab, ah, st := object.ChannelRead(c.Process(), h, options, buf, hv)
+	return finishRead(c, st, buf, ab, ah, hv, nil, bytes, handles, actualBytes, actualHandles)
+}
+
+func sysChannelReadEtc(c Caller, h object.Handle, options uint32, bytes, handles UserPtr, numBytes, numHandles uint32, actualBytes, actualHandles UserPtr) object.Status {
+	buf, nh, st := readBuffers(c, bytes, handles, numBytes, numHandles, sizeofHandleInfo, actualBytes, actualHandles)
+	if st != object.OK {
+		return st
+	}
+	hi := make([]object.HandleInfo, nh)
+	ab, ah, st := object.ChannelReadEtc(c.Process(), h, options, buf, hi)
+	return finishRead(c, st, buf, ab, ah, nil, hi, bytes, handles, actualBytes, actualHandles)
+}
+
+// finishRead copies a received message out. If that fails after all
+// (memory unmapped since the probe) the received handles are closed: the
+// message is lost, as in Zircon.
+func finishRead(c Caller, st object.Status, buf []byte, ab, ah uint32, hv []object.Handle, hi []object.HandleInfo,
+	bytes, handles, actualBytes, actualHandles UserPtr) object.Status {
+	if st != object.OK && st != object.ErrBufferTooSmall {
+		return st
+	}
+	if st == object.OK {
+		var hb []byte
+		var got []object.Handle
+		if hv != nil {
+			hb = make([]byte, 4*ah)
+			for i := uint32(0); i < ah; i++ {
+				le.PutUint32(hb[4*i:], uint32(hv[i]))
+				got = append(got, hv[i])
+			}
+		} else {
+			hb = make([]byte, sizeofHandleInfo*ah)
+			for i := uint32(0); i < ah; i++ {
+				r := hb[sizeofHandleInfo*i:]
+				le.PutUint32(r, uint32(hi[i].Handle))
+				le.PutUint32(r[4:], uint32(hi[i].Type))
+				le.PutUint32(r[8:], uint32(hi[i].Rights))
+				got = append(got, hi[i].Handle)
+			}
+		}
+		if copyOut(c, bytes, buf[:ab]) != object.OK || copyOut(c, handles, hb) != object.OK {
+			object.HandleCloseMany(c.Process(), got)
+			return object.ErrInvalidArgs
+		}
+	}
+	if writeOptU32(c, actualBytes, ab) != object.OK || writeOptU32(c, actualHandles, ah) != object.OK {
+		return object.ErrInvalidArgs
+	}
+	return st
+}
+
+// writeArgs copies in the bytes and handle array of a channel write. Any
+// bad pointer fails with ZX_ERR_INVALID_ARGS before a handle is consumed.
+func writeArgs(c Caller, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32, handleSize uint64) ([]byte, []byte, object.Status) {
+	if numBytes > object.ChannelMaxMsgBytes || numHandles > object.ChannelMaxMsgHandles {
+		return nil, nil, object.ErrOutOfRange
+	}
+	data, st := copyIn(c, bytes, uint64(numBytes))
+	if st != object.OK {
+		return nil, nil, st
+	}
+	hb, st := copyIn(c, handles, uint64(numHandles)*handleSize)
+	if st != object.OK {
+		return nil, nil, st
+	}
+	return data, hb, object.OK
+}
+
+func sysChannelWrite(c Caller, h object.Handle, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32) object.Status {
+	p := c.Process()
+	data, hb, st := writeArgs(c, bytes, numBytes, handles, numHandles, 4)
+	if st == object.ErrOutOfRange && numHandles <= object.ChannelMaxMsgHandles {
+		// Too many bytes: the handles are consumed, as the object core
+		// (and Zircon) do for every failed write, if they can be read.
+		if hs, st2 := readHandles(c, handles, uint64(numHandles)); st2 == object.OK {
+			object.HandleCloseMany(p, hs)
+		}
+		return st
+	}
+	if st != object.OK {
+		return st
+	}
+	hs := make([]object.Handle, numHandles)
+	for i := range hs {
+		hs[i] = object.Handle(le.Uint32(hb[4*i:]))
+	}
+	return object.ChannelWrite(p, h, options, data, hs)
+}
+
+func decodeDispositions(b []byte) []object.HandleDisposition {
+	d := make([]object.HandleDisposition, len(b)/sizeofHandleDisposition)
+	for i := range d {
+		r := b[i*sizeofHandleDisposition:]
+		d[i] = object.HandleDisposition{
+			Operation: le.Uint32(r), Handle: object.Handle(le.Uint32(r[4:])),
+			Type: object.ObjType(le.Uint32(r[8:])), Rights: object.Rights(le.Uint32(r[12:])),
+			Result: object.Status(le.Uint32(r[16:])),
+		}
+	}
+	return d
+}
+
+func sysChannelWriteEtc(c Caller, h object.Handle, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32) object.Status {
+	data, hb, st := writeArgs(c, bytes, numBytes, handles, numHandles, sizeofHandleDisposition)
+	if st != object.OK {
+		return st
+	}
+	// Each disposition's result is written back: the array must be
+	// writable before anything is consumed.
+	if st := probeOut(c, handles, uint64(len(hb))); st != object.OK {
+		return st
+	}
+	disp := decodeDispositions(hb)
+	st = object.ChannelWriteEtc(c.Process(), h, options, data, disp)
+	if len(disp) > 0 {
+		for i := range disp {
+			le.PutUint32(hb[i*sizeofHandleDisposition+16:], uint32(disp[i].Result))
+		}
+		if copyOut(c, handles, hb) != object.OK && st == object.OK {
+			return object.ErrInvalidArgs
+		}
+	}
+	return st
+}
+
+func sysChannelCall(c Caller, h object.Handle, options uint32, deadline object.Time, args UserPtr, actualBytes, actualHandles UserPtr) object.Status {
+	ab, st := copyIn(c, args, sizeofChannelCallArgs)
+	if st != object.OK {
+		return st
+	}
+	wrBytes, wrHandles := UserPtr(le.Uint64(ab[0:])), UserPtr(le.Uint64(ab[8:]))
+	rdBytes, rdHandles := UserPtr(le.Uint64(ab[16:])), UserPtr(le.Uint64(ab[24:]))
+	wrNB, wrNH := le.Uint32(ab[32:]), le.Uint32(ab[36:])
+	rdNB, rdNH := le.Uint32(ab[40:]), le.Uint32(ab[44:])
+	data, hb, st := writeArgs(c, wrBytes, wrNB, wrHandles, wrNH, 4)
+	if st != object.OK {
+		return st
+	}
+	rbuf, nh, st := readBuffers(c, rdBytes, rdHandles, rdNB, rdNH, 4, 0, 0)
+	if st != object.OK {
+		return st
+	}
+	if st := probeAll(c, 4, actualBytes, actualHandles); st != object.OK {
+		return st
+	}
+	ca := &object.ChannelCallArgs{WrBytes: data, RdBytes: rbuf, RdHandles: make([]object.Handle, nh)}
+	ca.WrHandles = make([]object.Handle, wrNH)
+	for i := range ca.WrHandles {
+		ca.WrHandles[i] = object.Handle(le.Uint32(hb[4*i:]))
+	}
+	rb, rh, st := object.ChannelCall(c.Process(), h, options, deadline, ca)
+	return finishRead(c, st, rbuf, rb, rh, ca.RdHandles, nil, rdBytes, rdHandles, actualBytes, actualHandles)
+}

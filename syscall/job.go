@@ -1,0 +1,85 @@
+package zxsys
+
+import "beryl/kernel/object"
+
+// C layouts (zircon/syscalls/policy.h).
+const (
+	sizeofPolicyBasicV1    = 8  // zx_policy_basic_v1_t
+	sizeofPolicyBasicV2    = 12 // zx_policy_basic_v2_t
+	sizeofPolicyTimerSlack = 16 // zx_policy_timer_slack_t
+)
+
+func sysJobCreate(c Caller, parent object.Handle, options uint32, out UserPtr) object.Status {
+	if st := probeOut(c, out, 4); st != object.OK {
+		return st
+	}
+	h, st := object.JobCreate(c.Process(), parent, options)
+	return out1(c, h, st, out)
+}
+
+// sysJobSetPolicy follows Zircon's order: options, handle, topic, count,
+// then the copy of the policy array.
+func sysJobSetPolicy(c Caller, h object.Handle, options, topic uint32, policy UserPtr, count uint32) object.Status {
+	if options != object.JobPolRelative && options != object.JobPolAbsolute {
+		return object.ErrInvalidArgs
+	}
+	p := c.Process()
+	if _, st := gate(p, h, object.ObjTypeJob, object.RightSetPolicy); st != object.OK {
+		return st
+	}
+	switch topic {
+	case object.JobPolBasicV1, object.JobPolBasicV2:
+		if count == 0 {
+			return object.ErrInvalidArgs
+		}
+		if count > object.PolMax {
+			return object.ErrOutOfRange
+		}
+		size := uint64(sizeofPolicyBasicV2)
+		if topic == object.JobPolBasicV1 {
+			size = sizeofPolicyBasicV1
+		}
+		b, st := copyIn(c, policy, uint64(count)*size)
+		if st != object.OK {
+			return st
+		}
+		entries := make([]object.PolicyBasic, count)
+		for i := range entries {
+			r := b[uint64(i)*size:]
+			entries[i] = object.PolicyBasic{Condition: le.Uint32(r), Action: le.Uint32(r[4:])}
+			if topic == object.JobPolBasicV2 {
+				entries[i].Flags = le.Uint32(r[8:])
+			}
+		}
+		return object.JobSetPolicyBasic(p, h, options, topic, entries)
+	case object.JobPolTimerSlack:
+		if count != 1 {
+			return object.ErrInvalidArgs
+		}
+		b, st := copyIn(c, policy, sizeofPolicyTimerSlack)
+		if st != object.OK {
+			return st
+		}
+		pol := object.PolicyTimerSlack{MinSlack: object.Duration(le.Uint64(b)), DefaultMode: le.Uint32(b[8:])}
+		return object.JobSetPolicyTimerSlack(p, h, options, pol)
+	}
+	return object.ErrInvalidArgs
+}
+
+func sysTaskKill(c Caller, h object.Handle) object.Status {
+	p := c.Process()
+	st := object.TaskKill(p, h)
+	if st != object.ErrWrongType {
+		return st
+	}
+	// Threads belong to the user-mode machinery.
+	info, gst := gate(p, h, object.ObjTypeThread, object.RightDestroy)
+	if gst != object.OK || info.Type != object.ObjTypeThread {
+		return st
+	}
+	ops := tasks()
+	if ops == nil {
+		return object.ErrNotSupported
+	}
+	return ops.ThreadKill(c, h)
+}

@@ -1,0 +1,178 @@
+package zxsys
+
+import "beryl/kernel/object"
+
+// infoRecordSize is the C record size of each topic kernel/object serves.
+var infoRecordSize = map[uint32]int{
+	object.InfoHandleValid:        0,
+	object.InfoHandleBasic:        32,
+	object.InfoHandleCount:        4,
+	object.InfoProcessHandleStats: 4 * int(object.ObjTypeUpperBound),
+	object.InfoHandleTable:        40,
+	object.InfoProcess:            16,
+	object.InfoJob:                16,
+	object.InfoJobChildren:        8,
+	object.InfoJobProcesses:       8,
+	object.InfoSocket:             48,
+	object.InfoTimer:              24,
+}
+
+func sysObjectGetInfo(c Caller, h object.Handle, topic uint32, buffer UserPtr, size uint64, actual, avail UserPtr) object.Status {
+	if st := probeOpt(c, actual, 8); st != object.OK {
+		return st
+	}
+	if st := probeOpt(c, avail, 8); st != object.OK {
+		return st
+	}
+	if st := probe(c, buffer, min(size, maxBounce), true); st != object.OK {
+		return st
+	}
+	p := c.Process()
+	buf := make([]byte, min(size, maxBounce))
+	na, nv, st := object.ObjectGetInfo(p, h, topic, buf)
+	rec, known := infoRecordSize[topic]
+	if st == object.ErrNotSupported && !known {
+		if ops := tasks(); ops != nil {
+			rec, na, nv, st = ops.ObjectGetInfo(c, h, topic, buf)
+		}
+	}
+	if st != object.OK && st != object.ErrBufferTooSmall {
+		return st
+	}
+	if st == object.OK {
+		if copyOut(c, buffer, buf[:na*rec]) != object.OK {
+			return object.ErrInvalidArgs
+		}
+	}
+	if writeOptU64(c, actual, uint64(na)) != object.OK || writeOptU64(c, avail, uint64(nv)) != object.OK {
+		return object.ErrInvalidArgs
+	}
+	return st
+}
+
+func sysObjectSignal(c Caller, h object.Handle, clearMask, setMask uint32) object.Status {
+	return object.ObjectSignal(c.Process(), h, object.Signals(clearMask), object.Signals(setMask))
+}
+
+func sysObjectSignalPeer(c Caller, h object.Handle, clearMask, setMask uint32) object.Status {
+	return object.ObjectSignalPeer(c.Process(), h, object.Signals(clearMask), object.Signals(setMask))
+}
+
+// Property value sizes (zircon/syscalls/object.h).
+const sizeofSizeT = 8
+
+func sysObjectGetProperty(c Caller, h object.Handle, prop uint32, value UserPtr, size uint64) object.Status {
+	if value == 0 {
+		return object.ErrInvalidArgs
+	}
+	p := c.Process()
+	// Handle errors come first; then sizes, then the pointer.
+	if _, st := gate(p, h, object.ObjTypeNone, object.RightGetProperty); st != object.OK {
+		return st
+	}
+	switch prop {
+	case object.PropName:
+		if size < object.MaxNameLen {
+			return object.ErrBufferTooSmall
+		}
+		if st := probeOut(c, value, object.MaxNameLen); st != object.OK {
+			return st
+		}
+		name, st := object.ObjectGetName(p, h)
+		if st == object.ErrWrongType {
+			return getPropertyTask(c, h, prop, value, object.MaxNameLen)
+		}
+		if st != object.OK {
+			return st
+		}
+		var b [object.MaxNameLen]byte
+		copy(b[:object.MaxNameLen-1], name)
+		return copyOut(c, value, b[:])
+	case object.PropSocketRxThreshold, object.PropSocketTxThreshold:
+		if size < sizeofSizeT {
+			return object.ErrBufferTooSmall
+		}
+		if st := probeOut(c, value, sizeofSizeT); st != object.OK {
+			return st
+		}
+		v, st := object.ObjectGetProperty(p, h, prop)
+		if st != object.OK {
+			return st
+		}
+		return writeU64(c, value, v)
+	}
+	return getPropertyTask(c, h, prop, value, min(size, 4096))
+}
+
+func getPropertyTask(c Caller, h object.Handle, prop uint32, value UserPtr, size uint64) object.Status {
+	ops := tasks()
+	if ops == nil {
+		if prop == object.PropName {
+			return object.ErrWrongType
+		}
+		return object.ErrInvalidArgs
+	}
+	if st := probeOut(c, value, size); st != object.OK {
+		return st
+	}
+	buf := make([]byte, size)
+	n, st := ops.ObjectGetProperty(c, h, prop, buf)
+	if st != object.OK {
+		return st
+	}
+	return copyOut(c, value, buf[:n])
+}
+
+func sysObjectSetProperty(c Caller, h object.Handle, prop uint32, value UserPtr, size uint64) object.Status {
+	if value == 0 {
+		return object.ErrInvalidArgs
+	}
+	p := c.Process()
+	if _, st := gate(p, h, object.ObjTypeNone, object.RightSetProperty); st != object.OK {
+		return st
+	}
+	switch prop {
+	case object.PropName:
+		n := min(size, object.MaxNameLen-1)
+		b, st := copyIn(c, value, n)
+		if st != object.OK {
+			return st
+		}
+		name := cString(b)
+		st = object.ObjectSetName(p, h, name)
+		if st == object.ErrWrongType {
+			if ops := tasks(); ops != nil {
+				return ops.ObjectSetProperty(c, h, prop, []byte(name))
+			}
+		}
+		return st
+	case object.PropSocketRxThreshold, object.PropSocketTxThreshold:
+		if size < sizeofSizeT {
+			return object.ErrBufferTooSmall
+		}
+		b, st := copyIn(c, value, sizeofSizeT)
+		if st != object.OK {
+			return st
+		}
+		return object.ObjectSetProperty(p, h, prop, le.Uint64(b))
+	}
+	ops := tasks()
+	if ops == nil {
+		return object.ErrInvalidArgs
+	}
+	b, st := copyIn(c, value, min(size, 4096))
+	if st != object.OK {
+		return st
+	}
+	return ops.ObjectSetProperty(c, h, prop, b)
+}
+
+// cString returns b up to its first NUL.
+func cString(b []byte) string {
+	for i, x := range b {
+		if x == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}

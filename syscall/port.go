@@ -1,0 +1,36 @@
+package zxsys
+
+import "beryl/kernel/object"
+
+func sysPortCreate(c Caller, options uint32, out UserPtr) object.Status {
+	if st := probeOut(c, out, 4); st != object.OK {
+		return st
+	}
+	h, st := object.PortCreate(c.Process(), options)
+	return out1(c, h, st, out)
+}
+
+func sysPortQueue(c Caller, h object.Handle, packet UserPtr) object.Status {
+	var b [object.PortPacketSize]byte
+	if c.CopyIn(b[:], uint64(packet)) != object.OK {
+		return object.ErrInvalidArgs
+	}
+	return object.PortQueue(c.Process(), h, object.DecodePortPacket(&b))
+}
+
+func sysPortWait(c Caller, h object.Handle, deadline object.Time, packet UserPtr) object.Status {
+	if st := probeOut(c, packet, object.PortPacketSize); st != object.OK {
+		return st
+	}
+	pk, st := object.PortWait(c.Process(), h, deadline)
+	if st != object.OK {
+		return st
+	}
+	var b [object.PortPacketSize]byte
+	pk.Encode(&b)
+	return copyOut(c, packet, b[:])
+}
+
+func sysPortCancel(c Caller, h, source object.Handle, key uint64) object.Status {
+	return object.PortCancel(c.Process(), h, source, key)
+}

@@ -1,0 +1,27 @@
+package zxsys
+
+import "beryl/kernel/object"
+
+func sysNanosleep(c Caller, deadline object.Time) object.Status {
+	clock := object.CurrentClock()
+	if deadline <= clock.Now() {
+		return object.OK
+	}
+	killed := killedChan(c)
+	var timeout chan struct{}
+	if deadline != object.TimeInfinite {
+		timeout = make(chan struct{})
+		s := clock.AfterFunc(deadline, func() { close(timeout) })
+		defer s.Stop()
+	}
+	select {
+	case <-timeout:
+		return object.OK
+	case <-killed:
+		return object.ErrInternalIntrKilled
+	}
+}
+
+func sysClockGetMonotonic(c Caller) object.Time {
+	return object.Now()
+}

@@ -1,0 +1,273 @@
+// Package zx is the user-side interface to Beryl's zx system calls, for
+// ordinary static Go programs (GOOS=linux) running in ring 3.
+//
+// It has three layers:
+//   - the raw layer, generated from syscall/spec.txt (syscalls_gen.go):
+//     one Sys_<name> per syscall, parameters in Zircon's C order, following
+//     Fuchsia's Go bindings;
+//   - types, structs with Zircon's C layouts and constants with Zircon's
+//     values (consts_gen.go is generated from kernel/object's constants, so
+//     the two cannot drift; user programs link no kernel code);
+//   - idiomatic wrappers (Channel, Event, Port, Vmo, ...) whose methods
+//     return error values of type Status.
+//
+// The handles a process receives at start (its process, root VMAR, first
+// thread and default job) are recorded by SetStartupHandles and returned by
+// ProcessSelf, VmarRootSelf, ThreadSelf and JobDefault.
+package zx
+
+import "strconv"
+
+// Handle is zx_handle_t.
+type Handle uint32
+
+// Status is zx_status_t; it implements error with Zircon's names.
+type Status int32
+
+// Rights is zx_rights_t.
+type Rights uint32
+
+// Signals is zx_signals_t.
+type Signals uint32
+
+// ObjType is zx_obj_type_t.
+type ObjType uint32
+
+// Koid is zx_koid_t.
+type Koid uint64
+
+// Time is zx_time_t (nanoseconds on the monotonic clock).
+type Time int64
+
+// Duration is zx_duration_t (nanoseconds).
+type Duration int64
+
+// Vaddr is zx_vaddr_t.
+type Vaddr uintptr
+
+// VMFlag is zx_vm_option_t.
+type VMFlag = uint32
+
+// Error returns the Zircon name of s, e.g. "ZX_ERR_BAD_HANDLE".
+func (s Status) Error() string { return s.String() }
+
+// String returns the Zircon name of s.
+func (s Status) String() string {
+	if n, ok := statusNames[s]; ok {
+		return n
+	}
+	return "zx_status_t(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Err returns nil for OK and s otherwise.
+func (s Status) Err() error {
+	if s == OK {
+		return nil
+	}
+	return s
+}
+
+// ErrOk is ZX_OK under the name Fuchsia's Go bindings use.
+const ErrOk = OK
+
+// WaitItem is zx_wait_item_t.
+type WaitItem struct {
+	Handle  Handle
+	WaitFor Signals
+	Pending Signals
+}
+
+// PortPacket is zx_port_packet_t: 48 bytes, a 32-byte payload whose
+// meaning depends on Type (zx_packet_user_t or zx_packet_signal_t).
+type PortPacket struct {
+	Key     uint64
+	Type    uint32
+	Status  Status
+	Payload [32]byte
+}
+
+// PacketSignal is zx_packet_signal_t, the payload of ZX_PKT_TYPE_SIGNAL_ONE.
+type PacketSignal struct {
+	Trigger   Signals
+	Observed  Signals
+	Count     uint64
+	Timestamp Time
+	Reserved1 uint64
+}
+
+// HandleInfo is zx_handle_info_t.
+type HandleInfo struct {
+	Handle Handle
+	Type   ObjType
+	Rights Rights
+	Unused uint32
+}
+
+// HandleDisposition is zx_handle_disposition_t.
+type HandleDisposition struct {
+	Operation uint32
+	Handle    Handle
+	Type      ObjType
+	Rights    Rights
+	Result    Status
+}
+
+// ChannelCallArgs is zx_channel_call_args_t.
+type ChannelCallArgs struct {
+	WriteBytes      *byte
+	WriteHandles    *Handle
+	ReadBytes       *byte
+	ReadHandles     *Handle
+	WriteNumBytes   uint32
+	WriteNumHandles uint32
+	ReadNumBytes    uint32
+	ReadNumHandles  uint32
+}
+
+// InfoHandleBasic is zx_info_handle_basic_t.
+type InfoHandleBasic struct {
+	Koid        Koid
+	Rights      Rights
+	Type        ObjType
+	RelatedKoid Koid
+	Props       uint32
+	_           [4]byte
+}
+
+// InfoHandleCount is zx_info_handle_count_t.
+type InfoHandleCount struct {
+	HandleCount uint32
+}
+
+// InfoProcessHandleStats is zx_info_process_handle_stats_t.
+type InfoProcessHandleStats struct {
+	HandleCount [ObjTypeUpperBound]uint32
+}
+
+// InfoProcess is zx_info_process_t.
+type InfoProcess struct {
+	ReturnCode       int64
+	Started          bool
+	Exited           bool
+	DebuggerAttached bool
+	_                [5]byte
+}
+
+// KernelStats is the record of beryl_kernel_stats (syscall.KernelStats):
+// physical pages, processors, user processes, live handles and live
+// kernel objects, in total and per ZX_OBJ_TYPE_*.
+type KernelStats struct {
+	Size        uint64 // bytes in the kernel's record
+	PagesTotal  uint64
+	PagesFree   uint64
+	PagesHeap   uint64 // committed to the kernel's Go heap
+	CPUs        uint64
+	Processes   uint64
+	LiveHandles uint64
+	LiveObjects uint64
+	Objects     [ObjTypeUpperBound]uint64
+}
+
+// InfoJob is zx_info_job_t.
+type InfoJob struct {
+	ReturnCode       int64
+	Exited           bool
+	KillOnOOM        bool
+	DebuggerAttached bool
+	_                [5]byte
+}
+
+// InfoSocket is zx_info_socket_t.
+type InfoSocket struct {
+	Options        uint32
+	_              [4]byte
+	RXBufMax       uint
+	RXBufSize      uint
+	RXBufAvailable uint
+	TXBufMax       uint
+	TXBufSize      uint
+}
+
+// InfoTimer is zx_info_timer_t.
+type InfoTimer struct {
+	Options  uint32
+	_        [4]byte
+	Deadline Time
+	Slack    Duration
+}
+
+// PolicyBasic is zx_policy_basic_v2_t.
+type PolicyBasic struct {
+	Condition uint32
+	Action    uint32
+	Flags     uint32
+}
+
+// PolicyTimerSlack is zx_policy_timer_slack_t.
+type PolicyTimerSlack struct {
+	MinSlack    Duration
+	DefaultMode uint32
+	_           [4]byte
+}
+
+// LogRecord is the fixed part of zx_log_record_t (data follows it).
+type LogRecord struct {
+	Sequence  uint32
+	DataLen   uint16
+	Severity  uint8
+	Flags     uint8
+	Timestamp Time
+	Pid       uint64
+	Tid       uint64
+}
+
+// Constants that are not (yet) in kernel/object, with Zircon's values.
+const (
+	// zx_vm_option_t (zircon/types.h).
+	VMPermRead                 VMFlag = 1 << 0
+	VMPermWrite                VMFlag = 1 << 1
+	VMPermExecute              VMFlag = 1 << 2
+	VMCompact                  VMFlag = 1 << 3
+	VMSpecific                 VMFlag = 1 << 4
+	VMSpecificOverwrite        VMFlag = 1 << 5
+	VMCanMapSpecific           VMFlag = 1 << 6
+	VMCanMapRead               VMFlag = 1 << 7
+	VMCanMapWrite              VMFlag = 1 << 8
+	VMCanMapExecute            VMFlag = 1 << 9
+	VMMapRange                 VMFlag = 1 << 10
+	VMRequireNonResizable      VMFlag = 1 << 11
+	VMAllowFaults              VMFlag = 1 << 12
+	VMOffsetIsUpperLimit       VMFlag = 1 << 13
+	VMPermReadIfXOMUnsupported VMFlag = 1 << 14
+
+	// zx_vmo_create options and zx_vmo_op_range ops.
+	VMOResizable           uint32 = 1 << 1
+	VMOOpCommit            uint32 = 1
+	VMOOpDecommit          uint32 = 2
+	VMOOpLock              uint32 = 3
+	VMOOpUnlock            uint32 = 4
+	VMOOpCacheSync         uint32 = 6
+	VMOOpCacheInvalidate   uint32 = 7
+	VMOOpCacheClean        uint32 = 8
+	VMOOpCacheCleanInvalid uint32 = 9
+	VMOOpZero              uint32 = 10
+
+	// Debuglog (zircon/syscalls/log.h).
+	LogFlagReadable  uint32 = 0x40000000
+	LogLocal         uint32 = 0x10
+	LogRecordMax            = 256
+	LogRecordDataMax        = LogRecordMax - 32
+	LogReadable             = SignalReadable
+
+	// Other properties (zircon/syscalls/object.h).
+	PropProcessDebugAddr       uint32 = 5
+	PropProcessVDSOBaseAddress uint32 = 6
+	PropRegisterFS             uint32 = 4
+	PropRegisterGS             uint32 = 2
+
+	// Futex wake-all count.
+	FutexWakeAll uint32 = 0xFFFFFFFF
+
+	// Page size of x86-64.
+	PageSize = 4096
+)
