@@ -35,6 +35,9 @@ func TestISO(t *testing.T) {
 		// UEFI: GRUB hands over the EFI memory map and the ACPI RSDP in
 		// multiboot2 tags (no BIOS area to scan for the RSDP there).
 		{"uefi-multiboot2", mb2, true, "multiboot2", "Beryl (multiboot2)"},
+		// UEFI with multiboot v1: no RSDP handed over and no BIOS area;
+		// the kernel finds it in the ACPI memory of the memory map.
+		{"uefi-multiboot1", mb1, true, "multiboot1", "Beryl (multiboot v1)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel() // separate QEMUs; OVMF under TCG dominates

@@ -93,7 +93,13 @@ func setupInterrupts(info *bootinfo.Info) error {
 	rsdp := info.RSDP
 	if rsdp == nil {
 		var err error
-		if rsdp, _, err = acpi.FindRSDP(PhysMem); err != nil {
+		var acpiMem [][2]uint64
+		for _, r := range info.MemMap {
+			if (r.Type == bootinfo.MemACPIReclaimable || r.Type == bootinfo.MemNVS) && r.Base+r.Length <= 1<<32 {
+				acpiMem = append(acpiMem, [2]uint64{r.Base, r.Length})
+			}
+		}
+		if rsdp, _, err = acpi.FindRSDP(PhysMem, acpiMem...); err != nil {
 			return err
 		}
 	}

@@ -70,12 +70,23 @@ func checksum(b []byte) bool {
 
 // FindRSDP scans the BIOS areas for the RSDP (§5.2.5.1): the first KiB of
 // the EBDA (segment at 0x40E) and 0xE0000-0xFFFFF, on 16-byte boundaries.
-func FindRSDP(mem PhysReader) ([]byte, uint64, error) {
+//
+// extra lists more ranges [start, length) to scan afterwards: on UEFI
+// machines booted through multiboot v1 nobody hands over the RSDP and the
+// BIOS areas are empty, but the firmware keeps it in ACPI reclaimable or
+// NVS memory, which the caller passes here.
+func FindRSDP(mem PhysReader, extra ...[2]uint64) ([]byte, uint64, error) {
 	var seg [2]byte
 	areas := [][2]uint64{{0xE0000, 0x20000}}
 	if mem.ReadPhys(0x40E, seg[:]) == nil {
 		if ebda := uint64(binary.LittleEndian.Uint16(seg[:])) << 4; ebda >= 0x80000 && ebda < 0xA0000 {
 			areas = append([][2]uint64{{ebda, 1024}}, areas...)
+		}
+	}
+	for _, e := range extra {
+		// Scan in 64 KiB pieces so a large region never needs a large buffer.
+		for off := uint64(0); off < e[1]; off += 64 << 10 {
+			areas = append(areas, [2]uint64{(e[0] + off) &^ 15, min(64<<10, e[1]-off)})
 		}
 	}
 	for _, a := range areas {

@@ -135,3 +135,22 @@ func TestErrors(t *testing.T) {
 		t.Errorf("truncated entry: %v", err)
 	}
 }
+
+// On UEFI with multiboot v1 the RSDP is only in ACPI memory the caller
+// names.
+func TestFindRSDPInExtraRegions(t *testing.T) {
+	mem := machine(true)
+	area := mem[0xE0000]
+	rsdp := append([]byte(nil), area[0x30:0x30+36]...)
+	delete(mem, 0xE0000)
+	region := make([]byte, 0x30000)
+	copy(region[0x21230:], rsdp)
+	mem[0x7ee0000] = region
+	if _, _, err := FindRSDP(mem); !errors.Is(err, ErrNoRSDP) {
+		t.Fatalf("found an RSDP without the region: %v", err)
+	}
+	got, at, err := FindRSDP(mem, [2]uint64{0x7ee0000, 0x30000})
+	if err != nil || at != 0x7ee0000+0x21230 || len(got) != 36 {
+		t.Fatalf("FindRSDP = %#x, %v", at, err)
+	}
+}
