@@ -9,14 +9,14 @@ KGOENV    := GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOAMD64=v1
 # physical 2 MiB); 2 MiB segment alignment gives per-segment W^X pages.
 KLDFLAGS  := -T -0x7fdff000 -R 0x200000 -E beryl/boot.entry32
 QEMU      ?= qemu-system-x86_64
-QEMUFLAGS := -display none -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
+QEMUFLAGS := -cpu max -display none -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
 CMDLINE   ?=
 # Fuzz runs are counted, not timed: a -fuzztime duration can end in a
 # spurious "context deadline exceeded" with Go 1.26 (golang/go#75804).
 FUZZN     ?= 400000x
 APT_PKGS  := qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf gdb
 
-.PHONY: all run test unit fuzz boottest bench iso debug deps kernel userprogs clean FORCE
+.PHONY: all run test unit fuzz boottest conformance bench iso debug deps kernel userprogs clean FORCE
 
 all: kernel
 
@@ -27,11 +27,29 @@ bin/zxrun: FORCE
 	@mkdir -p bin
 	$(GO) build -o $@ ./tools/zxrun
 
-# User programs for the boot tests: stock static Go binaries.
-USERPROGS := hello crash
+# User programs: stock static Go binaries. init is the first program
+# (bin/init in the bootfs); hello and crash are for the boot tests.
+USERPROGS := init hello crash
 userprogs:
 	@mkdir -p build
 	for p in $(USERPROGS); do $(KGOENV) $(GO) build -o build/$$p.elf ./userspace/$$p || exit 1; done
+
+# The boot filesystem of `make run`: init and the example programs
+# (run them with e.g. CMDLINE="run=hello").
+build/bootfs.cpio: userprogs FORCE
+	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/hello=build/hello.elf bin/crash=build/crash.elf
+
+# The conformance suite: each userspace/conformance family as a `go test
+# -c` binary in a boot filesystem with init, which runs them all (cmdline
+# `conformance`) and prints one line per case and "N passed, N failed".
+CONF_FAMILIES := $(filter-out ctest,$(notdir $(wildcard userspace/conformance/*)))
+build/conformance.cpio: userprogs FORCE
+	@mkdir -p build/conformance
+	for f in $(CONF_FAMILIES); do $(KGOENV) $(GO) test -c -o build/conformance/$$f.test ./userspace/conformance/$$f || exit 1; done
+	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf $(foreach f,$(CONF_FAMILIES),bin/conformance/$(f).test=build/conformance/$(f).test)
+
+conformance: deps kernel build/conformance.cpio
+	$(GO) test -count=1 -v -timeout 20m -run '^TestConformanceSuite$$' ./qemu/
 
 build/beryl.elf: FORCE
 	@mkdir -p build
@@ -61,16 +79,17 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PKGS) >/dev/null; \
 	fi
 
-run: deps build/beryl.elf
-	$(QEMU) $(QEMUFLAGS) -serial mon:stdio -kernel build/beryl.elf -append "$(CMDLINE)"
+run: deps build/beryl.elf build/bootfs.cpio
+	$(QEMU) $(QEMUFLAGS) -serial mon:stdio -kernel build/beryl.elf -initrd build/bootfs.cpio -append "$(CMDLINE)"
 
 test: deps kernel unit fuzz boottest
 
 unit:
-	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
+	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /qemu -e /userspace/conformance/)
 	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/... ./kernel/bootfs/... ./syscall/...
 	$(GO) run ./tools/covercheck -min 90 ./kernel/object
+	$(GO) run ./tools/confmap -check
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzHandleTable$$' -fuzztime=$(FUZZN) ./kernel/object
@@ -86,6 +105,7 @@ boottest: kernel
 bench: deps kernel
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./qemu/
 	$(GO) test -run='^$$' -bench=. -benchmem ./kernel/object/ ./mm/pmm/ ./mm/pagetable/
+	$(GO) test -count=1 -run='^$$' -bench=. -exec $(CURDIR)/bin/zxrun ./userspace/bench/
 
 clean:
 	rm -rf build bin
@@ -109,6 +129,7 @@ ISO_TIMEOUT ?= 1
 define mkiso
 	@rm -rf build/iso/$(notdir $(1)) && mkdir -p build/iso/$(notdir $(1))/boot/grub
 	@cp build/beryl.elf build/iso/$(notdir $(1))/boot/beryl.elf
+	@if [ -n "$(4)" ]; then cp $(4) build/iso/$(notdir $(1))/boot/bootfs.cpio; fi
 	@{ echo "set default=$(2)"; echo "set timeout=$(3)"; \
 	  printf "set beryl_cmdline='%s'\n" "$${ISO_CMDLINE//\'/\'\\\'\'}"; \
 	  cat boot/grub/grub.cfg; } > build/iso/$(notdir $(1))/boot/grub/grub.cfg
@@ -118,9 +139,19 @@ endef
 
 iso: deps build/beryl.iso
 
+# The boot filesystem on the ISO: init and the examples by default; for the
+# conformance suite on hardware:
+#   make iso ISO_BOOTFS=build/conformance.cpio CMDLINE=conformance
+ISO_BOOTFS ?= build/bootfs.cpio
+
 build/beryl.iso: export ISO_CMDLINE = $(CMDLINE)
-build/beryl.iso: build/beryl.elf boot/grub/grub.cfg
-	$(call mkiso,$@,beryl-mb2,$(ISO_TIMEOUT))
+build/beryl.iso: build/beryl.elf boot/grub/grub.cfg $(ISO_BOOTFS)
+	$(call mkiso,$@,beryl-mb2,$(ISO_TIMEOUT),$(ISO_BOOTFS))
+
+# The conformance suite from a GRUB ISO, as hardware runs it (boot test).
+build/beryl-conformance.iso: export ISO_CMDLINE = conformance loglevel=warn
+build/beryl-conformance.iso: deps build/beryl.elf boot/grub/grub.cfg build/conformance.cpio
+	$(call mkiso,$@,beryl-mb2,0,build/conformance.cpio)
 
 build/beryl-test.iso: export ISO_CMDLINE = ready.exit
 build/beryl-test.iso: deps build/beryl.elf boot/grub/grub.cfg
@@ -131,7 +162,7 @@ build/beryl-test-mb1.iso: deps build/beryl.elf boot/grub/grub.cfg
 	$(call mkiso,$@,beryl-mb1,0)
 
 # The ISO boot tests (qemu/iso_test.go) run with the other boot tests.
-boottest: build/beryl-test.iso build/beryl-test-mb1.iso
+boottest: build/beryl-test.iso build/beryl-test-mb1.iso build/conformance.cpio build/beryl-conformance.iso
 
 # `make debug` boots build/beryl.elf like `make run`, but QEMU starts halted
 # with its gdb stub on :1234 (-s -S). In a second terminal, from the

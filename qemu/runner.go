@@ -87,7 +87,9 @@ func Args(cfg Config, varsCopy string) []string {
 	if mem == "" {
 		mem = "512M"
 	}
-	a := []string{"-display", "none", "-no-reboot", "-m", mem,
+	// -cpu max: under TCG it offers SMEP and SMAP (the kernel turns them
+	// on when present), but neither x2APIC nor a TSC deadline timer.
+	a := []string{"-cpu", "max", "-display", "none", "-no-reboot", "-m", mem,
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-serial", "stdio", "-monitor", "none"}
 	if cfg.OVMF {

@@ -85,3 +85,11 @@ func TestConformanceHandle(t *testing.T) {
 		}
 	}
 }
+
+// execGoTest is `go test -count=1 -v -exec bin/zxrun PKG` from the
+// repository root.
+func execGoTest(t *testing.T, pkg string) *exec.Cmd {
+	cmd := exec.Command("go", "test", "-count=1", "-v", "-exec", zxrun(t), pkg)
+	cmd.Dir = Root()
+	return cmd
+}

@@ -36,25 +36,30 @@ func sysBerylStartupHandle(c Caller, out UserPtr) object.Status {
 // KernelStats is the record beryl_kernel_stats writes: little-endian
 // uint64 fields in this order (userspace/zx.KernelStats mirrors it).
 type KernelStats struct {
-	Size        uint64 // bytes in the full record (KernelStatsSize)
-	PagesTotal  uint64 // physical pages the allocator manages
-	PagesFree   uint64 // of which free
-	PagesHeap   uint64 // of which committed to the kernel's Go heap
-	CPUs        uint64 // processors in the ACPI MADT (0: unknown)
-	Processes   uint64 // user processes whose teardown has not finished
+	Size       uint64 // bytes in the full record (KernelStatsSize)
+	PagesTotal uint64 // physical pages the allocator manages
+	PagesFree  uint64 // of which free
+	PagesHeap  uint64 // of which committed to the kernel's Go heap
+	CPUs       uint64 // processors in the ACPI MADT (0: unknown)
+	Processes  uint64 // user processes whose teardown has not finished
+	// CallerPages is the number of pages present in the calling
+	// process's page tables (its resident memory), so that a process
+	// watching the global counts can discount its own heap.
+	CallerPages uint64
 	LiveHandles uint64 // handle entries in tables or in transit
 	LiveObjects uint64 // kernel objects not yet destroyed, all types
-	// Objects counts live objects per ZX_OBJ_TYPE_* (index = type).
+	// Objects counts live objects per ZX_OBJ_TYPE_* (index = type; 0 is
+	// unused).
 	Objects [object.ObjTypeUpperBound]uint64
 }
 
 // KernelStatsSize is the size of the KernelStats record in bytes.
-const KernelStatsSize = 8 * (8 + uint64(object.ObjTypeUpperBound))
+const KernelStatsSize = 8 * (9 + uint64(object.ObjTypeUpperBound))
 
 // KernelStatsHook fills what only the kernel's main package knows (pages,
-// CPUs, processes); boot/kmain installs it. Object and handle counts come
-// from kernel/object here.
-var KernelStatsHook atomic.Pointer[func(s *KernelStats)]
+// CPUs, processes, the caller's resident pages); boot/kmain installs it.
+// Object and handle counts come from kernel/object here.
+var KernelStatsHook atomic.Pointer[func(c Caller, s *KernelStats)]
 
 // checkRootResource accepts ZX_HANDLE_INVALID or, once RootResourceCheck
 // is installed, the root resource; any other resource is ACCESS_DENIED
@@ -82,16 +87,16 @@ func sysBerylKernelStats(c Caller, resource object.Handle, buffer UserPtr, size 
 	}
 	s := KernelStats{Size: KernelStatsSize}
 	if h := KernelStatsHook.Load(); h != nil {
-		(*h)(&s)
+		(*h)(c, &s)
 	}
-	for t := range s.Objects {
+	for t := 1; t < len(s.Objects); t++ { // LiveObjects(0) is the total
 		s.Objects[t] = uint64(object.LiveObjects(object.ObjType(t)))
 		s.LiveObjects += s.Objects[t]
 	}
 	s.Size = KernelStatsSize
 	s.LiveHandles = uint64(object.LiveHandles())
 	b := make([]byte, KernelStatsSize)
-	for i, v := range append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.LiveHandles, s.LiveObjects}, s.Objects[:]...) {
+	for i, v := range append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages, s.LiveHandles, s.LiveObjects}, s.Objects[:]...) {
 		le.PutUint64(b[8*i:], v)
 	}
 	return copyOut(c, buffer, b[:n])

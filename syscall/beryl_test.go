@@ -48,28 +48,30 @@ func TestBerylStartupHandle(t *testing.T) {
 
 func TestBerylKernelStats(t *testing.T) {
 	f := newEnv(t)
-	hook := func(s *KernelStats) { s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes = 100, 40, 10, 2, 3 }
+	hook := func(c Caller, s *KernelStats) {
+		s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages = 100, 40, 10, 2, 3, 9
+	}
 	KernelStatsHook.Store(&hook)
 	defer KernelStatsHook.Store(nil)
 	buf := f.alloc(int(KernelStatsSize) + 8)
 	f.put64(buf+UserPtr(KernelStatsSize), 0x5a5a)
 	f.ok(SysBerylKernelStats, 0, uint64(buf), KernelStatsSize+8)
 	w := func(i int) uint64 { return f.u64(buf + UserPtr(8*i)) }
-	if w(0) != KernelStatsSize || w(1) != 100 || w(2) != 40 || w(3) != 10 || w(4) != 2 || w(5) != 3 {
-		t.Fatalf("header % d", []uint64{w(0), w(1), w(2), w(3), w(4), w(5)})
+	if w(0) != KernelStatsSize || w(1) != 100 || w(2) != 40 || w(3) != 10 || w(4) != 2 || w(5) != 3 || w(6) != 9 {
+		t.Fatalf("header % d", []uint64{w(0), w(1), w(2), w(3), w(4), w(5), w(6)})
 	}
 	if f.u64(buf+UserPtr(KernelStatsSize)) != 0x5a5a {
 		t.Fatal("wrote past the record")
 	}
-	if got := w(6); got != uint64(object.LiveHandles()) {
+	if got := w(7); got != uint64(object.LiveHandles()) {
 		t.Errorf("handles %d, want %d", got, object.LiveHandles())
 	}
 	var sum uint64
-	for ty := 0; ty < int(object.ObjTypeUpperBound); ty++ {
-		sum += w(8 + ty)
+	for ty := 1; ty < int(object.ObjTypeUpperBound); ty++ {
+		sum += w(9 + ty)
 	}
-	if sum != w(7) || w(8+int(object.ObjTypeProcess)) < 1 || w(8+int(object.ObjTypeEvent)) != uint64(object.LiveObjects(object.ObjTypeEvent)) {
-		t.Errorf("objects: total %d, sum %d, processes %d", w(7), sum, w(8+int(object.ObjTypeProcess)))
+	if sum != w(8) || w(9) != 0 || w(9+int(object.ObjTypeProcess)) < 1 || w(9+int(object.ObjTypeEvent)) != uint64(object.LiveObjects(object.ObjTypeEvent)) {
+		t.Errorf("objects: total %d, sum %d, processes %d", w(8), sum, w(9+int(object.ObjTypeProcess)))
 	}
 	// A short buffer gets a prefix.
 	small := f.alloc(16)
@@ -84,4 +86,47 @@ func TestBerylKernelStats(t *testing.T) {
 	ev := f.create1(SysEventCreate, 0)
 	f.want(object.ErrWrongType, SysBerylKernelStats, uint64(ev), uint64(buf), KernelStatsSize)
 	f.want(object.ErrBadHandle, SysBerylKernelStats, 0x21, uint64(buf), KernelStatsSize)
+}
+
+// execTasks adds vmo_replace_as_executable to the fake TaskOps: it closes
+// the handle and returns a fresh one.
+type execTasks struct{ *fakeTasks }
+
+func (et execTasks) VmoReplaceAsExecutable(c Caller, h object.Handle) (object.Handle, object.Status) {
+	et.log("vmo_replace_as_executable")
+	if st := object.HandleClose(c.Process(), h); st != object.OK {
+		return object.HandleInvalid, st
+	}
+	return et.ev(c), object.OK
+}
+
+func TestVmoReplaceAsExecutable(t *testing.T) {
+	f := newEnv(t)
+	SetTaskOps(&fakeTasks{})
+	ev := f.create1(SysEventCreate, 0)
+	// TaskOps without ExecutableOps: NOT_SUPPORTED, and the handle is gone.
+	f.want(object.ErrNotSupported, SysVmoReplaceAsExecutable, uint64(ev), 0, uint64(f.alloc(4)))
+	f.want(object.ErrBadHandle, SysHandleClose, uint64(ev))
+	et := execTasks{&fakeTasks{}}
+	SetTaskOps(et)
+	defer SetTaskOps(nil)
+	n := f.handles()
+	// A bad out pointer or a bad vmex consume the handle without calling
+	// the implementation.
+	for _, args := range [][]uint64{{0, badPtr}, {0x21, uint64(f.alloc(4))}} {
+		ev := f.create1(SysEventCreate, 0)
+		if st := f.st(SysVmoReplaceAsExecutable, uint64(ev), args[0], args[1]); st == object.OK {
+			t.Fatalf("args %#x: OK", args)
+		}
+		f.want(object.ErrBadHandle, SysHandleClose, uint64(ev))
+	}
+	if len(et.calls) != 0 || f.handles() != n {
+		t.Fatalf("calls %v, handles %d→%d", et.calls, n, f.handles())
+	}
+	ev = f.create1(SysEventCreate, 0)
+	nh := f.create1(SysVmoReplaceAsExecutable, uint64(ev), 0)
+	if f.handles() != n+1 {
+		t.Fatalf("replace: %#x (was %#x), handles %d", nh, ev, f.handles())
+	}
+	f.ok(SysHandleClose, uint64(nh))
 }

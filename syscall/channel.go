@@ -98,15 +98,34 @@ func finishRead(c Caller, st object.Status, buf []byte, ab, ah uint32, hv []obje
 	return st
 }
 
+// Limits of ZX_CHANNEL_WRITE_USE_IOVEC (zircon/types.h).
+const (
+	channelMaxMsgIovecs = 8192
+	sizeofChannelIovec  = 16 // zx_channel_iovec_t
+)
+
 // writeArgs copies in the bytes and handle array of a channel write. Any
 // bad pointer fails with ZX_ERR_INVALID_ARGS before a handle is consumed.
-func writeArgs(c Caller, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32, handleSize uint64) ([]byte, []byte, object.Status) {
-	if numBytes > object.ChannelMaxMsgBytes || numHandles > object.ChannelMaxMsgHandles {
+// With ZX_CHANNEL_WRITE_USE_IOVEC, bytes is an array of numBytes
+// zx_channel_iovec_t whose buffers are gathered into the message.
+func writeArgs(c Caller, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32, handleSize uint64) ([]byte, []byte, object.Status) {
+	var data []byte
+	var st object.Status
+	if options&object.ChannelWriteUseIovec != 0 {
+		data, st = gatherIovecs(c, bytes, numBytes)
+		if st != object.OK {
+			return nil, nil, st
+		}
+	} else if numBytes > object.ChannelMaxMsgBytes {
 		return nil, nil, object.ErrOutOfRange
 	}
-	data, st := copyIn(c, bytes, uint64(numBytes))
-	if st != object.OK {
-		return nil, nil, st
+	if numHandles > object.ChannelMaxMsgHandles {
+		return nil, nil, object.ErrOutOfRange
+	}
+	if options&object.ChannelWriteUseIovec == 0 {
+		if data, st = copyIn(c, bytes, uint64(numBytes)); st != object.OK {
+			return nil, nil, st
+		}
 	}
 	hb, st := copyIn(c, handles, uint64(numHandles)*handleSize)
 	if st != object.OK {
@@ -115,15 +134,76 @@ func writeArgs(c Caller, bytes UserPtr, numBytes uint32, handles UserPtr, numHan
 	return data, hb, object.OK
 }
 
+// gatherIovecs copies in the n iovecs at p and the bytes they describe:
+// OUT_OF_RANGE for more than 8192 iovecs or 64 KiB in total,
+// INVALID_ARGS for a bad pointer or a nonzero reserved field.
+func gatherIovecs(c Caller, p UserPtr, n uint32) ([]byte, object.Status) {
+	if n > channelMaxMsgIovecs {
+		return nil, object.ErrOutOfRange
+	}
+	iov, st := copyIn(c, p, uint64(n)*sizeofChannelIovec)
+	if st != object.OK {
+		return nil, st
+	}
+	total := uint64(0)
+	for i := uint32(0); i < n; i++ {
+		r := iov[i*sizeofChannelIovec:]
+		if le.Uint32(r[12:]) != 0 {
+			return nil, object.ErrInvalidArgs
+		}
+		total += uint64(le.Uint32(r[8:]))
+	}
+	if total > object.ChannelMaxMsgBytes {
+		return nil, object.ErrOutOfRange
+	}
+	data := make([]byte, 0, total)
+	for i := uint32(0); i < n; i++ {
+		r := iov[i*sizeofChannelIovec:]
+		part, st := copyIn(c, UserPtr(le.Uint64(r)), uint64(le.Uint32(r[8:])))
+		if st != object.OK {
+			return nil, st
+		}
+		data = append(data, part...)
+	}
+	return data, object.OK
+}
+
+// consumeUserHandles closes the handles of a write that failed with
+// ZX_ERR_OUT_OF_RANGE, as Zircon does for every failed write: the n
+// entries of size bytes at p are read in chunks of ChannelMaxMsgHandles
+// (n has no upper bound), stopping at the first chunk that cannot be read.
+// For dispositions (size sizeofHandleDisposition) only MOVE sources are
+// closed.
+func consumeUserHandles(c Caller, p UserPtr, n uint64, size uint64) {
+	for off := uint64(0); off < n; off += object.ChannelMaxMsgHandles {
+		k := min(n-off, object.ChannelMaxMsgHandles)
+		b, st := copyIn(c, p+UserPtr(off*size), k*size)
+		if st != object.OK {
+			return
+		}
+		var hs []object.Handle
+		for i := uint64(0); i < k; i++ {
+			r := b[i*size:]
+			if size == sizeofHandleDisposition && le.Uint32(r) != object.HandleOpMove {
+				continue
+			}
+			at := 0
+			if size == sizeofHandleDisposition {
+				at = 4 // zx_handle_disposition_t.handle
+			}
+			hs = append(hs, object.Handle(le.Uint32(r[at:])))
+		}
+		object.HandleCloseMany(c.Process(), hs)
+	}
+}
+
 func sysChannelWrite(c Caller, h object.Handle, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32) object.Status {
 	p := c.Process()
-	data, hb, st := writeArgs(c, bytes, numBytes, handles, numHandles, 4)
-	if st == object.ErrOutOfRange && numHandles <= object.ChannelMaxMsgHandles {
-		// Too many bytes: the handles are consumed, as the object core
-		// (and Zircon) do for every failed write, if they can be read.
-		if hs, st2 := readHandles(c, handles, uint64(numHandles)); st2 == object.OK {
-			object.HandleCloseMany(p, hs)
-		}
+	data, hb, st := writeArgs(c, options, bytes, numBytes, handles, numHandles, 4)
+	if st == object.ErrOutOfRange {
+		// Too many bytes or handles: the handles are consumed, as the
+		// object core (and Zircon) do for every failed write.
+		consumeUserHandles(c, handles, uint64(numHandles), 4)
 		return st
 	}
 	if st != object.OK {
@@ -150,7 +230,12 @@ func decodeDispositions(b []byte) []object.HandleDisposition {
 }
 
 func sysChannelWriteEtc(c Caller, h object.Handle, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32) object.Status {
-	data, hb, st := writeArgs(c, bytes, numBytes, handles, numHandles, sizeofHandleDisposition)
+	data, hb, st := writeArgs(c, options, bytes, numBytes, handles, numHandles, sizeofHandleDisposition)
+	if st == object.ErrOutOfRange {
+		// MOVE sources are always closed, as in Zircon.
+		consumeUserHandles(c, handles, uint64(numHandles), sizeofHandleDisposition)
+		return st
+	}
 	if st != object.OK {
 		return st
 	}
@@ -181,7 +266,11 @@ func sysChannelCall(c Caller, h object.Handle, options uint32, deadline object.T
 	rdBytes, rdHandles := UserPtr(le.Uint64(ab[16:])), UserPtr(le.Uint64(ab[24:]))
 	wrNB, wrNH := le.Uint32(ab[32:]), le.Uint32(ab[36:])
 	rdNB, rdNH := le.Uint32(ab[40:]), le.Uint32(ab[44:])
-	data, hb, st := writeArgs(c, wrBytes, wrNB, wrHandles, wrNH, 4)
+	data, hb, st := writeArgs(c, 0, wrBytes, wrNB, wrHandles, wrNH, 4)
+	if st == object.ErrOutOfRange {
+		consumeUserHandles(c, wrHandles, uint64(wrNH), 4)
+		return st
+	}
 	if st != object.OK {
 		return st
 	}

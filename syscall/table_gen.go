@@ -5,74 +5,87 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 64
+const NumSyscalls = 77
 
 // Syscall numbers (Base + index in spec.txt).
 const (
-	SysHandleDuplicate      = 0x1000
-	SysHandleReplace        = 0x1001
-	SysHandleClose          = 0x1002
-	SysHandleCloseMany      = 0x1003
-	SysObjectGetInfo        = 0x1004
-	SysObjectSignal         = 0x1005
-	SysObjectSignalPeer     = 0x1006
-	SysObjectWaitOne        = 0x1007
-	SysObjectWaitMany       = 0x1008
-	SysObjectWaitAsync      = 0x1009
-	SysEventCreate          = 0x100a
-	SysEventpairCreate      = 0x100b
-	SysChannelCreate        = 0x100c
-	SysChannelRead          = 0x100d
-	SysChannelReadEtc       = 0x100e
-	SysChannelWrite         = 0x100f
-	SysChannelWriteEtc      = 0x1010
-	SysChannelCall          = 0x1011
-	SysSocketCreate         = 0x1012
-	SysSocketWrite          = 0x1013
-	SysSocketRead           = 0x1014
-	SysSocketSetDisposition = 0x1015
-	SysFifoCreate           = 0x1016
-	SysFifoRead             = 0x1017
-	SysFifoWrite            = 0x1018
-	SysPortCreate           = 0x1019
-	SysPortQueue            = 0x101a
-	SysPortWait             = 0x101b
-	SysPortCancel           = 0x101c
-	SysTimerCreate          = 0x101d
-	SysTimerSet             = 0x101e
-	SysTimerCancel          = 0x101f
-	SysVmoCreate            = 0x1020
-	SysVmoRead              = 0x1021
-	SysVmoWrite             = 0x1022
-	SysVmoGetSize           = 0x1023
-	SysVmoSetSize           = 0x1024
-	SysVmoOpRange           = 0x1025
-	SysVmarAllocate         = 0x1026
-	SysVmarMap              = 0x1027
-	SysVmarUnmap            = 0x1028
-	SysVmarProtect          = 0x1029
-	SysVmarDestroy          = 0x102a
-	SysProcessCreate        = 0x102b
-	SysProcessStart         = 0x102c
-	SysProcessExit          = 0x102d
-	SysThreadCreate         = 0x102e
-	SysThreadStart          = 0x102f
-	SysThreadExit           = 0x1030
-	SysJobCreate            = 0x1031
-	SysJobSetPolicy         = 0x1032
-	SysTaskKill             = 0x1033
-	SysFutexWait            = 0x1034
-	SysFutexWake            = 0x1035
-	SysFutexRequeue         = 0x1036
-	SysNanosleep            = 0x1037
-	SysClockGetMonotonic    = 0x1038
-	SysDebuglogCreate       = 0x1039
-	SysDebuglogWrite        = 0x103a
-	SysDebuglogRead         = 0x103b
-	SysObjectGetProperty    = 0x103c
-	SysObjectSetProperty    = 0x103d
-	SysBerylStartupHandle   = 0x103e
-	SysBerylKernelStats     = 0x103f
+	SysHandleDuplicate         = 0x1000
+	SysHandleReplace           = 0x1001
+	SysHandleClose             = 0x1002
+	SysHandleCloseMany         = 0x1003
+	SysObjectGetInfo           = 0x1004
+	SysObjectSignal            = 0x1005
+	SysObjectSignalPeer        = 0x1006
+	SysObjectWaitOne           = 0x1007
+	SysObjectWaitMany          = 0x1008
+	SysObjectWaitAsync         = 0x1009
+	SysEventCreate             = 0x100a
+	SysEventpairCreate         = 0x100b
+	SysChannelCreate           = 0x100c
+	SysChannelRead             = 0x100d
+	SysChannelReadEtc          = 0x100e
+	SysChannelWrite            = 0x100f
+	SysChannelWriteEtc         = 0x1010
+	SysChannelCall             = 0x1011
+	SysSocketCreate            = 0x1012
+	SysSocketWrite             = 0x1013
+	SysSocketRead              = 0x1014
+	SysSocketSetDisposition    = 0x1015
+	SysFifoCreate              = 0x1016
+	SysFifoRead                = 0x1017
+	SysFifoWrite               = 0x1018
+	SysPortCreate              = 0x1019
+	SysPortQueue               = 0x101a
+	SysPortWait                = 0x101b
+	SysPortCancel              = 0x101c
+	SysTimerCreate             = 0x101d
+	SysTimerSet                = 0x101e
+	SysTimerCancel             = 0x101f
+	SysVmoCreate               = 0x1020
+	SysVmoRead                 = 0x1021
+	SysVmoWrite                = 0x1022
+	SysVmoGetSize              = 0x1023
+	SysVmoSetSize              = 0x1024
+	SysVmoOpRange              = 0x1025
+	SysVmarAllocate            = 0x1026
+	SysVmarMap                 = 0x1027
+	SysVmarUnmap               = 0x1028
+	SysVmarProtect             = 0x1029
+	SysVmarDestroy             = 0x102a
+	SysProcessCreate           = 0x102b
+	SysProcessStart            = 0x102c
+	SysProcessExit             = 0x102d
+	SysThreadCreate            = 0x102e
+	SysThreadStart             = 0x102f
+	SysThreadExit              = 0x1030
+	SysJobCreate               = 0x1031
+	SysJobSetPolicy            = 0x1032
+	SysTaskKill                = 0x1033
+	SysFutexWait               = 0x1034
+	SysFutexWake               = 0x1035
+	SysFutexRequeue            = 0x1036
+	SysNanosleep               = 0x1037
+	SysClockGetMonotonic       = 0x1038
+	SysDebuglogCreate          = 0x1039
+	SysDebuglogWrite           = 0x103a
+	SysDebuglogRead            = 0x103b
+	SysObjectGetProperty       = 0x103c
+	SysObjectSetProperty       = 0x103d
+	SysBerylStartupHandle      = 0x103e
+	SysBerylKernelStats        = 0x103f
+	SysVmoReplaceAsExecutable  = 0x1040
+	SysKosUserObjectCreate     = 0x1041
+	SysKosUserObjectGetContext = 0x1042
+	SysKosCallableCreate       = 0x1043
+	SysKosBadgeCreate          = 0x1044
+	SysKosHandleCopy           = 0x1045
+	SysKosHandleRevoke         = 0x1046
+	SysKosHandleRevokeSubtree  = 0x1047
+	SysKosHandleConnect        = 0x1048
+	SysKosListenerCreate       = 0x1049
+	SysKosCall                 = 0x104a
+	SysKosRecv                 = 0x104b
+	SysKosReply                = 0x104c
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -612,6 +625,123 @@ var Table = [NumSyscalls]Entry{
 			return int64(sysBerylKernelStats(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2]))
 		},
 	},
+	{
+		Num: 0x1040, Name: "vmo_replace_as_executable", NArgs: 3, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: true, Consumed: true},
+			{Index: 1, Name: "vmex", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysVmoReplaceAsExecutable(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), UserPtr(a[2])))
+		},
+	},
+	{
+		Num: 0x1041, Name: "kos_user_object_create", NArgs: 5, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 2, Name: "port", Type: object.ObjTypePort, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosUserObjectCreate(c, object.Rights(uint32(a[0])), a[1], object.Handle(uint32(a[2])), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x1042, Name: "kos_user_object_get_context", NArgs: 2, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosUserObjectGetContext(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x1043, Name: "kos_callable_create", NArgs: 5, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 2, Name: "server", Type: object.ObjTypeNone, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosCallableCreate(c, object.Rights(uint32(a[0])), a[1], object.Handle(uint32(a[2])), uint32(a[3]), UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x1044, Name: "kos_badge_create", NArgs: 4, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 1, Name: "port", Type: object.ObjTypePort, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosBadgeCreate(c, a[0], object.Handle(uint32(a[1])), a[2], UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1045, Name: "kos_handle_copy", NArgs: 4, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightDuplicate, Checked: true, Consumed: false},
+			{Index: 2, Name: "badge", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosHandleCopy(c, object.Handle(uint32(a[0])), object.Rights(uint32(a[1])), object.Handle(uint32(a[2])), UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1046, Name: "kos_handle_revoke", NArgs: 2, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosHandleRevoke(c, object.Handle(uint32(a[0])), uint32(a[1])))
+		},
+	},
+	{
+		Num: 0x1047, Name: "kos_handle_revoke_subtree", NArgs: 2, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 1, Name: "badge", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosHandleRevokeSubtree(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1]))))
+		},
+	},
+	{
+		Num: 0x1048, Name: "kos_handle_connect", NArgs: 4, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "listener", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosHandleConnect(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1049, Name: "kos_listener_create", NArgs: 2, Blocking: false, NoReturn: false,
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosListenerCreate(c, uint32(a[0]), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x104a, Name: "kos_call", NArgs: 4, Blocking: true, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosCall(c, object.Handle(uint32(a[0])), object.Time(int64(a[1])), UserPtr(a[2]), UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x104b, Name: "kos_recv", NArgs: 5, Blocking: true, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosRecv(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2])), UserPtr(a[3]), UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x104c, Name: "kos_reply", NArgs: 3, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosReply(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -681,4 +811,17 @@ var (
 	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                    = sysObjectSetProperty
 	_ func(Caller, UserPtr) object.Status                                                                   = sysBerylStartupHandle
 	_ func(Caller, object.Handle, UserPtr, uint64) object.Status                                            = sysBerylKernelStats
+	_ func(Caller, object.Handle, object.Handle, UserPtr) object.Status                                     = sysVmoReplaceAsExecutable
+	_ func(Caller, object.Rights, uint64, object.Handle, uint64, UserPtr) object.Status                     = sysKosUserObjectCreate
+	_ func(Caller, object.Handle, UserPtr) object.Status                                                    = sysKosUserObjectGetContext
+	_ func(Caller, object.Rights, uint64, object.Handle, uint32, UserPtr) object.Status                     = sysKosCallableCreate
+	_ func(Caller, uint64, object.Handle, uint64, UserPtr) object.Status                                    = sysKosBadgeCreate
+	_ func(Caller, object.Handle, object.Rights, object.Handle, UserPtr) object.Status                      = sysKosHandleCopy
+	_ func(Caller, object.Handle, uint32) object.Status                                                     = sysKosHandleRevoke
+	_ func(Caller, object.Handle, object.Handle) object.Status                                              = sysKosHandleRevokeSubtree
+	_ func(Caller, object.Handle, uint32, UserPtr, UserPtr) object.Status                                   = sysKosHandleConnect
+	_ func(Caller, uint32, UserPtr) object.Status                                                           = sysKosListenerCreate
+	_ func(Caller, object.Handle, object.Time, UserPtr, UserPtr) object.Status                              = sysKosCall
+	_ func(Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr) object.Status                      = sysKosRecv
+	_ func(Caller, object.Handle, uint64, UserPtr) object.Status                                            = sysKosReply
 )

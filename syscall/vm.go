@@ -129,3 +129,32 @@ func sysVmarDestroy(c Caller, h object.Handle) object.Status {
 	}
 	return ops.VmarDestroy(c, h)
 }
+
+// ExecutableOps is optionally implemented by the TaskOps: it replaces a
+// VMO handle by one with ZX_RIGHT_EXECUTE added (the handle is consumed).
+// Without it vmo_replace_as_executable is ZX_ERR_NOT_SUPPORTED.
+type ExecutableOps interface {
+	VmoReplaceAsExecutable(c Caller, vmo object.Handle) (object.Handle, object.Status)
+}
+
+// sysVmoReplaceAsExecutable: vmex must be ZX_HANDLE_INVALID or the root
+// resource until VMEX resources exist. The handle is consumed whatever
+// happens, as in Zircon.
+func sysVmoReplaceAsExecutable(c Caller, h, vmex object.Handle, out UserPtr) object.Status {
+	fail := func(st object.Status) object.Status {
+		object.HandleClose(c.Process(), h)
+		return st
+	}
+	ops, ok := tasks().(ExecutableOps)
+	if !ok {
+		return fail(object.ErrNotSupported)
+	}
+	if st := checkRootResource(c, vmex); st != object.OK {
+		return fail(st)
+	}
+	if st := probeOut(c, out, 4); st != object.OK {
+		return fail(st)
+	}
+	nh, st := ops.VmoReplaceAsExecutable(c, h)
+	return out1(c, nh, st, out)
+}

@@ -13,18 +13,17 @@ import (
 	"beryl/boot/bootinfo"
 	"beryl/kernel/bootfs"
 	"beryl/kernel/klog"
-	"beryl/kernel/options"
 	"beryl/kernel/object"
+	"beryl/kernel/options"
 	"beryl/kernel/proc"
+	"beryl/mm/kmem"
 	"beryl/mm/vm"
+	zxsys "beryl/syscall"
 )
 
-// Files in the boot filesystem that zxrun writes: NUL-separated argv and
-// environment for the program it runs.
-const (
-	zxrunArgs = "etc/zxrun/args"
-	zxrunEnv  = "etc/zxrun/env"
-)
+// RootResource is the root resource, created when init starts and handed
+// to it (PA_RESOURCE).
+var RootResource *object.Resource
 
 // moduleBytes returns a boot module's contents (a copy).
 func moduleBytes(m bootinfo.Module) ([]byte, error) {
@@ -79,54 +78,47 @@ func initModule(info *bootinfo.Info, init string) (bootinfo.Module, bool) {
 	return bootinfo.Module{}, false
 }
 
-func splitNUL(b []byte) []string {
-	var out []string
-	for _, f := range bytes.Split(b, []byte{0}) {
-		if len(f) > 0 {
-			out = append(out, string(f))
-		}
-	}
-	return out
-}
-
-// startInit finds the first user program (in the bootfs, else a plain
-// module), runs it, and returns its exit status; ok is false when there is
-// no init to run.
-func startInit(info *bootinfo.Info, opts options.Options) (code int, ok bool) {
+// startInit finds the first user program (opts.Init in the bootfs, with
+// the bootfs as its PA_VMO_BOOTFS startup handle; else a plain module
+// named like it), starts it and returns a function that waits for its
+// exit status; ok is false when there is no init to run. Init itself
+// decides what to run (the command line reaches it as BERYL_CMDLINE).
+func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok bool) {
+	failed := func() int { return 1 }
 	var img []byte
 	var argv []string
 	env := []string{"HOME=/", "PATH=/bin"}
 	var extra []proc.Startup
-	if fs, archive := findBootfs(info); fs != nil {
+	fs, archive := findBootfs(info)
+	loadPolicy(fs)
+	if fs != nil {
 		f, found := fs.Open(opts.Init)
 		if !found {
 			klog.Warnf("init", "%s not in the boot filesystem", opts.Init)
-			return 0, false
+			return nil, false
 		}
 		img = f.Data
-		argv = append([]string{opts.Init}, opts.Run...)
-		if a, ok := fs.Open(zxrunArgs); ok {
-			argv = splitNUL(a.Data)
-		}
-		if e, ok := fs.Open(zxrunEnv); ok {
-			env = splitNUL(e.Data)
-		}
+		argv = []string{opts.Init}
 		s, err := bootfsVMO(archive)
 		if err != nil {
 			klog.Errorf("init", "%v", err)
-			return 1, true
+			return failed, true
 		}
 		extra = append(extra, s)
+		root := object.NewRootResource()
+		RootResource = root
+		root.AddRef()
+		extra = append(extra, proc.Startup{Type: proc.PAResource, Obj: root, Rights: object.DefaultResourceRights})
 	} else if m, found := initModule(info, opts.Init); found {
 		var err error
 		if img, err = moduleBytes(m); err != nil {
 			klog.Errorf("init", "reading module: %v", err)
-			return 1, true
+			return failed, true
 		}
 		argv = strings.Fields(m.CmdLine)
 		argv[0] = path.Base(argv[0])
 	} else {
-		return 0, false
+		return nil, false
 	}
 	var stdout, stderr io.Writer = os.Stdout, os.Stdout
 	if opts.UserIO == "ports" {
@@ -137,12 +129,31 @@ func startInit(info *bootinfo.Info, opts options.Options) (code int, ok bool) {
 	p, err := proc.Spawn(name, img, argv, env, stdout, stderr, extra...)
 	if err != nil {
 		klog.Errorf("init", "%v", err)
-		return 1, true
+		return failed, true
 	}
 	klog.Infof("init", "started %s[%d] (%d KiB image)", name, p.PID, len(img)>>10)
-	code = p.Wait()
-	klog.Infof("init", "%s[%d] exited with status %d", name, p.PID, code)
-	return code, true
+	return func() int {
+		code := p.Wait()
+		klog.Infof("init", "%s[%d] exited with status %d", name, p.PID, code)
+		return code
+	}, true
+}
+
+// beryl_kernel_stats: what only the kernel's main package knows.
+func init() {
+	hook := func(c zxsys.Caller, s *zxsys.KernelStats) {
+		f := kmem.Lock()
+		s.PagesTotal, s.PagesFree, s.PagesHeap = kmem.Stats()
+		kmem.Unlock(f)
+		if Boot.MADT != nil {
+			s.CPUs = uint64(len(Boot.MADT.LAPICIDs))
+		}
+		s.Processes = uint64(proc.Live())
+		if t, ok := c.(*proc.Thread); ok {
+			s.CallerPages = t.P.AS.Pages()
+		}
+	}
+	zxsys.KernelStatsHook.Store(&hook)
 }
 
 // port is an io.Writer onto a UART used as a raw byte stream.

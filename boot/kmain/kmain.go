@@ -57,6 +57,8 @@ func Main(magic uint32, infoAddr uint64) {
 	log.Infof("memory: %d MiB managed, %d MiB free, %d KiB used", total>>8, free>>8, (total-free)*4)
 	log.Infof("clock: TSC %d.%03d MHz, LAPIC timer %d Hz input, tick %d Hz, x2APIC %v",
 		rt.TSCHz()/1e6, rt.TSCHz()/1e3%1e3, rt.LAPICTimerHz(), opts.TimerHz, x86.Local.X2())
+	cr4 := x86.ReadCR4()
+	log.Infof("cpu: SMEP %v, SMAP %v", cr4&x86.CR4SMEP != 0, cr4&x86.CR4SMAP != 0)
 	if uint64(opts.TimerHz) != rt.TimerHz {
 		rt.SetTimerHz(uint64(opts.TimerHz))
 	}
@@ -75,7 +77,12 @@ func Main(magic uint32, infoAddr uint64) {
 	if opts.ReadyExit {
 		os.Exit(0)
 	}
-	if code, ok := startInit(info, opts); ok {
+	if wait, ok := startInit(info, opts); ok {
+		if opts.UserIO == "console" {
+			// Interactive boots keep the console while init runs.
+			go runConsole()
+		}
+		code := wait()
 		fmt.Printf("beryl: init exited with status %d\n", code)
 		os.Exit(code)
 	}

@@ -1,6 +1,7 @@
 package kmain
 
 import (
+	"beryl/kernel/object"
 	"beryl/kernel/proc"
 	zxsys "beryl/syscall"
 )
@@ -13,4 +14,17 @@ func init() {
 	proc.ZxSyscall = func(t *proc.Thread, num uint64, args *[8]uint64) int64 {
 		return zxsys.Dispatch(t, num, args)
 	}
+	// Privileged calls (debuglog_create, ...) accept the root resource.
+	check := func(c zxsys.Caller, h object.Handle) object.Status {
+		o, _, st := c.Process().Lookup(h, object.ObjTypeResource, object.RightNone)
+		if st != object.OK {
+			return st
+		}
+		defer o.(*object.Resource).Release()
+		if o != object.Object(RootResource) {
+			return object.ErrAccessDenied
+		}
+		return object.OK
+	}
+	zxsys.RootResourceCheck.Store(&check)
 }

@@ -201,7 +201,7 @@ func buildMessage(p *Process, ch *Channel, data []byte, handles []Handle) (*mess
 		case e == nil:
 			st = ErrBadHandle
 		case e.isRevoked():
-			st = errHandleRevoked
+			st = ErrHandleRevoked
 		case e.obj.base() == &ch.Base:
 			st = ErrNotSupported
 		case !e.rights.Has(RightTransfer):
@@ -241,7 +241,7 @@ func buildMessageEtc(p *Process, ch *Channel, data []byte, disp []HandleDisposit
 		case e == nil:
 			st = ErrBadHandle
 		case e.isRevoked():
-			st = errHandleRevoked
+			st = ErrHandleRevoked
 		case d.Operation != HandleOpMove && d.Operation != HandleOpDuplicate:
 			st = ErrInvalidArgs
 		case d.Type != ObjTypeNone && d.Type != e.obj.Type():

@@ -63,9 +63,15 @@ type realClock struct{}
 // Now returns nanoseconds since the package was initialised.
 func (realClock) Now() Time { return Time(time.Since(clockEpoch)) }
 
-// AfterFunc runs f on its own goroutine once deadline has passed.
+// AfterFunc runs f on its own goroutine once deadline has passed. A
+// deadline already past (down to ZX_TIME_INFINITE_PAST, where the
+// subtraction would overflow) fires at once.
 func (c realClock) AfterFunc(deadline Time, f func()) Stopper {
-	return time.AfterFunc(time.Duration(deadline-c.Now()), f)
+	now := c.Now()
+	if deadline <= now {
+		return time.AfterFunc(0, f)
+	}
+	return time.AfterFunc(time.Duration(deadline-now), f)
 }
 
 // FakeClock is a manually advanced clock for tests.

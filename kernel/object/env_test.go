@@ -2,6 +2,7 @@ package object
 
 import (
 	"testing"
+	"time"
 )
 
 // env is a test fixture: a root job and one process, with a leak check at
@@ -27,6 +28,12 @@ func newEnvCfg(t *testing.T, cfg ProcessConfig) *env {
 		root.Kill(0)
 		p.Release()
 		root.Release()
+		// Waiters and timers of the test may drop their last references
+		// on their own goroutines a moment after it returns: give the
+		// counts a second to settle before calling it a leak.
+		for i := 0; i < 100 && (LiveObjects(ObjTypeNone) != objs || LiveHandles() != hs); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
 		if got := LiveObjects(ObjTypeNone); got != objs {
 			t.Errorf("leak: %d objects live, want %d", got, objs)
 		}

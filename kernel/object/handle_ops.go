@@ -45,7 +45,7 @@ func HandleReplace(p *Process, h Handle, rights Rights) (Handle, Status) {
 	}
 	nr, st := narrowRights(e.rights, rights)
 	if e.isRevoked() {
-		st = errHandleRevoked
+		st = ErrHandleRevoked
 	}
 	var v Handle
 	var hk BadgeHook

@@ -111,7 +111,7 @@ func ObjectGetInfoHandleValid(p *Process, h Handle) Status {
 		return ErrBadHandle
 	}
 	if e.isRevoked() {
-		return errHandleRevoked
+		return ErrHandleRevoked
 	}
 	return OK
 }

@@ -44,7 +44,7 @@ func (e *HandleEntry) Revoked() bool { return e.isRevoked() }
 // after the ZX_POL_BAD_HANDLE policy.
 func (p *Process) missingOrRevoked(e *HandleEntry) Status {
 	if e != nil {
-		return errHandleRevoked
+		return ErrHandleRevoked
 	}
 	return p.badHandle()
 }

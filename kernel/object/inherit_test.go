@@ -21,7 +21,7 @@ func (b *testBadge) OnBadgedHandleAdded() { b.live.Add(1) }
 func (b *testBadge) OnBadgedHandleGone()  { b.live.Add(-1); b.gone.Add(1) }
 
 func TestKosStatusNames(t *testing.T) {
-	if errHandleRevoked.String() != "ZX_ERR_HANDLE_REVOKED" || errPolicyDenied.String() != "ZX_ERR_POLICY_DENIED" {
+	if ErrHandleRevoked.String() != "ZX_ERR_HANDLE_REVOKED" || ErrPolicyDenied.String() != "ZX_ERR_POLICY_DENIED" {
 		t.Error("names")
 	}
 }
@@ -151,7 +151,7 @@ func TestRevokeDescendants(t *testing.T) {
 	if b.live.Load() != 1 { // the one in transit is only marked
 		t.Errorf("badge count %d", b.live.Load())
 	}
-	wantStatus(t, "tagged", ObjectGetInfoHandleValid(q, tagged), errHandleRevoked)
+	wantStatus(t, "tagged", ObjectGetInfoHandleValid(q, tagged), ErrHandleRevoked)
 	wantStatus(t, "plain", ObjectGetInfoHandleValid(q, plain), OK)
 	if !inTransit.Revoked() {
 		t.Error("in-transit handle not marked")
@@ -163,22 +163,22 @@ func TestRevokeDescendants(t *testing.T) {
 	}
 	// Every gate refuses a revoked handle with the distinct status.
 	_, st = ObjectWaitOne(q, tagged, 1, 0)
-	wantStatus(t, "wait_one", st, errHandleRevoked)
-	wantStatus(t, "wait_many", ObjectWaitMany(q, []WaitItem{{Handle: tagged, WaitFor: 1}}, 0), errHandleRevoked)
-	wantStatus(t, "wait_async", ObjectWaitAsync(q, tagged, port, 0, 1, 0), errHandleRevoked)
-	wantStatus(t, "signal", ObjectSignal(q, tagged, 0, SignalUser0), errHandleRevoked)
+	wantStatus(t, "wait_one", st, ErrHandleRevoked)
+	wantStatus(t, "wait_many", ObjectWaitMany(q, []WaitItem{{Handle: tagged, WaitFor: 1}}, 0), ErrHandleRevoked)
+	wantStatus(t, "wait_async", ObjectWaitAsync(q, tagged, port, 0, 1, 0), ErrHandleRevoked)
+	wantStatus(t, "signal", ObjectSignal(q, tagged, 0, SignalUser0), ErrHandleRevoked)
 	_, st = HandleDuplicate(q, tagged, RightSameRights)
-	wantStatus(t, "duplicate", st, errHandleRevoked)
+	wantStatus(t, "duplicate", st, ErrHandleRevoked)
 	_, st = ObjectGetInfoHandleBasic(q, tagged)
-	wantStatus(t, "basic", st, errHandleRevoked)
+	wantStatus(t, "basic", st, ErrHandleRevoked)
 	_, st = DeriveHandle(q, tagged, RightTransfer, RightSameRights, nil)
-	wantStatus(t, "derive", st, errHandleRevoked)
+	wantStatus(t, "derive", st, ErrHandleRevoked)
 	_, st = RevokeDescendants(q, tagged, nil)
-	wantStatus(t, "revoke", st, errHandleRevoked)
+	wantStatus(t, "revoke", st, ErrHandleRevoked)
 	_, st = RevokeDescendants(q, 0x55, nil)
 	wantStatus(t, "revoke bad handle", st, ErrBadHandle)
-	wantStatus(t, "write_etc", ChannelWriteEtc(q, c0, 0, nil, []HandleDisposition{{Operation: HandleOpDuplicate, Handle: tagged, Rights: RightSameRights}}), errHandleRevoked)
-	wantStatus(t, "write", ChannelWrite(q, c0, 0, nil, []Handle{tagged}), errHandleRevoked)
+	wantStatus(t, "write_etc", ChannelWriteEtc(q, c0, 0, nil, []HandleDisposition{{Operation: HandleOpDuplicate, Handle: tagged, Rights: RightSameRights}}), ErrHandleRevoked)
+	wantStatus(t, "write", ChannelWrite(q, c0, 0, nil, []Handle{tagged}), ErrHandleRevoked)
 	// Revoke everything: plain goes too; the revoked in-transit handle,
 	// installed, is a revoked handle; replace of it fails.
 	ti := must(q.Table().Add(inTransit))
@@ -187,7 +187,7 @@ func TestRevokeDescendants(t *testing.T) {
 		t.Errorf("revoke all: %d %v", n, st)
 	}
 	_, st = HandleReplace(q, plain, RightSameRights)
-	wantStatus(t, "replace", st, errHandleRevoked)
+	wantStatus(t, "replace", st, ErrHandleRevoked)
 	wantStatus(t, "close revoked", HandleClose(q, ti), OK)
 	// Revoking a handle without descendants revokes nothing.
 	n, st = RevokeDescendants(e.p, ev, nil)
@@ -228,7 +228,7 @@ func TestZirconOpsKeepTree(t *testing.T) {
 		t.Errorf("revoked %d", n)
 	}
 	for _, h := range append(hs, dup) {
-		wantStatus(t, "revoked", ObjectGetInfoHandleValid(q, h), errHandleRevoked)
+		wantStatus(t, "revoked", ObjectGetInfoHandleValid(q, h), ErrHandleRevoked)
 	}
 	HandleCloseMany(q, []Handle{c0, c1})
 }

@@ -410,7 +410,8 @@ func PortCancel(p *Process, h Handle, source Handle, key uint64) Status {
 		return st
 	}
 	defer pt.Release()
-	obj, _, st := p.lookup(source, ObjTypeNone, RightNone)
+	// Zircon checks ZX_RIGHT_WAIT on the source before its waitability.
+	obj, _, st := p.lookup(source, ObjTypeNone, RightWait)
 	if st != OK {
 		return st
 	}

@@ -129,6 +129,14 @@ func SocketWrite(p *Process, h Handle, options uint32, data []byte) (int, Status
 		return 0, st
 	}
 	defer s.Release()
+	return s.Write(data)
+}
+
+// Write writes data into the socket's peer, as zx_socket_write does once
+// the handle is checked (the kernel uses it to forward a process's stdout
+// into a socket its launcher gave it). Errors: PEER_CLOSED, BAD_STATE,
+// SHOULD_WAIT, OUT_OF_RANGE.
+func (s *Socket) Write(data []byte) (int, Status) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	dst := s.peer

@@ -58,15 +58,14 @@ const (
 
 // Beryl's KasperskyOS-style statuses (issue 6), outside Zircon's range
 // (Zircon's public codes are -1..-76, its internal ones -500..-503). They
-// are unexported here so that the generated zx constants stay a copy of
-// Zircon's; package kernel/object/kos exports them as ErrHandleRevoked and
-// ErrPolicyDenied.
+// are part of Beryl's ABI (the kos syscalls return them), so tools/zxgen
+// copies them to userspace/zx; package kernel/object/kos re-exports them.
 const (
-	// errHandleRevoked: the handle was revoked (KnHandleRevoke*); it stays
+	// ErrHandleRevoked: the handle was revoked (KnHandleRevoke*); it stays
 	// in the table until closed, and every other use fails with it.
-	errHandleRevoked Status = -1100
-	// errPolicyDenied: the security policy denied an IPC message.
-	errPolicyDenied Status = -1101
+	ErrHandleRevoked Status = -1100
+	// ErrPolicyDenied: the security policy denied an IPC message.
+	ErrPolicyDenied Status = -1101
 )
 
 var statusNames = map[Status]string{
@@ -117,8 +116,8 @@ var statusNames = map[Status]string{
 	ErrConnectionReset:      "ZX_ERR_CONNECTION_RESET",
 	ErrConnectionAborted:    "ZX_ERR_CONNECTION_ABORTED",
 	ErrInternalIntrKilled:   "ZX_ERR_INTERNAL_INTR_KILLED",
-	errHandleRevoked:        "ZX_ERR_HANDLE_REVOKED",
-	errPolicyDenied:         "ZX_ERR_POLICY_DENIED",
+	ErrHandleRevoked:        "ZX_ERR_HANDLE_REVOKED",
+	ErrPolicyDenied:         "ZX_ERR_POLICY_DENIED",
 }
 
 // String returns the Zircon name of s (e.g. "ZX_ERR_BAD_HANDLE"), or the

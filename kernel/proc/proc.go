@@ -34,6 +34,9 @@ type Process struct {
 	Obj *object.Process
 	// Stdout and Stderr receive write(1) and write(2).
 	Stdout, Stderr io.Writer
+	// stdio holds the kernel's handles to stdout/stderr sockets, released
+	// when the process is gone.
+	stdio []*object.HandleEntry
 
 	mu sync.Mutex
 	// threads holds the started, not yet exited threads (a created but
@@ -41,13 +44,13 @@ type Process struct {
 	threads   map[int]*Thread
 	exiting   bool
 	finishing bool // finish has been or is being called
-	code    int
-	done    chan struct{}
-	futex   futexTable
-	fds     fdTable
-	nextTid int
-	killed  atomic.Bool
-	started atomic.Bool
+	code      int
+	done      chan struct{}
+	futex     futexTable
+	fds       fdTable
+	nextTid   int
+	killed    atomic.Bool
+	started   atomic.Bool
 	// dying is closed when the process is killed.
 	dying chan struct{}
 	sigs  [linux.NSIG + 1]linux.Sigaction
@@ -70,7 +73,7 @@ type Thread struct {
 	started bool
 	// exitReq ends the thread at its next return to the kernel
 	// (zx_thread_exit).
-	exitReq bool
+	exitReq atomic.Bool
 	sig     sigState
 }
 
@@ -126,6 +129,7 @@ func (p *Process) newThread(ctx *x86.UserContext) *Thread {
 	defer p.mu.Unlock()
 	t := &Thread{P: p, TID: p.nextTid, Ctx: ctx}
 	t.Base.Init(t, object.ObjTypeThread, nil, true, 0)
+	t.SetRelatedKoid(p.Obj.Koid()) // ZX_INFO_HANDLE_BASIC: a thread is related to its process
 	t.sig.init()
 	p.nextTid++
 	return t
@@ -168,7 +172,7 @@ const threadRunning = object.Signal4
 // run is the thread's kernel goroutine.
 func (t *Thread) run() {
 	for {
-		if t.P.killed.Load() {
+		if t.P.killed.Load() || t.exitReq.Load() {
 			break
 		}
 		t.deliver()
@@ -176,7 +180,7 @@ func (t *Thread) run() {
 		r := &t.Ctx.Regs
 		switch v := r.Vector; {
 		case v == x86.VectorSyscall:
-			if t.syscall() || t.exitReq {
+			if t.syscall() || t.exitReq.Load() {
 				t.exitThread()
 				return
 			}
@@ -255,6 +259,7 @@ func (p *Process) finish() {
 	p.mu.Unlock()
 	// The last thread is gone: the process ends (ZX_PROCESS_TERMINATED).
 	p.Obj.Kill(int64(code))
+	p.releaseStdio()
 	p.AS.Destroy()
 	registry.Delete(p.Obj)
 	p.Obj.Release()
@@ -272,4 +277,17 @@ func (t *Thread) setSignals(clear, set object.Signals) {
 	t.Lock().Lock()
 	t.UpdateStateLocked(clear, set)
 	t.Lock().Unlock()
+}
+
+// releaseStdio drops the kernel's handles to the stdout/stderr sockets, so
+// their readers see PEER_CLOSED.
+func (p *Process) releaseStdio() {
+	p.mu.Lock()
+	hs := p.stdio
+	p.stdio = nil
+	p.Stdout, p.Stderr = io.Discard, io.Discard
+	p.mu.Unlock()
+	for _, e := range hs {
+		object.ReleaseHandle(e)
+	}
 }

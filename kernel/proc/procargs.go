@@ -37,6 +37,7 @@ const (
 	PAJobDefault = 0x03
 	PAVmarRoot   = 0x04
 	PAVmoBootfs  = 0x1B
+	PAResource   = 0x3F
 	// BootstrapEnv names the environment variable that carries the
 	// bootstrap channel's handle value (or BootstrapArg1).
 	BootstrapEnv = "ZX_BOOTSTRAP"

@@ -3,6 +3,7 @@ package proc
 import (
 	"encoding/binary"
 	"sync"
+	"time"
 
 	"beryl/kernel/object"
 	"beryl/mm/vm"
@@ -142,12 +143,12 @@ func (Tasks) VmoGetSize(c Caller, h object.Handle) (uint64, object.Status) {
 
 // VmoSetSize resizes a VMO.
 func (Tasks) VmoSetSize(c Caller, h object.Handle, size uint64) object.Status {
-	v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightWrite|object.RightResize)
+	v, rights, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightWrite)
 	if st != object.OK {
 		return st
 	}
 	defer v.Release()
-	return v.SetSize(size)
+	return v.SetSizeAs(rights, size)
 }
 
 // VmoOpRange runs a range operation on a VMO.
@@ -369,7 +370,7 @@ func (Tasks) ThreadStart(c Caller, thrH object.Handle, entry, stack, arg1, arg2 
 // ThreadExit ends the calling thread.
 func (Tasks) ThreadExit(c Caller) {
 	if t, ok := c.(*Thread); ok {
-		t.exitReq = true
+		t.exitReq.Store(true)
 	}
 }
 
@@ -380,7 +381,14 @@ func (Tasks) ThreadKill(c Caller, thrH object.Handle) object.Status {
 		return st
 	}
 	defer t.Release()
-	t.exitReq = true
+	t.exitReq.Store(true)
+	t.startMu.Lock()
+	if !t.started {
+		// Never started: it cannot be started any more, and is dead.
+		t.started = true
+		t.setSignals(0, object.TaskTerminated)
+	}
+	t.startMu.Unlock()
 	t.interrupt()
 	return object.OK
 }
@@ -414,5 +422,99 @@ func (Tasks) ObjectGetProperty(c Caller, h object.Handle, prop uint32, value []b
 
 // ObjectSetProperty serves no extra properties yet.
 func (Tasks) ObjectSetProperty(c Caller, h object.Handle, prop uint32, value []byte) object.Status {
+	switch prop {
+	case PropStdoutSocket, PropStderrSocket:
+		return setStdio(c, h, prop, value)
+	}
 	return object.ErrNotSupported
+}
+
+// Beryl process properties (outside Zircon's ZX_PROP_* range): a launcher
+// sets a process's stdout or stderr to a socket before starting it; the
+// process's write(1) and write(2) then go into the socket (the launcher
+// reads the other end). The value is the socket's handle value (uint32) in
+// the caller's table; the caller keeps its handle.
+const (
+	PropStdoutSocket = 0x1000
+	PropStderrSocket = 0x1001
+)
+
+func setStdio(c Caller, h object.Handle, prop uint32, value []byte) object.Status {
+	if len(value) < 4 {
+		return object.ErrBufferTooSmall
+	}
+	po, _, st := lookupAs[*object.Process](c, h, object.ObjTypeProcess, object.RightSetProperty)
+	if st != object.OK {
+		return st
+	}
+	defer po.Release()
+	p := processOf(po)
+	if p == nil {
+		return object.ErrBadState
+	}
+	sh := object.Handle(binary.LittleEndian.Uint32(value))
+	sock, rights, st := lookupAs[*object.Socket](c, sh, object.ObjTypeSocket, object.RightWrite)
+	if st != object.OK {
+		return st
+	}
+	// The process holds a handle of its own (not just a reference): the
+	// reader sees PEER_CLOSED when the process is gone, not when the
+	// launcher closes its copy.
+	e := object.NewKernelHandle(sock, rights)
+	sock.Release()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started.Load() {
+		object.ReleaseHandle(e)
+		return object.ErrBadState
+	}
+	w := &socketWriter{e: e, s: sock}
+	if prop == PropStdoutSocket {
+		p.Stdout = w
+	} else {
+		p.Stderr = w
+	}
+	p.stdio = append(p.stdio, e)
+	return object.OK
+}
+
+// socketWriter forwards a process's output into a socket, waiting while
+// the socket is full; output to a socket whose reader is gone is dropped.
+type socketWriter struct {
+	e *object.HandleEntry
+	s *object.Socket
+}
+
+func (w *socketWriter) Write(b []byte) (int, error) {
+	for n := 0; n < len(b); {
+		k, st := w.s.Write(b[n:])
+		switch st {
+		case object.OK:
+			n += k
+		case object.ErrShouldWait:
+			time.Sleep(time.Millisecond)
+		default:
+			return len(b), nil
+		}
+	}
+	return len(b), nil
+}
+
+// VmoReplaceAsExecutable replaces a VMO handle by one with the same
+// rights plus ZX_RIGHT_EXECUTE (vmo_replace_as_executable; the syscall
+// layer checked the vmex resource). The handle is consumed.
+func (Tasks) VmoReplaceAsExecutable(c Caller, h object.Handle) (object.Handle, object.Status) {
+	p := c.Process()
+	v, rights, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, 0)
+	if st != object.OK {
+		object.HandleClose(p, h)
+		return object.HandleInvalid, st
+	}
+	e := p.Table().Remove(h)
+	if e == nil { // closed concurrently
+		v.Release()
+		return object.HandleInvalid, object.ErrBadHandle
+	}
+	object.ReleaseHandle(e)
+	return p.Install(v, rights|object.RightExecute) // takes over v's reference
 }

@@ -105,9 +105,12 @@ func (v *VMAR) AddressSpace() *AddressSpace { return v.as }
 
 // Rights returns the rights of a new handle to the VMAR (what
 // zx_vmar_allocate and process creation give): ZX_DEFAULT_VMAR_RIGHTS plus
-// READ/WRITE/EXECUTE for each ZX_VM_CAN_MAP_* the VMAR has.
+// READ/WRITE/EXECUTE for each ZX_VM_CAN_MAP_* the VMAR has. Zircon's
+// ZX_DEFAULT_VMAR_RIGHTS includes ZX_RIGHT_OP_CHILDREN (RFC-0033), which
+// zx_vmar_destroy needs; object.DefaultVMARRights predates it, so it is
+// added here.
 func (v *VMAR) Rights() object.Rights {
-	r := object.DefaultVMARRights
+	r := object.DefaultVMARRights | object.RightOpChildren
 	if v.flags&VMCanMapRead != 0 {
 		r |= object.RightRead
 	}

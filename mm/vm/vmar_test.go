@@ -13,7 +13,7 @@ func TestRootVMAR(t *testing.T) {
 	if r.Start() != UserBase || r.Size() != UserLimit-UserBase || r.Type() != object.ObjTypeVMAR {
 		t.Errorf("root [%#x +%#x) type %v", r.Start(), r.Size(), r.Type())
 	}
-	want := object.DefaultVMARRights | object.RightRead | object.RightWrite | object.RightExecute
+	want := object.DefaultVMARRights | object.RightOpChildren | object.RightRead | object.RightWrite | object.RightExecute
 	if r.Rights() != want {
 		t.Errorf("root rights %#x, want %#x", r.Rights(), want)
 	}
@@ -29,7 +29,8 @@ func TestVMARAllocate(t *testing.T) {
 		t.Fatalf("allocate: %v", st)
 	}
 	defer a.Release()
-	if rights != object.DefaultVMARRights|object.RightRead|object.RightWrite || a.Flags() != can {
+	// OP_CHILDREN: a handle from zx_vmar_allocate can zx_vmar_destroy.
+	if rights != object.DefaultVMARRights|object.RightOpChildren|object.RightRead|object.RightWrite || a.Flags() != can {
 		t.Errorf("child rights %#x flags %#x", rights, a.Flags())
 	}
 	if a.Start() < UserBase || a.Start()+a.Size() > UserLimit || a.Size() != 16*PageSize {

@@ -147,6 +147,18 @@ func (v *VMO) SetSize(size uint64) object.Status {
 	return object.OK
 }
 
+// SetSizeAs is zx_vmo_set_size for a handle with rights (which the caller
+// has already checked for ZX_RIGHT_WRITE), in Zircon's order: a resizable
+// VMO needs ZX_RIGHT_RESIZE too (ACCESS_DENIED), a VMO that is not
+// resizable fails with UNAVAILABLE (its handles never have RESIZE, and
+// Zircon keeps UNAVAILABLE for it), then SetSize's errors.
+func (v *VMO) SetSizeAs(rights object.Rights, size uint64) object.Status {
+	if v.resizable && !rights.Has(object.RightResize) {
+		return object.ErrAccessDenied
+	}
+	return v.SetSize(size)
+}
+
 // inRange reports whether [offset, offset+n) lies within the VMO.
 func (v *VMO) inRangeLocked(offset, n uint64) bool {
 	return offset+n >= offset && offset+n <= v.size

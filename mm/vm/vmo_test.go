@@ -123,6 +123,28 @@ func TestVMOSetSize(t *testing.T) {
 	}
 }
 
+// TestVMOSetSizeAs checks zx_vmo_set_size's rights order (Zircon's
+// VmoTestCase.NoResize): a non-resizable VMO is UNAVAILABLE whatever the
+// handle's rights, a resizable one needs ZX_RIGHT_RESIZE.
+func TestVMOSetSizeAs(t *testing.T) {
+	h := newHostAS(t)
+	fixed := h.vmo(t, PageSize, 0)
+	defer fixed.Release()
+	wantStatus(t, "non-resizable, default rights", fixed.SetSizeAs(fixed.Rights(), 2*PageSize), object.ErrUnavailable)
+	wantStatus(t, "non-resizable, with RESIZE", fixed.SetSizeAs(fixed.Rights()|object.RightResize, 2*PageSize), object.ErrUnavailable)
+	v := h.vmo(t, PageSize, VMOResizable)
+	defer v.Release()
+	wantStatus(t, "resizable without RESIZE", v.SetSizeAs(object.RightWrite, 2*PageSize), object.ErrAccessDenied)
+	if v.Size() != PageSize {
+		t.Errorf("size %d after a denied resize", v.Size())
+	}
+	wantStatus(t, "resizable with RESIZE", v.SetSizeAs(v.Rights(), 2*PageSize), object.OK)
+	wantStatus(t, "too large", v.SetSizeAs(v.Rights(), ^uint64(0)), object.ErrOutOfRange)
+	if v.Size() != 2*PageSize {
+		t.Errorf("size %d, want %d", v.Size(), 2*PageSize)
+	}
+}
+
 func TestVMOOpRange(t *testing.T) {
 	h := newHostAS(t)
 	v := h.vmo(t, 8*PageSize, 0)

@@ -27,6 +27,19 @@ import (
 
 const zxPkg = "beryl/userspace/zx"
 
+// libs are the userspace libraries whose calls into zx count for the
+// tests that use them (e.g. launch.Start → process_start).
+var libs = []string{zxPkg, "beryl/userspace/launch", "beryl/userspace/launch/bootfs"}
+
+func isLib(path string) bool {
+	for _, l := range libs {
+		if path == l {
+			return true
+		}
+	}
+	return false
+}
+
 func main() {
 	out := flag.String("o", "docs/conformance.md", "output file")
 	check := flag.Bool("check", false, "fail if the output file is stale instead of writing it")
@@ -84,34 +97,37 @@ func specNames(path string) ([]string, error) {
 func analyse() (map[string][]string, error) {
 	cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedDeps | packages.NeedImports, Tests: true,
 		Env: append(os.Environ(), "GOOS=linux", "GOARCH=amd64")}
-	pkgs, err := packages.Load(cfg, "./userspace/conformance/...", zxPkg)
+	pkgs, err := packages.Load(cfg, append([]string{"./userspace/conformance/..."}, libs...)...)
 	if err != nil {
 		return nil, err
 	}
 	// zx function → Sys_ names it reaches.
 	zxCalls := map[*types.Func]map[string]bool{}
-	var zx *packages.Package
+	direct := map[*types.Func][]*types.Func{}
+	found := map[string]bool{}
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
-		if p.PkgPath == zxPkg && p.TypesInfo != nil && zx == nil {
-			zx = p
+		if !isLib(p.PkgPath) || p.TypesInfo == nil || found[p.PkgPath] {
+			return
+		}
+		found[p.PkgPath] = true
+		for _, f := range p.Syntax {
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				if fn, _ := p.TypesInfo.Defs[fd.Name].(*types.Func); fn != nil {
+					direct[fn] = calls(p.TypesInfo, fd.Body)
+				}
+			}
 		}
 	})
-	if zx == nil {
+	if !found[zxPkg] {
 		return nil, fmt.Errorf("%s not loaded", zxPkg)
 	}
-	direct := map[*types.Func][]*types.Func{}
-	for _, f := range zx.Syntax {
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || fd.Body == nil {
-				continue
-			}
-			fn, _ := zx.TypesInfo.Defs[fd.Name].(*types.Func)
-			if fn == nil {
-				continue
-			}
-			direct[fn] = calls(zx.TypesInfo, fd.Body)
-		}
+	byKey := map[*types.Func]*types.Func{}
+	for fn := range direct {
+		byKey[fn] = fn
 	}
 	var resolve func(fn *types.Func, seen map[*types.Func]bool) map[string]bool
 	resolve = func(fn *types.Func, seen map[*types.Func]bool) map[string]bool {
@@ -129,7 +145,10 @@ func analyse() (map[string][]string, error) {
 		}
 		seen[fn] = true
 		for _, c := range direct[fn] {
-			if c.Pkg() != nil && c.Pkg().Path() == zxPkg {
+			if c.Pkg() != nil && isLib(c.Pkg().Path()) {
+				if orig, ok := byOrigin(byKey, c); ok {
+					c = orig
+				}
 				for k := range resolve(c, seen) {
 					r[k] = true
 				}
@@ -137,10 +156,6 @@ func analyse() (map[string][]string, error) {
 		}
 		zxCalls[fn] = r
 		return r
-	}
-	byKey := map[*types.Func]*types.Func{}
-	for fn := range direct {
-		byKey[fn] = fn
 	}
 	cover := map[string]map[string]bool{}
 	for _, p := range pkgs {
@@ -167,7 +182,7 @@ func analyse() (map[string][]string, error) {
 			var walk func(b *ast.BlockStmt)
 			walk = func(b *ast.BlockStmt) {
 				for _, c := range calls(p.TypesInfo, b) {
-					if c.Pkg() != nil && c.Pkg().Path() == zxPkg {
+					if c.Pkg() != nil && isLib(c.Pkg().Path()) {
 						target := c
 						if orig, ok := byOrigin(byKey, c); ok {
 							target = orig

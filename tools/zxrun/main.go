@@ -2,10 +2,13 @@
 //
 //	bin/zxrun PROGRAM [ARGS...]
 //
-// It builds a boot filesystem holding PROGRAM, its arguments and the
-// caller's environment, boots the kernel in QEMU (TCG) with it, streams
-// the program's stdout and stderr (the kernel routes them to COM2 and
-// COM3) to its own, and exits with the program's exit status. On a kernel
+// It builds a boot filesystem holding Beryl's init (bin/init), PROGRAM
+// (bin/NAME), its arguments and the caller's environment (etc/zxrun/args
+// and etc/zxrun/env), boots the kernel in QEMU (TCG) with it — the kernel
+// starts init, init starts PROGRAM with userspace/launch and exits with
+// its return code —, streams the program's stdout and stderr (the kernel
+// routes init's, which its children inherit, to COM2 and COM3) to its own,
+// and exits with the program's exit status. On a kernel
 // panic, a fault in the kernel, a missing exit status or a timeout it exits
 // 125 with a message and the tail of the kernel console.
 //
@@ -13,7 +16,8 @@
 // Beryl, -test.* flags included.
 //
 // Environment: BERYL_KERNEL (kernel image; default build/beryl.elf next to
-// the bin directory zxrun lives in), ZXRUN_TIMEOUT (Go duration, default
+// the bin directory zxrun lives in), BERYL_INIT (init image; default
+// build/init.elf beside the kernel image), ZXRUN_TIMEOUT (Go duration, default
 // 10m), ZXRUN_MEMORY (QEMU -m, default 1G), ZXRUN_VERBOSE=1 (copy the kernel
 // console to stderr).
 package main
@@ -49,6 +53,13 @@ func main() {
 	os.Exit(code)
 }
 
+func initPath(kernel string) string {
+	if p := os.Getenv("BERYL_INIT"); p != "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(kernel), "init.elf")
+}
+
 func kernelPath() string {
 	if k := os.Getenv("BERYL_KERNEL"); k != "" {
 		return k
@@ -77,14 +88,25 @@ func relevantEnv() []string {
 	return env
 }
 
-func bootfs(dir, program string, args []string) (string, string, error) {
+// initName is where init lives in the bootfs (the kernel's default init=).
+const initName = "bin/init"
+
+func bootfs(dir, initImage, program string, args []string) (string, error) {
 	img, err := os.ReadFile(program)
 	if err != nil {
-		return "", "", err
+		return "", err
+	}
+	initImg, err := os.ReadFile(initImage)
+	if err != nil {
+		return "", fmt.Errorf("init image: %w (build it with make)", err)
 	}
 	name := "bin/" + filepath.Base(program)
+	if name == initName {
+		return "", fmt.Errorf("%s: a program named init would replace Beryl's init", program)
+	}
 	argv := append([]string{filepath.Base(program)}, args...)
 	recs := []cpio.Record{
+		cpio.StaticRecord(initImg, cpio.Info{Name: initName, Mode: cpio.S_IFREG | 0o755}),
 		cpio.StaticRecord(img, cpio.Info{Name: name, Mode: cpio.S_IFREG | 0o755}),
 		cpio.StaticFile("etc/zxrun/args", strings.Join(argv, "\x00")+"\x00", 0o644),
 		cpio.StaticFile("etc/zxrun/env", strings.Join(relevantEnv(), "\x00")+"\x00", 0o644),
@@ -92,18 +114,18 @@ func bootfs(dir, program string, args []string) (string, string, error) {
 	out := filepath.Join(dir, "bootfs.cpio")
 	f, err := os.Create(out)
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
 	w := cpio.Newc.Writer(f)
 	if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
 		f.Close()
-		return "", "", err
+		return "", err
 	}
 	if err := cpio.WriteTrailer(w); err != nil {
 		f.Close()
-		return "", "", err
+		return "", err
 	}
-	return out, name, f.Close()
+	return out, f.Close()
 }
 
 var statusLine = regexp.MustCompile(`beryl: init exited with status (-?\d+)`)
@@ -118,7 +140,7 @@ func run(program string, args []string) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	fsPath, name, err := bootfs(dir, program, args)
+	fsPath, err := bootfs(dir, initPath(kernel), program, args)
 	if err != nil {
 		return 0, err
 	}
@@ -135,10 +157,10 @@ func run(program string, args []string) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64",
-		"-display", "none", "-no-reboot", "-m", mem, "-monitor", "none",
+		"-cpu", "max", "-display", "none", "-no-reboot", "-m", mem, "-monitor", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-kernel", kernel, "-initrd", fsPath,
-		"-append", "init="+name+" userio=ports loglevel=warn",
+		"-append", "init="+initName+" userio=ports loglevel=warn",
 		// COM1: kernel console; COM2, COM3: the program's stdout and
 		// stderr, appended (they may be one file).
 		"-serial", "stdio",

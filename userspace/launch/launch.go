@@ -75,7 +75,19 @@ type Config struct {
 	Handles []Handle
 	// StackSize of the first thread (default DefaultStackSize).
 	StackSize uint64
+	// Stdout and Stderr, if valid, are sockets that receive the child's
+	// write(1) and write(2) (the launcher reads the peers; they see
+	// PEER_CLOSED once the child is gone). By default the child shares the
+	// launcher's output. The launcher keeps its handles.
+	Stdout, Stderr zx.Socket
 }
+
+// Beryl process properties naming a child's stdout and stderr sockets
+// (kernel/proc PropStdoutSocket, PropStderrSocket).
+const (
+	propStdoutSocket = 0x1000
+	propStderrSocket = 0x1001
+)
 
 // Process is a started child.
 type Process struct {
@@ -190,6 +202,17 @@ func (l *loader) run(f *elf.File, job zx.Job, cfg Config) (*Process, error) {
 	}
 	l.own(proc.Handle)
 	l.own(vmar.Handle)
+	for _, io := range []struct {
+		sock zx.Socket
+		prop uint32
+	}{{cfg.Stdout, propStdoutSocket}, {cfg.Stderr, propStderrSocket}} {
+		if io.sock.Handle == zx.HandleInvalid {
+			continue
+		}
+		if err := setOutput(proc, io.prop, io.sock); err != nil {
+			return nil, fmt.Errorf("setting the child's output socket: %w", err)
+		}
+	}
 	base, _, err := vmarInfo(vmar)
 	if err != nil {
 		return nil, err
@@ -269,7 +292,7 @@ func (l *loader) loadSegment(vmar zx.Vmar, base uint64, ph *elf.Prog) error {
 	if err != nil {
 		return fmt.Errorf("segment vmo_create: %w", err)
 	}
-	defer vmo.Handle.Close() // the mapping keeps the VMO alive
+	defer func() { vmo.Handle.Close() }() // the mapping keeps the VMO alive
 	const chunk = 256 << 10
 	buf := make([]byte, min(ph.Filesz, chunk))
 	for off := uint64(0); off < ph.Filesz; {
@@ -281,6 +304,13 @@ func (l *loader) loadSegment(vmar zx.Vmar, base uint64, ph *elf.Prog) error {
 			return fmt.Errorf("segment vmo_write: %w", err)
 		}
 		off += n
+	}
+	if ph.Flags&elf.PF_X != 0 {
+		x, err := vmo.ReplaceAsExecutable(zx.HandleInvalid)
+		if err != nil {
+			return fmt.Errorf("vmo_replace_as_executable: %w", err)
+		}
+		vmo = x
 	}
 	perm := zx.VMSpecific
 	if ph.Flags&elf.PF_R != 0 {

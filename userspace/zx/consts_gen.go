@@ -19,6 +19,7 @@ const (
 	DefaultJobRights               Rights  = 0x7dfcf
 	DefaultPortRights              Rights  = 0x800f
 	DefaultProcessRights           Rights  = 0x6d3cf
+	DefaultResourceRights          Rights  = 0x800b
 	DefaultSocketRights            Rights  = 0x10f0cf
 	DefaultThreadRights            Rights  = 0x4d2cf
 	DefaultTimerRights             Rights  = 0xd00b
@@ -40,6 +41,7 @@ const (
 	ErrConnectionRefused           Status  = -74
 	ErrConnectionReset             Status  = -75
 	ErrFileBig                     Status  = -53
+	ErrHandleRevoked               Status  = -1100
 	ErrIO                          Status  = -40
 	ErrIODataIntegrity             Status  = -42
 	ErrIODataLoss                  Status  = -43
@@ -64,6 +66,7 @@ const (
 	ErrNotSupported                Status  = -2
 	ErrOutOfRange                  Status  = -14
 	ErrPeerClosed                  Status  = -24
+	ErrPolicyDenied                Status  = -1101
 	ErrProtocolNotSupported        Status  = -70
 	ErrShouldWait                  Status  = -22
 	ErrStop                        Status  = -60
@@ -180,6 +183,10 @@ const (
 	PropName                       uint32  = 3
 	PropSocketRxThreshold          uint32  = 12
 	PropSocketTxThreshold          uint32  = 13
+	ResourceKindIOPort             uint32  = 2
+	ResourceKindIRQ                uint32  = 1
+	ResourceKindMMIO               uint32  = 0
+	ResourceKindRoot               uint32  = 3
 	RightApplyProfile              Rights  = 0x80000
 	RightAttachVMO                 Rights  = 0x1000000
 	RightDestroy                   Rights  = 0x200
@@ -279,6 +286,7 @@ var statusNames = map[Status]string{
 	ErrConnectionRefused:    "ZX_ERR_CONNECTION_REFUSED",
 	ErrConnectionReset:      "ZX_ERR_CONNECTION_RESET",
 	ErrFileBig:              "ZX_ERR_FILE_BIG",
+	ErrHandleRevoked:        "ZX_ERR_HANDLE_REVOKED",
 	ErrIO:                   "ZX_ERR_IO",
 	ErrIODataIntegrity:      "ZX_ERR_IO_DATA_INTEGRITY",
 	ErrIODataLoss:           "ZX_ERR_IO_DATA_LOSS",
@@ -303,6 +311,7 @@ var statusNames = map[Status]string{
 	ErrNotSupported:         "ZX_ERR_NOT_SUPPORTED",
 	ErrOutOfRange:           "ZX_ERR_OUT_OF_RANGE",
 	ErrPeerClosed:           "ZX_ERR_PEER_CLOSED",
+	ErrPolicyDenied:         "ZX_ERR_POLICY_DENIED",
 	ErrProtocolNotSupported: "ZX_ERR_PROTOCOL_NOT_SUPPORTED",
 	ErrShouldWait:           "ZX_ERR_SHOULD_WAIT",
 	ErrStop:                 "ZX_ERR_STOP",

@@ -50,7 +50,7 @@ func TestLayouts(t *testing.T) {
 		{"handle_basic.props", unsafe.Offsetof(hb.Props), 24},
 		{"sizeof(zx_info_handle_count_t)", unsafe.Sizeof(InfoHandleCount{}), 4},
 		{"sizeof(zx_info_process_handle_stats_t)", unsafe.Sizeof(InfoProcessHandleStats{}), 256},
-		{"sizeof(beryl kernel stats) = syscall.KernelStatsSize", unsafe.Sizeof(KernelStats{}), 576},
+		{"sizeof(beryl kernel stats) = syscall.KernelStatsSize", unsafe.Sizeof(KernelStats{}), 584},
 		{"sizeof(zx_info_process_t)", unsafe.Sizeof(ip), 16},
 		{"info_process.started", unsafe.Offsetof(ip.Started), 8},
 		{"info_process.exited", unsafe.Offsetof(ip.Exited), 9},
@@ -144,5 +144,42 @@ func TestStubsReachTheKernel(t *testing.T) {
 	}
 	if Sys_clock_get_monotonic() != -38 {
 		t.Fatal("clock")
+	}
+}
+
+// Layouts of the kos structs (syscall/spec.txt; syscall/kos.go decodes
+// them with the same offsets).
+func TestKosLayouts(t *testing.T) {
+	var hd KosHandleDesc
+	var rh KosRecvHandle
+	var mb KosMsgBuf
+	var ca KosCallArgs
+	var ri KosRecvInfo
+	checks := []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"sizeof(kos_handle_desc_t)", unsafe.Sizeof(hd), 16},
+		{"sizeof(kos_recv_handle_t)", unsafe.Sizeof(rh), 24},
+		{"kos_recv_handle.badge_context", unsafe.Offsetof(rh.BadgeContext), 16},
+		{"sizeof(kos_msg_buf_t)", unsafe.Sizeof(mb), 40},
+		{"kos_msg_buf.fixed_len", unsafe.Offsetof(mb.FixedLen), 24},
+		{"kos_msg_buf.num_handles", unsafe.Offsetof(mb.NumHandles), 32},
+		{"sizeof(kos_call_args_t)", unsafe.Sizeof(ca), 88},
+		{"kos_call_args.wr", unsafe.Offsetof(ca.Wr), 8},
+		{"kos_call_args.rd", unsafe.Offsetof(ca.Rd), 48},
+		{"sizeof(kos_sizes_t)", unsafe.Sizeof(KosSizes{}), 12},
+		{"sizeof(kos_recv_info_t)", unsafe.Sizeof(ri), 48},
+		{"kos_recv_info.sizes", unsafe.Offsetof(ri.Sizes), 16},
+		{"kos_recv_info.client_koid", unsafe.Offsetof(ri.ClientKoid), 32},
+		{"kos_recv_info.caller_koid", unsafe.Offsetof(ri.CallerKoid), 40},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
+		}
+	}
+	if ErrHandleRevoked != -1100 || ErrPolicyDenied != -1101 || ErrHandleRevoked.String() != "ZX_ERR_HANDLE_REVOKED" {
+		t.Errorf("kos statuses: %d %d %q", ErrHandleRevoked, ErrPolicyDenied, ErrHandleRevoked.String())
 	}
 }

@@ -45,6 +45,7 @@ const (
 	PAJobDefault = 0x03
 	PAVmarRoot   = 0x04
 	PAVmoBootfs  = 0x1B
+	PAResource   = 0x3F
 )
 
 // bootstrapMagic starts the bootstrap message (see kernel/proc/procargs.go).

@@ -12,70 +12,83 @@ var _ unsafe.Pointer
 
 // Syscall numbers (0x1000 + index in syscall/spec.txt).
 const (
-	SysHandleDuplicate      = 0x1000
-	SysHandleReplace        = 0x1001
-	SysHandleClose          = 0x1002
-	SysHandleCloseMany      = 0x1003
-	SysObjectGetInfo        = 0x1004
-	SysObjectSignal         = 0x1005
-	SysObjectSignalPeer     = 0x1006
-	SysObjectWaitOne        = 0x1007
-	SysObjectWaitMany       = 0x1008
-	SysObjectWaitAsync      = 0x1009
-	SysEventCreate          = 0x100a
-	SysEventpairCreate      = 0x100b
-	SysChannelCreate        = 0x100c
-	SysChannelRead          = 0x100d
-	SysChannelReadEtc       = 0x100e
-	SysChannelWrite         = 0x100f
-	SysChannelWriteEtc      = 0x1010
-	SysChannelCall          = 0x1011
-	SysSocketCreate         = 0x1012
-	SysSocketWrite          = 0x1013
-	SysSocketRead           = 0x1014
-	SysSocketSetDisposition = 0x1015
-	SysFifoCreate           = 0x1016
-	SysFifoRead             = 0x1017
-	SysFifoWrite            = 0x1018
-	SysPortCreate           = 0x1019
-	SysPortQueue            = 0x101a
-	SysPortWait             = 0x101b
-	SysPortCancel           = 0x101c
-	SysTimerCreate          = 0x101d
-	SysTimerSet             = 0x101e
-	SysTimerCancel          = 0x101f
-	SysVmoCreate            = 0x1020
-	SysVmoRead              = 0x1021
-	SysVmoWrite             = 0x1022
-	SysVmoGetSize           = 0x1023
-	SysVmoSetSize           = 0x1024
-	SysVmoOpRange           = 0x1025
-	SysVmarAllocate         = 0x1026
-	SysVmarMap              = 0x1027
-	SysVmarUnmap            = 0x1028
-	SysVmarProtect          = 0x1029
-	SysVmarDestroy          = 0x102a
-	SysProcessCreate        = 0x102b
-	SysProcessStart         = 0x102c
-	SysProcessExit          = 0x102d
-	SysThreadCreate         = 0x102e
-	SysThreadStart          = 0x102f
-	SysThreadExit           = 0x1030
-	SysJobCreate            = 0x1031
-	SysJobSetPolicy         = 0x1032
-	SysTaskKill             = 0x1033
-	SysFutexWait            = 0x1034
-	SysFutexWake            = 0x1035
-	SysFutexRequeue         = 0x1036
-	SysNanosleep            = 0x1037
-	SysClockGetMonotonic    = 0x1038
-	SysDebuglogCreate       = 0x1039
-	SysDebuglogWrite        = 0x103a
-	SysDebuglogRead         = 0x103b
-	SysObjectGetProperty    = 0x103c
-	SysObjectSetProperty    = 0x103d
-	SysBerylStartupHandle   = 0x103e
-	SysBerylKernelStats     = 0x103f
+	SysHandleDuplicate         = 0x1000
+	SysHandleReplace           = 0x1001
+	SysHandleClose             = 0x1002
+	SysHandleCloseMany         = 0x1003
+	SysObjectGetInfo           = 0x1004
+	SysObjectSignal            = 0x1005
+	SysObjectSignalPeer        = 0x1006
+	SysObjectWaitOne           = 0x1007
+	SysObjectWaitMany          = 0x1008
+	SysObjectWaitAsync         = 0x1009
+	SysEventCreate             = 0x100a
+	SysEventpairCreate         = 0x100b
+	SysChannelCreate           = 0x100c
+	SysChannelRead             = 0x100d
+	SysChannelReadEtc          = 0x100e
+	SysChannelWrite            = 0x100f
+	SysChannelWriteEtc         = 0x1010
+	SysChannelCall             = 0x1011
+	SysSocketCreate            = 0x1012
+	SysSocketWrite             = 0x1013
+	SysSocketRead              = 0x1014
+	SysSocketSetDisposition    = 0x1015
+	SysFifoCreate              = 0x1016
+	SysFifoRead                = 0x1017
+	SysFifoWrite               = 0x1018
+	SysPortCreate              = 0x1019
+	SysPortQueue               = 0x101a
+	SysPortWait                = 0x101b
+	SysPortCancel              = 0x101c
+	SysTimerCreate             = 0x101d
+	SysTimerSet                = 0x101e
+	SysTimerCancel             = 0x101f
+	SysVmoCreate               = 0x1020
+	SysVmoRead                 = 0x1021
+	SysVmoWrite                = 0x1022
+	SysVmoGetSize              = 0x1023
+	SysVmoSetSize              = 0x1024
+	SysVmoOpRange              = 0x1025
+	SysVmarAllocate            = 0x1026
+	SysVmarMap                 = 0x1027
+	SysVmarUnmap               = 0x1028
+	SysVmarProtect             = 0x1029
+	SysVmarDestroy             = 0x102a
+	SysProcessCreate           = 0x102b
+	SysProcessStart            = 0x102c
+	SysProcessExit             = 0x102d
+	SysThreadCreate            = 0x102e
+	SysThreadStart             = 0x102f
+	SysThreadExit              = 0x1030
+	SysJobCreate               = 0x1031
+	SysJobSetPolicy            = 0x1032
+	SysTaskKill                = 0x1033
+	SysFutexWait               = 0x1034
+	SysFutexWake               = 0x1035
+	SysFutexRequeue            = 0x1036
+	SysNanosleep               = 0x1037
+	SysClockGetMonotonic       = 0x1038
+	SysDebuglogCreate          = 0x1039
+	SysDebuglogWrite           = 0x103a
+	SysDebuglogRead            = 0x103b
+	SysObjectGetProperty       = 0x103c
+	SysObjectSetProperty       = 0x103d
+	SysBerylStartupHandle      = 0x103e
+	SysBerylKernelStats        = 0x103f
+	SysVmoReplaceAsExecutable  = 0x1040
+	SysKosUserObjectCreate     = 0x1041
+	SysKosUserObjectGetContext = 0x1042
+	SysKosCallableCreate       = 0x1043
+	SysKosBadgeCreate          = 0x1044
+	SysKosHandleCopy           = 0x1045
+	SysKosHandleRevoke         = 0x1046
+	SysKosHandleRevokeSubtree  = 0x1047
+	SysKosHandleConnect        = 0x1048
+	SysKosListenerCreate       = 0x1049
+	SysKosCall                 = 0x104a
+	SysKosRecv                 = 0x104b
+	SysKosReply                = 0x104c
 )
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
@@ -407,4 +420,71 @@ func Sys_beryl_startup_handle(out *Handle) Status {
 // Sys_beryl_kernel_stats is zx_beryl_kernel_stats: Beryl: kernel statistics (physical pages, live objects per type, live handles, processes, CPUs) as a record of uint64 fields whose first is its size; min(buffer_size, size) bytes are written.
 func Sys_beryl_kernel_stats(resource Handle, buffer unsafe.Pointer, buffer_size uint) Status {
 	return Status(int32(zxcall.RawCall(SysBerylKernelStats, uintptr(resource), uintptr(buffer), uintptr(buffer_size), 0, 0, 0, 0, 0)))
+}
+
+// Sys_vmo_replace_as_executable is zx_vmo_replace_as_executable: Replace a VMO handle by one with the same rights plus ZX_RIGHT_EXECUTE; the original is consumed, also on failure.
+func Sys_vmo_replace_as_executable(handle Handle, vmex Handle, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysVmoReplaceAsExecutable, uintptr(handle), uintptr(vmex), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_kos_user_object_create is zx_kos_user_object_create: kos: create a user object (type 40) with an opaque context only its provider (the caller's process) reads; rights are generic bits 0..15 plus provider bits 16..30; with a port, ZX_PKT_TYPE 0x102 (user object destroyed, key, payload context and koid) is queued when its last handle goes.
+func Sys_kos_user_object_create(rights Rights, context uint64, port Handle, key uint64, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysKosUserObjectCreate, uintptr(rights), uintptr(context), uintptr(port), uintptr(key), uintptr(unsafe.Pointer(out)), 0, 0, 0)))
+}
+
+// Sys_kos_user_object_get_context is zx_kos_user_object_get_context: kos: read a user object's context; ZX_ERR_ACCESS_DENIED unless the caller's process created it.
+func Sys_kos_user_object_get_context(handle Handle, out *uint64) Status {
+	return Status(int32(zxcall.RawCall(SysKosUserObjectGetContext, uintptr(handle), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_kos_callable_create is zx_kos_callable_create: kos: create a callable (a user object that also names a server handle's IPC object and an endpoint); kos_call through it reaches that server with that endpoint.
+func Sys_kos_callable_create(rights Rights, context uint64, server Handle, endpoint uint32, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysKosCallableCreate, uintptr(rights), uintptr(context), uintptr(server), uintptr(endpoint), uintptr(unsafe.Pointer(out)), 0, 0, 0)))
+}
+
+// Sys_kos_badge_create is zx_kos_badge_create: kos: create a badge (type 41) holding a context; with a port, packets 0x100 (last handle tagged with it gone) and 0x101 (badge destroyed) are queued.
+func Sys_kos_badge_create(context uint64, port Handle, key uint64, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysKosBadgeCreate, uintptr(context), uintptr(port), uintptr(key), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
+}
+
+// Sys_kos_handle_copy is zx_kos_handle_copy: kos: make a descendant of a handle in the caller's table with narrowed rights (ZX_RIGHT_SAME_RIGHTS: all), optionally tagged with a badge; the source stays valid.
+func Sys_kos_handle_copy(handle Handle, rights Rights, badge Handle, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysKosHandleCopy, uintptr(handle), uintptr(rights), uintptr(badge), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
+}
+
+// Sys_kos_handle_revoke is zx_kos_handle_revoke: kos: revoke every descendant of a handle (in any process); with KOS_REVOKE_CLOSE (1) also close the handle itself.
+func Sys_kos_handle_revoke(handle Handle, options uint32) Status {
+	return Status(int32(zxcall.RawCall(SysKosHandleRevoke, uintptr(handle), uintptr(options), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_kos_handle_revoke_subtree is zx_kos_handle_revoke_subtree: kos: revoke exactly the descendants of a handle that were derived under a badge, each with its subtree.
+func Sys_kos_handle_revoke_subtree(handle Handle, badge Handle) Status {
+	return Status(int32(zxcall.RawCall(SysKosHandleRevokeSubtree, uintptr(handle), uintptr(badge), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_kos_handle_connect is zx_kos_handle_connect: kos: with ZX_HANDLE_INVALID, create a connected client (type 43) / server (type 42) pair; with a listener handle (needs KOS_RIGHT_LISTEN, bit 16), create a client of that listener and return ZX_HANDLE_INVALID as server.
+func Sys_kos_handle_connect(listener Handle, options uint32, client *Handle, server *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysKosHandleConnect, uintptr(listener), uintptr(options), uintptr(unsafe.Pointer(client)), uintptr(unsafe.Pointer(server)), 0, 0, 0, 0)))
+}
+
+// Sys_kos_listener_create is zx_kos_listener_create: kos: create a listener (a server handle with KOS_RIGHT_LISTEN that serves every client connected to it).
+func Sys_kos_listener_create(options uint32, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysKosListenerCreate, uintptr(options), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_kos_call is zx_kos_call: kos: send a request through a client or callable handle and wait for the reply until the deadline; sizes (optional) receives the reply's sizes, also on ZX_ERR_BUFFER_TOO_SMALL.
+// It may block; the calling goroutine's P is released meanwhile.
+func Sys_kos_call(handle Handle, deadline Time, args *KosCallArgs, sizes *KosSizes) Status {
+	return Status(int32(zxcall.Call(SysKosCall, uintptr(handle), uintptr(deadline), uintptr(unsafe.Pointer(args)), uintptr(unsafe.Pointer(sizes)), 0, 0, 0, 0)))
+}
+
+// Sys_kos_recv is zx_kos_recv: kos: wait until the deadline for a request on a server handle and receive it (rd buffers of args; handles as kos_recv_handle_t); info receives the call id to reply to, and the sizes also on ZX_ERR_BUFFER_TOO_SMALL / ZX_ERR_NO_RESOURCES (the request stays queued).
+// It may block; the calling goroutine's P is released meanwhile.
+func Sys_kos_recv(handle Handle, options uint32, deadline Time, args *KosMsgBuf, info *KosRecvInfo) Status {
+	return Status(int32(zxcall.Call(SysKosRecv, uintptr(handle), uintptr(options), uintptr(deadline), uintptr(unsafe.Pointer(args)), uintptr(unsafe.Pointer(info)), 0, 0, 0)))
+}
+
+// Sys_kos_reply is zx_kos_reply: kos: complete a received call with a reply (handles as kos_handle_desc_t).
+func Sys_kos_reply(handle Handle, call_id uint64, args *KosMsgBuf) Status {
+	return Status(int32(zxcall.RawCall(SysKosReply, uintptr(handle), uintptr(call_id), uintptr(unsafe.Pointer(args)), 0, 0, 0, 0, 0)))
 }

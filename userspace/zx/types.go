@@ -154,8 +154,9 @@ type InfoProcess struct {
 }
 
 // KernelStats is the record of beryl_kernel_stats (syscall.KernelStats):
-// physical pages, processors, user processes, live handles and live
-// kernel objects, in total and per ZX_OBJ_TYPE_*.
+// physical pages, processors, user processes, the caller's resident
+// pages, live handles and live kernel objects, in total and per
+// ZX_OBJ_TYPE_* (index 0 unused).
 type KernelStats struct {
 	Size        uint64 // bytes in the kernel's record
 	PagesTotal  uint64
@@ -163,6 +164,7 @@ type KernelStats struct {
 	PagesHeap   uint64 // committed to the kernel's Go heap
 	CPUs        uint64
 	Processes   uint64
+	CallerPages uint64 // resident pages of the calling process
 	LiveHandles uint64
 	LiveObjects uint64
 	Objects     [ObjTypeUpperBound]uint64

@@ -307,6 +307,14 @@ func (v Vmo) Size() (uint64, error) {
 	return n, errOf(Sys_vmo_get_size(v.Handle, &n))
 }
 
+// ReplaceAsExecutable consumes v and returns a handle to the same VMO
+// with ZX_RIGHT_EXECUTE added (vmex: a VMEX resource or HandleInvalid).
+func (v Vmo) ReplaceAsExecutable(vmex Handle) (Vmo, error) {
+	var h Handle
+	err := errOf(Sys_vmo_replace_as_executable(v.Handle, vmex, &h))
+	return Vmo{h}, err
+}
+
 // SetSize resizes the VMO.
 func (v Vmo) SetSize(size uint64) error { return errOf(Sys_vmo_set_size(v.Handle, size)) }
 

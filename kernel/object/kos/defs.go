@@ -7,10 +7,10 @@ import "beryl/kernel/object"
 const (
 	// ErrHandleRevoked (-1100, "ZX_ERR_HANDLE_REVOKED"): the handle was
 	// revoked; only closing it succeeds.
-	ErrHandleRevoked object.Status = -1100
+	ErrHandleRevoked = object.ErrHandleRevoked
 	// ErrPolicyDenied (-1101, "ZX_ERR_POLICY_DENIED"): the security policy
 	// denied the IPC message (Call, Recv delivery or Reply).
-	ErrPolicyDenied object.Status = -1101
+	ErrPolicyDenied = object.ErrPolicyDenied
 )
 
 // Object types of kos objects: Beryl values above Zircon's (which end at

@@ -201,6 +201,8 @@ var userStruct = map[string]string{
 	"zx_wait_item_t": "WaitItem", "zx_port_packet_t": "PortPacket",
 	"zx_handle_info_t": "HandleInfo", "zx_handle_disposition_t": "HandleDisposition",
 	"zx_channel_call_args_t": "ChannelCallArgs",
+	"kos_call_args_t":        "KosCallArgs", "kos_msg_buf_t": "KosMsgBuf",
+	"kos_sizes_t": "KosSizes", "kos_recv_info_t": "KosRecvInfo",
 }
 
 // UserGoType is the zx package type of a.

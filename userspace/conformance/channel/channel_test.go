@@ -72,23 +72,20 @@ func TestChannelCreate(t *testing.T) {
 			expect(t, "channel_create(options)", zx.Sys_channel_create(o, &a, &b), zx.ErrInvalidArgs)
 		}
 	})
-	bad := append(badAddrs, struct {
-		name string
-		addr uintptr
-	}{"read_only", roAddr()})
+	bad := append(badAddrs, badAddr{Name: "read_only", Addr: roAddr()})
 	for _, ba := range bad {
-		t.Run("bad_out0_"+ba.name, func(t *testing.T) {
+		t.Run("bad_out0_"+ba.Name, func(t *testing.T) {
 			before := typeCount(t, zx.ObjTypeChannel)
 			var b zx.Handle
-			expect(t, "channel_create(out0 bad)", zx.Sys_channel_create(0, hptr(ba.addr), &b), zx.ErrInvalidArgs)
+			expect(t, "channel_create(out0 bad)", zx.Sys_channel_create(0, hptr(ba.Addr), &b), zx.ErrInvalidArgs)
 			if after := typeCount(t, zx.ObjTypeChannel); after != before {
 				t.Errorf("channel handles %d -> %d: a failed create leaked handles", before, after)
 			}
 		})
-		t.Run("bad_out1_"+ba.name, func(t *testing.T) {
+		t.Run("bad_out1_"+ba.Name, func(t *testing.T) {
 			before := typeCount(t, zx.ObjTypeChannel)
 			a := zx.Handle(0x5a5a)
-			expect(t, "channel_create(out1 bad)", zx.Sys_channel_create(0, &a, hptr(ba.addr)), zx.ErrInvalidArgs)
+			expect(t, "channel_create(out1 bad)", zx.Sys_channel_create(0, &a, hptr(ba.Addr)), zx.ErrInvalidArgs)
 			if after := typeCount(t, zx.ObjTypeChannel); after != before {
 				t.Errorf("channel handles %d -> %d: a failed create leaked handles", before, after)
 			}
@@ -272,11 +269,16 @@ func TestChannelWrite(t *testing.T) {
 		expect(t, "channel_write(NULL, 4)", zx.Sys_channel_write(a, 0, nil, 4, nil, 0), zx.ErrInvalidArgs)
 		empty(t, b)
 	})
+	t.Run("null_handles_nonzero_count", func(t *testing.T) {
+		a, b := pair(t)
+		expect(t, "channel_write(handles NULL, 2)", zx.Sys_channel_write(a, 0, nil, 0, nil, 2), zx.ErrInvalidArgs)
+		empty(t, b)
+	})
 	for _, ba := range badAddrs {
-		t.Run("bad_bytes_"+ba.name, func(t *testing.T) {
+		t.Run("bad_bytes_"+ba.Name, func(t *testing.T) {
 			a, b := pair(t)
 			ev := newEvent(t)
-			expect(t, "channel_write(bad bytes)", zx.Sys_channel_write(a, 0, ptr(ba.addr), 16, &ev, 1), zx.ErrInvalidArgs)
+			expect(t, "channel_write(bad bytes)", zx.Sys_channel_write(a, 0, ptr(ba.Addr), 16, &ev, 1), zx.ErrInvalidArgs)
 			empty(t, b)
 			// Beryl copies every argument in before consuming anything
 			// (syscall/STATUS.md): the handle survives.
@@ -284,9 +286,9 @@ func TestChannelWrite(t *testing.T) {
 				t.Errorf("handle consumed by a write that failed on a bad pointer")
 			}
 		})
-		t.Run("bad_handles_"+ba.name, func(t *testing.T) {
+		t.Run("bad_handles_"+ba.Name, func(t *testing.T) {
 			a, b := pair(t)
-			expect(t, "channel_write(bad handles)", zx.Sys_channel_write(a, 0, bp([]byte("x")), 1, hptr(ba.addr), 2), zx.ErrInvalidArgs)
+			expect(t, "channel_write(bad handles)", zx.Sys_channel_write(a, 0, bp([]byte("x")), 1, hptr(ba.Addr), 2), zx.ErrInvalidArgs)
 			empty(t, b)
 		})
 	}
@@ -448,6 +450,14 @@ func TestChannelRead(t *testing.T) {
 			t.Errorf("read %q", buf[:nb])
 		}
 	})
+	t.Run("null_bytes_nonzero_size", func(t *testing.T) {
+		a, b := pair(t)
+		write(t, a, []byte("keep"))
+		expect(t, "channel_read(bytes NULL, 8)", zx.Sys_channel_read(b, 0, nil, nil, 8, 0, nil, nil), zx.ErrInvalidArgs)
+		if got, _ := read(t, b); string(got) != "keep" {
+			t.Errorf("message lost: %q", got)
+		}
+	})
 	t.Run("null_actuals", func(t *testing.T) {
 		a, b := pair(t)
 		write(t, a, []byte("abc"))
@@ -466,43 +476,40 @@ func TestChannelRead(t *testing.T) {
 		read(t, b)
 		wantSignals(t, "drained", b, zx.ChannelReadable, 0)
 	})
-	for _, ba := range append(badAddrs, struct {
-		name string
-		addr uintptr
-	}{"read_only", roAddr()}) {
-		t.Run("bad_bytes_"+ba.name, func(t *testing.T) {
+	for _, ba := range append(badAddrs, badAddr{Name: "read_only", Addr: roAddr()}) {
+		t.Run("bad_bytes_"+ba.Name, func(t *testing.T) {
 			a, b := pair(t)
 			write(t, a, []byte("keep"))
-			expect(t, "channel_read(bad bytes)", zx.Sys_channel_read(b, 0, ptr(ba.addr), nil, 16, 0, nil, nil), zx.ErrInvalidArgs)
+			expect(t, "channel_read(bad bytes)", zx.Sys_channel_read(b, 0, ptr(ba.Addr), nil, 16, 0, nil, nil), zx.ErrInvalidArgs)
 			if got, _ := read(t, b); string(got) != "keep" {
 				t.Errorf("message lost after a bad-pointer read: %q", got)
 			}
 		})
-		t.Run("bad_handles_"+ba.name, func(t *testing.T) {
+		t.Run("bad_handles_"+ba.Name, func(t *testing.T) {
 			a, b := pair(t)
 			e0, e1 := newEventPair(t)
 			write(t, a, []byte("h"), e1)
 			var buf [4]byte
-			expect(t, "channel_read(bad handles)", zx.Sys_channel_read(b, 0, bp(buf[:]), hptr(ba.addr), 4, 4, nil, nil), zx.ErrInvalidArgs)
+			expect(t, "channel_read(bad handles)", zx.Sys_channel_read(b, 0, bp(buf[:]), hptr(ba.Addr), 4, 4, nil, nil), zx.ErrInvalidArgs)
 			wantSignals(t, "handle in the kept message", e0, zx.EventPairPeerClosed, 0)
 			if _, hs := read(t, b); len(hs) != 1 {
 				t.Errorf("message lost after a bad-pointer read")
 			}
 		})
-		t.Run("bad_actual_bytes_"+ba.name, func(t *testing.T) {
+		t.Run("bad_actual_bytes_"+ba.Name, func(t *testing.T) {
 			a, b := pair(t)
 			write(t, a, []byte("keep"))
 			var buf [8]byte
-			expect(t, "channel_read(bad actual_bytes)", zx.Sys_channel_read(b, 0, bp(buf[:]), nil, 8, 0, (*uint32)(ptr(ba.addr)), nil), zx.ErrInvalidArgs)
+			expect(t, "channel_read(bad actual_bytes)", zx.Sys_channel_read(b, 0, bp(buf[:]), nil, 8, 0, (*uint32)(ptr(ba.Addr)), nil), zx.ErrInvalidArgs)
 			if got, _ := read(t, b); string(got) != "keep" {
 				t.Errorf("message lost after a bad-pointer read: %q", got)
 			}
 		})
-		t.Run("bad_actual_handles_"+ba.name, func(t *testing.T) {
+		t.Run("bad_actual_handles_"+ba.Name, func(t *testing.T) {
 			a, b := pair(t)
 			write(t, a, []byte("keep"))
 			var buf [8]byte
-			expect(t, "channel_read(bad actual_handles)", zx.Sys_channel_read(b, 0, bp(buf[:]), nil, 8, 0, nil, (*uint32)(ptr(ba.addr))), zx.ErrInvalidArgs)
+			expect(t, "channel_read(bad actual_handles)", zx.Sys_channel_read(b, 0, bp(buf[:]), nil, 8, 0, nil, (*uint32)(ptr(ba.Addr))), zx.ErrInvalidArgs)
 			if got, _ := read(t, b); string(got) != "keep" {
 				t.Errorf("message lost after a bad-pointer read: %q", got)
 			}

@@ -170,12 +170,15 @@ func TestAllocate(t *testing.T) {
 	})
 	t.Run("bad-out-pointers", func(t *testing.T) {
 		a, _ := arena(t, 2)
+		bad4, bad8 := badAddrs(t, 4, true), badAddrs(t, 8, true)
 		before := handleCount(t)
-		for _, b := range badAddrs(t, 8, true) {
-			var h zx.Handle
+		for _, b := range bad4 {
 			var addr zx.Vaddr
-			want(t, "child_vmar="+b.name, zx.Sys_vmar_allocate(a, zx.VMSpecific, 0, 2*pg, (*zx.Handle)(ptr(b.addr)), &addr), zx.ErrInvalidArgs)
-			want(t, "child_addr="+b.name, zx.Sys_vmar_allocate(a, zx.VMSpecific, 0, 2*pg, &h, (*zx.Vaddr)(ptr(b.addr))), zx.ErrInvalidArgs)
+			want(t, "child_vmar="+b.Name, zx.Sys_vmar_allocate(a, zx.VMSpecific, 0, 2*pg, (*zx.Handle)(ptr(b.Addr)), &addr), zx.ErrInvalidArgs)
+		}
+		for _, b := range bad8 {
+			var h zx.Handle
+			want(t, "child_addr="+b.Name, zx.Sys_vmar_allocate(a, zx.VMSpecific, 0, 2*pg, &h, (*zx.Vaddr)(ptr(b.Addr))), zx.ErrInvalidArgs)
 		}
 		if n := handleCount(t); n != before {
 			t.Errorf("handles %d → %d", before, n)
@@ -370,8 +373,8 @@ func TestMap(t *testing.T) {
 		a, _ := arena(t, 1)
 		v := vmo(t, 1, 0)
 		for _, b := range badAddrs(t, 8, true) {
-			var st zx.Status = zx.Sys_vmar_map(a, zx.VMPermRead|zx.VMSpecific, 0, v, 0, pg, (*zx.Vaddr)(ptr(b.addr)))
-			want(t, "mapped_addr="+b.name, st, zx.ErrInvalidArgs)
+			var st zx.Status = zx.Sys_vmar_map(a, zx.VMPermRead|zx.VMSpecific, 0, v, 0, pg, (*zx.Vaddr)(ptr(b.Addr)))
+			want(t, "mapped_addr="+b.Name, st, zx.ErrInvalidArgs)
 		}
 		if _, st := mapIn(a, zx.VMPermRead|zx.VMSpecific, 0, v, 0, pg); st != zx.OK {
 			t.Errorf("range not free after rejected maps: %v", st)
@@ -398,7 +401,6 @@ func TestMap(t *testing.T) {
 		{name: "vmo-lacks-read-right", opts: zx.VMPermRead, vmoRts: zx.RightWrite | zx.RightMap, n: pg, want: zx.ErrAccessDenied},
 		{name: "vmo-lacks-execute-right", opts: zx.VMPermRead | zx.VMPermExecute, n: pg, want: zx.ErrAccessDenied},
 		{name: "vmar-lacks-write-right", opts: rw, vmarRts: zx.RightRead | zx.RightDuplicate, n: pg, want: zx.ErrAccessDenied},
-		{name: "vmar-cannot-map-execute", opts: zx.VMPermRead | zx.VMPermExecute, vmoRts: zx.RightRead | zx.RightExecute | zx.RightMap, n: pg, want: zx.ErrAccessDenied},
 		{name: "map-range-with-overwrite", opts: zx.VMPermRead | zx.VMMapRange | zx.VMSpecificOverwrite, n: pg, want: zx.ErrInvalidArgs},
 		{name: "can-map-option", opts: zx.VMPermRead | zx.VMCanMapRead, n: pg, want: zx.ErrInvalidArgs},
 		{name: "compact-option", opts: zx.VMPermRead | zx.VMCompact, n: pg, want: zx.ErrInvalidArgs},
@@ -672,7 +674,6 @@ func TestProtect(t *testing.T) {
 		want zx.Status
 	}{
 		{"write-without-read", zx.VMPermWrite, 0, pg, zx.ErrInvalidArgs},
-		{"execute-without-read", zx.VMPermExecute, 0, pg, zx.ErrInvalidArgs},
 		{"unaligned-addr", zx.VMPermRead, 8, pg, zx.ErrInvalidArgs},
 		{"len-zero", zx.VMPermRead, 0, 0, zx.ErrInvalidArgs},
 		{"specific-option", zx.VMPermRead | zx.VMSpecific, 0, pg, zx.ErrInvalidArgs},
@@ -688,6 +689,19 @@ func TestProtect(t *testing.T) {
 			}
 		})
 	}
+	t.Run("execute-without-read", func(t *testing.T) {
+		// Through the root handle, which has ZX_RIGHT_EXECUTE (the rights
+		// check comes first, as in Zircon).
+		root := zx.VmarRootSelf().Handle
+		addr, st := mapIn(root, rw, 0, vmo(t, 1, 0), 0, pg)
+		must(t, "map", st)
+		defer zx.Sys_vmar_unmap(root, zx.Vaddr(addr), pg)
+		want(t, "protect(EXECUTE)", zx.Sys_vmar_protect(root, zx.VMPermExecute, zx.Vaddr(addr), pg), zx.ErrInvalidArgs)
+		want(t, "protect(WRITE|EXECUTE)", zx.Sys_vmar_protect(root, zx.VMPermWrite|zx.VMPermExecute, zx.Vaddr(addr), pg), zx.ErrInvalidArgs)
+		if !probe(addr, true) {
+			t.Error("failed protect changed the mapping")
+		}
+	})
 	t.Run("destroyed", func(t *testing.T) {
 		a, base := setup(t, 1, rw, 0)
 		must(t, "destroy", zx.Sys_vmar_destroy(a))
@@ -750,10 +764,10 @@ func TestDestroy(t *testing.T) {
 		var h zx.Handle
 		var addr zx.Vaddr
 		must(t, "allocate", zx.Sys_vmar_allocate(a, zx.VMSpecific|zx.VMCanMapRead, 0, 2*pg, &h, &addr))
-		_, st := mapIn(h, zx.VMPermRead, 0, vmo(t, 1, 0), 0, pg)
+		m, st := mapIn(h, zx.VMPermRead, 0, vmo(t, 1, 0), 0, pg)
 		must(t, "map", st)
 		must(t, "close", zx.Sys_handle_close(h))
-		if !probe(uintptr(addr), false) {
+		if !probe(m, false) {
 			t.Error("mapping gone after closing the VMAR handle")
 		}
 		var h2 zx.Handle

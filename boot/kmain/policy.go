@@ -1,0 +1,37 @@
+package kmain
+
+import (
+	"beryl/kernel/bootfs"
+	"beryl/kernel/klog"
+	"beryl/kernel/object/kos"
+)
+
+// policyPath is the kos IPC policy in the boot filesystem (format:
+// kernel/object/kos/STATUS.md, "Policy").
+const policyPath = "etc/policy"
+
+// loadPolicy reports every kos policy denial to the kernel log and
+// installs the policy from fs's etc/policy, if there is one. Without it,
+// or if it does not parse (the error is logged with its line), no policy
+// is installed and every IPC message is allowed.
+func loadPolicy(fs *bootfs.FS) {
+	kos.SetDenialHook(func(d kos.Denial) {
+		klog.Warnf("policy", "denied %v: subject %q object %q endpoint %d method %d",
+			d.Kind, d.Subject, d.Object, d.Endpoint, d.Method)
+	})
+	if fs == nil {
+		return
+	}
+	f, ok := fs.Open(policyPath)
+	if !ok {
+		klog.Infof("policy", "no %s: every IPC message is allowed", policyPath)
+		return
+	}
+	pol, err := kos.ParsePolicy(f.Data)
+	if err != nil {
+		klog.Errorf("policy", "%s: %v; no policy installed", policyPath, err)
+		return
+	}
+	kos.SetPolicy(pol)
+	klog.Infof("policy", "%s: %d rules installed", policyPath, pol.Rules())
+}

@@ -1,0 +1,82 @@
+package qemu
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	caseLine    = regexp.MustCompile(`^(PASS|FAIL|SKIP) (\S+)$`)
+	summaryLine = regexp.MustCompile(`^(\d+) passed, (\d+) failed(, (\d+) skipped)?$`)
+)
+
+// TestConformanceSuite boots the conformance bootfs: init runs every
+// family as its own process and prints a line per case, then "N passed,
+// N failed"; each case becomes a subtest here.
+func TestConformanceSuite(t *testing.T) {
+	checkSuite(t, Config{
+		Kernel:  image(t, "beryl.elf"),
+		Cmdline: "conformance loglevel=warn",
+		Memory:  "1G",
+		Extra:   []string{"-initrd", image(t, "conformance.cpio")},
+		Timeout: 15 * time.Minute,
+	})
+}
+
+// TestConformanceISO runs the suite the way hardware does: from the GRUB
+// ISO (SeaBIOS, multiboot2, the bootfs as a GRUB module, `conformance` on
+// the command line), results on the serial console.
+func TestConformanceISO(t *testing.T) {
+	checkSuite(t, Config{ISO: image(t, "beryl-conformance.iso"), Memory: "1G", Timeout: 15 * time.Minute})
+}
+
+func checkSuite(t *testing.T, cfg Config) {
+	res, err := Boot(cfg)
+	if err != nil {
+		t.Fatalf("boot: %v\n%s", err, tail(res))
+	}
+	detail := map[string][]string{}
+	var last string
+	cases, passed, failed := 0, 0, 0
+	summary := ""
+	for _, l := range res.Lines {
+		if m := caseLine.FindStringSubmatch(l); m != nil {
+			last = m[2]
+			cases++
+			name, result := m[2], m[1]
+			defer func() {
+				t.Run(name, func(t *testing.T) {
+					for _, d := range detail[name] {
+						t.Log(d)
+					}
+					if result == "FAIL" {
+						t.Errorf("conformance case failed")
+					}
+				})
+			}()
+			continue
+		}
+		if strings.HasPrefix(l, "    ") && last != "" {
+			detail[last] = append(detail[last], strings.TrimSpace(l))
+		}
+		if m := summaryLine.FindStringSubmatch(l); m != nil {
+			summary = l
+			passed, _ = strconv.Atoi(m[1])
+			failed, _ = strconv.Atoi(m[2])
+		}
+	}
+	if summary == "" {
+		t.Fatalf("no summary line\n%s", res.Tail(40))
+	}
+	fmt.Printf("conformance suite: %s\n", summary)
+	if cases < 400 || passed+failed < cases {
+		t.Errorf("%d cases reported (%s): the suite should have at least 400", cases, summary)
+	}
+	if failed > 0 || res.ExitCode != ExitPass {
+		t.Errorf("%s; QEMU exit %d\n%s", summary, res.ExitCode, res.Tail(20))
+	}
+}

@@ -1,0 +1,110 @@
+package qemu
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/u-root/u-root/pkg/cpio"
+)
+
+// bootfsWith writes a newc archive holding the named build/ images under
+// bin/ (as make run's build/bootfs.cpio does).
+func bootfsWith(t *testing.T, names ...string) string {
+	t.Helper()
+	var recs []cpio.Record
+	for _, n := range names {
+		img, err := os.ReadFile(image(t, n+".elf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, cpio.StaticRecord(img, cpio.Info{Name: "bin/" + n, Mode: cpio.S_IFREG | 0o755}))
+	}
+	out := filepath.Join(t.TempDir(), "bootfs.cpio")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cpio.Newc.Writer(f)
+	if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := cpio.WriteTrailer(w); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestInit boots like `make run CMDLINE=run=hello,crash`: the kernel starts
+// bin/init from the bootfs; init lists the bootfs, reports memory and CPUs
+// (beryl_kernel_stats), launches hello and crash from userspace
+// (userspace/launch) with their exit statuses, then idles while the kernel
+// console still answers.
+func TestInit(t *testing.T) {
+	res, err := Boot(Config{
+		Kernel:  image(t, "beryl.elf"),
+		Cmdline: "run=hello,crash",
+		Extra:   []string{"-initrd", bootfsWith(t, "init", "hello", "crash"), "-smp", "2"},
+		Timeout: 2 * time.Minute,
+		OnLine: func(l string) []byte {
+			if strings.Contains(l, "init: nothing left to run; idle") {
+				return []byte("ping\r")
+			}
+			return nil
+		},
+		StopOn: `you typed "ping"`,
+	})
+	if err != nil {
+		t.Fatalf("boot: %v\n%s", err, tail(res))
+	}
+	log := strings.Join(res.Lines, "\n")
+	for _, want := range []string{
+		`run=hello,crash"`, // init: command line "IMAGE run=hello,crash"
+		"init: bootfs: 3 files: bin/crash bin/hello bin/init",
+		"init: root resource: koid ",
+		`hello from ring 3: args=["hello"]`,
+		"init: hello exited with status 0",
+		"panic: runtime error: invalid memory address or nil pointer dereference",
+		"init: crash exited with status 2",
+		"init: nothing left to run; idle",
+		`beryl: you typed "ping"`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, res.Tail(40))
+		}
+	}
+	m := regexp.MustCompile(`init: memory: (\d+) MiB, (\d+) MiB free; (\d+) CPUs; (\d+) kernel objects, (\d+) handles`).FindStringSubmatch(log)
+	if m == nil || m[3] != "2" || m[1] == "0" {
+		t.Errorf("no memory/CPU report (want 2 CPUs): %q\n%s", m, res.Tail(40))
+	}
+}
+
+// TestConformanceProcess runs the process conformance family inside
+// Beryl through init: processes and threads created from userspace with
+// userspace/launch, exit codes, task_kill, handle isolation, and 100
+// processes reaped with kernel objects, handles and pages back at baseline.
+func TestConformanceProcess(t *testing.T) {
+	cmd := execGoTest(t, "./userspace/conformance/process")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("conformance/process: %v\n%s", err, out)
+	}
+	for _, want := range []string{"--- PASS: TestExitCodes", "--- PASS: TestStartupHandles", "--- PASS: TestForeignHandle",
+		"--- PASS: TestKill", "--- PASS: TestCloseDoesNotKill", "--- PASS: TestUnstartedProcess",
+		"--- PASS: TestThreadStartExit", "--- PASS: TestThreadKill", "--- PASS: TestReap100"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.Contains(l, "before:") || strings.Contains(l, "after:") || strings.Contains(l, "100 processes in") {
+			t.Log(strings.TrimSpace(l))
+		}
+	}
+}

@@ -1,0 +1,223 @@
+// Command init is Beryl's first user program. The kernel starts it from
+// the boot filesystem (bin/init) with the bootfs as its PA_VMO_BOOTFS
+// startup handle and the kernel command line in BERYL_CMDLINE. It
+//
+//   - reads the bootfs (a newc cpio archive, through u-root's pkg/cpio over
+//     vmo_read) and reports its files, memory and CPUs (beryl_kernel_stats);
+//   - runs the programs the command line names (run=a,b), one after the
+//     other, each with a duplicate of the bootfs handle;
+//   - when the bootfs holds etc/zxrun/args (bin/zxrun's boots), runs that
+//     program with those arguments and etc/zxrun/env's environment (both
+//     NUL-separated) and exits with its return code, which the kernel
+//     reports and zxrun exits with.
+//
+// Otherwise it stays up (the kernel keeps its console). Under zxrun its
+// stdout and stderr are the program's, so its report goes to the kernel
+// debuglog instead of stdout.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"beryl/userspace/launch"
+	"beryl/userspace/launch/bootfs"
+	"beryl/userspace/zx"
+)
+
+const (
+	zxrunArgs = "etc/zxrun/args"
+	zxrunEnv  = "etc/zxrun/env"
+)
+
+func main() { os.Exit(run()) }
+
+// rootResource is the root resource init received (PA_RESOURCE).
+var rootResource zx.Handle
+
+func run() int {
+	cmdline := os.Getenv("BERYL_CMDLINE")
+	opts := parseCmdline(cmdline)
+	h, ok := zx.TakeStartupHandle(zx.PAVmoBootfs)
+	if !ok {
+		fmt.Fprintln(os.Stderr, "init: no boot filesystem (PA_VMO_BOOTFS)")
+		return 1
+	}
+	fs, err := bootfs.Open(zx.Vmo{Handle: h})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "init:", err)
+		return 1
+	}
+	_, zxrun := fs.OpenFile(zxrunArgs)
+	var report io.Writer = os.Stdout
+	if zxrun {
+		report = newDebuglog()
+	}
+	fmt.Fprintf(report, "init: command line %q\n", cmdline)
+	fmt.Fprintf(report, "init: bootfs: %d files: %s\n", len(fs.Names()), strings.Join(fs.Names(), " "))
+	if s, err := zx.GetKernelStats(zx.HandleInvalid); err == nil {
+		fmt.Fprintf(report, "init: memory: %d MiB, %d MiB free; %d CPUs; %d kernel objects, %d handles\n",
+			s.PagesTotal>>8, s.PagesFree>>8, s.CPUs, s.LiveObjects, s.LiveHandles)
+	} else {
+		fmt.Fprintf(report, "init: beryl_kernel_stats: %v\n", err)
+	}
+	if h, ok := zx.TakeStartupHandle(zx.PAResource); ok {
+		if info, err := h.BasicInfo(); err == nil && info.Type == zx.ObjTypeResource {
+			fmt.Fprintf(report, "init: root resource: koid %d\n", info.Koid)
+		}
+		var log zx.Handle
+		if st := zx.Sys_debuglog_create(h, 0, &log); st == zx.OK {
+			zx.Sys_handle_close(log)
+		} else {
+			fmt.Fprintf(report, "init: debuglog_create(root resource): %v\n", st)
+		}
+		rootResource = h
+	}
+	env := defaultEnv(cmdline)
+	if _, ok := opts["conformance"]; ok {
+		return runSuite(fs, os.Stdout, env)
+	}
+	for _, prog := range splitList(opts["run"]) {
+		code, err := runProgram(fs, []string{prog}, env)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "init: %v\n", err)
+			continue
+		}
+		fmt.Fprintf(report, "init: %s exited with status %d\n", prog, code)
+	}
+	if zxrun {
+		args, err := fs.ReadFile(zxrunArgs)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "init:", err)
+			return 1
+		}
+		env := env
+		if e, err := fs.ReadFile(zxrunEnv); err == nil {
+			env = append(splitNUL(e), "BERYL_CMDLINE="+cmdline)
+		}
+		code, err := runProgram(fs, splitNUL(args), env)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "init: %v\n", err)
+			return 127
+		}
+		fmt.Fprintf(report, "init: zxrun program exited with status %d\n", code)
+		return int(code)
+	}
+	fmt.Fprintln(report, "init: nothing left to run; idle")
+	for {
+		time.Sleep(time.Hour)
+	}
+}
+
+// runProgram starts argv[0] from the bootfs (bin/NAME for a bare name)
+// with a read-only duplicate of the bootfs handle, and waits for it.
+func runProgram(fs *bootfs.FS, argv []string, env []string) (int64, error) {
+	if len(argv) == 0 {
+		return 0, fmt.Errorf("empty command")
+	}
+	path, ok := fs.Lookup(argv[0])
+	if !ok {
+		return 0, fmt.Errorf("%s: not in the boot filesystem", argv[0])
+	}
+	img, _ := fs.OpenFile(path)
+	bfs, err := fs.Vmo.Handle.Duplicate(zx.RightSameRights)
+	if err != nil {
+		return 0, fmt.Errorf("duplicating the bootfs handle: %w", err)
+	}
+	p, err := launch.Start(img, launch.Config{Argv: argv, Env: env,
+		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}})
+	if err != nil {
+		return 0, err
+	}
+	defer p.Close()
+	return p.Wait()
+}
+
+func defaultEnv(cmdline string) []string {
+	return []string{"HOME=/", "PATH=/bin", "BERYL_CMDLINE=" + cmdline}
+}
+
+func splitNUL(b []byte) []string {
+	var out []string
+	for _, f := range bytes.Split(b, []byte{0}) {
+		if len(f) > 0 {
+			out = append(out, string(f))
+		}
+	}
+	return out
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// parseCmdline splits the kernel command line into name=value options
+// (double quotes group spaces; a bare name is "true"), as kernel/options
+// does. A leading image path has no '=' and is skipped like any bare word
+// that is not an option init knows.
+func parseCmdline(s string) map[string]string {
+	opts := map[string]string{}
+	var words []string
+	var cur strings.Builder
+	inQuote, have := false, false
+	for _, c := range s {
+		switch {
+		case c == '"':
+			inQuote, have = !inQuote, true
+		case (c == ' ' || c == '\t' || c == '\n') && !inQuote:
+			if have {
+				words = append(words, cur.String())
+				cur.Reset()
+				have = false
+			}
+		default:
+			cur.WriteRune(c)
+			have = true
+		}
+	}
+	if have {
+		words = append(words, cur.String())
+	}
+	for _, w := range words {
+		name, value, ok := strings.Cut(w, "=")
+		if !ok {
+			value = "true"
+		}
+		opts[name] = value
+	}
+	return opts
+}
+
+// debuglog is an io.Writer onto the kernel debuglog, one record per line.
+type debuglog struct{ zx.Debuglog }
+
+func newDebuglog() io.Writer {
+	d, err := zx.NewDebuglog(zx.HandleInvalid, 0)
+	if err != nil {
+		return io.Discard
+	}
+	return debuglog{d}
+}
+
+func (d debuglog) Write(b []byte) (int, error) {
+	for _, l := range bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n")) {
+		for len(l) > 0 {
+			n := min(len(l), zx.LogRecordDataMax)
+			if err := d.Debuglog.Write(l[:n]); err != nil {
+				return 0, err
+			}
+			l = l[n:]
+		}
+	}
+	return len(b), nil
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"beryl/userspace/launch"
+	"beryl/userspace/launch/bootfs"
+	"beryl/userspace/zx"
+)
+
+// The conformance suite: every bin/conformance/FAMILY.test in the boot
+// filesystem is a `go test -c` binary of userspace/conformance/FAMILY.
+// init runs each as its own process (so a crash in one family is reported
+// and the rest still run) with -test.v, its output in a socket that init
+// reads, and prints one line per case and a final "N passed, N failed"
+// line (", N skipped" when any were skipped, each skip with its reason).
+const suiteDir = "bin/conformance/"
+
+var resultLine = regexp.MustCompile(`^\s*--- (PASS|FAIL|SKIP): (\S+)`)
+
+// caseResult is one test or subtest outcome.
+type caseResult struct {
+	family, name, result string
+	detail             []string
+}
+
+// runSuite runs the families and returns init's exit status: 0 when every
+// case passed and every family exited 0.
+func runSuite(fs *bootfs.FS, out io.Writer, env []string) int {
+	var families []string
+	for _, n := range fs.Names() {
+		if strings.HasPrefix(n, suiteDir) && strings.HasSuffix(n, ".test") {
+			families = append(families, n)
+		}
+	}
+	sort.Strings(families)
+	if len(families) == 0 {
+		fmt.Fprintln(out, "conformance: no test binaries in", suiteDir)
+		return 1
+	}
+	var all []caseResult
+	crashed := 0
+	for _, path := range families {
+		family := strings.TrimSuffix(strings.TrimPrefix(path, suiteDir), ".test")
+		results, code, err := runFamily(fs, path, family, out, env)
+		all = append(all, results...)
+		switch {
+		case err != nil:
+			fmt.Fprintf(out, "conformance: %s: %v\n", family, err)
+			crashed++
+		case code != 0 && !anyFailed(results):
+			fmt.Fprintf(out, "conformance: %s exited with status %d without a failing case (crash?)\n", family, code)
+			crashed++
+		}
+	}
+	passed, failed, skipped := 0, 0, 0
+	for _, r := range all {
+		switch r.result {
+		case "PASS":
+			passed++
+		case "FAIL":
+			failed++
+		case "SKIP":
+			skipped++
+		}
+	}
+	failed += crashed
+	line := fmt.Sprintf("%d passed, %d failed", passed, failed)
+	if skipped > 0 {
+		line += fmt.Sprintf(", %d skipped", skipped)
+	}
+	fmt.Fprintf(out, "conformance: %d families\n%s\n", len(families), line)
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+func anyFailed(rs []caseResult) bool {
+	for _, r := range rs {
+		if r.result == "FAIL" {
+			return true
+		}
+	}
+	return false
+}
+
+// runFamily runs one test binary and collects its leaf cases (a test with
+// subtests counts through its subtests).
+func runFamily(fs *bootfs.FS, path, family string, out io.Writer, env []string) ([]caseResult, int64, error) {
+	img, _ := fs.OpenFile(path)
+	mine, theirs, err := zx.NewSocket(0)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer mine.Close()
+	bfs, err := fs.Vmo.Handle.Duplicate(zx.RightSameRights)
+	if err != nil {
+		theirs.Close()
+		return nil, 0, fmt.Errorf("duplicating the bootfs handle: %w", err)
+	}
+	p, err := launch.Start(img, launch.Config{Argv: []string{path, "-test.v"}, Env: env, Stdout: theirs, Stderr: theirs,
+		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}})
+	theirs.Close() // the child holds its own handle now
+	if err != nil {
+		return nil, 0, err
+	}
+	defer p.Close()
+	var results []caseResult
+	var last *caseResult
+	sc := bufio.NewScanner(socketReader{mine})
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := resultLine.FindStringSubmatch(line); m != nil {
+			results = append(results, caseResult{family: family, name: m[2], result: m[1]})
+			last = &results[len(results)-1]
+			continue
+		}
+		if last != nil && strings.HasPrefix(line, "    ") && (last.result != "PASS") {
+			last.detail = append(last.detail, strings.TrimSpace(line))
+		}
+	}
+	code, err := p.Wait()
+	if err != nil {
+		return nil, 0, err
+	}
+	leaves := leafCases(results)
+	for _, r := range leaves {
+		fmt.Fprintf(out, "%s %s/%s\n", r.result, family, r.name)
+		for _, d := range r.detail {
+			fmt.Fprintf(out, "    %s\n", d)
+		}
+	}
+	return leaves, code, nil
+}
+
+// leafCases drops tests whose subtests were reported (they are counted
+// through the subtests).
+func leafCases(rs []caseResult) []caseResult {
+	parent := map[string]bool{}
+	for _, r := range rs {
+		if i := strings.LastIndex(r.name, "/"); i > 0 {
+			for n := r.name[:i]; ; {
+				parent[n] = true
+				j := strings.LastIndex(n, "/")
+				if j < 0 {
+					break
+				}
+				n = n[:j]
+			}
+		}
+	}
+	var out []caseResult
+	for _, r := range rs {
+		if !parent[r.name] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// socketReader reads a socket until its peer is gone.
+type socketReader struct{ s zx.Socket }
+
+func (r socketReader) Read(b []byte) (int, error) {
+	for {
+		n, err := r.s.Read(b, 0)
+		if err == nil {
+			return n, nil
+		}
+		switch err {
+		case zx.ErrShouldWait:
+			if _, werr := r.s.Handle.WaitOne(zx.SocketReadable|zx.SocketPeerClosed, zx.TimeInfinite); werr != nil {
+				return 0, werr
+			}
+		case zx.ErrPeerClosed, zx.ErrBadState:
+			return 0, io.EOF
+		default:
+			return 0, err
+		}
+	}
+}
