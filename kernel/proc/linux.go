@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"beryl/kernel/linux"
 	"encoding/binary"
 	"math/rand/v2"
 	"runtime"
@@ -12,56 +13,6 @@ import (
 	"beryl/kernel/object"
 	"beryl/kernel/rt"
 	"beryl/mm/vm"
-)
-
-// Linux x86-64 system call numbers served for user programs.
-const (
-	lnxRead             = 0
-	lnxWrite            = 1
-	lnxClose            = 3
-	lnxMmap             = 9
-	lnxMprotect         = 10
-	lnxMunmap           = 11
-	lnxRtSigaction      = 13
-	lnxRtSigprocmask    = 14
-	lnxRtSigreturn      = 15
-	lnxSchedYield       = 24
-	lnxMadvise          = 28
-	lnxNanosleep        = 35
-	lnxGetpid           = 39
-	lnxClone            = 56
-	lnxExit             = 60
-	lnxFcntl            = 72
-	lnxSigaltstack      = 131
-	lnxArchPrctl        = 158
-	lnxGettid           = 186
-	lnxTkill            = 200
-	lnxFutex            = 202
-	lnxSchedGetaffinity = 204
-	lnxClockGettime     = 228
-	lnxExitGroup        = 231
-	lnxEpollWait        = 232
-	lnxEpollCtl         = 233
-	lnxTgkill           = 234
-	lnxOpenat           = 257
-	lnxEpollPwait       = 281
-	lnxEventfd2         = 290
-	lnxEpollCreate1     = 291
-	lnxGetrandom        = 318
-)
-
-// errno values.
-const (
-	eNOENT    = 2
-	eSRCH     = 3
-	eINTR     = 4
-	eBADF     = 9
-	eAGAIN    = 11
-	eNOMEM    = 12
-	eFAULT    = 14
-	eINVAL    = 22
-	eNOSYS    = 38
-	eTIMEDOUT = 110
 )
 
 // ZxBase is the first zx system call number; lower numbers are Linux's.
@@ -121,13 +72,13 @@ func (t *Thread) timespec(addr uint64) (time.Duration, bool) {
 func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 	p := t.P
 	switch nr {
-	case lnxWrite:
+	case linux.SysWrite:
 		if a[2] > 1<<20 {
 			a[2] = 1 << 20
 		}
 		buf := make([]byte, a[2])
 		if p.AS.CopyIn(buf, a[1]) != nil {
-			return -eFAULT, false
+			return -linux.EFAULT, false
 		}
 		switch a[0] {
 		case 1:
@@ -137,89 +88,88 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 		default:
 			o := p.fds.get(int(a[0]))
 			if o == nil || o.epoll || len(buf) < 8 {
-				return -eBADF, false
+				return -linux.EBADF, false
 			}
 			p.fds.eventfdWrite(o, binary.LittleEndian.Uint64(buf))
 			return 8, false
 		}
 		return int64(len(buf)), false
-	case lnxRead:
+	case linux.SysRead:
 		o := p.fds.get(int(a[0]))
 		if o == nil || o.epoll {
 			if a[0] == 0 {
 				return 0, false
 			}
-			return -eBADF, false
+			return -linux.EBADF, false
 		}
 		v, ok := p.fds.eventfdRead(o)
 		if !ok {
-			return -eAGAIN, false
+			return -linux.EAGAIN, false
 		}
 		if a[2] < 8 || !t.put64(a[1], v) {
-			return -eFAULT, false
+			return -linux.EFAULT, false
 		}
 		return 8, false
-	case lnxClose:
+	case linux.SysClose:
 		if a[0] <= 2 || p.fds.close(int(a[0])) {
 			return 0, false
 		}
-		return -eBADF, false
-	case lnxMmap:
-		const mapFixed, mapAnon = 0x10, 0x20
-		if a[3]&mapAnon == 0 {
-			return -19, false // ENODEV: no files yet
+		return -linux.EBADF, false
+	case linux.SysMmap:
+		if a[3]&linux.MapAnonymous == 0 {
+			return -linux.ENODEV, false // no files yet
 		}
-		va, err := p.AS.Mmap(a[0], a[1], int(a[2]&7), a[3]&(mapFixed|0x100000) != 0)
+		va, err := p.AS.Mmap(a[0], a[1], int(a[2]&7), a[3]&(linux.MapFixed|linux.MapFixedNoReplace) != 0)
 		if err != nil {
 			if err == vm.ErrInvalid {
-				return -eINVAL, false
+				return -linux.EINVAL, false
 			}
-			return -eNOMEM, false
+			return -linux.ENOMEM, false
 		}
 		return int64(va), false
-	case lnxMunmap:
+	case linux.SysMunmap:
 		if p.AS.Munmap(a[0], a[1]) != nil {
-			return -eINVAL, false
+			return -linux.EINVAL, false
 		}
 		return 0, false
-	case lnxMprotect:
+	case linux.SysMprotect:
 		if p.AS.Mprotect(a[0], a[1], int(a[2]&7)) != nil {
-			return -eINVAL, false
+			return -linux.EINVAL, false
 		}
 		return 0, false
-	case lnxMadvise:
+	case linux.SysMadvise:
 		switch a[2] {
-		case 4, 8, 9: // DONTNEED, FREE, REMOVE: zero-fill on next touch
+		case linux.MadvDontneed, linux.MadvFree, linux.MadvRemove: // zero-fill on next touch
 			if p.AS.Decommit(a[0], a[1]) != nil {
-				return -eINVAL, false
+				return -linux.EINVAL, false
 			}
 		}
 		return 0, false
-	case lnxArchPrctl:
+	case linux.SysArchPrctl:
 		switch a[0] {
-		case 0x1002:
+		case linux.ArchSetFS:
 			t.Ctx.FSBase = a[1]
 			return 0, false
-		case 0x1003:
+		case linux.ArchGetFS:
 			if !t.put64(a[1], t.Ctx.FSBase) {
-				return -eFAULT, false
+				return -linux.EFAULT, false
 			}
 			return 0, false
 		}
-		return -eINVAL, false
-	case lnxGettid:
+		return -linux.EINVAL, false
+	case linux.SysGettid:
 		return int64(t.TID), false
-	case lnxGetpid:
+	case linux.SysGetpid:
 		return int64(p.PID), false
-	case lnxSchedGetaffinity:
+	case linux.SysSchedGetaffinity:
 		if a[1] < 8 || !t.put64(a[2], 1) {
-			return -eINVAL, false
+			return -linux.EINVAL, false
 		}
 		return 8, false
-	case lnxSchedYield:
+	case linux.SysSchedYield:
 		runtime.Gosched()
 		return 0, false
-	case lnxClockGettime:
+	case linux.SysClockGettime:
 		now := rt.Nanotime()
 		if a[0] == 0 {
 			now = time.Now().UnixNano()
@@ -228,71 +178,71 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 		binary.LittleEndian.PutUint64(b[:], uint64(now/1e9))
 		binary.LittleEndian.PutUint64(b[8:], uint64(now%1e9))
 		if p.AS.CopyOut(a[1], b[:]) != nil {
-			return -eFAULT, false
+			return -linux.EFAULT, false
 		}
 		return 0, false
-	case lnxNanosleep:
+	case linux.SysNanosleep:
 		d, ok := t.timespec(a[0])
 		if !ok {
-			return -eINVAL, false
+			return -linux.EINVAL, false
 		}
 		select {
 		case <-time.After(d):
 		case <-t.interruptCh():
-			return -eINTR, false
+			return -linux.EINTR, false
 		}
 		return 0, false
-	case lnxFutex:
+	case linux.SysFutex:
 		return t.futex(a), false
-	case lnxClone:
+	case linux.SysClone:
 		return t.clone(a), false
-	case lnxExit:
+	case linux.SysExit:
 		return 0, true
-	case lnxExitGroup:
+	case linux.SysExitGroup:
 		p.Exit(int(int32(a[0])))
 		return 0, true
-	case lnxRtSigaction:
+	case linux.SysRtSigaction:
 		return t.rtSigaction(a[0], a[1], a[2], a[3]), false
-	case lnxRtSigprocmask:
+	case linux.SysRtSigprocmask:
 		return t.rtSigprocmask(a[0], a[1], a[2], a[3]), false
-	case lnxSigaltstack:
+	case linux.SysSigaltstack:
 		return t.sigaltstack(a[0], a[1]), false
-	case lnxRtSigreturn:
+	case linux.SysRtSigreturn:
 		if !t.sigreturn() {
 			p.fault(t, "rt_sigreturn with a bad frame")
 		}
 		return int64(t.Ctx.Regs.RAX), false
-	case lnxTgkill:
+	case linux.SysTgkill:
 		if int(a[0]) != p.PID {
-			return -eSRCH, false
+			return -linux.ESRCH, false
 		}
 		return t.tgkill(int(a[1]), a[2]), false
-	case lnxTkill:
+	case linux.SysTkill:
 		return t.tgkill(int(a[0]), a[1]), false
-	case lnxFcntl:
+	case linux.SysFcntl:
 		if a[0] > 2 && p.fds.get(int(a[0])) == nil {
-			return -eBADF, false
+			return -linux.EBADF, false
 		}
-		if a[1] == 3 { // F_GETFL
+		if a[1] == linux.FGetfl {
 			return 2, false
 		}
 		return 0, false
-	case lnxOpenat:
-		return -eNOENT, false
-	case lnxEpollCreate1:
+	case linux.SysOpenat:
+		return -linux.ENOENT, false
+	case linux.SysEpollCreate1:
 		return int64(p.fds.alloc(&fdObj{epoll: true})), false
-	case lnxEventfd2:
-		return int64(p.fds.alloc(&fdObj{count: a[0], nonblk: a[1]&0x800 != 0})), false
-	case lnxEpollCtl:
+	case linux.SysEventfd2:
+		return int64(p.fds.alloc(&fdObj{count: a[0], nonblk: a[1]&linux.ONonblock != 0})), false
+	case linux.SysEpollCtl:
 		ep, o := p.fds.get(int(a[0])), p.fds.get(int(a[2]))
 		if ep == nil || !ep.epoll || o == nil || o.epoll {
-			return -eBADF, false
+			return -linux.EBADF, false
 		}
 		switch a[1] {
 		case 1, 3:
 			var b [12]byte
 			if p.AS.CopyIn(b[:], a[3]) != nil {
-				return -eFAULT, false
+				return -linux.EFAULT, false
 			}
 			p.fds.mu.Lock()
 			o.epfd, o.events, o.data = int(a[0]), binary.LittleEndian.Uint32(b[:]), binary.LittleEndian.Uint64(b[4:])
@@ -302,16 +252,16 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 			o.epfd = 0
 			p.fds.mu.Unlock()
 		default:
-			return -eINVAL, false
+			return -linux.EINVAL, false
 		}
 		return 0, false
-	case lnxEpollPwait, lnxEpollWait:
+	case linux.SysEpollPwait, linux.SysEpollWait:
 		ep := p.fds.get(int(a[0]))
 		if ep == nil || !ep.epoll {
-			return -eBADF, false
+			return -linux.EBADF, false
 		}
 		if int64(a[2]) <= 0 {
-			return -eINVAL, false
+			return -linux.EINVAL, false
 		}
 		timeout := time.Duration(int32(a[3])) * time.Millisecond
 		ev := p.fds.epollWait(int(a[0]), int(a[2]), timeout, t.interruptCh())
@@ -320,40 +270,40 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 			binary.LittleEndian.PutUint32(b[:], e.events)
 			binary.LittleEndian.PutUint64(b[4:], e.data)
 			if p.AS.CopyOut(a[1]+uint64(12*i), b[:]) != nil {
-				return -eFAULT, false
+				return -linux.EFAULT, false
 			}
 		}
 		return int64(len(ev)), false
-	case lnxGetrandom:
+	case linux.SysGetrandom:
 		n := min(a[1], 1<<16)
 		b := make([]byte, n)
 		fillRandom(b)
 		if p.AS.CopyOut(a[0], b) != nil {
-			return -eFAULT, false
+			return -linux.EFAULT, false
 		}
 		return int64(n), false
 	}
 	switch nr {
 	case 157, 302: // prctl(PR_SET_VMA), prlimit64: the Go runtime copes with ENOSYS
-		return -eNOSYS, false
+		return -linux.ENOSYS, false
 	}
 	klog.Warnf("linux", "%s[%d]: unimplemented syscall %d", p.Name, p.PID, nr)
-	return -eNOSYS, false
+	return -linux.ENOSYS, false
 }
 
 func (t *Thread) futex(a [6]uint64) int64 {
 	p := t.P
-	addr, op, val := a[0], a[1]&127, uint32(a[2])
+	addr, op, val := a[0], a[1]&linux.FutexCmdMask, uint32(a[2])
 	switch op {
-	case 0: // FUTEX_WAIT
+	case linux.FutexWait:
 		if addr&3 != 0 {
-			return -eINVAL
+			return -linux.EINVAL
 		}
 		timeout := time.Duration(-1)
 		if a[3] != 0 {
 			d, ok := t.timespec(a[3])
 			if !ok {
-				return -eINVAL
+				return -linux.EINVAL
 			}
 			timeout = d
 		}
@@ -366,27 +316,26 @@ func (t *Thread) futex(a [6]uint64) int64 {
 		}, timeout, t.interruptCh())
 		switch {
 		case err != nil:
-			return -eFAULT
+			return -linux.EFAULT
 		case woken:
 			return 0
 		case t.P.killed.Load():
-			return -eINTR
+			return -linux.EINTR
 		case interrupted(t.interruptCh()):
-			return -eINTR
+			return -linux.EINTR
 		case timeout >= 0:
-			return -eTIMEDOUT
+			return -linux.ETIMEDOUT
 		}
-		return -eAGAIN
-	case 1: // FUTEX_WAKE
+		return -linux.EAGAIN
+	case linux.FutexWake:
 		return int64(p.futex.wake(addr, int(val)))
 	}
-	return -eNOSYS
+	return -linux.ENOSYS
 }
 
 func (t *Thread) clone(a [6]uint64) int64 {
-	const cloneVM, cloneThread, cloneSettls = 0x100, 0x10000, 0x80000
-	if a[0]&(cloneVM|cloneThread) != cloneVM|cloneThread {
-		return -eINVAL
+	if a[0]&(linux.CloneVM|linux.CloneThread) != linux.CloneVM|linux.CloneThread {
+		return -linux.EINVAL
 	}
 	ctx := *t.Ctx
 	c := newCtx()
@@ -397,16 +346,16 @@ func (t *Thread) clone(a [6]uint64) int64 {
 	if a[1] != 0 {
 		c.Regs.RSP = a[1]
 	}
-	if a[0]&cloneSettls != 0 {
+	if a[0]&linux.CloneSettls != 0 {
 		c.FSBase = a[4]
 	}
 	if t.P.killed.Load() {
-		return -eAGAIN
+		return -linux.EAGAIN
 	}
 	nt := t.P.newThread(c)
 	if !nt.start() {
 		nt.Release()
-		return -eAGAIN
+		return -linux.EAGAIN
 	}
 	return int64(nt.TID)
 }

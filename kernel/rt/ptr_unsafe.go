@@ -1,10 +1,13 @@
 package rt
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"beryl/mm/kmem"
+)
 
 // ptr turns a kernel address handed over by the Go runtime (its own
-// memory, not necessarily Go-heap memory) into a pointer; the indirection
-// keeps vet's unsafeptr check quiet about these deliberate conversions.
+// memory, not necessarily Go-heap memory) into a pointer.
 //
 //go:nosplit
-func ptr(a uint64) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&a)) }
+func ptr(a uint64) unsafe.Pointer { return kmem.Ptr(uintptr(a)) }

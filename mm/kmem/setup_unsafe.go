@@ -124,18 +124,12 @@ const (
 //go:nosplit
 func mapImage() bool {
 	const big = 1 << 21
-	hdr := (*[64]byte)(Ptr(ImageBase))
-	phoff := le64(hdr[32:])
-	phentsize := uint64(hdr[54]) | uint64(hdr[55])<<8
-	phnum := uint64(hdr[56]) | uint64(hdr[57])<<8
-	for i := uint64(0); i < phnum; i++ {
-		ph := (*[56]byte)(Ptr(uintptr(ImageBase + phoff + i*phentsize)))
-		if le32(ph[0:]) != ptLoad {
-			continue
+	it := imageSegments()
+	for {
+		vaddr, memsz, pflags, ok := it.next()
+		if !ok {
+			return true
 		}
-		pflags := le32(ph[4:])
-		vaddr := le64(ph[16:])
-		memsz := le64(ph[40:])
 		flags := pagetable.Global
 		if pflags&pfW != 0 {
 			flags |= pagetable.Writable
@@ -149,7 +143,38 @@ func mapImage() bool {
 			}
 		}
 	}
-	return true
+}
+
+// segments iterates over the PT_LOAD program headers of the loaded kernel
+// image (its ELF header is the first page of the text segment). An
+// iterator rather than a callback: callers run before the Go runtime, where
+// a closure's stack check would dereference a nil g.
+type segments struct {
+	phoff, phentsize, phnum, i uint64
+}
+
+//go:nosplit
+func imageSegments() segments {
+	hdr := (*[64]byte)(Ptr(ImageBase))
+	return segments{
+		phoff:     le64(hdr[32:]),
+		phentsize: uint64(hdr[54]) | uint64(hdr[55])<<8,
+		phnum:     uint64(hdr[56]) | uint64(hdr[57])<<8,
+	}
+}
+
+// next returns the next PT_LOAD segment's address, memory size and flags.
+//
+//go:nosplit
+func (s *segments) next() (vaddr, memsz uint64, flags uint32, ok bool) {
+	for ; s.i < s.phnum; s.i++ {
+		ph := (*[56]byte)(Ptr(uintptr(ImageBase + s.phoff + s.i*s.phentsize)))
+		if le32(ph[0:]) == ptLoad {
+			s.i++
+			return le64(ph[16:]), le64(ph[40:]), le32(ph[4:]), true
+		}
+	}
+	return 0, 0, 0, false
 }
 
 //go:nosplit
@@ -167,19 +192,15 @@ func le32(b []byte) uint32 {
 //
 //go:nosplit
 func ImagePhysEnd() uint64 {
-	hdr := (*[64]byte)(Ptr(ImageBase))
-	phoff := le64(hdr[32:])
-	phentsize := uint64(hdr[54]) | uint64(hdr[55])<<8
-	phnum := uint64(hdr[56]) | uint64(hdr[57])<<8
 	var end uint64
-	for i := uint64(0); i < phnum; i++ {
-		ph := (*[56]byte)(Ptr(uintptr(ImageBase + phoff + i*phentsize)))
-		if le32(ph[0:]) != ptLoad {
-			continue
+	it := imageSegments()
+	for {
+		vaddr, memsz, _, ok := it.next()
+		if !ok {
+			return end - KernelBase
 		}
-		if e := le64(ph[16:]) + le64(ph[40:]); e > end {
-			end = e
+		if vaddr+memsz > end {
+			end = vaddr + memsz
 		}
 	}
-	return end - KernelBase
 }
