@@ -27,17 +27,20 @@ bin/zxrun: FORCE
 	@mkdir -p bin
 	$(GO) build -o $@ ./tools/zxrun
 
-# User programs: stock static Go binaries. init is the first program
-# (bin/init in the bootfs); hello and crash are for the boot tests.
-USERPROGS := init hello crash
+# User programs: stock static Go binaries (build/NAME.elf for
+# userspace/.../NAME). init is the first program (bin/init in the bootfs);
+# hello and crash are for the boot tests; kvstore is the worked example of
+# the KasperskyOS-style handles and IPC policy.
+USERPROGS := init hello crash examples/kvstore
 userprogs:
 	@mkdir -p build
-	for p in $(USERPROGS); do $(KGOENV) $(GO) build -o build/$$p.elf ./userspace/$$p || exit 1; done
+	for p in $(USERPROGS); do $(KGOENV) $(GO) build -o build/$$(basename $$p).elf ./userspace/$$p || exit 1; done
 
-# The boot filesystem of `make run`: init and the example programs
-# (run them with e.g. CMDLINE="run=hello").
+# The boot filesystem of `make run`: init, the example programs (run them
+# with e.g. CMDLINE="run=hello" or "run=kvstore") and the IPC policy.
 build/bootfs.cpio: userprogs FORCE
-	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/hello=build/hello.elf bin/crash=build/crash.elf
+	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/hello=build/hello.elf bin/crash=build/crash.elf \
+		bin/kvstore=build/kvstore.elf etc/policy=userspace/etc/policy
 
 # The conformance suite: each userspace/conformance family as a `go test
 # -c` binary in a boot filesystem with init, which runs them all (cmdline
@@ -46,7 +49,8 @@ CONF_FAMILIES := $(filter-out ctest,$(notdir $(wildcard userspace/conformance/*)
 build/conformance.cpio: userprogs FORCE
 	@mkdir -p build/conformance
 	for f in $(CONF_FAMILIES); do $(KGOENV) $(GO) test -c -o build/conformance/$$f.test ./userspace/conformance/$$f || exit 1; done
-	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf $(foreach f,$(CONF_FAMILIES),bin/conformance/$(f).test=build/conformance/$(f).test)
+	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf etc/policy=userspace/etc/policy \
+		$(foreach f,$(CONF_FAMILIES),bin/conformance/$(f).test=build/conformance/$(f).test)
 
 conformance: deps kernel build/conformance.cpio
 	$(GO) test -count=1 -v -timeout 20m -run '^TestConformanceSuite$$' ./qemu/
@@ -85,7 +89,7 @@ run: deps build/beryl.elf build/bootfs.cpio
 test: deps kernel unit fuzz boottest
 
 unit:
-	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
+	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/examples/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /qemu -e /userspace/conformance/)
 	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/... ./kernel/bootfs/... ./syscall/...
 	$(GO) run ./tools/covercheck -min 90 ./kernel/object
@@ -104,7 +108,7 @@ boottest: kernel
 
 bench: deps kernel
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./qemu/
-	$(GO) test -run='^$$' -bench=. -benchmem ./kernel/object/ ./mm/pmm/ ./mm/pagetable/
+	$(GO) test -run='^$$' -bench=. -benchmem ./kernel/object/ ./kernel/object/kos/ ./mm/pmm/ ./mm/pagetable/
 	$(GO) test -count=1 -run='^$$' -bench=. -exec $(CURDIR)/bin/zxrun ./userspace/bench/
 
 clean:

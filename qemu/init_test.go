@@ -15,13 +15,30 @@ import (
 // bin/ (as make run's build/bootfs.cpio does).
 func bootfsWith(t *testing.T, names ...string) string {
 	t.Helper()
-	var recs []cpio.Record
+	var files []bootFile
 	for _, n := range names {
 		img, err := os.ReadFile(image(t, n+".elf"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		recs = append(recs, cpio.StaticRecord(img, cpio.Info{Name: "bin/" + n, Mode: cpio.S_IFREG | 0o755}))
+		files = append(files, bootFile{"bin/" + n, img})
+	}
+	return bootfsOf(t, files...)
+}
+
+// bootFile is a file for bootfsOf.
+type bootFile struct {
+	name string
+	data []byte
+}
+
+// bootfsOf writes a newc archive of files (no checks: tests also build
+// archives tools/mkbootfs would refuse).
+func bootfsOf(t *testing.T, files ...bootFile) string {
+	t.Helper()
+	var recs []cpio.Record
+	for _, f := range files {
+		recs = append(recs, cpio.StaticRecord(f.data, cpio.Info{Name: f.name, Mode: cpio.S_IFREG | 0o755}))
 	}
 	out := filepath.Join(t.TempDir(), "bootfs.cpio")
 	f, err := os.Create(out)
@@ -97,7 +114,7 @@ func TestConformanceProcess(t *testing.T) {
 	}
 	for _, want := range []string{"--- PASS: TestExitCodes", "--- PASS: TestStartupHandles", "--- PASS: TestForeignHandle",
 		"--- PASS: TestKill", "--- PASS: TestCloseDoesNotKill", "--- PASS: TestUnstartedProcess",
-		"--- PASS: TestThreadStartExit", "--- PASS: TestThreadKill", "--- PASS: TestReap100"} {
+		"--- PASS: TestThreadStartExit", "--- PASS: TestThreadKill", "--- PASS: TestReap100", "--- PASS: TestProcessClass"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

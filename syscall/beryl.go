@@ -101,3 +101,50 @@ func sysBerylKernelStats(c Caller, resource object.Handle, buffer UserPtr, size 
 	}
 	return copyOut(c, buffer, b[:n])
 }
+
+// requireRootResource checks that h is the root resource: BAD_HANDLE,
+// WRONG_TYPE, then ACCESS_DENIED for any other resource. Unlike
+// checkRootResource it does not accept ZX_HANDLE_INVALID.
+func requireRootResource(c Caller, h object.Handle) object.Status {
+	if chk := RootResourceCheck.Load(); chk != nil {
+		if h == object.HandleInvalid {
+			return object.ErrBadHandle
+		}
+		return (*chk)(c, h)
+	}
+	o, _, st := c.Process().Lookup(h, object.ObjTypeResource, object.RightNone)
+	if st != object.OK {
+		return st
+	}
+	defer o.(*object.Resource).Release()
+	if o.(*object.Resource).Kind() != object.ResourceKindRoot {
+		return object.ErrAccessDenied
+	}
+	return object.OK
+}
+
+// sysBerylProcessSetClass sets a process's kos security class: the
+// launcher that holds the root resource (init) names the classes the
+// policy speaks of, as KasperskyOS's Einit does. Errors in order: the
+// resource (BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED), the process handle
+// (same order), INVALID_ARGS (length 0 or > 64, bad pointer, bad
+// character), BAD_STATE (the process has started).
+func sysBerylProcessSetClass(c Caller, resource, process object.Handle, class UserPtr, classLen uint64) object.Status {
+	if st := requireRootResource(c, resource); st != object.OK {
+		return st
+	}
+	o, _, st := c.Process().Lookup(process, object.ObjTypeProcess, object.RightManageProcess)
+	if st != object.OK {
+		return st
+	}
+	proc := o.(*object.Process)
+	defer proc.Release()
+	if classLen == 0 || classLen > object.MaxClassLen {
+		return object.ErrInvalidArgs
+	}
+	b, st := copyIn(c, class, classLen)
+	if st != object.OK {
+		return st
+	}
+	return proc.SetClass(string(b))
+}

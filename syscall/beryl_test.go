@@ -130,3 +130,64 @@ func TestVmoReplaceAsExecutable(t *testing.T) {
 	}
 	f.ok(SysHandleClose, uint64(nh))
 }
+
+func TestBerylProcessSetClass(t *testing.T) {
+	f := newEnv(t)
+	root := object.NewRootResource()
+	rh, st := f.p.Install(root, object.DefaultResourceRights)
+	if st != object.OK {
+		t.Fatal(st)
+	}
+	child, ph, st := object.ProcessCreate(f.p, f.jobHandle(), "child", 0)
+	if st != object.OK {
+		t.Fatal(st)
+	}
+	defer func() { child.Kill(0); child.Release() }()
+	ev := f.create1(SysEventCreate, 0)
+	var ro object.Handle
+	{
+		out := f.alloc(4)
+		f.ok(SysHandleDuplicate, uint64(ph), uint64(object.RightsBasic|object.RightGetProperty), uint64(out))
+		ro = f.h(out)
+	}
+	cls := f.data([]byte("kv.client-a"))
+	n := uint64(len("kv.client-a"))
+	set := func(want object.Status, res, proc object.Handle, p UserPtr, n uint64) {
+		t.Helper()
+		f.want(want, SysBerylProcessSetClass, uint64(res), uint64(proc), uint64(p), n)
+	}
+	// Errors in order: resource, process handle, class; nothing changes.
+	set(object.ErrBadHandle, object.HandleInvalid, ph, cls, n)
+	set(object.ErrBadHandle, 0x1234567, ph, cls, n)
+	set(object.ErrWrongType, ev, ph, cls, n)
+	set(object.ErrBadHandle, rh, object.HandleInvalid, cls, n)
+	set(object.ErrWrongType, rh, ev, cls, n)
+	set(object.ErrAccessDenied, rh, ro, cls, n)
+	set(object.ErrInvalidArgs, rh, ph, cls, 0)
+	set(object.ErrInvalidArgs, rh, ph, cls, object.MaxClassLen+1)
+	for _, bp := range badPtrs {
+		set(object.ErrInvalidArgs, rh, ph, bp, n)
+	}
+	set(object.ErrInvalidArgs, rh, ph, f.data([]byte("a b")), 3)
+	if child.Class() != "" {
+		t.Fatalf("class changed by a failed call: %q", child.Class())
+	}
+	set(object.OK, rh, ph, cls, n)
+	set(object.OK, rh, ph, f.data([]byte("kv.server")), 9)
+	// Read back through ZX_PROP_PROCESS_CLASS (GET_PROPERTY suffices).
+	buf := f.alloc(object.MaxClassLen)
+	f.want(object.ErrBufferTooSmall, SysObjectGetProperty, uint64(ro), uint64(object.PropProcessClass), uint64(buf), object.MaxClassLen-1)
+	f.want(object.ErrWrongType, SysObjectGetProperty, uint64(f.jobHandle()), uint64(object.PropProcessClass), uint64(buf), object.MaxClassLen)
+	f.ok(SysObjectGetProperty, uint64(ro), uint64(object.PropProcessClass), uint64(buf), object.MaxClassLen)
+	if got := string(f.bytes(buf, object.MaxClassLen)); got != "kv.server"+string(make([]byte, object.MaxClassLen-9)) {
+		t.Fatalf("class property %q", got)
+	}
+	// The property is read-only.
+	f.want(object.ErrAccessDenied, SysObjectSetProperty, uint64(ph), uint64(object.PropProcessClass), uint64(cls), n)
+	// Once the process has started its class is fixed.
+	child.Start()
+	set(object.ErrBadState, rh, ph, cls, n)
+	if child.Class() != "kv.server" {
+		t.Fatalf("class %q", child.Class())
+	}
+}

@@ -88,6 +88,19 @@ func sysObjectGetProperty(c Caller, h object.Handle, prop uint32, value UserPtr,
 		var b [object.MaxNameLen]byte
 		copy(b[:object.MaxNameLen-1], name)
 		return copyOut(c, value, b[:])
+	case object.PropProcessClass:
+		o, _, st := p.Lookup(h, object.ObjTypeProcess, object.RightGetProperty)
+		if st != object.OK {
+			return st
+		}
+		class := o.(*object.Process).Class()
+		o.(*object.Process).Release()
+		if size < object.MaxClassLen {
+			return object.ErrBufferTooSmall
+		}
+		var b [object.MaxClassLen]byte
+		copy(b[:], class)
+		return copyOut(c, value, b[:])
 	case object.PropSocketRxThreshold, object.PropSocketTxThreshold:
 		if size < sizeofSizeT {
 			return object.ErrBufferTooSmall
@@ -146,6 +159,9 @@ func sysObjectSetProperty(c Caller, h object.Handle, prop uint32, value UserPtr,
 			}
 		}
 		return st
+	case object.PropProcessClass:
+		// Read-only: only beryl_process_set_class (root resource) sets it.
+		return object.ErrAccessDenied
 	case object.PropSocketRxThreshold, object.PropSocketTxThreshold:
 		if size < sizeofSizeT {
 			return object.ErrBufferTooSmall

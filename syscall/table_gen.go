@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 77
+const NumSyscalls = 78
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -86,6 +86,7 @@ const (
 	SysKosCall                 = 0x104a
 	SysKosRecv                 = 0x104b
 	SysKosReply                = 0x104c
+	SysBerylProcessSetClass    = 0x104d
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -742,6 +743,16 @@ var Table = [NumSyscalls]Entry{
 			return int64(sysKosReply(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
 		},
 	},
+	{
+		Num: 0x104d, Name: "beryl_process_set_class", NArgs: 4, Blocking: false, NoReturn: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+			{Index: 1, Name: "process", Type: object.ObjTypeProcess, Rights: object.RightManageProcess, Checked: true, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysBerylProcessSetClass(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), UserPtr(a[2]), a[3]))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -824,4 +835,5 @@ var (
 	_ func(Caller, object.Handle, object.Time, UserPtr, UserPtr) object.Status                              = sysKosCall
 	_ func(Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr) object.Status                      = sysKosRecv
 	_ func(Caller, object.Handle, uint64, UserPtr) object.Status                                            = sysKosReply
+	_ func(Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                             = sysBerylProcessSetClass
 )

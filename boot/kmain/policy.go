@@ -11,9 +11,11 @@ import (
 const policyPath = "etc/policy"
 
 // loadPolicy reports every kos policy denial to the kernel log and
-// installs the policy from fs's etc/policy, if there is one. Without it,
-// or if it does not parse (the error is logged with its line), no policy
-// is installed and every IPC message is allowed.
+// installs the policy from fs's etc/policy, if there is one. Without it no
+// policy is installed and every IPC message is allowed. A policy that does
+// not parse fails closed: the error is logged with its line and a policy
+// denying every IPC message is installed (tools/mkbootfs rejects such a
+// file when the bootfs is built).
 func loadPolicy(fs *bootfs.FS) {
 	kos.SetDenialHook(func(d kos.Denial) {
 		klog.Warnf("policy", "denied %v: subject %q object %q endpoint %d method %d",
@@ -29,7 +31,9 @@ func loadPolicy(fs *bootfs.FS) {
 	}
 	pol, err := kos.ParsePolicy(f.Data)
 	if err != nil {
-		klog.Errorf("policy", "%s: %v; no policy installed", policyPath, err)
+		klog.Errorf("policy", "%s: %v; denying every IPC message", policyPath, err)
+		pol, _ = kos.ParsePolicy([]byte("default deny"))
+		kos.SetPolicy(pol)
 		return
 	}
 	kos.SetPolicy(pol)

@@ -140,6 +140,34 @@ func (t *HandleTable) Add(e *HandleEntry) (Handle, Status) {
 	return t.addLocked(e)
 }
 
+// AddAll installs every handle in transit of es into the table, all or
+// nothing, storing the value of es[i] in vs[i] (vs must be at least as long
+// as es). Room is checked and the handles are added under one acquisition
+// of the table lock, so no other thread of the process ever sees (or can
+// close) part of them: a multi-handle receive needs no rollback. On failure
+// the table is unchanged and the caller still owns every entry. An empty es
+// always succeeds. Errors: NO_RESOURCES (fewer than len(es) free slots),
+// BAD_STATE (the table is closed).
+func (t *HandleTable) AddAll(es []*HandleEntry, vs []Handle) Status {
+	if len(es) == 0 {
+		return OK
+	}
+	_ = vs[len(es)-1] // fail before touching the table if vs is short
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.roomLocked(len(es)) {
+		if t.closed {
+			return ErrBadState
+		}
+		return ErrNoResources
+	}
+	for i, e := range es {
+		// Cannot fail: room was checked under the same lock.
+		vs[i], _ = t.addLocked(e)
+	}
+	return OK
+}
+
 // Remove takes the handle v out of the table and returns it in transit,
 // ending waits made through it, or nil if v is not a valid handle.
 func (t *HandleTable) Remove(v Handle) *HandleEntry {

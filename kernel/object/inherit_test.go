@@ -249,10 +249,27 @@ func TestLookupInstallClass(t *testing.T) {
 	if e.p.Class() != "" {
 		t.Error("class before SetClass")
 	}
-	wantStatus(t, "SetClass", e.p.SetClass("kv"), OK)
-	wantStatus(t, "SetClass again", e.p.SetClass("x"), ErrBadState)
+	wantStatus(t, "SetClass", e.p.SetClass("x"), OK)
+	wantStatus(t, "SetClass again", e.p.SetClass("kv"), OK)
+	for _, bad := range []string{"", "a b", "é", string(make([]byte, MaxClassLen+1))} {
+		wantStatus(t, "SetClass "+bad, e.p.SetClass(bad), ErrInvalidArgs)
+	}
 	if e.p.Class() != "kv" {
 		t.Error("Class")
+	}
+	e.p.Start()
+	wantStatus(t, "SetClass after start", e.p.SetClass("y"), ErrBadState)
+	if e.p.Class() != "kv" {
+		t.Error("Class after start")
+	}
+	for _, c := range []struct{ in, want string }{
+		{"kv.client-a:1/x_Y", ""}, {"", "empty class name"}, {"a b", "bad character ' ' in class \"a b\""},
+		{"a\x01", "bad character '\\x01' in class \"a\\x01\""},
+		{string(make([]byte, 65)), "class name longer than 64 bytes"},
+	} {
+		if got := CheckClass(c.in); got != c.want {
+			t.Errorf("CheckClass(%q) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package object
 
 import (
+	"strconv"
 	"sync"
 	"sync/atomic"
 )
@@ -22,7 +23,7 @@ type Process struct {
 	killHook         atomic.Pointer[func(retcode int64)]
 	policyExceptions atomic.Int64
 	// class is the security class the IPC policy names the process by
-	// (KasperskyOS); set once by the kernel, immutable afterwards.
+	// (KasperskyOS); fixed once the process starts.
 	class atomic.Pointer[string]
 }
 
@@ -79,13 +80,44 @@ func truncName(s string) string {
 	return s
 }
 
+// MaxClassLen is the longest security class name, in bytes.
+const MaxClassLen = 64
+
+// CheckClass returns "" if s can be a security class ([A-Za-z0-9_.:/-],
+// 1..MaxClassLen bytes: the names a kos policy file can use), or why not.
+func CheckClass(s string) string {
+	if s == "" {
+		return "empty class name"
+	}
+	if len(s) > MaxClassLen {
+		return "class name longer than " + strconv.Itoa(MaxClassLen) + " bytes"
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '_' || c == '.' || c == ':' || c == '/' || c == '-') {
+			return "bad character " + strconv.QuoteRune(rune(c)) + " in class " + strconv.Quote(s)
+		}
+	}
+	return ""
+}
+
 // SetClass sets the security class the IPC policy (kernel/object/kos)
-// names the process by, unlike its name not changeable by the process. It
-// can be set once; later calls fail with ZX_ERR_BAD_STATE.
+// names the process by. Unlike its name, the process cannot change it: the
+// kernel sets it when it spawns a process, a new process inherits its
+// creator's, and a holder of the root resource may set it
+// (beryl_process_set_class), all before the process starts. Errors:
+// INVALID_ARGS (CheckClass fails), BAD_STATE (the process has started).
 func (p *Process) SetClass(class string) Status {
-	if !p.class.CompareAndSwap(nil, &class) {
+	if CheckClass(class) != "" {
+		return ErrInvalidArgs
+	}
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	if p.state != procInitial {
 		return ErrBadState
 	}
+	p.class.Store(&class)
 	return OK
 }
 

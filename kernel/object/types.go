@@ -130,6 +130,9 @@ const (
 	PropSocketRxThreshold uint32 = 12
 	PropSocketTxThreshold uint32 = 13
 	PropJobKillOnOOM      uint32 = 15
+	// PropProcessClass (Beryl; read-only) is a process's security class
+	// for the kos IPC policy: MaxClassLen bytes, NUL-padded.
+	PropProcessClass uint32 = 0x1002
 )
 
 // Task return codes (zircon/syscalls/object.h).

@@ -41,6 +41,11 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 	if err != nil {
 		return nil, err
 	}
+	// A process the kernel spawns from the bootfs is of the class its
+	// name gives (init: "init"), as KasperskyOS names entities.
+	if object.CheckClass(name) == "" {
+		p.Obj.SetClass(name)
+	}
 	p.Stdout, p.Stderr = stdout, stderr
 	fail := func(err error) (*Process, error) {
 		p.Obj.Kill(0)

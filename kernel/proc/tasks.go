@@ -223,7 +223,7 @@ func (Tasks) VmarDestroy(c Caller, h object.Handle) object.Status {
 }
 
 // ProcessCreate creates a process (with its address space and root VMAR)
-// in a job; it inherits the caller's stdout and stderr.
+// in a job; it inherits the caller's stdout, stderr and security class.
 func (Tasks) ProcessCreate(c Caller, jobH object.Handle, name string, options uint32) (object.Handle, object.Handle, object.Status) {
 	if options != 0 {
 		return object.HandleInvalid, object.HandleInvalid, object.ErrInvalidArgs
@@ -239,6 +239,11 @@ func (Tasks) ProcessCreate(c Caller, jobH object.Handle, name string, options ui
 	}
 	if parent := processOf(c.Process()); parent != nil {
 		p.Stdout, p.Stderr = parent.Stdout, parent.Stderr
+	}
+	// The new process is of its creator's security class until a holder
+	// of the root resource sets another (beryl_process_set_class).
+	if class := c.Process().Class(); class != "" {
+		p.Obj.SetClass(class)
 	}
 	p.Obj.AddRef()
 	ph, st := c.Process().Install(p.Obj, object.DefaultProcessRights)

@@ -7,7 +7,9 @@
 // Each argument puts the host file at path into the archive as name (for
 // example bin/init=build/init.elf). Entries are written in argument order
 // with fixed metadata (mode 0755, mtime 0, uid/gid 0), so the output is
-// reproducible.
+// reproducible. An etc/policy entry (the kos IPC policy the kernel loads)
+// must parse (kernel/object/kos.ParsePolicy): a bad policy fails the build
+// with its line, rather than booting a kernel that denies every message.
 package main
 
 import (
@@ -17,6 +19,8 @@ import (
 	"strings"
 
 	"github.com/u-root/u-root/pkg/cpio"
+
+	"beryl/kernel/object/kos"
 )
 
 func main() {
@@ -32,6 +36,9 @@ func main() {
 	}
 }
 
+// policyName is where the kernel reads the IPC policy (boot/kmain).
+const policyName = "etc/policy"
+
 func build(out string, specs []string) error {
 	var recs []cpio.Record
 	for _, s := range specs {
@@ -43,7 +50,13 @@ func build(out string, specs []string) error {
 		if err != nil {
 			return err
 		}
-		recs = append(recs, cpio.StaticRecord(data, cpio.Info{Name: strings.TrimPrefix(name, "/"), Mode: cpio.S_IFREG | 0o755}))
+		name = strings.TrimPrefix(name, "/")
+		if name == policyName {
+			if _, err := kos.ParsePolicy(data); err != nil {
+				return fmt.Errorf("%s (%s): %v", path, name, err)
+			}
+		}
+		recs = append(recs, cpio.StaticRecord(data, cpio.Info{Name: name, Mode: cpio.S_IFREG | 0o755}))
 	}
 	f, err := os.Create(out)
 	if err != nil {

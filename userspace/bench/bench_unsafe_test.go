@@ -1,8 +1,9 @@
 // Package bench holds the user-mode microbenchmarks (issue 4): Go
 // benchmarks run inside Beryl through zxrun and printed by `make bench`:
 // a null zx syscall, handle duplicate+close, channel write+read of 64
-// bytes, a channel round trip between two processes, the page-fault cost
-// and process create+start+exit.
+// bytes, a channel round trip between two processes, a kos Call round trip
+// between two processes, the page-fault cost and process
+// create+start+exit.
 package bench
 
 import (
@@ -31,6 +32,8 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	case "echo":
 		os.Exit(echo())
+	case "kosecho":
+		os.Exit(kosEcho())
 	}
 	if h, ok := zx.TakeStartupHandle(zx.PAVmoBootfs); ok {
 		r, err := launch.NewVmoReader(zx.Vmo{Handle: h})
@@ -65,6 +68,27 @@ func echo() int {
 		}
 		if err := ch.Write(b[:n], nil, 0); err != nil {
 			return 0
+		}
+	}
+}
+
+// kosEcho answers every kos call on its startup server handle with the
+// request's fixed part until the client goes.
+func kosEcho() int {
+	h, ok := zx.TakeStartupHandle(paUser0)
+	if !ok {
+		return 3
+	}
+	srv := zx.Server{Handle: h}
+	buf := make([]byte, 64)
+	for {
+		rd := zx.KosRecvBuf{Fixed: buf}
+		info, err := srv.Recv(zx.TimeInfinite, &rd)
+		if err != nil {
+			return 0 // PEER_CLOSED: the client is gone
+		}
+		if err := srv.Reply(info.CallID, &zx.KosMsg{Fixed: buf[:info.Sizes.Fixed]}); err != nil {
+			return 4
 		}
 	}
 }
@@ -154,6 +178,37 @@ func BenchmarkChannelRoundTripProcesses(b *testing.B) {
 	b.StopTimer()
 	mine.Close()
 	p.Wait()
+}
+
+// BenchmarkKosCallRoundTripProcesses: a kos Call with a 64-byte fixed
+// part to a server in another process, which receives it and replies with
+// it (Call → Recv → Reply → the caller wakes; each passes the policy
+// check, whose own cost kernel/object/kos BenchmarkPolicyCheck measures).
+func BenchmarkKosCallRoundTripProcesses(b *testing.B) {
+	client, server, err := zx.Connect()
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := launch.Start(self(b), launch.Config{Argv: []string{os.Args[0]}, Env: []string{workerEnv + "=kosecho"},
+		Handles: []launch.Handle{{Type: paUser0, Handle: server.Handle}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	req := &zx.KosMsg{Endpoint: 1, Method: 1, Fixed: make([]byte, 64)}
+	rd := &zx.KosRecvBuf{Fixed: make([]byte, 64)}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sz, err := client.Call(zx.TimeInfinite, req, rd)
+		if err != nil || sz.Fixed != 64 {
+			b.Fatal(sz, err)
+		}
+	}
+	b.StopTimer()
+	client.Close()
+	if code, err := p.Wait(); err != nil || code != 0 {
+		b.Fatalf("echo server exited %d (%v)", code, err)
+	}
 }
 
 // BenchmarkPageFault maps fresh VMO memory and touches one byte per page:

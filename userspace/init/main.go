@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -114,27 +115,57 @@ func run() int {
 }
 
 // runProgram starts argv[0] from the bootfs (bin/NAME for a bare name)
-// with a read-only duplicate of the bootfs handle, and waits for it.
+// with a read-only duplicate of the bootfs handle, and waits for it. The
+// program's security class (kos IPC policy) is its base name, and it gets
+// a duplicate of the root resource (PA_RESOURCE): the programs the boot
+// command line names are trusted system programs that may name classes
+// of their own children, as KasperskyOS's Einit does.
 func runProgram(fs *bootfs.FS, argv []string, env []string) (int64, error) {
 	if len(argv) == 0 {
 		return 0, fmt.Errorf("empty command")
 	}
-	path, ok := fs.Lookup(argv[0])
+	file, ok := fs.Lookup(argv[0])
 	if !ok {
 		return 0, fmt.Errorf("%s: not in the boot filesystem", argv[0])
 	}
-	img, _ := fs.OpenFile(path)
+	img, _ := fs.OpenFile(file)
 	bfs, err := fs.Vmo.Handle.Duplicate(zx.RightSameRights)
 	if err != nil {
 		return 0, fmt.Errorf("duplicating the bootfs handle: %w", err)
 	}
-	p, err := launch.Start(img, launch.Config{Argv: argv, Env: env,
-		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}})
+	cfg := launch.Config{Argv: argv, Env: env,
+		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}}
+	trust(&cfg, classOf(file))
+	p, err := launch.Start(img, cfg)
 	if err != nil {
 		return 0, err
 	}
 	defer p.Close()
 	return p.Wait()
+}
+
+// trust gives a program init starts the class class and a duplicate of
+// the root resource (PA_RESOURCE), if init has it.
+func trust(cfg *launch.Config, class string) {
+	if rootResource == zx.HandleInvalid {
+		return
+	}
+	cfg.Class, cfg.Resource = class, rootResource
+	if res, err := rootResource.Duplicate(zx.RightSameRights); err == nil {
+		cfg.Handles = append(cfg.Handles, launch.Handle{Type: zx.PAResource, Handle: res})
+	}
+}
+
+// classOf derives a security class from a bootfs path: its base name, with
+// bytes a class cannot hold replaced by '_', at most zx.MaxClassLen bytes.
+func classOf(file string) string {
+	b := []byte(path.Base(file))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	return string(b[:min(len(b), zx.MaxClassLen)])
 }
 
 func defaultEnv(cmdline string) []string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 )
@@ -16,5 +17,18 @@ func TestParseCmdline(t *testing.T) {
 	}
 	if l := splitNUL([]byte("a\x00\x00b c\x00")); !reflect.DeepEqual(l, []string{"a", "b c"}) {
 		t.Errorf("splitNUL %q", l)
+	}
+}
+
+func TestClassOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"bin/kvstore":                     "kvstore",
+		"bin/my prog+x":                   "my_prog_x",
+		"bin/conformance/a.test":          "a.test",
+		"bin/" + string(make([]byte, 70)): string(bytes.Repeat([]byte{'_'}, 64)),
+	} {
+		if got := classOf(in); got != want {
+			t.Errorf("classOf(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

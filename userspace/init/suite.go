@@ -104,8 +104,10 @@ func runFamily(fs *bootfs.FS, path, family string, out io.Writer, env []string) 
 		theirs.Close()
 		return nil, 0, fmt.Errorf("duplicating the bootfs handle: %w", err)
 	}
-	p, err := launch.Start(img, launch.Config{Argv: []string{path, "-test.v"}, Env: env, Stdout: theirs, Stderr: theirs,
-		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}})
+	cfg := launch.Config{Argv: []string{path, "-test.v"}, Env: env, Stdout: theirs, Stderr: theirs,
+		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}}
+	trust(&cfg, "conformance")
+	p, err := launch.Start(img, cfg)
 	theirs.Close() // the child holds its own handle now
 	if err != nil {
 		return nil, 0, err

@@ -75,6 +75,12 @@ type Config struct {
 	Handles []Handle
 	// StackSize of the first thread (default DefaultStackSize).
 	StackSize uint64
+	// Class, if set, is the child's security class for the kos IPC policy
+	// (beryl_process_set_class with Resource, which must then be the root
+	// resource; the launcher keeps its handle). Otherwise the child has
+	// the launcher's class.
+	Class    string
+	Resource zx.Handle
 	// Stdout and Stderr, if valid, are sockets that receive the child's
 	// write(1) and write(2) (the launcher reads the peers; they see
 	// PEER_CLOSED once the child is gone). By default the child shares the
@@ -211,6 +217,11 @@ func (l *loader) run(f *elf.File, job zx.Job, cfg Config) (*Process, error) {
 		}
 		if err := setOutput(proc, io.prop, io.sock); err != nil {
 			return nil, fmt.Errorf("setting the child's output socket: %w", err)
+		}
+	}
+	if cfg.Class != "" {
+		if err := proc.SetClass(cfg.Resource, cfg.Class); err != nil {
+			return nil, fmt.Errorf("setting the child's class %q: %w", cfg.Class, err)
 		}
 	}
 	base, _, err := vmarInfo(vmar)

@@ -115,6 +115,7 @@ const (
 	KoidFirst                      Koid    = 1024
 	KoidInvalid                    Koid    = 0
 	KoidKernel                     Koid    = 1
+	MaxClassLen                            = 64
 	MaxNameLen                             = 32
 	OK                             Status  = 0
 	ObjPropNone                    uint32  = 0
@@ -181,6 +182,7 @@ const (
 	ProcessTerminated              Signals = 0x8
 	PropJobKillOnOOM               uint32  = 15
 	PropName                       uint32  = 3
+	PropProcessClass               uint32  = 4098
 	PropSocketRxThreshold          uint32  = 12
 	PropSocketTxThreshold          uint32  = 13
 	ResourceKindIOPort             uint32  = 2

@@ -46,6 +46,11 @@ const (
 	PAVmarRoot   = 0x04
 	PAVmoBootfs  = 0x1B
 	PAResource   = 0x3F
+	// PAUser0..PAUser2 are for handles a launcher and its program agree
+	// on (Fuchsia's PA_USER0..PA_USER2).
+	PAUser0 = 0xF0
+	PAUser1 = 0xF1
+	PAUser2 = 0xF2
 )
 
 // bootstrapMagic starts the bootstrap message (see kernel/proc/procargs.go).

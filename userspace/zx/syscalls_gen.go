@@ -89,7 +89,12 @@ const (
 	SysKosCall                 = 0x104a
 	SysKosRecv                 = 0x104b
 	SysKosReply                = 0x104c
+	SysBerylProcessSetClass    = 0x104d
 )
+
+// NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
+// 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
+const NumSyscalls = 78
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -487,4 +492,9 @@ func Sys_kos_recv(handle Handle, options uint32, deadline Time, args *KosMsgBuf,
 // Sys_kos_reply is zx_kos_reply: kos: complete a received call with a reply (handles as kos_handle_desc_t).
 func Sys_kos_reply(handle Handle, call_id uint64, args *KosMsgBuf) Status {
 	return Status(int32(zxcall.RawCall(SysKosReply, uintptr(handle), uintptr(call_id), uintptr(unsafe.Pointer(args)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_beryl_process_set_class is zx_beryl_process_set_class: Beryl: set the security class the kos IPC policy names a process by (class: [A-Za-z0-9_.:/-], 1..64 bytes), before the process starts; a new process otherwise has its creator's class. Read it back with ZX_PROP_PROCESS_CLASS (0x1002).
+func Sys_beryl_process_set_class(resource Handle, process Handle, class *uint8, class_len uint) Status {
+	return Status(int32(zxcall.RawCall(SysBerylProcessSetClass, uintptr(resource), uintptr(process), uintptr(unsafe.Pointer(class)), uintptr(class_len), 0, 0, 0, 0)))
 }

@@ -1,6 +1,9 @@
 package zx
 
-import "unsafe"
+import (
+	"bytes"
+	"unsafe"
+)
 
 // Idiomatic wrappers over the raw layer. Methods return nil or a Status.
 
@@ -59,12 +62,16 @@ func (h Handle) Name() (string, error) {
 	if err := errOf(Sys_object_get_property(h, PropName, unsafe.Pointer(&b[0]), uint(len(b)))); err != nil {
 		return "", err
 	}
-	for i, c := range b {
-		if c == 0 {
-			return string(b[:i]), nil
-		}
+	return trimNUL(b[:]), nil
+}
+
+// trimNUL returns b up to its first NUL byte (fixed-size string
+// properties are NUL-padded).
+func trimNUL(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return string(b[:i])
 	}
-	return string(b[:]), nil
+	return string(b)
 }
 
 // SetName sets ZX_PROP_NAME (truncated to 31 bytes).
@@ -397,6 +404,28 @@ func (p Process) Start(thread Thread, entry, stack Vaddr, arg1 Handle, arg2 uint
 
 // Kill kills the process.
 func (p Process) Kill() error { return errOf(Sys_task_kill(p.Handle)) }
+
+// SetClass sets the security class the kos IPC policy names the process
+// by (beryl_process_set_class), before it starts; resource is the root
+// resource.
+func (p Process) SetClass(resource Handle, class string) error {
+	b := []byte(class)
+	var pb *uint8
+	if len(b) > 0 {
+		pb = &b[0]
+	}
+	return errOf(Sys_beryl_process_set_class(resource, p.Handle, pb, uint(len(b))))
+}
+
+// Class returns the process's security class (ZX_PROP_PROCESS_CLASS; ""
+// when it has none).
+func (p Process) Class() (string, error) {
+	var b [MaxClassLen]byte
+	if err := errOf(Sys_object_get_property(p.Handle, PropProcessClass, unsafe.Pointer(&b[0]), uint(len(b)))); err != nil {
+		return "", err
+	}
+	return trimNUL(b[:]), nil
+}
 
 // Info returns ZX_INFO_PROCESS (started, exited, return code).
 func (p Process) Info() (InfoProcess, error) {

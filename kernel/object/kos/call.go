@@ -120,11 +120,17 @@ func deriveForMessage(p *object.Process, self object.Object, d HandleDesc) (*obj
 
 // receive installs m's handles in p: dereferenced ones resolve to p's own
 // ancestor handles, revoked ones arrive as revoked handles, the others are
-// added to p's table. All or nothing: on NO_RESOURCES or BAD_STATE (dead
-// process) m is left as it was. On success m's handles are consumed.
+// added to p's table. All or nothing: the new handles go in with one
+// HandleTable.AddAll, so on NO_RESOURCES or BAD_STATE (dead process) p's
+// table and m are left as they were (m then holds revoked handles as
+// tombstones) and no other thread of p has seen any of them. Dereferenced
+// handles take no slot. On success m's handles are consumed.
 func receive(p *object.Process, m *message, out []RecvHandle) object.Status {
-	t := p.Table()
-	n := 0
+	// buildMessage bounds a message to MaxHandles: the buffers stay on the
+	// stack.
+	var freshBuf [MaxHandles]*object.HandleEntry
+	var valBuf [MaxHandles]object.Handle
+	fresh := freshBuf[:0]
 	for i, e := range m.handles {
 		if e.Revoked() {
 			object.RevokeInTransit(e)
@@ -138,28 +144,23 @@ func receive(p *object.Process, m *message, out []RecvHandle) object.Status {
 				}
 				release(badge)
 			}
-			out[i] = r
-			continue
+		} else {
+			fresh = append(fresh, e)
 		}
-		v, st := t.Add(e)
-		if st != object.OK {
-			// Undo: take the installed handles back in transit.
-			for j := 0; j < i; j++ {
-				if !out[j].Dereferenced {
-					m.handles[j] = t.Remove(out[j].Handle)
-				}
-			}
-			return st
-		}
-		r.Handle = v
 		out[i] = r
-		n++
 	}
+	if st := p.Table().AddAll(fresh, valBuf[:len(fresh)]); st != object.OK {
+		return st
+	}
+	n := 0
 	for i, e := range m.handles {
 		if out[i].Dereferenced {
 			// The descendant that travelled is not needed: the receiver
 			// uses its own ancestor.
 			object.ReleaseHandle(e)
+		} else {
+			out[i].Handle = valBuf[n]
+			n++
 		}
 		m.handles[i] = nil
 	}

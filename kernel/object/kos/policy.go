@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"beryl/kernel/object"
 )
 
 // Policy is the IPC security policy (the role of KasperskyOS's Security
@@ -21,8 +23,8 @@ import (
 // calling process and the object the server's; for recv the subject is the
 // receiving server process and the object the caller; for reply the subject
 // is the replying server process and the object the caller. Classes are
-// names of [A-Za-z0-9_.:/-] (at most 64 bytes) or *; endpoint and method
-// are decimal uint32 or *. Rules are tried in order and the first that
+// names of [A-Za-z0-9_.:/-] (at most 64 bytes: object.CheckClass) or *;
+// endpoint and method are decimal uint32 or *. Rules are tried in order and the first that
 // matches decides; if none matches, the default does. Exactly one default
 // line is required. At most MaxPolicyRules rules and MaxPolicyBytes bytes.
 type Policy struct {
@@ -57,7 +59,6 @@ func (k Kind) String() string {
 const (
 	MaxPolicyRules = 4096
 	MaxPolicyBytes = 1 << 20
-	maxClassLen    = 64
 )
 
 // rule is one compiled allow/deny line. Zero subj/obj mean any class.
@@ -174,14 +175,8 @@ func (pol *Policy) classID(s string) (uint32, string) {
 	if s == "*" {
 		return 0, ""
 	}
-	if len(s) > maxClassLen {
-		return 0, "class name longer than " + strconv.Itoa(maxClassLen) + " bytes"
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.:/-", c) >= 0) {
-			return 0, "bad character " + strconv.QuoteRune(rune(c)) + " in class " + strconv.Quote(s)
-		}
+	if msg := object.CheckClass(s); msg != "" {
+		return 0, msg
 	}
 	if id, ok := pol.classes[s]; ok {
 		return id, ""

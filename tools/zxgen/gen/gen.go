@@ -234,6 +234,8 @@ func UserStubs(sp *Spec) ([]byte, error) {
 		fmt.Fprintf(&b, "\tSys%s = %#x\n", camel(s.Name), s.Num())
 	}
 	b.WriteString(")\n\n")
+	// Indices are dense (spec.go checks), so the table ends at 0x1000+N.
+	fmt.Fprintf(&b, "// NumSyscalls is the number of zx syscalls: numbers 0x1000 up to\n// 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.\nconst NumSyscalls = %d\n\n", len(sp.Syscalls))
 	for _, s := range sp.Syscalls {
 		var ps, regs []string
 		for _, a := range s.Args {

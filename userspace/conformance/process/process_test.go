@@ -35,10 +35,14 @@ const paUser0 = 0xF0
 // bootfs is the boot filesystem init passed on (PA_VMO_BOOTFS).
 var bootfs *launch.VmoReader
 
+// rootResource is the root resource init passed on (PA_RESOURCE).
+var rootResource zx.Handle
+
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(workerEnv); mode != "" {
 		os.Exit(worker(mode))
 	}
+	rootResource, _ = zx.TakeStartupHandle(zx.PAResource)
 	if h, ok := zx.TakeStartupHandle(zx.PAVmoBootfs); ok {
 		var err error
 		if bootfs, err = launch.NewVmoReader(zx.Vmo{Handle: h}); err != nil {
@@ -70,6 +74,11 @@ func worker(mode string) int {
 		return 0
 	case "report":
 		return report()
+	case "class": // exit 0 if our class is arg
+		if c, err := zx.ProcessSelf().Class(); err != nil || c != arg {
+			return 8
+		}
+		return 0
 	case "reap": // launch and reap n workers; needs the bootfs
 		return reap(int(n))
 	case "unstarted": // create n processes and close them unstarted
