@@ -30,7 +30,7 @@ func initialStack() uintptr {
 	*(*uint64)(unsafe.Pointer(rnd + 8)) = (t >> 7) * 0xC2B2AE3D27D4EB4F
 	words := [...]uint64{
 		1, uint64(uintptr(unsafe.Pointer(&argv0[0]))), 0, // argc, argv
-		0,                  // envp
+		0, // envp
 		atPagesz, 4096,
 		atRandom, uint64(rnd),
 		atNull, 0,

@@ -29,11 +29,11 @@ const (
 
 // Config describes one boot.
 type Config struct {
-	Kernel  string   // multiboot ELF for -kernel (ignored when ISO is set)
-	Cmdline string   // kernel command line
-	ISO     string   // boot this image as a CD-ROM instead
-	OVMF    bool     // boot through UEFI firmware (OVMF) instead of SeaBIOS
-	Memory  string   // -m value, default 512M
+	Kernel  string // multiboot ELF for -kernel (ignored when ISO is set)
+	Cmdline string // kernel command line
+	ISO     string // boot this image as a CD-ROM instead
+	OVMF    bool   // boot through UEFI firmware (OVMF) instead of SeaBIOS
+	Memory  string // -m value, default 512M
 	Timeout time.Duration
 	Extra   []string // more QEMU arguments
 	// OnLine is called for every serial line; bytes it returns are sent

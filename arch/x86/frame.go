@@ -12,6 +12,8 @@ type Frame struct {
 	Vector uint64
 	// ErrorCode is the exception error code (0 where the CPU pushes none).
 	ErrorCode uint64
+	// RIP..SS are what the CPU pushes on an interrupt or exception in
+	// 64-bit mode (SDM Vol. 3A §6.14.1, Figure 6-9).
 	RIP, CS, RFLAGS, RSP, SS uint64
 }
 
@@ -52,26 +54,26 @@ const (
 
 // Exception vectors (SDM Vol. 3A §6.3.1, Table 6-1).
 const (
-	VectorDE = 0  // divide error
-	VectorDB = 1  // debug
-	VectorNMI = 2 // non-maskable interrupt
-	VectorBP = 3  // breakpoint
-	VectorOF = 4  // overflow
-	VectorBR = 5  // BOUND range exceeded
-	VectorUD = 6  // invalid opcode
-	VectorNM = 7  // device not available
-	VectorDF = 8  // double fault
-	VectorTS = 10 // invalid TSS
-	VectorNP = 11 // segment not present
-	VectorSS = 12 // stack-segment fault
-	VectorGP = 13 // general protection
-	VectorPF = 14 // page fault
-	VectorMF = 16 // x87 floating-point error
-	VectorAC = 17 // alignment check
-	VectorMC = 18 // machine check
-	VectorXM = 19 // SIMD floating-point exception
-	VectorVE = 20 // virtualization exception
-	VectorCP = 21 // control protection
+	VectorDE  = 0  // divide error
+	VectorDB  = 1  // debug
+	VectorNMI = 2  // non-maskable interrupt
+	VectorBP  = 3  // breakpoint
+	VectorOF  = 4  // overflow
+	VectorBR  = 5  // BOUND range exceeded
+	VectorUD  = 6  // invalid opcode
+	VectorNM  = 7  // device not available
+	VectorDF  = 8  // double fault
+	VectorTS  = 10 // invalid TSS
+	VectorNP  = 11 // segment not present
+	VectorSS  = 12 // stack-segment fault
+	VectorGP  = 13 // general protection
+	VectorPF  = 14 // page fault
+	VectorMF  = 16 // x87 floating-point error
+	VectorAC  = 17 // alignment check
+	VectorMC  = 18 // machine check
+	VectorXM  = 19 // SIMD floating-point exception
+	VectorVE  = 20 // virtualization exception
+	VectorCP  = 21 // control protection
 
 	// VectorSyscall marks a frame built by the SYSCALL entry; it is outside
 	// the IDT's 0-255 range so it can never be confused with an interrupt.

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"beryl/arch/x86"
-	"beryl/kernel/console"
 	"beryl/boot/kmain"
+	"beryl/kernel/console"
 	"beryl/kernel/ktest"
 	"beryl/kernel/rt"
 	"beryl/mm/kmem"

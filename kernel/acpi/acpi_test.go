@@ -42,8 +42,8 @@ func sdt(sig string, body []byte) []byte {
 
 func madtBody() []byte {
 	b := []byte{0, 0, 0xE0, 0xFE, 1, 0, 0, 0} // LAPIC addr 0xFEE00000, flags
-	b = append(b, 0, 8, 0, 0, 1, 0, 0, 0)       // CPU 0, APIC 0, enabled
-	b = append(b, 0, 8, 1, 1, 0, 0, 0, 0)       // CPU 1 disabled
+	b = append(b, 0, 8, 0, 0, 1, 0, 0, 0)     // CPU 0, APIC 0, enabled
+	b = append(b, 0, 8, 1, 1, 0, 0, 0, 0)     // CPU 1 disabled
 	b = append(b, 1, 12, 2, 0, 0, 0, 0xC0, 0xFE, 0, 0, 0, 0)
 	b = append(b, 2, 10, 0, 0, 2, 0, 0, 0, 0, 0)   // IRQ0 -> GSI2
 	b = append(b, 2, 10, 0, 9, 9, 0, 0, 0, 0xF, 0) // IRQ9 level, active low

@@ -59,16 +59,16 @@ type StackT struct {
 // uc_mcontext = struct sigcontext 256, uc_sigmask 8), struct siginfo (128).
 // The FXSAVE image (fpstate) sits above the frame, 64-byte aligned.
 const (
-	UCOffset    = 8
-	ucStackOff  = 16
-	ucMctxOff   = 40
-	ucMaskOff   = 40 + 256
-	UCLen       = 304
-	InfoOffset  = UCOffset + UCLen
-	FrameLen    = InfoOffset + 128
-	FPStateLen  = 512
-	redZone     = 128
-	fixEflags   = 0x50DD5 // AC|OF|DF|TF|SF|ZF|AF|PF|CF|RF: what a handler may change
+	UCOffset   = 8
+	ucStackOff = 16
+	ucMctxOff  = 40
+	ucMaskOff  = 40 + 256
+	UCLen      = 304
+	InfoOffset = UCOffset + UCLen
+	FrameLen   = InfoOffset + 128
+	FPStateLen = 512
+	redZone    = 128
+	fixEflags  = 0x50DD5 // AC|OF|DF|TF|SF|ZF|AF|PF|CF|RF: what a handler may change
 )
 
 // Offsets of struct sigcontext fields.

@@ -26,7 +26,7 @@ var resultLine = regexp.MustCompile(`^\s*--- (PASS|FAIL|SKIP): (\S+)`)
 // caseResult is one test or subtest outcome.
 type caseResult struct {
 	family, name, result string
-	detail             []string
+	detail               []string
 }
 
 // runSuite runs the families and returns init's exit status: 0 when every

@@ -28,9 +28,9 @@ type peer struct {
 type server struct {
 	listener  zx.Listener
 	port      zx.Port
-	peers     map[zx.Koid]*peer     // by the koid of the client IPC object
-	byID      map[clientID]*peer    //
-	resources map[string]*resource  // by key
+	peers     map[zx.Koid]*peer       // by the koid of the client IPC object
+	byID      map[clientID]*peer      //
+	resources map[string]*resource    // by key
 	byHandle  map[zx.Handle]*resource // by the provider's handle
 
 	mu     sync.Mutex
