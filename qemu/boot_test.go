@@ -131,4 +131,9 @@ func TestReadyExit(t *testing.T) {
 	if !regexp.MustCompile(`\] I boot: memory: \d+ MiB managed, \d+ MiB free`).MatchString(log) {
 		t.Errorf("no memory report:\n%s", res.Tail(30))
 	}
+	// -cpu max offers RDRAND under TCG: getrandom must use it, for the
+	// kernel's runtime and as the seed of user processes' generator.
+	if !strings.Contains(log, "SMEP true, SMAP true; random: kernel RDRAND, user processes seeded by RD") {
+		t.Errorf("hardware random numbers not in use:\n%s", res.Tail(30))
+	}
 }

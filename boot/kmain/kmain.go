@@ -17,6 +17,7 @@ import (
 	"beryl/kernel/klog"
 	"beryl/kernel/ktest"
 	"beryl/kernel/options"
+	"beryl/kernel/proc"
 	"beryl/kernel/rt"
 	"beryl/mm/kmem"
 )
@@ -58,7 +59,8 @@ func Main(magic uint32, infoAddr uint64) {
 	log.Infof("clock: TSC %d.%03d MHz, LAPIC timer %d Hz input, tick %d Hz, x2APIC %v",
 		rt.TSCHz()/1e6, rt.TSCHz()/1e3%1e3, rt.LAPICTimerHz(), opts.TimerHz, x86.Local.X2())
 	cr4 := x86.ReadCR4()
-	log.Infof("cpu: SMEP %v, SMAP %v", cr4&x86.CR4SMEP != 0, cr4&x86.CR4SMAP != 0)
+	log.Infof("cpu: SMEP %v, SMAP %v; random: kernel %s, user processes seeded by %s",
+		cr4&x86.CR4SMEP != 0, cr4&x86.CR4SMAP != 0, rt.RandomSource(), proc.RandomSource())
 	if uint64(opts.TimerHz) != rt.TimerHz {
 		rt.SetTimerHz(uint64(opts.TimerHz))
 	}

@@ -21,6 +21,7 @@ func init() {
 	ktest.Register("boot/info", testBootInfo)
 	ktest.Register("time/tsc-vs-timer", testClock)
 	ktest.Register("cpu/smep-smap", testSMEP)
+	ktest.Register("cpu/getrandom", testGetrandom)
 }
 
 // The LAPIC timer ticks at the configured rate within ±5 %, measured

@@ -337,21 +337,58 @@ func clockGettime(clock, tsp uint64) int64 {
 	return 0
 }
 
-var randState uint64
+var (
+	randState uint64
+	// randHW: 0 not probed yet, 1 RDRAND, 2 none. Probed on first use:
+	// the runtime asks for random bytes before any package init runs.
+	randHW uint8
+)
 
+// getrandom fills buf from RDRAND when the CPU has it, else from a
+// xorshift64* stream seeded by the TSC (not cryptographic: the kernel has
+// no other entropy source). Nosplit and allocation-free: the runtime calls
+// it while it bootstraps.
+//
 //go:nosplit
 func getrandom(buf, n uint64) int64 {
-	if randState == 0 {
-		randState = x86.Rdtsc() | 1
-	}
+	probeRandom()
 	b := (*[1 << 30]byte)(ptr(buf))
-	for i := uint64(0); i < n; i++ {
-		// xorshift64*: not cryptographic; the kernel has no entropy source
-		// beyond the TSC until RDRAND support lands.
-		randState ^= randState >> 12
-		randState ^= randState << 25
-		randState ^= randState >> 27
-		b[i] = byte((randState * 2685821657736338717) >> 56)
+	for i := uint64(0); i < n; i += 8 {
+		var v uint64
+		ok := false
+		if randHW == 1 {
+			v, ok = x86.Rdrand64()
+		}
+		if !ok {
+			randState ^= randState >> 12
+			randState ^= randState << 25
+			randState ^= randState >> 27
+			v = randState * 2685821657736338717
+		}
+		for j := uint64(0); j < 8 && i+j < n; j++ {
+			b[i+j] = byte(v >> (8 * j))
+		}
 	}
 	return int64(n)
+}
+
+//go:nosplit
+func probeRandom() {
+	if randHW == 0 {
+		randHW = 2
+		if x86.HasRDRAND() {
+			randHW = 1
+		}
+		randState = x86.Rdtsc() | 1
+	}
+}
+
+// RandomSource names the source getrandom uses ("RDRAND" or "xorshift"),
+// for the boot log and tests.
+func RandomSource() string {
+	probeRandom()
+	if randHW == 1 {
+		return "RDRAND"
+	}
+	return "xorshift"
 }
