@@ -2,15 +2,24 @@
 //
 //	bin/zxrun PROGRAM [ARGS...]
 //
-// It builds a boot filesystem holding Beryl's init (bin/init), PROGRAM
-// (bin/NAME), its arguments and the caller's environment (etc/zxrun/args
-// and etc/zxrun/env), boots the kernel in QEMU (TCG) with it — the kernel
-// starts init, init starts PROGRAM with userspace/launch and exits with
-// its return code —, streams the program's stdout and stderr (the kernel
-// routes init's, which its children inherit, to COM2 and COM3) to its own,
-// and exits with the program's exit status. On a kernel
-// panic, a fault in the kernel, a missing exit status or a timeout it exits
-// 125 with a message and the tail of the kernel console.
+// It builds a boot filesystem holding Beryl's init (bin/init), the boot
+// IPC policy (etc/policy), PROGRAM (bin/NAME), its arguments and the
+// caller's environment (etc/zxrun/args and etc/zxrun/env), boots the
+// kernel in QEMU (TCG) with it — the kernel installs the policy and starts
+// init, init starts PROGRAM with userspace/launch (class NAME, holding the
+// root resource) and exits with its return code —, streams the program's
+// stdout and stderr (the kernel routes init's, which its children inherit,
+// to COM2 and COM3) to its own, and exits with the program's exit status.
+// On a kernel panic, a fault in the kernel, a missing exit status or a
+// timeout it exits 125 with a message and the tail of the kernel console.
+//
+// The policy is the repository's userspace/etc/policy, the one the
+// conformance suite boots with; the repository is the directory holding
+// the kernel image's build directory (build/beryl.elf → .). If that file
+// is missing zxrun warns on stderr and boots without a policy (every kos
+// IPC message allowed); if it does not parse (kernel/object/kos.ParsePolicy)
+// zxrun fails, as tools/mkbootfs does, rather than boot a kernel that
+// denies every message.
 //
 // So `go test -exec "$PWD/bin/zxrun" ./pkg` runs a stock Go test binary in
 // Beryl, -test.* flags included.
@@ -27,6 +36,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,6 +47,8 @@ import (
 	"time"
 
 	"github.com/u-root/u-root/pkg/cpio"
+
+	"beryl/kernel/object/kos"
 )
 
 const failStatus = 125
@@ -71,6 +84,33 @@ func kernelPath() string {
 	return "build/beryl.elf"
 }
 
+// policyName is where the kernel reads the IPC policy (boot/kmain).
+const policyName = "etc/policy"
+
+// policyPath is the repository's boot IPC policy for kernel: the
+// repository is the parent of the kernel image's directory (build/).
+func policyPath(kernel string) string {
+	return filepath.Join(filepath.Dir(filepath.Dir(kernel)), "userspace", "etc", "policy")
+}
+
+// bootPolicy reads and checks the policy at path. A missing file is
+// reported on warn and gives nil (no policy); an unreadable or unparsable
+// one is an error.
+func bootPolicy(path string, warn io.Writer) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(warn, "zxrun: warning: no IPC policy at %s: booting without %s (every kos IPC message allowed)\n", path, policyName)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("IPC policy: %w", err)
+	}
+	if _, err := kos.ParsePolicy(data); err != nil {
+		return nil, fmt.Errorf("IPC policy %s: %v", path, err)
+	}
+	return data, nil
+}
+
 // relevantEnv is the caller's environment minus what only makes sense on
 // the host.
 func relevantEnv() []string {
@@ -91,7 +131,9 @@ func relevantEnv() []string {
 // initName is where init lives in the bootfs (the kernel's default init=).
 const initName = "bin/init"
 
-func bootfs(dir, initImage, program string, args []string) (string, error) {
+// bootfs writes the boot filesystem to dir/bootfs.cpio: init, the policy
+// (none if nil), the program, its arguments and environment.
+func bootfs(dir, initImage string, policy []byte, program string, args []string) (string, error) {
 	img, err := os.ReadFile(program)
 	if err != nil {
 		return "", err
@@ -107,10 +149,15 @@ func bootfs(dir, initImage, program string, args []string) (string, error) {
 	argv := append([]string{filepath.Base(program)}, args...)
 	recs := []cpio.Record{
 		cpio.StaticRecord(initImg, cpio.Info{Name: initName, Mode: cpio.S_IFREG | 0o755}),
+	}
+	if policy != nil {
+		recs = append(recs, cpio.StaticRecord(policy, cpio.Info{Name: policyName, Mode: cpio.S_IFREG | 0o644}))
+	}
+	recs = append(recs,
 		cpio.StaticRecord(img, cpio.Info{Name: name, Mode: cpio.S_IFREG | 0o755}),
 		cpio.StaticFile("etc/zxrun/args", strings.Join(argv, "\x00")+"\x00", 0o644),
 		cpio.StaticFile("etc/zxrun/env", strings.Join(relevantEnv(), "\x00")+"\x00", 0o644),
-	}
+	)
 	out := filepath.Join(dir, "bootfs.cpio")
 	f, err := os.Create(out)
 	if err != nil {
@@ -140,7 +187,11 @@ func run(program string, args []string) (int, error) {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
-	fsPath, err := bootfs(dir, initPath(kernel), program, args)
+	policy, err := bootPolicy(policyPath(kernel), os.Stderr)
+	if err != nil {
+		return 0, err
+	}
+	fsPath, err := bootfs(dir, initPath(kernel), policy, program, args)
 	if err != nil {
 		return 0, err
 	}

@@ -4,16 +4,22 @@
 // by subtree and by badge (ZX_ERR_HANDLE_REVOKED), connect / listener /
 // callable, Call/Recv/Reply across threads with deadlines, dereferencing
 // back to the provider (IsDereferenced / BadgeOp) and a dying server
-// ending pending calls. One process plays provider and client with
+// ending pending calls. One process mostly plays provider and client with
 // separate handles: a handle sent to the process that owns its ancestor
 // arrives dereferenced.
+//
+// errors_test.go and ipc_errors_test.go hold a case for every error status
+// each kos syscall documents (kernel/object/kos's doc comments), through
+// the real syscalls. Cases that need a second process (a provider that is
+// not the caller, handles that arrive new, the boot IPC policy's process
+// classes) relaunch this binary as a worker (workers_test.go): TestPolicy
+// checks etc/policy (userspace/etc/policy, in the suite's bootfs and in
+// zxrun's) and TestNoResources fills the handle table.
 package kos
 
 import (
-	"encoding/binary"
 	"testing"
 	"time"
-	"unsafe"
 
 	"beryl/userspace/zx"
 )
@@ -62,17 +68,6 @@ func newPort(t *testing.T) zx.Port {
 	ok(t, "port_create", err)
 	closeLater(t, p.Handle)
 	return p
-}
-
-// waitPacket waits for a kos notification and checks type, key, context.
-func waitPacket(t *testing.T, p zx.Port, typ uint32, key, ctx uint64) {
-	t.Helper()
-	pk, err := p.Wait(after(5 * time.Second))
-	ok(t, "port_wait", err)
-	pl := (*[32]byte)(unsafe.Pointer(&pk.Payload))
-	if pk.Type != typ || pk.Key != key || binary.LittleEndian.Uint64(pl[0:]) != ctx {
-		t.Fatalf("packet type %#x key %d ctx %d, want %#x %d %d", pk.Type, pk.Key, binary.LittleEndian.Uint64(pl[0:]), typ, key, ctx)
-	}
 }
 
 func TestUserObject(t *testing.T) {
