@@ -223,33 +223,16 @@ func byOrigin(all map[*types.Func]*types.Func, c *types.Func) (*types.Func, bool
 	return nil, false
 }
 
-// calls returns the functions and methods called in body (including in
-// nested function literals).
+// calls returns the functions and methods body calls or refers to
+// (including in nested function literals): a function passed as a value
+// — a worker handed to relaunch.Main, a callback — counts as reached.
 func calls(info *types.Info, body ast.Node) []*types.Func {
 	var out []*types.Func
 	ast.Inspect(body, func(n ast.Node) bool {
-		ce, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		var id *ast.Ident
-		switch f := ce.Fun.(type) {
-		case *ast.Ident:
-			id = f
-		case *ast.SelectorExpr:
-			id = f.Sel
-		case *ast.IndexExpr:
-			if s, ok := f.X.(*ast.SelectorExpr); ok {
-				id = s.Sel
-			} else if i, ok := f.X.(*ast.Ident); ok {
-				id = i
+		if id, ok := n.(*ast.Ident); ok {
+			if fn, ok := info.Uses[id].(*types.Func); ok {
+				out = append(out, fn.Origin())
 			}
-		}
-		if id == nil {
-			return true
-		}
-		if fn, ok := info.Uses[id].(*types.Func); ok {
-			out = append(out, fn.Origin())
 		}
 		return true
 	})

@@ -10,12 +10,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"unsafe"
 
 	"beryl/userspace/launch"
+	"beryl/userspace/launch/relaunch"
 	"beryl/userspace/zx"
 )
 
@@ -24,26 +23,21 @@ const workerEnv = "BERYL_BENCH_WORKER"
 // paUser0 is Fuchsia's PA_USER0: the echo worker's channel.
 const paUser0 = 0xF0
 
-var bootfs io.ReaderAt
+// TestMain runs the worker a relaunched binary names, else the benchmarks.
+func TestMain(m *testing.M) { relaunch.Main(m, workerEnv, worker) }
 
-func TestMain(m *testing.M) {
-	switch os.Getenv(workerEnv) {
+// worker runs in the relaunched child and returns its exit status.
+func worker(mode string) int {
+	switch mode {
 	case "exit":
-		os.Exit(0)
+		return 0
 	case "echo":
-		os.Exit(echo())
+		return echo()
 	case "kosecho":
-		os.Exit(kosEcho())
+		return kosEcho()
 	}
-	if h, ok := zx.TakeStartupHandle(zx.PAVmoBootfs); ok {
-		r, err := launch.NewVmoReader(zx.Vmo{Handle: h})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bootfs:", err)
-			os.Exit(1)
-		}
-		bootfs = r
-	}
-	os.Exit(m.Run())
+	fmt.Fprintf(os.Stderr, "bench worker: unknown mode %q\n", mode)
+	return 100
 }
 
 // echo answers every message on its startup channel until the peer goes.
@@ -93,21 +87,7 @@ func kosEcho() int {
 	}
 }
 
-func self(b *testing.B) io.ReaderAt {
-	b.Helper()
-	if bootfs == nil {
-		b.Fatal("no boot filesystem: run inside Beryl (go test -exec bin/zxrun)")
-	}
-	name := "bin/" + filepath.Base(os.Args[0])
-	if strings.Contains(os.Args[0], "/") {
-		name = strings.TrimPrefix(os.Args[0], "/")
-	}
-	f, err := launch.FindFile(bootfs, name)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return f
-}
+func self(b *testing.B) io.ReaderAt { return relaunch.SelfImage(b) }
 
 func BenchmarkNullSyscall(b *testing.B) {
 	for i := 0; i < b.N; i++ {

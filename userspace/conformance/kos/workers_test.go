@@ -2,14 +2,12 @@ package kos
 
 import (
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"beryl/userspace/launch"
+	"beryl/userspace/launch/relaunch"
 	"beryl/userspace/zx"
 )
 
@@ -32,28 +30,10 @@ const (
 	providedContext  = 0x5eed
 )
 
-var (
-	// bootfs is the boot filesystem init passed on (PA_VMO_BOOTFS).
-	bootfs *launch.VmoReader
-	// rootResource is the root resource init passed on (PA_RESOURCE).
-	rootResource zx.Handle
-)
+// TestMain runs the worker a relaunched binary names, else the tests.
+func TestMain(m *testing.M) { relaunch.Main(m, workerEnv, worker) }
 
-func TestMain(m *testing.M) {
-	if mode := os.Getenv(workerEnv); mode != "" {
-		os.Exit(worker(mode))
-	}
-	rootResource, _ = zx.TakeStartupHandle(zx.PAResource)
-	if h, ok := zx.TakeStartupHandle(zx.PAVmoBootfs); ok {
-		var err error
-		if bootfs, err = launch.NewVmoReader(zx.Vmo{Handle: h}); err != nil {
-			fmt.Fprintln(os.Stderr, "bootfs:", err)
-			os.Exit(1)
-		}
-	}
-	os.Exit(m.Run())
-}
-
+// worker runs in the relaunched child and returns its exit status.
 func worker(mode string) int {
 	switch mode {
 	case "server":
@@ -188,50 +168,20 @@ func clientWorker() int {
 	return code
 }
 
-// image is this test binary, from the boot filesystem (zxrun puts it in
-// bin/ under the name it runs it as; the suite in bin/conformance/).
-func image(t *testing.T) *io.SectionReader {
-	t.Helper()
-	if bootfs == nil {
-		t.Fatal("no boot filesystem (PA_VMO_BOOTFS): run inside Beryl, go test -exec bin/zxrun")
-	}
-	if strings.Contains(os.Args[0], "/") {
-		if f, err := launch.FindFile(bootfs, strings.TrimPrefix(os.Args[0], "/")); err == nil {
-			return f
-		}
-	}
-	f, err := launch.FindFile(bootfs, "bin/"+filepath.Base(os.Args[0]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
-// workerEnviron is our environment with the worker mode set to mode.
-func workerEnviron(mode string) []string {
-	var env []string
-	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, workerEnv+"=") {
-			env = append(env, e)
-		}
-	}
-	return append(env, workerEnv+"="+mode)
-}
-
 // startWorker launches a worker in mode with class (none: ours) and the
 // startup handle h as PA_USER0; it is killed at the end of the test if
 // still running.
 func startWorker(t *testing.T, mode, class string, h zx.Handle) *launch.Process {
 	t.Helper()
-	cfg := launch.Config{Argv: []string{os.Args[0], "worker", mode}, Env: workerEnviron(mode),
+	cfg := launch.Config{Argv: []string{os.Args[0], "worker", mode}, Env: relaunch.Environ(mode),
 		Handles: []launch.Handle{{Type: paUser0, Handle: h}}}
 	if class != "" {
-		if rootResource == zx.HandleInvalid {
+		if relaunch.RootResource == zx.HandleInvalid {
 			t.Fatal("no root resource (PA_RESOURCE): init passes it to the programs it runs")
 		}
-		cfg.Class, cfg.Resource = class, rootResource
+		cfg.Class, cfg.Resource = class, relaunch.RootResource
 	}
-	p, err := launch.Start(image(t), cfg)
+	p, err := launch.Start(relaunch.SelfImage(t), cfg)
 	if err != nil {
 		t.Fatalf("launch %s worker: %v", mode, err)
 	}
@@ -309,7 +259,7 @@ func providedByWorker(t *testing.T) zx.Handle {
 // process (any other class) call it. A denied call never reaches the
 // server and transfers nothing.
 func TestPolicy(t *testing.T) {
-	if rootResource == zx.HandleInvalid {
+	if relaunch.RootResource == zx.HandleInvalid {
 		t.Fatal("no root resource (PA_RESOURCE): init passes it to the programs it runs")
 	}
 	self, err := zx.ProcessSelf().Class()

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"beryl/userspace/launch"
+	"beryl/userspace/launch/relaunch"
 	"beryl/userspace/zx"
 )
 
@@ -17,7 +18,7 @@ import (
 // in Zircon's order and change nothing; a started process's class is
 // fixed.
 func TestProcessClass(t *testing.T) {
-	if rootResource == zx.HandleInvalid {
+	if relaunch.RootResource == zx.HandleInvalid {
 		t.Fatal("no root resource (PA_RESOURCE): init passes it to the programs it runs")
 	}
 	self, err := zx.ProcessSelf().Class()
@@ -64,25 +65,25 @@ func TestProcessClass(t *testing.T) {
 	}{
 		{"no resource", zx.HandleInvalid, child.Handle, "x", zx.ErrBadHandle},
 		{"event as resource", ev.Handle, child.Handle, "x", zx.ErrWrongType},
-		{"no process", rootResource, zx.HandleInvalid, "x", zx.ErrBadHandle},
-		{"event as process", rootResource, ev.Handle, "x", zx.ErrWrongType},
-		{"no MANAGE_PROCESS", rootResource, weak, "x", zx.ErrAccessDenied},
-		{"empty class", rootResource, child.Handle, "", zx.ErrInvalidArgs},
-		{"space in class", rootResource, child.Handle, "a b", zx.ErrInvalidArgs},
-		{"65-byte class", rootResource, child.Handle, strings.Repeat("c", 65), zx.ErrInvalidArgs},
+		{"no process", relaunch.RootResource, zx.HandleInvalid, "x", zx.ErrBadHandle},
+		{"event as process", relaunch.RootResource, ev.Handle, "x", zx.ErrWrongType},
+		{"no MANAGE_PROCESS", relaunch.RootResource, weak, "x", zx.ErrAccessDenied},
+		{"empty class", relaunch.RootResource, child.Handle, "", zx.ErrInvalidArgs},
+		{"space in class", relaunch.RootResource, child.Handle, "a b", zx.ErrInvalidArgs},
+		{"65-byte class", relaunch.RootResource, child.Handle, strings.Repeat("c", 65), zx.ErrInvalidArgs},
 	} {
 		if err := (zx.Process{Handle: c.p}).SetClass(c.res, c.class); err != c.want.Err() {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
-	if st := zx.Sys_beryl_process_set_class(rootResource, child.Handle, (*uint8)(nil), 3); st != zx.ErrInvalidArgs {
+	if st := zx.Sys_beryl_process_set_class(relaunch.RootResource, child.Handle, (*uint8)(nil), 3); st != zx.ErrInvalidArgs {
 		t.Errorf("NULL class: %v", st)
 	}
 	if c := class(); c != self {
 		t.Errorf("failed calls changed the class to %q", c)
 	}
 	for _, want := range []string{"kv.client-a", strings.Repeat("c", 64)} {
-		if err := child.SetClass(rootResource, want); err != nil {
+		if err := child.SetClass(relaunch.RootResource, want); err != nil {
 			t.Fatalf("set %q: %v", want, err)
 		}
 		if c, err := (zx.Process{Handle: weak}).Class(); err != nil || c != want {
@@ -103,13 +104,13 @@ func TestProcessClass(t *testing.T) {
 	}
 	// A launcher names its child's class; the child sees it; once started
 	// the class is fixed.
-	p, err := launch.Start(image(t), launch.Config{Argv: []string{os.Args[0], "worker", "class:conf.worker"},
-		Env: workerEnviron("class:conf.worker"), Class: "conf.worker", Resource: rootResource})
+	p, err := launch.Start(relaunch.SelfImage(t), launch.Config{Argv: []string{os.Args[0], "worker", "class:conf.worker"},
+		Env: relaunch.Environ("class:conf.worker"), Class: "conf.worker", Resource: relaunch.RootResource})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	if err := p.SetClass(rootResource, "other"); err != zx.ErrBadState {
+	if err := p.SetClass(relaunch.RootResource, "other"); err != zx.ErrBadState {
 		t.Errorf("set on a started process: %v, want ZX_ERR_BAD_STATE", err)
 	}
 	if code := wait(t, p); code != 0 {

@@ -13,9 +13,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -23,6 +21,7 @@ import (
 	"time"
 
 	"beryl/userspace/launch"
+	"beryl/userspace/launch/relaunch"
 	"beryl/userspace/zx"
 )
 
@@ -32,26 +31,8 @@ const workerEnv = "BERYL_PROCESS_WORKER"
 // paUser0 is Fuchsia's PA_USER0: the control channel of a worker.
 const paUser0 = 0xF0
 
-// bootfs is the boot filesystem init passed on (PA_VMO_BOOTFS).
-var bootfs *launch.VmoReader
-
-// rootResource is the root resource init passed on (PA_RESOURCE).
-var rootResource zx.Handle
-
-func TestMain(m *testing.M) {
-	if mode := os.Getenv(workerEnv); mode != "" {
-		os.Exit(worker(mode))
-	}
-	rootResource, _ = zx.TakeStartupHandle(zx.PAResource)
-	if h, ok := zx.TakeStartupHandle(zx.PAVmoBootfs); ok {
-		var err error
-		if bootfs, err = launch.NewVmoReader(zx.Vmo{Handle: h}); err != nil {
-			fmt.Fprintln(os.Stderr, "bootfs:", err)
-			os.Exit(1)
-		}
-	}
-	os.Exit(m.Run())
-}
+// TestMain runs the worker a relaunched binary names, else the tests.
+func TestMain(m *testing.M) { relaunch.Main(m, workerEnv, worker) }
 
 // worker runs in the relaunched child and returns its exit status.
 func worker(mode string) int {
@@ -117,12 +98,12 @@ func reap(n int) int {
 		return 31
 	}
 	for i := 0; i < n; i++ {
-		img, err := selfImage(r)
+		img, err := relaunch.Image(r)
 		if err != nil {
 			return 32
 		}
 		mode := fmt.Sprintf("exit:%d", i%200)
-		p, err := launch.Start(img, launch.Config{Argv: []string{os.Args[0], mode}, Env: workerEnviron(mode)})
+		p, err := launch.Start(img, launch.Config{Argv: []string{os.Args[0], mode}, Env: relaunch.Environ(mode)})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "reap:", err)
 			return 33
@@ -135,17 +116,6 @@ func reap(n int) int {
 		}
 	}
 	return 0
-}
-
-// workerEnviron is our environment with the worker mode set to mode.
-func workerEnviron(mode string) []string {
-	var env []string
-	for _, e := range os.Environ() {
-		if !strings.HasPrefix(e, workerEnv+"=") {
-			env = append(env, e)
-		}
-	}
-	return append(env, workerEnv+"="+mode)
 }
 
 // childReport is what a "report" worker sends.
@@ -179,26 +149,12 @@ func report() int {
 	return 0
 }
 
-// image is this test binary, from the boot filesystem (zxrun puts it in
-// bin/ under the name it runs it as).
-func image(t testing.TB) *io.SectionReader {
-	t.Helper()
-	if bootfs == nil {
-		t.Fatal("no boot filesystem (run inside Beryl: go test -exec bin/zxrun)")
-	}
-	f, err := selfImage(bootfs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f
-}
-
 // start launches the test binary as a worker.
 func start(t testing.TB, mode string, extra ...launch.Handle) *launch.Process {
 	t.Helper()
-	p, err := launch.Start(image(t), launch.Config{
+	p, err := launch.Start(relaunch.SelfImage(t), launch.Config{
 		Argv:    []string{os.Args[0], "worker", mode},
-		Env:     workerEnviron(mode),
+		Env:     relaunch.Environ(mode),
 		Handles: extra,
 	})
 	if err != nil {
@@ -561,7 +517,7 @@ func expectBaseline(t *testing.T, before zx.KernelStats) {
 // the child is reaped too before the second snapshot.
 func TestReap100(t *testing.T) {
 	reaper := func(n int) {
-		bfs, err := bootfs.Vmo.Handle.Duplicate(zx.RightSameRights)
+		bfs, err := relaunch.Bootfs.Vmo.Handle.Duplicate(zx.RightSameRights)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -595,16 +551,4 @@ func TestReap100(t *testing.T) {
 	reaper(100)
 	t.Logf("100 processes in %v", time.Since(t0))
 	expectBaseline(t, before)
-}
-
-// selfImage finds this test binary in the boot filesystem: at its own
-// path when it was started by path (init's conformance suite runs
-// bin/conformance/FAMILY.test), else in bin/ under its name (zxrun).
-func selfImage(bootfs io.ReaderAt) (*io.SectionReader, error) {
-	if strings.Contains(os.Args[0], "/") {
-		if f, err := launch.FindFile(bootfs, strings.TrimPrefix(os.Args[0], "/")); err == nil {
-			return f, nil
-		}
-	}
-	return launch.FindFile(bootfs, "bin/"+filepath.Base(os.Args[0]))
 }
