@@ -51,10 +51,15 @@ type KernelStats struct {
 	// Objects counts live objects per ZX_OBJ_TYPE_* (index = type; 0 is
 	// unused).
 	Objects [object.ObjTypeUpperBound]uint64
+	// CallerPrivateVmos is the number of VMOs behind the calling
+	// process's Linux anonymous mappings (one per mmap, counted in
+	// Objects), so that a process watching the counts can discount what
+	// its own runtime maps.
+	CallerPrivateVmos uint64
 }
 
 // KernelStatsSize is the size of the KernelStats record in bytes.
-const KernelStatsSize = 8 * (9 + uint64(object.ObjTypeUpperBound))
+const KernelStatsSize = 8 * (10 + uint64(object.ObjTypeUpperBound))
 
 // KernelStatsHook fills what only the kernel's main package knows (pages,
 // CPUs, processes, the caller's resident pages); boot/kmain installs it.
@@ -96,7 +101,7 @@ func sysBerylKernelStats(c Caller, resource object.Handle, buffer UserPtr, size 
 	s.Size = KernelStatsSize
 	s.LiveHandles = uint64(object.LiveHandles())
 	b := make([]byte, KernelStatsSize)
-	for i, v := range append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages, s.LiveHandles, s.LiveObjects}, s.Objects[:]...) {
+	for i, v := range append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages, s.LiveHandles, s.LiveObjects}, append(s.Objects[:], s.CallerPrivateVmos)...) {
 		le.PutUint64(b[8*i:], v)
 	}
 	return copyOut(c, buffer, b[:n])

@@ -50,6 +50,7 @@ func TestBerylKernelStats(t *testing.T) {
 	f := newEnv(t)
 	hook := func(c Caller, s *KernelStats) {
 		s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages = 100, 40, 10, 2, 3, 9
+		s.CallerPrivateVmos = 7
 	}
 	KernelStatsHook.Store(&hook)
 	defer KernelStatsHook.Store(nil)
@@ -59,6 +60,9 @@ func TestBerylKernelStats(t *testing.T) {
 	w := func(i int) uint64 { return f.u64(buf + UserPtr(8*i)) }
 	if w(0) != KernelStatsSize || w(1) != 100 || w(2) != 40 || w(3) != 10 || w(4) != 2 || w(5) != 3 || w(6) != 9 {
 		t.Fatalf("header % d", []uint64{w(0), w(1), w(2), w(3), w(4), w(5), w(6)})
+	}
+	if got := f.u64(buf + UserPtr(KernelStatsSize-8)); got != 7 {
+		t.Errorf("caller private VMOs %d, want 7 (the record's last field)", got)
 	}
 	if f.u64(buf+UserPtr(KernelStatsSize)) != 0x5a5a {
 		t.Fatal("wrote past the record")

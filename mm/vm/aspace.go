@@ -87,6 +87,33 @@ func (as *AddressSpace) Pages() uint64 {
 	return as.pages
 }
 
+// PrivateVMOs returns the number of distinct VMOs reachable only through
+// this address space's private mappings (its Linux anonymous memory:
+// every mmap makes one), so that a process watching the kernel's object
+// counts can discount what its own runtime maps.
+func (as *AddressSpace) PrivateVMOs() uint64 {
+	as.mu.RLock()
+	defer as.mu.RUnlock()
+	seen := map[*VMO]bool{}
+	as.root.privateVMOsLocked(seen)
+	return uint64(len(seen))
+}
+
+// privateVMOsLocked adds the VMOs of v's private mappings, sub-VMARs
+// included, to seen. as.mu held (shared is enough).
+func (v *VMAR) privateVMOsLocked(seen map[*VMO]bool) {
+	for _, k := range v.kids {
+		switch n := k.(type) {
+		case *VMAR:
+			n.privateVMOsLocked(seen)
+		case *Mapping:
+			if n.private {
+				seen[n.vmo] = true
+			}
+		}
+	}
+}
+
 // Env returns the address space's Env.
 func (as *AddressSpace) Env() *Env { return as.env }
 

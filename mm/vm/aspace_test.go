@@ -462,3 +462,52 @@ func TestImports(t *testing.T) {
 		t.Fatalf("files: %v %v", files, err)
 	}
 }
+
+// TestPrivateVMOs: each mmap makes one private VMO; splitting a mapping
+// (munmap or mprotect in its middle) keeps one; MAP_FIXED over part of a
+// mapping adds one; VMOs mapped with zx_vmar_map do not count; munmap of
+// every piece drops it.
+func TestPrivateVMOs(t *testing.T) {
+	h := newHostAS(t)
+	want := func(what string, n uint64) {
+		t.Helper()
+		if got := h.PrivateVMOs(); got != n {
+			t.Fatalf("%s: %d private VMOs, want %d", what, got, n)
+		}
+	}
+	want("empty", 0)
+	a, err := h.Mmap(0, 8*PageSize, ProtRead|ProtWrite, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want("one mmap", 1)
+	if _, err := h.Mmap(0, PageSize, ProtRead, false); err != nil {
+		t.Fatal(err)
+	}
+	want("two mmaps", 2)
+	if err := h.Mprotect(a+2*PageSize, PageSize, ProtRead); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Munmap(a+5*PageSize, PageSize); err != nil {
+		t.Fatal(err)
+	}
+	want("split in four", 2)
+	if _, err := h.Mmap(a+6*PageSize, PageSize, ProtRead|ProtWrite, true); err != nil {
+		t.Fatal(err)
+	}
+	want("MAP_FIXED over part", 3)
+	v := h.vmo(t, PageSize, 0)
+	defer v.Release()
+	r := h.RootVMAR()
+	sub, _, st := r.Allocate(VMCanMapRead|VMCanMapSpecific, 0, 16*PageSize)
+	wantStatus(t, "vmar_allocate", st, object.OK)
+	defer sub.Release()
+	if _, st := sub.Map(VMPermRead, 0, v, 0, PageSize, sub.Rights(), allRights); st != object.OK {
+		t.Fatalf("vmar_map: %v", st)
+	}
+	want("zx mapping", 3)
+	if err := h.Munmap(a, 8*PageSize); err != nil {
+		t.Fatal(err)
+	}
+	want("first mmap's pieces unmapped", 1)
+}

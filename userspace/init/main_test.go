@@ -32,3 +32,47 @@ func TestClassOf(t *testing.T) {
 		}
 	}
 }
+
+// TestParseResults: with -test.v a failing case's log lines come before
+// its result line, a failing subtest's result after its parent's; each
+// reaches the case it belongs to, and passing cases keep none.
+func TestParseResults(t *testing.T) {
+	out := `=== RUN   TestA
+    a_test.go:3: noise
+--- PASS: TestA (0.00s)
+=== RUN   TestB
+=== RUN   TestB/ok
+    a_test.go:5: fine
+=== RUN   TestB/bad
+    a_test.go:6: want 1
+        more
+--- FAIL: TestB (0.00s)
+    --- PASS: TestB/ok (0.00s)
+    --- FAIL: TestB/bad (0.00s)
+=== RUN   TestC
+    a_test.go:8: not back at baseline
+--- FAIL: TestC (0.00s)
+=== RUN   TestD
+    a_test.go:9: no hardware
+--- SKIP: TestD (0.00s)
+FAIL
+`
+	got, err := parseResults(bytes.NewBufferString(out), "fam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []caseResult{
+		{"fam", "TestA", "PASS", nil},
+		{"fam", "TestB", "FAIL", nil},
+		{"fam", "TestB/ok", "PASS", nil},
+		{"fam", "TestB/bad", "FAIL", []string{"a_test.go:6: want 1", "more"}},
+		{"fam", "TestC", "FAIL", []string{"a_test.go:8: not back at baseline"}},
+		{"fam", "TestD", "SKIP", []string{"a_test.go:9: no hardware"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if leaves := leafCases(got); len(leaves) != 5 || leaves[1].name != "TestB/ok" {
+		t.Errorf("leaves %q", leaves)
+	}
+}

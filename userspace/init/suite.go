@@ -21,7 +21,11 @@ import (
 // line (", N skipped" when any were skipped, each skip with its reason).
 const suiteDir = "bin/conformance/"
 
-var resultLine = regexp.MustCompile(`^\s*--- (PASS|FAIL|SKIP): (\S+)`)
+var (
+	resultLine = regexp.MustCompile(`^\s*--- (PASS|FAIL|SKIP): (\S+)`)
+	// runningLine is how -test.v names the test whose output follows.
+	runningLine = regexp.MustCompile(`^=== (RUN|CONT|NAME|PAUSE) +(\S+)`)
+)
 
 // caseResult is one test or subtest outcome.
 type caseResult struct {
@@ -113,21 +117,7 @@ func runFamily(fs *bootfs.FS, path, family string, out io.Writer, env []string) 
 		return nil, 0, err
 	}
 	defer p.Close()
-	var results []caseResult
-	var last *caseResult
-	sc := bufio.NewScanner(socketReader{mine})
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if m := resultLine.FindStringSubmatch(line); m != nil {
-			results = append(results, caseResult{family: family, name: m[2], result: m[1]})
-			last = &results[len(results)-1]
-			continue
-		}
-		if last != nil && strings.HasPrefix(line, "    ") && (last.result != "PASS") {
-			last.detail = append(last.detail, strings.TrimSpace(line))
-		}
-	}
+	results, readErr := parseResults(socketReader{mine}, family)
 	code, err := p.Wait()
 	if err != nil {
 		return nil, 0, err
@@ -139,7 +129,50 @@ func runFamily(fs *bootfs.FS, path, family string, out io.Writer, env []string) 
 			fmt.Fprintf(out, "    %s\n", d)
 		}
 	}
+	if readErr != nil {
+		return leaves, code, fmt.Errorf("reading its output: %w", readErr)
+	}
 	return leaves, code, nil
+}
+
+// parseResults reads a test binary's -test.v output: every result line
+// with the log lines of the cases that did not pass.
+func parseResults(r io.Reader, family string) ([]caseResult, error) {
+	var results []caseResult
+	var last *caseResult
+	// With -test.v a case's log lines come before its result line (under
+	// "=== RUN name" or "=== NAME name"); without it, after. Keep both.
+	pending := map[string][]string{}
+	running := ""
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := runningLine.FindStringSubmatch(line); m != nil {
+			running, last = m[2], nil
+			continue
+		}
+		if m := resultLine.FindStringSubmatch(line); m != nil {
+			results = append(results, caseResult{family: family, name: m[2], result: m[1]})
+			last = &results[len(results)-1]
+			if last.result != "PASS" {
+				last.detail = pending[last.name]
+			}
+			delete(pending, last.name)
+			running = ""
+			continue
+		}
+		if !strings.HasPrefix(line, "    ") {
+			continue
+		}
+		switch {
+		case last != nil && last.result != "PASS":
+			last.detail = append(last.detail, strings.TrimSpace(line))
+		case last == nil && running != "":
+			pending[running] = append(pending[running], strings.TrimSpace(line))
+		}
+	}
+	return results, sc.Err()
 }
 
 // leafCases drops tests whose subtests were reported (they are counted

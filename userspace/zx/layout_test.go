@@ -50,7 +50,7 @@ func TestLayouts(t *testing.T) {
 		{"handle_basic.props", unsafe.Offsetof(hb.Props), 24},
 		{"sizeof(zx_info_handle_count_t)", unsafe.Sizeof(InfoHandleCount{}), 4},
 		{"sizeof(zx_info_process_handle_stats_t)", unsafe.Sizeof(InfoProcessHandleStats{}), 256},
-		{"sizeof(beryl kernel stats) = syscall.KernelStatsSize", unsafe.Sizeof(KernelStats{}), 584},
+		{"sizeof(beryl kernel stats) = syscall.KernelStatsSize", unsafe.Sizeof(KernelStats{}), 592},
 		{"sizeof(zx_info_process_t)", unsafe.Sizeof(ip), 16},
 		{"info_process.started", unsafe.Offsetof(ip.Started), 8},
 		{"info_process.exited", unsafe.Offsetof(ip.Exited), 9},

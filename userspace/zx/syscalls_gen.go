@@ -422,7 +422,7 @@ func Sys_beryl_startup_handle(out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysBerylStartupHandle, uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0, 0)))
 }
 
-// Sys_beryl_kernel_stats is zx_beryl_kernel_stats: Beryl: kernel statistics (physical pages, live objects per type, live handles, processes, CPUs) as a record of uint64 fields whose first is its size; min(buffer_size, size) bytes are written.
+// Sys_beryl_kernel_stats is zx_beryl_kernel_stats: Beryl: kernel statistics (physical pages, live objects per type, live handles, processes, CPUs, the caller's resident pages and the VMOs behind its anonymous mappings) as a record of uint64 fields whose first is its size; min(buffer_size, size) bytes are written.
 func Sys_beryl_kernel_stats(resource Handle, buffer unsafe.Pointer, buffer_size uint) Status {
 	return Status(int32(zxcall.RawCall(SysBerylKernelStats, uintptr(resource), uintptr(buffer), uintptr(buffer_size), 0, 0, 0, 0, 0)))
 }

@@ -156,7 +156,9 @@ type InfoProcess struct {
 // KernelStats is the record of beryl_kernel_stats (syscall.KernelStats):
 // physical pages, processors, user processes, the caller's resident
 // pages, live handles and live kernel objects, in total and per
-// ZX_OBJ_TYPE_* (index 0 unused).
+// ZX_OBJ_TYPE_* (index 0 unused), and the VMOs behind the caller's Linux
+// anonymous mappings (counted in Objects; its Go runtime's heap and
+// stacks).
 type KernelStats struct {
 	Size        uint64 // bytes in the kernel's record
 	PagesTotal  uint64
@@ -168,6 +170,9 @@ type KernelStats struct {
 	LiveHandles uint64
 	LiveObjects uint64
 	Objects     [ObjTypeUpperBound]uint64
+	// CallerPrivateVmos is the number of VMOs behind the calling
+	// process's anonymous mappings.
+	CallerPrivateVmos uint64
 }
 
 // InfoJob is zx_info_job_t.
