@@ -62,6 +62,8 @@ func worker(mode string) int {
 		return 0
 	case "reap": // launch and reap n workers; needs the bootfs
 		return reap(int(n))
+	case "threadexit": // zx_thread_exit on the first thread
+		return threadExit()
 	case "unstarted": // create n processes and close them unstarted
 		return unstarted(int(n))
 	case "echo": // answer on the control channel after the parent closed us
