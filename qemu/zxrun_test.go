@@ -69,6 +69,32 @@ func TestGoTestExec(t *testing.T) {
 	}
 }
 
+// TestRandomPerBoot: the Go runtime seeds math/rand/v2 and map hashing
+// from AT_RANDOM, which the kernel fills for init and init (through
+// userspace/launch) for its children; two boots must not give a program
+// the same seed (they did while the kernel wrote a constant).
+func TestRandomPerBoot(t *testing.T) {
+	var seen []string
+	for i := 0; i < 2; i++ {
+		cmd := exec.Command("go", "test", "-count=1", "-v", "-run", "^TestRandomSeed$", "-exec", zxrun(t), "./userspace/examples/gotest")
+		cmd.Dir = Root()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go test -exec zxrun: %v\n%s", err, out)
+		}
+		_, line, ok := strings.Cut(string(out), "seed-derived: ")
+		if !ok {
+			t.Fatalf("no seed-derived line:\n%s", out)
+		}
+		line, _, _ = strings.Cut(line, "\n")
+		seen = append(seen, line)
+	}
+	t.Logf("boot 1: %s; boot 2: %s", seen[0], seen[1])
+	if seen[0] == seen[1] {
+		t.Errorf("two boots gave the same runtime seed: %s", seen[0])
+	}
+}
+
 // TestConformanceHandle runs the handle conformance family inside Beryl:
 // zx system calls from ring 3 through the zx package, startup handles from
 // the bootstrap channel, bad pointers rejected with ZX_ERR_INVALID_ARGS.

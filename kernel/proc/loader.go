@@ -104,7 +104,10 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 }
 
 // buildStack writes argc, argv, envp and auxv (AT_PAGESZ, AT_RANDOM) below
-// stackTop, as Linux does for a new process.
+// stackTop, as Linux does for a new process. AT_RANDOM's 16 bytes come
+// from fillRandom: the Go runtime seeds its own generator (math/rand/v2,
+// map and maphash seeds) from them rather than from getrandom, and init
+// passes that randomness on to every process it launches.
 func buildStack(as *vm.AddressSpace, argv, envv []string) (uint64, error) {
 	var strs []byte
 	var argp, envp []uint64
@@ -126,7 +129,9 @@ func buildStack(as *vm.AddressSpace, argv, envv []string) (uint64, error) {
 		strs = append(append(strs, s...), 0)
 	}
 	rnd := base + uint64(len(strs))
-	strs = append(strs, []byte("beryl-at-random!")...)
+	var seed [16]byte
+	fillRandom(seed[:])
+	strs = append(strs, seed[:]...)
 	if err := as.Poke(base, strs); err != nil {
 		return 0, err
 	}
