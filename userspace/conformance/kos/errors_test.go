@@ -39,19 +39,9 @@ func TestUserObjectCreateErrors(t *testing.T) {
 		{"port_without_WRITE", uoRights, noWrite, zx.ErrAccessDenied},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			before := typeCount(t, zx.ObjTypeKosUserObject)
-			h := zx.HandleInvalid
-			expect(t, "kos_user_object_create", zx.Sys_kos_user_object_create(c.rights, 7, c.port, 1, &h), c.want)
-			if c.want != zx.OK {
-				if n := typeCount(t, zx.ObjTypeKosUserObject); h != zx.HandleInvalid || n != before {
-					t.Fatalf("failed create wrote %#x, user object handles %d -> %d", h, before, n)
-				}
-				return
-			}
-			closeLater(t, h)
-			if i := basic(t, h); i.Type != zx.ObjTypeKosUserObject || i.Rights != c.rights {
-				t.Fatalf("created type %d rights %#x, want %d %#x", i.Type, i.Rights, zx.ObjTypeKosUserObject, c.rights)
-			}
+			createCase(t, "kos_user_object_create", zx.ObjTypeKosUserObject, c.rights, c.want, func(out *zx.Handle) zx.Status {
+				return zx.Sys_kos_user_object_create(c.rights, 7, c.port, 1, out)
+			})
 		})
 	}
 }
@@ -125,30 +115,14 @@ func TestCallableCreateErrors(t *testing.T) {
 		{"server_without_READ", zx.RightTransfer, kcopy(t, l.Handle, zx.RightWrite|zx.RightDuplicate, zx.NoBadge), 1, zx.ErrAccessDenied},
 	} {
 		t.Run(x.name, func(t *testing.T) {
-			before := typeCount(t, zx.ObjTypeKosUserObject)
-			h := zx.HandleInvalid
-			expect(t, "kos_callable_create", zx.Sys_kos_callable_create(x.rights, 9, x.server, x.endpoint, &h), x.want)
-			if x.want != zx.OK {
-				if n := typeCount(t, zx.ObjTypeKosUserObject); h != zx.HandleInvalid || n != before {
-					t.Fatalf("failed create wrote %#x, user object handles %d -> %d", h, before, n)
-				}
-				return
-			}
-			closeLater(t, h)
-			if i := basic(t, h); i.Type != zx.ObjTypeKosUserObject || i.Rights != x.rights {
-				t.Fatalf("callable type %d rights %#x", i.Type, i.Rights)
-			}
+			createCase(t, "kos_callable_create", zx.ObjTypeKosUserObject, x.rights, x.want, func(out *zx.Handle) zx.Status {
+				return zx.Sys_kos_callable_create(x.rights, 9, x.server, x.endpoint, out)
+			})
 		})
 	}
-	for _, ba := range badAddrs {
-		t.Run("bad_out_"+ba.Name, func(t *testing.T) {
-			before := typeCount(t, zx.ObjTypeKosUserObject)
-			expect(t, "kos_callable_create(bad out)", zx.Sys_kos_callable_create(zx.RightTransfer, 1, l.Handle, 1, hptr(ba.Addr)), zx.ErrInvalidArgs)
-			if n := typeCount(t, zx.ObjTypeKosUserObject); n != before {
-				t.Fatalf("user object handles %d -> %d", before, n)
-			}
-		})
-	}
+	badOutCases(t, "kos_callable_create", zx.ObjTypeKosUserObject, func(out *zx.Handle) zx.Status {
+		return zx.Sys_kos_callable_create(zx.RightTransfer, 1, l.Handle, 1, out)
+	})
 }
 
 // TestBadgeCreateErrors: the optional notification port needs
@@ -171,30 +145,14 @@ func TestBadgeCreateErrors(t *testing.T) {
 		{"port_without_WRITE", noWrite, zx.ErrAccessDenied},
 	} {
 		t.Run(x.name, func(t *testing.T) {
-			before := typeCount(t, zx.ObjTypeKosBadge)
-			h := zx.HandleInvalid
-			expect(t, "kos_badge_create", zx.Sys_kos_badge_create(5, x.port, 1, &h), x.want)
-			if x.want != zx.OK {
-				if n := typeCount(t, zx.ObjTypeKosBadge); h != zx.HandleInvalid || n != before {
-					t.Fatalf("failed create wrote %#x, badge handles %d -> %d", h, before, n)
-				}
-				return
-			}
-			closeLater(t, h)
-			if i := basic(t, h); i.Type != zx.ObjTypeKosBadge || i.Rights != badgeRights {
-				t.Fatalf("badge type %d rights %#x", i.Type, i.Rights)
-			}
+			createCase(t, "kos_badge_create", zx.ObjTypeKosBadge, badgeRights, x.want, func(out *zx.Handle) zx.Status {
+				return zx.Sys_kos_badge_create(5, x.port, 1, out)
+			})
 		})
 	}
-	for _, ba := range badAddrs {
-		t.Run("bad_out_"+ba.Name, func(t *testing.T) {
-			before := typeCount(t, zx.ObjTypeKosBadge)
-			expect(t, "kos_badge_create(bad out)", zx.Sys_kos_badge_create(1, zx.HandleInvalid, 0, hptr(ba.Addr)), zx.ErrInvalidArgs)
-			if n := typeCount(t, zx.ObjTypeKosBadge); n != before {
-				t.Fatalf("badge handles %d -> %d", before, n)
-			}
-		})
-	}
+	badOutCases(t, "kos_badge_create", zx.ObjTypeKosBadge, func(out *zx.Handle) zx.Status {
+		return zx.Sys_kos_badge_create(1, zx.HandleInvalid, 0, out)
+	})
 }
 
 // TestHandleCopyErrors: the source needs ZX_RIGHT_DUPLICATE, the rights a
@@ -409,28 +367,12 @@ func TestListenerCreateErrors(t *testing.T) {
 		{"options_high_bit", 1 << 31, zx.ErrInvalidArgs},
 	} {
 		t.Run(x.name, func(t *testing.T) {
-			before := typeCount(t, zx.ObjTypeKosServer)
-			h := zx.HandleInvalid
-			expect(t, "kos_listener_create", zx.Sys_kos_listener_create(x.options, &h), x.want)
-			if x.want != zx.OK {
-				if n := typeCount(t, zx.ObjTypeKosServer); h != zx.HandleInvalid || n != before {
-					t.Fatalf("failed create wrote %#x, server handles %d -> %d", h, before, n)
-				}
-				return
-			}
-			closeLater(t, h)
-			if i := basic(t, h); i.Type != zx.ObjTypeKosServer || i.Rights != listenerRights {
-				t.Fatalf("listener type %d rights %#x", i.Type, i.Rights)
-			}
+			createCase(t, "kos_listener_create", zx.ObjTypeKosServer, listenerRights, x.want, func(out *zx.Handle) zx.Status {
+				return zx.Sys_kos_listener_create(x.options, out)
+			})
 		})
 	}
-	for _, ba := range badAddrs {
-		t.Run("bad_out_"+ba.Name, func(t *testing.T) {
-			before := typeCount(t, zx.ObjTypeKosServer)
-			expect(t, "kos_listener_create(bad out)", zx.Sys_kos_listener_create(0, hptr(ba.Addr)), zx.ErrInvalidArgs)
-			if n := typeCount(t, zx.ObjTypeKosServer); n != before {
-				t.Fatalf("server handles %d -> %d", before, n)
-			}
-		})
-	}
+	badOutCases(t, "kos_listener_create", zx.ObjTypeKosServer, func(out *zx.Handle) zx.Status {
+		return zx.Sys_kos_listener_create(0, out)
+	})
 }

@@ -106,3 +106,39 @@ func descs(h zx.Handle, r zx.Rights, n int) []zx.KosHandleDesc {
 	}
 	return d
 }
+
+// createCase runs a syscall that creates one handle of typ through out.
+// When it should fail it must write nothing to out and create nothing;
+// when it succeeds the handle (closed at the end of the test) has typ and
+// rights.
+func createCase(t *testing.T, what string, typ zx.ObjType, rights zx.Rights, want zx.Status, call func(out *zx.Handle) zx.Status) {
+	t.Helper()
+	before := typeCount(t, typ)
+	h := zx.HandleInvalid
+	expect(t, what, call(&h), want)
+	if want != zx.OK {
+		if n := typeCount(t, typ); h != zx.HandleInvalid || n != before {
+			t.Fatalf("failed %s wrote %#x; handles of type %d %d -> %d", what, h, typ, before, n)
+		}
+		return
+	}
+	closeLater(t, h)
+	if i := basic(t, h); i.Type != typ || i.Rights != rights {
+		t.Fatalf("%s made type %d rights %#x, want %d %#x", what, i.Type, i.Rights, typ, rights)
+	}
+}
+
+// badOutCases runs call with each bad out address as a subtest: it fails
+// with ZX_ERR_INVALID_ARGS and creates no handle of typ.
+func badOutCases(t *testing.T, what string, typ zx.ObjType, call func(out *zx.Handle) zx.Status) {
+	t.Helper()
+	for _, ba := range badAddrs {
+		t.Run("bad_out_"+ba.Name, func(t *testing.T) {
+			before := typeCount(t, typ)
+			expect(t, what+"(bad out)", call(hptr(ba.Addr)), zx.ErrInvalidArgs)
+			if n := typeCount(t, typ); n != before {
+				t.Fatalf("handles of type %d %d -> %d", typ, before, n)
+			}
+		})
+	}
+}
