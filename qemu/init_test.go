@@ -115,7 +115,7 @@ func TestConformanceProcess(t *testing.T) {
 	for _, want := range []string{"--- PASS: TestExitCodes", "--- PASS: TestStartupHandles", "--- PASS: TestForeignHandle",
 		"--- PASS: TestKill", "--- PASS: TestCloseDoesNotKill", "--- PASS: TestUnstartedProcess",
 		"--- PASS: TestThreadStartExit", "--- PASS: TestThreadKill", "--- PASS: TestReap100", "--- PASS: TestProcessClass",
-		"--- PASS: TestKernelStatsPrivateVmos", "--- PASS: TestStartupHandle", "--- PASS: TestThreadExit"} {
+		"--- PASS: TestKernelStatsPrivateVmos", "--- PASS: TestStartupHandle", "--- PASS: TestThreadExit", "--- PASS: TestThreadInfo"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -23,6 +23,16 @@ const (
 	InfoHandleTable        uint32 = 27
 )
 
+// ZX_THREAD_STATE_* values of zx_info_thread_t.state (ZX_INFO_THREAD,
+// served by kernel/proc). Beryl reports neither SUSPENDED nor the
+// BLOCKED_* sub-states: a thread blocked in a syscall is RUNNING.
+const (
+	ThreadStateNew     uint32 = 0
+	ThreadStateRunning uint32 = 1
+	ThreadStateDying   uint32 = 4
+	ThreadStateDead    uint32 = 5
+)
+
 // Object properties flags for InfoHandleBasic.Props.
 const (
 	ObjPropNone     uint32 = 0

@@ -2,6 +2,7 @@ package proc
 
 import (
 	"encoding/binary"
+	"slices"
 	"sync"
 	"time"
 
@@ -400,7 +401,10 @@ func (Tasks) ThreadKill(c Caller, thrH object.Handle) object.Status {
 
 // ObjectGetInfo serves ZX_INFO_VMAR (zx_info_vmar_t: base, len; needs
 // ZX_RIGHT_INSPECT), which a loader needs to place ZX_VM_SPECIFIC
-// mappings in a child's root VMAR.
+// mappings in a child's root VMAR; ZX_INFO_PROCESS_THREADS (the running
+// threads' koids; needs ZX_RIGHT_ENUMERATE; a short buffer gets the first
+// ones, with avail telling how many there are); and ZX_INFO_THREAD
+// (zx_info_thread_t; needs ZX_RIGHT_INSPECT).
 func (Tasks) ObjectGetInfo(c Caller, h object.Handle, topic uint32, buf []byte) (int, int, int, object.Status) {
 	switch topic {
 	case object.InfoVMAR:
@@ -416,8 +420,75 @@ func (Tasks) ObjectGetInfo(c Caller, h object.Handle, topic uint32, buf []byte) 
 		binary.LittleEndian.PutUint64(buf[0:], v.Start())
 		binary.LittleEndian.PutUint64(buf[8:], v.Size())
 		return rec, 1, 1, object.OK
+	case object.InfoProcessThreads:
+		po, _, st := lookupAs[*object.Process](c, h, object.ObjTypeProcess, object.RightEnumerate)
+		if st != object.OK {
+			return 0, 0, 0, st
+		}
+		defer po.Release()
+		var koids []object.Koid
+		if p := processOf(po); p != nil {
+			koids = p.threadKoids()
+		}
+		const rec = 8
+		n := min(len(koids), len(buf)/rec)
+		for i := 0; i < n; i++ {
+			binary.LittleEndian.PutUint64(buf[rec*i:], uint64(koids[i]))
+		}
+		return rec, n, len(koids), object.OK
+	case object.InfoThread:
+		t, _, st := lookupAs[*Thread](c, h, object.ObjTypeThread, object.RightInspect)
+		if st != object.OK {
+			return 0, 0, 0, st
+		}
+		defer t.Release()
+		const rec = 72 // zx_info_thread_t
+		if len(buf) < rec {
+			return rec, 0, 1, object.ErrBufferTooSmall
+		}
+		clear(buf[:rec])
+		binary.LittleEndian.PutUint32(buf[0:], t.state())
+		// wait_exception_channel_type 0 (none); cpu_affinity_mask: CPU 0,
+		// the only one threads run on.
+		buf[8] = 1
+		return rec, 1, 1, object.OK
 	}
 	return 0, 0, 0, object.ErrNotSupported
+}
+
+// state is the thread's ZX_THREAD_STATE_*: NEW until started, DEAD once
+// terminated, DYING while an exit or its process's kill is pending.
+func (t *Thread) state() uint32 {
+	if t.Signals()&object.TaskTerminated != 0 {
+		return object.ThreadStateDead
+	}
+	t.startMu.Lock()
+	started := t.started
+	t.startMu.Unlock()
+	switch {
+	case !started:
+		return object.ThreadStateNew
+	case t.exitReq.Load() || t.P.killed.Load():
+		return object.ThreadStateDying
+	}
+	return object.ThreadStateRunning
+}
+
+// threadKoids returns the koids of the process's running (started, not
+// exited) threads in creation order: ZX_INFO_PROCESS_THREADS.
+func (p *Process) threadKoids() []object.Koid {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	tids := make([]int, 0, len(p.threads))
+	for tid := range p.threads {
+		tids = append(tids, tid)
+	}
+	slices.Sort(tids)
+	koids := make([]object.Koid, len(tids))
+	for i, tid := range tids {
+		koids[i] = p.threads[tid].Koid()
+	}
+	return koids
 }
 
 // ObjectGetProperty serves no extra properties yet.

@@ -258,6 +258,10 @@ const (
 	TaskRetcodeSyscallKill         int64   = -1024
 	TaskRetcodeVDSOKill            int64   = -1027
 	TaskTerminated                 Signals = 0x8
+	ThreadStateDead                uint32  = 5
+	ThreadStateDying               uint32  = 4
+	ThreadStateNew                 uint32  = 0
+	ThreadStateRunning             uint32  = 1
 	TimeInfinite                   Time    = 9223372036854775807
 	TimeInfinitePast               Time    = -9223372036854775808
 	TimerSignaled                  Signals = 0x8

@@ -52,6 +52,8 @@ func TestLayouts(t *testing.T) {
 		{"sizeof(zx_info_process_handle_stats_t)", unsafe.Sizeof(InfoProcessHandleStats{}), 256},
 		{"sizeof(beryl kernel stats) = syscall.KernelStatsSize", unsafe.Sizeof(KernelStats{}), 592},
 		{"sizeof(zx_info_process_t)", unsafe.Sizeof(ip), 16},
+		{"sizeof(zx_info_thread_t)", unsafe.Sizeof(InfoThread{}), 72},
+		{"info_thread.cpu_affinity_mask", unsafe.Offsetof(InfoThread{}.CPUAffinityMask), 8},
 		{"info_process.started", unsafe.Offsetof(ip.Started), 8},
 		{"info_process.exited", unsafe.Offsetof(ip.Exited), 9},
 		{"sizeof(zx_info_job_t)", unsafe.Sizeof(ij), 16},

@@ -175,6 +175,13 @@ type KernelStats struct {
 	CallerPrivateVmos uint64
 }
 
+// InfoThread is zx_info_thread_t: State is a ThreadState* value.
+type InfoThread struct {
+	State                    uint32
+	WaitExceptionChannelType uint32
+	CPUAffinityMask          [8]uint64 // zx_cpu_set_t
+}
+
 // InfoJob is zx_info_job_t.
 type InfoJob struct {
 	ReturnCode       int64

@@ -434,6 +434,32 @@ func (p Process) Info() (InfoProcess, error) {
 	return info, err
 }
 
+// Threads returns the koids of the process's running threads
+// (ZX_INFO_PROCESS_THREADS; needs ZX_RIGHT_ENUMERATE).
+func (p Process) Threads() ([]Koid, error) {
+	var actual, avail uint
+	if err := errOf(Sys_object_get_info(p.Handle, ObjectInfoProcessThreads, nil, 0, &actual, &avail)); err != nil {
+		return nil, err
+	}
+	for {
+		koids := make([]Koid, avail+4) // room for threads started meanwhile
+		if err := errOf(Sys_object_get_info(p.Handle, ObjectInfoProcessThreads, unsafe.Pointer(&koids[0]),
+			uint(len(koids))*8, &actual, &avail)); err != nil {
+			return nil, err
+		}
+		if actual == avail {
+			return koids[:actual], nil
+		}
+	}
+}
+
+// Info returns ZX_INFO_THREAD (needs ZX_RIGHT_INSPECT).
+func (t Thread) Info() (InfoThread, error) {
+	var info InfoThread
+	err := errOf(Sys_object_get_info(t.Handle, ObjectInfoThread, unsafe.Pointer(&info), uint(unsafe.Sizeof(info)), nil, nil))
+	return info, err
+}
+
 // GetKernelStats returns Beryl's kernel statistics (beryl_kernel_stats;
 // resource: the root resource or HandleInvalid).
 func GetKernelStats(resource Handle) (KernelStats, error) {
