@@ -156,19 +156,8 @@ func newEnv(t *testing.T) *fakeCaller {
 		p.Release()
 		job.Kill(0)
 		job.Release()
-		// A timer callback that has just signaled still holds its
-		// reference for a moment (object.Timer.fire): wait for stragglers.
-		deadline := time.Now().Add(2 * time.Second)
-		for {
-			o, h := object.LiveObjects(object.ObjTypeNone), object.LiveHandles()
-			if o == objs && h == hs {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("leak: objects %d→%d, handles %d→%d", objs, o, hs, h)
-				break
-			}
-			time.Sleep(time.Millisecond)
+		if o, h, ok := object.CountsSettle(objs, hs, 2*time.Second); !ok {
+			t.Errorf("leak: objects %d→%d, handles %d→%d", objs, o, hs, h)
 		}
 	})
 	return f

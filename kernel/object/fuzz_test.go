@@ -156,8 +156,8 @@ func FuzzHandleTable(f *testing.F) {
 		p.Kill(0)
 		p.Release()
 		root.Release()
-		if !countsBackTo(objs, hs) {
-			t.Fatalf("leak: objects %d→%d, handles %d→%d", objs, LiveObjects(ObjTypeNone), hs, LiveHandles())
+		if o, h, ok := CountsSettle(objs, hs, 2*time.Second); !ok {
+			t.Fatalf("leak: objects %d→%d, handles %d→%d", objs, o, hs, h)
 		}
 	})
 }
@@ -238,22 +238,8 @@ func FuzzChannelMessage(f *testing.F) {
 		p.Kill(0)
 		p.Release()
 		root.Release()
-		if !countsBackTo(objs, hs) {
-			t.Fatalf("leak: objects %d→%d, handles %d→%d", objs, LiveObjects(ObjTypeNone), hs, LiveHandles())
+		if o, h, ok := CountsSettle(objs, hs, 2*time.Second); !ok {
+			t.Fatalf("leak: objects %d→%d, handles %d→%d", objs, o, hs, h)
 		}
 	})
-}
-
-// countsBackTo reports whether the live object and handle counts return
-// to objs and hs within two seconds: an earlier test's timer callback may
-// still hold (and then drop) a reference (Timer.fire).
-func countsBackTo(objs, hs int64) bool {
-	deadline := time.Now().Add(2 * time.Second)
-	for LiveObjects(ObjTypeNone) != objs || LiveHandles() != hs {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return true
 }

@@ -3,6 +3,7 @@ package object
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Object is a kernel object (Zircon's dispatcher). Every implementation
@@ -72,6 +73,24 @@ func LiveObjects(t ObjType) int64 {
 // LiveHandles returns the number of handle entries that exist (in tables
 // or in transit).
 func LiveHandles() int64 { return liveHandles.Load() }
+
+// CountsSettle waits up to within for the live object and handle counts
+// (all types) to equal objs and handles, and returns the last counts and
+// whether they did. Leak checks use it: a timer callback that has just
+// signaled drops its reference a moment later (Timer.fire).
+func CountsSettle(objs, handles int64, within time.Duration) (int64, int64, bool) {
+	deadline := time.Now().Add(within)
+	for {
+		o, h := LiveObjects(ObjTypeNone), LiveHandles()
+		if o == objs && h == handles {
+			return o, h, true
+		}
+		if time.Now().After(deadline) {
+			return o, h, false
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
 
 // Base is the state every object shares: koid, type, reference and handle
 // counts, and the signal state with its observers. Its zero value is not
