@@ -56,10 +56,17 @@ type KernelStats struct {
 	// Objects), so that a process watching the counts can discount what
 	// its own runtime maps.
 	CallerPrivateVmos uint64
+	// PagesUser is the pages held for user memory: committed VMO pages
+	// and user page tables (of PagesTotal - PagesFree).
+	PagesUser uint64
+	// PagesReserve is the kernel's reserve: user memory never takes the
+	// last PagesReserve free pages, and the alloc syscalls fail with
+	// ZX_ERR_NO_MEMORY below half of it.
+	PagesReserve uint64
 }
 
 // KernelStatsSize is the size of the KernelStats record in bytes.
-const KernelStatsSize = 8 * (10 + uint64(object.ObjTypeUpperBound))
+const KernelStatsSize = 8 * (12 + uint64(object.ObjTypeUpperBound))
 
 // KernelStatsHook fills what only the kernel's main package knows (pages,
 // CPUs, processes, the caller's resident pages); boot/kmain installs it.
@@ -101,7 +108,7 @@ func sysBerylKernelStats(c Caller, resource object.Handle, buffer UserPtr, size 
 	s.Size = KernelStatsSize
 	s.LiveHandles = uint64(object.LiveHandles())
 	b := make([]byte, KernelStatsSize)
-	for i, v := range append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages, s.LiveHandles, s.LiveObjects}, append(s.Objects[:], s.CallerPrivateVmos)...) {
+	for i, v := range append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages, s.LiveHandles, s.LiveObjects}, append(s.Objects[:], s.CallerPrivateVmos, s.PagesUser, s.PagesReserve)...) {
 		le.PutUint64(b[8*i:], v)
 	}
 	return copyOut(c, buffer, b[:n])

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"beryl/kernel/object"
+	"beryl/mm/kmem"
 )
 
 // takerCaller adds TakeStartupHandle to the fake caller.
@@ -50,7 +51,7 @@ func TestBerylKernelStats(t *testing.T) {
 	f := newEnv(t)
 	hook := func(c Caller, s *KernelStats) {
 		s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages = 100, 40, 10, 2, 3, 9
-		s.CallerPrivateVmos = 7
+		s.CallerPrivateVmos, s.PagesUser, s.PagesReserve = 7, 21, 16
 	}
 	KernelStatsHook.Store(&hook)
 	defer KernelStatsHook.Store(nil)
@@ -61,8 +62,9 @@ func TestBerylKernelStats(t *testing.T) {
 	if w(0) != KernelStatsSize || w(1) != 100 || w(2) != 40 || w(3) != 10 || w(4) != 2 || w(5) != 3 || w(6) != 9 {
 		t.Fatalf("header % d", []uint64{w(0), w(1), w(2), w(3), w(4), w(5), w(6)})
 	}
-	if got := f.u64(buf + UserPtr(KernelStatsSize-8)); got != 7 {
-		t.Errorf("caller private VMOs %d, want 7 (the record's last field)", got)
+	tail := []uint64{f.u64(buf + UserPtr(KernelStatsSize-24)), f.u64(buf + UserPtr(KernelStatsSize-16)), f.u64(buf + UserPtr(KernelStatsSize-8))}
+	if tail[0] != 7 || tail[1] != 21 || tail[2] != 16 {
+		t.Errorf("record tail (caller private VMOs, user pages, reserve) %d, want [7 21 16]", tail)
 	}
 	if f.u64(buf+UserPtr(KernelStatsSize)) != 0x5a5a {
 		t.Fatal("wrote past the record")
@@ -194,4 +196,37 @@ func TestBerylProcessSetClass(t *testing.T) {
 	if child.Class() != "kv.server" {
 		t.Fatalf("class %q", child.Class())
 	}
+}
+
+// TestAllocGate: with free memory below half the kernel's reserve, every
+// spec call marked alloc fails with NO_MEMORY before its handler runs, and
+// calls that free or read memory still work.
+func TestAllocGate(t *testing.T) {
+	f := newEnv(t)
+	ev := f.create1(SysEventCreate, 0)
+	out := f.alloc(8)
+	// The host's physical allocator manages nothing: 0 free pages, so any
+	// reserve shuts the gate.
+	kmem.SetReserve(4)
+	defer kmem.SetReserve(0)
+	n := 0
+	for i := range Table {
+		e := &Table[i]
+		if !e.Alloc {
+			continue
+		}
+		n++
+		var a [8]uint64
+		a[0], a[1], a[2] = uint64(ev), uint64(out), uint64(out)
+		if st := object.Status(Dispatch(f, e.Num, &a)); st != object.ErrNoMemory {
+			t.Errorf("%s with the gate shut: %v, want NO_MEMORY", e.Name, st)
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d alloc calls in the table", n)
+	}
+	f.ok(SysObjectSignal, uint64(ev), 0, uint64(object.SignalUser0))
+	f.ok(SysHandleClose, uint64(ev))
+	kmem.SetReserve(0)
+	f.ok(SysHandleClose, uint64(f.create1(SysEventCreate, 0)))
 }

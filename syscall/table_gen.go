@@ -92,7 +92,7 @@ const (
 // Table is the dispatch table, indexed by number - Base.
 var Table = [NumSyscalls]Entry{
 	{
-		Num: 0x1000, Name: "handle_duplicate", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1000, Name: "handle_duplicate", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightDuplicate, Checked: true, Consumed: false},
 		},
@@ -101,7 +101,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1001, Name: "handle_replace", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1001, Name: "handle_replace", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: true},
 		},
@@ -110,7 +110,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1002, Name: "handle_close", NArgs: 1, Blocking: false, NoReturn: false,
+		Num: 0x1002, Name: "handle_close", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: true},
 		},
@@ -119,13 +119,13 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1003, Name: "handle_close_many", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x1003, Name: "handle_close_many", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysHandleCloseMany(c, UserPtr(a[0]), a[1]))
 		},
 	},
 	{
-		Num: 0x1004, Name: "object_get_info", NArgs: 6, Blocking: false, NoReturn: false,
+		Num: 0x1004, Name: "object_get_info", NArgs: 6, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
@@ -134,7 +134,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1005, Name: "object_signal", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1005, Name: "object_signal", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightSignal, Checked: true, Consumed: false},
 		},
@@ -143,7 +143,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1006, Name: "object_signal_peer", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1006, Name: "object_signal_peer", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightSignalPeer, Checked: true, Consumed: false},
 		},
@@ -152,7 +152,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1007, Name: "object_wait_one", NArgs: 4, Blocking: true, NoReturn: false,
+		Num: 0x1007, Name: "object_wait_one", NArgs: 4, Blocking: true, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWait, Checked: true, Consumed: false},
 		},
@@ -161,13 +161,13 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1008, Name: "object_wait_many", NArgs: 3, Blocking: true, NoReturn: false,
+		Num: 0x1008, Name: "object_wait_many", NArgs: 3, Blocking: true, NoReturn: false, Alloc: false,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysObjectWaitMany(c, UserPtr(a[0]), a[1], object.Time(int64(a[2]))))
 		},
 	},
 	{
-		Num: 0x1009, Name: "object_wait_async", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x1009, Name: "object_wait_async", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWait, Checked: true, Consumed: false},
 			{Index: 1, Name: "port", Type: object.ObjTypePort, Rights: object.RightWrite, Checked: true, Consumed: false},
@@ -177,25 +177,25 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x100a, Name: "event_create", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x100a, Name: "event_create", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysEventCreate(c, uint32(a[0]), UserPtr(a[1])))
 		},
 	},
 	{
-		Num: 0x100b, Name: "eventpair_create", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x100b, Name: "eventpair_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysEventpairCreate(c, uint32(a[0]), UserPtr(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
-		Num: 0x100c, Name: "channel_create", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x100c, Name: "channel_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysChannelCreate(c, uint32(a[0]), UserPtr(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
-		Num: 0x100d, Name: "channel_read", NArgs: 8, Blocking: false, NoReturn: false,
+		Num: 0x100d, Name: "channel_read", NArgs: 8, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
@@ -204,7 +204,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x100e, Name: "channel_read_etc", NArgs: 8, Blocking: false, NoReturn: false,
+		Num: 0x100e, Name: "channel_read_etc", NArgs: 8, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
@@ -213,7 +213,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x100f, Name: "channel_write", NArgs: 6, Blocking: false, NoReturn: false,
+		Num: 0x100f, Name: "channel_write", NArgs: 6, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -222,7 +222,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1010, Name: "channel_write_etc", NArgs: 6, Blocking: false, NoReturn: false,
+		Num: 0x1010, Name: "channel_write_etc", NArgs: 6, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -231,7 +231,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1011, Name: "channel_call", NArgs: 6, Blocking: true, NoReturn: false,
+		Num: 0x1011, Name: "channel_call", NArgs: 6, Blocking: true, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightRead | object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -240,13 +240,13 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1012, Name: "socket_create", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1012, Name: "socket_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysSocketCreate(c, uint32(a[0]), UserPtr(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
-		Num: 0x1013, Name: "socket_write", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x1013, Name: "socket_write", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeSocket, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -255,7 +255,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1014, Name: "socket_read", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x1014, Name: "socket_read", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeSocket, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
@@ -264,7 +264,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1015, Name: "socket_set_disposition", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1015, Name: "socket_set_disposition", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeSocket, Rights: object.RightManageSocket, Checked: true, Consumed: false},
 		},
@@ -273,13 +273,13 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1016, Name: "fifo_create", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x1016, Name: "fifo_create", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysFifoCreate(c, a[0], a[1], uint32(a[2]), UserPtr(a[3]), UserPtr(a[4])))
 		},
 	},
 	{
-		Num: 0x1017, Name: "fifo_read", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x1017, Name: "fifo_read", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeFIFO, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
@@ -288,7 +288,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1018, Name: "fifo_write", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x1018, Name: "fifo_write", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeFIFO, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -297,13 +297,13 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1019, Name: "port_create", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x1019, Name: "port_create", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysPortCreate(c, uint32(a[0]), UserPtr(a[1])))
 		},
 	},
 	{
-		Num: 0x101a, Name: "port_queue", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x101a, Name: "port_queue", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypePort, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -312,7 +312,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x101b, Name: "port_wait", NArgs: 3, Blocking: true, NoReturn: false,
+		Num: 0x101b, Name: "port_wait", NArgs: 3, Blocking: true, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypePort, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
@@ -321,7 +321,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x101c, Name: "port_cancel", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x101c, Name: "port_cancel", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypePort, Rights: object.RightWrite, Checked: true, Consumed: false},
 			{Index: 1, Name: "source", Type: object.ObjTypeNone, Rights: object.RightWait, Checked: true, Consumed: false},
@@ -331,13 +331,13 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x101d, Name: "timer_create", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x101d, Name: "timer_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysTimerCreate(c, uint32(a[0]), uint32(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
-		Num: 0x101e, Name: "timer_set", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x101e, Name: "timer_set", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeTimer, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -346,7 +346,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x101f, Name: "timer_cancel", NArgs: 1, Blocking: false, NoReturn: false,
+		Num: 0x101f, Name: "timer_cancel", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeTimer, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -355,13 +355,13 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1020, Name: "vmo_create", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1020, Name: "vmo_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysVmoCreate(c, a[0], uint32(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
-		Num: 0x1021, Name: "vmo_read", NArgs: 4, Blocking: true, NoReturn: false,
+		Num: 0x1021, Name: "vmo_read", NArgs: 4, Blocking: true, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
@@ -370,7 +370,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1022, Name: "vmo_write", NArgs: 4, Blocking: true, NoReturn: false,
+		Num: 0x1022, Name: "vmo_write", NArgs: 4, Blocking: true, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -379,7 +379,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1023, Name: "vmo_get_size", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x1023, Name: "vmo_get_size", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
@@ -388,7 +388,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1024, Name: "vmo_set_size", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x1024, Name: "vmo_set_size", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightWrite | object.RightResize, Checked: true, Consumed: false},
 		},
@@ -397,7 +397,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1025, Name: "vmo_op_range", NArgs: 6, Blocking: true, NoReturn: false,
+		Num: 0x1025, Name: "vmo_op_range", NArgs: 6, Blocking: true, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
@@ -406,7 +406,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1026, Name: "vmar_allocate", NArgs: 6, Blocking: false, NoReturn: false,
+		Num: 0x1026, Name: "vmar_allocate", NArgs: 6, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "parent_vmar", Type: object.ObjTypeVMAR, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
@@ -415,7 +415,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1027, Name: "vmar_map", NArgs: 7, Blocking: false, NoReturn: false,
+		Num: 0x1027, Name: "vmar_map", NArgs: 7, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMAR, Rights: object.RightNone, Checked: false, Consumed: false},
 			{Index: 3, Name: "vmo", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: false, Consumed: false},
@@ -425,7 +425,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1028, Name: "vmar_unmap", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1028, Name: "vmar_unmap", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMAR, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
@@ -434,7 +434,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1029, Name: "vmar_protect", NArgs: 4, Blocking: false, NoReturn: false,
+		Num: 0x1029, Name: "vmar_protect", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMAR, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
@@ -443,7 +443,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x102a, Name: "vmar_destroy", NArgs: 1, Blocking: false, NoReturn: false,
+		Num: 0x102a, Name: "vmar_destroy", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMAR, Rights: object.RightOpChildren, Checked: true, Consumed: false},
 		},
@@ -452,7 +452,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x102b, Name: "process_create", NArgs: 6, Blocking: false, NoReturn: false,
+		Num: 0x102b, Name: "process_create", NArgs: 6, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "job", Type: object.ObjTypeJob, Rights: object.RightManageProcess, Checked: true, Consumed: false},
 		},
@@ -461,7 +461,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x102c, Name: "process_start", NArgs: 6, Blocking: false, NoReturn: false,
+		Num: 0x102c, Name: "process_start", NArgs: 6, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeProcess, Rights: object.RightWrite, Checked: true, Consumed: false},
 			{Index: 1, Name: "thread", Type: object.ObjTypeThread, Rights: object.RightWrite, Checked: true, Consumed: false},
@@ -472,14 +472,14 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x102d, Name: "process_exit", NArgs: 1, Blocking: false, NoReturn: true,
+		Num: 0x102d, Name: "process_exit", NArgs: 1, Blocking: false, NoReturn: true, Alloc: false,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			sysProcessExit(c, int64(a[0]))
 			return 0
 		},
 	},
 	{
-		Num: 0x102e, Name: "thread_create", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x102e, Name: "thread_create", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "process", Type: object.ObjTypeProcess, Rights: object.RightManageThread, Checked: true, Consumed: false},
 		},
@@ -488,7 +488,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x102f, Name: "thread_start", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x102f, Name: "thread_start", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeThread, Rights: object.RightManageThread, Checked: true, Consumed: false},
 		},
@@ -497,14 +497,14 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1030, Name: "thread_exit", NArgs: 0, Blocking: false, NoReturn: true,
+		Num: 0x1030, Name: "thread_exit", NArgs: 0, Blocking: false, NoReturn: true, Alloc: false,
 		Fn: func(c Caller, _ *[8]uint64) int64 {
 			sysThreadExit(c)
 			return 0
 		},
 	},
 	{
-		Num: 0x1031, Name: "job_create", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1031, Name: "job_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "parent_job", Type: object.ObjTypeJob, Rights: object.RightManageJob, Checked: true, Consumed: false},
 		},
@@ -513,7 +513,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1032, Name: "job_set_policy", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x1032, Name: "job_set_policy", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeJob, Rights: object.RightSetPolicy, Checked: true, Consumed: false},
 		},
@@ -522,7 +522,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1033, Name: "task_kill", NArgs: 1, Blocking: false, NoReturn: false,
+		Num: 0x1033, Name: "task_kill", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightDestroy, Checked: true, Consumed: false},
 		},
@@ -531,7 +531,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1034, Name: "futex_wait", NArgs: 4, Blocking: true, NoReturn: false,
+		Num: 0x1034, Name: "futex_wait", NArgs: 4, Blocking: true, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 2, Name: "new_futex_owner", Type: object.ObjTypeThread, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
@@ -540,13 +540,13 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1035, Name: "futex_wake", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x1035, Name: "futex_wake", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysFutexWake(c, UserPtr(a[0]), uint32(a[1])))
 		},
 	},
 	{
-		Num: 0x1036, Name: "futex_requeue", NArgs: 6, Blocking: false, NoReturn: false,
+		Num: 0x1036, Name: "futex_requeue", NArgs: 6, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 5, Name: "new_requeue_owner", Type: object.ObjTypeThread, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
@@ -555,19 +555,19 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1037, Name: "nanosleep", NArgs: 1, Blocking: true, NoReturn: false,
+		Num: 0x1037, Name: "nanosleep", NArgs: 1, Blocking: true, NoReturn: false, Alloc: false,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysNanosleep(c, object.Time(int64(a[0]))))
 		},
 	},
 	{
-		Num: 0x1038, Name: "clock_get_monotonic", NArgs: 0, Blocking: false, NoReturn: false,
+		Num: 0x1038, Name: "clock_get_monotonic", NArgs: 0, Blocking: false, NoReturn: false, Alloc: false,
 		Fn: func(c Caller, _ *[8]uint64) int64 {
 			return int64(sysClockGetMonotonic(c))
 		},
 	},
 	{
-		Num: 0x1039, Name: "debuglog_create", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1039, Name: "debuglog_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
@@ -576,7 +576,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x103a, Name: "debuglog_write", NArgs: 4, Blocking: false, NoReturn: false,
+		Num: 0x103a, Name: "debuglog_write", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeDebugLog, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -585,7 +585,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x103b, Name: "debuglog_read", NArgs: 4, Blocking: false, NoReturn: false,
+		Num: 0x103b, Name: "debuglog_read", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeDebugLog, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
@@ -594,7 +594,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x103c, Name: "object_get_property", NArgs: 4, Blocking: false, NoReturn: false,
+		Num: 0x103c, Name: "object_get_property", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightGetProperty, Checked: true, Consumed: false},
 		},
@@ -603,7 +603,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x103d, Name: "object_set_property", NArgs: 4, Blocking: false, NoReturn: false,
+		Num: 0x103d, Name: "object_set_property", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightSetProperty, Checked: true, Consumed: false},
 		},
@@ -612,13 +612,13 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x103e, Name: "beryl_startup_handle", NArgs: 1, Blocking: false, NoReturn: false,
+		Num: 0x103e, Name: "beryl_startup_handle", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysBerylStartupHandle(c, UserPtr(a[0])))
 		},
 	},
 	{
-		Num: 0x103f, Name: "beryl_kernel_stats", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x103f, Name: "beryl_kernel_stats", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
@@ -627,7 +627,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1040, Name: "vmo_replace_as_executable", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x1040, Name: "vmo_replace_as_executable", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: true, Consumed: true},
 			{Index: 1, Name: "vmex", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
@@ -637,7 +637,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1041, Name: "kos_user_object_create", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x1041, Name: "kos_user_object_create", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 2, Name: "port", Type: object.ObjTypePort, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
@@ -646,7 +646,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1042, Name: "kos_user_object_get_context", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x1042, Name: "kos_user_object_get_context", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
@@ -655,7 +655,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1043, Name: "kos_callable_create", NArgs: 5, Blocking: false, NoReturn: false,
+		Num: 0x1043, Name: "kos_callable_create", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 2, Name: "server", Type: object.ObjTypeNone, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
@@ -664,7 +664,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1044, Name: "kos_badge_create", NArgs: 4, Blocking: false, NoReturn: false,
+		Num: 0x1044, Name: "kos_badge_create", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 1, Name: "port", Type: object.ObjTypePort, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
@@ -673,7 +673,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1045, Name: "kos_handle_copy", NArgs: 4, Blocking: false, NoReturn: false,
+		Num: 0x1045, Name: "kos_handle_copy", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightDuplicate, Checked: true, Consumed: false},
 			{Index: 2, Name: "badge", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
@@ -683,7 +683,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1046, Name: "kos_handle_revoke", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x1046, Name: "kos_handle_revoke", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
@@ -692,7 +692,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1047, Name: "kos_handle_revoke_subtree", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x1047, Name: "kos_handle_revoke_subtree", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: false},
 			{Index: 1, Name: "badge", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
@@ -702,7 +702,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1048, Name: "kos_handle_connect", NArgs: 4, Blocking: false, NoReturn: false,
+		Num: 0x1048, Name: "kos_handle_connect", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "listener", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
@@ -711,13 +711,13 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1049, Name: "kos_listener_create", NArgs: 2, Blocking: false, NoReturn: false,
+		Num: 0x1049, Name: "kos_listener_create", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysKosListenerCreate(c, uint32(a[0]), UserPtr(a[1])))
 		},
 	},
 	{
-		Num: 0x104a, Name: "kos_call", NArgs: 4, Blocking: true, NoReturn: false,
+		Num: 0x104a, Name: "kos_call", NArgs: 4, Blocking: true, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
@@ -726,7 +726,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x104b, Name: "kos_recv", NArgs: 5, Blocking: true, NoReturn: false,
+		Num: 0x104b, Name: "kos_recv", NArgs: 5, Blocking: true, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
@@ -735,7 +735,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x104c, Name: "kos_reply", NArgs: 3, Blocking: false, NoReturn: false,
+		Num: 0x104c, Name: "kos_reply", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
@@ -744,7 +744,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x104d, Name: "beryl_process_set_class", NArgs: 4, Blocking: false, NoReturn: false,
+		Num: 0x104d, Name: "beryl_process_set_class", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
 			{Index: 1, Name: "process", Type: object.ObjTypeProcess, Rights: object.RightManageProcess, Checked: true, Consumed: false},

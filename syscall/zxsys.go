@@ -44,6 +44,7 @@ import (
 	"sync/atomic"
 
 	"beryl/kernel/object"
+	"beryl/mm/kmem"
 )
 
 // Base is the first zx syscall number (Linux numbers are below 0x200).
@@ -196,7 +197,10 @@ type Entry struct {
 	NArgs    int
 	Blocking bool
 	NoReturn bool
-	Handles  []HandleArg
+	// Alloc: the call grows kernel memory for the caller; Dispatch fails
+	// it with ZX_ERR_NO_MEMORY while kmem.GateOK is false.
+	Alloc   bool
+	Handles []HandleArg
 	// Fn decodes the argument registers and runs the handler.
 	Fn func(c Caller, a *[8]uint64) int64
 }
@@ -210,7 +214,11 @@ func Dispatch(c Caller, num uint64, args *[8]uint64) int64 {
 	if num < Base || i >= NumSyscalls {
 		return int64(object.ErrBadSyscall)
 	}
-	return Table[i].Fn(c, args)
+	e := &Table[i]
+	if e.Alloc && !kmem.GateOK() {
+		return int64(object.ErrNoMemory)
+	}
+	return e.Fn(c, args)
 }
 
 // Lookup returns the table entry for num, or nil.

@@ -144,6 +144,7 @@ func init() {
 	hook := func(c zxsys.Caller, s *zxsys.KernelStats) {
 		f := kmem.Lock()
 		s.PagesTotal, s.PagesFree, s.PagesHeap = kmem.Stats()
+		s.PagesUser, s.PagesReserve = kmem.UserPages(), kmem.Reserve()
 		kmem.Unlock(f)
 		if Boot.MADT != nil {
 			s.CPUs = uint64(len(Boot.MADT.LAPICIDs))

@@ -56,6 +56,7 @@ func Main(magic uint32, infoAddr uint64) {
 	log.Infof("%s from %q, command line %q", info.Protocol, info.BootloaderName, info.CmdLine)
 	total, free, _ := kmem.Stats()
 	log.Infof("memory: %d MiB managed, %d MiB free, %d KiB used", total>>8, free>>8, (total-free)*4)
+	setupMemory(opts)
 	log.Infof("clock: TSC %d.%03d MHz, LAPIC timer %d Hz input, tick %d Hz, x2APIC %v",
 		rt.TSCHz()/1e6, rt.TSCHz()/1e3%1e3, rt.LAPICTimerHz(), opts.TimerHz, x86.Local.X2())
 	cr4 := x86.ReadCR4()

@@ -36,6 +36,7 @@ type Options struct {
 	Conformance bool     // conformance: init runs the syscall conformance suite
 	ReadyExit   bool     // ready.exit: exit QEMU after the ready line
 	UserIO      string   // userio: console, or ports (COM2/COM3)
+	MemReserve  int      // mem.reserve: MiB user memory may not take (0: automatic)
 
 	// BootImage is the leading image path of the command line, if any.
 	// It is not an option and has no table entry.
@@ -98,6 +99,9 @@ var table = []Spec{
 	{Name: "loglevel", Kind: Enum, Default: "info", Values: []string{"debug", "info", "warn", "error"},
 		Doc:   "minimum kernel log level",
 		Field: func(o *Options) any { return &o.LogLevel }},
+	{Name: "mem.reserve", Kind: Int, Default: "0", Min: 0, Max: 1 << 20,
+		Doc:   "MiB of free memory kept for the kernel: user memory stops short of it, new objects at half of it (0: an eighth of RAM, 8 to 64 MiB)",
+		Field: func(o *Options) any { return &o.MemReserve }},
 	{Name: "ready.exit", Kind: Bool, Default: "false",
 		Doc:   "exit QEMU after printing the ready line (boot benchmarks)",
 		Field: func(o *Options) any { return &o.ReadyExit }},

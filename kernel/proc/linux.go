@@ -12,6 +12,7 @@ import (
 	"beryl/kernel/klog"
 	"beryl/kernel/object"
 	"beryl/kernel/rt"
+	"beryl/mm/kmem"
 	"beryl/mm/vm"
 )
 
@@ -119,6 +120,9 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 		if a[3]&linux.MapAnonymous == 0 {
 			return -linux.ENODEV, false // no files yet
 		}
+		if !kmem.GateOK() {
+			return -linux.ENOMEM, false // a new VMO and mapping: see zx's alloc calls
+		}
 		va, err := p.AS.Mmap(a[0], a[1], int(a[2]&7), a[3]&(linux.MapFixed|linux.MapFixedNoReplace) != 0)
 		if err != nil {
 			if err == vm.ErrInvalid {
@@ -195,6 +199,9 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 	case linux.SysFutex:
 		return t.futex(a), false
 	case linux.SysClone:
+		if !kmem.GateOK() {
+			return -linux.EAGAIN, false // Linux's answer when it cannot make a task
+		}
 		return t.clone(a), false
 	case linux.SysExit:
 		return 0, true
@@ -230,8 +237,14 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 	case linux.SysOpenat:
 		return -linux.ENOENT, false
 	case linux.SysEpollCreate1:
+		if !kmem.GateOK() {
+			return -linux.ENOMEM, false
+		}
 		return int64(p.fds.alloc(&fdObj{epoll: true})), false
 	case linux.SysEventfd2:
+		if !kmem.GateOK() {
+			return -linux.ENOMEM, false
+		}
 		return int64(p.fds.alloc(&fdObj{count: a[0], nonblk: a[1]&linux.ONonblock != 0})), false
 	case linux.SysEpollCtl:
 		ep, o := p.fds.get(int(a[0])), p.fds.get(int(a[2]))

@@ -16,6 +16,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"beryl/arch/x86"
 	"beryl/kernel/klog"
@@ -184,10 +185,19 @@ func (t *Thread) run() {
 				t.exitThread()
 				return
 			}
-		case v == x86.VectorPF && t.P.AS.Fault(t.Ctx.CR2, r.ErrorCode):
-			// demand paging: retry
 		case v == x86.VectorPF:
-			if !t.syncFault(v, r.ErrorCode, t.Ctx.CR2) {
+			st := t.P.AS.Resolve(t.Ctx.CR2, r.ErrorCode)
+			if st == object.ErrNoMemory {
+				st = t.stallForMemory(r.ErrorCode)
+			}
+			switch {
+			case st == object.OK:
+				// demand paging: retry
+			case st == object.ErrNoMemory:
+				// No syscall can report this: the process ends, as
+				// under Linux's OOM killer, and frees what it held.
+				t.P.outOfMemory(t, t.Ctx.CR2)
+			case !t.syncFault(v, r.ErrorCode, t.Ctx.CR2):
 				t.P.fault(t, fmt.Sprintf("page fault at %#x (error %#x) rip %#x", t.Ctx.CR2, r.ErrorCode, r.RIP))
 			}
 		case v < 32:
@@ -222,6 +232,38 @@ func (t *Thread) exitThread() {
 func (p *Process) fault(t *Thread, why string) {
 	klog.Warnf("proc", "%s[%d] thread %d: %s: killed", p.Name, p.PID, t.TID, why)
 	p.Exit(128 + 11)
+}
+
+// Out-of-memory stall: a fault that finds no page retries this often for
+// this long before the process is ended, so that memory another thread
+// (or process) is about to give back saves it, as the page allocator's
+// stall does under Linux.
+const (
+	oomStallStep  = 10 * time.Millisecond
+	oomStallSteps = 100
+)
+
+// stallForMemory retries the page fault at CR2 that found no free page
+// until one is free, the process is killed, or the stall times out; it
+// returns the last result.
+func (t *Thread) stallForMemory(ec uint64) object.Status {
+	st := object.ErrNoMemory
+	for i := 0; i < oomStallSteps && st == object.ErrNoMemory && !t.P.killed.Load(); i++ {
+		time.Sleep(oomStallStep)
+		st = t.P.AS.Resolve(t.Ctx.CR2, ec)
+	}
+	return st
+}
+
+// outOfMemory kills the process whose thread t touched a page at va that
+// could not be committed: physical memory is down to the kernel's reserve.
+func (p *Process) outOfMemory(t *Thread, va uint64) {
+	if p.killed.Load() {
+		return // ended meanwhile: the stall gave up for that
+	}
+	klog.Errorf("proc", "%s[%d] thread %d: out of memory: no page for %#x (%d KiB resident); killed",
+		p.Name, p.PID, t.TID, va, p.AS.Pages()*4)
+	p.Exit(128 + 9)
 }
 
 // Exit ends the process with code: every thread stops at its next return

@@ -51,6 +51,12 @@ var (
 	mmioNext = uint64(MMIOBase)
 	// heapPages counts committed (present) pages in the runtime region.
 	heapPages uint64
+	// userPages counts pages held for user memory: VMO pages and the
+	// page tables of user address spaces.
+	userPages uint64
+	// reservePages is how many free pages user memory may never take:
+	// the kernel's own Go heap, page tables and stacks grow into them.
+	reservePages uint64
 )
 
 // Lock disables interrupts around a kmem call made from goroutine
@@ -79,6 +85,81 @@ func Unlock(f uint64) {
 func Stats() (total, free, heap uint64) {
 	return Phys.TotalPages(), Phys.FreePages(), heapPages
 }
+
+// SetReserve sets how many free pages user allocations leave to the
+// kernel (AllocUser fails below it, or below three quarters of it for a
+// page fault; GateOK fails below half of it). It is set once at boot.
+//
+//go:nosplit
+func SetReserve(pages uint64) { reservePages = pages }
+
+// Reserve returns the reserve set by SetReserve, in pages.
+//
+//go:nosplit
+func Reserve() uint64 { return reservePages }
+
+// UserPages returns the pages currently held for user memory (AllocUser
+// minus FreeUser).
+//
+//go:nosplit
+func UserPages() uint64 { return userPages }
+
+// AllocUser allocates a page for user memory (a VMO page or a user page
+// table): it fails with pmm.ErrNoMemory rather than take the last
+// Reserve() free pages, so that no user commit can starve the kernel. A
+// page fault (fault set) may go a quarter of the reserve deeper: the
+// threads of a process that has just committed all it could, and every
+// other process, keep running on that cushion while the process that
+// met NO_MEMORY gives memory back. Callers hold Lock.
+//
+//go:nosplit
+func AllocUser(fault bool) (uint64, error) {
+	floor := reservePages
+	if fault {
+		floor -= reservePages / 4
+	}
+	if Phys.FreePages() <= floor {
+		return 0, pmm.ErrNoMemory
+	}
+	pa, err := Phys.AllocPage()
+	if err == nil {
+		userPages++
+	}
+	return pa, err
+}
+
+// AllocUserTable is AllocUser for a page table of a user address space,
+// which page faults need too (so with the fault cushion): the page comes
+// zeroed. Callers hold Lock.
+//
+//go:nosplit
+func AllocUserTable() (uint64, error) {
+	pa, err := AllocUser(true)
+	if err == nil {
+		zeroPage(pa)
+	}
+	return pa, err
+}
+
+// FreeUser returns a page obtained from AllocUser. Callers hold Lock.
+//
+//go:nosplit
+func FreeUser(pa uint64) {
+	if Phys.FreePage(pa) == nil {
+		userPages--
+	}
+}
+
+// GateOK reports whether the kernel may still grow its Go heap on a
+// user's behalf (new objects, queued messages, threads): free memory is
+// above half the reserve. The other half is the kernel's own. It reads
+// one counter and takes no lock: a racing allocation can move it by a
+// page, far inside the margin.
+//
+// Without a reserve (host tests, before boot sets one) it is always true.
+//
+//go:nosplit
+func GateOK() bool { return reservePages == 0 || Phys.FreePages() > reservePages/2 }
 
 // FaultResult tells the trap handler what a page fault was.
 type FaultResult int

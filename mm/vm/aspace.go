@@ -136,18 +136,25 @@ func (as *AddressSpace) mappingLocked(va uint64) *Mapping {
 // Fault resolves a user page fault at va with error code ec: it finds the
 // mapping, checks the access against its permissions, commits the VMO page
 // and installs the PTE. It reports whether the access may be retried.
-func (as *AddressSpace) Fault(va uint64, ec uint64) bool {
+func (as *AddressSpace) Fault(va uint64, ec uint64) bool { return as.Resolve(va, ec) == object.OK }
+
+// Resolve is Fault with the reason a fault cannot be resolved:
+// ZX_ERR_NO_MEMORY when the page or a page table could not be allocated
+// (the access was allowed), ZX_ERR_ACCESS_DENIED when the mapping forbids
+// it, ZX_ERR_NOT_FOUND when nothing is mapped there (or the VMO ends
+// before the page), ZX_ERR_BAD_STATE when the address space is gone.
+func (as *AddressSpace) Resolve(va uint64, ec uint64) object.Status {
 	if va < UserBase || va >= UserLimit || ec&pfRsvd != 0 {
-		return false
+		return object.ErrNotFound
 	}
 	as.mu.RLock()
 	defer as.mu.RUnlock()
 	if as.destroyed {
-		return false
+		return object.ErrBadState
 	}
 	m := as.mappingLocked(va)
 	if m == nil {
-		return false
+		return object.ErrNotFound
 	}
 	need := VMPermRead
 	if ec&pfWrite != 0 {
@@ -157,16 +164,19 @@ func (as *AddressSpace) Fault(va uint64, ec uint64) bool {
 		need |= VMPermExecute
 	}
 	if m.perms&need != need {
-		return false
+		return object.ErrAccessDenied
 	}
 	page := va &^ (PageSize - 1)
 	m.vmo.mu.Lock()
 	defer m.vmo.mu.Unlock()
 	pa, st := m.vmo.pageForFaultLocked(m.offset + (page - m.base))
-	if st != object.OK {
-		return false
+	if st == object.ErrOutOfRange {
+		return object.ErrNotFound
 	}
-	return as.installPTE(page, pa, m.perms) == object.OK
+	if st != object.OK {
+		return st
+	}
+	return as.installPTE(page, pa, m.perms)
 }
 
 // copy moves bytes between buf and user memory at uaddr through the VMOs,
@@ -221,7 +231,7 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 		}
 		return nil
 	}
-	pa, st := v.commitLocked(off / PageSize)
+	pa, st := v.commitLocked(off/PageSize, true) // as the user's own write would
 	if st != object.OK {
 		return ErrNoMem
 	}

@@ -7,8 +7,10 @@ const PageSize = 4096
 
 // Frames supplies the physical pages that back VMOs.
 type Frames interface {
-	// Alloc returns a free physical page (contents unspecified).
-	Alloc() (pa uint64, err error)
+	// Alloc returns a free physical page (contents unspecified); fault
+	// says a page fault needs it, which may dig deeper into what the
+	// machine keeps back than a syscall's commit.
+	Alloc(fault bool) (pa uint64, err error)
 	// Free releases a page obtained from Alloc.
 	Free(pa uint64)
 	// Bytes returns the PageSize bytes of the page at pa (the kernel

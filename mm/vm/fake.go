@@ -31,7 +31,7 @@ func NewHeapFrames() *HeapFrames {
 
 // Alloc implements Frames; the page is filled with 0xA5 so that missing
 // zeroing shows.
-func (h *HeapFrames) Alloc() (uint64, error) {
+func (h *HeapFrames) Alloc(fault bool) (uint64, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.Limit > 0 && len(h.pages) >= h.Limit {

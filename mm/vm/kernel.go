@@ -9,40 +9,42 @@ import (
 // This file is the only one that touches kmem and arch/x86: the kernel's
 // Env. Everything else in the package runs on the host with fake.go.
 
-// kernelFrames allocates VMO pages from kmem.Phys and reaches them through
-// the direct map.
+// kernelFrames allocates VMO pages from kmem.Phys (as user memory, which
+// stops short of the kernel's reserve) and reaches them through the direct
+// map.
 type kernelFrames struct{}
 
-func (kernelFrames) Alloc() (uint64, error) {
+func (kernelFrames) Alloc(fault bool) (uint64, error) {
 	f := kmem.Lock()
-	pa, err := kmem.Phys.AllocPage()
+	pa, err := kmem.AllocUser(fault)
 	kmem.Unlock(f)
 	return pa, err
 }
 
 func (kernelFrames) Free(pa uint64) {
 	f := kmem.Lock()
-	kmem.Phys.FreePage(pa)
+	kmem.FreeUser(pa)
 	kmem.Unlock(f)
 }
 
 func (kernelFrames) Bytes(pa uint64) []byte { return kmem.PhysBytes(pa, PageSize) }
 
-// kernelTables is kmem.Tables with kmem.Lock held around the allocator
-// calls (kmem.Tables requires it; Table only computes a direct-map
-// address).
+// kernelTables allocates the page tables of user address spaces as user
+// memory (kmem.AllocUserTable, which stops short of the kernel's reserve),
+// with kmem.Lock held around the allocator calls; Table only computes a
+// direct-map address.
 type kernelTables struct{}
 
 func (kernelTables) AllocTable() (uint64, error) {
 	f := kmem.Lock()
-	pa, err := kmem.Tables.AllocTable()
+	pa, err := kmem.AllocUserTable()
 	kmem.Unlock(f)
 	return pa, err
 }
 
 func (kernelTables) FreeTable(pa uint64) {
 	f := kmem.Lock()
-	kmem.Tables.FreeTable(pa)
+	kmem.FreeUser(pa)
 	kmem.Unlock(f)
 }
 

@@ -385,7 +385,7 @@ func (m *Mapping) populateLocked() object.Status {
 	m.vmo.mu.Lock()
 	defer m.vmo.mu.Unlock()
 	for off := uint64(0); off < m.size && m.offset+off < m.vmo.size; off += PageSize {
-		pa, st := m.vmo.commitLocked((m.offset + off) / PageSize)
+		pa, st := m.vmo.commitLocked((m.offset+off)/PageSize, false)
 		if st != object.OK {
 			return st
 		}

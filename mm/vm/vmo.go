@@ -198,7 +198,7 @@ func (v *VMO) Write(offset uint64, buf []byte) object.Status {
 	for len(buf) > 0 {
 		in := offset % PageSize
 		n := min(uint64(len(buf)), PageSize-in)
-		pa, st := v.commitLocked(offset / PageSize)
+		pa, st := v.commitLocked(offset/PageSize, false)
 		if st != object.OK {
 			return st
 		}
@@ -253,7 +253,7 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 			return object.OK
 		}
 		for idx := offset / PageSize; idx <= (offset+size-1)/PageSize; idx++ {
-			if _, st := v.commitLocked(idx); st != object.OK {
+			if _, st := v.commitLocked(idx, false); st != object.OK {
 				return st
 			}
 		}
@@ -301,15 +301,15 @@ func (v *VMO) zeroLocked(lo, hi uint64) {
 }
 
 // commitLocked returns the page at index idx, committing a zeroed page if
-// needed. v.mu held.
-func (v *VMO) commitLocked(idx uint64) (uint64, object.Status) {
+// needed (for a page fault if fault is set: see Frames.Alloc). v.mu held.
+func (v *VMO) commitLocked(idx uint64, fault bool) (uint64, object.Status) {
 	if pa, ok := v.pages[idx]; ok {
 		return pa, object.OK
 	}
 	if v.dead {
 		return 0, object.ErrBadState
 	}
-	pa, err := v.frames.Alloc()
+	pa, err := v.frames.Alloc(fault)
 	if err != nil {
 		return 0, object.ErrNoMemory
 	}
@@ -368,7 +368,7 @@ func (v *VMO) pageForFaultLocked(off uint64) (uint64, object.Status) {
 	if off >= v.size {
 		return 0, object.ErrOutOfRange
 	}
-	return v.commitLocked(off / PageSize)
+	return v.commitLocked(off/PageSize, true)
 }
 
 // OnDestroy frees every page when the last reference (handle or mapping)

@@ -158,7 +158,7 @@ type InfoProcess struct {
 // pages, live handles and live kernel objects, in total and per
 // ZX_OBJ_TYPE_* (index 0 unused), and the VMOs behind the caller's Linux
 // anonymous mappings (counted in Objects; its Go runtime's heap and
-// stacks).
+// stacks), the pages held for user memory and the kernel's reserve.
 type KernelStats struct {
 	Size        uint64 // bytes in the kernel's record
 	PagesTotal  uint64
@@ -173,6 +173,13 @@ type KernelStats struct {
 	// CallerPrivateVmos is the number of VMOs behind the calling
 	// process's anonymous mappings.
 	CallerPrivateVmos uint64
+	// PagesUser is the pages held for user memory (committed VMO pages
+	// and user page tables).
+	PagesUser uint64
+	// PagesReserve is the kernel's reserve: user memory never takes the
+	// last PagesReserve free pages; calls that create kernel objects fail
+	// with ZX_ERR_NO_MEMORY below half of it.
+	PagesReserve uint64
 }
 
 // InfoThread is zx_info_thread_t: State is a ThreadState* value.

@@ -108,8 +108,8 @@ func KernelTable(sp *Spec) ([]byte, error) {
 	b.WriteString("// Table is the dispatch table, indexed by number - Base.\n")
 	b.WriteString("var Table = [NumSyscalls]Entry{\n")
 	for _, s := range sp.Syscalls {
-		fmt.Fprintf(&b, "\t{\n\t\tNum: %#x, Name: %q, NArgs: %d, Blocking: %v, NoReturn: %v,\n",
-			s.Num(), s.Name, len(s.Args), s.Blocking, s.NoReturn)
+		fmt.Fprintf(&b, "\t{\n\t\tNum: %#x, Name: %q, NArgs: %d, Blocking: %v, NoReturn: %v, Alloc: %v,\n",
+			s.Num(), s.Name, len(s.Args), s.Blocking, s.NoReturn, s.Alloc)
 		var hs []string
 		for i, a := range s.Args {
 			if !a.IsHandle() {
@@ -381,6 +381,9 @@ func Docs(sp *Spec) []byte {
 		}
 		if s.NoReturn {
 			notes = append(notes, "does not return")
+		}
+		if s.Alloc {
+			notes = append(notes, "fails with ZX_ERR_NO_MEMORY, before looking at its arguments, while free memory is below half the kernel's reserve")
 		}
 		if len(notes) > 0 {
 			b.WriteString("\nNotes: " + strings.Join(notes, "; ") + ".\n")

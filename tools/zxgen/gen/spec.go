@@ -25,10 +25,13 @@ type Syscall struct {
 	Index    int
 	Blocking bool
 	NoReturn bool
-	Doc      string
-	Args     []*Arg
-	Ret      string // zx_status_t, zx_time_t or void
-	Line     int
+	// Alloc: the call grows kernel memory on the caller's behalf and
+	// fails with ZX_ERR_NO_MEMORY once the kernel is down to its reserve.
+	Alloc bool
+	Doc   string
+	Args  []*Arg
+	Ret   string // zx_status_t, zx_time_t or void
+	Line  int
 }
 
 // Num returns the syscall number.
@@ -140,7 +143,7 @@ func Parse(r io.Reader) (*Spec, error) {
 		}
 		if !indented {
 			if f[0] != "syscall" || len(f) < 3 {
-				return nil, errf("want `syscall <name> <index> [blocking] [noreturn]`")
+				return nil, errf("want `syscall <name> <index> [blocking] [noreturn] [alloc]`")
 			}
 			idx, err := strconv.Atoi(f[2])
 			if err != nil {
@@ -153,6 +156,8 @@ func Parse(r io.Reader) (*Spec, error) {
 					cur.Blocking = true
 				case "noreturn":
 					cur.NoReturn = true
+				case "alloc":
+					cur.Alloc = true
 				default:
 					return nil, errf("unknown flag %q", fl)
 				}

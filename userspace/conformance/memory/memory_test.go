@@ -1,0 +1,249 @@
+// Package memory is the conformance family for memory exhaustion, run
+// inside Beryl (go test -exec bin/zxrun): a relaunched worker process
+// takes all the memory it can — committed VMO pages, touched mappings,
+// messages queued in the kernel — and the kernel must answer with
+// ZX_ERR_NO_MEMORY (or, for a page fault no call can report, end only the
+// faulting process), keep serving, and get every page back when the
+// worker is gone. Exit statuses of the workers name the check that
+// failed.
+package memory
+
+import (
+	"testing"
+	"time"
+
+	"beryl/userspace/launch"
+	"beryl/userspace/launch/relaunch"
+	"beryl/userspace/zx"
+)
+
+// workerEnv names the worker mode of a relaunched test binary.
+const workerEnv = "BERYL_MEMORY_WORKER"
+
+// oomKilled is the return code of a process the kernel ended because a
+// page fault found no memory (128 + SIGKILL, as Linux's OOM killer).
+const oomKilled = 137
+
+// TestMain runs the worker a relaunched binary names, else the tests.
+func TestMain(m *testing.M) { relaunch.Main(m, workerEnv, worker) }
+
+func worker(mode string) int {
+	switch mode {
+	case "commit":
+		return commitAll()
+	case "touch":
+		return touchAll()
+	case "messages":
+		return queueAll()
+	case "exit":
+		return 0
+	}
+	return 100
+}
+
+func kstats() zx.KernelStats {
+	s, err := zx.GetKernelStats(zx.HandleInvalid)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// stillServing checks that the kernel answers calls that need no new
+// memory, and returns 0 if it does.
+func stillServing() int {
+	if zx.Now() <= 0 {
+		return 50
+	}
+	self := zx.ProcessSelf().Handle
+	if _, err := self.BasicInfo(); err != nil {
+		return 51
+	}
+	return 0
+}
+
+// commitAll commits a VMO as large as RAM: the commit stops at the
+// kernel's reserve with NO_MEMORY. Between that and giving back a little
+// (as a program that met NO_MEMORY would, so that its own Go runtime has
+// pages to run on) it makes only raw calls into memory it already has: a
+// fault that finds no page would stall it. Then it checks that the kernel
+// still creates objects and queues messages.
+func commitAll() int {
+	before := kstats()
+	size := before.PagesTotal * zx.PageSize
+	msg := make([]byte, 1024)
+	v, err := zx.NewVmo(size, 0)
+	if err != nil {
+		return 2
+	}
+	held, st := commitAndRelease(v, size, 512*zx.PageSize)
+	switch {
+	case st != zx.OK:
+		return 3 // the commit did not fail with NO_MEMORY or the rest failed
+	case held.PagesReserve == 0 || held.PagesFree+held.PagesFree/8 < held.PagesReserve:
+		return 5 // user memory went past the reserve
+	case held.PagesUser < before.PagesUser+(before.PagesFree-held.PagesReserve)/2:
+		return 6 // most of the free memory should have been committed
+	}
+	if err := v.OpRange(zx.VMOOpCommit, 0, zx.PageSize*64); err != nil {
+		return 7 // committed pages stay committed
+	}
+	ev, err := zx.NewEvent(0)
+	if err != nil {
+		return 8
+	}
+	ev.Close()
+	a, b, err := zx.NewChannel(0)
+	if err != nil {
+		return 9
+	}
+	if a.Write(msg, nil, 0) != nil {
+		return 10
+	}
+	if n, _, err := b.Read(msg, nil, 0); err != nil || n != 1024 {
+		return 11
+	}
+	a.Close()
+	b.Close()
+	return stillServing()
+}
+
+// queueAll writes 64 KiB channel messages nobody reads until the kernel
+// refuses with NO_MEMORY (its Go heap would otherwise eat the machine);
+// with the gate shut, new objects fail too, calls that free memory work.
+func queueAll() int {
+	s := kstats()
+	a, b, err := zx.NewChannel(0)
+	if err != nil {
+		return 2
+	}
+	msg := make([]byte, zx.ChannelMaxMsgBytes)
+	limit := s.PagesTotal*zx.PageSize/uint64(len(msg)) + 64
+	n := uint64(0)
+	for ; n < limit; n++ {
+		err = a.Write(msg, nil, 0)
+		if err != nil {
+			break
+		}
+	}
+	if err != zx.ErrNoMemory {
+		return 3
+	}
+	if n < (s.PagesFree-s.PagesReserve)*zx.PageSize/uint64(len(msg))/2 {
+		return 4 // refused long before the reserve
+	}
+	if _, err := zx.NewEvent(0); err != zx.ErrNoMemory {
+		return 5
+	}
+	if st := stillServing(); st != 0 {
+		return st
+	}
+	if b.Close() != nil || a.Close() != nil {
+		return 6
+	}
+	return 0
+}
+
+func run(t *testing.T, mode string) int64 {
+	t.Helper()
+	p, err := launch.Start(relaunch.SelfImage(t), launch.Config{
+		Argv: []string{"memory.test", "worker", mode},
+		Env:  relaunch.Environ(mode),
+	})
+	if err != nil {
+		t.Fatalf("launch %s: %v", mode, err)
+	}
+	defer p.Close()
+	code, err := p.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// baseline returns the kernel's counts after one worker has come and
+// gone, so that what a first launch leaves in this process (its bootfs
+// mapping) is in the baseline.
+func baseline(t *testing.T) zx.KernelStats {
+	t.Helper()
+	procs := kstats().Processes
+	if got := run(t, "exit"); got != 0 {
+		t.Fatalf("worker exit: %d", got)
+	}
+	for range 100 {
+		if s := kstats(); s.Processes == procs {
+			return s
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the exit worker's teardown did not finish")
+	return zx.KernelStats{}
+}
+
+// recovered waits until user pages and the pages neither free nor in the
+// kernel's Go heap are back near the baseline (the heap keeps some of
+// what it grew by, as any Go heap does; that is not a leak) and objects
+// are back to it exactly.
+func recovered(t *testing.T, base zx.KernelStats) {
+	t.Helper()
+	const slack = 512 // pages: this process's and the kernel's heaps move
+	var s zx.KernelStats
+	for range 100 {
+		s = kstats()
+		if s.PagesUser <= base.PagesUser+slack && s.PagesFree+s.PagesHeap+slack >= base.PagesFree+base.PagesHeap &&
+			s.LiveObjects-s.CallerPrivateVmos == base.LiveObjects-base.CallerPrivateVmos && s.Processes == base.Processes {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("not back to baseline after 10 s: user pages %d→%d, free %d→%d, kernel heap %d→%d, objects %d→%d (private VMOs %d→%d), processes %d→%d",
+		base.PagesUser, s.PagesUser, base.PagesFree, s.PagesFree, base.PagesHeap, s.PagesHeap, base.LiveObjects, s.LiveObjects,
+		base.CallerPrivateVmos, s.CallerPrivateVmos, base.Processes, s.Processes)
+}
+
+// TestCommitExhaustion: a worker commits more than RAM; the commit fails
+// with NO_MEMORY at the reserve, the kernel keeps creating objects for
+// it, and every page comes back when it exits.
+func TestCommitExhaustion(t *testing.T) {
+	base := baseline(t)
+	if got := run(t, "commit"); got != 0 {
+		t.Fatalf("worker failed check %d", got)
+	}
+	recovered(t, base)
+}
+
+// TestFaultExhaustion: a worker touches more pages than RAM has; the
+// kernel ends it (return code 137) and goes on.
+func TestFaultExhaustion(t *testing.T) {
+	base := baseline(t)
+	if got := run(t, "touch"); got != oomKilled {
+		t.Fatalf("worker return code %d, want %d (killed for want of memory)", got, oomKilled)
+	}
+	recovered(t, base)
+}
+
+// TestKernelHeapExhaustion: a worker queues messages until the kernel
+// refuses with NO_MEMORY (below half the reserve); the kernel survives
+// and frees the messages with the channel.
+func TestKernelHeapExhaustion(t *testing.T) {
+	base := baseline(t)
+	if got := run(t, "messages"); got != 0 {
+		t.Fatalf("worker failed check %d", got)
+	}
+	recovered(t, base)
+}
+
+// TestReserveReported: beryl_kernel_stats reports the reserve and the
+// user pages, and the reserve is within its documented bounds.
+func TestReserveReported(t *testing.T) {
+	s := kstats()
+	if s.PagesReserve < 8<<8 && s.PagesReserve != s.PagesTotal/2 {
+		t.Errorf("reserve %d pages: under 8 MiB", s.PagesReserve)
+	}
+	if s.PagesReserve > s.PagesTotal/2 {
+		t.Errorf("reserve %d pages: over half of %d", s.PagesReserve, s.PagesTotal)
+	}
+	if s.PagesUser == 0 || s.PagesUser > s.PagesTotal-s.PagesFree {
+		t.Errorf("user pages %d of %d used", s.PagesUser, s.PagesTotal-s.PagesFree)
+	}
+}
