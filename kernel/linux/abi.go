@@ -30,6 +30,7 @@ const (
 	SysGeteuid          = 107
 	SysGetegid          = 108
 	SysGetppid          = 110
+	SysGetgroups        = 115
 	SysSigaltstack      = 131
 	SysPrctl            = 157
 	SysArchPrctl        = 158
@@ -65,6 +66,7 @@ const (
 	ENODEV    = 19
 	EINVAL    = 22
 	EMFILE    = 24
+	ERANGE    = 34
 	ENOSYS    = 38
 	ETIMEDOUT = 110
 )
@@ -107,6 +109,23 @@ const (
 	EpollIn     = 1
 
 	ClockRealtime = 0
+
+	PrSetName = 15         // prctl: name the calling thread
+	PrGetName = 16         // prctl: read the calling thread's name
+	PrSetVMA  = 0x53564d41 // prctl: name an anonymous mapping
+
+	RlimitNofile = 7          // prlimit64 resource: open descriptors
+	RlimInfinity = ^uint64(0) // no limit
+
+	TaskCommLen = 16 // thread name bytes with the NUL (prctl PR_SET_NAME)
+	UtsLen      = 65 // bytes of each struct utsname field
+)
+
+// Standard descriptors.
+const (
+	Stdin  = 0
+	Stdout = 1
+	Stderr = 2
 )
 
 // Timespec is struct timespec (16 bytes).

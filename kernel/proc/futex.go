@@ -1,8 +1,11 @@
 package proc
 
 import (
+	"encoding/binary"
 	"sync"
 	"time"
+
+	"beryl/kernel/linux"
 )
 
 // futexTable implements FUTEX_WAIT/FUTEX_WAKE keyed on user addresses of
@@ -75,4 +78,50 @@ func (f *futexTable) wake(addr uint64, n int) int {
 		f.waiters[addr] = l[k:]
 	}
 	return k
+}
+
+// sysFutex serves futex(2): FUTEX_WAIT and FUTEX_WAKE, private to the
+// process (the operations the Go runtime makes).
+func sysFutex(t *Thread, a *[6]uint64) (int64, bool) { return t.futex(a), false }
+
+func (t *Thread) futex(a *[6]uint64) int64 {
+	p := t.P
+	addr, op, val := a[0], a[1]&linux.FutexCmdMask, uint32(a[2])
+	switch op {
+	case linux.FutexWait:
+		if addr&3 != 0 {
+			return -linux.EINVAL
+		}
+		timeout := time.Duration(-1)
+		if a[3] != 0 {
+			d, ok := t.timespec(a[3])
+			if !ok {
+				return -linux.EINVAL
+			}
+			timeout = d
+		}
+		woken, err := p.futex.wait(addr, func() (bool, error) {
+			var b [4]byte
+			if err := p.AS.CopyIn(b[:], addr); err != nil {
+				return false, err
+			}
+			return binary.LittleEndian.Uint32(b[:]) == val, nil
+		}, timeout, t.interruptCh())
+		switch {
+		case err != nil:
+			return -linux.EFAULT
+		case woken:
+			return 0
+		case t.P.killed.Load():
+			return -linux.EINTR
+		case interrupted(t.interruptCh()):
+			return -linux.EINTR
+		case timeout >= 0:
+			return -linux.ETIMEDOUT
+		}
+		return -linux.EAGAIN
+	case linux.FutexWake:
+		return int64(p.futex.wake(addr, int(val)))
+	}
+	return -linux.ENOSYS
 }

@@ -29,6 +29,9 @@ import (
 type Process struct {
 	Name string
 	PID  int
+	// PPID is the creator's PID (getppid); 0 for processes the kernel
+	// starts.
+	PPID int
 	AS   *vm.AddressSpace
 	// Obj is the process's kernel object: koid, job, handle table. Killing
 	// it (task_kill, job kill) stops the threads.
@@ -38,6 +41,10 @@ type Process struct {
 	// stdio holds the kernel's handles to stdout/stderr sockets, released
 	// when the process is gone.
 	stdio []*object.HandleEntry
+
+	// unserved has a bit per Linux system call number the process
+	// called without an implementation (logged once).
+	unserved [8]atomic.Uint64
 
 	mu sync.Mutex
 	// threads holds the started, not yet exited threads (a created but

@@ -240,6 +240,7 @@ func (Tasks) ProcessCreate(c Caller, jobH object.Handle, name string, options ui
 	}
 	if parent := processOf(c.Process()); parent != nil {
 		p.Stdout, p.Stderr = parent.Stdout, parent.Stderr
+		p.PPID = parent.PID
 	}
 	// The new process is of its creator's security class until a holder
 	// of the root resource sets another (beryl_process_set_class).

@@ -1,0 +1,146 @@
+package proc
+
+import (
+	"runtime"
+
+	"beryl/kernel/linux"
+	"beryl/mm/kmem"
+)
+
+// The task calls: threads, identities, limits and the machine's name.
+
+// Identities: every process runs as root, in one thread group per
+// process; processes the kernel starts have parent 0, as Linux's init.
+const rootID = 0
+
+// nofileLimit is what prlimit64 reports for RLIMIT_NOFILE (soft = hard,
+// so the Go runtime's start-up does not try to raise it).
+const nofileLimit = 1024
+
+// Uname fields (struct utsname): the personality is Linux's ABI of 6.1,
+// the kernel and node are Beryl.
+var unameFields = [...]string{"Linux", "beryl", "6.1.0-beryl", "Beryl", "x86_64", "(none)"}
+
+func sysExit(t *Thread, a *[6]uint64) (int64, bool) { return 0, true }
+
+func sysExitGroup(t *Thread, a *[6]uint64) (int64, bool) {
+	t.P.Exit(int(int32(a[0])))
+	return 0, true
+}
+
+func sysGettid(t *Thread, a *[6]uint64) (int64, bool)  { return int64(t.TID), false }
+func sysGetpid(t *Thread, a *[6]uint64) (int64, bool)  { return int64(t.P.PID), false }
+func sysGetppid(t *Thread, a *[6]uint64) (int64, bool) { return int64(t.P.PPID), false }
+
+// sysGetid serves getuid, geteuid, getgid and getegid.
+func sysGetid(t *Thread, a *[6]uint64) (int64, bool) { return rootID, false }
+
+// sysGetgroups: no supplementary groups.
+func sysGetgroups(t *Thread, a *[6]uint64) (int64, bool) {
+	if int32(a[0]) < 0 {
+		return -linux.EINVAL, false
+	}
+	return 0, false
+}
+
+func sysSchedYield(t *Thread, a *[6]uint64) (int64, bool) {
+	runtime.Gosched()
+	return 0, false
+}
+
+// sysSchedGetaffinity reports one CPU (the mask is one byte-order-neutral
+// word, so the size returned is 8).
+func sysSchedGetaffinity(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[1] < 8 || !t.put64(a[2], 1) {
+		return -linux.EINVAL, false
+	}
+	return 8, false
+}
+
+func sysUname(t *Thread, a *[6]uint64) (int64, bool) {
+	var b [len(unameFields) * linux.UtsLen]byte
+	for i, f := range unameFields {
+		copy(b[i*linux.UtsLen:(i+1)*linux.UtsLen-1], f)
+	}
+	if t.P.AS.CopyOut(a[0], b[:]) != nil {
+		return -linux.EFAULT, false
+	}
+	return 0, false
+}
+
+// sysPrlimit64 reads limits of the calling process (pid 0 or its own):
+// RLIMIT_NOFILE is nofileLimit, everything else unlimited. Setting a
+// limit is refused with EPERM: none is enforced.
+func sysPrlimit64(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[0] != 0 && int(a[0]) != t.P.PID {
+		return -linux.ESRCH, false
+	}
+	if a[2] != 0 {
+		return -linux.EPERM, false
+	}
+	if a[3] != 0 {
+		lim := linux.RlimInfinity
+		if a[1] == linux.RlimitNofile {
+			lim = nofileLimit
+		}
+		if !t.put64(a[3], lim) || !t.put64(a[3]+8, lim) {
+			return -linux.EFAULT, false
+		}
+	}
+	return 0, false
+}
+
+// sysPrctl: none of its options is supported; PR_SET_VMA (naming an
+// anonymous mapping, which the Go runtime tries) fails with EINVAL as on
+// a Linux built without CONFIG_ANON_VMA_NAME.
+func sysPrctl(t *Thread, a *[6]uint64) (int64, bool) { return -linux.EINVAL, false }
+
+func sysArchPrctl(t *Thread, a *[6]uint64) (int64, bool) {
+	switch a[0] {
+	case linux.ArchSetFS:
+		t.Ctx.FSBase = a[1]
+		return 0, false
+	case linux.ArchGetFS:
+		if !t.put64(a[1], t.Ctx.FSBase) {
+			return -linux.EFAULT, false
+		}
+		return 0, false
+	}
+	return -linux.EINVAL, false
+}
+
+// sysClone creates a thread (CLONE_VM|CLONE_THREAD, as the Go runtime
+// asks); new processes come from zx process_create.
+func sysClone(t *Thread, a *[6]uint64) (int64, bool) {
+	if !kmem.GateOK() {
+		return -linux.EAGAIN, false // Linux's answer when it cannot make a task
+	}
+	return t.clone(a), false
+}
+
+func (t *Thread) clone(a *[6]uint64) int64 {
+	if a[0]&(linux.CloneVM|linux.CloneThread) != linux.CloneVM|linux.CloneThread {
+		return -linux.EINVAL
+	}
+	ctx := *t.Ctx
+	c := newCtx()
+	c.Regs = ctx.Regs
+	c.FX = ctx.FX
+	c.FSBase, c.CR3 = ctx.FSBase, ctx.CR3
+	c.Regs.RAX = 0
+	if a[1] != 0 {
+		c.Regs.RSP = a[1]
+	}
+	if a[0]&linux.CloneSettls != 0 {
+		c.FSBase = a[4]
+	}
+	if t.P.killed.Load() {
+		return -linux.EAGAIN
+	}
+	nt := t.P.newThread(c)
+	if !nt.start() {
+		nt.Release()
+		return -linux.EAGAIN
+	}
+	return int64(nt.TID)
+}
