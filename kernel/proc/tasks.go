@@ -308,6 +308,9 @@ func (Tasks) ProcessStart(c Caller, procH, thrH object.Handle, entry, stack uint
 	if p.started.Load() || t.started {
 		return fail(object.ErrBadState)
 	}
+	if !validUserPC(entry) {
+		return fail(object.ErrInvalidArgs)
+	}
 	var v object.Handle
 	if moved != nil {
 		if v, st = po.Table().Add(moved); st != object.OK {
@@ -325,6 +328,17 @@ func (Tasks) ProcessStart(c Caller, procH, thrH object.Handle, entry, stack uint
 		return object.ErrBadState
 	}
 	return object.OK
+}
+
+// validUserPC reports whether a thread may start at pc: inside the user
+// address space, or 0 (a thread that faults at once, as Zircon allows for
+// tests). Anything else would fault in the kernel's IRETQ (a non-canonical
+// RIP raises #GP in ring 0) or jump at kernel addresses, so process_start
+// and thread_start refuse it with ZX_ERR_INVALID_ARGS, as Zircon's
+// arch_is_valid_user_pc. The stack pointer is not checked: a bad one
+// faults in user mode.
+func validUserPC(pc uint64) bool {
+	return pc == 0 || pc >= vm.UserBase && pc < vm.UserLimit
 }
 
 // ProcessExit ends the calling process.
@@ -364,6 +378,9 @@ func (Tasks) ThreadStart(c Caller, thrH object.Handle, entry, stack, arg1, arg2 
 	defer t.Release()
 	if !t.P.started.Load() || t.P.killed.Load() {
 		return object.ErrBadState
+	}
+	if !validUserPC(entry) {
+		return object.ErrInvalidArgs
 	}
 	t.startMu.Lock()
 	started := t.started
