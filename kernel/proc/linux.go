@@ -287,7 +287,7 @@ func (t *Thread) linux(nr uint64, a [6]uint64) (int64, bool) {
 	case 157, 302: // prctl(PR_SET_VMA), prlimit64: the Go runtime copes with ENOSYS
 		return -linux.ENOSYS, false
 	}
-	klog.Warnf("linux", "%s[%d]: unimplemented syscall %d", p.Name, p.PID, nr)
+	klog.Warnf("linux", "%s[%d]: unimplemented syscall %d", klog.Escape(p.Name), p.PID, nr)
 	return -linux.ENOSYS, false
 }
 

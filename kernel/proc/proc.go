@@ -239,7 +239,7 @@ func (t *Thread) exitThread() {
 // fault kills the process for an unhandled exception in thread t (Linux
 // would deliver a fatal signal); the kernel and other processes go on.
 func (p *Process) fault(t *Thread, why string) {
-	klog.Warnf("proc", "%s[%d] thread %d: %s: killed", p.Name, p.PID, t.TID, why)
+	klog.Warnf("proc", "%s[%d] thread %d: %s: killed", klog.Escape(p.Name), p.PID, t.TID, why)
 	p.Exit(128 + 11)
 }
 
