@@ -44,7 +44,7 @@ func findBootfs(info *bootinfo.Info) (*bootfs.FS, []byte) {
 			klog.Errorf("bootfs", "module %q: %v", m.CmdLine, err)
 			continue
 		}
-		klog.Infof("bootfs", "%d files: %s", len(fs.Names()), strings.Join(fs.Names(), " "))
+		klog.Infof("bootfs", "%d files: %s", len(fs.Names()), klog.Escape(strings.Join(fs.Names(), " ")))
 		return fs, img
 	}
 	return nil, nil
@@ -94,7 +94,7 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 	if fs != nil {
 		f, found := fs.Open(opts.Init)
 		if !found {
-			klog.Warnf("init", "%s not in the boot filesystem", opts.Init)
+			klog.Warnf("init", "%s not in the boot filesystem", klog.Escape(opts.Init))
 			return nil, false
 		}
 		img = f.Data
@@ -131,10 +131,10 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 		klog.Errorf("init", "%v", err)
 		return failed, true
 	}
-	klog.Infof("init", "started %s[%d] (%d KiB image)", name, p.PID, len(img)>>10)
+	klog.Infof("init", "started %s[%d] (%d KiB image)", klog.Escape(name), p.PID, len(img)>>10)
 	return func() int {
 		code := p.Wait()
-		klog.Infof("init", "%s[%d] exited with status %d", name, p.PID, code)
+		klog.Infof("init", "%s[%d] exited with status %d", klog.Escape(name), p.PID, code)
 		return code
 	}, true
 }

@@ -13,6 +13,10 @@
 // A message containing newlines becomes several lines with the same
 // prefix, so every output line is self-describing and greppable; trailing
 // newlines are dropped. Each call produces whole lines in one sink call.
+// Bytes a terminal would act on (control characters but tab, DEL, invalid
+// UTF-8, C1 controls) are written as \xNN. Strings a user chose (process
+// names, ...) go through Escape at the call site, which also escapes
+// newlines, so that they cannot start a line of their own.
 //
 // Messages logged before Init (no sink yet) are kept in a bounded early
 // buffer and written out when the sink is set; if the buffer overflows,
@@ -31,6 +35,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 )
 
 // Level is a message severity.
@@ -177,7 +182,7 @@ func (l *Logger) appendLines(b []byte, level Level, subsys, msg string) []byte {
 	for {
 		line, rest, more := strings.Cut(msg, "\n")
 		b = append(b, prefix...)
-		b = append(b, line...)
+		b = appendSafe(b, line)
 		b = append(b, '\n')
 		if !more {
 			return b
@@ -275,3 +280,71 @@ func Warnf(subsys, format string, args ...any) { Default.Logf(Warn, subsys, form
 
 // Errorf logs to the default log at Error.
 func Errorf(subsys, format string, args ...any) { Default.Logf(Error, subsys, format, args...) }
+
+// Escape returns s with every byte that is not printable ASCII, and the
+// backslash, written as \xNN (backslash as \\), for user-chosen strings
+// (process and thread names, classes) in log lines: a name must not start
+// a forged log line or send escape sequences to the console. It returns s
+// itself, without allocating, when there is nothing to escape.
+func Escape(s string) string {
+	i := 0
+	for i < len(s) && isPlain(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, 0, len(s)+16)
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case isPlain(c):
+			b = append(b, c)
+		case c == '\\':
+			b = append(b, '\\', '\\')
+		default:
+			b = appendHexByte(b, c)
+		}
+	}
+	return string(b)
+}
+
+// isPlain reports whether c stands for itself in Escape's output.
+func isPlain(c byte) bool { return c >= 0x20 && c < 0x7f && c != '\\' }
+
+const hexDigits = "0123456789abcdef"
+
+func appendHexByte(b []byte, c byte) []byte {
+	return append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+}
+
+// appendSafe appends one line of a message, with the bytes a terminal
+// would act on written as \xNN: C0 controls but tab, DEL, and bytes that
+// are not part of valid UTF-8 or encode a C1 control (U+0080..U+009F,
+// which includes the 8-bit CSI). Kernel messages are mostly ASCII; this
+// is the last line of defence for strings the call site did not Escape.
+func appendSafe(b []byte, line string) []byte {
+	for i := 0; i < len(line); {
+		c := line[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' || c == 0x7f {
+				b = appendHexByte(b, c)
+			} else {
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(line[i:])
+		if r == utf8.RuneError && n == 1 || r >= 0x80 && r <= 0x9f {
+			for j := 0; j < n; j++ {
+				b = appendHexByte(b, line[i+j])
+			}
+		} else {
+			b = append(b, line[i:i+n]...)
+		}
+		i += n
+	}
+	return b
+}

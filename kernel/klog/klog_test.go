@@ -221,3 +221,46 @@ func BenchmarkFiltered(b *testing.B) {
 		l.Debugf("bench", "value %d", i)
 	}
 }
+
+func TestEscape(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"", ""},
+		{"plain name-1.2:x/y_z", "plain name-1.2:x/y_z"},
+		{"logname\n\x1b[2J", `logname\x0a\x1b[2J`},
+		{"a\\b", `a\\b`},
+		{"tab\there\r", `tab\x09here\x0d`},
+		{"nul\x00del\x7f", `nul\x00del\x7f`},
+		{"\x9b2J", `\x9b2J`},
+		{"héllo", `h\xc3\xa9llo`},
+		{"\xff", `\xff`},
+	} {
+		if got := Escape(c.in); got != c.want {
+			t.Errorf("Escape(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	// Nothing to escape: the string itself comes back, no copy made.
+	s := "init"
+	if n := testing.AllocsPerRun(100, func() { s = Escape(s) }); n != 0 {
+		t.Errorf("Escape of a plain string allocates %v times", n)
+	}
+}
+
+// TestLineSanitized: control bytes other than tab, DEL, invalid UTF-8 and
+// C1 controls in a message never reach the sink raw, whatever the call
+// site passed; printable UTF-8 passes; a newline still splits lines.
+func TestLineSanitized(t *testing.T) {
+	var c capture
+	var now int64
+	l := New(c.sink, fakeClock(&now), Debug)
+	l.Warnf("proc", "%s killed", "x\x1b[2J\ty\u0085z\xfeé")
+	l.Infof("proc", "two\nlines")
+	want := "[    0.000000] W proc: x\\x1b[2J\ty\\xc2\\x85z\\xfeé killed\n" +
+		"[    0.000000] I proc: two\n[    0.000000] I proc: lines\n"
+	if got := c.all(); got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	l.Warnf("proc", "%s[%d]", Escape("a\nb"), 7)
+	if got := c.calls[len(c.calls)-1]; got != "[    0.000000] W proc: a\\x0ab[7]\n" {
+		t.Errorf("escaped name: %q", got)
+	}
+}

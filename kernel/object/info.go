@@ -176,9 +176,11 @@ func ObjectGetInfoProcessHandleStats(p *Process, h Handle) (ProcessHandleStats, 
 }
 
 // ObjectGetInfoHandleTable is ZX_INFO_HANDLE_TABLE: one record per handle
-// of the process h refers to.
+// of the process h refers to. Listing another process's handles needs
+// more than INSPECT: Zircon asks for INSPECT, MANAGE_PROCESS and
+// MANAGE_THREAD, the rights of a debugger of that process.
 func ObjectGetInfoHandleTable(p *Process, h Handle) ([]HandleExtendedInfo, Status) {
-	target, st := lookupAs[*Process](p, h, ObjTypeProcess, RightInspect)
+	target, st := lookupAs[*Process](p, h, ObjTypeProcess, RightInspect|RightManageProcess|RightManageThread)
 	if st != OK {
 		return nil, st
 	}

@@ -326,3 +326,33 @@ func TestStatusNames(t *testing.T) {
 		t.Error("status names")
 	}
 }
+
+// TestKillHookAfterKill: a kill that lands before the kill hook is
+// installed leaves the hook out and SetKillHook says so, so that whoever
+// built the process tears it down; installed in time, the kill runs it.
+func TestKillHookAfterKill(t *testing.T) {
+	e := newEnv(t)
+	j, st := NewJob(e.root)
+	wantStatus(t, "job", st, OK)
+	defer j.Release()
+	early, st := NewProcess(j, "early", ProcessConfig{})
+	wantStatus(t, "process", st, OK)
+	ran := 0
+	if !early.SetKillHook(func(int64) { ran++ }) {
+		t.Fatal("SetKillHook on a live process reported it dead")
+	}
+	late, st := NewProcess(j, "late", ProcessConfig{})
+	wantStatus(t, "process", st, OK)
+	j.Kill(TaskRetcodeSyscallKill)
+	if ran != 1 {
+		t.Errorf("the installed hook ran %d times, want 1", ran)
+	}
+	if late.SetKillHook(func(int64) { t.Error("hook installed on a dead process ran") }) {
+		t.Error("SetKillHook on a killed process reported success")
+	}
+	late.Kill(0)
+	early.Release()
+	late.Release()
+	_, st = NewProcess(j, "dead", ProcessConfig{})
+	wantStatus(t, "process in a killed job", st, ErrBadState)
+}

@@ -155,8 +155,21 @@ func (p *Process) SetExceptionHook(f func(p *Process, condition uint32)) {
 // SetKillHook installs the function that stops the process's threads when
 // it is killed (task_kill, process_exit, job kill). It runs once, on the
 // killing goroutine, with no lock held, before the handles are closed.
-func (p *Process) SetKillHook(f func(retcode int64)) {
+//
+// It reports false, installing nothing, if the process is already dead: a
+// kill (of its job, say) got in after NewProcess and found no hook to run,
+// so the caller must tear down what it built around the process itself.
+// The check and the store are one step under jobTreeMu, under which Kill
+// marks the process dead before it loads the hook, so exactly one of the
+// two runs the teardown.
+func (p *Process) SetKillHook(f func(retcode int64)) bool {
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	if p.state == procDead {
+		return false
+	}
 	p.killHook.Store(&f)
+	return true
 }
 
 // Retcode returns the return code of a dead process (0 before).

@@ -51,24 +51,31 @@ func (w *waitBlock) block(deadline Time) bool {
 	return t.Stop()
 }
 
-// waitObserver is a synchronous waiter's observer. It stays registered
-// until the waiter removes it, so observed is the latest state.
+// waitObserver is a synchronous waiter's observer. Until one of its
+// signals is asserted it follows the object's state; the change that
+// satisfies it unregisters it and freezes observed, so the waiter reports
+// the state that woke it even if the signal is cleared again before the
+// waiter runs (Zircon's WaitSignalObserver::OnMatch).
 type waitObserver struct {
 	blk        *waitBlock
 	obj        *Base
 	entry      *HandleEntry
 	trigger    Signals
 	observed   Signals
+	matched    bool
 	canceled   bool
 	registered bool
 }
 
 func (o *waitObserver) onStateChange(s Signals) bool {
 	o.observed = s
-	if s&o.trigger != 0 {
-		o.blk.signal()
+	if s&o.trigger == 0 {
+		return false
 	}
-	return false
+	o.matched = true
+	o.registered = false
+	o.blk.signal()
+	return true
 }
 
 func (o *waitObserver) onCancel(e *HandleEntry) bool {
@@ -82,18 +89,20 @@ func (o *waitObserver) onCancel(e *HandleEntry) bool {
 	return true
 }
 
-// end unregisters o and returns what it observed.
-func (o *waitObserver) end() (Signals, bool) {
+// end unregisters o and returns what it observed (the state that
+// satisfied it, else the state now), whether one of its signals was
+// asserted and whether its handle was closed.
+func (o *waitObserver) end() (s Signals, matched, canceled bool) {
 	b := o.obj
 	b.mu.Lock()
 	if o.registered {
 		b.removeObserverLocked(o)
 		o.registered = false
 	}
-	s, c := o.observed, o.canceled
+	s, matched, canceled = o.observed, o.matched, o.canceled
 	b.mu.Unlock()
 	b.Release()
-	return s, c
+	return s, matched, canceled
 }
 
 func deadlinePassed(deadline Time) bool {
@@ -141,12 +150,12 @@ func ObjectWaitOne(p *Process, h Handle, signals Signals, deadline Time) (Signal
 	t.mu.RUnlock()
 
 	reusable := w.block(deadline)
-	obs, canceled := o.end()
+	obs, matched, canceled := o.end()
 	putWaitBlock(w, 1, reusable)
 	switch {
 	case canceled:
 		return obs, ErrCanceled
-	case obs&signals != 0:
+	case matched:
 		return obs, OK
 	default:
 		return obs, ErrTimedOut
@@ -193,10 +202,15 @@ func ObjectWaitMany(p *Process, items []WaitItem, deadline Time) Status {
 		b := e.obj.base()
 		o := &w.obs[i]
 		b.mu.Lock()
-		*o = waitObserver{blk: w, obj: b, entry: e, trigger: items[i].WaitFor, observed: b.signals, registered: true}
-		b.obs = append(b.obs, o)
+		*o = waitObserver{blk: w, obj: b, entry: e, trigger: items[i].WaitFor, observed: b.signals}
 		if b.signals&items[i].WaitFor != 0 {
+			// Satisfied already: keep this state (Zircon matches at
+			// AddObserver), whatever happens before the results are read.
+			o.matched = true
 			satisfied = true
+		} else {
+			o.registered = true
+			b.obs = append(b.obs, o)
 		}
 		b.AddRef()
 		b.mu.Unlock()
@@ -209,10 +223,10 @@ func ObjectWaitMany(p *Process, items []WaitItem, deadline Time) Status {
 	}
 	anyCanceled, anySatisfied := false, false
 	for i := range items {
-		obs, c := w.obs[i].end()
+		obs, m, c := w.obs[i].end()
 		items[i].Pending = obs
 		anyCanceled = anyCanceled || c
-		anySatisfied = anySatisfied || obs&items[i].WaitFor != 0
+		anySatisfied = anySatisfied || m
 	}
 	putWaitBlock(w, n, reusable)
 	switch {

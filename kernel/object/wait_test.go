@@ -1,6 +1,7 @@
 package object
 
 import (
+	"runtime"
 	"testing"
 	"time"
 )
@@ -250,5 +251,45 @@ func TestKoidsUnique(t *testing.T) {
 		}
 		seen[k] = true
 		HandleClose(e.p, h)
+	}
+}
+
+// TestWaitKeepsWakingState: a waiter woken by a signal that is cleared
+// again before it runs still returns ZX_OK with the signals that woke it
+// (Zircon's WaitSignalObserver), for wait_one and wait_many, even with an
+// infinite deadline.
+func TestWaitKeepsWakingState(t *testing.T) {
+	e := newEnv(t)
+	ev := must(EventCreate(e.p, 0))
+	obj, _, st := e.p.lookup(ev, ObjTypeEvent, 0)
+	wantStatus(t, "lookup", st, OK)
+	b := obj.base()
+	defer b.Release()
+	// pulse waits until one waiter is registered, then sets and clears
+	// EVENT_SIGNALED under one hold of the object lock, so no waiter can
+	// run in between.
+	pulse := func() {
+		for {
+			b.mu.Lock()
+			if len(b.obs) == 1 {
+				b.UpdateStateLocked(0, EventSignaled)
+				b.UpdateStateLocked(EventSignaled, 0)
+				b.mu.Unlock()
+				return
+			}
+			b.mu.Unlock()
+			runtime.Gosched()
+		}
+	}
+	go pulse()
+	obs, st := ObjectWaitOne(e.p, ev, EventSignaled, TimeInfinite)
+	if st != OK || obs&EventSignaled == 0 {
+		t.Errorf("wait_one: %v, observed %#x; want OK with EVENT_SIGNALED", st, obs)
+	}
+	go pulse()
+	items := []WaitItem{{Handle: ev, WaitFor: EventSignaled}}
+	st = ObjectWaitMany(e.p, items, TimeInfinite)
+	if st != OK || items[0].Pending&EventSignaled == 0 {
+		t.Errorf("wait_many: %v, pending %#x; want OK with EVENT_SIGNALED", st, items[0].Pending)
 	}
 }

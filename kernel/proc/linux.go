@@ -141,7 +141,7 @@ func (p *Process) unimplemented(nr uint64) {
 	if p.unserved[slot/64].Or(1<<(slot%64))&(1<<(slot%64)) != 0 {
 		return
 	}
-	klog.Warnf("linux", "%s[%d]: unimplemented syscall %d (ENOSYS; logged once)", p.Name, p.PID, nr)
+	klog.Warnf("linux", "%s[%d]: unimplemented syscall %d (ENOSYS; logged once)", klog.Escape(p.Name), p.PID, nr)
 }
 
 // interrupted reports whether ch is closed (a signal or kill arrived).

@@ -37,10 +37,13 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
 		return nil, fmt.Errorf("%s: not a static x86-64 executable", name)
 	}
-	p, err := newProcess(name, job)
-	if err != nil {
-		return nil, err
+	p, st := newProcess(name, job)
+	if st != object.OK {
+		return nil, fmt.Errorf("%s: creating process: %v", name, st)
 	}
+	// p keeps its own references until it finishes.
+	defer p.Obj.Release()
+	defer p.AS.RootVMAR().Release()
 	// A process the kernel spawns from the bootfs is of the class its
 	// name gives (init: "init"), as KasperskyOS names entities.
 	if object.CheckClass(name) == "" {
@@ -48,10 +51,8 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 	}
 	p.Stdout, p.Stderr = stdout, stderr
 	fail := func(err error) (*Process, error) {
+		// The kill hook tears the process down (stop → finish).
 		p.Obj.Kill(0)
-		p.AS.Destroy()
-		p.Obj.Release()
-		live.Add(-1)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	for _, ph := range f.Progs {

@@ -110,15 +110,23 @@ func RootJob() *object.Job {
 	return rootJob
 }
 
-func newProcess(name string, job *object.Job) (*Process, error) {
-	obj, st := object.NewProcess(job, name, object.ProcessConfig{})
-	if st != object.OK {
-		return nil, fmt.Errorf("creating process: %v", st)
-	}
+// newProcess creates a process in job with its address space. The caller
+// gets references of its own to p.Obj and to the root VMAR (to install as
+// handles, or to release); p holds others until finish. It fails with ZX_ERR_BAD_STATE
+// if the job is dead or is killed before the process can be torn down by
+// its kill hook, and with ZX_ERR_NO_MEMORY if there is no memory for the
+// address space.
+func newProcess(name string, job *object.Job) (*Process, object.Status) {
+	// Everything the kill hook tears down exists before the process joins
+	// its job: from then on a job kill can reach it.
 	as, err := vm.New()
 	if err != nil {
-		obj.Release()
-		return nil, err
+		return nil, object.ErrNoMemory
+	}
+	obj, st := object.NewProcess(job, name, object.ProcessConfig{})
+	if st != object.OK {
+		as.Destroy()
+		return nil, st
 	}
 	pidMu.Lock()
 	pid := nextPID
@@ -128,8 +136,19 @@ func newProcess(name string, job *object.Job) (*Process, error) {
 	p := &Process{Name: name, PID: pid, AS: as, Obj: obj, threads: map[int]*Thread{}, done: make(chan struct{}), dying: make(chan struct{}), nextTid: pid}
 	registry.Store(obj, p)
 	p.fds.init()
-	obj.SetKillHook(p.stop)
-	return p, nil
+	// The caller's references are taken before a kill can run finish,
+	// which drops p's own: a count that reached zero must stay there.
+	obj.AddRef()
+	as.RootVMAR().AddRef()
+	if !obj.SetKillHook(p.stop) {
+		// Killed with its job before the hook was in: tear it down as the
+		// kill would have, and fail as creating it in a dead job does.
+		obj.Release()
+		as.RootVMAR().Release()
+		p.stop(obj.Retcode())
+		return nil, object.ErrBadState
+	}
+	return p, object.OK
 }
 
 func (p *Process) newThread(ctx *x86.UserContext) *Thread {
@@ -237,7 +256,7 @@ func (t *Thread) exitThread() {
 // fault kills the process for an unhandled exception in thread t (Linux
 // would deliver a fatal signal); the kernel and other processes go on.
 func (p *Process) fault(t *Thread, why string) {
-	klog.Warnf("proc", "%s[%d] thread %d: %s: killed", p.Name, p.PID, t.TID, why)
+	klog.Warnf("proc", "%s[%d] thread %d: %s: killed", klog.Escape(p.Name), p.PID, t.TID, why)
 	p.Exit(128 + 11)
 }
 
@@ -269,7 +288,7 @@ func (p *Process) outOfMemory(t *Thread, va uint64) {
 		return // ended meanwhile: the stall gave up for that
 	}
 	klog.Errorf("proc", "%s[%d] thread %d: out of memory: no page for %#x (%d KiB resident); killed",
-		p.Name, p.PID, t.TID, va, p.AS.Pages()*4)
+		klog.Escape(p.Name), p.PID, t.TID, va, p.AS.Pages()*4)
 	p.Exit(128 + 9)
 }
 

@@ -229,14 +229,18 @@ func (Tasks) ProcessCreate(c Caller, jobH object.Handle, name string, options ui
 	if options != 0 {
 		return object.HandleInvalid, object.HandleInvalid, object.ErrInvalidArgs
 	}
+	// Zircon checks the caller's own policy before the job handle.
+	if st := c.Process().EnforceBasicPolicy(object.PolNewProcess); st != object.OK {
+		return object.HandleInvalid, object.HandleInvalid, st
+	}
 	job, _, st := lookupAs[*object.Job](c, jobH, object.ObjTypeJob, object.RightManageProcess)
 	if st != object.OK {
 		return object.HandleInvalid, object.HandleInvalid, st
 	}
 	defer job.Release()
-	p, err := newProcess(name, job)
-	if err != nil {
-		return object.HandleInvalid, object.HandleInvalid, object.ErrNoMemory
+	p, st := newProcess(name, job)
+	if st != object.OK {
+		return object.HandleInvalid, object.HandleInvalid, st
 	}
 	if parent := processOf(c.Process()); parent != nil {
 		p.Stdout, p.Stderr = parent.Stdout, parent.Stderr
@@ -247,17 +251,20 @@ func (Tasks) ProcessCreate(c Caller, jobH object.Handle, name string, options ui
 	if class := c.Process().Class(); class != "" {
 		p.Obj.SetClass(class)
 	}
-	p.Obj.AddRef()
+	// Install takes over newProcess's references for the caller.
+	root := p.AS.RootVMAR()
 	ph, st := c.Process().Install(p.Obj, object.DefaultProcessRights)
 	if st != object.OK {
+		root.Release()
 		p.Obj.Kill(object.TaskRetcodeSyscallKill)
 		return object.HandleInvalid, object.HandleInvalid, st
 	}
-	root := p.AS.RootVMAR()
-	root.AddRef()
 	vh, st := c.Process().Install(root, root.Rights())
 	if st != object.OK {
-		c.Process().Table().Remove(ph)
+		// Closing the only handle of the unstarted process destroys it.
+		if e := c.Process().Table().Remove(ph); e != nil {
+			object.ReleaseHandle(e)
+		}
 		return object.HandleInvalid, object.HandleInvalid, st
 	}
 	return ph, vh, object.OK
@@ -302,6 +309,9 @@ func (Tasks) ProcessStart(c Caller, procH, thrH object.Handle, entry, stack uint
 	if p.started.Load() || t.started {
 		return fail(object.ErrBadState)
 	}
+	if !validUserPC(entry) {
+		return fail(object.ErrInvalidArgs)
+	}
 	var v object.Handle
 	if moved != nil {
 		if v, st = po.Table().Add(moved); st != object.OK {
@@ -319,6 +329,17 @@ func (Tasks) ProcessStart(c Caller, procH, thrH object.Handle, entry, stack uint
 		return object.ErrBadState
 	}
 	return object.OK
+}
+
+// validUserPC reports whether a thread may start at pc: inside the user
+// address space, or 0 (a thread that faults at once, as Zircon allows for
+// tests). Anything else would fault in the kernel's IRETQ (a non-canonical
+// RIP raises #GP in ring 0) or jump at kernel addresses, so process_start
+// and thread_start refuse it with ZX_ERR_INVALID_ARGS, as Zircon's
+// arch_is_valid_user_pc. The stack pointer is not checked: a bad one
+// faults in user mode.
+func validUserPC(pc uint64) bool {
+	return pc == 0 || pc >= vm.UserBase && pc < vm.UserLimit
 }
 
 // ProcessExit ends the calling process.
@@ -358,6 +379,9 @@ func (Tasks) ThreadStart(c Caller, thrH object.Handle, entry, stack, arg1, arg2 
 	defer t.Release()
 	if !t.P.started.Load() || t.P.killed.Load() {
 		return object.ErrBadState
+	}
+	if !validUserPC(entry) {
+		return object.ErrInvalidArgs
 	}
 	t.startMu.Lock()
 	started := t.started
@@ -541,7 +565,10 @@ func setStdio(c Caller, h object.Handle, prop uint32, value []byte) object.Statu
 	sock.Release()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.started.Load() {
+	// A killed process (exiting, set by stop under p.mu) is torn down or
+	// about to be: releaseStdio may already have run and would never see
+	// a handle added now.
+	if p.started.Load() || p.exiting {
 		object.ReleaseHandle(e)
 		return object.ErrBadState
 	}

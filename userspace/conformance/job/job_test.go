@@ -110,6 +110,14 @@ func TestJobKill(t *testing.T) {
 		}
 		var h zx.Handle
 		want(t, "job_create in a killed job", zx.Sys_job_create(j, 0, &h), zx.ErrBadState)
+		// Zircon: ProcessDispatcher::Create fails in JobDispatcher::
+		// AddChildProcess with ZX_ERR_BAD_STATE once the job is killed.
+		var ph, vh zx.Handle
+		name := []byte("p")
+		want(t, "process_create in a killed job", zx.Sys_process_create(j, &name[0], uint(len(name)), 0, &ph, &vh), zx.ErrBadState)
+		if ph != zx.HandleInvalid || vh != zx.HandleInvalid {
+			t.Errorf("process_create in a killed job wrote handles %#x %#x", ph, vh)
+		}
 	})
 	t.Run("no_destroy_right", func(t *testing.T) {
 		j := newJob(t, parent)

@@ -66,6 +66,10 @@ func worker(mode string) int {
 		return threadExit()
 	case "unstarted": // create n processes and close them unstarted
 		return unstarted(int(n))
+	case "killrace": // create processes in n jobs while they are killed
+		return killRace(int(n))
+	case "badsig": // rt_sigreturn to badRIPs[n]
+		return badSigreturn(int(n))
 	case "echo": // answer on the control channel after the parent closed us
 		h, ok := zx.TakeStartupHandle(paUser0)
 		if !ok {
