@@ -2,15 +2,10 @@ package zxsys
 
 import (
 	"beryl/kernel/object"
-	"beryl/syscall/futex"
 )
 
-// futexes holds every zx futex wait queue, keyed on (process, address).
-var futexes futex.Table
-
-func futexKey(c Caller, p UserPtr) futex.Key {
-	return futex.Key{Space: c.Process(), Addr: uint64(p)}
-}
+// The wait queues are the calling process's futex context
+// (object.FutexContext), which the Linux personality's futex shares.
 
 func futexLoad(c Caller, p UserPtr) func() (int32, object.Status) {
 	return func() (int32, object.Status) {
@@ -51,14 +46,14 @@ func sysFutexWait(c Caller, value UserPtr, current int32, owner object.Handle, d
 	if st := checkOwner(c, owner); st != object.OK {
 		return st
 	}
-	return futexes.Wait(futexKey(c, value), futexLoad(c, value), current, deadline, killedChan(c))
+	return c.Process().Futexes().Wait(uint64(value), futexLoad(c, value), current, deadline, killedChan(c))
 }
 
 func sysFutexWake(c Caller, value UserPtr, count uint32) object.Status {
 	if st := checkFutexPtr(value); st != object.OK {
 		return st
 	}
-	futexes.Wake(futexKey(c, value), count)
+	c.Process().Futexes().Wake(uint64(value), count)
 	return object.OK
 }
 
@@ -75,5 +70,5 @@ func sysFutexRequeue(c Caller, value UserPtr, wakeCount uint32, current int32, r
 	if st := checkOwner(c, owner); st != object.OK {
 		return st
 	}
-	return futexes.Requeue(futexKey(c, value), wakeCount, futexLoad(c, value), current, futexKey(c, requeue), requeueCount)
+	return c.Process().Futexes().Requeue(uint64(value), wakeCount, futexLoad(c, value), current, uint64(requeue), requeueCount)
 }

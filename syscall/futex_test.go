@@ -11,7 +11,7 @@ func TestFutex(t *testing.T) {
 	f := newEnv(t)
 	fx := f.alloc(8)
 	f.put32(fx, 5)
-	key := futexKey(f, fx)
+	key, futexes := uint64(fx), f.p.Futexes()
 	f.want(object.ErrBadState, SysFutexWait, uint64(fx), 4, 0, uint64(object.TimeInfinite))
 	f.want(object.ErrTimedOut, SysFutexWait, uint64(fx), 5, 0, 1)
 	f.want(object.ErrInvalidArgs, SysFutexWait, uint64(fx+1), 5, 0, 1)
@@ -42,7 +42,7 @@ func TestFutex(t *testing.T) {
 	f.want(object.ErrInvalidArgs, SysFutexRequeue, uint64(fx), 0, 5, uint64(fx2+1), 1, 0)
 	f.want(object.ErrWrongType, SysFutexRequeue, uint64(fx), 0, 5, uint64(fx2), 1, uint64(ev))
 	f.ok(SysFutexRequeue, uint64(fx), 0, 5, uint64(fx2), 1, 0)
-	if futexes.Waiters(key) != 0 || futexes.Waiters(futexKey(f, fx2)) != 1 {
+	if futexes.Waiters(key) != 0 || futexes.Waiters(uint64(fx2)) != 1 {
 		t.Fatal("requeue did not move the waiter")
 	}
 	f.ok(SysFutexWake, uint64(fx2), 0xffffffff)

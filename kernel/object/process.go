@@ -25,7 +25,13 @@ type Process struct {
 	// class is the security class the IPC policy names the process by
 	// (KasperskyOS); fixed once the process starts.
 	class atomic.Pointer[string]
+	// futex holds the process's futex wait queues (zx and Linux futexes
+	// alike).
+	futex FutexContext
 }
+
+// Futexes returns the process's futex context.
+func (p *Process) Futexes() *FutexContext { return &p.futex }
 
 type procState uint8
 

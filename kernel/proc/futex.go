@@ -2,126 +2,54 @@ package proc
 
 import (
 	"encoding/binary"
-	"sync"
 	"time"
 
 	"beryl/kernel/linux"
+	"beryl/kernel/object"
 )
 
-// futexTable implements FUTEX_WAIT/FUTEX_WAKE keyed on user addresses of
-// one process (private futexes).
-type futexTable struct {
-	mu      sync.Mutex
-	waiters map[uint64][]chan struct{}
-}
-
-// wait blocks until woken, the deadline passes (timedOut), or kick closes.
-// check runs under the table lock and reports whether the futex word
-// still holds the expected value.
-func (f *futexTable) wait(addr uint64, check func() (bool, error), timeout time.Duration, kick <-chan struct{}) (woken bool, err error) {
-	f.mu.Lock()
-	ok, err := check()
-	if err != nil || !ok {
-		f.mu.Unlock()
-		return false, err
-	}
-	if f.waiters == nil {
-		f.waiters = map[uint64][]chan struct{}{}
-	}
-	ch := make(chan struct{})
-	f.waiters[addr] = append(f.waiters[addr], ch)
-	f.mu.Unlock()
-	var tc <-chan time.Time
-	if timeout >= 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		tc = t.C
-	}
-	select {
-	case <-ch:
-		return true, nil
-	case <-tc:
-	case <-kick:
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	select {
-	case <-ch:
-		return true, nil // woken while timing out: count as woken
-	default:
-	}
-	l := f.waiters[addr]
-	for i, c := range l {
-		if c == ch {
-			f.waiters[addr] = append(l[:i:i], l[i+1:]...)
-			break
-		}
-	}
-	if len(f.waiters[addr]) == 0 {
-		delete(f.waiters, addr)
-	}
-	return false, nil
-}
-
-// wake wakes up to n waiters on addr and returns how many it woke.
-func (f *futexTable) wake(addr uint64, n int) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	l := f.waiters[addr]
-	k := min(n, len(l))
-	for _, c := range l[:k] {
-		close(c)
-	}
-	if k == len(l) {
-		delete(f.waiters, addr)
-	} else {
-		f.waiters[addr] = l[k:]
-	}
-	return k
-}
-
-// sysFutex serves futex(2): FUTEX_WAIT and FUTEX_WAKE, private to the
-// process (the operations the Go runtime makes).
+// sysFutex serves futex(2): FUTEX_WAIT and FUTEX_WAKE, the operations the
+// Go runtime makes, on the process's futex context (object.FutexContext),
+// which zx_futex_* share: every futex is private to its process.
 func sysFutex(t *Thread, a *[6]uint64) (int64, bool) { return t.futex(a), false }
 
 func (t *Thread) futex(a *[6]uint64) int64 {
 	p := t.P
 	addr, op, val := a[0], a[1]&linux.FutexCmdMask, uint32(a[2])
+	futexes := p.Obj.Futexes()
 	switch op {
 	case linux.FutexWait:
 		if addr&3 != 0 {
 			return -linux.EINVAL
 		}
-		timeout := time.Duration(-1)
+		deadline := object.TimeInfinite
 		if a[3] != 0 {
 			d, ok := t.timespec(a[3])
 			if !ok {
 				return -linux.EINVAL
 			}
-			timeout = d
+			deadline = object.Now() + object.Time(min(d, time.Duration(object.TimeInfinite)/2))
 		}
-		woken, err := p.futex.wait(addr, func() (bool, error) {
+		load := func() (int32, object.Status) {
 			var b [4]byte
-			if err := p.AS.CopyIn(b[:], addr); err != nil {
-				return false, err
+			if p.AS.CopyIn(b[:], addr) != nil {
+				return 0, object.ErrInvalidArgs
 			}
-			return binary.LittleEndian.Uint32(b[:]) == val, nil
-		}, timeout, t.interruptCh())
-		switch {
-		case err != nil:
-			return -linux.EFAULT
-		case woken:
-			return 0
-		case t.P.killed.Load():
-			return -linux.EINTR
-		case interrupted(t.interruptCh()):
-			return -linux.EINTR
-		case timeout >= 0:
-			return -linux.ETIMEDOUT
+			return int32(binary.LittleEndian.Uint32(b[:])), object.OK
 		}
-		return -linux.EAGAIN
+		switch futexes.Wait(addr, load, int32(val), deadline, t.interruptCh()) {
+		case object.OK:
+			return 0
+		case object.ErrBadState:
+			return -linux.EAGAIN
+		case object.ErrTimedOut:
+			return -linux.ETIMEDOUT
+		case object.ErrInternalIntrKilled:
+			return -linux.EINTR // a signal or a kill
+		}
+		return -linux.EFAULT
 	case linux.FutexWake:
-		return int64(p.futex.wake(addr, int(val)))
+		return int64(futexes.Wake(addr, val))
 	}
 	return -linux.ENOSYS
 }

@@ -143,13 +143,3 @@ func (p *Process) unimplemented(nr uint64) {
 	}
 	klog.Warnf("linux", "%s[%d]: unimplemented syscall %d (ENOSYS; logged once)", klog.Escape(p.Name), p.PID, nr)
 }
-
-// interrupted reports whether ch is closed (a signal or kill arrived).
-func interrupted(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}

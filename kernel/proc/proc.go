@@ -8,7 +8,7 @@
 // runs unmodified; the Linux system calls its runtime makes are served on
 // the process's own objects (linux.go).
 //
-// Locking: Process.mu → futexTable.mu → vm.AddressSpace.mu.
+// Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu.
 package proc
 
 import (
@@ -54,7 +54,6 @@ type Process struct {
 	finishing bool // finish has been or is being called
 	code      int
 	done      chan struct{}
-	futex     futexTable
 	fds       fdTable
 	nextTid   int
 	killed    atomic.Bool
