@@ -30,12 +30,10 @@
 //
 // # Lock order
 //
-// The package's own locks are leaves with respect to kernel/object: the
-// debuglog lock (dlog.mu) may be held while taking a debuglog object's lock,
-// never the reverse; futex bucket locks are never held while calling
-// kernel/object. Caller methods are called with no lock of this package
-// held, except the futex value read, done under its bucket lock so that
-// wait and wake are atomic (as Zircon's futex_wait requires).
+// The package holds no lock of its own across calls into kernel/object.
+// Caller methods are called with no lock held, except the futex value
+// read, which runs under the process's futex-context lock so that wait
+// and wake are atomic (as Zircon's futex_wait requires).
 package zxsys
 
 //go:generate go run beryl/tools/zxgen -root ..

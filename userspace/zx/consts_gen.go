@@ -17,6 +17,7 @@ const (
 	DefaultEventRights             Rights  = 0xd003
 	DefaultFIFORights              Rights  = 0xf00f
 	DefaultJobRights               Rights  = 0x7dfcf
+	DefaultLogRights               Rights  = 0xd00b
 	DefaultPortRights              Rights  = 0x800f
 	DefaultProcessRights           Rights  = 0x6d3cf
 	DefaultResourceRights          Rights  = 0x800b
@@ -115,6 +116,13 @@ const (
 	KoidFirst                      Koid    = 1024
 	KoidInvalid                    Koid    = 0
 	KoidKernel                     Koid    = 1
+	LogFlagReadable                uint32  = 1073741824
+	LogInfo                        uint8   = 48
+	LogLocal                       uint32  = 16
+	LogReadable                    Signals = 0x1
+	LogRecordDataMax                       = 224
+	LogRecordHeader                        = 32
+	LogRecordMax                           = 256
 	MaxClassLen                            = 64
 	MaxNameLen                             = 32
 	OK                             Status  = 0

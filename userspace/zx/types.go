@@ -273,13 +273,6 @@ const (
 	VMOOpCacheCleanInvalid uint32 = 9
 	VMOOpZero              uint32 = 10
 
-	// Debuglog (zircon/syscalls/log.h).
-	LogFlagReadable  uint32 = 0x40000000
-	LogLocal         uint32 = 0x10
-	LogRecordMax            = 256
-	LogRecordDataMax        = LogRecordMax - 32
-	LogReadable             = SignalReadable
-
 	// Other properties (zircon/syscalls/object.h).
 	PropProcessDebugAddr       uint32 = 5
 	PropProcessVDSOBaseAddress uint32 = 6
