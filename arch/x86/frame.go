@@ -80,16 +80,6 @@ const (
 	VectorSyscall = 256
 )
 
-// hasErrorCode reports whether the CPU pushes an error code for vector v
-// (SDM Vol. 3A §6.13).
-func hasErrorCode(v int) bool {
-	switch v {
-	case VectorDF, VectorTS, VectorNP, VectorSS, VectorGP, VectorPF, VectorAC, VectorCP, 29, 30:
-		return true
-	}
-	return false
-}
-
 var exceptionNames = [32]string{
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
 	"#DF", "CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",

@@ -30,7 +30,8 @@ func main() {
 	}
 }
 
-// errCode mirrors hasErrorCode in frame.go (SDM Vol. 3A §6.13).
+// errCode reports whether the CPU pushes an error code for vector v (SDM
+// Vol. 3A §6.13): #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX.
 func errCode(v int) bool {
 	switch v {
 	case 8, 10, 11, 12, 13, 14, 17, 21, 29, 30:

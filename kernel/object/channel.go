@@ -485,15 +485,15 @@ func channelCall(p *Process, h Handle, options uint32, deadline Time, args *Chan
 
 	w := &callWaiter{ch: make(chan struct{}, 1)}
 	ch.mu.Lock()
-	if ch.peer == nil {
-		ch.mu.Unlock()
-		m.destroy()
-		return 0, 0, ErrPeerClosed
-	}
 	w.txid = ch.allocTxidLocked()
 	binary.LittleEndian.PutUint32(m.data, w.txid)
 	ch.waiters = append(ch.waiters, w)
-	ch.deliverLocked(m)
+	if st := ch.deliverLocked(m); st != OK {
+		ch.waiters = ch.waiters[:len(ch.waiters)-1]
+		ch.mu.Unlock()
+		m.destroy()
+		return 0, 0, st
+	}
 	ch.mu.Unlock()
 
 	if deadline != TimeInfinite {

@@ -226,15 +226,6 @@ func (b *Base) notifyLocked(s Signals) {
 	b.obs = b.obs[:j]
 }
 
-// addObserverLocked registers o and gives it the current state at once;
-// b.Lock() must be held.
-func (b *Base) addObserverLocked(o observer) {
-	if o.onStateChange(b.signals) {
-		return
-	}
-	b.obs = append(b.obs, o)
-}
-
 // removeObserverLocked unregisters o, reporting whether it was registered;
 // b.Lock() must be held.
 func (b *Base) removeObserverLocked(o observer) bool {

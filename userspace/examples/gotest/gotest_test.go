@@ -78,7 +78,11 @@ func TestNilPanic(t *testing.T) {
 	_ = p.x
 }
 
+// TestAlloc churns 32 MiB through a 320 KiB working set: the collector
+// runs and gives the garbage back, so the heap stays near the working set.
 func TestAlloc(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
 	var keep [][]byte
 	for i := 0; i < 1000; i++ {
 		keep = append(keep, make([]byte, 32<<10))
@@ -86,4 +90,12 @@ func TestAlloc(t *testing.T) {
 			keep = keep[1:]
 		}
 	}
+	runtime.ReadMemStats(&after)
+	if after.NumGC == before.NumGC {
+		t.Errorf("no collection while allocating 32 MiB")
+	}
+	if after.HeapAlloc > 16<<20 {
+		t.Errorf("heap %d MiB after churning through a 320 KiB working set", after.HeapAlloc>>20)
+	}
+	runtime.KeepAlive(keep)
 }
