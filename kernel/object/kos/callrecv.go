@@ -16,6 +16,9 @@ type pendingCall struct {
 	done     bool
 	received bool
 	wake     chan struct{} // buffered: one wake-up
+	// acked receives, once, the status of the caller's taking of a
+	// delivered reply (OK or why it failed); Reply waits for it.
+	acked chan object.Status
 }
 
 // finishLocked ends the call with st (and reply on success) and wakes the
@@ -98,7 +101,10 @@ func resolveCallTarget(p *object.Process, h object.Handle, endpoint uint32) (obj
 // or a callable handle (which fixes the endpoint; args.Endpoint is
 // ignored) — and blocks until the reply, an error or the deadline. The
 // request passes the policy's call check (subject: p's class, object: the
-// server creator's class) before it is queued. Handles are transferred as
+// class of the process serving the server: its creator until a Recv, then
+// the last receiver) before it is queued, and again at delivery against
+// the receiving process (a denial there ends the call with
+// ErrPolicyDenied). Handles are transferred as
 // descendants (the caller keeps its own). On success the reply is in the
 // Rd buffers and its sizes are returned. Errors: BAD_HANDLE,
 // HANDLE_REVOKED, WRONG_TYPE (not a client or callable), ACCESS_DENIED,
@@ -114,18 +120,21 @@ func Call(p *object.Process, h object.Handle, deadline object.Time, args *CallAr
 		return Sizes{}, st
 	}
 	defer release(ref)
+	if c != nil && s == nil {
+		return securityCall(p, args)
+	}
 	var self object.Object = ref
 	if c != nil {
 		self = c
 	}
-	if !checkPolicy(KindCall, p.Class(), s.class, ep, args.Method) {
+	if !checkPolicy(KindCall, p.Class(), s.servingClass(), ep, args.Method) {
 		return Sizes{}, ErrPolicyDenied
 	}
 	req, st := buildMessage(p, self, ep, args.Method, args.Fixed, args.Arena, args.Handles)
 	if st != object.OK {
 		return Sizes{}, st
 	}
-	pc := &pendingCall{client: c, caller: p, req: req, wake: make(chan struct{}, 1)}
+	pc := &pendingCall{client: c, caller: p, req: req, wake: make(chan struct{}, 1), acked: make(chan object.Status, 1)}
 	s.mu.Lock()
 	if s.dead || (c != nil && c.dead) {
 		st := object.ErrPeerClosed
@@ -162,7 +171,16 @@ func Call(p *object.Process, h object.Handle, deadline object.Time, args *CallAr
 	if pc.status != object.OK {
 		return Sizes{}, pc.status
 	}
-	r := pc.reply
+	sz, st := takeReply(p, pc.reply, args)
+	// The Reply that delivered it is waiting for this.
+	pc.acked <- st
+	return sz, st
+}
+
+// takeReply receives a delivered reply into the caller's buffers and
+// returns its sizes and the caller's status: OK, BUFFER_TOO_SMALL or a
+// receive failure (the reply is then discarded).
+func takeReply(p *object.Process, r *message, args *CallArgs) (Sizes, object.Status) {
 	sz := sizesOf(r)
 	if !sz.fits(args.RdFixed, args.RdArena, len(args.RdHandles)) {
 		r.destroy()
@@ -250,6 +268,7 @@ func Recv(p *object.Process, h object.Handle, options uint32, deadline object.Ti
 	}
 	s := obj.(*Server)
 	class := p.Class()
+	s.served(class)
 	var expired <-chan struct{}
 	stop := func() {}
 	defer func() { stop() }()
@@ -257,7 +276,11 @@ func Recv(p *object.Process, h object.Handle, options uint32, deadline object.Ti
 		s.mu.Lock()
 		for len(s.queue) > 0 {
 			pc := s.queue[0]
-			if checkPolicy(KindRecv, class, pc.caller.Class(), pc.req.endpoint, pc.req.method) {
+			// The call is checked again against the process that
+			// actually serves it (the early check in Call saw the class
+			// of the last receiver), then the delivery.
+			if checkPolicy(KindCall, pc.caller.Class(), class, pc.req.endpoint, pc.req.method) &&
+				checkPolicy(KindRecv, class, pc.caller.Class(), pc.req.endpoint, pc.req.method) {
 				break
 			}
 			s.removeQueuedLocked(pc)
@@ -341,12 +364,18 @@ type ReplyArgs struct {
 
 // Reply completes call id received on server handle h (needs
 // ZX_RIGHT_WRITE): the reply passes the policy's reply check (subject: p's
-// class, object: the caller's class) and is handed to the waiting caller.
-// A denied reply ends the call with ErrPolicyDenied on both sides. Errors:
+// class, object: the caller's class) and is handed to the waiting caller,
+// and Reply returns only once the caller has taken it (a rendezvous, as
+// KasperskyOS's Reply): OK when the caller has the reply, otherwise the
+// status the caller's Call returned — BUFFER_TOO_SMALL (its buffers were
+// too small), NO_RESOURCES (no room for the reply's handles), BAD_STATE
+// (the caller's process is dying); the reply is then discarded. A denied
+// reply ends the call with ErrPolicyDenied on both sides. Errors:
 // BAD_HANDLE, HANDLE_REVOKED, WRONG_TYPE, ACCESS_DENIED, NOT_FOUND (no
 // such call awaiting a reply), handle errors of the reply (the call stays
 // open), OUT_OF_RANGE, ErrPolicyDenied, CANCELED (the caller gave up:
-// timed out, closed its client handle or died).
+// timed out, closed its client handle or died), and the caller's statuses
+// above.
 func Reply(p *object.Process, h object.Handle, id uint64, args *ReplyArgs) object.Status {
 	obj, st := lookup(p, h, ObjTypeServer, object.RightWrite)
 	if st != object.OK {
@@ -385,5 +414,8 @@ func Reply(p *object.Process, h object.Handle, id uint64, args *ReplyArgs) objec
 	}
 	pc.finishLocked(object.OK, r)
 	s.mu.Unlock()
-	return object.OK
+	// Rendezvous (KasperskyOS's Reply): wait until the caller has taken
+	// the reply. Its Call is past every wait once the call is done with
+	// OK, so this cannot block for long.
+	return <-pc.acked
 }

@@ -90,10 +90,13 @@ func newServer() (*server, error) {
 // connect connects a client to the listener, with a badge (context: the
 // client id, notifications to the port) for the handles it will get.
 func (s *server) connect(id clientID) (zx.Client, error) {
-	c, err := s.listener.Connect()
+	// The listener serves every channel: the extra server handle
+	// KnHandleConnect returns is not needed.
+	c, srv, err := s.listener.Connect()
 	if err != nil {
 		return zx.Client{}, err
 	}
+	srv.Handle.Close()
 	info, err := c.BasicInfo()
 	if err != nil {
 		return zx.Client{}, err
