@@ -52,7 +52,7 @@ func TestKVStore(t *testing.T) {
 	}
 	res, log := bootKVStore(t, policy)
 	for _, want := range []string{
-		"policy: etc/policy: 3 rules installed",
+		"policy: etc/policy: 11 rules installed",
 		`kvstore: launcher of class "kvstore"`,
 		`kv.server: class "kv.server", listening`,
 		`kvstore: server sent "clients a b admin"`,
