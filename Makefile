@@ -37,15 +37,16 @@ userprogs:
 	@mkdir -p build
 	for p in $(USERPROGS); do $(KGOENV) $(GO) build -o build/$$(basename $$p).elf ./userspace/$$p || exit 1; done
 
-# The boot filesystem of `make run`: init, the example programs (run them
-# with e.g. CMDLINE="run=hello" or "run=kvstore"), the IPC policy and the
-# system description init starts at boot (the secfile example's;
-# CMDLINE="system=none" starts none). mkbootfs checks the description
-# against the archive and the policy.
+# The boot filesystem of `make run`: init, the example programs (run one
+# with e.g. CMDLINE="run=hello"), the IPC policy and the system
+# descriptions: init starts etc/system.yaml at boot (the secfile
+# example's; CMDLINE="system=etc/kvstore.yaml" starts the kvstore example
+# instead, "system=none" none). mkbootfs checks each description against
+# the archive and the policy.
 build/bootfs.cpio: userprogs FORCE
 	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/hello=build/hello.elf bin/crash=build/crash.elf \
 		bin/kvstore=build/kvstore.elf bin/secfile=build/secfile.elf etc/policy=userspace/etc/policy \
-		etc/system.yaml=userspace/examples/secfile/system.yaml
+		etc/system.yaml=userspace/examples/secfile/system.yaml etc/kvstore.yaml=userspace/examples/kvstore/system.yaml
 
 # The conformance suite: each userspace/conformance family as a `go test
 # -c` binary in a boot filesystem with init, which runs them all (cmdline
