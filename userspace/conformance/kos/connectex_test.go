@@ -136,6 +136,7 @@ func TestHandleConnectExErrors(t *testing.T) {
 		{"listener_of_the_caller", cli.Handle, srv.Handle, l.Handle, 0, zx.ErrBadHandle},
 		{"listener_not_a_server", cli.Handle, self.Handle, ev, 0, zx.ErrWrongType},
 		{"listener_without_LISTEN", cli.Handle, self.Handle, notListener, 0, zx.ErrAccessDenied},
+		{"listener_revoked", cli.Handle, self.Handle, revokedCopy(t, l.Handle), 0, zx.ErrHandleRevoked},
 		{"dead_client", dead.Handle, srv.Handle, zx.HandleInvalid, 0, zx.ErrBadState},
 		{"dead_client_with_listener", dead.Handle, srv.Handle, srvL, 0, zx.ErrBadState},
 		{"dead_server", cli.Handle, dead.Handle, zx.HandleInvalid, 0, zx.ErrBadState},
