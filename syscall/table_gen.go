@@ -737,7 +737,7 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x104c, Name: "kos_reply", NArgs: 3, Blocking: true, NoReturn: false,
+		Num: 0x104c, Name: "kos_reply", NArgs: 3, Blocking: false, NoReturn: false,
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},

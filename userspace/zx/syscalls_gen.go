@@ -491,10 +491,9 @@ func Sys_kos_recv(handle Handle, options uint32, deadline Time, args *KosMsgBuf,
 	return Status(int32(zxcall.Call(SysKosRecv, uintptr(handle), uintptr(options), uintptr(deadline), uintptr(unsafe.Pointer(args)), uintptr(unsafe.Pointer(info)), 0, 0, 0)))
 }
 
-// Sys_kos_reply is zx_kos_reply: kos: complete a received call with a reply (handles as kos_handle_desc_t) and wait until the caller has taken it (a rendezvous): ZX_OK when the caller has the reply, else the status the caller's kos_call returned (ZX_ERR_BUFFER_TOO_SMALL, ZX_ERR_NO_RESOURCES, ZX_ERR_BAD_STATE; the reply is discarded).
-// It may block; the calling goroutine's P is released meanwhile.
+// Sys_kos_reply is zx_kos_reply: kos: complete a received call with a reply (handles as kos_handle_desc_t) delivered into the caller before it returns (a rendezvous: the reply's handles are in the caller's table and its bytes in the caller's buffers): ZX_OK when the caller has the reply, else the status the caller's kos_call returns (ZX_ERR_BUFFER_TOO_SMALL, ZX_ERR_NO_RESOURCES, ZX_ERR_BAD_STATE; the reply is discarded).
 func Sys_kos_reply(handle Handle, call_id uint64, args *KosMsgBuf) Status {
-	return Status(int32(zxcall.Call(SysKosReply, uintptr(handle), uintptr(call_id), uintptr(unsafe.Pointer(args)), 0, 0, 0, 0, 0)))
+	return Status(int32(zxcall.RawCall(SysKosReply, uintptr(handle), uintptr(call_id), uintptr(unsafe.Pointer(args)), 0, 0, 0, 0, 0)))
 }
 
 // Sys_beryl_process_set_class is zx_beryl_process_set_class: Beryl: set the security class the kos IPC policy names a process by (class: [A-Za-z0-9_.:/-], 1..64 bytes), before the process starts; a new process otherwise has its creator's class. Read it back with ZX_PROP_PROCESS_CLASS (0x1002).

@@ -37,7 +37,7 @@ func (c *Client) OnZeroHandles() []*object.HandleEntry {
 		if pc.client == c {
 			orphans = append(orphans, pc.req.handles...)
 			pc.req.handles = nil
-			pc.finishLocked(object.ErrCanceled, nil)
+			pc.finishLocked(object.ErrCanceled)
 			continue
 		}
 		s.queue[j] = pc
@@ -47,7 +47,7 @@ func (c *Client) OnZeroHandles() []*object.HandleEntry {
 	s.queue = s.queue[:j]
 	for _, pc := range s.active {
 		if pc.client == c {
-			pc.finishLocked(object.ErrCanceled, nil)
+			pc.finishLocked(object.ErrCanceled)
 		}
 	}
 	s.clients--

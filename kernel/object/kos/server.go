@@ -81,11 +81,11 @@ func (s *Server) OnZeroHandles() []*object.HandleEntry {
 	for _, pc := range s.queue {
 		orphans = append(orphans, pc.req.handles...)
 		pc.req.handles = nil
-		pc.finishLocked(object.ErrPeerClosed, nil)
+		pc.finishLocked(object.ErrPeerClosed)
 	}
 	s.queue = nil
 	for id, pc := range s.active {
-		pc.finishLocked(object.ErrPeerClosed, nil)
+		pc.finishLocked(object.ErrPeerClosed)
 		delete(s.active, id)
 	}
 	s.notifyLocked()
