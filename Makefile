@@ -30,17 +30,23 @@ bin/zxrun: FORCE
 # User programs: stock static Go binaries (build/NAME.elf for
 # userspace/.../NAME). init is the first program (bin/init in the bootfs);
 # hello and crash are for the boot tests; kvstore is the worked example of
-# the KasperskyOS-style handles and IPC policy.
-USERPROGS := init hello crash examples/kvstore
+# the KasperskyOS-style handles and IPC policy, secfile the one of the
+# security interface and the declarative system description.
+USERPROGS := init hello crash examples/kvstore examples/secfile
 userprogs:
 	@mkdir -p build
 	for p in $(USERPROGS); do $(KGOENV) $(GO) build -o build/$$(basename $$p).elf ./userspace/$$p || exit 1; done
 
-# The boot filesystem of `make run`: init, the example programs (run them
-# with e.g. CMDLINE="run=hello" or "run=kvstore") and the IPC policy.
+# The boot filesystem of `make run`: init, the example programs (run one
+# with e.g. CMDLINE="run=hello"), the IPC policy and the system
+# descriptions: init starts etc/system.yaml at boot (the secfile
+# example's; CMDLINE="system=etc/kvstore.yaml" starts the kvstore example
+# instead, "system=none" none). mkbootfs checks each description against
+# the archive and the policy.
 build/bootfs.cpio: userprogs FORCE
 	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/hello=build/hello.elf bin/crash=build/crash.elf \
-		bin/kvstore=build/kvstore.elf etc/policy=userspace/etc/policy
+		bin/kvstore=build/kvstore.elf bin/secfile=build/secfile.elf etc/policy=userspace/etc/policy \
+		etc/system.yaml=userspace/examples/secfile/system.yaml etc/kvstore.yaml=userspace/examples/kvstore/system.yaml
 
 # The conformance suite: each userspace/conformance family as a `go test
 # -c` binary in a boot filesystem with init, which runs them all (cmdline
@@ -90,7 +96,7 @@ test: deps kernel unit fuzz boottest
 
 unit:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/examples/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
+	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/sysdesc/... ./userspace/examples/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /qemu -e /userspace/conformance/)
 	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/... ./kernel/bootfs/... ./syscall/...
 	$(GO) run ./tools/covercheck -min 90 ./kernel/object
@@ -102,6 +108,9 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseMultiboot1$$' -fuzztime=$(FUZZN) ./boot/bootinfo
 	$(GO) test -run='^$$' -fuzz='^FuzzParseMultiboot2$$' -fuzztime=$(FUZZN) ./boot/bootinfo
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZN) ./kernel/bootfs
+	$(GO) test -run='^$$' -fuzz='^FuzzParsePolicy$$' -fuzztime=$(FUZZN) ./kernel/object/kos
+	$(GO) test -run='^$$' -fuzz='^FuzzSecurityQuery$$' -fuzztime=$(FUZZN) ./kernel/object/kos
+	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZN) ./userspace/sysdesc
 
 boottest: kernel
 	$(GO) test -count=1 -v -timeout 20m ./qemu/ 2>&1 | tee build/boottest.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)' ; \

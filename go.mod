@@ -6,6 +6,7 @@ toolchain go1.26.8
 
 require (
 	github.com/u-root/u-root v0.16.0
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/arch v0.32.0
 	golang.org/x/tools v0.38.0
 )

@@ -9,7 +9,8 @@ import (
 )
 
 // kvstoreBootfs is make run's bootfs for the kvstore example: init, the
-// example and policy as the IPC policy (etc/policy).
+// example, policy as the IPC policy (etc/policy) and the example's system
+// description as etc/system.yaml.
 func kvstoreBootfs(t *testing.T, policy []byte) string {
 	t.Helper()
 	files := []bootFile{}
@@ -20,17 +21,17 @@ func kvstoreBootfs(t *testing.T, policy []byte) string {
 		}
 		files = append(files, bootFile{"bin/" + n, img})
 	}
-	return bootfsOf(t, append(files, bootFile{"etc/policy", policy})...)
+	return bootfsOf(t, append(files, bootFile{"etc/policy", policy},
+		bootFile{"etc/system.yaml", readRepo(t, "userspace/examples/kvstore/system.yaml")})...)
 }
 
-func bootKVStore(t *testing.T, policy []byte) (*Result, string) {
+func bootKVStore(t *testing.T, policy []byte, stopOn string) (*Result, string) {
 	t.Helper()
 	res, err := Boot(Config{
 		Kernel:  image(t, "beryl.elf"),
-		Cmdline: "run=kvstore",
 		Extra:   []string{"-initrd", kvstoreBootfs(t, policy)},
 		Timeout: 3 * time.Minute,
-		StopOn:  "init: nothing left to run; idle",
+		StopOn:  stopOn,
 	})
 	if err != nil {
 		t.Fatalf("boot: %v\n%s", err, tail(res))
@@ -50,12 +51,20 @@ func TestKVStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, log := bootKVStore(t, policy)
+	res, log := bootKVStore(t, policy, "init: system: all 4 programs exited")
 	for _, want := range []string{
-		"policy: etc/policy: 3 rules installed",
-		`kvstore: launcher of class "kvstore"`,
+		"policy: etc/policy: 15 rules installed",
+		// init starts the system description, wired before anything runs.
+		"init: system: started kv.server (bin/kvstore, class kv.server",
+		"init: system: started kvstore (bin/kvstore, class kvstore",
+		"init: system: 4 programs started, 3 connections wired",
+		`kvstore: admin of class "kvstore"`,
 		`kv.server: class "kv.server", listening`,
-		`kvstore: server sent "clients a b admin"`,
+		// Each client names itself; the policy lets only its class.
+		"kv.server: client a said hello",
+		"kv.server: client b said hello",
+		"kv.client.b: hello as client a (the policy lets only kv.client.a): ZX_ERR_POLICY_DENIED (as expected)",
+		`denied call: subject "kv.client.b" object "kv.server" endpoint 1 method 5`,
 		// Open: a descendant of the provider's handle, under the client's badge.
 		`kv.server: open "color" for client a (rights 0x30002, badge a)`,
 		`kv.server: open "color" for client b (rights 0x10002, badge b)`,
@@ -71,7 +80,7 @@ func TestKVStore(t *testing.T) {
 		// The policy: one method denied to one client, the admin endpoint to all clients.
 		"kv.client.b: delete color (the policy denies method 4 to kv.client.b): ZX_ERR_POLICY_DENIED (as expected)",
 		`denied call: subject "kv.client.b" object "kv.server" endpoint 1 method 4`,
-		"kv.client.b: admin revoke of client a (endpoint 2 is the launcher's): ZX_ERR_POLICY_DENIED (as expected)",
+		"kv.client.b: admin revoke of client a (endpoint 2 is the admin's): ZX_ERR_POLICY_DENIED (as expected)",
 		`denied call: subject "kv.client.b" object "kv.server" endpoint 2 method 1`,
 		// Revoking client a's badge cuts off client a only.
 		"kvstore: admin revoke of client a: OK (as expected)",
@@ -88,7 +97,10 @@ func TestKVStore(t *testing.T) {
 		"kv.client.b: all checks passed",
 		"kv.server: shutting down; badges closed: a b; store: color=blue",
 		"kvstore: PASS",
-		"init: kvstore exited with status 0",
+		"init: system: kvstore exited with status 0",
+		"init: system: kv.server exited with status 0",
+		"init: system: kv.client.a exited with status 0",
+		"init: system: kv.client.b exited with status 0",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q", want)
@@ -104,19 +116,22 @@ func TestKVStore(t *testing.T) {
 
 // TestKVStoreBadPolicy boots the example with a policy that does not parse:
 // the kernel logs the error with its line and fails closed (every IPC
-// message denied), so the example fails instead of running unchecked.
+// message and connection denied), so init refuses to start the system
+// instead of running it unchecked.
 func TestKVStoreBadPolicy(t *testing.T) {
-	res, log := bootKVStore(t, []byte("default allow\nallow call a b one 2\n"))
+	res, log := bootKVStore(t, []byte("default allow\nallow call a b one 2\n"), "init: nothing left to run; idle")
 	for _, want := range []string{
 		`etc/policy: policy:2: endpoint: want a decimal uint32 or *, got "one"; denying every IPC message`,
-		`kv.client.a: FAIL: open "color"`,
-		`denied call: subject "kv.client.a" object "kv.server" endpoint 1 method 1`,
-		"kvstore: FAIL",
-		"init: kvstore exited with status 1",
+		"init: system etc/system.yaml: connection kv.client.a -> kv.server (kv, line 25): kos_handle_connect_ex: ZX_ERR_POLICY_DENIED",
+		`denied connect: subject "kv.client.a" object "kv.server"`,
+		"init: system etc/system.yaml: refusing to start it; nothing of it runs",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q", want)
 		}
+	}
+	if strings.Contains(log, "kv.server: class") {
+		t.Error("a program of the refused system ran")
 	}
 	if t.Failed() {
 		t.Log(res.Tail(80))

@@ -139,6 +139,14 @@ func (f *fakeCaller) create2(num uint64, args ...uint64) (object.Handle, object.
 	return f.h(o), f.h(o + 4)
 }
 
+// create3 runs a syscall whose last three arguments are out handles.
+func (f *fakeCaller) create3(num uint64, args ...uint64) (object.Handle, object.Handle, object.Handle) {
+	f.t.Helper()
+	o := f.alloc(12)
+	f.ok(num, append(args, uint64(o), uint64(o+4), uint64(o+8))...)
+	return f.h(o), f.h(o + 4), f.h(o + 8)
+}
+
 // newEnv makes a process in a fresh root job and checks at cleanup that
 // killing it leaves object and handle counts where they started.
 func newEnv(t *testing.T) *fakeCaller {

@@ -78,25 +78,62 @@ func sysKosHandleRevokeSubtree(c Caller, h, badge object.Handle) object.Status {
 	return kos.HandleRevokeSubtree(c.Process(), h, badge)
 }
 
-func sysKosHandleConnect(c Caller, listener object.Handle, options uint32, client, server UserPtr) object.Status {
-	if st := probeAll(c, 4, client, server); st != object.OK {
+func sysKosHandleConnect(c Caller, listener object.Handle, options uint32, client, server, listenerOut UserPtr) object.Status {
+	if st := probeAll(c, 4, client, server, listenerOut); st != object.OK {
 		return st
 	}
-	ch, sh, st := kos.HandleConnect(c.Process(), listener, options)
+	ch, sh, lh, st := kos.HandleConnect(c.Process(), listener, options)
 	if st != object.OK {
 		return st
 	}
-	if sh == object.HandleInvalid {
-		if st := out1(c, ch, st, client); st != object.OK {
-			return st
-		}
-		if writeU32(c, server, uint32(object.HandleInvalid)) != object.OK {
-			object.HandleClose(c.Process(), ch)
-			return object.ErrInvalidArgs
-		}
-		return object.OK
+	// Only the client and server handles are new (the listener output is
+	// the server handle or the listener given): undo just those.
+	if writeU32(c, client, uint32(ch)) != object.OK || writeU32(c, server, uint32(sh)) != object.OK ||
+		writeU32(c, listenerOut, uint32(lh)) != object.OK {
+		object.HandleClose(c.Process(), ch)
+		object.HandleClose(c.Process(), sh)
+		return object.ErrInvalidArgs
 	}
-	return out2(c, ch, sh, st, client, server)
+	return object.OK
+}
+
+func sysKosHandleConnectEx(c Caller, clientProc, serverProc, listener object.Handle, options uint32, client, server, listenerOut UserPtr) object.Status {
+	if st := probeAll(c, 4, client, server, listenerOut); st != object.OK {
+		return st
+	}
+	p := c.Process()
+	ch, sh, lh, st := kos.HandleConnectEx(p, clientProc, serverProc, listener, options)
+	if st != object.OK {
+		return st
+	}
+	if writeU32(c, client, uint32(ch)) != object.OK || writeU32(c, server, uint32(sh)) != object.OK ||
+		writeU32(c, listenerOut, uint32(lh)) != object.OK {
+		// The outputs were probed: only a concurrent unmap gets here.
+		// Undo in the targets (the client's handle first).
+		closeIn(p, clientProc, ch)
+		closeIn(p, serverProc, sh)
+		return object.ErrInvalidArgs
+	}
+	return object.OK
+}
+
+// closeIn closes handle h in the process p's handle ph names.
+func closeIn(p *object.Process, ph, h object.Handle) {
+	o, _, st := p.Lookup(ph, object.ObjTypeProcess, object.RightNone)
+	if st != object.OK {
+		return
+	}
+	target := o.(*object.Process)
+	object.HandleClose(target, h)
+	target.Release()
+}
+
+func sysKosSecurityConnect(c Caller, options uint32, out UserPtr) object.Status {
+	if st := probeOut(c, out, 4); st != object.OK {
+		return st
+	}
+	h, st := kos.SecurityConnect(c.Process(), options)
+	return out1(c, h, st, out)
 }
 
 func sysKosListenerCreate(c Caller, options uint32, out UserPtr) object.Status {

@@ -104,8 +104,13 @@ func TestKosUserObjectsBadgesCopyRevoke(t *testing.T) {
 		f.want(object.ErrInvalidArgs, SysKosBadgeCreate, 1, 0, 0, uint64(bp))
 		f.want(object.ErrInvalidArgs, SysKosHandleCopy, uint64(u), uint64(object.RightSameRights), 0, uint64(bp))
 		f.want(object.ErrInvalidArgs, SysKosListenerCreate, 0, uint64(bp))
-		f.want(object.ErrInvalidArgs, SysKosHandleConnect, 0, 0, uint64(bp), uint64(out))
-		f.want(object.ErrInvalidArgs, SysKosHandleConnect, 0, 0, uint64(out), uint64(bp))
+		f.want(object.ErrInvalidArgs, SysKosHandleConnect, 0, 0, uint64(bp), uint64(out), uint64(out))
+		f.want(object.ErrInvalidArgs, SysKosHandleConnect, 0, 0, uint64(out), uint64(bp), uint64(out))
+		f.want(object.ErrInvalidArgs, SysKosHandleConnect, 0, 0, uint64(out), uint64(out), uint64(bp))
+		f.want(object.ErrInvalidArgs, SysKosHandleConnectEx, 0, 0, 0, 0, uint64(bp), uint64(out), uint64(out))
+		f.want(object.ErrInvalidArgs, SysKosHandleConnectEx, 0, 0, 0, 0, uint64(out), uint64(bp), uint64(out))
+		f.want(object.ErrInvalidArgs, SysKosHandleConnectEx, 0, 0, 0, 0, uint64(out), uint64(out), uint64(bp))
+		f.want(object.ErrInvalidArgs, SysKosSecurityConnect, 0, uint64(bp))
 	}
 	if f.handles() != n {
 		t.Fatalf("bad pointers changed the table: %d → %d handles", n, f.handles())
@@ -165,11 +170,20 @@ func TestKosUserObjectsBadgesCopyRevoke(t *testing.T) {
 
 func TestKosCallRecvReply(t *testing.T) {
 	f := newEnv(t)
-	cl, sv := f.create2(SysKosHandleConnect, 0, 0)
+	cl, sv, lv := f.create3(SysKosHandleConnect, 0, 0)
+	if lv != sv {
+		t.Fatalf("kos_handle_connect(invalid): server %v listener %v", sv, lv)
+	}
 	ev := f.create1(SysEventCreate, 0)
-	f.want(object.ErrInvalidArgs, SysKosHandleConnect, 0, 1, uint64(f.alloc(4)), uint64(f.alloc(4)))
-	f.want(object.ErrAccessDenied, SysKosHandleConnect, uint64(sv), 0, uint64(f.alloc(4)), uint64(f.alloc(4)))
-	f.want(object.ErrWrongType, SysKosHandleConnect, uint64(ev), 0, uint64(f.alloc(4)), uint64(f.alloc(4)))
+	c2, s2, l2 := f.create3(SysKosHandleConnect, uint64(sv), 0)
+	if l2 != sv || s2 == sv {
+		t.Fatalf("kos_handle_connect(listener): server %v listener %v", s2, l2)
+	}
+	f.ok(SysHandleClose, uint64(c2))
+	f.want(object.ErrInvalidArgs, SysKosHandleConnect, 0, 1, uint64(f.alloc(4)), uint64(f.alloc(4)), uint64(f.alloc(4)))
+	f.want(object.ErrAccessDenied, SysKosHandleConnect, uint64(s2), 0, uint64(f.alloc(4)), uint64(f.alloc(4)), uint64(f.alloc(4)))
+	f.want(object.ErrWrongType, SysKosHandleConnect, uint64(ev), 0, uint64(f.alloc(4)), uint64(f.alloc(4)), uint64(f.alloc(4)))
+	f.ok(SysHandleClose, uint64(s2))
 
 	// Server goroutine: receive, check, reply with an echo and a handle.
 	type got struct {
@@ -338,10 +352,11 @@ func TestKosListenerCallableDereference(t *testing.T) {
 	bdg := prov.create1(SysKosBadgeCreate, 0xbad9e, 0, 0)
 	// The client process gets a client of the listener (a test shortcut:
 	// installed directly, as the kernel's spawner would).
-	pc, srvOut := prov.create2(SysKosHandleConnect, uint64(l), 0)
-	if srvOut != object.HandleInvalid {
-		t.Fatalf("listener connect returned server %v", srvOut)
+	pc, srvOut, lOut := prov.create3(SysKosHandleConnect, uint64(l), 0)
+	if srvOut == l || lOut != l {
+		t.Fatalf("listener connect returned server %v listener %v", srvOut, lOut)
 	}
+	prov.ok(SysHandleClose, uint64(srvOut))
 	obj, rights, st := prov.p.Lookup(pc, object.ObjTypeNone, object.RightNone)
 	if st != object.OK {
 		t.Fatal(st)
@@ -443,4 +458,52 @@ func TestKosListenerCallableDereference(t *testing.T) {
 	a3, _ := cli.callArgs(0, 1, kmsg{}, 0, 0, 0)
 	cli.want(object.ErrPeerClosed, SysKosCall, uint64(cc), uint64(object.TimeInfinite), uint64(a3), 0)
 	cli.want(object.ErrPeerClosed, SysKosCall, uint64(ccall.Handle), uint64(object.TimeInfinite), uint64(a3), 0)
+}
+
+// TestKosConnectExSecurity: kos_handle_connect_ex installs the client and
+// server in the target processes and writes their values;
+// kos_security_connect gives a client whose kos_call is the security
+// check.
+func TestKosConnectExSecurity(t *testing.T) {
+	f := newEnv(t)
+	srv, cli := newPeer(t), newPeer(t)
+	procOf := func(p *object.Process) object.Handle {
+		p.AddRef()
+		h, st := f.p.Install(p, object.RightManageProcess)
+		if st != object.OK {
+			t.Fatal(st)
+		}
+		return h
+	}
+	hs, hc := procOf(srv.p), procOf(cli.p)
+	c, s, l := f.create3(SysKosHandleConnectEx, uint64(hc), uint64(hs), 0, 0)
+	if s != l || cli.p.Table().Get(c) == nil || srv.p.Table().Get(s) == nil {
+		t.Fatalf("connect_ex: client %v server %v listener %v", c, s, l)
+	}
+	c2, s2, l2 := f.create3(SysKosHandleConnectEx, uint64(hc), uint64(hs), uint64(l), 0)
+	if l2 != l || s2 == l || cli.p.Table().Get(c2) == nil || srv.p.Table().Get(s2) == nil {
+		t.Fatalf("connect_ex(listener): client %v server %v listener %v", c2, s2, l2)
+	}
+	f.want(object.ErrInvalidArgs, SysKosHandleConnectEx, uint64(hc), uint64(hs), 0, 1, uint64(f.alloc(4)), uint64(f.alloc(4)), uint64(f.alloc(4)))
+	f.want(object.ErrBadHandle, SysKosHandleConnectEx, uint64(hc), uint64(hs), uint64(hs), 0, uint64(f.alloc(4)), uint64(f.alloc(4)), uint64(f.alloc(4)))
+	ev := f.create1(SysEventCreate, 0)
+	f.want(object.ErrWrongType, SysKosHandleConnectEx, uint64(ev), uint64(hs), 0, 0, uint64(f.alloc(4)), uint64(f.alloc(4)), uint64(f.alloc(4)))
+
+	sec := f.create1(SysKosSecurityConnect, 0)
+	f.want(object.ErrInvalidArgs, SysKosSecurityConnect, 1, uint64(f.alloc(4)))
+	q := []byte{0, 4, 4, 0, 'f', 'i', 'l', 'e', 'r', 'e', 'a', 'd'}
+	args := f.alloc(sizeofKosCallArgs)
+	f.put32(args, 0)
+	f.put32(args+4, 0)
+	f.putBuf(args+8, f.data(q), 0, 0, uint32(len(q)), 0, 0)
+	f.putBuf(args+48, 0, 0, 0, 0, 0, 0)
+	f.ok(SysKosCall, uint64(sec), uint64(object.TimeInfinite), uint64(args), 0)
+	pol, err := kos.ParsePolicy([]byte("default allow\ndeny security * file read\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kos.SetPolicy(pol)
+	defer kos.SetPolicy(nil)
+	f.want(kos.ErrPolicyDenied, SysKosCall, uint64(sec), uint64(object.TimeInfinite), uint64(args), 0)
+	f.ok(SysHandleClose, uint64(sec))
 }

@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 78
+const NumSyscalls = 80
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -87,6 +87,8 @@ const (
 	SysKosRecv                 = 0x104b
 	SysKosReply                = 0x104c
 	SysBerylProcessSetClass    = 0x104d
+	SysKosHandleConnectEx      = 0x104e
+	SysKosSecurityConnect      = 0x104f
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -702,12 +704,12 @@ var Table = [NumSyscalls]Entry{
 		},
 	},
 	{
-		Num: 0x1048, Name: "kos_handle_connect", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Num: 0x1048, Name: "kos_handle_connect", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
 			{Index: 0, Name: "listener", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
 		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosHandleConnect(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3])))
+			return int64(sysKosHandleConnect(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3]), UserPtr(a[4])))
 		},
 	},
 	{
@@ -753,87 +755,106 @@ var Table = [NumSyscalls]Entry{
 			return int64(sysBerylProcessSetClass(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), UserPtr(a[2]), a[3]))
 		},
 	},
+	{
+		Num: 0x104e, Name: "kos_handle_connect_ex", NArgs: 7, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "client_process", Type: object.ObjTypeProcess, Rights: object.RightManageProcess, Checked: true, Consumed: false},
+			{Index: 1, Name: "server_process", Type: object.ObjTypeProcess, Rights: object.RightManageProcess, Checked: true, Consumed: false},
+			{Index: 2, Name: "listener", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosHandleConnectEx(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), object.Handle(uint32(a[2])), uint32(a[3]), UserPtr(a[4]), UserPtr(a[5]), UserPtr(a[6])))
+		},
+	},
+	{
+		Num: 0x104f, Name: "kos_security_connect", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysKosSecurityConnect(c, uint32(a[0]), UserPtr(a[1])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
 // fails to compile here.
 var (
-	_ func(Caller, object.Handle, object.Rights, UserPtr) object.Status                                     = sysHandleDuplicate
-	_ func(Caller, object.Handle, object.Rights, UserPtr) object.Status                                     = sysHandleReplace
-	_ func(Caller, object.Handle) object.Status                                                             = sysHandleClose
-	_ func(Caller, UserPtr, uint64) object.Status                                                           = sysHandleCloseMany
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64, UserPtr, UserPtr) object.Status                  = sysObjectGetInfo
-	_ func(Caller, object.Handle, uint32, uint32) object.Status                                             = sysObjectSignal
-	_ func(Caller, object.Handle, uint32, uint32) object.Status                                             = sysObjectSignalPeer
-	_ func(Caller, object.Handle, object.Signals, object.Time, UserPtr) object.Status                       = sysObjectWaitOne
-	_ func(Caller, UserPtr, uint64, object.Time) object.Status                                              = sysObjectWaitMany
-	_ func(Caller, object.Handle, object.Handle, uint64, object.Signals, uint32) object.Status              = sysObjectWaitAsync
-	_ func(Caller, uint32, UserPtr) object.Status                                                           = sysEventCreate
-	_ func(Caller, uint32, UserPtr, UserPtr) object.Status                                                  = sysEventpairCreate
-	_ func(Caller, uint32, UserPtr, UserPtr) object.Status                                                  = sysChannelCreate
-	_ func(Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status = sysChannelRead
-	_ func(Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status = sysChannelReadEtc
-	_ func(Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                   = sysChannelWrite
-	_ func(Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                   = sysChannelWriteEtc
-	_ func(Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status             = sysChannelCall
-	_ func(Caller, uint32, UserPtr, UserPtr) object.Status                                                  = sysSocketCreate
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                           = sysSocketWrite
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                           = sysSocketRead
-	_ func(Caller, object.Handle, uint32, uint32) object.Status                                             = sysSocketSetDisposition
-	_ func(Caller, uint64, uint64, uint32, UserPtr, UserPtr) object.Status                                  = sysFifoCreate
-	_ func(Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                           = sysFifoRead
-	_ func(Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                           = sysFifoWrite
-	_ func(Caller, uint32, UserPtr) object.Status                                                           = sysPortCreate
-	_ func(Caller, object.Handle, UserPtr) object.Status                                                    = sysPortQueue
-	_ func(Caller, object.Handle, object.Time, UserPtr) object.Status                                       = sysPortWait
-	_ func(Caller, object.Handle, object.Handle, uint64) object.Status                                      = sysPortCancel
-	_ func(Caller, uint32, uint32, UserPtr) object.Status                                                   = sysTimerCreate
-	_ func(Caller, object.Handle, object.Time, object.Duration) object.Status                               = sysTimerSet
-	_ func(Caller, object.Handle) object.Status                                                             = sysTimerCancel
-	_ func(Caller, uint64, uint32, UserPtr) object.Status                                                   = sysVmoCreate
-	_ func(Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                    = sysVmoRead
-	_ func(Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                    = sysVmoWrite
-	_ func(Caller, object.Handle, UserPtr) object.Status                                                    = sysVmoGetSize
-	_ func(Caller, object.Handle, uint64) object.Status                                                     = sysVmoSetSize
-	_ func(Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                    = sysVmoOpRange
-	_ func(Caller, object.Handle, uint32, uint64, uint64, UserPtr, UserPtr) object.Status                   = sysVmarAllocate
-	_ func(Caller, object.Handle, uint32, uint64, object.Handle, uint64, uint64, UserPtr) object.Status     = sysVmarMap
-	_ func(Caller, object.Handle, uint64, uint64) object.Status                                             = sysVmarUnmap
-	_ func(Caller, object.Handle, uint32, uint64, uint64) object.Status                                     = sysVmarProtect
-	_ func(Caller, object.Handle) object.Status                                                             = sysVmarDestroy
-	_ func(Caller, object.Handle, UserPtr, uint64, uint32, UserPtr, UserPtr) object.Status                  = sysProcessCreate
-	_ func(Caller, object.Handle, object.Handle, uint64, uint64, object.Handle, uint64) object.Status       = sysProcessStart
-	_ func(Caller, int64)                                                                                   = sysProcessExit
-	_ func(Caller, object.Handle, UserPtr, uint64, uint32, UserPtr) object.Status                           = sysThreadCreate
-	_ func(Caller, object.Handle, uint64, uint64, uint64, uint64) object.Status                             = sysThreadStart
-	_ func(Caller)                                                                                          = sysThreadExit
-	_ func(Caller, object.Handle, uint32, UserPtr) object.Status                                            = sysJobCreate
-	_ func(Caller, object.Handle, uint32, uint32, UserPtr, uint32) object.Status                            = sysJobSetPolicy
-	_ func(Caller, object.Handle) object.Status                                                             = sysTaskKill
-	_ func(Caller, UserPtr, int32, object.Handle, object.Time) object.Status                                = sysFutexWait
-	_ func(Caller, UserPtr, uint32) object.Status                                                           = sysFutexWake
-	_ func(Caller, UserPtr, uint32, int32, UserPtr, uint32, object.Handle) object.Status                    = sysFutexRequeue
-	_ func(Caller, object.Time) object.Status                                                               = sysNanosleep
-	_ func(Caller) object.Time                                                                              = sysClockGetMonotonic
-	_ func(Caller, object.Handle, uint32, UserPtr) object.Status                                            = sysDebuglogCreate
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                    = sysDebuglogWrite
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                    = sysDebuglogRead
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                    = sysObjectGetProperty
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                    = sysObjectSetProperty
-	_ func(Caller, UserPtr) object.Status                                                                   = sysBerylStartupHandle
-	_ func(Caller, object.Handle, UserPtr, uint64) object.Status                                            = sysBerylKernelStats
-	_ func(Caller, object.Handle, object.Handle, UserPtr) object.Status                                     = sysVmoReplaceAsExecutable
-	_ func(Caller, object.Rights, uint64, object.Handle, uint64, UserPtr) object.Status                     = sysKosUserObjectCreate
-	_ func(Caller, object.Handle, UserPtr) object.Status                                                    = sysKosUserObjectGetContext
-	_ func(Caller, object.Rights, uint64, object.Handle, uint32, UserPtr) object.Status                     = sysKosCallableCreate
-	_ func(Caller, uint64, object.Handle, uint64, UserPtr) object.Status                                    = sysKosBadgeCreate
-	_ func(Caller, object.Handle, object.Rights, object.Handle, UserPtr) object.Status                      = sysKosHandleCopy
-	_ func(Caller, object.Handle, uint32) object.Status                                                     = sysKosHandleRevoke
-	_ func(Caller, object.Handle, object.Handle) object.Status                                              = sysKosHandleRevokeSubtree
-	_ func(Caller, object.Handle, uint32, UserPtr, UserPtr) object.Status                                   = sysKosHandleConnect
-	_ func(Caller, uint32, UserPtr) object.Status                                                           = sysKosListenerCreate
-	_ func(Caller, object.Handle, object.Time, UserPtr, UserPtr) object.Status                              = sysKosCall
-	_ func(Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr) object.Status                      = sysKosRecv
-	_ func(Caller, object.Handle, uint64, UserPtr) object.Status                                            = sysKosReply
-	_ func(Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                             = sysBerylProcessSetClass
+	_ func(Caller, object.Handle, object.Rights, UserPtr) object.Status                                          = sysHandleDuplicate
+	_ func(Caller, object.Handle, object.Rights, UserPtr) object.Status                                          = sysHandleReplace
+	_ func(Caller, object.Handle) object.Status                                                                  = sysHandleClose
+	_ func(Caller, UserPtr, uint64) object.Status                                                                = sysHandleCloseMany
+	_ func(Caller, object.Handle, uint32, UserPtr, uint64, UserPtr, UserPtr) object.Status                       = sysObjectGetInfo
+	_ func(Caller, object.Handle, uint32, uint32) object.Status                                                  = sysObjectSignal
+	_ func(Caller, object.Handle, uint32, uint32) object.Status                                                  = sysObjectSignalPeer
+	_ func(Caller, object.Handle, object.Signals, object.Time, UserPtr) object.Status                            = sysObjectWaitOne
+	_ func(Caller, UserPtr, uint64, object.Time) object.Status                                                   = sysObjectWaitMany
+	_ func(Caller, object.Handle, object.Handle, uint64, object.Signals, uint32) object.Status                   = sysObjectWaitAsync
+	_ func(Caller, uint32, UserPtr) object.Status                                                                = sysEventCreate
+	_ func(Caller, uint32, UserPtr, UserPtr) object.Status                                                       = sysEventpairCreate
+	_ func(Caller, uint32, UserPtr, UserPtr) object.Status                                                       = sysChannelCreate
+	_ func(Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status      = sysChannelRead
+	_ func(Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status      = sysChannelReadEtc
+	_ func(Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                        = sysChannelWrite
+	_ func(Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                        = sysChannelWriteEtc
+	_ func(Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status                  = sysChannelCall
+	_ func(Caller, uint32, UserPtr, UserPtr) object.Status                                                       = sysSocketCreate
+	_ func(Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = sysSocketWrite
+	_ func(Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = sysSocketRead
+	_ func(Caller, object.Handle, uint32, uint32) object.Status                                                  = sysSocketSetDisposition
+	_ func(Caller, uint64, uint64, uint32, UserPtr, UserPtr) object.Status                                       = sysFifoCreate
+	_ func(Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = sysFifoRead
+	_ func(Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = sysFifoWrite
+	_ func(Caller, uint32, UserPtr) object.Status                                                                = sysPortCreate
+	_ func(Caller, object.Handle, UserPtr) object.Status                                                         = sysPortQueue
+	_ func(Caller, object.Handle, object.Time, UserPtr) object.Status                                            = sysPortWait
+	_ func(Caller, object.Handle, object.Handle, uint64) object.Status                                           = sysPortCancel
+	_ func(Caller, uint32, uint32, UserPtr) object.Status                                                        = sysTimerCreate
+	_ func(Caller, object.Handle, object.Time, object.Duration) object.Status                                    = sysTimerSet
+	_ func(Caller, object.Handle) object.Status                                                                  = sysTimerCancel
+	_ func(Caller, uint64, uint32, UserPtr) object.Status                                                        = sysVmoCreate
+	_ func(Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                         = sysVmoRead
+	_ func(Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                         = sysVmoWrite
+	_ func(Caller, object.Handle, UserPtr) object.Status                                                         = sysVmoGetSize
+	_ func(Caller, object.Handle, uint64) object.Status                                                          = sysVmoSetSize
+	_ func(Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                         = sysVmoOpRange
+	_ func(Caller, object.Handle, uint32, uint64, uint64, UserPtr, UserPtr) object.Status                        = sysVmarAllocate
+	_ func(Caller, object.Handle, uint32, uint64, object.Handle, uint64, uint64, UserPtr) object.Status          = sysVmarMap
+	_ func(Caller, object.Handle, uint64, uint64) object.Status                                                  = sysVmarUnmap
+	_ func(Caller, object.Handle, uint32, uint64, uint64) object.Status                                          = sysVmarProtect
+	_ func(Caller, object.Handle) object.Status                                                                  = sysVmarDestroy
+	_ func(Caller, object.Handle, UserPtr, uint64, uint32, UserPtr, UserPtr) object.Status                       = sysProcessCreate
+	_ func(Caller, object.Handle, object.Handle, uint64, uint64, object.Handle, uint64) object.Status            = sysProcessStart
+	_ func(Caller, int64)                                                                                        = sysProcessExit
+	_ func(Caller, object.Handle, UserPtr, uint64, uint32, UserPtr) object.Status                                = sysThreadCreate
+	_ func(Caller, object.Handle, uint64, uint64, uint64, uint64) object.Status                                  = sysThreadStart
+	_ func(Caller)                                                                                               = sysThreadExit
+	_ func(Caller, object.Handle, uint32, UserPtr) object.Status                                                 = sysJobCreate
+	_ func(Caller, object.Handle, uint32, uint32, UserPtr, uint32) object.Status                                 = sysJobSetPolicy
+	_ func(Caller, object.Handle) object.Status                                                                  = sysTaskKill
+	_ func(Caller, UserPtr, int32, object.Handle, object.Time) object.Status                                     = sysFutexWait
+	_ func(Caller, UserPtr, uint32) object.Status                                                                = sysFutexWake
+	_ func(Caller, UserPtr, uint32, int32, UserPtr, uint32, object.Handle) object.Status                         = sysFutexRequeue
+	_ func(Caller, object.Time) object.Status                                                                    = sysNanosleep
+	_ func(Caller) object.Time                                                                                   = sysClockGetMonotonic
+	_ func(Caller, object.Handle, uint32, UserPtr) object.Status                                                 = sysDebuglogCreate
+	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = sysDebuglogWrite
+	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = sysDebuglogRead
+	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = sysObjectGetProperty
+	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = sysObjectSetProperty
+	_ func(Caller, UserPtr) object.Status                                                                        = sysBerylStartupHandle
+	_ func(Caller, object.Handle, UserPtr, uint64) object.Status                                                 = sysBerylKernelStats
+	_ func(Caller, object.Handle, object.Handle, UserPtr) object.Status                                          = sysVmoReplaceAsExecutable
+	_ func(Caller, object.Rights, uint64, object.Handle, uint64, UserPtr) object.Status                          = sysKosUserObjectCreate
+	_ func(Caller, object.Handle, UserPtr) object.Status                                                         = sysKosUserObjectGetContext
+	_ func(Caller, object.Rights, uint64, object.Handle, uint32, UserPtr) object.Status                          = sysKosCallableCreate
+	_ func(Caller, uint64, object.Handle, uint64, UserPtr) object.Status                                         = sysKosBadgeCreate
+	_ func(Caller, object.Handle, object.Rights, object.Handle, UserPtr) object.Status                           = sysKosHandleCopy
+	_ func(Caller, object.Handle, uint32) object.Status                                                          = sysKosHandleRevoke
+	_ func(Caller, object.Handle, object.Handle) object.Status                                                   = sysKosHandleRevokeSubtree
+	_ func(Caller, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status                               = sysKosHandleConnect
+	_ func(Caller, uint32, UserPtr) object.Status                                                                = sysKosListenerCreate
+	_ func(Caller, object.Handle, object.Time, UserPtr, UserPtr) object.Status                                   = sysKosCall
+	_ func(Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr) object.Status                           = sysKosRecv
+	_ func(Caller, object.Handle, uint64, UserPtr) object.Status                                                 = sysKosReply
+	_ func(Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                                  = sysBerylProcessSetClass
+	_ func(Caller, object.Handle, object.Handle, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status = sysKosHandleConnectEx
+	_ func(Caller, uint32, UserPtr) object.Status                                                                = sysKosSecurityConnect
 )

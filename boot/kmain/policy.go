@@ -18,8 +18,7 @@ const policyPath = "etc/policy"
 // file when the bootfs is built).
 func loadPolicy(fs *bootfs.FS) {
 	kos.SetDenialHook(func(d kos.Denial) {
-		klog.Warnf("policy", "denied %v: subject %q object %q endpoint %d method %d",
-			d.Kind, d.Subject, d.Object, d.Endpoint, d.Method)
+		klog.Warnf("policy", "denied %v", d)
 	})
 	if fs == nil {
 		return

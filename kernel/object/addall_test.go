@@ -42,3 +42,26 @@ func TestHandleTableAddAll(t *testing.T) {
 	wantStatus(t, "closed, empty", tbl.AddAll(nil, nil), OK)
 	ReleaseHandle(last)
 }
+
+// TestHandleTableTakeBack: TakeBack removes exactly the entries AddAll
+// installed that are still there, never a handle that replaced one.
+func TestHandleTableTakeBack(t *testing.T) {
+	e := newEnv(t)
+	ev := e.event()
+	tbl := e.p.Table()
+	obj, _, _ := e.p.lookup(ev, ObjTypeEvent, RightNone)
+	defer obj.base().Release()
+	two := []*HandleEntry{NewKernelHandle(obj, RightWait), NewKernelHandle(obj, RightWait)}
+	vs := make([]Handle, 2)
+	wantStatus(t, "add", tbl.AddAll(two, vs), OK)
+	// The process closes the second one meanwhile.
+	wantStatus(t, "close", HandleClose(e.p, vs[1]), OK)
+	back := tbl.TakeBack(two, vs)
+	if back[0] != two[0] || back[1] != nil {
+		t.Fatalf("TakeBack = %v, want [first, nil]", back)
+	}
+	if tbl.Len() != 1 || tbl.Get(vs[0]) != nil {
+		t.Fatalf("after TakeBack: %d handles, first still there: %v", tbl.Len(), tbl.Get(vs[0]) != nil)
+	}
+	ReleaseHandle(back[0])
+}

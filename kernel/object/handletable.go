@@ -168,6 +168,29 @@ func (t *HandleTable) AddAll(es []*HandleEntry, vs []Handle) Status {
 	return OK
 }
 
+// TakeBack undoes an AddAll that a multi-table operation could not
+// complete (kos ConnectEx: the handles of one process went in, the other's
+// did not): each vs[i] still holding es[i] is taken out and returned to the
+// caller in transit (nil where a thread of the process has already closed
+// or replaced it; that handle is gone and needs nothing). Waits made
+// through the handles meanwhile end.
+func (t *HandleTable) TakeBack(es []*HandleEntry, vs []Handle) []*HandleEntry {
+	out := make([]*HandleEntry, len(es))
+	t.mu.Lock()
+	for i, e := range es {
+		if t.getLocked(vs[i]) == e {
+			out[i] = t.removeLocked(vs[i])
+		}
+	}
+	t.mu.Unlock()
+	for _, e := range out {
+		if e != nil {
+			e.obj.base().cancel(e)
+		}
+	}
+	return out
+}
+
 // Remove takes the handle v out of the table and returns it in transit,
 // ending waits made through it, or nil if v is not a valid handle.
 func (t *HandleTable) Remove(v Handle) *HandleEntry {

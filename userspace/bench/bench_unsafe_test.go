@@ -165,7 +165,7 @@ func BenchmarkChannelRoundTripProcesses(b *testing.B) {
 // it (Call → Recv → Reply → the caller wakes; each passes the policy
 // check, whose own cost kernel/object/kos BenchmarkPolicyCheck measures).
 func BenchmarkKosCallRoundTripProcesses(b *testing.B) {
-	client, server, err := zx.Connect()
+	client, server, _, err := zx.Connect()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,6 +4,10 @@
 //
 //   - reads the bootfs (a newc cpio archive, through u-root's pkg/cpio over
 //     vmo_read) and reports its files, memory and CPUs (beryl_kernel_stats);
+//   - starts the system description etc/system.yaml (or system=PATH;
+//     system=none: none), if the bootfs holds it: every program with its
+//     security class, every kos connection wired with
+//     kos_handle_connect_ex before any of them runs (system.go);
 //   - runs the programs the command line names (run=a,b), one after the
 //     other, each with a duplicate of the bootfs handle;
 //   - when the bootfs holds etc/zxrun/args (bin/zxrun's boots), runs that
@@ -81,6 +85,15 @@ func run() int {
 	env := defaultEnv(cmdline)
 	if _, ok := opts["conformance"]; ok {
 		return runSuite(fs, os.Stdout, env)
+	}
+	sysPath := systemPath
+	if v, ok := opts["system"]; ok {
+		sysPath = v
+	}
+	if sysPath != "none" && !zxrun {
+		if _, err := startSystem(fs, sysPath, env, report); err != nil {
+			fmt.Fprintf(os.Stderr, "init: system %s: %v\ninit: system %s: refusing to start it; nothing of it runs\n", sysPath, err, sysPath)
+		}
 	}
 	for _, prog := range splitList(opts["run"]) {
 		code, err := runProgram(fs, []string{prog}, env)

@@ -142,6 +142,30 @@ func StartBytes(image []byte, cfg Config) (*Process, error) {
 // process and starts it. On failure every handle Start received or made
 // is closed, which ends the (unstarted) child.
 func Start(image io.ReaderAt, cfg Config) (*Process, error) {
+	p, err := Prepare(image, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return p.Start()
+}
+
+// Prepared is a child created and loaded but not started: its class is
+// set and its segments are mapped, so a launcher can install handles in
+// its table (kos_handle_connect_ex) and learn their values before the
+// child runs. Start or Abort it.
+type Prepared struct {
+	l     *loader
+	cfg   Config
+	job   zx.Job
+	entry uint64
+	proc  zx.Process
+	vmar  zx.Vmar
+}
+
+// Prepare does Start's work up to the first thread: process_create,
+// output sockets, class, segments. On failure every handle it received
+// or made is closed.
+func Prepare(image io.ReaderAt, cfg Config) (*Prepared, error) {
 	extras := cfg.Handles
 	closeExtras := func() {
 		for _, h := range extras {
@@ -170,13 +194,37 @@ func Start(image io.ReaderAt, cfg Config) (*Process, error) {
 		job = zx.JobDefault()
 	}
 	l := &loader{name: name}
-	p, err := l.run(f, job, cfg)
-	extras = nil // run consumed them
+	proc, vmar, err := l.prepare(f, cfg)
 	if err != nil {
 		l.cleanup()
 		return nil, fmt.Errorf("launch %s: %w", name, err)
 	}
-	return p, nil
+	return &Prepared{l: l, cfg: cfg, job: job, entry: f.Entry, proc: proc, vmar: vmar}, nil
+}
+
+// Process is the child's process handle (the launcher's; valid until
+// Start's Process is closed or Abort).
+func (p *Prepared) Process() zx.Process { return p.proc }
+
+// Start starts the prepared child with extraEnv appended to its
+// environment. On failure the child is ended and every handle closed.
+func (p *Prepared) Start(extraEnv ...string) (*Process, error) {
+	if len(extraEnv) > 0 {
+		p.cfg.Env = append(append([]string(nil), p.cfg.Env...), extraEnv...)
+	}
+	proc, err := p.l.start(p.proc, p.vmar, p.entry, p.job, p.cfg)
+	if err != nil {
+		p.l.cleanup()
+		return nil, fmt.Errorf("launch %s: %w", p.l.name, err)
+	}
+	return proc, nil
+}
+
+// Abort ends the prepared child (killed: handles other processes
+// installed in it go with it) and closes every handle.
+func (p *Prepared) Abort() {
+	p.proc.Kill()
+	p.l.cleanup()
 }
 
 // loader holds the handles of one launch, closed on failure.
@@ -198,13 +246,20 @@ func (l *loader) cleanup() {
 	for _, h := range l.extras {
 		h.Handle.Close()
 	}
+	l.owned, l.extras = nil, nil
 }
 
-func (l *loader) run(f *elf.File, job zx.Job, cfg Config) (*Process, error) {
+// prepare creates the process, sets its outputs and class and loads the
+// segments.
+func (l *loader) prepare(f *elf.File, cfg Config) (zx.Process, zx.Vmar, error) {
 	l.extras = cfg.Handles
+	job := cfg.Job
+	if job.Handle == zx.HandleInvalid {
+		job = zx.JobDefault()
+	}
 	proc, vmar, err := zx.NewProcess(job, l.name, 0)
 	if err != nil {
-		return nil, fmt.Errorf("process_create: %w", err)
+		return proc, vmar, fmt.Errorf("process_create: %w", err)
 	}
 	l.own(proc.Handle)
 	l.own(vmar.Handle)
@@ -216,26 +271,31 @@ func (l *loader) run(f *elf.File, job zx.Job, cfg Config) (*Process, error) {
 			continue
 		}
 		if err := setOutput(proc, io.prop, io.sock); err != nil {
-			return nil, fmt.Errorf("setting the child's output socket: %w", err)
+			return proc, vmar, fmt.Errorf("setting the child's output socket: %w", err)
 		}
 	}
 	if cfg.Class != "" {
 		if err := proc.SetClass(cfg.Resource, cfg.Class); err != nil {
-			return nil, fmt.Errorf("setting the child's class %q: %w", cfg.Class, err)
+			return proc, vmar, fmt.Errorf("setting the child's class %q: %w", cfg.Class, err)
 		}
 	}
 	base, _, err := vmarInfo(vmar)
 	if err != nil {
-		return nil, err
+		return proc, vmar, err
 	}
 	for _, ph := range f.Progs {
 		if ph.Type != elf.PT_LOAD || ph.Memsz == 0 {
 			continue
 		}
 		if err := l.loadSegment(vmar, base, ph); err != nil {
-			return nil, err
+			return proc, vmar, err
 		}
 	}
+	return proc, vmar, nil
+}
+
+// start maps the stack, creates the first thread and starts it.
+func (l *loader) start(proc zx.Process, vmar zx.Vmar, entry uint64, job zx.Job, cfg Config) (*Process, error) {
 	size := cfg.StackSize
 	if size == 0 {
 		size = DefaultStackSize
@@ -274,7 +334,7 @@ func (l *loader) run(f *elf.File, job zx.Job, cfg Config) (*Process, error) {
 		return nil, err
 	}
 	// ch is consumed by process_start whatever happens.
-	if err := proc.Start(thread, zx.Vaddr(f.Entry), zx.Vaddr(sp), ch, 0); err != nil {
+	if err := proc.Start(thread, zx.Vaddr(entry), zx.Vaddr(sp), ch, 0); err != nil {
 		return nil, fmt.Errorf("process_start: %w", err)
 	}
 	stack.Handle.Close()

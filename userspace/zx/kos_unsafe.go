@@ -246,11 +246,14 @@ type Server struct{ Handle }
 // Listener is a server handle with KosRightListen.
 type Listener struct{ Server }
 
-// Connect creates a connected client/server pair.
-func Connect() (Client, Server, error) {
-	var c, s Handle
-	err := errOf(Sys_kos_handle_connect(HandleInvalid, 0, &c, &s))
-	return Client{c}, Server{s}, err
+// Connect is KnHandleConnect with no listener: a new client and a new
+// server that is also a listener (KosRightListen), so the server and
+// listener it returns are the same handle (close it once). More clients
+// can be connected to it with Listener.Connect.
+func Connect() (Client, Server, Listener, error) {
+	var c, s, l Handle
+	err := errOf(Sys_kos_handle_connect(HandleInvalid, 0, &c, &s, &l))
+	return Client{c}, Server{s}, Listener{Server{l}}, err
 }
 
 // NewListener creates a listener.
@@ -260,11 +263,25 @@ func NewListener() (Listener, error) {
 	return Listener{Server{h}}, err
 }
 
-// Connect connects a new client to the listener.
-func (l Listener) Connect() (Client, error) {
-	var c, s Handle
-	err := errOf(Sys_kos_handle_connect(l.Handle, 0, &c, &s))
-	return Client{c}, err
+// Connect is KnHandleConnect with a listener: a new client of l and a new
+// server handle, distinct from l and without KosRightListen, that
+// receives over every channel of l (close it if only l serves).
+func (l Listener) Connect() (Client, Server, error) {
+	var c, s, lo Handle
+	err := errOf(Sys_kos_handle_connect(l.Handle, 0, &c, &s, &lo))
+	return Client{c}, Server{s}, err
+}
+
+// ConnectEx is KnHandleConnectEx: it connects a new client in client's
+// handle table to a server in server's (both need RightManageProcess),
+// through listener — a handle value in server's table, as an earlier
+// ConnectEx returned it — or a new listener (HandleInvalid). It returns
+// the values it installed: the client in client's table, the server and
+// the listener in server's (the same value for a new listener). These
+// are not handles of the caller.
+func ConnectEx(client, server Process, listener Handle) (c, s, l Handle, err error) {
+	err = errOf(Sys_kos_handle_connect_ex(client.Handle, server.Handle, listener, 0, &c, &s, &l))
+	return c, s, l, err
 }
 
 // KosCall sends req through h (a client or callable handle) and waits

@@ -90,11 +90,13 @@ const (
 	SysKosRecv                 = 0x104b
 	SysKosReply                = 0x104c
 	SysBerylProcessSetClass    = 0x104d
+	SysKosHandleConnectEx      = 0x104e
+	SysKosSecurityConnect      = 0x104f
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 78
+const NumSyscalls = 80
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -467,9 +469,9 @@ func Sys_kos_handle_revoke_subtree(handle Handle, badge Handle) Status {
 	return Status(int32(zxcall.RawCall(SysKosHandleRevokeSubtree, uintptr(handle), uintptr(badge), 0, 0, 0, 0, 0, 0)))
 }
 
-// Sys_kos_handle_connect is zx_kos_handle_connect: kos: with ZX_HANDLE_INVALID, create a connected client (type 43) / server (type 42) pair; with a listener handle (needs KOS_RIGHT_LISTEN, bit 16), create a client of that listener and return ZX_HANDLE_INVALID as server.
-func Sys_kos_handle_connect(listener Handle, options uint32, client *Handle, server *Handle) Status {
-	return Status(int32(zxcall.RawCall(SysKosHandleConnect, uintptr(listener), uintptr(options), uintptr(unsafe.Pointer(client)), uintptr(unsafe.Pointer(server)), 0, 0, 0, 0)))
+// Sys_kos_handle_connect is zx_kos_handle_connect: kos: KnHandleConnect: connect a new client (type 43) and return client, server (type 42) and listener handles, all or none. With ZX_HANDLE_INVALID a new listener is created and server and listener are the same handle (KOS_RIGHT_LISTEN); with a listener handle (needs KOS_RIGHT_LISTEN, bit 16) the client is connected to it, server is a new handle without KOS_RIGHT_LISTEN that receives over every channel of the listener, and listener_out is the listener given.
+func Sys_kos_handle_connect(listener Handle, options uint32, client *Handle, server *Handle, listener_out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysKosHandleConnect, uintptr(listener), uintptr(options), uintptr(unsafe.Pointer(client)), uintptr(unsafe.Pointer(server)), uintptr(unsafe.Pointer(listener_out)), 0, 0, 0)))
 }
 
 // Sys_kos_listener_create is zx_kos_listener_create: kos: create a listener (a server handle with KOS_RIGHT_LISTEN that serves every client connected to it).
@@ -489,7 +491,7 @@ func Sys_kos_recv(handle Handle, options uint32, deadline Time, args *KosMsgBuf,
 	return Status(int32(zxcall.Call(SysKosRecv, uintptr(handle), uintptr(options), uintptr(deadline), uintptr(unsafe.Pointer(args)), uintptr(unsafe.Pointer(info)), 0, 0, 0)))
 }
 
-// Sys_kos_reply is zx_kos_reply: kos: complete a received call with a reply (handles as kos_handle_desc_t).
+// Sys_kos_reply is zx_kos_reply: kos: complete a received call with a reply (handles as kos_handle_desc_t) delivered into the caller before it returns (a rendezvous: the reply's handles are in the caller's table and its bytes in the caller's buffers): ZX_OK when the caller has the reply, else the status the caller's kos_call returns (ZX_ERR_BUFFER_TOO_SMALL, ZX_ERR_NO_RESOURCES, ZX_ERR_BAD_STATE; the reply is discarded).
 func Sys_kos_reply(handle Handle, call_id uint64, args *KosMsgBuf) Status {
 	return Status(int32(zxcall.RawCall(SysKosReply, uintptr(handle), uintptr(call_id), uintptr(unsafe.Pointer(args)), 0, 0, 0, 0, 0)))
 }
@@ -497,4 +499,14 @@ func Sys_kos_reply(handle Handle, call_id uint64, args *KosMsgBuf) Status {
 // Sys_beryl_process_set_class is zx_beryl_process_set_class: Beryl: set the security class the kos IPC policy names a process by (class: [A-Za-z0-9_.:/-], 1..64 bytes), before the process starts; a new process otherwise has its creator's class. Read it back with ZX_PROP_PROCESS_CLASS (0x1002).
 func Sys_beryl_process_set_class(resource Handle, process Handle, class *uint8, class_len uint) Status {
 	return Status(int32(zxcall.RawCall(SysBerylProcessSetClass, uintptr(resource), uintptr(process), uintptr(unsafe.Pointer(class)), uintptr(class_len), 0, 0, 0, 0)))
+}
+
+// Sys_kos_handle_connect_ex is zx_kos_handle_connect_ex: kos: KnHandleConnectEx: connect a new client in client_process's handle table to a server in server_process's (e.g. a launcher wiring two processes before they start), subject to the policy's connect check (ZX_ERR_POLICY_DENIED); listener is a handle value in server_process's table (ZX_HANDLE_INVALID: a new listener). Outputs as kos_handle_connect, as values in the target tables (client in client_process's, server and listener in server_process's). All or nothing: a failure leaves no handle and no channel in either process (ZX_ERR_BAD_STATE: a target is dead; ZX_ERR_NO_RESOURCES: a target table is full).
+func Sys_kos_handle_connect_ex(client_process Handle, server_process Handle, listener Handle, options uint32, client *Handle, server *Handle, listener_out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysKosHandleConnectEx, uintptr(client_process), uintptr(server_process), uintptr(listener), uintptr(options), uintptr(unsafe.Pointer(client)), uintptr(unsafe.Pointer(server)), uintptr(unsafe.Pointer(listener_out)), 0)))
+}
+
+// Sys_kos_security_connect is zx_kos_security_connect: kos: KnHandleSecurityConnect: a client handle (type 43) to the security module. kos_call through it (endpoint and method ignored, no arena or handles) sends a security query in the fixed part (kos_security_query wire format above) and returns ZX_OK if the policy's security rules allow it for the calling process's class, ZX_ERR_POLICY_DENIED (logged) if not, ZX_ERR_INVALID_ARGS if it is malformed; the reply is empty.
+func Sys_kos_security_connect(options uint32, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysKosSecurityConnect, uintptr(options), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
 }

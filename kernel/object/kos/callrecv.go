@@ -11,20 +11,24 @@ type pendingCall struct {
 	client   *Client
 	caller   *object.Process
 	req      *message
-	reply    *message
+	rd       *CallArgs // the caller's reply buffers, filled by Reply
+	sizes    Sizes     // of the reply Reply delivered (or could not)
 	status   object.Status
 	done     bool
 	received bool
-	wake     chan struct{} // buffered: one wake-up
+	// delivering: a Reply is installing the reply in the caller; the
+	// call ends when it is done (the caller's deadline no longer applies).
+	delivering bool
+	wake       chan struct{} // buffered: one wake-up
 }
 
-// finishLocked ends the call with st (and reply on success) and wakes the
-// caller; the server's mu must be held.
-func (pc *pendingCall) finishLocked(st object.Status, reply *message) {
+// finishLocked ends the call with st and wakes the caller; the server's
+// mu must be held.
+func (pc *pendingCall) finishLocked(st object.Status) {
 	if pc.done {
 		return
 	}
-	pc.done, pc.status, pc.reply = true, st, reply
+	pc.done, pc.status = true, st
 	pc.wake <- struct{}{}
 }
 
@@ -98,7 +102,10 @@ func resolveCallTarget(p *object.Process, h object.Handle, endpoint uint32) (obj
 // or a callable handle (which fixes the endpoint; args.Endpoint is
 // ignored) — and blocks until the reply, an error or the deadline. The
 // request passes the policy's call check (subject: p's class, object: the
-// server creator's class) before it is queued. Handles are transferred as
+// class of the process serving the server: its creator until a Recv, then
+// the last receiver) before it is queued, and again at delivery against
+// the receiving process (a denial there ends the call with
+// ErrPolicyDenied). Handles are transferred as
 // descendants (the caller keeps its own). On success the reply is in the
 // Rd buffers and its sizes are returned. Errors: BAD_HANDLE,
 // HANDLE_REVOKED, WRONG_TYPE (not a client or callable), ACCESS_DENIED,
@@ -114,18 +121,21 @@ func Call(p *object.Process, h object.Handle, deadline object.Time, args *CallAr
 		return Sizes{}, st
 	}
 	defer release(ref)
+	if c != nil && s == nil {
+		return securityCall(p, args)
+	}
 	var self object.Object = ref
 	if c != nil {
 		self = c
 	}
-	if !checkPolicy(KindCall, p.Class(), s.class, ep, args.Method) {
+	if !checkPolicy(KindCall, p.Class(), s.servingClass(), ep, args.Method) {
 		return Sizes{}, ErrPolicyDenied
 	}
 	req, st := buildMessage(p, self, ep, args.Method, args.Fixed, args.Arena, args.Handles)
 	if st != object.OK {
 		return Sizes{}, st
 	}
-	pc := &pendingCall{client: c, caller: p, req: req, wake: make(chan struct{}, 1)}
+	pc := &pendingCall{client: c, caller: p, req: req, rd: args, wake: make(chan struct{}, 1)}
 	s.mu.Lock()
 	if s.dead || (c != nil && c.dead) {
 		st := object.ErrPeerClosed
@@ -148,21 +158,32 @@ func Call(p *object.Process, h object.Handle, deadline object.Time, args *CallAr
 	stop()
 	var orphan *message
 	s.mu.Lock()
+	if !pc.done && pc.delivering {
+		// A Reply is installing the reply: it ends the call shortly.
+		s.mu.Unlock()
+		<-pc.wake
+		s.mu.Lock()
+	}
 	if !pc.done {
 		if !pc.received {
 			s.removeQueuedLocked(pc)
 			orphan = pc.req
 		}
-		pc.finishLocked(object.ErrTimedOut, nil)
+		pc.finishLocked(object.ErrTimedOut)
 	}
 	s.mu.Unlock()
 	if orphan != nil {
 		orphan.destroy()
 	}
-	if pc.status != object.OK {
-		return Sizes{}, pc.status
-	}
-	r := pc.reply
+	// A delivered reply is already in args (and its handles in p's
+	// table): Reply put it there.
+	return pc.sizes, pc.status
+}
+
+// deliverReply receives reply r into the caller's buffers and table and
+// returns its sizes and the status the caller gets: OK, BUFFER_TOO_SMALL
+// or a receive failure (NO_RESOURCES, BAD_STATE; r is then discarded).
+func deliverReply(p *object.Process, r *message, args *CallArgs) (Sizes, object.Status) {
 	sz := sizesOf(r)
 	if !sz.fits(args.RdFixed, args.RdArena, len(args.RdHandles)) {
 		r.destroy()
@@ -184,9 +205,9 @@ func (s *Server) endLostLocked(pc *pendingCall) bool {
 	switch {
 	case pc.done:
 	case s.dead:
-		pc.finishLocked(object.ErrPeerClosed, nil)
+		pc.finishLocked(object.ErrPeerClosed)
 	case pc.client != nil && pc.client.dead:
-		pc.finishLocked(object.ErrCanceled, nil)
+		pc.finishLocked(object.ErrCanceled)
 	default:
 		return false
 	}
@@ -250,6 +271,7 @@ func Recv(p *object.Process, h object.Handle, options uint32, deadline object.Ti
 	}
 	s := obj.(*Server)
 	class := p.Class()
+	s.served(class)
 	var expired <-chan struct{}
 	stop := func() {}
 	defer func() { stop() }()
@@ -257,11 +279,15 @@ func Recv(p *object.Process, h object.Handle, options uint32, deadline object.Ti
 		s.mu.Lock()
 		for len(s.queue) > 0 {
 			pc := s.queue[0]
-			if checkPolicy(KindRecv, class, pc.caller.Class(), pc.req.endpoint, pc.req.method) {
+			// The call is checked again against the process that
+			// actually serves it (the early check in Call saw the class
+			// of the last receiver), then the delivery.
+			if checkPolicy(KindCall, pc.caller.Class(), class, pc.req.endpoint, pc.req.method) &&
+				checkPolicy(KindRecv, class, pc.caller.Class(), pc.req.endpoint, pc.req.method) {
 				break
 			}
 			s.removeQueuedLocked(pc)
-			pc.finishLocked(ErrPolicyDenied, nil)
+			pc.finishLocked(ErrPolicyDenied)
 			s.mu.Unlock()
 			pc.req.destroy()
 			s.mu.Lock()
@@ -341,12 +367,21 @@ type ReplyArgs struct {
 
 // Reply completes call id received on server handle h (needs
 // ZX_RIGHT_WRITE): the reply passes the policy's reply check (subject: p's
-// class, object: the caller's class) and is handed to the waiting caller.
-// A denied reply ends the call with ErrPolicyDenied on both sides. Errors:
+// class, object: the caller's class) and is delivered into the waiting
+// caller — its handles installed in the caller's table, its bytes copied
+// into the caller's buffers — before the caller wakes and before Reply
+// returns (a rendezvous, as KasperskyOS's Reply, without a second context
+// switch): OK when the caller has the reply, otherwise the status the
+// caller's Call returns — BUFFER_TOO_SMALL (its buffers are too small),
+// NO_RESOURCES (no room for the reply's handles), BAD_STATE (the caller's
+// process is dying); the reply is then discarded. Once delivery has
+// begun the caller's deadline no longer applies. A denied
+// reply ends the call with ErrPolicyDenied on both sides. Errors:
 // BAD_HANDLE, HANDLE_REVOKED, WRONG_TYPE, ACCESS_DENIED, NOT_FOUND (no
 // such call awaiting a reply), handle errors of the reply (the call stays
 // open), OUT_OF_RANGE, ErrPolicyDenied, CANCELED (the caller gave up:
-// timed out, closed its client handle or died).
+// timed out, closed its client handle or died), and the caller's statuses
+// above.
 func Reply(p *object.Process, h object.Handle, id uint64, args *ReplyArgs) object.Status {
 	obj, st := lookup(p, h, ObjTypeServer, object.RightWrite)
 	if st != object.OK {
@@ -363,7 +398,7 @@ func Reply(p *object.Process, h object.Handle, id uint64, args *ReplyArgs) objec
 	if !checkPolicy(KindReply, p.Class(), pc.caller.Class(), pc.req.endpoint, pc.req.method) {
 		s.mu.Lock()
 		delete(s.active, id)
-		pc.finishLocked(ErrPolicyDenied, nil)
+		pc.finishLocked(ErrPolicyDenied)
 		s.mu.Unlock()
 		return ErrPolicyDenied
 	}
@@ -383,7 +418,17 @@ func Reply(p *object.Process, h object.Handle, id uint64, args *ReplyArgs) objec
 		r.destroy()
 		return object.ErrCanceled
 	}
-	pc.finishLocked(object.OK, r)
+	// Rendezvous (KasperskyOS's Reply): the reply is installed in the
+	// caller — its buffers and handle table — here, before the caller
+	// wakes and before Reply returns; the caller's deadline no longer
+	// applies (its Call waits for this). pc has left s.active, so nothing
+	// else ends it meanwhile.
+	pc.delivering = true
 	s.mu.Unlock()
-	return object.OK
+	sz, st := deliverReply(pc.caller, r, pc.rd)
+	s.mu.Lock()
+	pc.sizes = sz
+	pc.finishLocked(st)
+	s.mu.Unlock()
+	return st
 }

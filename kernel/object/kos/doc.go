@@ -19,10 +19,15 @@
 //   - dereferencing: a handle that travels back to a process owning one of
 //     its ancestors arrives as that ancestor, with the rights mask that was
 //     sent and the badge context (RecvHandle.Dereferenced, BadgeOp);
-//   - IPC handles: connected client and server handles, listeners
-//     aggregating several channels, callable handles naming a server and an
-//     endpoint; synchronous Call, Recv and Reply with deadlines;
-//   - a policy checked on every Call, Recv delivery and Reply (policy.go).
+//   - IPC handles: KnHandleConnect's client, server and listener outputs,
+//     KnHandleConnectEx wiring a client and a server into two other
+//     processes' handle tables (client.go), listeners aggregating several
+//     channels, callable handles naming a server and an endpoint;
+//     synchronous Call, Recv and Reply (a rendezvous) with deadlines;
+//   - the security interface: a client handle to the security module that
+//     answers a process's own questions from the policy (security.go);
+//   - a policy checked on every Call, Recv delivery, Reply, ConnectEx and
+//     security query (policy.go).
 //
 // Every syscall-shaped function takes the calling *object.Process, Go
 // slices (the syscall layer copies user memory) and returns object.Status;

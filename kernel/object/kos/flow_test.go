@@ -61,10 +61,11 @@ func newKV(t *testing.T, p *object.Process) *kvServer {
 // connect connects a client process with its own badge, returning the
 // client's IPC handle and the badge handle (in the provider).
 func (kv *kvServer) connect(cli *object.Process, badgeCtx uint64) (Handle, Handle) {
-	c, s, st := HandleConnect(kv.p, kv.listener, 0)
-	if st != OK || s != invalid {
-		kv.t.Fatalf("HandleConnect: %v %v", st, s)
+	c, s, l, st := HandleConnect(kv.p, kv.listener, 0)
+	if st != OK || s == kv.listener || l != kv.listener {
+		kv.t.Fatalf("HandleConnect: %v %v %v", st, s, l)
 	}
+	object.HandleClose(kv.p, s)
 	cc := give(kv.t, kv.p, c, object.RightSameRights, nil, cli)
 	object.HandleClose(kv.p, c)
 	b := must(BadgeCreate(kv.p, badgeCtx, kv.port, badgeCtx))
@@ -211,7 +212,7 @@ allow reply kv * * *
 	n0, _ := Denials()
 	st, _, _, _ = kvCall(c2p, c2, mPut, []byte("x"), r2)
 	wantStatus(t, "bob put", st, ErrPolicyDenied)
-	if n1, ds := Denials(); n1 != n0+1 || ds[len(ds)-1] != (Denial{KindCall, "bob", "kv", 7, mPut}) {
+	if n1, ds := Denials(); n1 != n0+1 || ds[len(ds)-1] != (Denial{Kind: KindCall, Subject: "bob", Object: "kv", Endpoint: 7, Method: mPut}) {
 		t.Errorf("denial log: %d %+v", n1, ds)
 	}
 	// A read-only descendant: get works, put is refused by the provider

@@ -178,7 +178,7 @@ func TestInheritanceTree(t *testing.T) {
 func TestDereference(t *testing.T) {
 	e := newEnv(t)
 	prov, cli, other := e.proc("prov"), e.proc("cli"), e.proc("other")
-	c, s := must2(func() (Handle, Handle, Status) { return HandleConnect(prov, invalid, 0) }())
+	c, s := connect(prov)
 	cc := give(t, prov, c, object.RightSameRights, nil, cli)
 	oc := give(t, prov, c, object.RightSameRights, nil, other)
 	object.HandleClose(prov, c)

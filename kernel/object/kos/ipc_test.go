@@ -8,7 +8,13 @@ import (
 )
 
 func connect(p *object.Process) (Handle, Handle) {
-	return must2(func() (Handle, Handle, Status) { return HandleConnect(p, invalid, 0) }())
+	return must2(func() (Handle, Handle, Status) {
+		c, s, l, st := HandleConnect(p, invalid, 0)
+		if st == OK && s != l {
+			panic("HandleConnect(invalid): server and listener outputs differ")
+		}
+		return c, s, st
+	}())
 }
 
 func TestHandleConnect(t *testing.T) {
@@ -16,33 +22,52 @@ func TestHandleConnect(t *testing.T) {
 	p := e.proc("srv")
 	l := must(ListenerCreate(p, 0))
 	c, s := connect(p)
-	plainSrv := s
+	// With a listener the server output is a new handle without
+	// RightListen: it serves the listener's channels but is no listener.
+	c2, srvOfL, lOut, st := HandleConnect(p, l, 0)
+	wantStatus(t, "connect to listener", st, OK)
+	if srvOfL == l || lOut != l || rightsOf(t, p, srvOfL) != DefaultServerRights {
+		t.Errorf("connect to listener: server %v listener %v (given %v)", srvOfL, lOut, l)
+	}
 	ev := must(object.EventCreate(p, 0))
 	for _, x := range []struct {
 		name     string
 		listener Handle
 		opts     uint32
 		want     Status
-		server   bool
 	}{
-		{"new pair", invalid, 0, OK, true},
-		{"listener", l, 0, OK, false},
-		{"options", invalid, 1, object.ErrInvalidArgs, false},
-		{"bad listener", 0x77, 0, object.ErrBadHandle, false},
-		{"not a server", ev, 0, object.ErrWrongType, false},
-		{"plain server is no listener", plainSrv, 0, object.ErrAccessDenied, false},
+		{"new pair", invalid, 0, OK},
+		{"listener", l, 0, OK},
+		{"connect's server is a listener", s, 0, OK},
+		{"options", invalid, 1, object.ErrInvalidArgs},
+		{"bad listener", 0x77, 0, object.ErrBadHandle},
+		{"not a server", ev, 0, object.ErrWrongType},
+		{"server handle of a listener is no listener", srvOfL, 0, object.ErrAccessDenied},
 	} {
-		ch, sh, st := HandleConnect(p, x.listener, x.opts)
+		ch, sh, lh, st := HandleConnect(p, x.listener, x.opts)
 		wantStatus(t, x.name, st, x.want)
-		if st == OK {
-			if (sh != invalid) != x.server || rightsOf(t, p, ch) != DefaultClientRights {
-				t.Errorf("%s: handles %v %v", x.name, ch, sh)
+		if st != OK {
+			if ch != invalid || sh != invalid || lh != invalid {
+				t.Errorf("%s: failed connect returned handles %v %v %v", x.name, ch, sh, lh)
 			}
-			object.HandleClose(p, ch)
-			object.HandleClose(p, sh)
+			continue
 		}
+		if rightsOf(t, p, ch) != DefaultClientRights || sh == invalid || sh == ch {
+			t.Errorf("%s: handles %v %v", x.name, ch, sh)
+		}
+		if x.listener == invalid {
+			if lh != sh || rightsOf(t, p, sh) != DefaultListenerRights {
+				t.Errorf("%s: listener %v, server %v (rights %v)", x.name, lh, sh, rightsOf(t, p, sh))
+			}
+		} else if lh != x.listener || sh == x.listener || rightsOf(t, p, sh) != DefaultServerRights {
+			t.Errorf("%s: listener %v (given %v), server %v", x.name, lh, x.listener, sh)
+		}
+		object.HandleClose(p, ch)
+		object.HandleClose(p, sh)
 	}
-	_, st := ListenerCreate(p, 3)
+	object.HandleClose(p, c2)
+	object.HandleClose(p, srvOfL)
+	_, st = ListenerCreate(p, 3)
 	wantStatus(t, "listener options", st, object.ErrInvalidArgs)
 	if rightsOf(t, p, l) != DefaultListenerRights {
 		t.Error("listener rights")
@@ -61,10 +86,10 @@ func TestHandleConnect(t *testing.T) {
 	// Tables that are full or dead.
 	small, _ := object.NewProcess(e.root, "small", object.ProcessConfig{MaxHandles: 1})
 	defer small.Release()
-	_, _, st = HandleConnect(small, invalid, 0)
+	_, _, _, st = HandleConnect(small, invalid, 0)
 	wantStatus(t, "room for one", st, object.ErrNoResources)
 	small.Kill(0)
-	_, _, st = HandleConnect(small, invalid, 0)
+	_, _, _, st = HandleConnect(small, invalid, 0)
 	wantStatus(t, "dead process", st, object.ErrBadState)
 }
 
@@ -79,8 +104,9 @@ func TestListenerGone(t *testing.T) {
 	// Close every handle but keep one usable by racing nothing: mark dead
 	// through OnZeroHandles directly is not possible from outside, so
 	// close both and check that calls through an earlier client fail.
-	c, _, st := HandleConnect(p, l, 0)
+	c, s, _, st := HandleConnect(p, l, 0)
 	wantStatus(t, "connect", st, OK)
+	object.HandleClose(p, s)
 	object.HandleClose(p, l)
 	object.HandleClose(p, l2)
 	_, st = Call(p, c, object.TimeInfinite, &CallArgs{})
@@ -235,9 +261,10 @@ func TestRecvReplyErrors(t *testing.T) {
 		t.Errorf("self-sent handle %+v", args.Handles[0])
 	}
 	// Reply errors keep the call open; a reply too big for the caller's
-	// buffers ends it with BUFFER_TOO_SMALL.
+	// buffers ends it with BUFFER_TOO_SMALL, which Reply (a rendezvous)
+	// reports too.
 	wantStatus(t, "reply with bad handle", Reply(p, s, info.CallID, &ReplyArgs{Handles: []HandleDesc{{Handle: 0x55}}}), object.ErrBadHandle)
-	wantStatus(t, "reply too big for the caller", Reply(p, s, info.CallID, &ReplyArgs{Fixed: []byte("toolong")}), OK)
+	wantStatus(t, "reply too big for the caller", Reply(p, s, info.CallID, &ReplyArgs{Fixed: []byte("toolong")}), object.ErrBufferTooSmall)
 	r := waitCall(t, done)
 	wantStatus(t, "call", r.st, object.ErrBufferTooSmall)
 	if r.sz.Fixed != 7 {
@@ -323,8 +350,10 @@ func TestListenerAggregates(t *testing.T) {
 	e := newEnv(t)
 	srv, a, b := e.proc("srv"), e.proc("a"), e.proc("b")
 	l := must(ListenerCreate(srv, 0))
-	ca, _, _ := HandleConnect(srv, l, 0)
-	cb, _, _ := HandleConnect(srv, l, 0)
+	ca, sa, _, _ := HandleConnect(srv, l, 0)
+	cb, sb, _, _ := HandleConnect(srv, l, 0)
+	object.HandleClose(srv, sa)
+	object.HandleClose(srv, sb)
 	callable := must(CallableCreate(srv, object.RightTransfer|object.RightWrite, 0x55, l, 9))
 	ha := give(t, srv, ca, object.RightSameRights, nil, a)
 	hb := give(t, srv, cb, object.RightSameRights, nil, b)
@@ -448,7 +477,7 @@ func TestPolicyOnEveryHop(t *testing.T) {
 	SetPolicy(pol)
 	_, st := Call(cli, cc, object.TimeInfinite, &CallArgs{Endpoint: 5, Method: 6})
 	wantStatus(t, "default deny", st, ErrPolicyDenied)
-	if len(hooked) != 1 || hooked[0] != (Denial{KindCall, "cli", "srv", 5, 6}) {
+	if len(hooked) != 1 || hooked[0] != (Denial{Kind: KindCall, Subject: "cli", Object: "srv", Endpoint: 5, Method: 6}) {
 		t.Errorf("hook %+v", hooked)
 	}
 	object.HandleClose(srv, s)

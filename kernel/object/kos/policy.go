@@ -18,20 +18,40 @@ import (
 //	# comment (to the end of the line)
 //	default allow|deny
 //	allow|deny <event> <subject> <object> <endpoint> <method>
+//	allow|deny security <subject> <interface> <method> [<arg>...]
 //
-// event is call, recv, reply or * (any). For call the subject is the
-// calling process and the object the server's; for recv the subject is the
-// receiving server process and the object the caller; for reply the subject
-// is the replying server process and the object the caller. Classes are
+// event is call, recv, reply, connect or * (any of them). For call the
+// subject is the calling process and the object the process serving the
+// server; for recv the subject is the receiving server process and the
+// object the caller; for reply the subject is the replying server process
+// and the object the caller; for connect (HandleConnectEx wiring a
+// client to a server) the subject is the client process and the object
+// the server process, and endpoint and method must be *. Classes are
 // names of [A-Za-z0-9_.:/-] (at most 64 bytes: object.CheckClass) or *;
-// endpoint and method are decimal uint32 or *. Rules are tried in order and the first that
-// matches decides; if none matches, the default does. Exactly one default
-// line is required. At most MaxPolicyRules rules and MaxPolicyBytes bytes.
+// endpoint and method are decimal uint32 or *.
+//
+// security rules answer security queries (SecurityCheck: a process asks
+// the security module whether an action of its own naming is allowed):
+// subject is the asking process's class or *, interface and method are
+// names of the same characters as classes or *, and up to
+// MaxSecurityArgs argument patterns constrain the query's first
+// arguments in order: * (any), u:<decimal uint64> (that number),
+// s:<text> (exactly that string) or s:<text>* (a string starting with
+// text); text is any run of non-space characters but '#'. A query with
+// fewer arguments than a rule has patterns does not match it.
+//
+// IPC rules and security rules are two lists, each tried in order: the
+// first that matches decides; if none matches, the default does. Exactly
+// one default line is required. At most MaxPolicyRules rules of both
+// kinds together and MaxPolicyBytes bytes.
 type Policy struct {
-	def     bool
-	rules   []rule
-	classes map[string]uint32 // class name → id (≥ 1)
-	names   []string          // id-1 → class name
+	def      bool
+	rules    []rule
+	secRules []secRule
+	classes  map[string]uint32 // class name → id (≥ 1)
+	names    []string          // id-1 → class name
+	secIDs   map[string]uint32 // interface and method name → id (≥ 1)
+	secNames []string          // id-1 → interface or method name
 }
 
 // Event kinds the policy distinguishes.
@@ -39,13 +59,17 @@ type Kind uint8
 
 // Event kinds.
 const (
-	KindAny   Kind = 0
-	KindCall  Kind = 1
-	KindRecv  Kind = 2
-	KindReply Kind = 3
+	KindAny     Kind = 0
+	KindCall    Kind = 1
+	KindRecv    Kind = 2
+	KindReply   Kind = 3
+	KindConnect Kind = 4
+	// KindSecurity is a security query's kind (security rules; never
+	// matched by an IPC rule's *).
+	KindSecurity Kind = 5
 )
 
-var kindNames = [...]string{"*", "call", "recv", "reply"}
+var kindNames = [...]string{"*", "call", "recv", "reply", "connect", "security"}
 
 // String returns the policy-file name of k.
 func (k Kind) String() string {
@@ -88,7 +112,7 @@ func ParsePolicy(src []byte) (*Policy, error) {
 	if len(src) > MaxPolicyBytes {
 		return nil, &ParseError{Line: 0, Msg: "policy larger than " + strconv.Itoa(MaxPolicyBytes) + " bytes"}
 	}
-	pol := &Policy{classes: map[string]uint32{}}
+	pol := &Policy{classes: map[string]uint32{}, secIDs: map[string]uint32{}}
 	haveDefault := false
 	line := 0
 	for rest := string(src); len(rest) > 0 || line == 0; {
@@ -125,16 +149,30 @@ func ParsePolicy(src []byte) (*Policy, error) {
 			}
 			haveDefault = true
 		case "allow", "deny":
+			if len(f) >= 2 && f[1] == "security" {
+				if len(pol.rules)+len(pol.secRules) >= MaxPolicyRules {
+					return fail("more than " + strconv.Itoa(MaxPolicyRules) + " rules")
+				}
+				r, msg := pol.parseSecRule(f)
+				if msg != "" {
+					return fail(msg)
+				}
+				pol.secRules = append(pol.secRules, r)
+				continue
+			}
 			if len(f) != 6 {
 				return fail("want \"" + f[0] + " <event> <subject> <object> <endpoint> <method>\", got " + strconv.Itoa(len(f)) + " fields")
 			}
-			if len(pol.rules) >= MaxPolicyRules {
+			if len(pol.rules)+len(pol.secRules) >= MaxPolicyRules {
 				return fail("more than " + strconv.Itoa(MaxPolicyRules) + " rules")
 			}
 			r := rule{allow: f[0] == "allow"}
 			k, ok := parseKind(f[1])
-			if !ok {
-				return fail("unknown event " + strconv.Quote(f[1]) + " (want call, recv, reply or *)")
+			if !ok || k == KindSecurity {
+				return fail("unknown event " + strconv.Quote(f[1]) + " (want call, recv, reply, connect, security or *)")
+			}
+			if k == KindConnect && (f[4] != "*" || f[5] != "*") {
+				return fail("connect rules take * for endpoint and method")
 			}
 			r.kind = k
 			var msg string
@@ -222,8 +260,8 @@ func (pol *Policy) Allowed(kind Kind, subject, object string, endpoint, method u
 	return pol.def
 }
 
-// Rules returns the number of rules.
-func (pol *Policy) Rules() int { return len(pol.rules) }
+// Rules returns the number of rules (IPC and security).
+func (pol *Policy) Rules() int { return len(pol.rules) + len(pol.secRules) }
 
 // String returns the policy in canonical form; ParsePolicy of it gives an
 // equivalent policy.
@@ -248,6 +286,9 @@ func (pol *Policy) String() string {
 		b.WriteString(verb(r.allow) + " " + r.kind.String() + " " + name(r.subj) + " " + name(r.obj) + " " +
 			num(r.endpoint, r.anyEndpoint) + " " + num(r.method, r.anyMethod) + "\n")
 	}
+	for i := range pol.secRules {
+		pol.writeSecRule(&b, &pol.secRules[i], name)
+	}
 	return b.String()
 }
 
@@ -268,11 +309,28 @@ func SetPolicy(pol *Policy) { current.Store(pol) }
 // CurrentPolicy returns the policy in force, or nil.
 func CurrentPolicy() *Policy { return current.Load() }
 
-// Denial is one denied IPC event, as logged.
+// Denial is one denied IPC event or security query, as logged. For a
+// security query Object is the interface and Query the method and
+// arguments as the policy file writes them.
 type Denial struct {
 	Kind             Kind
 	Subject, Object  string
 	Endpoint, Method uint32
+	Query            string
+}
+
+// String describes d as the kernel log does: `call: subject "a" object
+// "b" endpoint 1 method 2`, `connect: subject "a" object "b"` or
+// `security: subject "a" interface "file" query read s:alice`.
+func (d Denial) String() string {
+	switch d.Kind {
+	case KindSecurity:
+		return "security: subject " + strconv.Quote(d.Subject) + " interface " + strconv.Quote(d.Object) + " query " + d.Query
+	case KindConnect:
+		return "connect: subject " + strconv.Quote(d.Subject) + " object " + strconv.Quote(d.Object)
+	}
+	return d.Kind.String() + ": subject " + strconv.Quote(d.Subject) + " object " + strconv.Quote(d.Object) +
+		" endpoint " + strconv.FormatUint(uint64(d.Endpoint), 10) + " method " + strconv.FormatUint(uint64(d.Method), 10)
 }
 
 // denialLog keeps the last denials (a fixed ring: logging allocates
@@ -329,6 +387,6 @@ func checkPolicy(kind Kind, subject, object string, endpoint, method uint32) boo
 	if pol == nil || pol.Allowed(kind, subject, object, endpoint, method) {
 		return true
 	}
-	logDenial(Denial{kind, subject, object, endpoint, method})
+	logDenial(Denial{Kind: kind, Subject: subject, Object: object, Endpoint: endpoint, Method: method})
 	return false
 }

@@ -166,6 +166,7 @@ func FuzzParsePolicy(f *testing.F) {
 	f.Add([]byte("default allow\ndeny * * * * *\n"))
 	f.Add([]byte("default deny\nallow call a b 1 2 # c\n"))
 	f.Add([]byte("allow call a b 4294967295 *\ndefault allow"))
+	f.Add([]byte(securityPolicy))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		pol, err := ParsePolicy(src)
 		if err != nil {

@@ -80,7 +80,7 @@ func TestReceiveAllOrNothing(t *testing.T) {
 	rd := make([]RecvHandle, 4)
 	done = goCall(cli, cc, object.TimeInfinite, &CallArgs{Method: 2, RdHandles: rd})
 	info, _ = recvOne(t, srv, s, 0)
-	wantStatus(t, "reply without room", Reply(srv, s, info.CallID, &ReplyArgs{Handles: xfer(h1, h2, x, y)}), OK)
+	wantStatus(t, "reply without room", Reply(srv, s, info.CallID, &ReplyArgs{Handles: xfer(h1, h2, x, y)}), object.ErrNoResources)
 	wantStatus(t, "call without room", waitCall(t, done).st, object.ErrNoResources)
 	if got := cli.Table().Len(); got != cliLen {
 		t.Fatalf("failed reply left %d handles in cli, want %d", got, cliLen)

@@ -2,6 +2,7 @@ package kos
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"beryl/kernel/object"
 )
@@ -12,9 +13,12 @@ import (
 type Server struct {
 	object.Base
 	listener bool
-	// class is the security class of the creating process: the object of
-	// the policy's call checks.
-	class string
+	// serving is the security class of the process serving s: the
+	// creator's (for ConnectEx, the server process's) until a Recv, then
+	// the class of the last process that called Recv on it. It is the
+	// object of the policy's early call check; the check at delivery uses
+	// the receiving process itself.
+	serving atomic.Pointer[string]
 
 	mu       sync.Mutex
 	queue    []*pendingCall          // calls not yet received
@@ -26,9 +30,22 @@ type Server struct {
 }
 
 func newServer(p *object.Process, listener bool) *Server {
-	s := &Server{listener: listener, class: p.Class(), active: map[uint64]*pendingCall{}, changed: make(chan struct{})}
+	s := &Server{listener: listener, active: map[uint64]*pendingCall{}, changed: make(chan struct{})}
+	class := p.Class()
+	s.serving.Store(&class)
 	s.Base.Init(s, ObjTypeServer, nil, false, 0)
 	return s
+}
+
+// servingClass returns the class of the process serving s.
+func (s *Server) servingClass() string { return *s.serving.Load() }
+
+// served records that a process of class is receiving on s (allocating
+// only when the class changes).
+func (s *Server) served(class string) {
+	if *s.serving.Load() != class {
+		s.serving.Store(&class)
+	}
 }
 
 // Listener reports whether s is a listener.
@@ -64,11 +81,11 @@ func (s *Server) OnZeroHandles() []*object.HandleEntry {
 	for _, pc := range s.queue {
 		orphans = append(orphans, pc.req.handles...)
 		pc.req.handles = nil
-		pc.finishLocked(object.ErrPeerClosed, nil)
+		pc.finishLocked(object.ErrPeerClosed)
 	}
 	s.queue = nil
 	for id, pc := range s.active {
-		pc.finishLocked(object.ErrPeerClosed, nil)
+		pc.finishLocked(object.ErrPeerClosed)
 		delete(s.active, id)
 	}
 	s.notifyLocked()

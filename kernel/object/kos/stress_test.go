@@ -79,11 +79,12 @@ func TestStress(t *testing.T) {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(seed, 2))
 			p := clients[seed%uint64(len(clients))]
-			ch, _, st := HandleConnect(prov, l, 0)
+			ch, sh, _, st := HandleConnect(prov, l, 0)
 			if st != OK {
 				t.Error(st)
 				return
 			}
+			object.HandleClose(prov, sh)
 			c := give(t, prov, ch, object.RightSameRights, nil, p)
 			object.HandleClose(prov, ch)
 			var mine []Handle

@@ -290,9 +290,12 @@ func TestHandleRevokeSubtreeErrors(t *testing.T) {
 	})
 }
 
-// TestHandleConnectErrors: ZX_HANDLE_INVALID makes a pair; a listener
-// needs KOS_RIGHT_LISTEN (and only that) and gives a client alone (the
-// server out is ZX_HANDLE_INVALID); options must be 0.
+// TestHandleConnectErrors: KnHandleConnect's three outputs.
+// ZX_HANDLE_INVALID makes a client and a new listener returned as both
+// server and listener (one handle, with KOS_RIGHT_LISTEN); a listener
+// needs KOS_RIGHT_LISTEN (and only that) and gives a client, a new server
+// handle distinct from it (no KOS_RIGHT_LISTEN) and itself as listener;
+// options must be 0; a failure writes no output and leaves nothing.
 func TestHandleConnectErrors(t *testing.T) {
 	l := newListener(t)
 	c, s := connect(t)
@@ -312,16 +315,17 @@ func TestHandleConnectErrors(t *testing.T) {
 		{"listener_revoked", revokedCopy(t, l.Handle), 0, zx.ErrHandleRevoked},
 		{"listener_is_an_event", newEvent(t), 0, zx.ErrWrongType},
 		{"listener_is_a_client", c.Handle, 0, zx.ErrWrongType},
-		{"plain_server", s.Handle, 0, zx.ErrAccessDenied},
+		{"connect_server_is_a_listener", s.Handle, 0, zx.OK},
+		{"server_handle_of_a_listener", listenerServer(t, l), 0, zx.ErrAccessDenied},
 		{"listener_without_LISTEN", kcopy(t, l.Handle, ipcRights, zx.NoBadge), 0, zx.ErrAccessDenied},
 	} {
 		t.Run(x.name, func(t *testing.T) {
 			clients, servers := typeCount(t, zx.ObjTypeKosClient), typeCount(t, zx.ObjTypeKosServer)
-			a, b := zx.HandleInvalid, zx.Handle(0x1234)
-			expect(t, "kos_handle_connect", zx.Sys_kos_handle_connect(x.listener, x.options, &a, &b), x.want)
+			a, b, lo := zx.HandleInvalid, zx.Handle(0x1234), zx.Handle(0x5678)
+			expect(t, "kos_handle_connect", zx.Sys_kos_handle_connect(x.listener, x.options, &a, &b, &lo), x.want)
 			if x.want != zx.OK {
-				if a != zx.HandleInvalid || b != 0x1234 || typeCount(t, zx.ObjTypeKosClient) != clients || typeCount(t, zx.ObjTypeKosServer) != servers {
-					t.Fatalf("failed connect: outs %#x %#x, clients %d -> %d, servers %d -> %d", a, b,
+				if a != zx.HandleInvalid || b != 0x1234 || lo != 0x5678 || typeCount(t, zx.ObjTypeKosClient) != clients || typeCount(t, zx.ObjTypeKosServer) != servers {
+					t.Fatalf("failed connect: outs %#x %#x %#x, clients %d -> %d, servers %d -> %d", a, b, lo,
 						clients, typeCount(t, zx.ObjTypeKosClient), servers, typeCount(t, zx.ObjTypeKosServer))
 				}
 				return
@@ -331,12 +335,18 @@ func TestHandleConnectErrors(t *testing.T) {
 				t.Fatalf("client type %d rights %#x", i.Type, i.Rights)
 			}
 			if x.listener != zx.HandleInvalid {
-				if b != zx.HandleInvalid {
-					t.Fatalf("connect to a listener returned server %#x", b)
+				if lo != x.listener || b == x.listener {
+					t.Fatalf("connect to a listener %#x returned server %#x, listener %#x", x.listener, b, lo)
+				}
+				if i := basic(t, b); i.Type != zx.ObjTypeKosServer || i.Rights != ipcRights || i.Koid != basic(t, x.listener).Koid {
+					t.Fatalf("server type %d rights %#x koid %d, listener koid %d", i.Type, i.Rights, i.Koid, basic(t, x.listener).Koid)
 				}
 				return
 			}
-			if i := basic(t, b); i.Type != zx.ObjTypeKosServer || i.Rights != ipcRights {
+			if lo != b {
+				t.Fatalf("new listener: server %#x, listener %#x differ", b, lo)
+			}
+			if i := basic(t, b); i.Type != zx.ObjTypeKosServer || i.Rights != listenerRights {
 				t.Fatalf("server type %d rights %#x", i.Type, i.Rights)
 			}
 		})
@@ -344,14 +354,28 @@ func TestHandleConnectErrors(t *testing.T) {
 	for _, ba := range badAddrs {
 		t.Run("listener_bad_server_out_"+ba.Name, func(t *testing.T) {
 			before := typeCount(t, zx.ObjTypeKosClient)
-			var a zx.Handle
-			expect(t, "kos_handle_connect(listener, bad server out)", zx.Sys_kos_handle_connect(l.Handle, 0, &a, hptr(ba.Addr)), zx.ErrInvalidArgs)
-			expect(t, "kos_handle_connect(listener, bad client out)", zx.Sys_kos_handle_connect(l.Handle, 0, hptr(ba.Addr), &a), zx.ErrInvalidArgs)
-			if n := typeCount(t, zx.ObjTypeKosClient); n != before {
+			servers := typeCount(t, zx.ObjTypeKosServer)
+			var a, b zx.Handle
+			expect(t, "kos_handle_connect(listener, bad server out)", zx.Sys_kos_handle_connect(l.Handle, 0, &a, hptr(ba.Addr), &b), zx.ErrInvalidArgs)
+			expect(t, "kos_handle_connect(listener, bad client out)", zx.Sys_kos_handle_connect(l.Handle, 0, hptr(ba.Addr), &a, &b), zx.ErrInvalidArgs)
+			expect(t, "kos_handle_connect(listener, bad listener out)", zx.Sys_kos_handle_connect(l.Handle, 0, &a, &b, hptr(ba.Addr)), zx.ErrInvalidArgs)
+			if n := typeCount(t, zx.ObjTypeKosClient); n != before || typeCount(t, zx.ObjTypeKosServer) != servers {
 				t.Fatalf("client handles %d -> %d", before, n)
 			}
 		})
 	}
+}
+
+// listenerServer returns the server handle kos_handle_connect makes with
+// listener l (its client is closed): it serves l's channels but is no
+// listener.
+func listenerServer(t *testing.T, l zx.Listener) zx.Handle {
+	t.Helper()
+	c, s, err := l.Connect()
+	ok(t, "kos_handle_connect(listener)", err)
+	c.Close()
+	closeLater(t, s.Handle)
+	return s.Handle
 }
 
 // TestListenerCreateErrors: options must be 0; a listener is a server

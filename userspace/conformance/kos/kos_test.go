@@ -56,8 +56,11 @@ func kcopy(t *testing.T, h zx.Handle, r zx.Rights, b zx.Badge) zx.Handle {
 
 func connect(t *testing.T) (zx.Client, zx.Server) {
 	t.Helper()
-	c, s, err := zx.Connect()
+	c, s, l, err := zx.Connect()
 	ok(t, "kos_handle_connect", err)
+	if l.Handle != s.Handle {
+		t.Fatalf("kos_handle_connect(ZX_HANDLE_INVALID): server %#x and listener %#x differ", s.Handle, l.Handle)
+	}
 	closeLater(t, c.Handle, s.Handle)
 	return c, s
 }
@@ -188,14 +191,17 @@ func TestConnect(t *testing.T) {
 		if basic(t, c.Handle).Type != zx.ObjTypeKosClient || basic(t, s.Handle).Type != zx.ObjTypeKosServer {
 			t.Fatalf("types %d %d", basic(t, c.Handle).Type, basic(t, s.Handle).Type)
 		}
-		var a, b zx.Handle
-		expect(t, "connect(plain server)", zx.Sys_kos_handle_connect(s.Handle, 0, &a, &b), zx.ErrAccessDenied)
-		expect(t, "connect(options)", zx.Sys_kos_handle_connect(zx.HandleInvalid, 1, &a, &b), zx.ErrInvalidArgs)
-		expect(t, "connect(event)", zx.Sys_kos_handle_connect(newEvent(t), 0, &a, &b), zx.ErrWrongType)
+		if r := basic(t, s.Handle).Rights; r != listenerRights {
+			t.Fatalf("server (= listener) rights %#x, want %#x", r, listenerRights)
+		}
+		var a, b, l zx.Handle
+		expect(t, "connect(options)", zx.Sys_kos_handle_connect(zx.HandleInvalid, 1, &a, &b, &l), zx.ErrInvalidArgs)
+		expect(t, "connect(event)", zx.Sys_kos_handle_connect(newEvent(t), 0, &a, &b, &l), zx.ErrWrongType)
 		for _, ba := range badAddrs {
 			before := typeCount(t, zx.ObjTypeKosClient)
-			expect(t, "connect(bad client)", zx.Sys_kos_handle_connect(zx.HandleInvalid, 0, hptr(ba.Addr), &b), zx.ErrInvalidArgs)
-			expect(t, "connect(bad server)", zx.Sys_kos_handle_connect(zx.HandleInvalid, 0, &a, hptr(ba.Addr)), zx.ErrInvalidArgs)
+			expect(t, "connect(bad client)", zx.Sys_kos_handle_connect(zx.HandleInvalid, 0, hptr(ba.Addr), &b, &l), zx.ErrInvalidArgs)
+			expect(t, "connect(bad server)", zx.Sys_kos_handle_connect(zx.HandleInvalid, 0, &a, hptr(ba.Addr), &l), zx.ErrInvalidArgs)
+			expect(t, "connect(bad listener)", zx.Sys_kos_handle_connect(zx.HandleInvalid, 0, &a, &b, hptr(ba.Addr)), zx.ErrInvalidArgs)
 			if n := typeCount(t, zx.ObjTypeKosClient); n != before {
 				t.Fatalf("client handles %d -> %d", before, n)
 			}
@@ -208,11 +214,14 @@ func TestConnect(t *testing.T) {
 		if r := basic(t, l.Handle).Rights; r&zx.KosRightListen == 0 {
 			t.Fatalf("listener rights %#x", r)
 		}
-		var a, b zx.Handle
-		ok(t, "connect(listener)", zx.Sys_kos_handle_connect(l.Handle, 0, &a, &b).Err())
-		closeLater(t, a)
-		if b != zx.HandleInvalid || basic(t, a).Type != zx.ObjTypeKosClient {
-			t.Fatalf("client %v server %v", a, b)
+		var a, b, lo zx.Handle
+		ok(t, "connect(listener)", zx.Sys_kos_handle_connect(l.Handle, 0, &a, &b, &lo).Err())
+		closeLater(t, a, b)
+		if lo != l.Handle || b == l.Handle || basic(t, a).Type != zx.ObjTypeKosClient || basic(t, b).Type != zx.ObjTypeKosServer {
+			t.Fatalf("client %v server %v listener %v (given %v)", a, b, lo, l.Handle)
+		}
+		if r := basic(t, b).Rights; r != ipcRights {
+			t.Fatalf("server handle of a listener: rights %#x, want %#x", r, ipcRights)
 		}
 		expect(t, "listener_create(options)", zx.Sys_kos_listener_create(1, &a), zx.ErrInvalidArgs)
 	})
@@ -324,9 +333,9 @@ func TestCallRecvReply(t *testing.T) {
 		ok(t, "listener", err)
 		closeLater(t, l.Handle)
 		for i := 0; i < 3; i++ {
-			c, err := l.Connect()
+			c, s, err := l.Connect()
 			ok(t, "connect", err)
-			closeLater(t, c.Handle)
+			closeLater(t, c.Handle, s.Handle)
 			done := serve(l.Server, zx.TimeInfinite, &zx.KosMsg{})
 			_, err = c.Call(zx.TimeInfinite, &zx.KosMsg{Method: uint32(i)}, nil)
 			ok(t, "call", err)
@@ -374,7 +383,7 @@ func TestCallRecvReply(t *testing.T) {
 			t.Fatalf("sizes %+v", info.Sizes)
 		}
 		r := <-serve(s, zx.TimeInfinite, &zx.KosMsg{Fixed: []byte("long reply")})
-		if r.err != nil || r.fixed != "0123456789" || r.reply != nil {
+		if r.err != nil || r.fixed != "0123456789" || status(r.reply) != zx.ErrBufferTooSmall {
 			t.Fatalf("kept request: %q %v %v", r.fixed, r.err, r.reply)
 		}
 		expect(t, "call(reply too big)", status(<-res), zx.ErrBufferTooSmall)
@@ -422,7 +431,7 @@ func TestCallRecvReply(t *testing.T) {
 
 func TestLifetime(t *testing.T) {
 	t.Run("dying_server_ends_pending_calls", func(t *testing.T) {
-		c, s, err := zx.Connect()
+		c, s, _, err := zx.Connect()
 		ok(t, "connect", err)
 		closeLater(t, c.Handle)
 		res := make(chan error, 2)
@@ -450,7 +459,7 @@ func TestLifetime(t *testing.T) {
 		expect(t, "call(server gone)", status(err), zx.ErrPeerClosed)
 	})
 	t.Run("clients_gone", func(t *testing.T) {
-		c, s, err := zx.Connect()
+		c, s, _, err := zx.Connect()
 		ok(t, "connect", err)
 		closeLater(t, s.Handle)
 		done := serve(s, zx.TimeInfinite, nil)
@@ -459,7 +468,7 @@ func TestLifetime(t *testing.T) {
 		expect(t, "recv(clients gone)", status((<-done).err), zx.ErrPeerClosed)
 	})
 	t.Run("client_closed_under_call", func(t *testing.T) {
-		c, s, err := zx.Connect()
+		c, s, _, err := zx.Connect()
 		ok(t, "connect", err)
 		closeLater(t, s.Handle)
 		res := make(chan error, 1)

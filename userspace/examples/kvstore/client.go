@@ -11,12 +11,12 @@ type kvClient struct {
 	checker
 	id   clientID
 	conn zx.Client
-	sync zx.Channel
 }
 
-// runClient runs client a or b: phase 1 (open, write, read, the refused
-// operations), a rendezvous with the launcher (which revokes client a's
-// badge meanwhile), phase 2 (the resource handle again).
+// runClient runs client a or b: hello (naming itself, as only its class
+// may), phase 1 (open, write, read, the refused operations), the barrier
+// (the admin revokes client a's badge meanwhile), phase 2 (the resource
+// handle again).
 func runClient(name string) int {
 	c := &kvClient{checker: checker{who: "kv.client." + name}}
 	switch name {
@@ -28,13 +28,15 @@ func runClient(name string) int {
 		fmt.Println("kvstore: unknown client", name)
 		return 2
 	}
-	h, ok1 := zx.TakeStartupHandle(paClient)
-	s, ok2 := zx.TakeStartupHandle(paCtl)
-	if !ok1 || !ok2 {
-		fmt.Println(c.who + ": missing startup handles")
+	h, ok := zx.KosConnection("client", connStore)
+	if !ok {
+		fmt.Println(c.who + ": no client handle " + connStore + " in BERYL_KOS (start it from the system description)")
 		return 1
 	}
-	c.conn, c.sync = zx.Client{Handle: h}, zx.Channel{Handle: s}
+	c.conn = zx.Client{Handle: h}
+	hello := map[clientID]uint32{clientA: mHelloA, clientB: mHelloB}[c.id]
+	app, _, err := call(c.conn, epStore, hello, nil, nil, nil)
+	c.expect("hello", orApp(err, app), zx.OK)
 	if c.id == clientA {
 		c.runA()
 	} else {
@@ -79,18 +81,12 @@ func (c *kvClient) use(res zx.Handle, value []byte) (string, error) {
 	return string(rd.Arena), nil
 }
 
+// rendezvous waits at the server's barrier until the admin releases the
+// clients.
 func (c *kvClient) rendezvous() {
-	if err := c.sync.Write([]byte("phase 1 done"), nil, 0); err != nil {
-		c.failf("sync write: %v", err)
-		return
-	}
-	if _, err := c.sync.WaitOne(zx.ChannelReadable|zx.ChannelPeerClosed, deadline()); err != nil {
-		c.failf("sync wait: %v", err)
-		return
-	}
-	var b [16]byte
-	if _, _, err := c.sync.Read(b[:], nil, 0); err != nil {
-		c.failf("sync read: %v", err)
+	app, _, err := call(c.conn, epStore, mBarrier, nil, nil, nil)
+	if err = orApp(err, app); err != nil {
+		c.failf("barrier: %v", err)
 	}
 }
 
@@ -112,7 +108,7 @@ func (c *kvClient) runA() {
 	c.expect("read through the deleted key's handle", err, zx.ErrHandleRevoked)
 	c.expect("close that handle", tmp.Close(), zx.OK)
 
-	c.rendezvous() // the launcher revokes client a's badge meanwhile
+	c.rendezvous() // the admin revokes client a's badge meanwhile
 
 	_, err = c.use(res, nil)
 	c.expect("read color after the revocation of my badge", err, zx.ErrHandleRevoked)
@@ -130,7 +126,9 @@ func (c *kvClient) runB() {
 	app, _, err := call(c.conn, epStore, mDelete, nil, []byte("color"), nil)
 	c.expect("delete color (the policy denies method 4 to kv.client.b)", orApp(err, app), zx.ErrPolicyDenied)
 	app, _, err = call(c.conn, epAdmin, mRevoke, u64(uint64(clientA)), nil, nil)
-	c.expect("admin revoke of client a (endpoint 2 is the launcher's)", orApp(err, app), zx.ErrPolicyDenied)
+	c.expect("admin revoke of client a (endpoint 2 is the admin's)", orApp(err, app), zx.ErrPolicyDenied)
+	app, _, err = call(c.conn, epStore, mHelloA, nil, nil, nil)
+	c.expect("hello as client a (the policy lets only kv.client.a)", orApp(err, app), zx.ErrPolicyDenied)
 
 	c.rendezvous() // client a's badge is revoked meanwhile; b's is not
 

@@ -26,10 +26,27 @@ const (
 	mRead   uint32 = 2 // handles: the resource; reply arena: its value
 	mWrite  uint32 = 3 // handles: the resource; arena: the new value
 	mDelete uint32 = 4 // arena: key; every handle to the resource is revoked
+	// mHelloA / mHelloB: the first call of a client, naming it. The IPC
+	// policy lets only class kv.client.a call mHelloA and only
+	// kv.client.b mHelloB, so the server can trust the name (init wired
+	// the connections; the server does not know its clients otherwise).
+	mHelloA uint32 = 5
+	mHelloB uint32 = 6
+	// mBarrier: the end of a client's phase 1; the reply comes when the
+	// admin releases the clients (after revoking client a's badge).
+	mBarrier uint32 = 7
 
 	// Admin methods.
-	mRevoke   uint32 = 1 // fixed: client id (uint64): revoke its badge's handles
-	mShutdown uint32 = 2 // reply arena: the server's summary; the server exits
+	mRevoke     uint32 = 1 // fixed: client id (uint64): revoke its badge's handles
+	mShutdown   uint32 = 2 // reply (once both clients' badges closed) arena: the server's summary; the server exits
+	mWaitPhase1 uint32 = 3 // reply once both clients wait at the barrier
+	mRelease    uint32 = 4 // reply the clients' barrier calls
+)
+
+// Connection names in the system description (userspace/examples/kvstore/system.yaml).
+const (
+	connStore = "kv"
+	connAdmin = "kv.admin"
 )
 
 // Resource rights: the provider-defined bits of a kos rights mask.
@@ -50,18 +67,11 @@ const (
 type clientID uint64
 
 const (
-	clientA     clientID = 1
-	clientB     clientID = 2
-	clientAdmin clientID = 3
+	clientA clientID = 1
+	clientB clientID = 2
 )
 
-var clientNames = map[clientID]string{clientA: "a", clientB: "b", clientAdmin: "admin"}
-
-// PA_* types of the startup handles the launcher gives its children.
-const (
-	paCtl    = zx.PAUser0 // server: channel to the launcher; client: sync channel
-	paClient = zx.PAUser1 // client: its kos client handle
-)
+var clientNames = map[clientID]string{clientA: "a", clientB: "b"}
 
 // callTimeout bounds every blocking call: a broken example fails instead
 // of hanging the boot.

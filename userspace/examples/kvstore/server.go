@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -19,10 +20,11 @@ type resource struct {
 	value []byte
 }
 
-// peer is a connected client.
+// peer is a client.
 type peer struct {
 	id    clientID
 	badge zx.Badge
+	bound bool // it said hello
 }
 
 type server struct {
@@ -36,19 +38,24 @@ type server struct {
 	mu     sync.Mutex
 	closed map[clientID]bool // badges whose last handle went
 	change chan struct{}
+
+	// Deferred calls (call ids; 0: none).
+	barrier    []uint64 // the clients at the end of phase 1
+	phase1ID   uint64   // the admin's wait for them
+	shutdownID uint64   // the admin's shutdown, answered once both badges closed
+	shutdownAt time.Time
 }
 
-// runServer is the provider (class kv.server). It connects the clients to
-// its listener, sends their client handles to the launcher (ctl), and then
-// serves until the launcher's admin shutdown.
+// runServer is the provider (class kv.server). init started it from the
+// system description with a listener every client is wired to; it serves
+// until the admin's shutdown.
 func runServer() int {
-	ctlH, ok := zx.TakeStartupHandle(paCtl)
+	l, ok := zx.KosListener()
 	if !ok {
-		fmt.Println("kv.server: no control channel")
+		fmt.Println("kv.server: no listener in BERYL_KOS (start it from the system description)")
 		return 1
 	}
-	ctl := zx.Channel{Handle: ctlH}
-	s, err := newServer()
+	s, err := newServer(l)
 	if err != nil {
 		fmt.Println("kv.server:", err)
 		return 1
@@ -56,28 +63,19 @@ func runServer() int {
 	if cls, err := zx.ProcessSelf().Class(); err == nil {
 		fmt.Printf("kv.server: class %q, listening\n", cls)
 	}
-	var handles []zx.Handle
-	for _, id := range []clientID{clientA, clientB, clientAdmin} {
-		c, err := s.connect(id)
+	for _, id := range []clientID{clientA, clientB} {
+		b, err := zx.NewBadge(uint64(id), s.port.Handle, uint64(id))
 		if err != nil {
-			fmt.Println("kv.server: connect:", err)
+			fmt.Println("kv.server: badge:", err)
 			return 1
 		}
-		handles = append(handles, c.Handle)
-	}
-	if err := ctl.Write([]byte("clients a b admin"), handles, 0); err != nil {
-		fmt.Println("kv.server: sending the client handles:", err)
-		return 1
+		s.byID[id] = &peer{id: id, badge: b}
 	}
 	go s.watch()
 	return s.serve()
 }
 
-func newServer() (*server, error) {
-	l, err := zx.NewListener()
-	if err != nil {
-		return nil, fmt.Errorf("listener: %w", err)
-	}
+func newServer(l zx.Listener) (*server, error) {
 	port, err := zx.NewPort(0)
 	if err != nil {
 		return nil, fmt.Errorf("port: %w", err)
@@ -87,24 +85,19 @@ func newServer() (*server, error) {
 		closed: map[clientID]bool{}, change: make(chan struct{})}, nil
 }
 
-// connect connects a client to the listener, with a badge (context: the
-// client id, notifications to the port) for the handles it will get.
-func (s *server) connect(id clientID) (zx.Client, error) {
-	c, err := s.listener.Connect()
-	if err != nil {
-		return zx.Client{}, err
+// hello binds the calling channel (its client koid) to client id, with
+// the badge (context: the client id, notifications to the port) its
+// resource handles will carry. The policy lets only the client's own
+// class call its hello method.
+func (s *server) hello(koid zx.Koid, id clientID) *zx.KosMsg {
+	p := s.byID[id]
+	if _, bound := s.peers[koid]; bound || p.bound {
+		return reply(zx.ErrAlreadyBound)
 	}
-	info, err := c.BasicInfo()
-	if err != nil {
-		return zx.Client{}, err
-	}
-	b, err := zx.NewBadge(uint64(id), s.port.Handle, uint64(id))
-	if err != nil {
-		return zx.Client{}, err
-	}
-	p := &peer{id: id, badge: b}
-	s.peers[info.Koid], s.byID[id] = p, p
-	return c, nil
+	p.bound = true
+	s.peers[koid] = p
+	fmt.Printf("kv.server: client %s said hello\n", clientNames[id])
+	return reply(zx.OK)
 }
 
 // watch reports the port's kos notifications.
@@ -129,50 +122,108 @@ func (s *server) watch() {
 	}
 }
 
-// serve receives and answers calls until shutdown.
+// serve receives and answers calls until shutdown. The barrier, the
+// admin's wait for it and the shutdown are answered later (deferred
+// replies), so it polls their conditions between requests.
 func (s *server) serve() int {
 	rd := &zx.KosRecvBuf{Fixed: make([]byte, 64), Arena: make([]byte, 4096), Handles: make([]zx.KosRecvHandle, 4)}
 	for {
+		if s.shutdownID != 0 && s.badgesClosed(2) {
+			if err := s.listener.Reply(s.shutdownID, s.shutdown()); err != nil {
+				fmt.Println("kv.server: reply:", err)
+			}
+			return 0
+		}
+		if s.phase1ID != 0 && len(s.barrier) == 2 {
+			s.replyLater(&s.phase1ID, reply(zx.OK))
+		}
 		buf := *rd
-		info, err := s.listener.Recv(zx.TimeInfinite, &buf)
+		info, err := s.listener.Recv(zx.Now()+zx.Time(20*time.Millisecond), &buf)
+		if errors.Is(err, zx.ErrTimedOut) {
+			continue
+		}
 		if err != nil {
 			fmt.Println("kv.server: recv:", err)
 			return 1
 		}
 		buf.Fixed, buf.Arena, buf.Handles = buf.Fixed[:info.Sizes.Fixed], buf.Arena[:info.Sizes.Arena], buf.Handles[:info.Sizes.Handles]
-		p := s.peers[info.ClientKoid]
-		rep, done := s.handle(p, info, &buf)
+		rep := s.handle(info, &buf)
+		if rep == nil {
+			continue // answered later
+		}
 		if err := s.listener.Reply(info.CallID, rep); err != nil {
 			fmt.Println("kv.server: reply:", err)
-		}
-		if done {
-			return 0
 		}
 	}
 }
 
+// replyLater answers a deferred call and forgets it.
+func (s *server) replyLater(id *uint64, rep *zx.KosMsg) {
+	if err := s.listener.Reply(*id, rep); err != nil {
+		fmt.Println("kv.server: reply:", err)
+	}
+	*id = 0
+}
+
+// badgesClosed reports whether n badges saw their last handle go, or
+// five seconds passed since the shutdown call.
+func (s *server) badgesClosed(n int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.closed) >= n || time.Since(s.shutdownAt) > 5*time.Second
+}
+
 func reply(st zx.Status) *zx.KosMsg { return &zx.KosMsg{Fixed: u32(uint32(int32(st)))} }
 
-// handle answers one request; done ends the server.
-func (s *server) handle(p *peer, info zx.KosRecvInfo, m *zx.KosRecvBuf) (rep *zx.KosMsg, done bool) {
+// handle answers one request, or returns nil for a call it answers
+// later.
+func (s *server) handle(info zx.KosRecvInfo, m *zx.KosRecvBuf) *zx.KosMsg {
+	if info.Endpoint == epAdmin {
+		// Only the admin's class may call this endpoint (the policy).
+		closeNew(m.Handles)
+		switch {
+		case info.Method == mRevoke && len(m.Fixed) == 8:
+			return s.revoke(clientID(binary.LittleEndian.Uint64(m.Fixed)))
+		case info.Method == mWaitPhase1 && s.phase1ID == 0:
+			s.phase1ID = info.CallID
+			return nil
+		case info.Method == mRelease:
+			for _, id := range s.barrier {
+				s.replyLater(&id, reply(zx.OK))
+			}
+			s.barrier = nil
+			return reply(zx.OK)
+		case info.Method == mShutdown && s.shutdownID == 0:
+			s.shutdownID, s.shutdownAt = info.CallID, time.Now()
+			return nil
+		}
+		return reply(zx.ErrNotSupported)
+	}
+	switch {
+	case info.Endpoint == epStore && info.Method == mHelloA:
+		return s.hello(info.ClientKoid, clientA)
+	case info.Endpoint == epStore && info.Method == mHelloB:
+		return s.hello(info.ClientKoid, clientB)
+	}
+	p := s.peers[info.ClientKoid]
 	if p == nil {
 		closeNew(m.Handles)
-		return reply(zx.ErrAccessDenied), false
+		return reply(zx.ErrAccessDenied)
 	}
 	switch {
 	case info.Endpoint == epStore && info.Method == mOpen && len(m.Fixed) == 4 && len(m.Handles) == 0:
-		return s.open(p, string(m.Arena), binary.LittleEndian.Uint32(m.Fixed)), false
+		return s.open(p, string(m.Arena), binary.LittleEndian.Uint32(m.Fixed))
 	case info.Endpoint == epStore && (info.Method == mRead || info.Method == mWrite) && len(m.Handles) == 1:
-		return s.readWrite(p, info.Method, &m.Handles[0], m.Arena), false
+		return s.readWrite(p, info.Method, &m.Handles[0], m.Arena)
 	case info.Endpoint == epStore && info.Method == mDelete && len(m.Handles) == 0:
-		return s.delete(p, string(m.Arena)), false
-	case info.Endpoint == epAdmin && info.Method == mRevoke && len(m.Fixed) == 8:
-		return s.revoke(clientID(binary.LittleEndian.Uint64(m.Fixed))), false
-	case info.Endpoint == epAdmin && info.Method == mShutdown:
-		return s.shutdown(), true
+		return s.delete(p, string(m.Arena))
+	case info.Endpoint == epStore && info.Method == mBarrier:
+		fmt.Printf("kv.server: client %s finished phase 1\n", clientNames[p.id])
+		s.barrier = append(s.barrier, info.CallID)
+		return nil
 	}
 	closeNew(m.Handles)
-	return reply(zx.ErrNotSupported), false
+	return reply(zx.ErrNotSupported)
 }
 
 // closeNew closes the handles a request brought that are new in this
@@ -188,7 +239,7 @@ func closeNew(hs []zx.KosRecvHandle) {
 // open hands the client a handle to the key's resource (created on first
 // open) with the rights of mode, under the client's badge.
 func (s *server) open(p *peer, key string, mode uint32) *zx.KosMsg {
-	if key == "" || p.id == clientAdmin || mode == 0 || mode&^(modeRead|modeWrite) != 0 {
+	if key == "" || mode == 0 || mode&^(modeRead|modeWrite) != 0 {
 		return reply(zx.ErrInvalidArgs)
 	}
 	r := s.resources[key]
@@ -282,24 +333,9 @@ func (s *server) revoke(id clientID) *zx.KosMsg {
 	return reply(zx.OK)
 }
 
-// shutdown waits briefly for the outstanding badge notifications and
-// returns the summary: which badges saw their last handle go.
+// shutdown returns the summary: which badges saw their last handle go
+// and the store.
 func (s *server) shutdown() *zx.KosMsg {
-	end := time.After(5 * time.Second)
-	for {
-		s.mu.Lock()
-		n, ch := len(s.closed), s.change
-		s.mu.Unlock()
-		if n >= 2 {
-			break
-		}
-		select {
-		case <-ch:
-			continue
-		case <-end:
-		}
-		break
-	}
 	s.mu.Lock()
 	var names []string
 	for id := range s.closed {
