@@ -127,13 +127,15 @@ user:
 
 // userTrap handles every entry from ring 3 (interrupt, exception or
 // SYSCALL; vector and error code already pushed). It saves the user state
-// into the current UserContext, restores the kernel's GS, FS and a clean
-// FPU state, and rewrites the hardware frame into the kernel continuation
-// of enterUser: ring 0, RIP = userReturn, RSP = the stack enterUser was
-// called on. Exceptions and SYSCALLs become VectorUserReturn (the Go code
-// after enterUser handles them); IRQs keep their vector so the kernel
-// services them first. The frame then goes through trapCommon like any
-// kernel trap, so the kernel thread can be switched out right here.
+// into the current UserContext and restores the kernel's GS, FS and
+// MXCSR. A SYSCALL or an exception then returns straight to the
+// Go code after enterUser (RSP and RBP as enterUser left them, interrupts
+// on): the Go thread loop serves it, and nothing else needs the trap
+// frame. An interrupt instead has the hardware frame rewritten into the
+// kernel continuation of enterUser (ring 0, RIP = userReturn, RSP = the
+// stack enterUser was called on) and goes through trapKernel like any
+// kernel trap, so the interrupt is serviced and the kernel thread can be
+// switched out right here.
 // Trap path: interrupts disabled, no allocation.
 TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	SWAPGS
@@ -172,13 +174,22 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	CR2, BX
 	MOVQ	BX, UC_CR2(AX)
 	FXSAVE64	UC_FX(AX)
+	// The kernel's Go code needs only MXCSR at its default (Go on amd64
+	// uses no x87, and its ABI wrappers zero X15): one LDMXCSR instead of
+	// restoring a whole clean FXSAVE image. The user's XMM contents stay
+	// in the registers until enterUser restores the thread's own.
 	MOVQ	CPU_KERNFX(GS), BX
-	FXRSTOR64	(BX)
+	LDMXCSR	24(BX)
 	MOVQ	CPU_KERNFS(GS), AX
 	MOVQ	AX, DX
 	SHRQ	$32, DX
 	MOVL	$0xC0000100, CX
 	WRMSR
+	MOVQ	0(SP), BX
+	CMPQ	BX, $32
+	JCS	direct			// exception: below 32
+	CMPQ	BX, $256
+	JEQ	direct			// SYSCALL
 	MOVQ	$·userReturn(SB), BX
 	MOVQ	BX, 16(SP)
 	MOVQ	$0x08, 24(SP)
@@ -187,19 +198,21 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	BX, 40(SP)
 	MOVQ	$0x10, 48(SP)
 	MOVQ	CPU_KERNRBP(GS), BP
-	MOVQ	0(SP), BX
-	CMPQ	BX, $32
-	JCS	exc			// exception: below 32
-	CMPQ	BX, $256
-	JNE	irq
-exc:
-	MOVQ	$257, 0(SP)		// VectorUserReturn
-irq:
 	JMP	·trapKernel(SB)
+direct:
+	MOVQ	CPU_KERNRSP(GS), SP
+	MOVQ	CPU_KERNRBP(GS), BP
+	STI
+	RET				// from enterUser
 
 // enterUser runs the user context ctx in ring 3 until it traps, then
-// returns (through userTrap, trapCommon and userReturn). ctx must be
-// 16-byte aligned (its FXSAVE image is at +256).
+// returns (directly from userTrap for a SYSCALL or an exception; through
+// trapCommon and userReturn for an interrupt). ctx must be 16-byte
+// aligned (its FXSAVE image is at +256). A context that is a plain return
+// from SYSCALL (RCX = RIP, canonical, and R11 = the RFLAGS IRETQ would
+// load: SDM Vol. 2B "SYSCALL" leaves them so) resumes with SYSRET, which
+// loads exactly what IRETQ would; anything else (a signal frame, a
+// restored context, an interrupted thread) resumes with IRETQ.
 TEXT ·enterUser(SB),NOSPLIT,$0-8
 	CLI
 	MOVQ	ctx+0(FP), BX
@@ -223,11 +236,37 @@ TEXT ·enterUser(SB),NOSPLIT,$0-8
 	MOVQ	AX, CR3
 samecr3:
 	FXRSTOR64	UC_FX(BX)
-	PUSHQ	$0x23
-	PUSHQ	UC_RSP(BX)
 	MOVQ	UC_RFLAGS(BX), AX
 	ANDQ	$0xCD5, AX		// user-settable arithmetic flags and DF
 	ORQ	$0x202, AX		// IF, reserved bit 1
+	CMPQ	AX, 32(BX)		// R11
+	JNE	iret
+	MOVQ	UC_RIP(BX), CX
+	CMPQ	CX, 96(BX)		// RCX
+	JNE	iret
+	SHRQ	$47, CX			// canonical lower half: SYSRET #GPs in ring 0 otherwise
+	JNE	iret
+	MOVQ	0(BX), R15
+	MOVQ	8(BX), R14
+	MOVQ	16(BX), R13
+	MOVQ	24(BX), R12
+	MOVQ	32(BX), R11
+	MOVQ	40(BX), R10
+	MOVQ	48(BX), R9
+	MOVQ	56(BX), R8
+	MOVQ	64(BX), BP
+	MOVQ	72(BX), DI
+	MOVQ	80(BX), SI
+	MOVQ	88(BX), DX
+	MOVQ	96(BX), CX
+	MOVQ	112(BX), AX
+	MOVQ	UC_RSP(BX), SP		// from here on the stack is the user's
+	MOVQ	104(BX), BX
+	SWAPGS
+	BYTE	$0x48; BYTE $0x0F; BYTE $0x07	// SYSRETQ: RIP = RCX, RFLAGS = R11, CPL 3
+iret:
+	PUSHQ	$0x23
+	PUSHQ	UC_RSP(BX)
 	PUSHQ	AX
 	PUSHQ	$0x2b
 	PUSHQ	UC_RIP(BX)
