@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 
 	"beryl/arch/x86"
 	"beryl/kernel/linux"
@@ -19,6 +20,10 @@ type sigState struct {
 	altSize uint64
 	intr    chan struct{} // closed when a signal is queued or the process dies
 	closed  bool
+	// attention is set (under mu) while pending or closed may need deliver
+	// to act, so that the common return to ring 3 with nothing to do takes
+	// no lock.
+	attention atomic.Bool
 }
 
 func (s *sigState) init() { s.intr = make(chan struct{}) }
@@ -37,6 +42,7 @@ func (t *Thread) interrupt() {
 	if !t.sig.closed {
 		close(t.sig.intr)
 		t.sig.closed = true
+		t.sig.attention.Store(true)
 	}
 }
 
@@ -45,6 +51,7 @@ func (t *Thread) interrupt() {
 func (t *Thread) queue(sig uint64) {
 	t.sig.mu.Lock()
 	t.sig.pending |= 1 << (sig - 1)
+	t.sig.attention.Store(true)
 	unmasked := t.sig.mask&(1<<(sig-1)) == 0
 	t.sig.mu.Unlock()
 	if unmasked {
@@ -55,6 +62,9 @@ func (t *Thread) queue(sig uint64) {
 // deliver runs before the thread re-enters ring 3: it pushes a frame for
 // the lowest pending unmasked signal whose handler is installed.
 func (t *Thread) deliver() {
+	if !t.sig.attention.Load() {
+		return
+	}
 	t.sig.mu.Lock()
 	if t.sig.closed && !t.P.killed.Load() {
 		t.sig.intr = make(chan struct{})
@@ -62,11 +72,13 @@ func (t *Thread) deliver() {
 	}
 	pend := t.sig.pending &^ t.sig.mask
 	if pend == 0 {
+		t.sig.attention.Store(t.sig.pending != 0 || t.sig.closed)
 		t.sig.mu.Unlock()
 		return
 	}
 	sig := uint64(bits.TrailingZeros64(pend)) + 1
 	t.sig.pending &^= 1 << (sig - 1)
+	t.sig.attention.Store(t.sig.pending != 0 || t.sig.closed)
 	t.sig.mu.Unlock()
 	a := t.P.sigaction(sig)
 	if a.Handler == linux.SigDfl || a.Handler == linux.SigIgn {
