@@ -16,7 +16,7 @@ CMDLINE   ?=
 FUZZN     ?= 400000x
 APT_PKGS  := qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf gdb
 
-.PHONY: all run test unit fuzz boottest conformance bench iso debug deps kernel userprogs clean FORCE
+.PHONY: all run test unit fuzz boottest conformance bench compare iso debug deps kernel userprogs clean FORCE
 
 all: kernel
 
@@ -96,7 +96,7 @@ test: deps kernel unit fuzz boottest
 
 unit:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/sysdesc/... ./userspace/examples/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
+	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/sysdesc/... ./userspace/examples/... ./userspace/bench/compare/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /qemu -e /userspace/conformance/)
 	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/... ./kernel/bootfs/... ./syscall/...
 	$(GO) run ./tools/covercheck -min 90 ./kernel/object
@@ -120,6 +120,19 @@ bench: deps kernel
 	$(GO) test -run='^$$' -bench=. -benchtime=1x ./qemu/
 	$(GO) test -run='^$$' -bench=. -benchmem ./kernel/object/ ./kernel/object/kos/ ./mm/pmm/ ./mm/pagetable/
 	$(GO) test -count=1 -run='^$$' -bench=. -exec $(CURDIR)/bin/zxrun ./userspace/bench/
+
+# `make compare`: Debian's Linux kernel (fetched once into
+# build/compare/cache with apt-get download, nothing installed) and Beryl
+# booted in the same QEMU configuration with the same benchmark program
+# (userspace/bench/compare); prints primitive | Linux | Beryl | ratio.
+# A few minutes; not part of `make test`. COMPARE_FLAGS: e.g. -reps 3 -ms 100.
+COMPARE_FLAGS ?=
+compare: deps kernel build/compare/compare.elf
+	$(GO) run ./tools/compare -program build/compare/compare.elf -dir build/compare -zxrun bin/zxrun $(COMPARE_FLAGS)
+
+build/compare/compare.elf: FORCE
+	@mkdir -p build/compare
+	$(KGOENV) $(GO) build -o $@ ./userspace/bench/compare
 
 clean:
 	rm -rf build bin

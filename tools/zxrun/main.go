@@ -5,7 +5,7 @@
 // It builds a boot filesystem holding Beryl's init (bin/init), the boot
 // IPC policy (etc/policy), PROGRAM (bin/NAME), its arguments and the
 // caller's environment (etc/zxrun/args and etc/zxrun/env), boots the
-// kernel in QEMU (TCG) with it — the kernel installs the policy and starts
+// kernel in QEMU (TCG, -cpu max, one vCPU) with it — the kernel installs the policy and starts
 // init, init starts PROGRAM with userspace/launch (class NAME, holding the
 // root resource) and exits with its return code —, streams the program's
 // stdout and stderr (the kernel routes init's, which its children inherit,
@@ -208,7 +208,7 @@ func run(program string, args []string) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64",
-		"-cpu", "max", "-display", "none", "-no-reboot", "-m", mem, "-monitor", "none",
+		"-accel", "tcg", "-cpu", "max", "-smp", "1", "-display", "none", "-no-reboot", "-m", mem, "-monitor", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-kernel", kernel, "-initrd", fsPath,
 		"-append", "init="+initName+" userio=ports loglevel=warn",
