@@ -77,6 +77,14 @@ func checkSuite(t *testing.T, cfg Config) {
 		t.Errorf("%d cases reported (%s): the suite should have at least 400", cases, summary)
 	}
 	if failed > 0 || res.ExitCode != ExitPass {
+		// A family that died without a failing case is reported by init
+		// on a "conformance: FAMILY: ..." line; the kernel's own warnings
+		// and errors say why.
+		for _, l := range res.Lines {
+			if strings.HasPrefix(l, "conformance: ") && !strings.HasSuffix(l, " families") || strings.Contains(l, "] E ") || strings.Contains(l, "] W proc:") {
+				t.Log(l)
+			}
+		}
 		t.Errorf("%s; QEMU exit %d\n%s", summary, res.ExitCode, res.Tail(20))
 	}
 }
