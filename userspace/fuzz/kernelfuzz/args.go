@@ -250,7 +250,7 @@ func (f *fuzzer) fill(a *zx.ArgDesc, b *buf) {
 	switch {
 	case a.Elem == "zx_handle_t" && a.Const:
 		for k := 0; k+4 <= len(mem); k += 4 {
-			f.put32(b.off+k, uint32(f.handle(zx.ObjTypeNone, zx.RightTransfer)))
+			f.put32(b.off+k, uint32(f.messageHandle()))
 		}
 	case a.Elem == "zx_handle_t" || a.Elem == "zx_handle_info_t":
 		clear(mem)
@@ -317,7 +317,7 @@ func (f *fuzzer) fillStruct(elem string, off int) {
 		f.put32(off+8, 0)
 	case "zx_handle_disposition_t":
 		f.put32(off, uint32(f.pick64(0, 0, 0, 1, 1, uint64(f.rng.Uint32()))))
-		h := f.handle(zx.ObjTypeNone, zx.RightTransfer)
+		h := f.messageHandle()
 		f.put32(off+4, uint32(h))
 		typ := uint32(0)
 		if f.rng.IntN(3) == 0 {
@@ -335,7 +335,7 @@ func (f *fuzzer) fillStruct(elem string, off int) {
 		hn := f.rng.IntN(3)
 		hp, hoff := f.place(4*hn, 92, false)
 		for k := 0; hoff >= 0 && k < hn; k++ {
-			f.put32(hoff+4*k, uint32(f.handle(zx.ObjTypeNone, zx.RightTransfer)))
+			f.put32(hoff+4*k, uint32(f.messageHandle()))
 		}
 		rn := f.rng.IntN(128)
 		rp, roff := f.place(rn, 92, false)
@@ -400,7 +400,7 @@ func (f *fuzzer) fillKosMsgBuf(off int) {
 		var hoff int
 		hp, hoff = f.place(hn*ds, 92, false)
 		for k := 0; hoff >= 0 && k < hn && hoff+ds*(k+1) <= rwBytes; k++ {
-			f.put32(hoff+ds*k, uint32(f.handle(zx.ObjTypeNone, zx.RightTransfer)))
+			f.put32(hoff+ds*k, uint32(f.messageHandle()))
 			f.put32(hoff+ds*k+4, uint32(f.rights()))
 			badge := zx.HandleInvalid
 			if f.rng.IntN(3) == 0 {
@@ -473,6 +473,30 @@ func (f *fuzzer) handle(t zx.ObjType, need zx.Rights) zx.Handle {
 		return zx.HandleInvalid
 	}
 	return f.use(f.rng.IntN(len(p.entries)))
+}
+
+// messageHandle draws a handle to put into a message (an array of
+// handles a call transfers). Never a channel endpoint or a kos IPC
+// handle: those hold messages themselves, and one travelling in a
+// channel can close a cycle that no handle reaches any more (Zircon
+// leaks such cycles as well), which the leak check would report as the
+// kernel's leak.
+//
+// With -send-carriers they are sent too (and the leak check may fail).
+func (f *fuzzer) messageHandle() zx.Handle {
+	for k := 0; k < 4; k++ {
+		h := f.handle(zx.ObjTypeNone, zx.RightTransfer)
+		i, pooled := f.pool.index[h]
+		if !pooled || f.sendCarriers {
+			return h
+		}
+		switch f.pool.entries[i].typ {
+		case zx.ObjTypeChannel, zx.ObjTypeKosServer, zx.ObjTypeKosClient:
+		default:
+			return h
+		}
+	}
+	return zx.HandleInvalid
 }
 
 // use records a pool handle (by index, or by value with i < 0) as passed
@@ -569,7 +593,7 @@ func (f *fuzzer) deadline() uint64 {
 }
 
 func (f *fuzzer) time() uint64 {
-	return f.pick64(0, 1, 1<<63 - 1, 1 << 63, uint64(zx.Now()),
+	return f.pick64(0, 1, 1<<63-1, 1<<63, uint64(zx.Now()),
 		uint64(zx.Now()+zx.Time(f.rng.IntN(5_000_000))), f.rng.Uint64())
 }
 
@@ -579,8 +603,12 @@ func (f *fuzzer) duration() uint64 {
 
 func (f *fuzzer) vmOptions() uint64 {
 	if f.sane {
-		// Permissions, sometimes with a placement flag.
+		// Mapping permissions or VMAR capabilities, sometimes with a
+		// placement flag.
 		x := uint64(1 + f.rng.IntN(3))
+		if f.rng.IntN(2) == 0 {
+			x = uint64(1+f.rng.IntN(15)) << 6
+		}
 		if f.rng.IntN(3) == 0 {
 			x |= 1 << (3 + f.rng.IntN(12))
 		}
@@ -679,6 +707,12 @@ func (f *fuzzer) scalar(a *zx.ArgDesc, blocking bool) uint64 {
 		return uint64(f.rng.IntN(4))
 	case hint && (strings.HasSuffix(n, "count") || n == "elem_size"):
 		return f.pick64(0, 1, 2, 4, 8, 16, 64, 4096, 4097, 1<<32)
+	case hint && strings.HasSuffix(n, "_mask"):
+		return uint64(f.signals())
+	case f.sane && strings.Contains(n, "offset") && f.rng.IntN(2) == 0:
+		return 0
+	case f.sane && (strings.Contains(n, "size") || n == "len") && f.rng.IntN(2) == 0:
+		return uint64(1+f.rng.IntN(16)) * pg
 	case hint && (strings.Contains(n, "offset") || strings.Contains(n, "size") || n == "len"):
 		return f.pick64(0, 1, pg-1, pg, pg+1, 2*pg, 16*pg, uint64(f.rng.IntN(256))*pg, 1<<40, ^uint64(0)&^(pg-1))
 	}

@@ -19,12 +19,16 @@
 // checks that the kernel's object counts, handle count and used pages are
 // back where they started; it exits 1 on a leak or an unexpected result.
 //
-//	kernelfuzz [-seed S] [-n CALLS] [-v] [-v-from I] [-stop-at I] [-nocap]
+//	kernelfuzz [-seed S] [-n CALLS] [-from I] [-v] [-v-from I] [-stop-at I] [-nocap]
 //
-// The same seed replays the same calls: a finding prints the seed and the
-// last calls; rerun with -v-from (every call from there on, printed before
-// it is made, so a kernel panic shows the call that caused it) or
-// -stop-at (stop after that call and print the last ones).
+// The same seed replays the same calls. Every -reset-every calls (20000)
+// the fuzzer closes everything, checks for leaks and starts a fresh
+// window with its own random stream, so -from replays one window alone.
+// A finding prints the seed and the last calls; rerun with -v-from
+// (every call from there on, printed before it is made, so a kernel panic
+// shows the call that caused it) or -stop-at (stop after that call and
+// print the last ones). Results that depend on timing (a child process's
+// teardown, a timer) can make a replay diverge within a window.
 package main
 
 import (
@@ -100,13 +104,20 @@ type fuzzer struct {
 	region   zx.Vmar // sub-VMAR of the root VMAR; fuzzed VMARs are allocated in it
 	resource zx.Handle
 
-	noCap   bool
-	vmoCap  int
+	noCap        bool
+	vmoCap       int
+	sendCarriers bool
+	// base is the kernel's state with the arena mapped and no anchors:
+	// every reset checks against it (nil: no leak checks).
+	base    *kstats.Snapshot
 	maxPool int
 
-	ring    [ringSize]record
-	stats   map[string]*callStats
-	trace   uint64 // FNV-1a over (syscall, result): equal for equal runs
+	ring  [ringSize]record
+	stats map[string]*callStats
+	// trace hashes every (syscall, status): two runs with one seed make
+	// the same calls, and their statuses differ only where they depend
+	// on timing (a child process's teardown, a timer).
+	trace   uint64
 	current atomic.Int64
 	started atomic.Int64 // monotonic start of the current call, 0 between calls
 }
@@ -123,7 +134,9 @@ func run() int {
 	noCap := flag.Bool("nocap", false, "lift the cap on VMO sizes (the kernel may run out of memory)")
 	vmoCap := flag.Int("vmo-cap", 256<<10, "largest VMO size or committed range one call may ask for, in bytes")
 	leakCheck := flag.Bool("leakcheck", true, "check kernel counts against the start (off when other programs run concurrently)")
-	resetEvery := flag.Int("reset-every", 20000, "kill the fuzzed job tree and start afresh every this many calls")
+	from := flag.Int("from", 0, "start at this call index, a multiple of -reset-every: each window between resets is replayed on its own")
+	resetEvery := flag.Int("reset-every", 20000, "kill the fuzzed job tree and start afresh every this many calls (and check for leaks, with -leakcheck)")
+	sendCarriers := flag.Bool("send-carriers", false, "put channel and kos IPC handles into messages too (cycles of them leak)")
 	flag.Parse()
 	if *verbose {
 		*vfrom = 0
@@ -140,11 +153,11 @@ func run() int {
 		}
 	}
 	f := &fuzzer{
-		rng: rand.New(rand.NewPCG(*seed, 0x6265_7279_6c66_757a)), seed: *seed,
-		pool: newPool(), noCap: *noCap, vmoCap: *vmoCap, maxPool: 160, stats: map[string]*callStats{},
+		rng: rand.New(rand.NewPCG(*seed, 0)), seed: *seed,
+		pool: newPool(), noCap: *noCap, vmoCap: *vmoCap, sendCarriers: *sendCarriers, maxPool: 160, stats: map[string]*callStats{},
 		trace: 14695981039346656037,
 	}
-	if err := f.setup(); err != nil {
+	if err := f.setup(*leakCheck); err != nil {
 		fmt.Fprintln(out, "kernelfuzz: setup:", err)
 		return 1
 	}
@@ -169,11 +182,20 @@ func run() int {
 		eligible = append(eligible, d)
 	}
 
+	first := 0
+	if *from > 0 {
+		if *resetEvery <= 0 || *from%*resetEvery != 0 {
+			fmt.Fprintf(out, "kernelfuzz: -from %d is not a multiple of -reset-every %d\n", *from, *resetEvery)
+			return 2
+		}
+		first = *from
+		f.rng = rand.New(rand.NewPCG(f.seed, uint64(first / *resetEvery)))
+	}
 	findings := 0
 	start := time.Now()
-	last, lastT := 0, start
+	last, lastT := first, start
 	calls := 0
-	for i := 0; i < *n; i++ {
+	for i := first; i < *n; i++ {
 		if i%16 == 0 {
 			if err := f.maintain(i, *resetEvery); err != nil {
 				fmt.Fprintf(out, "kernelfuzz: FINDING at call %d (seed %d): %v\n", i, f.seed, err)
@@ -241,8 +263,9 @@ func run() int {
 }
 
 // setup takes the protected set (every handle the process holds now),
-// maps the arena and makes the anchors.
-func (f *fuzzer) setup() error {
+// maps the arena and makes the anchors; with leakCheck it takes the
+// baseline resets check against.
+func (f *fuzzer) setup(leakCheck bool) error {
 	table, st := handleTable()
 	if st != zx.OK {
 		return fmt.Errorf("ZX_INFO_HANDLE_TABLE: %v", st)
@@ -265,6 +288,13 @@ func (f *fuzzer) setup() error {
 		f.resource = res
 		f.pool.protect(res)
 		delete(f.pool.protectedKoid, f.koid(res))
+	}
+	if leakCheck {
+		base, err := settle(kstats.Snapshot{}, false)
+		if err != nil {
+			return err
+		}
+		f.base = &base
 	}
 	return f.newAnchors()
 }
@@ -318,12 +348,14 @@ func (f *fuzzer) after(d *zx.SyscallDesc, r *record) string {
 		f.stats[d.Name] = st
 	}
 	st.calls++
-	h := fnv.New64a()
-	var b [12]byte
-	binary.LittleEndian.PutUint32(b[:], uint32(d.Num))
-	binary.LittleEndian.PutUint64(b[4:], uint64(r.ret))
-	h.Write(b[:])
-	f.trace = f.trace*1099511628211 ^ h.Sum64()
+	if d.Ret != "zx_time_t" { // a clock reading is not part of the trace
+		h := fnv.New64a()
+		var b [12]byte
+		binary.LittleEndian.PutUint32(b[:], uint32(d.Num))
+		binary.LittleEndian.PutUint64(b[4:], uint64(r.ret))
+		h.Write(b[:])
+		f.trace = f.trace*1099511628211 ^ h.Sum64()
+	}
 	msg := ""
 	if d.Ret == "zx_status_t" {
 		s := zx.Status(int32(r.ret))
@@ -369,10 +401,21 @@ func (f *fuzzer) maintain(i, resetEvery int) error {
 		if err := f.dropAnchors(); err != nil {
 			return err
 		}
+		f.closeStray()
+		if f.base != nil {
+			if _, err := settle(*f.base, true); err != nil {
+				return fmt.Errorf("LEAK in calls %d..%d (replay: -seed %d -n %d): %v", i-resetEvery, i-1, f.seed, i, err)
+			}
+		}
 		if err := f.newAnchors(); err != nil {
 			return err
 		}
+		// Each window starts from a clean state and its own random
+		// stream, so -from replays it alone, and timing-dependent
+		// results in one window do not change the next ones.
 		f.addrs = f.addrs[:0]
+		f.pool.closed = nil
+		f.rng = rand.New(rand.NewPCG(f.seed, uint64(i/resetEvery)))
 	}
 	if i%1024 == 0 {
 		if err := f.pool.reconcile(); err != nil {
@@ -503,22 +546,24 @@ func (f *fuzzer) refill() {
 func (f *fuzzer) cleanup() error {
 	f.pool.closeAll()
 	err := f.dropAnchors()
-	table, st := handleTable()
-	if st != zx.OK {
-		return fmt.Errorf("ZX_INFO_HANDLE_TABLE: %v", st)
-	}
-	stray := 0
-	for _, h := range table {
-		if !f.pool.protected[h] {
-			zx.Sys_handle_close(h)
-			stray++
-		}
-	}
-	if stray > 0 {
-		fmt.Printf("kernelfuzz: closed %d handles the pool did not know\n", stray)
-	}
+	f.closeStray()
 	f.ar.close()
 	return err
+}
+
+// closeStray closes every handle of the process that is neither protected
+// nor pooled: handles calls returned where the fuzzer does not look.
+func (f *fuzzer) closeStray() {
+	table, st := handleTable()
+	if st != zx.OK {
+		fmt.Printf("kernelfuzz: ZX_INFO_HANDLE_TABLE: %v\n", st)
+		return
+	}
+	for _, h := range table {
+		if _, pooled := f.pool.index[h]; !f.pool.protected[h] && !pooled {
+			zx.Sys_handle_close(h)
+		}
+	}
 }
 
 // settle waits until two snapshots 100 ms apart agree; with check, until
