@@ -369,10 +369,19 @@ func (f *fuzzer) after(d *zx.SyscallDesc, r *record) string {
 			msg = fmt.Sprintf("%s returned %#x, not a 32-bit status", d.Name, r.ret)
 		}
 	}
+	failed := d.Ret == "zx_status_t" && int32(r.ret) < 0
 	for _, s := range f.slots {
 		for k := 0; k < s.n && s.off+s.stride*(k+1) <= rwBytes; k++ {
-			if v := zx.Handle(f.get32(s.off + s.stride*k)); v != zx.HandleInvalid {
-				f.pool.add(v)
+			v := zx.Handle(f.get32(s.off + s.stride*k))
+			if v == zx.HandleInvalid {
+				continue
+			}
+			_, known := f.pool.index[v]
+			if f.pool.add(v) && failed && !known && msg == "" {
+				// A call that fails must not hand out handles: the
+				// caller, told it failed, would never close them.
+				msg = fmt.Sprintf("%s failed (%v) but left a live handle %#x (%s) in an output array",
+					d.Name, zx.Status(int32(r.ret)), v, kstats.TypeName(f.pool.entries[f.pool.index[v]].typ))
 			}
 		}
 	}
