@@ -40,6 +40,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -112,6 +113,12 @@ type fuzzer struct {
 	base    *kstats.Snapshot
 	maxPool int
 
+	// mu guards the pool and the anchors, shared by the workers of
+	// -threads; calls themselves run unlocked, concurrently.
+	mu      *sync.Mutex
+	id      int // worker number; 0 runs the maintenance
+	workers []*fuzzer
+
 	ring  [ringSize]record
 	stats map[string]*callStats
 	// trace hashes every (syscall, status): two runs with one seed make
@@ -137,7 +144,13 @@ func run() int {
 	from := flag.Int("from", 0, "start at this call index, a multiple of -reset-every: each window between resets is replayed on its own")
 	resetEvery := flag.Int("reset-every", 20000, "kill the fuzzed job tree and start afresh every this many calls (and check for leaks, with -leakcheck)")
 	sendCarriers := flag.Bool("send-carriers", false, "put channel and kos IPC handles into messages too (cycles of them leak)")
+	threads := flag.Int("threads", 1, "fuzz from this many threads sharing the handle pool (races; no replay, no resets unless -reset-every is given, leak check at the end only)")
 	flag.Parse()
+	resetSet := false
+	flag.Visit(func(fl *flag.Flag) { resetSet = resetSet || fl.Name == "reset-every" })
+	if *threads > 1 && !resetSet {
+		*resetEvery = 0
+	}
 	if *verbose {
 		*vfrom = 0
 	}
@@ -155,16 +168,30 @@ func run() int {
 	f := &fuzzer{
 		rng: rand.New(rand.NewPCG(*seed, 0)), seed: *seed,
 		pool: newPool(), noCap: *noCap, vmoCap: *vmoCap, sendCarriers: *sendCarriers, maxPool: 160, stats: map[string]*callStats{},
-		trace: 14695981039346656037,
+		trace: 14695981039346656037, mu: &sync.Mutex{},
 	}
-	if err := f.setup(*leakCheck); err != nil {
+	if err := f.setup(*leakCheck && *threads <= 1); err != nil {
 		fmt.Fprintln(out, "kernelfuzz: setup:", err)
 		return 1
+	}
+	f.workers = []*fuzzer{f}
+	for w := 1; w < *threads; w++ {
+		wf := &fuzzer{rng: rand.New(rand.NewPCG(*seed, 1<<32+uint64(w))), seed: *seed, pool: f.pool, mu: f.mu,
+			noCap: *noCap, vmoCap: *vmoCap, sendCarriers: *sendCarriers, stats: map[string]*callStats{}, id: w}
+		ar, err := newArena(wf.randomBytes)
+		if err != nil {
+			fmt.Fprintln(out, "kernelfuzz: setup:", err)
+			return 1
+		}
+		wf.ar = ar
+		f.pool.protect(ar.vmar.Handle)
+		f.pool.protect(ar.vmo.Handle)
+		f.workers = append(f.workers, wf)
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(out, "kernelfuzz: FINDING: panic in the fuzzer at call %d (seed %d): %v\n", f.current.Load(), f.seed, r)
-			f.printRing()
+			f.printRings()
 			panic(r)
 		}
 	}()
@@ -191,15 +218,26 @@ func run() int {
 		first = *from
 		f.rng = rand.New(rand.NewPCG(f.seed, uint64(first / *resetEvery)))
 	}
-	findings := 0
+	var findings atomic.Int64
 	start := time.Now()
 	last, lastT := first, start
 	calls := 0
+	var stop atomic.Bool
+	var racers sync.WaitGroup
+	var racerCalls atomic.Int64
+	for _, wf := range f.workers[1:] {
+		racers.Add(1)
+		go func() {
+			defer racers.Done()
+			racerCalls.Add(int64(wf.race(eligible, &stop, &findings)))
+		}()
+	}
 	for i := first; i < *n; i++ {
+		f.mu.Lock()
 		if i%16 == 0 {
 			if err := f.maintain(i, *resetEvery); err != nil {
 				fmt.Fprintf(out, "kernelfuzz: FINDING at call %d (seed %d): %v\n", i, f.seed, err)
-				f.printRing()
+				f.printRings()
 				return 1
 			}
 		}
@@ -207,6 +245,7 @@ func run() int {
 		r := &f.ring[i%ringSize]
 		*r = record{i: i, d: d}
 		f.generate(d, &r.args)
+		f.mu.Unlock()
 		if *vfrom >= 0 && i >= *vfrom {
 			fmt.Fprintln(out, r.String())
 		}
@@ -216,17 +255,23 @@ func run() int {
 		f.started.Store(0)
 		r.done = true
 		calls++
-		if msg := f.after(d, r); msg != "" {
+		f.mu.Lock()
+		msg := f.after(d, r)
+		f.mu.Unlock()
+		if msg != "" {
 			fmt.Fprintf(out, "kernelfuzz: FINDING at call %d (seed %d): %s\n", i, f.seed, msg)
 			fmt.Fprintf(out, "  %s\n", r)
-			findings++
+			findings.Add(1)
 		}
 		if *vfrom >= 0 && i >= *vfrom {
 			fmt.Fprintf(out, "  = %s\n", resultString(d, r.ret))
 		}
 		if *progress > 0 && (i+1)%*progress == 0 {
 			now := time.Now()
-			fmt.Fprintf(out, "kernelfuzz: %d calls, pool %d handles, %.0f calls/s\n", i+1, len(f.pool.entries),
+			f.mu.Lock()
+			pooled := len(f.pool.entries)
+			f.mu.Unlock()
+			fmt.Fprintf(out, "kernelfuzz: %d calls, pool %d handles, %.0f calls/s\n", i+1, pooled,
 				float64(i+1-last)/now.Sub(lastT).Seconds())
 			last, lastT = i+1, now
 		}
@@ -236,30 +281,61 @@ func run() int {
 			break
 		}
 	}
+	stop.Store(true)
+	racers.Wait()
+	calls += int(racerCalls.Load())
 	elapsed := time.Since(start)
 	f.printSummary()
 	fmt.Fprintf(out, "kernelfuzz: %d calls in %v: %.0f calls/s; trace hash %#x\n", calls, elapsed.Round(time.Millisecond),
 		float64(calls)/elapsed.Seconds(), f.trace)
 	if err := f.cleanup(); err != nil {
 		fmt.Fprintln(out, "kernelfuzz: FINDING: cleanup:", err)
-		findings++
+		findings.Add(1)
 	}
 	if *leakCheck {
 		after, err := settle(base, true)
 		if err != nil {
 			fmt.Fprintf(out, "kernelfuzz: FINDING: LEAK (seed %d): %v\n", f.seed, err)
-			findings++
+			findings.Add(1)
 		} else {
 			fmt.Fprintf(out, "kernelfuzz: leak check passed: %s\n", after)
 		}
 	}
-	if findings > 0 {
-		fmt.Fprintf(out, "kernelfuzz: %d findings; seed %d; last calls:\n", findings, f.seed)
-		f.printRing()
+	if n := findings.Load(); n > 0 {
+		fmt.Fprintf(out, "kernelfuzz: %d findings; seed %d; last calls:\n", n, f.seed)
+		f.printRings()
 		return 1
 	}
 	fmt.Fprintln(out, "kernelfuzz: PASS")
 	return 0
+}
+
+// race is the loop of a -threads worker other than the first: calls on
+// the shared pool until stop, without maintenance; it returns the number
+// of calls it made.
+func (f *fuzzer) race(eligible []*zx.SyscallDesc, stop *atomic.Bool, findings *atomic.Int64) int {
+	i := 0
+	for ; !stop.Load(); i++ {
+		f.mu.Lock()
+		d := eligible[f.rng.IntN(len(eligible))]
+		r := &f.ring[i%ringSize]
+		*r = record{i: i, d: d}
+		f.generate(d, &r.args)
+		f.mu.Unlock()
+		f.current.Store(int64(i))
+		f.started.Store(int64(zx.Now()))
+		r.ret = issue(d, &r.args)
+		f.started.Store(0)
+		r.done = true
+		f.mu.Lock()
+		msg := f.after(d, r)
+		f.mu.Unlock()
+		if msg != "" {
+			fmt.Printf("kernelfuzz: FINDING in thread %d at its call %d: %s\n  %s\n", f.id, i, msg, r)
+			findings.Add(1)
+		}
+	}
+	return i
 }
 
 // setup takes the protected set (every handle the process holds now),
@@ -556,7 +632,9 @@ func (f *fuzzer) cleanup() error {
 	f.pool.closeAll()
 	err := f.dropAnchors()
 	f.closeStray()
-	f.ar.close()
+	for _, w := range f.workers {
+		w.ar.close()
+	}
 	return err
 }
 
@@ -617,18 +695,31 @@ func settle(base kstats.Snapshot, check bool) (kstats.Snapshot, error) {
 func (f *fuzzer) watchdog() {
 	for {
 		time.Sleep(time.Second)
-		if s := f.started.Load(); s != 0 && zx.Now()-zx.Time(s) > zx.Time(10*time.Second) {
-			fmt.Printf("kernelfuzz: FINDING: HANG: call %d has not returned after 10 s (seed %d)\n", f.current.Load(), f.seed)
-			f.printRing()
-			os.Exit(3)
+		for _, w := range f.workers {
+			if s := w.started.Load(); s != 0 && zx.Now()-zx.Time(s) > zx.Time(10*time.Second) {
+				fmt.Printf("kernelfuzz: FINDING: HANG: call %d of thread %d has not returned after 10 s (seed %d)\n", w.current.Load(), w.id, f.seed)
+				f.printRings()
+				os.Exit(3)
+			}
 		}
+	}
+}
+
+// printRings prints the last calls of every worker.
+func (f *fuzzer) printRings() {
+	for _, w := range f.workers {
+		w.printRing()
 	}
 }
 
 // printRing prints the last calls, oldest first.
 func (f *fuzzer) printRing() {
 	cur := int(f.current.Load())
-	fmt.Printf("kernelfuzz: last calls (seed %d; replay: -seed %d -v-from %d):\n", f.seed, f.seed, max(0, cur-ringSize+1))
+	if f.id > 0 {
+		fmt.Printf("kernelfuzz: last calls of thread %d:\n", f.id)
+	} else {
+		fmt.Printf("kernelfuzz: last calls (seed %d; replay: -seed %d -v-from %d):\n", f.seed, f.seed, max(0, cur-ringSize+1))
+	}
 	for k := cur - ringSize + 1; k <= cur; k++ {
 		if k < 0 {
 			continue
@@ -641,6 +732,15 @@ func (f *fuzzer) printRing() {
 
 // printSummary prints how often each syscall ran and succeeded.
 func (f *fuzzer) printSummary() {
+	for _, w := range f.workers[1:] {
+		for n, s := range w.stats {
+			if f.stats[n] == nil {
+				f.stats[n] = &callStats{}
+			}
+			f.stats[n].calls += s.calls
+			f.stats[n].ok += s.ok
+		}
+	}
 	var names []string
 	for n := range f.stats {
 		names = append(names, n)
