@@ -16,7 +16,17 @@ var callsPerSecond = regexp.MustCompile(`kernelfuzz: (\d+) calls in \S+: (\d+) c
 // objects, handles and used pages back at the start, checked at every
 // reset and at the end) passed.
 func TestKernelFuzz(t *testing.T) {
-	cmd := exec.Command(zxrun(t), image(t, "kernelfuzz.elf"), "-n", "100000", "-seed", "1")
+	runFuzz(t, "-n", "100000", "-seed", "1")
+}
+
+// TestKernelFuzzThreads: three threads fuzz on one handle pool (races
+// between calls on the same objects); no finding, leak check passed.
+func TestKernelFuzzThreads(t *testing.T) {
+	runFuzz(t, "-n", "10000", "-seed", "1", "-threads", "3")
+}
+
+func runFuzz(t *testing.T, args ...string) {
+	cmd := exec.Command(zxrun(t), append([]string{image(t, "kernelfuzz.elf")}, args...)...)
 	out, err := cmd.CombinedOutput()
 	s := string(out)
 	var ee *exec.ExitError
@@ -25,7 +35,7 @@ func TestKernelFuzz(t *testing.T) {
 		if errors.As(err, &ee) {
 			code = ee.ExitCode()
 		}
-		t.Fatalf("kernelfuzz -seed 1 -n 100000: exit %d (%v)\n%s", code, err, s)
+		t.Fatalf("kernelfuzz %s: exit %d (%v)\n%s", strings.Join(args, " "), code, err, s)
 	}
 	for _, want := range []string{"kernelfuzz: leak check passed", "kernelfuzz: PASS", " syscalls called, 0 never"} {
 		if !strings.Contains(s, want) {
@@ -36,8 +46,8 @@ func TestKernelFuzz(t *testing.T) {
 		t.Errorf("findings:\n%s", s)
 	}
 	m := callsPerSecond.FindStringSubmatch(s)
-	if m == nil || m[1] != "100000" {
-		t.Fatalf("no \"100000 calls in ...: N calls/s\" line:\n%s", s)
+	if m == nil {
+		t.Fatalf("no \"N calls in ...: N calls/s\" line:\n%s", s)
 	}
 	t.Logf("%s calls, %s calls/s", m[1], m[2])
 }

@@ -271,8 +271,12 @@ func run() int {
 			f.mu.Lock()
 			pooled := len(f.pool.entries)
 			f.mu.Unlock()
-			fmt.Fprintf(out, "kernelfuzz: %d calls, pool %d handles, %.0f calls/s\n", i+1, pooled,
-				float64(i+1-last)/now.Sub(lastT).Seconds())
+			replay := ""
+			if *resetEvery > 0 {
+				replay = fmt.Sprintf("; a kernel panic from here on replays with -seed %d -from %d -v", f.seed, (i+1) / *resetEvery * *resetEvery)
+			}
+			fmt.Fprintf(out, "kernelfuzz: %d calls, pool %d handles, %.0f calls/s%s\n", i+1, pooled,
+				float64(i+1-last)/now.Sub(lastT).Seconds(), replay)
 			last, lastT = i+1, now
 		}
 		if i == *stopAt {

@@ -9,7 +9,6 @@ package kstats
 import (
 	"fmt"
 	"strings"
-	"unsafe"
 
 	"beryl/userspace/zx"
 )
@@ -39,9 +38,8 @@ func Take() (Snapshot, error) {
 
 // ownThreads counts the caller's threads (ZX_INFO_PROCESS_THREADS avail).
 func ownThreads() uint64 {
-	var buf [8]byte
-	var actual, avail uint
-	if zx.Sys_object_get_info(zx.ProcessSelf().Handle, zx.ObjectInfoProcessThreads, unsafe.Pointer(&buf[0]), 0, &actual, &avail) != zx.OK {
+	_, avail, err := zx.ProcessSelf().GetInfo(zx.ObjectInfoProcessThreads, nil)
+	if err != nil {
 		return 0
 	}
 	return uint64(avail)
