@@ -289,10 +289,20 @@ func (s *soak) confLoop() {
 			failed := 0
 			done := make(chan struct{})
 			go func() {
+				var recent []string // a failing case's log lines come before its result
 				lines(out, func(l string) {
-					if strings.HasPrefix(strings.TrimSpace(l), "--- FAIL") {
+					t := strings.TrimSpace(l)
+					if strings.HasPrefix(t, "--- FAIL") {
 						failed++
-						fmt.Printf("soak: %s: %s\n", fam, strings.TrimSpace(l))
+						fmt.Printf("soak: %s: %s\n", fam, t)
+						for _, r := range recent {
+							fmt.Printf("soak:     %s\n", r)
+						}
+					}
+					if strings.HasPrefix(t, "=== ") || strings.HasPrefix(t, "--- ") {
+						recent = recent[:0]
+					} else if len(recent) < 8 {
+						recent = append(recent, t)
 					}
 				})
 				close(done)
