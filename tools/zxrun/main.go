@@ -28,7 +28,8 @@
 // the bin directory zxrun lives in), BERYL_INIT (init image; default
 // build/init.elf beside the kernel image), ZXRUN_TIMEOUT (Go duration, default
 // 10m), ZXRUN_MEMORY (QEMU -m, default 1G), ZXRUN_VERBOSE=1 (copy the kernel
-// console to stderr).
+// console to stderr), ZXRUN_FILES (more boot filesystem files, as
+// space-separated NAME=PATH pairs: e.g. the programs a soak run launches).
 package main
 
 import (
@@ -153,6 +154,11 @@ func bootfs(dir, initImage string, policy []byte, program string, args []string)
 	if policy != nil {
 		recs = append(recs, cpio.StaticRecord(policy, cpio.Info{Name: policyName, Mode: cpio.S_IFREG | 0o644}))
 	}
+	extra, err := extraFiles(os.Getenv("ZXRUN_FILES"))
+	if err != nil {
+		return "", err
+	}
+	recs = append(recs, extra...)
 	recs = append(recs,
 		cpio.StaticRecord(img, cpio.Info{Name: name, Mode: cpio.S_IFREG | 0o755}),
 		cpio.StaticFile("etc/zxrun/args", strings.Join(argv, "\x00")+"\x00", 0o644),
@@ -173,6 +179,24 @@ func bootfs(dir, initImage string, policy []byte, program string, args []string)
 		return "", err
 	}
 	return out, f.Close()
+}
+
+// extraFiles reads ZXRUN_FILES's space-separated NAME=PATH pairs into
+// boot filesystem records.
+func extraFiles(spec string) ([]cpio.Record, error) {
+	var recs []cpio.Record
+	for _, f := range strings.Fields(spec) {
+		name, path, ok := strings.Cut(f, "=")
+		if !ok || name == "" || name == initName || name == policyName || strings.HasPrefix(name, "etc/zxrun/") {
+			return nil, fmt.Errorf("ZXRUN_FILES: bad entry %q (want NAME=PATH, not init, the policy or etc/zxrun)", f)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("ZXRUN_FILES: %w", err)
+		}
+		recs = append(recs, cpio.StaticRecord(data, cpio.Info{Name: name, Mode: cpio.S_IFREG | 0o755}))
+	}
+	return recs, nil
 }
 
 var statusLine = regexp.MustCompile(`beryl: init exited with status (-?\d+)`)

@@ -131,3 +131,27 @@ func TestBootfs(t *testing.T) {
 		t.Error("a program named init was accepted")
 	}
 }
+
+// TestExtraFiles: ZXRUN_FILES adds files to the boot filesystem and
+// rejects entries that would replace init, the policy or zxrun's own.
+func TestExtraFiles(t *testing.T) {
+	dir := t.TempDir()
+	initImg := write(t, filepath.Join(dir, "init.elf"), "INIT")
+	prog := write(t, filepath.Join(dir, "soak.elf"), "SOAK")
+	extra := write(t, filepath.Join(dir, "fuzz.elf"), "FUZZ")
+	t.Setenv("ZXRUN_FILES", "bin/kernelfuzz="+extra+"  bin/conformance/x.test="+extra)
+	path, err := bootfs(t.TempDir(), initImg, nil, prog, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := readBootfs(t, path)
+	if files["bin/kernelfuzz"] != "FUZZ" || files["bin/conformance/x.test"] != "FUZZ" || files["bin/soak.elf"] != "SOAK" {
+		t.Errorf("bootfs %v", files)
+	}
+	for _, bad := range []string{"bin/init=" + extra, "etc/policy=" + extra, "etc/zxrun/args=" + extra, "noequals", "bin/x=" + dir + "/missing"} {
+		t.Setenv("ZXRUN_FILES", bad)
+		if _, err := bootfs(t.TempDir(), initImg, nil, prog, nil); err == nil {
+			t.Errorf("ZXRUN_FILES=%q accepted", bad)
+		}
+	}
+}

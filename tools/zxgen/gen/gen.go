@@ -14,6 +14,7 @@ const (
 	KernelTablePath = "syscall/table_gen.go"
 	UserStubsPath   = "userspace/zx/syscalls_gen.go"
 	UserConstsPath  = "userspace/zx/consts_gen.go"
+	UserSpecPath    = "userspace/zx/spec_gen.go"
 	DocsPath        = "docs/syscalls/README.md"
 	SpecPath        = "syscall/spec.txt"
 )
@@ -40,6 +41,9 @@ func GenerateAll(root string) (map[string][]byte, error) {
 		return nil, err
 	}
 	if out[UserConstsPath], err = UserConsts(filepath.Join(root, "kernel/object")); err != nil {
+		return nil, err
+	}
+	if out[UserSpecPath], err = UserSpec(sp); err != nil {
 		return nil, err
 	}
 	out[DocsPath] = Docs(sp)
@@ -280,6 +284,86 @@ func UserStubs(sp *Spec) ([]byte, error) {
 		}
 		b.WriteString("}\n\n")
 	}
+	return format.Source(b.Bytes())
+}
+
+// UserSpec generates userspace/zx/spec_gen.go: the spec as data (names,
+// numbers, flags, each argument's C type and attributes) for programs that
+// drive every syscall generically, such as the kernel fuzzer.
+func UserSpec(sp *Spec) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(header)
+	b.WriteString("package zx\n\n")
+	b.WriteString(`// SyscallDesc describes one syscall of syscall/spec.txt.
+type SyscallDesc struct {
+	Name     string
+	Num      uintptr
+	Blocking bool // may sleep: issue it with zxcall.Call
+	NoReturn bool // does not return to the caller on success
+	Ret      string // "zx_status_t", "zx_time_t" or "void"
+	Args     []ArgDesc
+}
+
+// ArgDesc describes one argument of a syscall.
+type ArgDesc struct {
+	Name  string
+	CType string // as in the spec: "zx_handle_t", "const void*", ...
+	Elem  string // pointed-to type without const; "" for scalars
+	// Pointer and Const: a pointer, and an input-only one.
+	Pointer, Const bool
+	// Handle: the argument is a handle value; ObjType (ObjTypeNone: any)
+	// and Rights are what the spec requires, RightsChecked whether
+	// rights= was given (otherwise rights depend on other arguments).
+	Handle        bool
+	ObjType       ObjType
+	Rights        Rights
+	RightsChecked bool
+	// Size and Count are the index of the argument holding this buffer's
+	// size in bytes or element count, or -1.
+	Size, Count int
+	Optional    bool // the pointer may be NULL
+	Consumed    bool // the handle (or every handle of the array) is consumed
+}
+
+`)
+	b.WriteString("// Syscalls is every syscall of syscall/spec.txt, in number order.\nvar Syscalls = []SyscallDesc{\n")
+	for _, s := range sp.Syscalls {
+		fmt.Fprintf(&b, "\t{Name: %q, Num: %#x, Blocking: %v, NoReturn: %v, Ret: %q", s.Name, s.Num(), s.Blocking, s.NoReturn, s.Ret)
+		if len(s.Args) == 0 {
+			b.WriteString("},\n")
+			continue
+		}
+		b.WriteString(", Args: []ArgDesc{\n")
+		index := func(name string) int {
+			if name == "" {
+				return -1
+			}
+			for i, a := range s.Args {
+				if a.Name == name {
+					return i
+				}
+			}
+			return -1
+		}
+		for _, a := range s.Args {
+			typ := "ObjTypeNone"
+			if a.ObjType != "" {
+				typ = ObjTypes[a.ObjType]
+			}
+			rights := "RightNone"
+			if len(a.Rights) > 0 {
+				var rs []string
+				for _, r := range a.Rights {
+					rs = append(rs, "Right"+camel(strings.ToLower(r)))
+				}
+				rights = strings.Join(rs, " | ")
+			}
+			fmt.Fprintf(&b, "\t\t{Name: %q, CType: %q, Elem: %q, Pointer: %v, Const: %v, Handle: %v, ObjType: %s, Rights: %s, RightsChecked: %v, Size: %d, Count: %d, Optional: %v, Consumed: %v},\n",
+				a.Name, a.CType, a.Elem(), a.IsPointer(), a.IsConst(), a.IsHandle(), typ, rights, a.RightsSet, index(a.Size), index(a.Count), a.Optional, a.Consumed)
+		}
+		b.WriteString("\t}},\n")
+	}
+	b.WriteString("}\n")
 	return format.Source(b.Bytes())
 }
 

@@ -1,0 +1,111 @@
+// Package kstats takes snapshots of the kernel's object, handle and page
+// counts (beryl_kernel_stats) for leak and growth checks, with the
+// calling process's own runtime noise taken out: the VMOs behind its
+// anonymous mappings (its Go heap maps memory when it likes), its threads
+// (the Go runtime starts threads and never ends them) and its resident
+// pages.
+package kstats
+
+import (
+	"fmt"
+	"strings"
+
+	"beryl/userspace/zx"
+)
+
+// Snapshot is a kernel stats record with the caller's noise removed.
+type Snapshot struct {
+	zx.KernelStats
+	// OwnThreads is the number of the caller's threads, taken out of
+	// Objects[ObjTypeThread] and LiveObjects.
+	OwnThreads uint64
+}
+
+// Take reads beryl_kernel_stats and removes the caller's private VMOs and
+// threads from the object counts.
+func Take() (Snapshot, error) {
+	s, err := zx.GetKernelStats(zx.HandleInvalid)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	s.Objects[zx.ObjTypeVMO] -= s.CallerPrivateVmos
+	s.LiveObjects -= s.CallerPrivateVmos
+	n := ownThreads()
+	s.Objects[zx.ObjTypeThread] -= n
+	s.LiveObjects -= n
+	return Snapshot{KernelStats: s, OwnThreads: n}, nil
+}
+
+// ownThreads counts the caller's threads (ZX_INFO_PROCESS_THREADS avail).
+func ownThreads() uint64 {
+	_, avail, err := zx.ProcessSelf().GetInfo(zx.ObjectInfoProcessThreads, nil)
+	if err != nil {
+		return 0
+	}
+	return uint64(avail)
+}
+
+// UsedPages is what processes other than the caller, VMOs and page tables
+// hold: every page that is neither free, nor in the kernel's own
+// (garbage-collected) heap, nor resident in the caller.
+func (s Snapshot) UsedPages() int64 {
+	return int64(s.PagesTotal) - int64(s.PagesFree) - int64(s.PagesHeap) - int64(s.CallerPages)
+}
+
+// SameCounts reports whether s and o have the same processes, objects per
+// type and handles.
+func (s Snapshot) SameCounts(o Snapshot) bool {
+	return s.Processes == o.Processes && s.Objects == o.Objects && s.LiveHandles == o.LiveHandles
+}
+
+// String describes the snapshot on one line.
+func (s Snapshot) String() string {
+	return fmt.Sprintf("processes %d, objects %d (%s), handles %d, pages free %d used %d heap %d",
+		s.Processes, s.LiveObjects, s.Types(), s.LiveHandles, s.PagesFree, s.UsedPages(), s.PagesHeap)
+}
+
+// Types lists the nonzero per-type object counts as "name:n".
+func (s Snapshot) Types() string {
+	var types []string
+	for ty, n := range s.Objects {
+		if n != 0 {
+			types = append(types, fmt.Sprintf("%s:%d", TypeName(zx.ObjType(ty)), n))
+		}
+	}
+	return strings.Join(types, " ")
+}
+
+// Diff describes how o differs from s (o - s), field by field; "" when
+// counts agree.
+func (s Snapshot) Diff(o Snapshot) string {
+	var d []string
+	if s.Processes != o.Processes {
+		d = append(d, fmt.Sprintf("processes %+d", int64(o.Processes)-int64(s.Processes)))
+	}
+	if s.LiveHandles != o.LiveHandles {
+		d = append(d, fmt.Sprintf("handles %+d", int64(o.LiveHandles)-int64(s.LiveHandles)))
+	}
+	for ty := range s.Objects {
+		if s.Objects[ty] != o.Objects[ty] {
+			d = append(d, fmt.Sprintf("%s %+d", TypeName(zx.ObjType(ty)), int64(o.Objects[ty])-int64(s.Objects[ty])))
+		}
+	}
+	return strings.Join(d, ", ")
+}
+
+var typeNames = map[zx.ObjType]string{
+	zx.ObjTypeProcess: "process", zx.ObjTypeThread: "thread", zx.ObjTypeVMO: "vmo",
+	zx.ObjTypeChannel: "channel", zx.ObjTypeEvent: "event", zx.ObjTypePort: "port",
+	zx.ObjTypeDebugLog: "log", zx.ObjTypeSocket: "socket", zx.ObjTypeResource: "resource",
+	zx.ObjTypeEventPair: "eventpair", zx.ObjTypeJob: "job", zx.ObjTypeVMAR: "vmar",
+	zx.ObjTypeFIFO: "fifo", zx.ObjTypeTimer: "timer", zx.ObjTypeKosUserObject: "kos_user_object",
+	zx.ObjTypeKosBadge: "kos_badge", zx.ObjTypeKosServer: "kos_server", zx.ObjTypeKosClient: "kos_client",
+}
+
+// TypeName is a short name of an object type ("type<N>" if unknown).
+func TypeName(t zx.ObjType) string {
+	if n, ok := typeNames[t]; ok {
+		return n
+	}
+	return fmt.Sprintf("type%d", t)
+}
