@@ -55,9 +55,10 @@ func setupMemory(opts options.Options) {
 // the reclaimer gives it a memory limit of what it has mapped plus what
 // is still free (less an eighth of the reserve for page tables and
 // stacks), and collects and returns freed heap pages
-// (debug.FreeOSMemory) at most every 250 ms: pages the heap freed but
-// kept would otherwise keep user memory and the allocation gate shut
-// after the process that used them is gone.
+// (debug.FreeOSMemory) at most every 250 ms and once more when free
+// memory is back above the reserve: pages the heap freed but kept would
+// otherwise keep user memory and the allocation gate shut after the
+// process that used them is gone.
 func reclaim() {
 	samples := []metrics.Sample{
 		{Name: "/memory/classes/total:bytes"},
@@ -72,7 +73,11 @@ func reclaim() {
 		res := kmem.Reserve()
 		if free >= res {
 			if limited {
+				// The episode is over: lift the limit and give back,
+				// once, what the heap grew by during it (the runtime's
+				// own scavenger would take minutes).
 				debug.SetMemoryLimit(math.MaxInt64)
+				debug.FreeOSMemory()
 				limited = false
 			}
 			continue
