@@ -50,7 +50,7 @@ func setupMemory(opts options.Options) {
 }
 
 // reclaim keeps the kernel's Go heap inside physical memory once free
-// memory is below the reserve. The Go runtime's collector paces itself
+// memory is near or below the reserve. The Go runtime's collector paces itself
 // on heap growth (GOGC), not on free physical pages, so under pressure
 // the reclaimer gives it a memory limit of what it has mapped plus what
 // is still free (less an eighth of the reserve for page tables and
@@ -71,7 +71,10 @@ func reclaim() {
 		_, free, _ := kmem.Stats()
 		kmem.Unlock(f)
 		res := kmem.Reserve()
-		if free >= res {
+		// Pressure starts an eighth above the reserve, so that a user
+		// holding all it could commit (free memory at the reserve) is
+		// an episode too.
+		if free >= res+res/8 {
 			if limited {
 				// The episode is over: lift the limit and give back,
 				// once, what the heap grew by during it (the runtime's

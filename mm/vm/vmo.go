@@ -377,8 +377,11 @@ func (v *VMO) OnDestroy() {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.dead = true
-	for idx, pa := range v.pages {
-		delete(v.pages, idx)
+	for _, pa := range v.pages {
 		v.frames.Free(pa)
 	}
+	// Drop the map itself: a Go map never shrinks, and a VMO that held
+	// many pages would keep its buckets for as long as anything still
+	// points at the dead object.
+	v.pages = nil
 }
