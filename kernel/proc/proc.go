@@ -115,10 +115,10 @@ func RootJob() *object.Job {
 // if the job is dead or is killed before the process can be torn down by
 // its kill hook, and with ZX_ERR_NO_MEMORY if there is no memory for the
 // address space.
-func newProcess(name string, job *object.Job) (*Process, object.Status) {
+func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Status) {
 	// Everything the kill hook tears down exists before the process joins
 	// its job: from then on a job kill can reach it.
-	as, err := vm.New()
+	as, err := vm.NewIn(env)
 	if err != nil {
 		return nil, object.ErrNoMemory
 	}
