@@ -64,34 +64,28 @@ func (d *Dispatcher) sysProcessCreate(c Caller, job object.Handle, name UserPtr,
 // sysProcessStart: arg1 is consumed (moved to the new process on success,
 // closed on failure), as in Zircon.
 func (d *Dispatcher) sysProcessStart(c Caller, h, thread object.Handle, entry, stack uint64, arg1 object.Handle, arg2 uint64) object.Status {
-	caller := c.Process()
-	var moved *object.HandleEntry
+	var moved object.HandleOwner
 	if arg1 != object.HandleInvalid {
-		moved = caller.Table().Remove(arg1) // consumed whatever happens
-		if moved == nil {
+		moved = c.Process().Table().Remove(arg1)
+		if !moved.Valid() {
 			return object.ErrBadHandle
 		}
 	}
-	fail := func(st object.Status) object.Status {
-		if moved != nil {
-			object.ReleaseHandle(moved)
-		}
-		return st
-	}
+	defer moved.Release() // consumed whatever happens
 	po, _, st := lookupAs[*object.Process](c, h, object.ObjTypeProcess, object.RightWrite)
 	if st != object.OK {
-		return fail(st)
+		return st
 	}
 	defer po.Release()
 	t, _, st := lookupAs[*proc.Thread](c, thread, object.ObjTypeThread, object.RightWrite)
 	if st != object.OK {
-		return fail(st)
+		return st
 	}
 	defer t.Release()
-	if moved != nil && !moved.Rights().Has(object.RightTransfer) {
-		return fail(object.ErrAccessDenied)
+	if moved.Valid() && !moved.Rights().Has(object.RightTransfer) {
+		return object.ErrAccessDenied
 	}
-	return proc.StartProcess(po, t, entry, stack, moved, arg2)
+	return proc.StartProcess(po, t, entry, stack, &moved, arg2)
 }
 
 // sysProcessExit ends the calling process: its kill ends its threads,

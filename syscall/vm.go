@@ -201,12 +201,12 @@ func (d *Dispatcher) sysVmoReplaceAsExecutable(c Caller, h, vmex object.Handle, 
 	if st != object.OK {
 		return fail(st)
 	}
-	e := p.Table().Remove(h)
-	if e == nil { // closed concurrently
+	old := p.Table().Remove(h)
+	if !old.Valid() { // closed concurrently
 		v.Release()
 		return object.ErrBadHandle
 	}
-	object.ReleaseHandle(e)
+	old.Release()
 	nh, st := p.Install(v, rights|object.RightExecute) // takes over v's reference
 	return out1(c, nh, st, out)
 }

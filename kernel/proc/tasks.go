@@ -80,33 +80,28 @@ func CreateProcess(creator *object.Process, job *object.Job, name string, env *v
 	return p.Obj, p.AS.RootVMAR(), object.OK
 }
 
-// StartProcess starts po's first thread t (process_start) with arg1 (a
-// handle entry moved into the new process, or nil) in RDI and arg2 in
-// RSI. arg1 is consumed whatever happens. The new process can also take
+// StartProcess starts po's first thread t (process_start) with arg1 (the
+// handle moved into the new process; its owner may own nothing) in RDI
+// and arg2 in RSI. On success arg1 is installed in po; on failure the
+// caller's Release of arg1 destroys it. The new process can also take
 // arg1's value once with beryl_startup_handle (Thread.TakeStartupHandle):
 // a Go program's entry code overwrites RDI.
-func StartProcess(po *object.Process, t *Thread, entry, stack uint64, arg1 *object.HandleEntry, arg2 uint64) object.Status {
-	fail := func(st object.Status) object.Status {
-		if arg1 != nil {
-			object.ReleaseHandle(arg1)
-		}
-		return st
-	}
+func StartProcess(po *object.Process, t *Thread, entry, stack uint64, arg1 *object.HandleOwner, arg2 uint64) object.Status {
 	p := processOf(po)
 	if p == nil || t.P != p {
-		return fail(object.ErrAccessDenied)
+		return object.ErrAccessDenied
 	}
 	if p.started.Load() || t.started {
-		return fail(object.ErrBadState)
+		return object.ErrBadState
 	}
 	if !validUserPC(entry) {
-		return fail(object.ErrInvalidArgs)
+		return object.ErrInvalidArgs
 	}
 	var v object.Handle
-	if arg1 != nil {
+	if arg1.Valid() {
 		var st object.Status
-		if v, st = po.Table().Add(arg1); st != object.OK {
-			return fail(st)
+		if v, st = po.Table().AddOwned(arg1); st != object.OK {
+			return st
 		}
 	}
 	p.started.Store(true)
