@@ -1,23 +1,36 @@
-// Package zxsys is Beryl's zx system-call layer: the dispatcher the trap
-// path calls for zx numbers, and one handler per syscall (one family per
-// file) that validates arguments, copies user memory through the Caller and
-// calls the object core (beryl/kernel/object).
+// Package zxsys is Beryl's zx system-call layer: the dispatcher and one
+// handler per syscall (one family per file) that validates arguments,
+// copies user memory through the Caller and calls the object core
+// (beryl/kernel/object), mm/vm (VMOs, VMARs) and kernel/proc (processes,
+// threads).
 //
 // The syscalls are declared in spec.txt; tools/zxgen generates the
 // dispatch table (table_gen.go), whose typed wrappers decode the eight
-// argument registers and call the handlers here. Run `go generate` in this
-// directory after editing spec.txt; TestGeneratedFilesFresh fails while a
-// generated file is stale.
+// argument registers and call the handlers, methods of *Dispatcher. Run
+// `go generate` in this directory after editing spec.txt;
+// TestGeneratedFilesFresh fails while a generated file is stale.
 //
-// # Wiring into the trap path
+// # The path of a system call
 //
-// zx numbers are Base (0x1000) + index; Linux numbers are below 0x200, so
-// the kernel's syscall entry routes RAX >= Base here and the rest to the
-// Linux personality. The x86-64 convention is Zircon's: number in RAX,
-// arguments in RDI, RSI, RDX, R10, R8, R9, R12, R13, result in RAX; RCX and
-// R11 are clobbered by SYSCALL/SYSRET, every other register is preserved.
-// The entry code fills args in that order and calls Dispatch on the kernel
-// goroutine that backs the user thread (handlers block as ordinary Go).
+//  1. A user thread executes SYSCALL; arch/x86's entry (trap_amd64.s)
+//     saves its registers and x86.EnterUser returns to the thread's kernel
+//     goroutine.
+//  2. kernel/proc's thread loop (Thread.run, Thread.syscall) sends RAX <
+//     Base to the Linux personality and the rest to its Syscalls value:
+//     the *Dispatcher boot/kmain built and passed to proc.SetSyscalls.
+//  3. Dispatcher.Syscall → Dispatch indexes Table (ZX_ERR_BAD_SYSCALL
+//     outside it, ZX_ERR_NO_MEMORY for alloc calls under memory pressure);
+//     the entry's Fn decodes the registers.
+//  4. The handler (d.sysVmoCreate, ...) runs on the thread's goroutine and
+//     may block as ordinary Go; its result goes back to RAX.
+//
+// zx numbers are Base (0x1000) + index; Linux numbers are below 0x200. The
+// x86-64 convention is Zircon's: number in RAX, arguments in RDI, RSI, RDX,
+// R10, R8, R9, R12, R13, result in RAX; RCX and R11 are clobbered by
+// SYSCALL/SYSRET, every other register is preserved.
+//
+// Host tests implement Caller over a byte slice and an mm/vm address
+// space on host fakes, and call Dispatch directly.
 //
 // # User memory
 //
@@ -30,8 +43,8 @@
 //
 // # Lock order
 //
-// The package holds no lock of its own across calls into kernel/object.
-// Caller methods are called with no lock held, except the futex value
+// The package holds no lock of its own across calls into kernel/object,
+// mm/vm or kernel/proc. Caller methods are called with no lock held, except the futex value
 // read, which runs under the process's futex-context lock so that wait
 // and wake are atomic (as Zircon's futex_wait requires).
 package zxsys

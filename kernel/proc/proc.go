@@ -6,7 +6,11 @@
 //
 // The first personality is Linux's: a stock static GOOS=linux Go binary
 // runs unmodified; the Linux system calls its runtime makes are served on
-// the process's own objects (linux.go).
+// the process's own objects (linux.go). zx system calls (RAX >= ZxBase)
+// go to the Syscalls value boot/kmain installs with SetSyscalls (the zx
+// dispatcher of beryl/syscall, which this package may not import); *Thread
+// is the dispatcher's Caller, and tasks.go holds the process and thread
+// operations its handlers call.
 //
 // Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu.
 package proc
