@@ -1,32 +1,16 @@
 package zxsys
 
-import (
-	"sync/atomic"
-
-	"beryl/kernel/object"
-)
+import "beryl/kernel/object"
 
 // Beryl-specific syscalls: beryl_startup_handle (the process-args
 // bootstrap for Go programs) and beryl_kernel_stats (leak checks, init's
 // report).
 
-// StartupHandleTaker is optionally implemented by a Caller: it returns,
-// once, the handle value process_start passed to the calling process as
-// arg1 (HandleInvalid if none or taken). Without it beryl_startup_handle
-// is ZX_ERR_NOT_SUPPORTED.
-type StartupHandleTaker interface {
-	TakeStartupHandle() object.Handle
-}
-
-func sysBerylStartupHandle(c Caller, out UserPtr) object.Status {
-	tk, ok := c.(StartupHandleTaker)
-	if !ok {
-		return object.ErrNotSupported
-	}
+func (d *Dispatcher) sysBerylStartupHandle(c Caller, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
-	h := tk.TakeStartupHandle()
+	h := c.TakeStartupHandle()
 	if h == object.HandleInvalid {
 		return object.ErrBadState
 	}
@@ -68,28 +52,17 @@ type KernelStats struct {
 // KernelStatsSize is the size of the KernelStats record in bytes.
 const KernelStatsSize = 8 * (12 + uint64(object.ObjTypeUpperBound))
 
-// KernelStatsHook fills what only the kernel's main package knows (pages,
-// CPUs, processes, the caller's resident pages); boot/kmain installs it.
-// Object and handle counts come from kernel/object here.
-var KernelStatsHook atomic.Pointer[func(c Caller, s *KernelStats)]
-
-// checkRootResource accepts ZX_HANDLE_INVALID or, once RootResourceCheck
-// is installed, the root resource; any other resource is ACCESS_DENIED
-// after the gate's BAD_HANDLE / WRONG_TYPE.
+// checkRootResource accepts ZX_HANDLE_INVALID or the root resource; any
+// other resource is ACCESS_DENIED after the gate's BAD_HANDLE /
+// WRONG_TYPE.
 func checkRootResource(c Caller, resource object.Handle) object.Status {
 	if resource == object.HandleInvalid {
 		return object.OK
 	}
-	if chk := RootResourceCheck.Load(); chk != nil {
-		return (*chk)(c, resource)
-	}
-	if _, st := gate(c.Process(), resource, object.ObjTypeResource, object.RightNone); st != object.OK {
-		return st
-	}
-	return object.ErrAccessDenied
+	return requireRootResource(c, resource)
 }
 
-func sysBerylKernelStats(c Caller, resource object.Handle, buffer UserPtr, size uint64) object.Status {
+func (d *Dispatcher) sysBerylKernelStats(c Caller, resource object.Handle, buffer UserPtr, size uint64) object.Status {
 	if st := checkRootResource(c, resource); st != object.OK {
 		return st
 	}
@@ -98,9 +71,11 @@ func sysBerylKernelStats(c Caller, resource object.Handle, buffer UserPtr, size 
 		return st
 	}
 	s := KernelStats{Size: KernelStatsSize}
-	if h := KernelStatsHook.Load(); h != nil {
-		(*h)(c, &s)
+	if d.Stats != nil {
+		d.Stats(&s)
 	}
+	as := c.AddressSpace()
+	s.CallerPages, s.CallerPrivateVmos = as.Pages(), as.PrivateVMOs()
 	for t := 1; t < len(s.Objects); t++ { // LiveObjects(0) is the total
 		s.Objects[t] = uint64(object.LiveObjects(object.ObjType(t)))
 		s.LiveObjects += s.Objects[t]
@@ -114,16 +89,12 @@ func sysBerylKernelStats(c Caller, resource object.Handle, buffer UserPtr, size 
 	return copyOut(c, buffer, b[:n])
 }
 
-// requireRootResource checks that h is the root resource: BAD_HANDLE,
-// WRONG_TYPE, then ACCESS_DENIED for any other resource. Unlike
-// checkRootResource it does not accept ZX_HANDLE_INVALID.
+// requireRootResource checks that h is the root resource (the one
+// resource of kind ZX_RSRC_KIND_ROOT, which boot/kmain gives init):
+// BAD_HANDLE, WRONG_TYPE, then ACCESS_DENIED for any other resource, as
+// Zircon's validate_resource. Unlike checkRootResource it does not accept
+// ZX_HANDLE_INVALID.
 func requireRootResource(c Caller, h object.Handle) object.Status {
-	if chk := RootResourceCheck.Load(); chk != nil {
-		if h == object.HandleInvalid {
-			return object.ErrBadHandle
-		}
-		return (*chk)(c, h)
-	}
 	o, _, st := c.Process().Lookup(h, object.ObjTypeResource, object.RightNone)
 	if st != object.OK {
 		return st
@@ -141,7 +112,7 @@ func requireRootResource(c Caller, h object.Handle) object.Status {
 // resource (BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED), the process handle
 // (same order), INVALID_ARGS (length 0 or > 64, bad pointer, bad
 // character), BAD_STATE (the process has started).
-func sysBerylProcessSetClass(c Caller, resource, process object.Handle, class UserPtr, classLen uint64) object.Status {
+func (d *Dispatcher) sysBerylProcessSetClass(c Caller, resource, process object.Handle, class UserPtr, classLen uint64) object.Status {
 	if st := requireRootResource(c, resource); st != object.OK {
 		return st
 	}

@@ -22,14 +22,14 @@ func (c *takerCaller) TakeStartupHandle() object.Handle {
 func TestBerylStartupHandle(t *testing.T) {
 	f := newEnv(t)
 	out := f.alloc(4)
-	// A caller that cannot tell: NOT_SUPPORTED.
-	f.want(object.ErrNotSupported, SysBerylStartupHandle, uint64(out))
+	// A process without one: BAD_STATE.
+	f.want(object.ErrBadState, SysBerylStartupHandle, uint64(out))
 	ev := f.create1(SysEventCreate, 0)
 	c := &takerCaller{fakeCaller: f, h: ev}
 	st := func(p UserPtr) object.Status {
 		var a [8]uint64
 		a[0] = uint64(p)
-		return object.Status(Dispatch(c, SysBerylStartupHandle, &a))
+		return object.Status(testDispatcher.Dispatch(c, SysBerylStartupHandle, &a))
 	}
 	for _, bp := range badPtrs {
 		if s := st(bp); s != object.ErrInvalidArgs {
@@ -49,22 +49,36 @@ func TestBerylStartupHandle(t *testing.T) {
 
 func TestBerylKernelStats(t *testing.T) {
 	f := newEnv(t)
-	hook := func(c Caller, s *KernelStats) {
-		s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages = 100, 40, 10, 2, 3, 9
-		s.CallerPrivateVmos, s.PagesUser, s.PagesReserve = 7, 21, 16
+	d := &Dispatcher{Stats: func(s *KernelStats) {
+		s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes = 100, 40, 10, 2, 3
+		s.PagesUser, s.PagesReserve = 21, 16
+	}}
+	saved := testDispatcher
+	testDispatcher = d
+	defer func() { testDispatcher = saved }()
+	// The caller's own pages and private VMOs: one Linux-style anonymous
+	// mapping with a page faulted in.
+	va, err := f.as.Mmap(0, 4096, 3, false)
+	if err != nil {
+		t.Fatal(err)
 	}
-	KernelStatsHook.Store(&hook)
-	defer KernelStatsHook.Store(nil)
+	if !f.as.Fault(va, 6) { // a user write
+		t.Fatal("fault")
+	}
+	pages, private := f.as.Pages(), f.as.PrivateVMOs()
+	if pages == 0 || private != 1 {
+		t.Fatalf("fake address space: %d pages, %d private VMOs", pages, private)
+	}
 	buf := f.alloc(int(KernelStatsSize) + 8)
 	f.put64(buf+UserPtr(KernelStatsSize), 0x5a5a)
 	f.ok(SysBerylKernelStats, 0, uint64(buf), KernelStatsSize+8)
 	w := func(i int) uint64 { return f.u64(buf + UserPtr(8*i)) }
-	if w(0) != KernelStatsSize || w(1) != 100 || w(2) != 40 || w(3) != 10 || w(4) != 2 || w(5) != 3 || w(6) != 9 {
+	if w(0) != KernelStatsSize || w(1) != 100 || w(2) != 40 || w(3) != 10 || w(4) != 2 || w(5) != 3 || w(6) != pages {
 		t.Fatalf("header % d", []uint64{w(0), w(1), w(2), w(3), w(4), w(5), w(6)})
 	}
 	tail := []uint64{f.u64(buf + UserPtr(KernelStatsSize-24)), f.u64(buf + UserPtr(KernelStatsSize-16)), f.u64(buf + UserPtr(KernelStatsSize-8))}
-	if tail[0] != 7 || tail[1] != 21 || tail[2] != 16 {
-		t.Errorf("record tail (caller private VMOs, user pages, reserve) %d, want [7 21 16]", tail)
+	if tail[0] != 1 || tail[1] != 21 || tail[2] != 16 {
+		t.Errorf("record tail (caller private VMOs, user pages, reserve) %d, want [1 21 16]", tail)
 	}
 	if f.u64(buf+UserPtr(KernelStatsSize)) != 0x5a5a {
 		t.Fatal("wrote past the record")
@@ -94,46 +108,39 @@ func TestBerylKernelStats(t *testing.T) {
 	f.want(object.ErrBadHandle, SysBerylKernelStats, 0x21, uint64(buf), KernelStatsSize)
 }
 
-// execTasks adds vmo_replace_as_executable to the fake TaskOps: it closes
-// the handle and returns a fresh one.
-type execTasks struct{ *fakeTasks }
-
-func (et execTasks) VmoReplaceAsExecutable(c Caller, h object.Handle) (object.Handle, object.Status) {
-	et.log("vmo_replace_as_executable")
-	if st := object.HandleClose(c.Process(), h); st != object.OK {
-		return object.HandleInvalid, st
-	}
-	return et.ev(c), object.OK
-}
-
 func TestVmoReplaceAsExecutable(t *testing.T) {
 	f := newEnv(t)
-	SetTaskOps(&fakeTasks{})
-	ev := f.create1(SysEventCreate, 0)
-	// TaskOps without ExecutableOps: NOT_SUPPORTED, and the handle is gone.
-	f.want(object.ErrNotSupported, SysVmoReplaceAsExecutable, uint64(ev), 0, uint64(f.alloc(4)))
-	f.want(object.ErrBadHandle, SysHandleClose, uint64(ev))
-	et := execTasks{&fakeTasks{}}
-	SetTaskOps(et)
-	defer SetTaskOps(nil)
 	n := f.handles()
-	// A bad out pointer or a bad vmex consume the handle without calling
-	// the implementation.
-	for _, args := range [][]uint64{{0, badPtr}, {0x21, uint64(f.alloc(4))}} {
-		ev := f.create1(SysEventCreate, 0)
-		if st := f.st(SysVmoReplaceAsExecutable, uint64(ev), args[0], args[1]); st == object.OK {
-			t.Fatalf("args %#x: OK", args)
+	// A bad out pointer, a bad vmex or a handle that is not a VMO: the
+	// handle is consumed whatever happens.
+	for _, c := range []struct {
+		vmo  bool
+		vmex uint64
+		out  UserPtr
+		want object.Status
+	}{
+		{true, 0, badPtr, object.ErrInvalidArgs},
+		{true, 0x21, f.alloc(4), object.ErrBadHandle},
+		{false, 0, f.alloc(4), object.ErrWrongType},
+	} {
+		h := f.create1(SysEventCreate, 0)
+		if c.vmo {
+			f.ok(SysHandleClose, uint64(h))
+			h = f.create1(SysVmoCreate, 4096, 0)
 		}
-		f.want(object.ErrBadHandle, SysHandleClose, uint64(ev))
+		f.want(c.want, SysVmoReplaceAsExecutable, uint64(h), c.vmex, uint64(c.out))
+		f.want(object.ErrBadHandle, SysHandleClose, uint64(h))
 	}
-	if len(et.calls) != 0 || f.handles() != n {
-		t.Fatalf("calls %v, handles %d→%d", et.calls, n, f.handles())
+	if f.handles() != n {
+		t.Fatalf("handles %d→%d", n, f.handles())
 	}
-	ev = f.create1(SysEventCreate, 0)
-	nh := f.create1(SysVmoReplaceAsExecutable, uint64(ev), 0)
-	if f.handles() != n+1 {
-		t.Fatalf("replace: %#x (was %#x), handles %d", nh, ev, f.handles())
+	v := f.create1(SysVmoCreate, 4096, 0)
+	nh := f.create1(SysVmoReplaceAsExecutable, uint64(v), 0)
+	info, st := object.ObjectGetInfoHandleBasic(f.p, nh)
+	if st != object.OK || !info.Rights.Has(object.RightExecute|object.RightMap|object.RightRead) || f.handles() != n+1 {
+		t.Fatalf("replace: %v rights %#x, handles %d", st, info.Rights, f.handles())
 	}
+	f.want(object.ErrBadHandle, SysHandleClose, uint64(v))
 	f.ok(SysHandleClose, uint64(nh))
 }
 
@@ -218,7 +225,7 @@ func TestAllocGate(t *testing.T) {
 		n++
 		var a [8]uint64
 		a[0], a[1], a[2] = uint64(ev), uint64(out), uint64(out)
-		if st := object.Status(Dispatch(f, e.Num, &a)); st != object.ErrNoMemory {
+		if st := object.Status(testDispatcher.Dispatch(f, e.Num, &a)); st != object.ErrNoMemory {
 			t.Errorf("%s with the gate shut: %v, want NO_MEMORY", e.Name, st)
 		}
 	}

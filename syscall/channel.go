@@ -9,7 +9,7 @@ const (
 	sizeofChannelCallArgs   = 48 // zx_channel_call_args_t
 )
 
-func sysChannelCreate(c Caller, options uint32, out0, out1p UserPtr) object.Status {
+func (d *Dispatcher) sysChannelCreate(c Caller, options uint32, out0, out1p UserPtr) object.Status {
 	if st := probeAll(c, 4, out0, out1p); st != object.OK {
 		return st
 	}
@@ -40,7 +40,7 @@ func readBuffers(c Caller, bytes, handles UserPtr, numBytes, numHandles uint32, 
 	return make([]byte, nb), int(nh), object.OK
 }
 
-func sysChannelRead(c Caller, h object.Handle, options uint32, bytes, handles UserPtr, numBytes, numHandles uint32, actualBytes, actualHandles UserPtr) object.Status {
+func (d *Dispatcher) sysChannelRead(c Caller, h object.Handle, options uint32, bytes, handles UserPtr, numBytes, numHandles uint32, actualBytes, actualHandles UserPtr) object.Status {
 	buf, nh, st := readBuffers(c, bytes, handles, numBytes, numHandles, 4, actualBytes, actualHandles)
 	if st != object.OK {
 		return st
@@ -50,7 +50,7 @@ func sysChannelRead(c Caller, h object.Handle, options uint32, bytes, handles Us
 	return finishRead(c, st, buf, ab, ah, hv, nil, bytes, handles, actualBytes, actualHandles)
 }
 
-func sysChannelReadEtc(c Caller, h object.Handle, options uint32, bytes, handles UserPtr, numBytes, numHandles uint32, actualBytes, actualHandles UserPtr) object.Status {
+func (d *Dispatcher) sysChannelReadEtc(c Caller, h object.Handle, options uint32, bytes, handles UserPtr, numBytes, numHandles uint32, actualBytes, actualHandles UserPtr) object.Status {
 	buf, nh, st := readBuffers(c, bytes, handles, numBytes, numHandles, sizeofHandleInfo, actualBytes, actualHandles)
 	if st != object.OK {
 		return st
@@ -197,7 +197,7 @@ func consumeUserHandles(c Caller, p UserPtr, n uint64, size uint64) {
 	}
 }
 
-func sysChannelWrite(c Caller, h object.Handle, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32) object.Status {
+func (d *Dispatcher) sysChannelWrite(c Caller, h object.Handle, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32) object.Status {
 	p := c.Process()
 	data, hb, st := writeArgs(c, options, bytes, numBytes, handles, numHandles, 4)
 	if st == object.ErrOutOfRange {
@@ -229,7 +229,7 @@ func decodeDispositions(b []byte) []object.HandleDisposition {
 	return d
 }
 
-func sysChannelWriteEtc(c Caller, h object.Handle, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32) object.Status {
+func (d *Dispatcher) sysChannelWriteEtc(c Caller, h object.Handle, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32) object.Status {
 	data, hb, st := writeArgs(c, options, bytes, numBytes, handles, numHandles, sizeofHandleDisposition)
 	if st == object.ErrOutOfRange {
 		// MOVE sources are always closed, as in Zircon.
@@ -257,7 +257,7 @@ func sysChannelWriteEtc(c Caller, h object.Handle, options uint32, bytes UserPtr
 	return st
 }
 
-func sysChannelCall(c Caller, h object.Handle, options uint32, deadline object.Time, args UserPtr, actualBytes, actualHandles UserPtr) object.Status {
+func (d *Dispatcher) sysChannelCall(c Caller, h object.Handle, options uint32, deadline object.Time, args UserPtr, actualBytes, actualHandles UserPtr) object.Status {
 	ab, st := copyIn(c, args, sizeofChannelCallArgs)
 	if st != object.OK {
 		return st

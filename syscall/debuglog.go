@@ -14,7 +14,7 @@ func lookupLog(c Caller, h object.Handle, rights object.Rights) (*object.DebugLo
 	return o.(*object.DebugLog), object.OK
 }
 
-func sysDebuglogCreate(c Caller, resource object.Handle, options uint32, out UserPtr) object.Status {
+func (d *Dispatcher) sysDebuglogCreate(c Caller, resource object.Handle, options uint32, out UserPtr) object.Status {
 	if st := checkRootResource(c, resource); st != object.OK {
 		return st
 	}
@@ -24,50 +24,46 @@ func sysDebuglogCreate(c Caller, resource object.Handle, options uint32, out Use
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
-	d, rights := object.NewDebugLog(options&object.LogFlagReadable != 0)
-	h, st := c.Process().Install(d, rights)
+	log, rights := object.NewDebugLog(options&object.LogFlagReadable != 0)
+	h, st := c.Process().Install(log, rights)
 	return out1(c, h, st, out)
 }
 
-func sysDebuglogWrite(c Caller, h object.Handle, options uint32, buffer UserPtr, size uint64) object.Status {
+func (d *Dispatcher) sysDebuglogWrite(c Caller, h object.Handle, options uint32, buffer UserPtr, size uint64) object.Status {
 	if options&^object.LogLocal != 0 {
 		return object.ErrInvalidArgs
 	}
-	d, st := lookupLog(c, h, object.RightWrite)
+	log, st := lookupLog(c, h, object.RightWrite)
 	if st != object.OK {
 		return st
 	}
-	d.Release()
+	log.Release()
 	data, st := copyIn(c, buffer, min(size, object.LogRecordDataMax))
 	if st != object.OK {
 		return st
 	}
-	var tid object.Koid
-	if ti, ok := c.(ThreadIdentity); ok {
-		tid = ti.ThreadKoid()
-	}
-	object.DebuglogWrite(c.Process().Koid(), tid, object.LogInfo, uint8(options&object.LogLocal), data)
+	object.DebuglogWrite(c.Process().Koid(), c.ThreadKoid(), object.LogInfo, uint8(options&object.LogLocal), data)
 	return object.OK
 }
 
 // sysDebuglogRead returns the record's length (a non-negative status). A
 // buffer smaller than the record gets its first bytes; the rest is
 // dropped, as Zircon documents.
-func sysDebuglogRead(c Caller, h object.Handle, options uint32, buffer UserPtr, size uint64) object.Status {
+func (d *Dispatcher) sysDebuglogRead(c Caller, h object.Handle, options uint32, buffer UserPtr, size uint64) object.Status {
 	if options != 0 {
 		return object.ErrInvalidArgs
 	}
-	d, st := lookupLog(c, h, object.RightRead)
+	log, st := lookupLog(c, h, object.RightRead)
 	if st != object.OK {
 		return st
 	}
-	defer d.Release()
+	defer log.Release()
 	n := min(size, object.LogRecordMax)
 	if st := probe(c, buffer, n, true); st != object.OK {
 		return st
 	}
 	var b [object.LogRecordMax]byte
-	k, st := d.Read(&b)
+	k, st := log.Read(&b)
 	if st != object.OK {
 		return st
 	}

@@ -57,7 +57,7 @@ func TestNanosleepKilled(t *testing.T) {
 	close(k.ch)
 	var a [8]uint64
 	a[0] = uint64(object.TimeInfinite)
-	if st := object.Status(Dispatch(k, SysNanosleep, &a)); st != object.ErrInternalIntrKilled {
+	if st := object.Status(testDispatcher.Dispatch(k, SysNanosleep, &a)); st != object.ErrInternalIntrKilled {
 		t.Fatalf("got %v", st)
 	}
 }

@@ -6,20 +6,28 @@ import (
 	"time"
 
 	"beryl/kernel/object"
+	"beryl/mm/vm"
 )
 
 // fakeCaller is a user thread whose memory is one byte slice at base plus
 // a read-only page at roBase; every other address fails, like unmapped,
-// kernel-half and non-canonical addresses do in the kernel.
+// kernel-half and non-canonical addresses do in the kernel. Its address
+// space (VMARs, VMO pages) is a real mm/vm one on host fakes.
 type fakeCaller struct {
 	t      *testing.T
 	p      *object.Process
+	as     *vm.AddressSpace
+	frames *vm.HeapFrames
 	mem    []byte
 	ro     []byte
 	next   uint64
 	copies int           // CopyIn/CopyOut calls
 	job    object.Handle // see jobHandle
+	exited int           // ExitThread calls
 }
+
+// testDispatcher serves the fake callers' calls.
+var testDispatcher = &Dispatcher{}
 
 const (
 	memBase = 0x10000
@@ -34,7 +42,12 @@ const (
 
 var badPtrs = []UserPtr{badPtr, kernelPtr, nonCanonicalPtr, memBase + memSize - 2, roBase}
 
-func (f *fakeCaller) Process() *object.Process { return f.p }
+func (f *fakeCaller) Process() *object.Process         { return f.p }
+func (f *fakeCaller) AddressSpace() *vm.AddressSpace   { return f.as }
+func (f *fakeCaller) ThreadKoid() object.Koid          { return 0x7777 }
+func (f *fakeCaller) Killed() <-chan struct{}          { return nil }
+func (f *fakeCaller) TakeStartupHandle() object.Handle { return object.HandleInvalid }
+func (f *fakeCaller) ExitThread()                      { f.exited++ }
 
 func (f *fakeCaller) span(uaddr uint64, n int, write bool) []byte {
 	end := uaddr + uint64(n)
@@ -99,7 +112,7 @@ func (f *fakeCaller) data(b []byte) UserPtr {
 func (f *fakeCaller) call(num uint64, args ...uint64) int64 {
 	var a [8]uint64
 	copy(a[:], args)
-	return Dispatch(f, num, &a)
+	return testDispatcher.Dispatch(f, num, &a)
 }
 
 // st dispatches and returns the status.
@@ -148,7 +161,8 @@ func (f *fakeCaller) create3(num uint64, args ...uint64) (object.Handle, object.
 }
 
 // newEnv makes a process in a fresh root job and checks at cleanup that
-// killing it leaves object and handle counts where they started.
+// killing it leaves object, handle and VMO page counts where they
+// started.
 func newEnv(t *testing.T) *fakeCaller {
 	t.Helper()
 	objs, hs := object.LiveObjects(object.ObjTypeNone), object.LiveHandles()
@@ -158,7 +172,9 @@ func newEnv(t *testing.T) *fakeCaller {
 		t.Fatal(st)
 	}
 	p.Start()
-	f := &fakeCaller{t: t, p: p, mem: make([]byte, memSize), ro: make([]byte, roSize)}
+	var f *fakeCaller
+	// Registered first, so it runs last: after the address spaces of f and
+	// of any peer are destroyed.
 	t.Cleanup(func() {
 		p.Kill(0)
 		p.Release()
@@ -167,8 +183,24 @@ func newEnv(t *testing.T) *fakeCaller {
 		if o, h, ok := object.CountsSettle(objs, hs, 2*time.Second); !ok {
 			t.Errorf("leak: objects %d→%d, handles %d→%d", objs, o, hs, h)
 		}
+		if n := f.frames.Live(); n != 0 {
+			t.Errorf("leak: %d VMO pages", n)
+		}
 	})
+	f = newFakeCaller(t, p)
 	return f
+}
+
+// newFakeCaller makes a caller in p with an empty address space on host
+// fakes.
+func newFakeCaller(t *testing.T, p *object.Process) *fakeCaller {
+	env, frames, _, _ := vm.NewHostEnv()
+	as, err := vm.NewIn(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(as.Destroy)
+	return &fakeCaller{t: t, p: p, as: as, frames: frames, mem: make([]byte, memSize), ro: make([]byte, roSize)}
 }
 
 // handles returns the number of handles in the caller's table.

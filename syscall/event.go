@@ -2,7 +2,7 @@ package zxsys
 
 import "beryl/kernel/object"
 
-func sysEventCreate(c Caller, options uint32, out UserPtr) object.Status {
+func (d *Dispatcher) sysEventCreate(c Caller, options uint32, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
@@ -10,7 +10,7 @@ func sysEventCreate(c Caller, options uint32, out UserPtr) object.Status {
 	return out1(c, h, st, out)
 }
 
-func sysEventpairCreate(c Caller, options uint32, out0, out1p UserPtr) object.Status {
+func (d *Dispatcher) sysEventpairCreate(c Caller, options uint32, out0, out1p UserPtr) object.Status {
 	if st := probeAll(c, 4, out0, out1p); st != object.OK {
 		return st
 	}

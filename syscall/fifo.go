@@ -2,7 +2,7 @@ package zxsys
 
 import "beryl/kernel/object"
 
-func sysFifoCreate(c Caller, elemCount, elemSize uint64, options uint32, out0, out1p UserPtr) object.Status {
+func (d *Dispatcher) sysFifoCreate(c Caller, elemCount, elemSize uint64, options uint32, out0, out1p UserPtr) object.Status {
 	if st := probeAll(c, 4, out0, out1p); st != object.OK {
 		return st
 	}
@@ -21,7 +21,7 @@ func fifoCount(elemSize, count uint64) (n, span uint64) {
 	return n, n * elemSize
 }
 
-func sysFifoRead(c Caller, h object.Handle, elemSize uint64, data UserPtr, count uint64, actual UserPtr) object.Status {
+func (d *Dispatcher) sysFifoRead(c Caller, h object.Handle, elemSize uint64, data UserPtr, count uint64, actual UserPtr) object.Status {
 	if st := probeOpt(c, actual, 8); st != object.OK {
 		return st
 	}
@@ -40,7 +40,7 @@ func sysFifoRead(c Caller, h object.Handle, elemSize uint64, data UserPtr, count
 	return writeOptU64(c, actual, n)
 }
 
-func sysFifoWrite(c Caller, h object.Handle, elemSize uint64, data UserPtr, count uint64, actual UserPtr) object.Status {
+func (d *Dispatcher) sysFifoWrite(c Caller, h object.Handle, elemSize uint64, data UserPtr, count uint64, actual UserPtr) object.Status {
 	if st := probeOpt(c, actual, 8); st != object.OK {
 		return st
 	}

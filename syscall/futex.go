@@ -32,24 +32,17 @@ func checkOwner(c Caller, owner object.Handle) object.Status {
 	return st
 }
 
-func killedChan(c Caller) <-chan struct{} {
-	if k, ok := c.(Killable); ok {
-		return k.Killed()
-	}
-	return nil
-}
-
-func sysFutexWait(c Caller, value UserPtr, current int32, owner object.Handle, deadline object.Time) object.Status {
+func (d *Dispatcher) sysFutexWait(c Caller, value UserPtr, current int32, owner object.Handle, deadline object.Time) object.Status {
 	if st := checkFutexPtr(value); st != object.OK {
 		return st
 	}
 	if st := checkOwner(c, owner); st != object.OK {
 		return st
 	}
-	return c.Process().Futexes().Wait(uint64(value), futexLoad(c, value), current, deadline, killedChan(c))
+	return c.Process().Futexes().Wait(uint64(value), futexLoad(c, value), current, deadline, c.Killed())
 }
 
-func sysFutexWake(c Caller, value UserPtr, count uint32) object.Status {
+func (d *Dispatcher) sysFutexWake(c Caller, value UserPtr, count uint32) object.Status {
 	if st := checkFutexPtr(value); st != object.OK {
 		return st
 	}
@@ -57,7 +50,7 @@ func sysFutexWake(c Caller, value UserPtr, count uint32) object.Status {
 	return object.OK
 }
 
-func sysFutexRequeue(c Caller, value UserPtr, wakeCount uint32, current int32, requeue UserPtr, requeueCount uint32, owner object.Handle) object.Status {
+func (d *Dispatcher) sysFutexRequeue(c Caller, value UserPtr, wakeCount uint32, current int32, requeue UserPtr, requeueCount uint32, owner object.Handle) object.Status {
 	if st := checkFutexPtr(value); st != object.OK {
 		return st
 	}

@@ -56,7 +56,7 @@ func TestFutex(t *testing.T) {
 	go func() {
 		var a [8]uint64
 		a[0], a[1], a[3] = uint64(fx), 5, uint64(object.TimeInfinite)
-		res <- object.Status(Dispatch(k, SysFutexWait, &a))
+		res <- object.Status(testDispatcher.Dispatch(k, SysFutexWait, &a))
 	}()
 	waitFor(t, func() bool { return futexes.Waiters(key) == 1 })
 	close(k.ch)

@@ -2,7 +2,7 @@ package zxsys
 
 import "beryl/kernel/object"
 
-func sysHandleDuplicate(c Caller, h object.Handle, rights object.Rights, out UserPtr) object.Status {
+func (d *Dispatcher) sysHandleDuplicate(c Caller, h object.Handle, rights object.Rights, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
@@ -10,7 +10,7 @@ func sysHandleDuplicate(c Caller, h object.Handle, rights object.Rights, out Use
 	return out1(c, nh, st, out)
 }
 
-func sysHandleReplace(c Caller, h object.Handle, rights object.Rights, out UserPtr) object.Status {
+func (d *Dispatcher) sysHandleReplace(c Caller, h object.Handle, rights object.Rights, out UserPtr) object.Status {
 	// The source is invalidated even on failure, so the pointer must be
 	// known good first.
 	if st := probeOut(c, out, 4); st != object.OK {
@@ -20,14 +20,14 @@ func sysHandleReplace(c Caller, h object.Handle, rights object.Rights, out UserP
 	return out1(c, nh, st, out)
 }
 
-func sysHandleClose(c Caller, h object.Handle) object.Status {
+func (d *Dispatcher) sysHandleClose(c Caller, h object.Handle) object.Status {
 	return object.HandleClose(c.Process(), h)
 }
 
 // closeManyChunk bounds the handles copied in at once.
 const closeManyChunk = 256
 
-func sysHandleCloseMany(c Caller, handles UserPtr, n uint64) object.Status {
+func (d *Dispatcher) sysHandleCloseMany(c Caller, handles UserPtr, n uint64) object.Status {
 	if n > (1<<63)/4 {
 		return object.ErrInvalidArgs
 	}

@@ -1,6 +1,9 @@
 package zxsys
 
-import "beryl/kernel/object"
+import (
+	"beryl/kernel/object"
+	"beryl/kernel/proc"
+)
 
 // C layouts (zircon/syscalls/policy.h).
 const (
@@ -9,7 +12,7 @@ const (
 	sizeofPolicyTimerSlack = 16 // zx_policy_timer_slack_t
 )
 
-func sysJobCreate(c Caller, parent object.Handle, options uint32, out UserPtr) object.Status {
+func (d *Dispatcher) sysJobCreate(c Caller, parent object.Handle, options uint32, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
@@ -19,7 +22,7 @@ func sysJobCreate(c Caller, parent object.Handle, options uint32, out UserPtr) o
 
 // sysJobSetPolicy follows Zircon's order: options, handle, topic, count,
 // then the copy of the policy array.
-func sysJobSetPolicy(c Caller, h object.Handle, options, topic uint32, policy UserPtr, count uint32) object.Status {
+func (d *Dispatcher) sysJobSetPolicy(c Caller, h object.Handle, options, topic uint32, policy UserPtr, count uint32) object.Status {
 	if options != object.JobPolRelative && options != object.JobPolAbsolute {
 		return object.ErrInvalidArgs
 	}
@@ -66,20 +69,22 @@ func sysJobSetPolicy(c Caller, h object.Handle, options, topic uint32, policy Us
 	return object.ErrInvalidArgs
 }
 
-func sysTaskKill(c Caller, h object.Handle) object.Status {
+func (d *Dispatcher) sysTaskKill(c Caller, h object.Handle) object.Status {
 	p := c.Process()
 	st := object.TaskKill(p, h)
 	if st != object.ErrWrongType {
 		return st
 	}
-	// Threads belong to the user-mode machinery.
+	// Threads are kernel/proc's.
 	info, gst := gate(p, h, object.ObjTypeThread, object.RightDestroy)
 	if gst != object.OK || info.Type != object.ObjTypeThread {
 		return st
 	}
-	ops := tasks()
-	if ops == nil {
-		return object.ErrNotSupported
+	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightDestroy)
+	if st != object.OK {
+		return st
 	}
-	return ops.ThreadKill(c, h)
+	t.Kill()
+	t.Release()
+	return object.OK
 }

@@ -27,7 +27,7 @@ const (
 	kosRecvHasBadge     = 2
 )
 
-func sysKosUserObjectCreate(c Caller, rights object.Rights, context uint64, port object.Handle, key uint64, out UserPtr) object.Status {
+func (d *Dispatcher) sysKosUserObjectCreate(c Caller, rights object.Rights, context uint64, port object.Handle, key uint64, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
@@ -35,7 +35,7 @@ func sysKosUserObjectCreate(c Caller, rights object.Rights, context uint64, port
 	return out1(c, h, st, out)
 }
 
-func sysKosUserObjectGetContext(c Caller, h object.Handle, out UserPtr) object.Status {
+func (d *Dispatcher) sysKosUserObjectGetContext(c Caller, h object.Handle, out UserPtr) object.Status {
 	if st := probeOut(c, out, 8); st != object.OK {
 		return st
 	}
@@ -46,7 +46,7 @@ func sysKosUserObjectGetContext(c Caller, h object.Handle, out UserPtr) object.S
 	return writeU64(c, out, ctx)
 }
 
-func sysKosCallableCreate(c Caller, rights object.Rights, context uint64, server object.Handle, endpoint uint32, out UserPtr) object.Status {
+func (d *Dispatcher) sysKosCallableCreate(c Caller, rights object.Rights, context uint64, server object.Handle, endpoint uint32, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
@@ -54,7 +54,7 @@ func sysKosCallableCreate(c Caller, rights object.Rights, context uint64, server
 	return out1(c, h, st, out)
 }
 
-func sysKosBadgeCreate(c Caller, context uint64, port object.Handle, key uint64, out UserPtr) object.Status {
+func (d *Dispatcher) sysKosBadgeCreate(c Caller, context uint64, port object.Handle, key uint64, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
@@ -62,7 +62,7 @@ func sysKosBadgeCreate(c Caller, context uint64, port object.Handle, key uint64,
 	return out1(c, h, st, out)
 }
 
-func sysKosHandleCopy(c Caller, h object.Handle, rights object.Rights, badge object.Handle, out UserPtr) object.Status {
+func (d *Dispatcher) sysKosHandleCopy(c Caller, h object.Handle, rights object.Rights, badge object.Handle, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
@@ -70,15 +70,15 @@ func sysKosHandleCopy(c Caller, h object.Handle, rights object.Rights, badge obj
 	return out1(c, nh, st, out)
 }
 
-func sysKosHandleRevoke(c Caller, h object.Handle, options uint32) object.Status {
+func (d *Dispatcher) sysKosHandleRevoke(c Caller, h object.Handle, options uint32) object.Status {
 	return kos.HandleRevoke(c.Process(), h, options)
 }
 
-func sysKosHandleRevokeSubtree(c Caller, h, badge object.Handle) object.Status {
+func (d *Dispatcher) sysKosHandleRevokeSubtree(c Caller, h, badge object.Handle) object.Status {
 	return kos.HandleRevokeSubtree(c.Process(), h, badge)
 }
 
-func sysKosHandleConnect(c Caller, listener object.Handle, options uint32, client, server, listenerOut UserPtr) object.Status {
+func (d *Dispatcher) sysKosHandleConnect(c Caller, listener object.Handle, options uint32, client, server, listenerOut UserPtr) object.Status {
 	if st := probeAll(c, 4, client, server, listenerOut); st != object.OK {
 		return st
 	}
@@ -97,7 +97,7 @@ func sysKosHandleConnect(c Caller, listener object.Handle, options uint32, clien
 	return object.OK
 }
 
-func sysKosHandleConnectEx(c Caller, clientProc, serverProc, listener object.Handle, options uint32, client, server, listenerOut UserPtr) object.Status {
+func (d *Dispatcher) sysKosHandleConnectEx(c Caller, clientProc, serverProc, listener object.Handle, options uint32, client, server, listenerOut UserPtr) object.Status {
 	if st := probeAll(c, 4, client, server, listenerOut); st != object.OK {
 		return st
 	}
@@ -128,7 +128,7 @@ func closeIn(p *object.Process, ph, h object.Handle) {
 	target.Release()
 }
 
-func sysKosSecurityConnect(c Caller, options uint32, out UserPtr) object.Status {
+func (d *Dispatcher) sysKosSecurityConnect(c Caller, options uint32, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
@@ -136,7 +136,7 @@ func sysKosSecurityConnect(c Caller, options uint32, out UserPtr) object.Status 
 	return out1(c, h, st, out)
 }
 
-func sysKosListenerCreate(c Caller, options uint32, out UserPtr) object.Status {
+func (d *Dispatcher) sysKosListenerCreate(c Caller, options uint32, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
@@ -249,7 +249,7 @@ func encodeSizes(b []byte, sz kos.Sizes) {
 	le.PutUint32(b[8:], sz.Handles)
 }
 
-func sysKosCall(c Caller, h object.Handle, deadline object.Time, args, sizes UserPtr) object.Status {
+func (d *Dispatcher) sysKosCall(c Caller, h object.Handle, deadline object.Time, args, sizes UserPtr) object.Status {
 	ab, st := copyIn(c, args, sizeofKosCallArgs)
 	if st != object.OK {
 		return st
@@ -295,7 +295,7 @@ func sysKosCall(c Caller, h object.Handle, deadline object.Time, args, sizes Use
 	return st
 }
 
-func sysKosRecv(c Caller, h object.Handle, options uint32, deadline object.Time, args, info UserPtr) object.Status {
+func (d *Dispatcher) sysKosRecv(c Caller, h object.Handle, options uint32, deadline object.Time, args, info UserPtr) object.Status {
 	ab, st := copyIn(c, args, sizeofKosMsgBuf)
 	if st != object.OK {
 		return st
@@ -334,7 +334,7 @@ func sysKosRecv(c Caller, h object.Handle, options uint32, deadline object.Time,
 	return st
 }
 
-func sysKosReply(c Caller, h object.Handle, callID uint64, args UserPtr) object.Status {
+func (d *Dispatcher) sysKosReply(c Caller, h object.Handle, callID uint64, args UserPtr) object.Status {
 	ab, st := copyIn(c, args, sizeofKosMsgBuf)
 	if st != object.OK {
 		return st

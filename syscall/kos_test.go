@@ -24,7 +24,7 @@ func newPeer(t *testing.T) *fakeCaller {
 		job.Kill(0)
 		job.Release()
 	})
-	return &fakeCaller{t: t, p: p, mem: make([]byte, memSize), ro: make([]byte, roSize)}
+	return newFakeCaller(t, p)
 }
 
 // kmsg is a test message: bytes and handle descriptors.
@@ -336,7 +336,7 @@ func TestKosCallRecvReply(t *testing.T) {
 
 // newPeerCaller is another thread of f's process with its own memory.
 func newPeerCaller(f *fakeCaller) *fakeCaller {
-	return &fakeCaller{t: f.t, p: f.p, mem: make([]byte, memSize), ro: make([]byte, roSize)}
+	return &fakeCaller{t: f.t, p: f.p, as: f.as, frames: f.frames, mem: make([]byte, memSize), ro: make([]byte, roSize)}
 }
 
 func TestKosListenerCallableDereference(t *testing.T) {

@@ -1,6 +1,9 @@
 package zxsys
 
-import "beryl/kernel/object"
+import (
+	"beryl/kernel/object"
+	"beryl/kernel/proc"
+)
 
 // infoRecordSize is the C record size of each topic kernel/object serves.
 var infoRecordSize = map[uint32]int{
@@ -17,7 +20,7 @@ var infoRecordSize = map[uint32]int{
 	object.InfoTimer:              24,
 }
 
-func sysObjectGetInfo(c Caller, h object.Handle, topic uint32, buffer UserPtr, size uint64, actual, avail UserPtr) object.Status {
+func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, buffer UserPtr, size uint64, actual, avail UserPtr) object.Status {
 	if st := probeOpt(c, actual, 8); st != object.OK {
 		return st
 	}
@@ -32,8 +35,14 @@ func sysObjectGetInfo(c Caller, h object.Handle, topic uint32, buffer UserPtr, s
 	na, nv, st := object.ObjectGetInfo(p, h, topic, buf)
 	rec, known := infoRecordSize[topic]
 	if st == object.ErrNotSupported && !known {
-		if ops := tasks(); ops != nil {
-			rec, na, nv, st = ops.ObjectGetInfo(c, h, topic, buf)
+		// Topics of objects outside the object core: mm/vm, kernel/proc.
+		switch topic {
+		case object.InfoVMAR:
+			rec, na, nv, st = vmarInfo(c, h, buf)
+		case object.InfoProcessThreads:
+			rec, na, nv, st = processThreadsInfo(c, h, buf)
+		case object.InfoThread:
+			rec, na, nv, st = threadInfo(c, h, buf)
 		}
 	}
 	if st != object.OK && st != object.ErrBufferTooSmall {
@@ -50,18 +59,18 @@ func sysObjectGetInfo(c Caller, h object.Handle, topic uint32, buffer UserPtr, s
 	return st
 }
 
-func sysObjectSignal(c Caller, h object.Handle, clearMask, setMask uint32) object.Status {
+func (d *Dispatcher) sysObjectSignal(c Caller, h object.Handle, clearMask, setMask uint32) object.Status {
 	return object.ObjectSignal(c.Process(), h, object.Signals(clearMask), object.Signals(setMask))
 }
 
-func sysObjectSignalPeer(c Caller, h object.Handle, clearMask, setMask uint32) object.Status {
+func (d *Dispatcher) sysObjectSignalPeer(c Caller, h object.Handle, clearMask, setMask uint32) object.Status {
 	return object.ObjectSignalPeer(c.Process(), h, object.Signals(clearMask), object.Signals(setMask))
 }
 
 // Property value sizes (zircon/syscalls/object.h).
 const sizeofSizeT = 8
 
-func sysObjectGetProperty(c Caller, h object.Handle, prop uint32, value UserPtr, size uint64) object.Status {
+func (d *Dispatcher) sysObjectGetProperty(c Caller, h object.Handle, prop uint32, value UserPtr, size uint64) object.Status {
 	if value == 0 {
 		return object.ErrInvalidArgs
 	}
@@ -80,7 +89,7 @@ func sysObjectGetProperty(c Caller, h object.Handle, prop uint32, value UserPtr,
 		}
 		name, st := object.ObjectGetName(p, h)
 		if st == object.ErrWrongType {
-			return getPropertyTask(c, h, prop, value, object.MaxNameLen)
+			return object.ErrNotSupported
 		}
 		if st != object.OK {
 			return st
@@ -114,29 +123,14 @@ func sysObjectGetProperty(c Caller, h object.Handle, prop uint32, value UserPtr,
 		}
 		return writeU64(c, value, v)
 	}
-	return getPropertyTask(c, h, prop, value, min(size, 4096))
-}
-
-func getPropertyTask(c Caller, h object.Handle, prop uint32, value UserPtr, size uint64) object.Status {
-	ops := tasks()
-	if ops == nil {
-		if prop == object.PropName {
-			return object.ErrWrongType
-		}
-		return object.ErrInvalidArgs
-	}
-	if st := probeOut(c, value, size); st != object.OK {
+	// No other property is readable.
+	if st := probeOut(c, value, min(size, 4096)); st != object.OK {
 		return st
 	}
-	buf := make([]byte, size)
-	n, st := ops.ObjectGetProperty(c, h, prop, buf)
-	if st != object.OK {
-		return st
-	}
-	return copyOut(c, value, buf[:n])
+	return object.ErrNotSupported
 }
 
-func sysObjectSetProperty(c Caller, h object.Handle, prop uint32, value UserPtr, size uint64) object.Status {
+func (d *Dispatcher) sysObjectSetProperty(c Caller, h object.Handle, prop uint32, value UserPtr, size uint64) object.Status {
 	if value == 0 {
 		return object.ErrInvalidArgs
 	}
@@ -151,12 +145,9 @@ func sysObjectSetProperty(c Caller, h object.Handle, prop uint32, value UserPtr,
 		if st != object.OK {
 			return st
 		}
-		name := cString(b)
-		st = object.ObjectSetName(p, h, name)
+		st = object.ObjectSetName(p, h, cString(b))
 		if st == object.ErrWrongType {
-			if ops := tasks(); ops != nil {
-				return ops.ObjectSetProperty(c, h, prop, []byte(name))
-			}
+			return object.ErrNotSupported
 		}
 		return st
 	case object.PropProcessClass:
@@ -172,15 +163,15 @@ func sysObjectSetProperty(c Caller, h object.Handle, prop uint32, value UserPtr,
 		}
 		return object.ObjectSetProperty(p, h, prop, le.Uint64(b))
 	}
-	ops := tasks()
-	if ops == nil {
-		return object.ErrInvalidArgs
-	}
 	b, st := copyIn(c, value, min(size, 4096))
 	if st != object.OK {
 		return st
 	}
-	return ops.ObjectSetProperty(c, h, prop, b)
+	switch prop {
+	case proc.PropStdoutSocket, proc.PropStderrSocket:
+		return setStdio(c, h, prop, b)
+	}
+	return object.ErrNotSupported
 }
 
 // cString returns b up to its first NUL.

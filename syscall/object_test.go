@@ -145,7 +145,7 @@ func TestProperties(t *testing.T) {
 	}
 	f.want(object.ErrBufferTooSmall, SysObjectGetProperty, uint64(s), uint64(object.PropSocketRxThreshold), uint64(v), 4)
 	f.want(object.ErrBufferTooSmall, SysObjectSetProperty, uint64(s), uint64(object.PropSocketRxThreshold), uint64(v), 4)
-	f.want(object.ErrInvalidArgs, SysObjectGetProperty, uint64(s), 999, uint64(v), 8)
-	f.want(object.ErrInvalidArgs, SysObjectSetProperty, uint64(s), 999, uint64(v), 8)
-	f.want(object.ErrWrongType, SysObjectGetProperty, uint64(s), uint64(object.PropName), uint64(out), 32)
+	f.want(object.ErrNotSupported, SysObjectGetProperty, uint64(s), 999, uint64(v), 8)
+	f.want(object.ErrNotSupported, SysObjectSetProperty, uint64(s), 999, uint64(v), 8)
+	f.want(object.ErrNotSupported, SysObjectGetProperty, uint64(s), uint64(object.PropName), uint64(out), 32)
 }

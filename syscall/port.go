@@ -2,7 +2,7 @@ package zxsys
 
 import "beryl/kernel/object"
 
-func sysPortCreate(c Caller, options uint32, out UserPtr) object.Status {
+func (d *Dispatcher) sysPortCreate(c Caller, options uint32, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
@@ -10,7 +10,7 @@ func sysPortCreate(c Caller, options uint32, out UserPtr) object.Status {
 	return out1(c, h, st, out)
 }
 
-func sysPortQueue(c Caller, h object.Handle, packet UserPtr) object.Status {
+func (d *Dispatcher) sysPortQueue(c Caller, h object.Handle, packet UserPtr) object.Status {
 	var b [object.PortPacketSize]byte
 	if c.CopyIn(b[:], uint64(packet)) != object.OK {
 		return object.ErrInvalidArgs
@@ -18,7 +18,7 @@ func sysPortQueue(c Caller, h object.Handle, packet UserPtr) object.Status {
 	return object.PortQueue(c.Process(), h, object.DecodePortPacket(&b))
 }
 
-func sysPortWait(c Caller, h object.Handle, deadline object.Time, packet UserPtr) object.Status {
+func (d *Dispatcher) sysPortWait(c Caller, h object.Handle, deadline object.Time, packet UserPtr) object.Status {
 	if st := probeOut(c, packet, object.PortPacketSize); st != object.OK {
 		return st
 	}
@@ -31,6 +31,6 @@ func sysPortWait(c Caller, h object.Handle, deadline object.Time, packet UserPtr
 	return copyOut(c, packet, b[:])
 }
 
-func sysPortCancel(c Caller, h, source object.Handle, key uint64) object.Status {
+func (d *Dispatcher) sysPortCancel(c Caller, h, source object.Handle, key uint64) object.Status {
 	return object.PortCancel(c.Process(), h, source, key)
 }

@@ -2,7 +2,7 @@ package zxsys
 
 import "beryl/kernel/object"
 
-func sysSocketCreate(c Caller, options uint32, out0, out1p UserPtr) object.Status {
+func (d *Dispatcher) sysSocketCreate(c Caller, options uint32, out0, out1p UserPtr) object.Status {
 	if st := probeAll(c, 4, out0, out1p); st != object.OK {
 		return st
 	}
@@ -10,7 +10,7 @@ func sysSocketCreate(c Caller, options uint32, out0, out1p UserPtr) object.Statu
 	return out2(c, h0, h1, st, out0, out1p)
 }
 
-func sysSocketWrite(c Caller, h object.Handle, options uint32, buffer UserPtr, size uint64, actual UserPtr) object.Status {
+func (d *Dispatcher) sysSocketWrite(c Caller, h object.Handle, options uint32, buffer UserPtr, size uint64, actual UserPtr) object.Status {
 	if st := probeOpt(c, actual, 8); st != object.OK {
 		return st
 	}
@@ -27,7 +27,7 @@ func sysSocketWrite(c Caller, h object.Handle, options uint32, buffer UserPtr, s
 	return writeOptU64(c, actual, uint64(n))
 }
 
-func sysSocketRead(c Caller, h object.Handle, options uint32, buffer UserPtr, size uint64, actual UserPtr) object.Status {
+func (d *Dispatcher) sysSocketRead(c Caller, h object.Handle, options uint32, buffer UserPtr, size uint64, actual UserPtr) object.Status {
 	if st := probeOpt(c, actual, 8); st != object.OK {
 		return st
 	}
@@ -46,6 +46,6 @@ func sysSocketRead(c Caller, h object.Handle, options uint32, buffer UserPtr, si
 	return writeOptU64(c, actual, uint64(n))
 }
 
-func sysSocketSetDisposition(c Caller, h object.Handle, disposition, dispositionPeer uint32) object.Status {
+func (d *Dispatcher) sysSocketSetDisposition(c Caller, h object.Handle, disposition, dispositionPeer uint32) object.Status {
 	return object.SocketSetDisposition(c.Process(), h, disposition, dispositionPeer)
 }

@@ -98,8 +98,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightDuplicate, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysHandleDuplicate(c, object.Handle(uint32(a[0])), object.Rights(uint32(a[1])), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysHandleDuplicate(c, object.Handle(uint32(a[0])), object.Rights(uint32(a[1])), UserPtr(a[2])))
 		},
 	},
 	{
@@ -107,8 +107,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: true},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysHandleReplace(c, object.Handle(uint32(a[0])), object.Rights(uint32(a[1])), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysHandleReplace(c, object.Handle(uint32(a[0])), object.Rights(uint32(a[1])), UserPtr(a[2])))
 		},
 	},
 	{
@@ -116,14 +116,14 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: true},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysHandleClose(c, object.Handle(uint32(a[0]))))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysHandleClose(c, object.Handle(uint32(a[0]))))
 		},
 	},
 	{
 		Num: 0x1003, Name: "handle_close_many", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysHandleCloseMany(c, UserPtr(a[0]), a[1]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysHandleCloseMany(c, UserPtr(a[0]), a[1]))
 		},
 	},
 	{
@@ -131,8 +131,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysObjectGetInfo(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4]), UserPtr(a[5])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectGetInfo(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4]), UserPtr(a[5])))
 		},
 	},
 	{
@@ -140,8 +140,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightSignal, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysObjectSignal(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectSignal(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
 		},
 	},
 	{
@@ -149,8 +149,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightSignalPeer, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysObjectSignalPeer(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectSignalPeer(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
 		},
 	},
 	{
@@ -158,14 +158,14 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWait, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysObjectWaitOne(c, object.Handle(uint32(a[0])), object.Signals(uint32(a[1])), object.Time(int64(a[2])), UserPtr(a[3])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectWaitOne(c, object.Handle(uint32(a[0])), object.Signals(uint32(a[1])), object.Time(int64(a[2])), UserPtr(a[3])))
 		},
 	},
 	{
 		Num: 0x1008, Name: "object_wait_many", NArgs: 3, Blocking: true, NoReturn: false, Alloc: false,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysObjectWaitMany(c, UserPtr(a[0]), a[1], object.Time(int64(a[2]))))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectWaitMany(c, UserPtr(a[0]), a[1], object.Time(int64(a[2]))))
 		},
 	},
 	{
@@ -174,26 +174,26 @@ var Table = [NumSyscalls]Entry{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWait, Checked: true, Consumed: false},
 			{Index: 1, Name: "port", Type: object.ObjTypePort, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysObjectWaitAsync(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2], object.Signals(uint32(a[3])), uint32(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectWaitAsync(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2], object.Signals(uint32(a[3])), uint32(a[4])))
 		},
 	},
 	{
 		Num: 0x100a, Name: "event_create", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysEventCreate(c, uint32(a[0]), UserPtr(a[1])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysEventCreate(c, uint32(a[0]), UserPtr(a[1])))
 		},
 	},
 	{
 		Num: 0x100b, Name: "eventpair_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysEventpairCreate(c, uint32(a[0]), UserPtr(a[1]), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysEventpairCreate(c, uint32(a[0]), UserPtr(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
 		Num: 0x100c, Name: "channel_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysChannelCreate(c, uint32(a[0]), UserPtr(a[1]), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysChannelCreate(c, uint32(a[0]), UserPtr(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
@@ -201,8 +201,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysChannelRead(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3]), uint32(a[4]), uint32(a[5]), UserPtr(a[6]), UserPtr(a[7])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysChannelRead(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3]), uint32(a[4]), uint32(a[5]), UserPtr(a[6]), UserPtr(a[7])))
 		},
 	},
 	{
@@ -210,8 +210,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysChannelReadEtc(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3]), uint32(a[4]), uint32(a[5]), UserPtr(a[6]), UserPtr(a[7])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysChannelReadEtc(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3]), uint32(a[4]), uint32(a[5]), UserPtr(a[6]), UserPtr(a[7])))
 		},
 	},
 	{
@@ -219,8 +219,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysChannelWrite(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), uint32(a[3]), UserPtr(a[4]), uint32(a[5])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysChannelWrite(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), uint32(a[3]), UserPtr(a[4]), uint32(a[5])))
 		},
 	},
 	{
@@ -228,8 +228,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysChannelWriteEtc(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), uint32(a[3]), UserPtr(a[4]), uint32(a[5])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysChannelWriteEtc(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), uint32(a[3]), UserPtr(a[4]), uint32(a[5])))
 		},
 	},
 	{
@@ -237,14 +237,14 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightRead | object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysChannelCall(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2])), UserPtr(a[3]), UserPtr(a[4]), UserPtr(a[5])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysChannelCall(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2])), UserPtr(a[3]), UserPtr(a[4]), UserPtr(a[5])))
 		},
 	},
 	{
 		Num: 0x1012, Name: "socket_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysSocketCreate(c, uint32(a[0]), UserPtr(a[1]), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysSocketCreate(c, uint32(a[0]), UserPtr(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
@@ -252,8 +252,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeSocket, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysSocketWrite(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysSocketWrite(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4])))
 		},
 	},
 	{
@@ -261,8 +261,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeSocket, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysSocketRead(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysSocketRead(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4])))
 		},
 	},
 	{
@@ -270,14 +270,14 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeSocket, Rights: object.RightManageSocket, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysSocketSetDisposition(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysSocketSetDisposition(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
 		},
 	},
 	{
 		Num: 0x1016, Name: "fifo_create", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysFifoCreate(c, a[0], a[1], uint32(a[2]), UserPtr(a[3]), UserPtr(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFifoCreate(c, a[0], a[1], uint32(a[2]), UserPtr(a[3]), UserPtr(a[4])))
 		},
 	},
 	{
@@ -285,8 +285,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeFIFO, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysFifoRead(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2]), a[3], UserPtr(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFifoRead(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2]), a[3], UserPtr(a[4])))
 		},
 	},
 	{
@@ -294,14 +294,14 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeFIFO, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysFifoWrite(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2]), a[3], UserPtr(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFifoWrite(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2]), a[3], UserPtr(a[4])))
 		},
 	},
 	{
 		Num: 0x1019, Name: "port_create", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysPortCreate(c, uint32(a[0]), UserPtr(a[1])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPortCreate(c, uint32(a[0]), UserPtr(a[1])))
 		},
 	},
 	{
@@ -309,8 +309,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypePort, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysPortQueue(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPortQueue(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
 		},
 	},
 	{
@@ -318,8 +318,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypePort, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysPortWait(c, object.Handle(uint32(a[0])), object.Time(int64(a[1])), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPortWait(c, object.Handle(uint32(a[0])), object.Time(int64(a[1])), UserPtr(a[2])))
 		},
 	},
 	{
@@ -328,14 +328,14 @@ var Table = [NumSyscalls]Entry{
 			{Index: 0, Name: "handle", Type: object.ObjTypePort, Rights: object.RightWrite, Checked: true, Consumed: false},
 			{Index: 1, Name: "source", Type: object.ObjTypeNone, Rights: object.RightWait, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysPortCancel(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPortCancel(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2]))
 		},
 	},
 	{
 		Num: 0x101d, Name: "timer_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysTimerCreate(c, uint32(a[0]), uint32(a[1]), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysTimerCreate(c, uint32(a[0]), uint32(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
@@ -343,8 +343,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeTimer, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysTimerSet(c, object.Handle(uint32(a[0])), object.Time(int64(a[1])), object.Duration(int64(a[2]))))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysTimerSet(c, object.Handle(uint32(a[0])), object.Time(int64(a[1])), object.Duration(int64(a[2]))))
 		},
 	},
 	{
@@ -352,14 +352,14 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeTimer, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysTimerCancel(c, object.Handle(uint32(a[0]))))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysTimerCancel(c, object.Handle(uint32(a[0]))))
 		},
 	},
 	{
 		Num: 0x1020, Name: "vmo_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmoCreate(c, a[0], uint32(a[1]), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoCreate(c, a[0], uint32(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
@@ -367,8 +367,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmoRead(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2], a[3]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoRead(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2], a[3]))
 		},
 	},
 	{
@@ -376,8 +376,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmoWrite(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2], a[3]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoWrite(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2], a[3]))
 		},
 	},
 	{
@@ -385,8 +385,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmoGetSize(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoGetSize(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
 		},
 	},
 	{
@@ -394,8 +394,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightWrite | object.RightResize, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmoSetSize(c, object.Handle(uint32(a[0])), a[1]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoSetSize(c, object.Handle(uint32(a[0])), a[1]))
 		},
 	},
 	{
@@ -403,8 +403,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmoOpRange(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4]), a[5]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoOpRange(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4]), a[5]))
 		},
 	},
 	{
@@ -412,8 +412,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "parent_vmar", Type: object.ObjTypeVMAR, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmarAllocate(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4]), UserPtr(a[5])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmarAllocate(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4]), UserPtr(a[5])))
 		},
 	},
 	{
@@ -422,8 +422,8 @@ var Table = [NumSyscalls]Entry{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMAR, Rights: object.RightNone, Checked: false, Consumed: false},
 			{Index: 3, Name: "vmo", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmarMap(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], object.Handle(uint32(a[3])), a[4], a[5], UserPtr(a[6])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmarMap(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], object.Handle(uint32(a[3])), a[4], a[5], UserPtr(a[6])))
 		},
 	},
 	{
@@ -431,8 +431,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMAR, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmarUnmap(c, object.Handle(uint32(a[0])), a[1], a[2]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmarUnmap(c, object.Handle(uint32(a[0])), a[1], a[2]))
 		},
 	},
 	{
@@ -440,8 +440,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMAR, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmarProtect(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmarProtect(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3]))
 		},
 	},
 	{
@@ -449,8 +449,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMAR, Rights: object.RightOpChildren, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmarDestroy(c, object.Handle(uint32(a[0]))))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmarDestroy(c, object.Handle(uint32(a[0]))))
 		},
 	},
 	{
@@ -458,8 +458,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "job", Type: object.ObjTypeJob, Rights: object.RightManageProcess, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysProcessCreate(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2], uint32(a[3]), UserPtr(a[4]), UserPtr(a[5])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysProcessCreate(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2], uint32(a[3]), UserPtr(a[4]), UserPtr(a[5])))
 		},
 	},
 	{
@@ -469,14 +469,14 @@ var Table = [NumSyscalls]Entry{
 			{Index: 1, Name: "thread", Type: object.ObjTypeThread, Rights: object.RightWrite, Checked: true, Consumed: false},
 			{Index: 4, Name: "arg1", Type: object.ObjTypeNone, Rights: object.RightTransfer, Checked: true, Consumed: true},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysProcessStart(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2], a[3], object.Handle(uint32(a[4])), a[5]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysProcessStart(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2], a[3], object.Handle(uint32(a[4])), a[5]))
 		},
 	},
 	{
 		Num: 0x102d, Name: "process_exit", NArgs: 1, Blocking: false, NoReturn: true, Alloc: false,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			sysProcessExit(c, int64(a[0]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			d.sysProcessExit(c, int64(a[0]))
 			return 0
 		},
 	},
@@ -485,8 +485,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "process", Type: object.ObjTypeProcess, Rights: object.RightManageThread, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysThreadCreate(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2], uint32(a[3]), UserPtr(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysThreadCreate(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2], uint32(a[3]), UserPtr(a[4])))
 		},
 	},
 	{
@@ -494,14 +494,14 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeThread, Rights: object.RightManageThread, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysThreadStart(c, object.Handle(uint32(a[0])), a[1], a[2], a[3], a[4]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysThreadStart(c, object.Handle(uint32(a[0])), a[1], a[2], a[3], a[4]))
 		},
 	},
 	{
 		Num: 0x1030, Name: "thread_exit", NArgs: 0, Blocking: false, NoReturn: true, Alloc: false,
-		Fn: func(c Caller, _ *[8]uint64) int64 {
-			sysThreadExit(c)
+		Fn: func(d *Dispatcher, c Caller, _ *[8]uint64) int64 {
+			d.sysThreadExit(c)
 			return 0
 		},
 	},
@@ -510,8 +510,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "parent_job", Type: object.ObjTypeJob, Rights: object.RightManageJob, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysJobCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysJobCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
@@ -519,8 +519,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeJob, Rights: object.RightSetPolicy, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysJobSetPolicy(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2]), UserPtr(a[3]), uint32(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysJobSetPolicy(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2]), UserPtr(a[3]), uint32(a[4])))
 		},
 	},
 	{
@@ -528,8 +528,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightDestroy, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysTaskKill(c, object.Handle(uint32(a[0]))))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysTaskKill(c, object.Handle(uint32(a[0]))))
 		},
 	},
 	{
@@ -537,14 +537,14 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 2, Name: "new_futex_owner", Type: object.ObjTypeThread, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysFutexWait(c, UserPtr(a[0]), int32(uint32(a[1])), object.Handle(uint32(a[2])), object.Time(int64(a[3]))))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFutexWait(c, UserPtr(a[0]), int32(uint32(a[1])), object.Handle(uint32(a[2])), object.Time(int64(a[3]))))
 		},
 	},
 	{
 		Num: 0x1035, Name: "futex_wake", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysFutexWake(c, UserPtr(a[0]), uint32(a[1])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFutexWake(c, UserPtr(a[0]), uint32(a[1])))
 		},
 	},
 	{
@@ -552,20 +552,20 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 5, Name: "new_requeue_owner", Type: object.ObjTypeThread, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysFutexRequeue(c, UserPtr(a[0]), uint32(a[1]), int32(uint32(a[2])), UserPtr(a[3]), uint32(a[4]), object.Handle(uint32(a[5]))))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFutexRequeue(c, UserPtr(a[0]), uint32(a[1]), int32(uint32(a[2])), UserPtr(a[3]), uint32(a[4]), object.Handle(uint32(a[5]))))
 		},
 	},
 	{
 		Num: 0x1037, Name: "nanosleep", NArgs: 1, Blocking: true, NoReturn: false, Alloc: false,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysNanosleep(c, object.Time(int64(a[0]))))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysNanosleep(c, object.Time(int64(a[0]))))
 		},
 	},
 	{
 		Num: 0x1038, Name: "clock_get_monotonic", NArgs: 0, Blocking: false, NoReturn: false, Alloc: false,
-		Fn: func(c Caller, _ *[8]uint64) int64 {
-			return int64(sysClockGetMonotonic(c))
+		Fn: func(d *Dispatcher, c Caller, _ *[8]uint64) int64 {
+			return int64(d.sysClockGetMonotonic(c))
 		},
 	},
 	{
@@ -573,8 +573,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysDebuglogCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysDebuglogCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
 		},
 	},
 	{
@@ -582,8 +582,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeDebugLog, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysDebuglogWrite(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysDebuglogWrite(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
 		},
 	},
 	{
@@ -591,8 +591,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeDebugLog, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysDebuglogRead(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysDebuglogRead(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
 		},
 	},
 	{
@@ -600,8 +600,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightGetProperty, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysObjectGetProperty(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectGetProperty(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
 		},
 	},
 	{
@@ -609,14 +609,14 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightSetProperty, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysObjectSetProperty(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectSetProperty(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
 		},
 	},
 	{
 		Num: 0x103e, Name: "beryl_startup_handle", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysBerylStartupHandle(c, UserPtr(a[0])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBerylStartupHandle(c, UserPtr(a[0])))
 		},
 	},
 	{
@@ -624,8 +624,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysBerylKernelStats(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBerylKernelStats(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2]))
 		},
 	},
 	{
@@ -634,8 +634,8 @@ var Table = [NumSyscalls]Entry{
 			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: true, Consumed: true},
 			{Index: 1, Name: "vmex", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysVmoReplaceAsExecutable(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoReplaceAsExecutable(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), UserPtr(a[2])))
 		},
 	},
 	{
@@ -643,8 +643,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 2, Name: "port", Type: object.ObjTypePort, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosUserObjectCreate(c, object.Rights(uint32(a[0])), a[1], object.Handle(uint32(a[2])), a[3], UserPtr(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosUserObjectCreate(c, object.Rights(uint32(a[0])), a[1], object.Handle(uint32(a[2])), a[3], UserPtr(a[4])))
 		},
 	},
 	{
@@ -652,8 +652,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosUserObjectGetContext(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosUserObjectGetContext(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
 		},
 	},
 	{
@@ -661,8 +661,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 2, Name: "server", Type: object.ObjTypeNone, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosCallableCreate(c, object.Rights(uint32(a[0])), a[1], object.Handle(uint32(a[2])), uint32(a[3]), UserPtr(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosCallableCreate(c, object.Rights(uint32(a[0])), a[1], object.Handle(uint32(a[2])), uint32(a[3]), UserPtr(a[4])))
 		},
 	},
 	{
@@ -670,8 +670,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 1, Name: "port", Type: object.ObjTypePort, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosBadgeCreate(c, a[0], object.Handle(uint32(a[1])), a[2], UserPtr(a[3])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosBadgeCreate(c, a[0], object.Handle(uint32(a[1])), a[2], UserPtr(a[3])))
 		},
 	},
 	{
@@ -680,8 +680,8 @@ var Table = [NumSyscalls]Entry{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightDuplicate, Checked: true, Consumed: false},
 			{Index: 2, Name: "badge", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosHandleCopy(c, object.Handle(uint32(a[0])), object.Rights(uint32(a[1])), object.Handle(uint32(a[2])), UserPtr(a[3])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosHandleCopy(c, object.Handle(uint32(a[0])), object.Rights(uint32(a[1])), object.Handle(uint32(a[2])), UserPtr(a[3])))
 		},
 	},
 	{
@@ -689,8 +689,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosHandleRevoke(c, object.Handle(uint32(a[0])), uint32(a[1])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosHandleRevoke(c, object.Handle(uint32(a[0])), uint32(a[1])))
 		},
 	},
 	{
@@ -699,8 +699,8 @@ var Table = [NumSyscalls]Entry{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: true, Consumed: false},
 			{Index: 1, Name: "badge", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosHandleRevokeSubtree(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1]))))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosHandleRevokeSubtree(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1]))))
 		},
 	},
 	{
@@ -708,14 +708,14 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "listener", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosHandleConnect(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3]), UserPtr(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosHandleConnect(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3]), UserPtr(a[4])))
 		},
 	},
 	{
 		Num: 0x1049, Name: "kos_listener_create", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosListenerCreate(c, uint32(a[0]), UserPtr(a[1])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosListenerCreate(c, uint32(a[0]), UserPtr(a[1])))
 		},
 	},
 	{
@@ -723,8 +723,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosCall(c, object.Handle(uint32(a[0])), object.Time(int64(a[1])), UserPtr(a[2]), UserPtr(a[3])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosCall(c, object.Handle(uint32(a[0])), object.Time(int64(a[1])), UserPtr(a[2]), UserPtr(a[3])))
 		},
 	},
 	{
@@ -732,8 +732,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosRecv(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2])), UserPtr(a[3]), UserPtr(a[4])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosRecv(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2])), UserPtr(a[3]), UserPtr(a[4])))
 		},
 	},
 	{
@@ -741,8 +741,8 @@ var Table = [NumSyscalls]Entry{
 		Handles: []HandleArg{
 			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosReply(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosReply(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
 		},
 	},
 	{
@@ -751,8 +751,8 @@ var Table = [NumSyscalls]Entry{
 			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
 			{Index: 1, Name: "process", Type: object.ObjTypeProcess, Rights: object.RightManageProcess, Checked: true, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysBerylProcessSetClass(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), UserPtr(a[2]), a[3]))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBerylProcessSetClass(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), UserPtr(a[2]), a[3]))
 		},
 	},
 	{
@@ -762,14 +762,14 @@ var Table = [NumSyscalls]Entry{
 			{Index: 1, Name: "server_process", Type: object.ObjTypeProcess, Rights: object.RightManageProcess, Checked: true, Consumed: false},
 			{Index: 2, Name: "listener", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosHandleConnectEx(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), object.Handle(uint32(a[2])), uint32(a[3]), UserPtr(a[4]), UserPtr(a[5]), UserPtr(a[6])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosHandleConnectEx(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), object.Handle(uint32(a[2])), uint32(a[3]), UserPtr(a[4]), UserPtr(a[5]), UserPtr(a[6])))
 		},
 	},
 	{
 		Num: 0x104f, Name: "kos_security_connect", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
-		Fn: func(c Caller, a *[8]uint64) int64 {
-			return int64(sysKosSecurityConnect(c, uint32(a[0]), UserPtr(a[1])))
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysKosSecurityConnect(c, uint32(a[0]), UserPtr(a[1])))
 		},
 	},
 }
@@ -777,84 +777,84 @@ var Table = [NumSyscalls]Entry{
 // Handler signatures: a spec change that does not match the handlers
 // fails to compile here.
 var (
-	_ func(Caller, object.Handle, object.Rights, UserPtr) object.Status                                          = sysHandleDuplicate
-	_ func(Caller, object.Handle, object.Rights, UserPtr) object.Status                                          = sysHandleReplace
-	_ func(Caller, object.Handle) object.Status                                                                  = sysHandleClose
-	_ func(Caller, UserPtr, uint64) object.Status                                                                = sysHandleCloseMany
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64, UserPtr, UserPtr) object.Status                       = sysObjectGetInfo
-	_ func(Caller, object.Handle, uint32, uint32) object.Status                                                  = sysObjectSignal
-	_ func(Caller, object.Handle, uint32, uint32) object.Status                                                  = sysObjectSignalPeer
-	_ func(Caller, object.Handle, object.Signals, object.Time, UserPtr) object.Status                            = sysObjectWaitOne
-	_ func(Caller, UserPtr, uint64, object.Time) object.Status                                                   = sysObjectWaitMany
-	_ func(Caller, object.Handle, object.Handle, uint64, object.Signals, uint32) object.Status                   = sysObjectWaitAsync
-	_ func(Caller, uint32, UserPtr) object.Status                                                                = sysEventCreate
-	_ func(Caller, uint32, UserPtr, UserPtr) object.Status                                                       = sysEventpairCreate
-	_ func(Caller, uint32, UserPtr, UserPtr) object.Status                                                       = sysChannelCreate
-	_ func(Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status      = sysChannelRead
-	_ func(Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status      = sysChannelReadEtc
-	_ func(Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                        = sysChannelWrite
-	_ func(Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                        = sysChannelWriteEtc
-	_ func(Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status                  = sysChannelCall
-	_ func(Caller, uint32, UserPtr, UserPtr) object.Status                                                       = sysSocketCreate
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = sysSocketWrite
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = sysSocketRead
-	_ func(Caller, object.Handle, uint32, uint32) object.Status                                                  = sysSocketSetDisposition
-	_ func(Caller, uint64, uint64, uint32, UserPtr, UserPtr) object.Status                                       = sysFifoCreate
-	_ func(Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = sysFifoRead
-	_ func(Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = sysFifoWrite
-	_ func(Caller, uint32, UserPtr) object.Status                                                                = sysPortCreate
-	_ func(Caller, object.Handle, UserPtr) object.Status                                                         = sysPortQueue
-	_ func(Caller, object.Handle, object.Time, UserPtr) object.Status                                            = sysPortWait
-	_ func(Caller, object.Handle, object.Handle, uint64) object.Status                                           = sysPortCancel
-	_ func(Caller, uint32, uint32, UserPtr) object.Status                                                        = sysTimerCreate
-	_ func(Caller, object.Handle, object.Time, object.Duration) object.Status                                    = sysTimerSet
-	_ func(Caller, object.Handle) object.Status                                                                  = sysTimerCancel
-	_ func(Caller, uint64, uint32, UserPtr) object.Status                                                        = sysVmoCreate
-	_ func(Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                         = sysVmoRead
-	_ func(Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                         = sysVmoWrite
-	_ func(Caller, object.Handle, UserPtr) object.Status                                                         = sysVmoGetSize
-	_ func(Caller, object.Handle, uint64) object.Status                                                          = sysVmoSetSize
-	_ func(Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                         = sysVmoOpRange
-	_ func(Caller, object.Handle, uint32, uint64, uint64, UserPtr, UserPtr) object.Status                        = sysVmarAllocate
-	_ func(Caller, object.Handle, uint32, uint64, object.Handle, uint64, uint64, UserPtr) object.Status          = sysVmarMap
-	_ func(Caller, object.Handle, uint64, uint64) object.Status                                                  = sysVmarUnmap
-	_ func(Caller, object.Handle, uint32, uint64, uint64) object.Status                                          = sysVmarProtect
-	_ func(Caller, object.Handle) object.Status                                                                  = sysVmarDestroy
-	_ func(Caller, object.Handle, UserPtr, uint64, uint32, UserPtr, UserPtr) object.Status                       = sysProcessCreate
-	_ func(Caller, object.Handle, object.Handle, uint64, uint64, object.Handle, uint64) object.Status            = sysProcessStart
-	_ func(Caller, int64)                                                                                        = sysProcessExit
-	_ func(Caller, object.Handle, UserPtr, uint64, uint32, UserPtr) object.Status                                = sysThreadCreate
-	_ func(Caller, object.Handle, uint64, uint64, uint64, uint64) object.Status                                  = sysThreadStart
-	_ func(Caller)                                                                                               = sysThreadExit
-	_ func(Caller, object.Handle, uint32, UserPtr) object.Status                                                 = sysJobCreate
-	_ func(Caller, object.Handle, uint32, uint32, UserPtr, uint32) object.Status                                 = sysJobSetPolicy
-	_ func(Caller, object.Handle) object.Status                                                                  = sysTaskKill
-	_ func(Caller, UserPtr, int32, object.Handle, object.Time) object.Status                                     = sysFutexWait
-	_ func(Caller, UserPtr, uint32) object.Status                                                                = sysFutexWake
-	_ func(Caller, UserPtr, uint32, int32, UserPtr, uint32, object.Handle) object.Status                         = sysFutexRequeue
-	_ func(Caller, object.Time) object.Status                                                                    = sysNanosleep
-	_ func(Caller) object.Time                                                                                   = sysClockGetMonotonic
-	_ func(Caller, object.Handle, uint32, UserPtr) object.Status                                                 = sysDebuglogCreate
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = sysDebuglogWrite
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = sysDebuglogRead
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = sysObjectGetProperty
-	_ func(Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = sysObjectSetProperty
-	_ func(Caller, UserPtr) object.Status                                                                        = sysBerylStartupHandle
-	_ func(Caller, object.Handle, UserPtr, uint64) object.Status                                                 = sysBerylKernelStats
-	_ func(Caller, object.Handle, object.Handle, UserPtr) object.Status                                          = sysVmoReplaceAsExecutable
-	_ func(Caller, object.Rights, uint64, object.Handle, uint64, UserPtr) object.Status                          = sysKosUserObjectCreate
-	_ func(Caller, object.Handle, UserPtr) object.Status                                                         = sysKosUserObjectGetContext
-	_ func(Caller, object.Rights, uint64, object.Handle, uint32, UserPtr) object.Status                          = sysKosCallableCreate
-	_ func(Caller, uint64, object.Handle, uint64, UserPtr) object.Status                                         = sysKosBadgeCreate
-	_ func(Caller, object.Handle, object.Rights, object.Handle, UserPtr) object.Status                           = sysKosHandleCopy
-	_ func(Caller, object.Handle, uint32) object.Status                                                          = sysKosHandleRevoke
-	_ func(Caller, object.Handle, object.Handle) object.Status                                                   = sysKosHandleRevokeSubtree
-	_ func(Caller, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status                               = sysKosHandleConnect
-	_ func(Caller, uint32, UserPtr) object.Status                                                                = sysKosListenerCreate
-	_ func(Caller, object.Handle, object.Time, UserPtr, UserPtr) object.Status                                   = sysKosCall
-	_ func(Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr) object.Status                           = sysKosRecv
-	_ func(Caller, object.Handle, uint64, UserPtr) object.Status                                                 = sysKosReply
-	_ func(Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                                  = sysBerylProcessSetClass
-	_ func(Caller, object.Handle, object.Handle, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status = sysKosHandleConnectEx
-	_ func(Caller, uint32, UserPtr) object.Status                                                                = sysKosSecurityConnect
+	_ func(*Dispatcher, Caller, object.Handle, object.Rights, UserPtr) object.Status                                          = (*Dispatcher).sysHandleDuplicate
+	_ func(*Dispatcher, Caller, object.Handle, object.Rights, UserPtr) object.Status                                          = (*Dispatcher).sysHandleReplace
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysHandleClose
+	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysHandleCloseMany
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr, UserPtr) object.Status                       = (*Dispatcher).sysObjectGetInfo
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysObjectSignal
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysObjectSignalPeer
+	_ func(*Dispatcher, Caller, object.Handle, object.Signals, object.Time, UserPtr) object.Status                            = (*Dispatcher).sysObjectWaitOne
+	_ func(*Dispatcher, Caller, UserPtr, uint64, object.Time) object.Status                                                   = (*Dispatcher).sysObjectWaitMany
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, object.Signals, uint32) object.Status                   = (*Dispatcher).sysObjectWaitAsync
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysEventCreate
+	_ func(*Dispatcher, Caller, uint32, UserPtr, UserPtr) object.Status                                                       = (*Dispatcher).sysEventpairCreate
+	_ func(*Dispatcher, Caller, uint32, UserPtr, UserPtr) object.Status                                                       = (*Dispatcher).sysChannelCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status      = (*Dispatcher).sysChannelRead
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status      = (*Dispatcher).sysChannelReadEtc
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                        = (*Dispatcher).sysChannelWrite
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                        = (*Dispatcher).sysChannelWriteEtc
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status                  = (*Dispatcher).sysChannelCall
+	_ func(*Dispatcher, Caller, uint32, UserPtr, UserPtr) object.Status                                                       = (*Dispatcher).sysSocketCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysSocketWrite
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysSocketRead
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysSocketSetDisposition
+	_ func(*Dispatcher, Caller, uint64, uint64, uint32, UserPtr, UserPtr) object.Status                                       = (*Dispatcher).sysFifoCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysFifoRead
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysFifoWrite
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysPortCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysPortQueue
+	_ func(*Dispatcher, Caller, object.Handle, object.Time, UserPtr) object.Status                                            = (*Dispatcher).sysPortWait
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64) object.Status                                           = (*Dispatcher).sysPortCancel
+	_ func(*Dispatcher, Caller, uint32, uint32, UserPtr) object.Status                                                        = (*Dispatcher).sysTimerCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Time, object.Duration) object.Status                                    = (*Dispatcher).sysTimerSet
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysTimerCancel
+	_ func(*Dispatcher, Caller, uint64, uint32, UserPtr) object.Status                                                        = (*Dispatcher).sysVmoCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                         = (*Dispatcher).sysVmoRead
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                         = (*Dispatcher).sysVmoWrite
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysVmoGetSize
+	_ func(*Dispatcher, Caller, object.Handle, uint64) object.Status                                                          = (*Dispatcher).sysVmoSetSize
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                         = (*Dispatcher).sysVmoOpRange
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, UserPtr) object.Status                        = (*Dispatcher).sysVmarAllocate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, object.Handle, uint64, uint64, UserPtr) object.Status          = (*Dispatcher).sysVmarMap
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64) object.Status                                                  = (*Dispatcher).sysVmarUnmap
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64) object.Status                                          = (*Dispatcher).sysVmarProtect
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysVmarDestroy
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint32, UserPtr, UserPtr) object.Status                       = (*Dispatcher).sysProcessCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint64, object.Handle, uint64) object.Status            = (*Dispatcher).sysProcessStart
+	_ func(*Dispatcher, Caller, int64)                                                                                        = (*Dispatcher).sysProcessExit
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint32, UserPtr) object.Status                                = (*Dispatcher).sysThreadCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, uint64, uint64) object.Status                                  = (*Dispatcher).sysThreadStart
+	_ func(*Dispatcher, Caller)                                                                                               = (*Dispatcher).sysThreadExit
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysJobCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, UserPtr, uint32) object.Status                                 = (*Dispatcher).sysJobSetPolicy
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysTaskKill
+	_ func(*Dispatcher, Caller, UserPtr, int32, object.Handle, object.Time) object.Status                                     = (*Dispatcher).sysFutexWait
+	_ func(*Dispatcher, Caller, UserPtr, uint32) object.Status                                                                = (*Dispatcher).sysFutexWake
+	_ func(*Dispatcher, Caller, UserPtr, uint32, int32, UserPtr, uint32, object.Handle) object.Status                         = (*Dispatcher).sysFutexRequeue
+	_ func(*Dispatcher, Caller, object.Time) object.Status                                                                    = (*Dispatcher).sysNanosleep
+	_ func(*Dispatcher, Caller) object.Time                                                                                   = (*Dispatcher).sysClockGetMonotonic
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysDebuglogCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysDebuglogWrite
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysDebuglogRead
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysObjectGetProperty
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysObjectSetProperty
+	_ func(*Dispatcher, Caller, UserPtr) object.Status                                                                        = (*Dispatcher).sysBerylStartupHandle
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64) object.Status                                                 = (*Dispatcher).sysBerylKernelStats
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, UserPtr) object.Status                                          = (*Dispatcher).sysVmoReplaceAsExecutable
+	_ func(*Dispatcher, Caller, object.Rights, uint64, object.Handle, uint64, UserPtr) object.Status                          = (*Dispatcher).sysKosUserObjectCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysKosUserObjectGetContext
+	_ func(*Dispatcher, Caller, object.Rights, uint64, object.Handle, uint32, UserPtr) object.Status                          = (*Dispatcher).sysKosCallableCreate
+	_ func(*Dispatcher, Caller, uint64, object.Handle, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysKosBadgeCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Rights, object.Handle, UserPtr) object.Status                           = (*Dispatcher).sysKosHandleCopy
+	_ func(*Dispatcher, Caller, object.Handle, uint32) object.Status                                                          = (*Dispatcher).sysKosHandleRevoke
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle) object.Status                                                   = (*Dispatcher).sysKosHandleRevokeSubtree
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status                               = (*Dispatcher).sysKosHandleConnect
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysKosListenerCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Time, UserPtr, UserPtr) object.Status                                   = (*Dispatcher).sysKosCall
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr) object.Status                           = (*Dispatcher).sysKosRecv
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysKosReply
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                                  = (*Dispatcher).sysBerylProcessSetClass
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status = (*Dispatcher).sysKosHandleConnectEx
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysKosSecurityConnect
 )

@@ -1,9 +1,12 @@
 package zxsys
 
-import "beryl/kernel/object"
+import (
+	"beryl/kernel/object"
+	"beryl/kernel/proc"
+)
 
-// Process and thread syscalls: names and out-parameters here, the tasks
-// themselves in TaskOps (ZX_ERR_NOT_SUPPORTED until it is installed).
+// Process and thread syscalls: names, handles and out-parameters here,
+// the processes and threads themselves in kernel/proc.
 
 // copyName copies in a task name: at most ZX_MAX_NAME_LEN-1 bytes are
 // read, up to the first NUL (Zircon truncates the same way).
@@ -15,11 +18,9 @@ func copyName(c Caller, name UserPtr, size uint64) (string, object.Status) {
 	return cString(b), object.OK
 }
 
-func sysProcessCreate(c Caller, job object.Handle, name UserPtr, nameSize uint64, options uint32, procHandle, vmarHandle UserPtr) object.Status {
-	ops := tasks()
-	if ops == nil {
-		return object.ErrNotSupported
-	}
+// sysProcessCreate: INVALID_ARGS (options), the caller's
+// ZX_POL_NEW_PROCESS, the job handle, then the process itself.
+func (d *Dispatcher) sysProcessCreate(c Caller, job object.Handle, name UserPtr, nameSize uint64, options uint32, procHandle, vmarHandle UserPtr) object.Status {
 	n, st := copyName(c, name, nameSize)
 	if st != object.OK {
 		return st
@@ -27,33 +28,73 @@ func sysProcessCreate(c Caller, job object.Handle, name UserPtr, nameSize uint64
 	if st := probeAll(c, 4, procHandle, vmarHandle); st != object.OK {
 		return st
 	}
-	ph, vh, st := ops.ProcessCreate(c, job, n, options)
-	return out2(c, ph, vh, st, procHandle, vmarHandle)
+	if options != 0 {
+		return object.ErrInvalidArgs
+	}
+	caller := c.Process()
+	// Zircon checks the caller's own policy before the job handle.
+	if st := caller.EnforceBasicPolicy(object.PolNewProcess); st != object.OK {
+		return st
+	}
+	j, _, st := lookupAs[*object.Job](c, job, object.ObjTypeJob, object.RightManageProcess)
+	if st != object.OK {
+		return st
+	}
+	po, root, st := proc.CreateProcess(caller, j, n, c.AddressSpace().Env())
+	j.Release()
+	if st != object.OK {
+		return st
+	}
+	// Install takes over CreateProcess's references.
+	ph, st := caller.Install(po, object.DefaultProcessRights)
+	if st != object.OK {
+		root.Release()
+		po.Kill(object.TaskRetcodeSyscallKill)
+		return st
+	}
+	vh, st := caller.Install(root, root.Rights())
+	if st != object.OK {
+		// Closing the only handle of the unstarted process destroys it.
+		object.HandleClose(caller, ph)
+		return st
+	}
+	return out2(c, ph, vh, object.OK, procHandle, vmarHandle)
 }
 
-func sysProcessStart(c Caller, h, thread object.Handle, entry, stack uint64, arg1 object.Handle, arg2 uint64) object.Status {
-	ops := tasks()
-	if ops == nil {
-		return object.ErrNotSupported
+// sysProcessStart: arg1 is consumed (moved to the new process on success,
+// closed on failure), as in Zircon.
+func (d *Dispatcher) sysProcessStart(c Caller, h, thread object.Handle, entry, stack uint64, arg1 object.Handle, arg2 uint64) object.Status {
+	var moved object.HandleOwner
+	if arg1 != object.HandleInvalid {
+		moved = c.Process().Table().Remove(arg1)
+		if !moved.Valid() {
+			return object.ErrBadHandle
+		}
 	}
-	return ops.ProcessStart(c, h, thread, entry, stack, arg1, arg2)
+	defer moved.Release() // consumed whatever happens
+	po, _, st := lookupAs[*object.Process](c, h, object.ObjTypeProcess, object.RightWrite)
+	if st != object.OK {
+		return st
+	}
+	defer po.Release()
+	t, _, st := lookupAs[*proc.Thread](c, thread, object.ObjTypeThread, object.RightWrite)
+	if st != object.OK {
+		return st
+	}
+	defer t.Release()
+	if moved.Valid() && !moved.Rights().Has(object.RightTransfer) {
+		return object.ErrAccessDenied
+	}
+	return proc.StartProcess(po, t, entry, stack, &moved, arg2)
 }
 
-// sysProcessExit ends the calling process. Without TaskOps the object
-// core's process is terminated (handles closed, TERMINATED asserted).
-func sysProcessExit(c Caller, retcode int64) {
-	if ops := tasks(); ops != nil {
-		ops.ProcessExit(c, retcode)
-		return
-	}
+// sysProcessExit ends the calling process: its kill ends its threads,
+// and the thread loop does not resume the caller.
+func (d *Dispatcher) sysProcessExit(c Caller, retcode int64) {
 	c.Process().Exit(retcode)
 }
 
-func sysThreadCreate(c Caller, proc object.Handle, name UserPtr, nameSize uint64, options uint32, out UserPtr) object.Status {
-	ops := tasks()
-	if ops == nil {
-		return object.ErrNotSupported
-	}
+func (d *Dispatcher) sysThreadCreate(c Caller, process object.Handle, name UserPtr, nameSize uint64, options uint32, out UserPtr) object.Status {
 	n, st := copyName(c, name, nameSize)
 	if st != object.OK {
 		return st
@@ -61,21 +102,90 @@ func sysThreadCreate(c Caller, proc object.Handle, name UserPtr, nameSize uint64
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
-	h, st := ops.ThreadCreate(c, proc, n, options)
+	if options != 0 {
+		return object.ErrInvalidArgs
+	}
+	po, _, st := lookupAs[*object.Process](c, process, object.ObjTypeProcess, object.RightManageThread)
+	if st != object.OK {
+		return st
+	}
+	t, st := proc.CreateThread(po, n)
+	po.Release()
+	if st != object.OK {
+		return st
+	}
+	h, st := c.Process().Install(t, object.DefaultThreadRights) // takes over t's reference
 	return out1(c, h, st, out)
 }
 
-func sysThreadStart(c Caller, h object.Handle, entry, stack, arg1, arg2 uint64) object.Status {
-	ops := tasks()
-	if ops == nil {
-		return object.ErrNotSupported
+func (d *Dispatcher) sysThreadStart(c Caller, h object.Handle, entry, stack, arg1, arg2 uint64) object.Status {
+	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightManageThread)
+	if st != object.OK {
+		return st
 	}
-	return ops.ThreadStart(c, h, entry, stack, arg1, arg2)
+	defer t.Release()
+	return t.Start(entry, stack, arg1, arg2)
 }
 
-// sysThreadExit ends the calling thread (nothing to do without TaskOps).
-func sysThreadExit(c Caller) {
-	if ops := tasks(); ops != nil {
-		ops.ThreadExit(c)
+// sysThreadExit ends the calling thread when the call returns.
+func (d *Dispatcher) sysThreadExit(c Caller) {
+	c.ExitThread()
+}
+
+// threadInfo serves ZX_INFO_THREAD (zx_info_thread_t; INSPECT). Deviation:
+// no SUSPENDED or BLOCKED_* states; a thread blocked in a syscall reports
+// RUNNING.
+func threadInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
+	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect)
+	if st != object.OK {
+		return 0, 0, 0, st
 	}
+	defer t.Release()
+	rec = 72 // zx_info_thread_t
+	if len(buf) < rec {
+		return rec, 0, 1, object.ErrBufferTooSmall
+	}
+	clear(buf[:rec])
+	le.PutUint32(buf[0:], t.State())
+	// wait_exception_channel_type 0 (none); cpu_affinity_mask: CPU 0,
+	// the only one threads run on.
+	buf[8] = 1
+	return rec, 1, 1, object.OK
+}
+
+// processThreadsInfo serves ZX_INFO_PROCESS_THREADS (the running threads'
+// koids; ENUMERATE): a short buffer gets the first ones, avail tells how
+// many there are.
+func processThreadsInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
+	po, _, st := lookupAs[*object.Process](c, h, object.ObjTypeProcess, object.RightEnumerate)
+	if st != object.OK {
+		return 0, 0, 0, st
+	}
+	koids := proc.ThreadKoids(po)
+	po.Release()
+	rec = 8
+	n := min(len(koids), len(buf)/rec)
+	for i := 0; i < n; i++ {
+		le.PutUint64(buf[rec*i:], uint64(koids[i]))
+	}
+	return rec, n, len(koids), object.OK
+}
+
+// setStdio serves Beryl's stdout/stderr socket properties: value holds a
+// socket handle (uint32) of the caller's, which keeps its handle.
+func setStdio(c Caller, h object.Handle, prop uint32, value []byte) object.Status {
+	if len(value) < 4 {
+		return object.ErrBufferTooSmall
+	}
+	po, _, st := lookupAs[*object.Process](c, h, object.ObjTypeProcess, object.RightSetProperty)
+	if st != object.OK {
+		return st
+	}
+	defer po.Release()
+	sock, rights, st := lookupAs[*object.Socket](c, object.Handle(le.Uint32(value)), object.ObjTypeSocket, object.RightWrite)
+	if st != object.OK {
+		return st
+	}
+	defer sock.Release()
+	return proc.SetStdio(po, prop, sock, rights)
 }

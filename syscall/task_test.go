@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"beryl/kernel/object"
+	"beryl/mm/vm"
 )
 
 func TestJobPolicyAndKill(t *testing.T) {
@@ -32,7 +33,7 @@ func TestJobPolicyAndKill(t *testing.T) {
 	if st != object.OK {
 		t.Fatal(st)
 	}
-	g := &fakeCaller{t: t, p: np, mem: make([]byte, memSize), ro: make([]byte, roSize)}
+	g := newFakeCaller(t, np)
 	g.want(object.ErrAccessDenied, SysEventCreate, 0, uint64(g.alloc(4)))
 	// Timer slack needs an empty job: BAD_STATE now.
 	sl := f.alloc(16)
@@ -57,187 +58,191 @@ func TestJobPolicyAndKill(t *testing.T) {
 	f.ok(SysJobSetPolicy, uint64(j2), uint64(object.JobPolRelative), uint64(object.JobPolTimerSlack), uint64(sl), 1)
 }
 
-func TestProcessExitWithoutTaskOps(t *testing.T) {
+func TestProcessAndThreadExit(t *testing.T) {
 	f := newEnv(t)
+	f.call(SysThreadExit)
+	if f.exited != 1 || f.p.Dead() {
+		t.Fatalf("thread_exit: %d exits, process dead %v", f.exited, f.p.Dead())
+	}
 	if got := f.call(SysProcessExit, 3); got != 0 {
 		t.Fatalf("process_exit returned %d", got)
 	}
-	if !f.p.Dead() {
+	if !f.p.Dead() || f.p.Retcode() != 3 {
 		t.Fatal("process alive after process_exit")
 	}
-	f.call(SysThreadExit)
 }
 
-func TestTaskOpsUnset(t *testing.T) {
-	f := newEnv(t)
-	SetTaskOps(nil)
-	for _, n := range []uint64{SysVmoCreate, SysVmoRead, SysVmoWrite, SysVmoGetSize, SysVmoSetSize, SysVmoOpRange,
-		SysVmarAllocate, SysVmarMap, SysVmarUnmap, SysVmarProtect, SysVmarDestroy,
-		SysProcessCreate, SysProcessStart, SysThreadCreate, SysThreadStart} {
-		f.want(object.ErrNotSupported, n, 0, 0, 0, 0, 0, 0, 0, 0)
+// rootVMAR installs a handle to the caller's root VMAR.
+func (f *fakeCaller) rootVMAR() object.Handle {
+	root := f.as.RootVMAR()
+	root.AddRef()
+	h, st := f.p.Install(root, root.Rights())
+	if st != object.OK {
+		f.t.Fatal(st)
 	}
-}
-
-// fakeTasks records calls and hands out events as stand-ins for VMOs,
-// VMARs, processes and threads.
-type fakeTasks struct {
-	calls []string
-	name  string
-}
-
-func (ft *fakeTasks) ev(c Caller) object.Handle {
-	h, _ := object.EventCreate(c.Process(), 0)
 	return h
 }
-func (ft *fakeTasks) log(s string) { ft.calls = append(ft.calls, s) }
-func (ft *fakeTasks) VmoCreate(c Caller, size uint64, options uint32) (object.Handle, object.Status) {
-	ft.log("vmo_create")
-	return ft.ev(c), object.OK
-}
-func (ft *fakeTasks) VmoRead(c Caller, vmo object.Handle, buffer, offset, size uint64) object.Status {
-	ft.log("vmo_read")
-	return c.CopyOut(buffer, make([]byte, size))
-}
-func (ft *fakeTasks) VmoWrite(c Caller, vmo object.Handle, buffer, offset, size uint64) object.Status {
-	ft.log("vmo_write")
-	return object.OK
-}
-func (ft *fakeTasks) VmoGetSize(c Caller, vmo object.Handle) (uint64, object.Status) {
-	ft.log("vmo_get_size")
-	return 4096, object.OK
-}
-func (ft *fakeTasks) VmoSetSize(c Caller, vmo object.Handle, size uint64) object.Status {
-	ft.log("vmo_set_size")
-	return object.OK
-}
-func (ft *fakeTasks) VmoOpRange(c Caller, vmo object.Handle, op uint32, offset, size, buffer, bufferSize uint64) object.Status {
-	ft.log("vmo_op_range")
-	return object.OK
-}
-func (ft *fakeTasks) VmarAllocate(c Caller, parent object.Handle, options uint32, offset, size uint64) (object.Handle, uint64, object.Status) {
-	ft.log("vmar_allocate")
-	return ft.ev(c), 0x7000, object.OK
-}
-func (ft *fakeTasks) VmarMap(c Caller, vmar object.Handle, options uint32, vmarOffset uint64, vmo object.Handle, vmoOffset, length uint64) (uint64, object.Status) {
-	ft.log("vmar_map")
-	return 0x8000, object.OK
-}
-func (ft *fakeTasks) VmarUnmap(c Caller, vmar object.Handle, addr, length uint64) object.Status {
-	ft.log("vmar_unmap")
-	return object.OK
-}
-func (ft *fakeTasks) VmarProtect(c Caller, vmar object.Handle, options uint32, addr, length uint64) object.Status {
-	ft.log("vmar_protect")
-	return object.OK
-}
-func (ft *fakeTasks) VmarDestroy(c Caller, vmar object.Handle) object.Status {
-	ft.log("vmar_destroy")
-	return object.OK
-}
-func (ft *fakeTasks) ProcessCreate(c Caller, job object.Handle, name string, options uint32) (object.Handle, object.Handle, object.Status) {
-	ft.log("process_create")
-	ft.name = name
-	return ft.ev(c), ft.ev(c), object.OK
-}
-func (ft *fakeTasks) ProcessStart(c Caller, proc, thread object.Handle, entry, stack uint64, arg1 object.Handle, arg2 uint64) object.Status {
-	ft.log("process_start")
-	return object.OK
-}
-func (ft *fakeTasks) ProcessExit(c Caller, retcode int64) { ft.log("process_exit") }
-func (ft *fakeTasks) ThreadCreate(c Caller, proc object.Handle, name string, options uint32) (object.Handle, object.Status) {
-	ft.log("thread_create")
-	ft.name = name
-	return ft.ev(c), object.OK
-}
-func (ft *fakeTasks) ThreadStart(c Caller, thread object.Handle, entry, stack, arg1, arg2 uint64) object.Status {
-	ft.log("thread_start")
-	return object.OK
-}
-func (ft *fakeTasks) ThreadExit(c Caller) { ft.log("thread_exit") }
-func (ft *fakeTasks) ThreadKill(c Caller, thread object.Handle) object.Status {
-	ft.log("thread_kill")
-	return object.OK
-}
-func (ft *fakeTasks) ObjectGetInfo(c Caller, h object.Handle, topic uint32, buf []byte) (int, int, int, object.Status) {
-	ft.log("get_info")
-	if topic != object.InfoVMO {
-		return 0, 0, 0, object.ErrNotSupported
+
+// TestVmoVmar runs the VMO and VMAR calls on real mm/vm objects.
+func TestVmoVmar(t *testing.T) {
+	f := newEnv(t)
+	n := f.handles()
+	// Bad out pointers: nothing is created.
+	f.want(object.ErrInvalidArgs, SysVmoCreate, 4096, 0, badPtr)
+	root := f.rootVMAR()
+	f.want(object.ErrInvalidArgs, SysVmarAllocate, uint64(root), 0, 0, 4096, uint64(f.alloc(4)), badPtr)
+	f.want(object.ErrInvalidArgs, SysVmoGetSize, uint64(root), badPtr)
+	if f.handles() != n+1 || f.frames.Live() != 0 {
+		t.Fatalf("handles %d→%d, pages %d", n, f.handles(), f.frames.Live())
 	}
-	copy(buf, "vmoinfo!")
-	return 8, 1, 1, object.OK
-}
-func (ft *fakeTasks) ObjectGetProperty(c Caller, h object.Handle, prop uint32, value []byte) (int, object.Status) {
-	ft.log("get_property")
-	return copy(value, "thread-name"), object.OK
-}
-func (ft *fakeTasks) ObjectSetProperty(c Caller, h object.Handle, prop uint32, value []byte) object.Status {
-	ft.log("set_property")
-	return object.OK
+	v := f.create1(SysVmoCreate, 8192, 0)
+	f.want(object.ErrWrongType, SysVmoRead, uint64(root), uint64(f.alloc(16)), 0, 16)
+	f.want(object.ErrBadHandle, SysVmoWrite, 0x9, uint64(f.alloc(16)), 0, 16)
+	f.ok(SysVmoWrite, uint64(v), uint64(f.data([]byte("hello, vmo"))), 4090, 10)
+	buf := f.alloc(10)
+	f.ok(SysVmoRead, uint64(v), uint64(buf), 4090, 10)
+	if string(f.bytes(buf, 10)) != "hello, vmo" {
+		t.Fatalf("read %q", f.bytes(buf, 10))
+	}
+	f.want(object.ErrOutOfRange, SysVmoRead, uint64(v), uint64(buf), 8190, 10)
+	f.want(object.ErrInvalidArgs, SysVmoRead, uint64(v), badPtr, 0, 10)
+	sz := f.alloc(8)
+	f.ok(SysVmoGetSize, uint64(v), uint64(sz))
+	if f.u64(sz) != 8192 {
+		t.Fatalf("size %d", f.u64(sz))
+	}
+	// vmo_create without ZX_VMO_RESIZABLE: set_size is UNAVAILABLE.
+	f.want(object.ErrUnavailable, SysVmoSetSize, uint64(v), 4096)
+	f.ok(SysVmoOpRange, uint64(v), uint64(vmOpCommit), 0, 4096, 0, 0)
+	// A child VMAR, a mapping in it, protect, unmap, destroy.
+	childOut, addr := f.alloc(4), f.alloc(8)
+	f.ok(SysVmarAllocate, uint64(root), uint64(vmCanMapRead|vmCanMapWrite|vmCanMapSpecific), 0, 0x10000, uint64(childOut), uint64(addr))
+	child, base := f.h(childOut), f.u64(addr)
+	info, actual := f.alloc(16), f.alloc(8)
+	f.ok(SysObjectGetInfo, uint64(child), uint64(object.InfoVMAR), uint64(info), 16, uint64(actual), 0)
+	if f.u64(info) != base || f.u64(info+8) != 0x10000 || f.u64(actual) != 1 {
+		t.Fatalf("ZX_INFO_VMAR %#x %#x, want %#x 0x10000", f.u64(info), f.u64(info+8), base)
+	}
+	f.want(object.ErrBufferTooSmall, SysObjectGetInfo, uint64(child), uint64(object.InfoVMAR), uint64(info), 8, uint64(actual), 0)
+	f.ok(SysVmarMap, uint64(child), uint64(vmPermRead|vmPermWrite|vmSpecific), 0x2000, uint64(v), 0, 8192, uint64(addr))
+	if f.u64(addr) != base+0x2000 {
+		t.Fatalf("mapped at %#x, want %#x", f.u64(addr), base+0x2000)
+	}
+	if err := f.as.CopyIn(make([]byte, 10), base+0x2000+4090); err != nil {
+		t.Fatal(err)
+	}
+	f.ok(SysVmarProtect, uint64(child), uint64(vmPermRead), base+0x2000, 4096)
+	if err := f.as.CopyOut(base+0x2000, []byte{1}); err == nil {
+		t.Fatal("wrote a read-only page")
+	}
+	f.ok(SysVmarUnmap, uint64(child), base+0x2000, 8192)
+	if err := f.as.CopyIn(make([]byte, 1), base+0x2000); err == nil {
+		t.Fatal("read an unmapped page")
+	}
+	f.ok(SysVmarDestroy, uint64(child))
+	f.want(object.ErrBadState, SysVmarMap, uint64(child), uint64(vmPermRead), 0, uint64(v), 0, 4096, uint64(addr))
+	for _, h := range []object.Handle{v, child, root} {
+		f.ok(SysHandleClose, uint64(h))
+	}
 }
 
-func TestTaskOpsDelegation(t *testing.T) {
+// ZX_VM_* (zircon/types.h) and ZX_VMO_OP_COMMIT.
+const (
+	vmPermRead       = vm.VMPermRead
+	vmPermWrite      = vm.VMPermWrite
+	vmSpecific       = vm.VMSpecific
+	vmCanMapSpecific = vm.VMCanMapSpecific
+	vmCanMapRead     = vm.VMCanMapRead
+	vmCanMapWrite    = vm.VMCanMapWrite
+	vmOpCommit       = 1 // ZX_VMO_OP_COMMIT
+)
+
+// TestProcessThreadErrors: the errors process and thread calls report
+// before they reach kernel/proc's threads (which run only in the kernel).
+func TestProcessThreadErrors(t *testing.T) {
 	f := newEnv(t)
-	ft := &fakeTasks{}
-	SetTaskOps(ft)
-	defer SetTaskOps(nil)
-	n := f.handles()
-	// Bad out pointers: the implementation is never called.
-	f.want(object.ErrInvalidArgs, SysVmoCreate, 4096, 0, badPtr)
-	f.want(object.ErrInvalidArgs, SysVmarAllocate, 1, 0, 0, 4096, uint64(f.alloc(4)), badPtr)
-	f.want(object.ErrInvalidArgs, SysProcessCreate, 1, badPtr, 4, 0, uint64(f.alloc(4)), uint64(f.alloc(4)))
-	f.want(object.ErrInvalidArgs, SysProcessCreate, 1, uint64(f.data([]byte("p"))), 1, 0, uint64(f.alloc(4)), kernelPtr)
-	f.want(object.ErrInvalidArgs, SysThreadCreate, 1, uint64(f.data([]byte("t"))), 1, 0, nonCanonicalPtr)
-	f.want(object.ErrInvalidArgs, SysVmoGetSize, 1, badPtr)
-	f.want(object.ErrInvalidArgs, SysVmarMap, 1, 0, 0, 2, 0, 4096, badPtr)
-	if len(ft.calls) != 0 || f.handles() != n {
-		t.Fatalf("calls %v, handles %d→%d", ft.calls, n, f.handles())
-	}
-	f.create1(SysVmoCreate, 4096, 0)
-	f.ok(SysVmoRead, 1, uint64(f.alloc(16)), 0, 16)
-	f.ok(SysVmoWrite, 1, uint64(f.alloc(16)), 0, 16)
-	sz := f.alloc(8)
-	f.ok(SysVmoGetSize, 1, uint64(sz))
-	if f.u64(sz) != 4096 {
-		t.Fatal("size")
-	}
-	f.ok(SysVmoSetSize, 1, 8192)
-	f.ok(SysVmoOpRange, 1, 1, 0, 4096, 0, 0)
-	addr := f.alloc(8)
-	f.ok(SysVmarAllocate, 1, 0, 0, 4096, uint64(f.alloc(4)), uint64(addr))
-	if f.u64(addr) != 0x7000 {
-		t.Fatal("child addr")
-	}
-	f.ok(SysVmarMap, 1, 0, 0, 2, 0, 4096, uint64(addr))
-	if f.u64(addr) != 0x8000 {
-		t.Fatal("mapped addr")
-	}
-	f.ok(SysVmarUnmap, 1, 0x8000, 4096)
-	f.ok(SysVmarProtect, 1, 1, 0x8000, 4096)
-	f.ok(SysVmarDestroy, 1)
-	long := f.data([]byte("a-process-name-that-is-way-too-long-for-zircon"))
-	f.create2(SysProcessCreate, 1, uint64(long), 46, 0)
-	if ft.name != "a-process-name-that-is-way-too" && len(ft.name) != object.MaxNameLen-1 {
-		t.Fatalf("name %q", ft.name)
-	}
-	f.ok(SysProcessStart, 1, 2, 0x1000, 0x2000, 0, 0)
-	f.create1(SysThreadCreate, 1, uint64(f.data([]byte("th\x00junk"))), 7, 0)
-	if ft.name != "th" {
-		t.Fatalf("thread name %q", ft.name)
-	}
-	f.ok(SysThreadStart, 1, 0x1000, 0x2000, 0, 0)
-	// get_info topics unknown to the object core go to TaskOps.
-	buf, actual := f.alloc(16), f.alloc(8)
+	name := f.data([]byte("p"))
 	ev := f.create1(SysEventCreate, 0)
-	f.ok(SysObjectGetInfo, uint64(ev), uint64(object.InfoVMO), uint64(buf), 16, uint64(actual), 0)
-	if string(f.bytes(buf, 8)) != "vmoinfo!" || f.u64(actual) != 1 {
-		t.Fatal("vmo info")
+	n := f.handles()
+	f.want(object.ErrInvalidArgs, SysProcessCreate, uint64(f.jobHandle()), uint64(badPtr), 4, 0, uint64(f.alloc(4)), uint64(f.alloc(4)))
+	f.want(object.ErrInvalidArgs, SysProcessCreate, uint64(f.jobHandle()), uint64(name), 1, 0, uint64(f.alloc(4)), kernelPtr)
+	f.want(object.ErrInvalidArgs, SysProcessCreate, uint64(f.jobHandle()), uint64(name), 1, 1, uint64(f.alloc(4)), uint64(f.alloc(4)))
+	f.want(object.ErrWrongType, SysProcessCreate, uint64(ev), uint64(name), 1, 0, uint64(f.alloc(4)), uint64(f.alloc(4)))
+	f.want(object.ErrBadHandle, SysProcessCreate, 0x9, uint64(name), 1, 0, uint64(f.alloc(4)), uint64(f.alloc(4)))
+	f.want(object.ErrInvalidArgs, SysThreadCreate, uint64(f.jobHandle()), uint64(name), 1, 0, nonCanonicalPtr)
+	f.want(object.ErrInvalidArgs, SysThreadCreate, uint64(f.jobHandle()), uint64(name), 1, 1, uint64(f.alloc(4)))
+	f.want(object.ErrWrongType, SysThreadCreate, uint64(f.jobHandle()), uint64(name), 1, 0, uint64(f.alloc(4)))
+	f.want(object.ErrWrongType, SysThreadStart, uint64(ev), 0x10000, 0, 0, 0)
+	f.want(object.ErrWrongType, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, 0, 0)
+	// arg1 is consumed on every failure.
+	moved := f.create1(SysEventCreate, 0)
+	f.want(object.ErrWrongType, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, uint64(moved), 0)
+	f.want(object.ErrBadHandle, SysHandleClose, uint64(moved))
+	f.want(object.ErrBadHandle, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, uint64(moved), 0)
+	f.want(object.ErrWrongType, SysTaskKill, uint64(ev))
+	if f.handles() != n+1 { // the job handle
+		t.Fatalf("handles %d→%d", n, f.handles())
 	}
-	f.call(SysThreadExit)
-	f.call(SysProcessExit, 0)
-	if f.p.Dead() {
-		t.Fatal("process_exit bypassed TaskOps")
+}
+
+// TestProcessCreate creates a process through kernel/proc on the host
+// fakes: it gets the caller's class, its root VMAR spans the user
+// address space, and closing its handles tears it down.
+func TestProcessCreate(t *testing.T) {
+	env := newEnv(t)
+	// A caller of class test.class (set before it starts).
+	cp, st := object.NewProcess(env.p.Job(), "classy", object.ProcessConfig{})
+	if st != object.OK {
+		t.Fatal(st)
 	}
-	if len(ft.calls) != 18 {
-		t.Fatalf("calls %v", ft.calls)
+	t.Cleanup(func() { cp.Kill(0); cp.Release() })
+	if st := cp.SetClass("test.class"); st != object.OK {
+		t.Fatal(st)
+	}
+	cp.Start()
+	f := newFakeCaller(t, cp)
+	n := f.handles()
+	long := f.data([]byte("a-process-name-that-is-way-too-long-for-zircon"))
+	ph, vh := f.create2(SysProcessCreate, uint64(f.jobHandle()), uint64(long), 46, 0)
+	name := f.alloc(object.MaxNameLen)
+	f.ok(SysObjectGetProperty, uint64(ph), uint64(object.PropName), uint64(name), object.MaxNameLen)
+	if got := cString(f.bytes(name, object.MaxNameLen)); got != "a-process-name-that-is-way-too-" {
+		t.Fatalf("name %q", got)
+	}
+	class := f.alloc(object.MaxClassLen)
+	f.ok(SysObjectGetProperty, uint64(ph), uint64(object.PropProcessClass), uint64(class), object.MaxClassLen)
+	if got := cString(f.bytes(class, object.MaxClassLen)); got != "test.class" {
+		t.Fatalf("class %q", got)
+	}
+	info, actual := f.alloc(16), f.alloc(8)
+	f.ok(SysObjectGetInfo, uint64(vh), uint64(object.InfoVMAR), uint64(info), 16, uint64(actual), 0)
+	if f.u64(info) == 0 || f.u64(info+8) == 0 {
+		t.Fatalf("root VMAR %#x+%#x", f.u64(info), f.u64(info+8))
+	}
+	threads := f.alloc(8)
+	f.ok(SysObjectGetInfo, uint64(ph), uint64(object.InfoProcessThreads), uint64(threads), 8, uint64(actual), 0)
+	if f.u64(actual) != 0 {
+		t.Fatalf("%d threads before start", f.u64(actual))
+	}
+	th := f.create1(SysThreadCreate, uint64(ph), uint64(f.data([]byte("th\x00junk"))), 7, 0)
+	f.ok(SysObjectGetInfo, uint64(th), uint64(object.InfoThread), uint64(f.alloc(72)), 72, uint64(actual), 0)
+	tinfo := f.alloc(72)
+	f.ok(SysObjectGetInfo, uint64(th), uint64(object.InfoThread), uint64(tinfo), 72, uint64(actual), 0)
+	if f.u32(tinfo) != object.ThreadStateNew {
+		t.Fatalf("thread state %#x", f.u32(tinfo))
+	}
+	// A thread_start before process_start, and a start at a kernel address.
+	f.want(object.ErrBadState, SysThreadStart, uint64(th), 0x10000, 0, 0, 0)
+	f.want(object.ErrInvalidArgs, SysProcessStart, uint64(ph), uint64(th), kernelPtr, 0, 0, 0)
+	f.ok(SysTaskKill, uint64(th))
+	f.ok(SysObjectGetInfo, uint64(th), uint64(object.InfoThread), uint64(tinfo), 72, uint64(actual), 0)
+	if f.u32(tinfo) != object.ThreadStateDead {
+		t.Fatalf("killed thread state %#x", f.u32(tinfo))
+	}
+	for _, h := range []object.Handle{th, vh, ph} {
+		f.ok(SysHandleClose, uint64(h))
+	}
+	if f.handles() != n+1 { // the job handle
+		t.Fatalf("handles %d→%d", n, f.handles())
 	}
 }

@@ -2,12 +2,12 @@ package zxsys
 
 import "beryl/kernel/object"
 
-func sysNanosleep(c Caller, deadline object.Time) object.Status {
+func (d *Dispatcher) sysNanosleep(c Caller, deadline object.Time) object.Status {
 	clock := object.CurrentClock()
 	if deadline <= clock.Now() {
 		return object.OK
 	}
-	killed := killedChan(c)
+	killed := c.Killed()
 	var timeout chan struct{}
 	if deadline != object.TimeInfinite {
 		timeout = make(chan struct{})
@@ -22,6 +22,6 @@ func sysNanosleep(c Caller, deadline object.Time) object.Status {
 	}
 }
 
-func sysClockGetMonotonic(c Caller) object.Time {
+func (d *Dispatcher) sysClockGetMonotonic(c Caller) object.Time {
 	return object.Now()
 }

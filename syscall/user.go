@@ -41,21 +41,14 @@ func copyOut(c Caller, p UserPtr, b []byte) object.Status {
 }
 
 // probe checks that [p, p+n) can be written (or read, if !write) without
-// changing what the user sees there: through UserChecker if the Caller
-// has it, otherwise by reading the bytes and, for writes, writing the same
-// bytes back.
+// changing what the user sees there: by reading the bytes and, for
+// writes, writing the same bytes back.
 func probe(c Caller, p UserPtr, n uint64, write bool) object.Status {
 	if n == 0 {
 		return object.OK
 	}
 	if uint64(p)+n < uint64(p) {
 		return object.ErrInvalidArgs
-	}
-	if uc, ok := c.(UserChecker); ok {
-		if uc.CheckUser(uint64(p), n, write) != object.OK {
-			return object.ErrInvalidArgs
-		}
-		return object.OK
 	}
 	var buf [512]byte
 	for off := uint64(0); off < n; {
@@ -188,4 +181,21 @@ func gate(p *object.Process, h object.Handle, typ object.ObjType, rights object.
 		return info, object.ErrAccessDenied
 	}
 	return info, object.OK
+}
+
+// lookupAs resolves h through the object core's gate (Process.Lookup:
+// BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED) and returns the object as a T
+// with a reference the caller releases, and the handle's rights.
+func lookupAs[T interface{ Release() }](c Caller, h object.Handle, typ object.ObjType, rights object.Rights) (T, object.Rights, object.Status) {
+	var zero T
+	o, r, st := c.Process().Lookup(h, typ, rights)
+	if st != object.OK {
+		return zero, 0, st
+	}
+	v, ok := o.(T)
+	if !ok {
+		o.(interface{ Release() }).Release()
+		return zero, 0, object.ErrWrongType
+	}
+	return v, r, object.OK
 }

@@ -2,7 +2,7 @@ package zxsys
 
 import "beryl/kernel/object"
 
-func sysObjectWaitOne(c Caller, h object.Handle, signals object.Signals, deadline object.Time, observed UserPtr) object.Status {
+func (d *Dispatcher) sysObjectWaitOne(c Caller, h object.Handle, signals object.Signals, deadline object.Time, observed UserPtr) object.Status {
 	if st := probeOpt(c, observed, 4); st != object.OK {
 		return st
 	}
@@ -19,7 +19,7 @@ func sysObjectWaitOne(c Caller, h object.Handle, signals object.Signals, deadlin
 // sizeofWaitItem is sizeof(zx_wait_item_t).
 const sizeofWaitItem = 12
 
-func sysObjectWaitMany(c Caller, items UserPtr, n uint64, deadline object.Time) object.Status {
+func (d *Dispatcher) sysObjectWaitMany(c Caller, items UserPtr, n uint64, deadline object.Time) object.Status {
 	if n > object.WaitManyMaxItems {
 		return object.ErrOutOfRange
 	}
@@ -52,6 +52,6 @@ func sysObjectWaitMany(c Caller, items UserPtr, n uint64, deadline object.Time) 
 	return st
 }
 
-func sysObjectWaitAsync(c Caller, h, port object.Handle, key uint64, signals object.Signals, options uint32) object.Status {
+func (d *Dispatcher) sysObjectWaitAsync(c Caller, h, port object.Handle, key uint64, signals object.Signals, options uint32) object.Status {
 	return object.ObjectWaitAsync(c.Process(), h, port, key, signals, options)
 }

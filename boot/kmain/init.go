@@ -16,14 +16,8 @@ import (
 	"beryl/kernel/object"
 	"beryl/kernel/options"
 	"beryl/kernel/proc"
-	"beryl/mm/kmem"
 	"beryl/mm/vm"
-	zxsys "beryl/syscall"
 )
-
-// RootResource is the root resource, created when init starts and handed
-// to it (PA_RESOURCE).
-var RootResource *object.Resource
 
 // moduleBytes returns a boot module's contents (a copy).
 func moduleBytes(m bootinfo.Module) ([]byte, error) {
@@ -105,9 +99,8 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 			return failed, true
 		}
 		extra = append(extra, s)
+		// The root resource: init gets the only handle (PA_RESOURCE).
 		root := object.NewRootResource()
-		RootResource = root
-		root.AddRef()
 		extra = append(extra, proc.Startup{Type: proc.PAResource, Obj: root, Rights: object.DefaultResourceRights})
 	} else if m, found := initModule(info, opts.Init); found {
 		var err error
@@ -137,25 +130,6 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 		klog.Infof("init", "%s[%d] exited with status %d", klog.Escape(name), p.PID, code)
 		return code
 	}, true
-}
-
-// beryl_kernel_stats: what only the kernel's main package knows.
-func init() {
-	hook := func(c zxsys.Caller, s *zxsys.KernelStats) {
-		f := kmem.Lock()
-		s.PagesTotal, s.PagesFree, s.PagesHeap = kmem.Stats()
-		s.PagesUser, s.PagesReserve = kmem.UserPages(), kmem.Reserve()
-		kmem.Unlock(f)
-		if Boot.MADT != nil {
-			s.CPUs = uint64(len(Boot.MADT.LAPICIDs))
-		}
-		s.Processes = uint64(proc.Live())
-		if t, ok := c.(*proc.Thread); ok {
-			s.CallerPages = t.P.AS.Pages()
-			s.CallerPrivateVmos = t.P.AS.PrivateVMOs()
-		}
-	}
-	zxsys.KernelStatsHook.Store(&hook)
 }
 
 // port is an io.Writer onto a UART used as a raw byte stream.

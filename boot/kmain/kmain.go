@@ -80,6 +80,7 @@ func Main(magic uint32, infoAddr uint64) {
 	if opts.ReadyExit {
 		os.Exit(0)
 	}
+	setupSyscalls()
 	if wait, ok := startInit(info, opts); ok {
 		if opts.UserIO == "console" {
 			// Interactive boots keep the console while init runs.

@@ -1,30 +1,27 @@
 package kmain
 
 import (
-	"beryl/kernel/object"
 	"beryl/kernel/proc"
+	"beryl/mm/kmem"
 	zxsys "beryl/syscall"
 )
 
-// The zx system calls of user programs go to the zx dispatcher, with the
-// user-mode implementation of VMOs, VMARs, processes and threads (wired
-// here: kernel packages may not import the syscall layer).
-func init() {
-	zxsys.SetTaskOps(proc.Tasks{})
-	proc.ZxSyscall = func(t *proc.Thread, num uint64, args *[8]uint64) int64 {
-		return zxsys.Dispatch(t, num, args)
+// setupSyscalls builds the zx dispatcher and hands it to kernel/proc,
+// whose thread loop calls it for every zx number (kernel packages may not
+// import the syscall layer). It runs before any user program starts.
+func setupSyscalls() {
+	proc.SetSyscalls(&zxsys.Dispatcher{Stats: kernelStats})
+}
+
+// kernelStats fills what only the kernel's main package knows for
+// beryl_kernel_stats: pages, CPUs, processes.
+func kernelStats(s *zxsys.KernelStats) {
+	f := kmem.Lock()
+	s.PagesTotal, s.PagesFree, s.PagesHeap = kmem.Stats()
+	s.PagesUser, s.PagesReserve = kmem.UserPages(), kmem.Reserve()
+	kmem.Unlock(f)
+	if Boot.MADT != nil {
+		s.CPUs = uint64(len(Boot.MADT.LAPICIDs))
 	}
-	// Privileged calls (debuglog_create, ...) accept the root resource.
-	check := func(c zxsys.Caller, h object.Handle) object.Status {
-		o, _, st := c.Process().Lookup(h, object.ObjTypeResource, object.RightNone)
-		if st != object.OK {
-			return st
-		}
-		defer o.(*object.Resource).Release()
-		if o != object.Object(RootResource) {
-			return object.ErrAccessDenied
-		}
-		return object.OK
-	}
-	zxsys.RootResourceCheck.Store(&check)
+	s.Processes = uint64(proc.Live())
 }

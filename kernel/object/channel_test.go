@@ -252,7 +252,7 @@ func TestChannelReadTableFull(t *testing.T) {
 	e.event()
 	// Move qa into e.p's channel a via the kernel: write from q needs q
 	// to hold a; use kernel transfer instead.
-	ent := q.table.Remove(qa)
+	ent := q.table.remove(qa)
 	m := newMessage([]byte("h"), 1)
 	m.handles[0] = ent
 	chA := e.p.table.Get(a).obj.(*Channel)

@@ -186,6 +186,33 @@ func freeEntry(e *HandleEntry) {
 // ReleaseHandle destroys a handle that is in transit (not in any table).
 func ReleaseHandle(e *HandleEntry) { releaseHandles(e, nil) }
 
+// HandleOwner owns a handle in transit that was taken out of a table (as
+// Zircon's HandleOwner): the handle leaves it only through Release, which
+// destroys it, or HandleTable.AddOwned, which installs it. With Release
+// deferred, no return path can leak the handle. The zero value owns
+// nothing.
+type HandleOwner struct{ e *HandleEntry }
+
+// Valid reports whether o owns a handle.
+func (o *HandleOwner) Valid() bool { return o.e != nil }
+
+// Rights returns the owned handle's rights (none if o owns nothing).
+func (o *HandleOwner) Rights() Rights {
+	if o.e == nil {
+		return RightNone
+	}
+	return o.e.Rights()
+}
+
+// Release destroys the owned handle, if any; o then owns nothing.
+func (o *HandleOwner) Release() {
+	if o.e != nil {
+		e := o.e
+		o.e = nil
+		releaseHandles(e, nil)
+	}
+}
+
 // releaseHandles destroys first and then every handle in more, and every
 // handle those objects release when their handle count reaches zero. It is
 // a loop, not a recursion: a chain of channels nested in messages of any

@@ -69,7 +69,7 @@ func HandleClose(p *Process, h Handle) Status {
 	if h == HandleInvalid {
 		return OK
 	}
-	e := p.table.Remove(h)
+	e := p.table.remove(h)
 	if e == nil {
 		return p.badHandle()
 	}

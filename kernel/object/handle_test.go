@@ -242,3 +242,38 @@ func TestNarrowRights(t *testing.T) {
 		}
 	}
 }
+
+// TestHandleOwner: a handle taken out of a table leaves its owner only
+// through AddOwned or Release, and Release is idempotent.
+func TestHandleOwner(t *testing.T) {
+	e := newEnv(t)
+	q := e.proc()
+	h := e.event()
+	if o := e.p.table.Remove(0x1234); o.Valid() || o.Rights() != RightNone {
+		t.Fatal("owner of an invalid handle")
+	}
+	o := e.p.table.Remove(h)
+	if !o.Valid() || o.Rights() != DefaultEventRights || e.p.table.Get(h) != nil {
+		t.Fatalf("remove: valid %v rights %#x", o.Valid(), o.Rights())
+	}
+	v, st := q.table.AddOwned(&o)
+	if st != OK || o.Valid() || q.table.Get(v) == nil {
+		t.Fatalf("AddOwned: %v, still owning %v", st, o.Valid())
+	}
+	o.Release() // owns nothing: no effect
+	if _, st := q.table.AddOwned(&o); st != ErrBadHandle {
+		t.Fatalf("AddOwned of nothing: %v", st)
+	}
+	// A closed table refuses it; the owner keeps the handle until Release.
+	o = q.table.Remove(v)
+	q.table.closeAll()
+	if _, st := q.table.AddOwned(&o); st == OK || !o.Valid() {
+		t.Fatalf("AddOwned into a closed table: %v", st)
+	}
+	n := LiveHandles()
+	o.Release()
+	o.Release()
+	if LiveHandles() != n-1 || o.Valid() {
+		t.Fatalf("release: handles %d→%d", n, LiveHandles())
+	}
+}

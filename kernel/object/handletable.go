@@ -191,9 +191,15 @@ func (t *HandleTable) TakeBack(es []*HandleEntry, vs []Handle) []*HandleEntry {
 	return out
 }
 
-// Remove takes the handle v out of the table and returns it in transit,
-// ending waits made through it, or nil if v is not a valid handle.
-func (t *HandleTable) Remove(v Handle) *HandleEntry {
+// Remove takes the handle v out of the table, ending waits made through
+// it, and returns its owner (owning nothing if v is not a valid handle):
+// the caller installs it again with AddOwned or destroys it with Release.
+func (t *HandleTable) Remove(v Handle) HandleOwner {
+	return HandleOwner{t.remove(v)}
+}
+
+// remove is Remove for this package: the entry in transit, or nil.
+func (t *HandleTable) remove(v Handle) *HandleEntry {
 	t.mu.Lock()
 	e := t.removeLocked(v)
 	t.mu.Unlock()
@@ -201,6 +207,20 @@ func (t *HandleTable) Remove(v Handle) *HandleEntry {
 		e.obj.base().cancel(e)
 	}
 	return e
+}
+
+// AddOwned installs the handle o owns. On success o owns nothing any
+// more; on failure (no handle, table full or closed) it still owns the
+// handle, and the caller's Release destroys it.
+func (t *HandleTable) AddOwned(o *HandleOwner) (Handle, Status) {
+	if o.e == nil {
+		return HandleInvalid, ErrBadHandle
+	}
+	v, st := t.Add(o.e)
+	if st == OK {
+		o.e = nil
+	}
+	return v, st
 }
 
 // Get returns the handle entry for v without removing it, or nil. The

@@ -12,10 +12,22 @@ import (
 // ZxBase is the first zx system call number; lower numbers are Linux's.
 const ZxBase = 0x1000
 
-// ZxSyscall serves zx system calls (the boot package installs the zx
-// dispatcher: this package may not import it). Arguments are RDI, RSI,
-// RDX, R10, R8, R9, R12, R13; the result goes to RAX.
-var ZxSyscall func(t *Thread, num uint64, args *[8]uint64) int64
+// Syscalls serves the zx system calls of user threads: the zx dispatcher
+// (beryl/syscall's *Dispatcher, which this package may not import), built
+// by boot/kmain and passed to SetSyscalls before the first user thread
+// runs. Arguments are RDI, RSI, RDX, R10, R8, R9, R12, R13; the result
+// goes to RAX.
+type Syscalls interface {
+	Syscall(t *Thread, num uint64, args *[8]uint64) int64
+}
+
+// zx is the dispatcher SetSyscalls installed; nil (no zx calls: every zx
+// number is ZX_ERR_BAD_SYSCALL) until then.
+var zx Syscalls
+
+// SetSyscalls installs the zx dispatcher. boot/kmain calls it once,
+// before it starts any user program.
+func SetSyscalls(s Syscalls) { zx = s }
 
 // syscall serves one system call of thread t, zx or Linux; it reports
 // whether the thread exits.
@@ -25,8 +37,8 @@ func (t *Thread) syscall() (exit bool) {
 	if nr >= ZxBase {
 		a := [8]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9, r.R12, r.R13}
 		st := int64(int32(object.ErrBadSyscall))
-		if ZxSyscall != nil {
-			st = ZxSyscall(t, nr, &a)
+		if zx != nil {
+			st = zx.Syscall(t, nr, &a)
 		}
 		r.RAX = uint64(st)
 		return t.P.killed.Load()

@@ -37,7 +37,7 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
 		return nil, fmt.Errorf("%s: not a static x86-64 executable", name)
 	}
-	p, st := newProcess(name, job)
+	p, st := newProcess(name, job, vm.KernelEnv())
 	if st != object.OK {
 		return nil, fmt.Errorf("%s: creating process: %v", name, st)
 	}

@@ -6,7 +6,11 @@
 //
 // The first personality is Linux's: a stock static GOOS=linux Go binary
 // runs unmodified; the Linux system calls its runtime makes are served on
-// the process's own objects (linux.go).
+// the process's own objects (linux.go). zx system calls (RAX >= ZxBase)
+// go to the Syscalls value boot/kmain installs with SetSyscalls (the zx
+// dispatcher of beryl/syscall, which this package may not import); *Thread
+// is the dispatcher's Caller, and tasks.go holds the process and thread
+// operations its handlers call.
 //
 // Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu.
 package proc
@@ -115,10 +119,10 @@ func RootJob() *object.Job {
 // if the job is dead or is killed before the process can be torn down by
 // its kill hook, and with ZX_ERR_NO_MEMORY if there is no memory for the
 // address space.
-func newProcess(name string, job *object.Job) (*Process, object.Status) {
+func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Status) {
 	// Everything the kill hook tears down exists before the process joins
 	// its job: from then on a job kill can reach it.
-	as, err := vm.New()
+	as, err := vm.NewIn(env)
 	if err != nil {
 		return nil, object.ErrNoMemory
 	}

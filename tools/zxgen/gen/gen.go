@@ -62,7 +62,7 @@ func camel(s string) string {
 	return b.String()
 }
 
-// HandlerName is the kernel handler function for s.
+// HandlerName is the kernel handler for s, a method of *Dispatcher.
 func HandlerName(s *Syscall) string { return "sys" + camel(s.Name) }
 
 // rightConst maps a spec right name to its kernel/object constant.
@@ -151,12 +151,12 @@ func KernelTable(sp *Spec) ([]byte, error) {
 			_, conv := kernelScalar(a.CType, reg)
 			args = append(args, conv)
 		}
-		call := fmt.Sprintf("%s(%s)", HandlerName(s), strings.Join(append([]string{"c"}, args...), ", "))
+		call := fmt.Sprintf("d.%s(%s)", HandlerName(s), strings.Join(append([]string{"c"}, args...), ", "))
 		aname := "a"
 		if len(s.Args) == 0 {
 			aname = "_"
 		}
-		fmt.Fprintf(&b, "\t\tFn: func(c Caller, %s *[8]uint64) int64 {\n", aname)
+		fmt.Fprintf(&b, "\t\tFn: func(d *Dispatcher, c Caller, %s *[8]uint64) int64 {\n", aname)
 		switch s.Ret {
 		case "void":
 			fmt.Fprintf(&b, "\t\t\t%s\n\t\t\treturn 0\n", call)
@@ -170,7 +170,7 @@ func KernelTable(sp *Spec) ([]byte, error) {
 	b.WriteString("// Handler signatures: a spec change that does not match the handlers\n// fails to compile here.\nvar (\n")
 	for _, s := range sp.Syscalls {
 		var ps []string
-		ps = append(ps, "Caller")
+		ps = append(ps, "*Dispatcher", "Caller")
 		for _, a := range s.Args {
 			if a.IsPointer() {
 				ps = append(ps, "UserPtr")
@@ -186,7 +186,7 @@ func KernelTable(sp *Spec) ([]byte, error) {
 		case "zx_time_t":
 			ret = " object.Time"
 		}
-		fmt.Fprintf(&b, "\t_ func(%s)%s = %s\n", strings.Join(ps, ", "), ret, HandlerName(s))
+		fmt.Fprintf(&b, "\t_ func(%s)%s = (*Dispatcher).%s\n", strings.Join(ps, ", "), ret, HandlerName(s))
 	}
 	b.WriteString(")\n")
 	return format.Source(b.Bytes())
