@@ -485,6 +485,9 @@ func (f *fuzzer) after(d *zx.SyscallDesc, r *record) string {
 // at most maxPool handles, in step with the handle table; every
 // resetEvery calls the fuzzed job tree and VMARs start afresh.
 func (f *fuzzer) maintain(i, resetEvery int) error {
+	if err := f.checkSelf(); err != nil {
+		return err
+	}
 	if resetEvery > 0 && i > 0 && i%resetEvery == 0 {
 		f.pool.closeAll()
 		if err := f.dropAnchors(); err != nil {
@@ -518,6 +521,34 @@ func (f *fuzzer) maintain(i, resetEvery int) error {
 		f.pool.remove(h)
 	}
 	f.refill()
+	return nil
+}
+
+// checkSelf fails if a protected handle is no longer valid: a fuzzed call
+// reached what it must not (or the kernel lost a handle).
+func (f *fuzzer) checkSelf() error {
+	self := []struct {
+		what string
+		h    zx.Handle
+	}{{"process", zx.ProcessSelf().Handle}, {"thread", zx.ThreadSelf().Handle}, {"root VMAR", zx.VmarRootSelf().Handle},
+		{"job", zx.JobDefault().Handle}, {"fuzz job", f.job.Handle}, {"fuzz VMAR region", f.region.Handle}}
+	for _, w := range f.workers {
+		self = append(self, struct {
+			what string
+			h    zx.Handle
+		}{fmt.Sprintf("arena VMAR of thread %d", w.id), w.ar.vmar.Handle}, struct {
+			what string
+			h    zx.Handle
+		}{fmt.Sprintf("arena VMO of thread %d", w.id), w.ar.vmo.Handle})
+	}
+	for _, s := range self {
+		if s.h == zx.HandleInvalid {
+			continue
+		}
+		if st := zx.Sys_object_get_info(s.h, zx.ObjectInfoHandleValid, nil, 0, nil, nil); st != zx.OK {
+			return fmt.Errorf("the fuzzer's own %s handle %#x is gone (%v): a fuzzed call reached it", s.what, s.h, st)
+		}
+	}
 	return nil
 }
 
