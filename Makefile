@@ -102,6 +102,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParseMultiboot1$$' -fuzztime=$(FUZZN) ./boot/bootinfo
 	$(GO) test -run='^$$' -fuzz='^FuzzParseMultiboot2$$' -fuzztime=$(FUZZN) ./boot/bootinfo
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZN) ./kernel/bootfs
+	$(GO) test -run='^$$' -fuzz='^FuzzFindS5$$' -fuzztime=$(FUZZN) ./kernel/acpi
 
 boottest: kernel
 	$(GO) test -count=1 -v -timeout 20m ./qemu/ 2>&1 | tee build/boottest.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)' ; \

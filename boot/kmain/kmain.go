@@ -27,6 +27,10 @@ var Boot struct {
 	Info    *bootinfo.Info
 	Options options.Options
 	MADT    *acpi.MADT
+	// RSDP is the ACPI root pointer (nil without ACPI).
+	RSDP []byte
+	// FADT is the decoded FADT (nil when absent).
+	FADT    *acpi.FADT
 	IOAPICs []x86.IOAPIC
 	// ReadyNs is the monotonic time of the ready line.
 	ReadyNs int64
@@ -57,8 +61,10 @@ func Main(magic uint32, infoAddr uint64) {
 	total, free, _ := kmem.Stats()
 	log.Infof("memory: %d MiB managed, %d MiB free, %d KiB used", total>>8, free>>8, (total-free)*4)
 	setupMemory(opts)
-	log.Infof("clock: TSC %d.%03d MHz, LAPIC timer %d Hz input, tick %d Hz, x2APIC %v",
-		rt.TSCHz()/1e6, rt.TSCHz()/1e3%1e3, rt.LAPICTimerHz(), opts.TimerHz, x86.Local.X2())
+	findACPI(info)
+	calibrateClock()
+	log.Infof("clock: TSC %d.%03d MHz from %s, LAPIC timer %d Hz input, tick %d Hz, x2APIC %v",
+		rt.TSCHz()/1e6, rt.TSCHz()/1e3%1e3, rt.ClockSource(), rt.LAPICTimerHz(), opts.TimerHz, x86.Local.X2())
 	cr4 := x86.ReadCR4()
 	log.Infof("cpu: SMEP %v, SMAP %v; random: kernel %s, user processes seeded by %s",
 		cr4&x86.CR4SMEP != 0, cr4&x86.CR4SMAP != 0, rt.RandomSource(), proc.RandomSource())
@@ -100,18 +106,9 @@ func Main(magic uint32, infoAddr uint64) {
 }
 
 func setupInterrupts(info *bootinfo.Info) error {
-	rsdp := info.RSDP
+	rsdp := Boot.RSDP
 	if rsdp == nil {
-		var err error
-		var acpiMem [][2]uint64
-		for _, r := range info.MemMap {
-			if (r.Type == bootinfo.MemACPIReclaimable || r.Type == bootinfo.MemNVS) && r.Base+r.Length <= 1<<32 {
-				acpiMem = append(acpiMem, [2]uint64{r.Base, r.Length})
-			}
-		}
-		if rsdp, _, err = acpi.FindRSDP(PhysMem, acpiMem...); err != nil {
-			return err
-		}
+		return acpi.ErrNoRSDP
 	}
 	t, err := acpi.FindTable(PhysMem, rsdp, "APIC")
 	if err != nil {
