@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 78
+const NumSyscalls = 79
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -87,6 +87,7 @@ const (
 	SysKosRecv                 = 0x104b
 	SysKosReply                = 0x104c
 	SysBerylProcessSetClass    = 0x104d
+	SysSystemPowerctl          = 0x104e
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -753,6 +754,15 @@ var Table = [NumSyscalls]Entry{
 			return int64(sysBerylProcessSetClass(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), UserPtr(a[2]), a[3]))
 		},
 	},
+	{
+		Num: 0x104e, Name: "system_powerctl", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysSystemPowerctl(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -836,4 +846,5 @@ var (
 	_ func(Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr) object.Status                      = sysKosRecv
 	_ func(Caller, object.Handle, uint64, UserPtr) object.Status                                            = sysKosReply
 	_ func(Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                             = sysBerylProcessSetClass
+	_ func(Caller, object.Handle, uint32, UserPtr) object.Status                                            = sysSystemPowerctl
 )

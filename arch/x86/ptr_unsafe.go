@@ -18,3 +18,8 @@ func MMIORead64(va uintptr) uint64 { return *(*uint64)(ptr(va)) }
 //
 //go:nosplit
 func MMIOWrite64(va uintptr, v uint64) { *(*uint64)(ptr(va)) = v }
+
+// MMIOWrite8 writes an 8-bit device register at virtual address va.
+//
+//go:nosplit
+func MMIOWrite8(va uintptr, v uint8) { *(*uint8)(ptr(va)) = v }

@@ -74,6 +74,7 @@ func Main(magic uint32, infoAddr uint64) {
 	if err := setupInterrupts(info); err != nil {
 		log.Errorf("interrupts: %v", err)
 	}
+	setupPower()
 	for _, m := range info.Modules {
 		log.Infof("module %q at %#x-%#x", m.CmdLine, m.Start, m.End)
 	}

@@ -188,3 +188,10 @@ func FindS5(dsdt []byte) (slpTypA, slpTypB uint8, err error) {
 		}
 	}
 }
+
+// ReadTable reads the whole table at physical address addr (for tables
+// the FADT points at, such as the DSDT) and checks its signature and
+// checksum.
+func ReadTable(mem PhysReader, addr uint64, sig string) ([]byte, error) {
+	return readTable(mem, addr, sig)
+}

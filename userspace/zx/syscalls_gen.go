@@ -90,11 +90,12 @@ const (
 	SysKosRecv                 = 0x104b
 	SysKosReply                = 0x104c
 	SysBerylProcessSetClass    = 0x104d
+	SysSystemPowerctl          = 0x104e
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 78
+const NumSyscalls = 79
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -497,4 +498,9 @@ func Sys_kos_reply(handle Handle, call_id uint64, args *KosMsgBuf) Status {
 // Sys_beryl_process_set_class is zx_beryl_process_set_class: Beryl: set the security class the kos IPC policy names a process by (class: [A-Za-z0-9_.:/-], 1..64 bytes), before the process starts; a new process otherwise has its creator's class. Read it back with ZX_PROP_PROCESS_CLASS (0x1002).
 func Sys_beryl_process_set_class(resource Handle, process Handle, class *uint8, class_len uint) Status {
 	return Status(int32(zxcall.RawCall(SysBerylProcessSetClass, uintptr(resource), uintptr(process), uintptr(unsafe.Pointer(class)), uintptr(class_len), 0, 0, 0, 0)))
+}
+
+// Sys_system_powerctl is zx_system_powerctl: Change the system's power state: cmd ZX_SYSTEM_POWERCTL_REBOOT (5; also REBOOT_BOOTLOADER 6 and REBOOT_RECOVERY 7, which reboot plainly: no bootloader protocol yet) resets the machine (FADT reset register, then port 0xCF9, then the keyboard controller); SHUTDOWN (8), and ACPI_TRANSITION_S_STATE (3) with arg->target_s_state 5, power it off through ACPI S5 (PM1 control blocks, SLP_TYP from the DSDT's \_S5). Neither returns on success. ENABLE_ALL_CPUS (1), DISABLE_ALL_CPUS_BUT_PRIMARY (2), X86_SET_PKG_PL1 (4) and other S states: ZX_ERR_NOT_SUPPORTED; ACK_KERNEL_INITIATED_REBOOT (9): ZX_ERR_BAD_STATE (the kernel never asks for a reboot); another cmd: ZX_ERR_INVALID_ARGS; an unreadable arg for cmd 3: ZX_ERR_INVALID_ARGS; no way to power off or reset on this machine: ZX_ERR_NOT_SUPPORTED.
+func Sys_system_powerctl(resource Handle, cmd uint32, arg *SystemPowerctlArg) Status {
+	return Status(int32(zxcall.RawCall(SysSystemPowerctl, uintptr(resource), uintptr(cmd), uintptr(unsafe.Pointer(arg)), 0, 0, 0, 0, 0)))
 }
