@@ -192,3 +192,11 @@ func cString(b []byte) string {
 	}
 	return string(b)
 }
+
+func sysObjectGetChild(c Caller, h object.Handle, koid object.Koid, rights object.Rights, out UserPtr) object.Status {
+	if st := probeOut(c, out, 4); st != object.OK {
+		return st
+	}
+	nh, st := object.ObjectGetChild(c.Process(), h, koid, rights)
+	return out1(c, nh, st, out)
+}

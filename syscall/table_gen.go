@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 79
+const NumSyscalls = 80
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -88,6 +88,7 @@ const (
 	SysKosReply                = 0x104c
 	SysBerylProcessSetClass    = 0x104d
 	SysSystemPowerctl          = 0x104e
+	SysObjectGetChild          = 0x104f
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -763,6 +764,15 @@ var Table = [NumSyscalls]Entry{
 			return int64(sysSystemPowerctl(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
 		},
 	},
+	{
+		Num: 0x104f, Name: "object_get_child", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeJob, Rights: object.RightEnumerate, Checked: true, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysObjectGetChild(c, object.Handle(uint32(a[0])), object.Koid(a[1]), object.Rights(uint32(a[2])), UserPtr(a[3])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -847,4 +857,5 @@ var (
 	_ func(Caller, object.Handle, uint64, UserPtr) object.Status                                            = sysKosReply
 	_ func(Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                             = sysBerylProcessSetClass
 	_ func(Caller, object.Handle, uint32, UserPtr) object.Status                                            = sysSystemPowerctl
+	_ func(Caller, object.Handle, object.Koid, object.Rights, UserPtr) object.Status                        = sysObjectGetChild
 )
