@@ -90,7 +90,7 @@ test: deps kernel unit fuzz boottest
 
 unit:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/examples/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
+	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/screen/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/examples/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /qemu -e /userspace/conformance/)
 	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/... ./kernel/bootfs/... ./syscall/...
 	$(GO) run ./tools/covercheck -min 90 ./kernel/object
@@ -167,8 +167,14 @@ build/beryl-test-mb1.iso: export ISO_CMDLINE = ready.exit
 build/beryl-test-mb1.iso: deps build/beryl.elf boot/grub/grub.cfg
 	$(call mkiso,$@,beryl-mb1,0)
 
+# The screen, keyboard and shell tests (qemu/screen_test.go) boot init's
+# shell from an ISO with the default boot filesystem.
+build/beryl-shell.iso: export ISO_CMDLINE = bogus.screen.option=1
+build/beryl-shell.iso: deps build/beryl.elf boot/grub/grub.cfg build/bootfs.cpio
+	$(call mkiso,$@,beryl-mb2,0,build/bootfs.cpio)
+
 # The ISO boot tests (qemu/iso_test.go) run with the other boot tests.
-boottest: build/beryl-test.iso build/beryl-test-mb1.iso build/conformance.cpio build/beryl-conformance.iso
+boottest: build/beryl-test.iso build/beryl-test-mb1.iso build/conformance.cpio build/beryl-conformance.iso build/beryl-shell.iso
 
 # `make debug` boots build/beryl.elf like `make run`, but QEMU starts halted
 # with its gdb stub on :1234 (-s -S). In a second terminal, from the

@@ -7,6 +7,7 @@ toolchain go1.26.8
 require (
 	github.com/u-root/u-root v0.16.0
 	golang.org/x/arch v0.32.0
+	golang.org/x/image v0.30.0
 	golang.org/x/tools v0.38.0
 )
 

@@ -21,6 +21,10 @@ import (
 	zxsys "beryl/syscall"
 )
 
+// consoleIn is the kernel's end of init's console input socket, nil when
+// init did not get one.
+var consoleIn *object.Socket
+
 // RootResource is the root resource, created when init starts and handed
 // to it (PA_RESOURCE).
 var RootResource *object.Resource
@@ -109,6 +113,11 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 		RootResource = root
 		root.AddRef()
 		extra = append(extra, proc.Startup{Type: proc.PAResource, Obj: root, Rights: object.DefaultResourceRights})
+		if opts.UserIO == "console" {
+			var in proc.Startup
+			in, consoleIn = consoleSocket()
+			extra = append(extra, in)
+		}
 	} else if m, found := initModule(info, opts.Init); found {
 		var err error
 		if img, err = moduleBytes(m); err != nil {

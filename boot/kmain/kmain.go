@@ -54,6 +54,7 @@ func Main(magic uint32, infoAddr uint64) {
 	if l, ok := klog.ParseLevel(opts.LogLevel); ok {
 		klog.SetLevel(l)
 	}
+	setupScreen(info, opts)
 	for _, w := range warns {
 		klog.Warnf("options", "%s", w)
 	}
@@ -88,7 +89,9 @@ func Main(magic uint32, infoAddr uint64) {
 		os.Exit(0)
 	}
 	if wait, ok := startInit(info, opts); ok {
-		if opts.UserIO == "console" {
+		if consoleIn != nil {
+			go pumpConsole(consoleIn)
+		} else if opts.UserIO == "console" {
 			// Interactive boots keep the console while init runs.
 			go runConsole()
 		}
