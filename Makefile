@@ -40,7 +40,7 @@ userprogs:
 # with e.g. CMDLINE="run=hello" or "run=kvstore") and the IPC policy.
 build/bootfs.cpio: userprogs FORCE
 	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/hello=build/hello.elf bin/crash=build/crash.elf \
-		bin/kvstore=build/kvstore.elf etc/policy=userspace/etc/policy
+		bin/kvstore=build/kvstore.elf etc/policy=userspace/etc/policy etc/trusted=userspace/etc/trusted
 
 # The conformance suite: each userspace/conformance family as a `go test
 # -c` binary in a boot filesystem with init, which runs them all (cmdline

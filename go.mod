@@ -18,4 +18,5 @@ require (
 	golang.org/x/mod v0.29.0 // indirect
 	golang.org/x/sync v0.18.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
+	golang.org/x/term v0.37.0 // indirect
 )

@@ -30,7 +30,7 @@ func bootKVStore(t *testing.T, policy []byte) (*Result, string) {
 		Cmdline: "run=kvstore",
 		Extra:   []string{"-initrd", kvstoreBootfs(t, policy)},
 		Timeout: 3 * time.Minute,
-		StopOn:  "init: nothing left to run; idle",
+		StopOn:  "init: nothing left to run",
 	})
 	if err != nil {
 		t.Fatalf("boot: %v\n%s", err, tail(res))

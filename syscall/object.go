@@ -9,6 +9,7 @@ var infoRecordSize = map[uint32]int{
 	object.InfoHandleCount:        4,
 	object.InfoProcessHandleStats: 4 * int(object.ObjTypeUpperBound),
 	object.InfoHandleTable:        40,
+	object.InfoBerylHandleBadges:  16,
 	object.InfoProcess:            16,
 	object.InfoJob:                16,
 	object.InfoJobChildren:        8,
@@ -198,5 +199,17 @@ func sysObjectGetChild(c Caller, h object.Handle, koid object.Koid, rights objec
 		return st
 	}
 	nh, st := object.ObjectGetChild(c.Process(), h, koid, rights)
+	if st == object.ErrWrongType {
+		// A process's threads live in kernel/proc.
+		if tf, ok := tasks().(threadFinder); ok {
+			nh, st = tf.ProcessGetThread(c, h, koid, rights)
+		}
+	}
 	return out1(c, nh, st, out)
+}
+
+// threadFinder is the optional TaskOps method behind object_get_child on
+// a process.
+type threadFinder interface {
+	ProcessGetThread(c Caller, h object.Handle, koid object.Koid, rights object.Rights) (object.Handle, object.Status)
 }

@@ -767,7 +767,7 @@ var Table = [NumSyscalls]Entry{
 	{
 		Num: 0x104f, Name: "object_get_child", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
-			{Index: 0, Name: "handle", Type: object.ObjTypeJob, Rights: object.RightEnumerate, Checked: true, Consumed: false},
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
 		},
 		Fn: func(c Caller, a *[8]uint64) int64 {
 			return int64(sysObjectGetChild(c, object.Handle(uint32(a[0])), object.Koid(a[1]), object.Rights(uint32(a[2])), UserPtr(a[3])))

@@ -6,6 +6,7 @@
 package kmain
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"beryl/kernel/proc"
 	"beryl/kernel/rt"
 	"beryl/mm/kmem"
+	zxsys "beryl/syscall"
 )
 
 // Boot is what kmain learned at boot, for tests and later subsystems.
@@ -41,7 +43,7 @@ var TestImage bool
 
 // Main runs the kernel. It does not return.
 func Main(magic uint32, infoAddr uint64) {
-	klog.Init(func(b []byte) { os.Stdout.Write(b) }, rt.Nanotime, klog.Info)
+	klog.Init(logSink, rt.Nanotime, klog.Info)
 	log := klog.For("boot")
 	info, err := bootinfo.Parse(magic, PhysMem, infoAddr)
 	if err != nil {
@@ -107,6 +109,28 @@ func Main(magic uint32, infoAddr uint64) {
 		os.Exit(0)
 	}
 	runConsole()
+}
+
+// logSink writes kernel log lines to the console and keeps them in the
+// debuglog (pid 0), which the shell's dmesg reads, with Zircon's severity
+// for the level letter after the timestamp.
+func logSink(b []byte) {
+	os.Stdout.Write(b)
+	for _, l := range bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n")) {
+		sev := uint8(0x30) // DEBUGLOG_INFO
+		if i := bytes.Index(l, []byte("] ")); i >= 0 && i+2 < len(l) && l[0] == '[' {
+			switch l[i+2] {
+			case 'D':
+				sev = 0x20
+			case 'W':
+				sev = 0x40
+			case 'E':
+				sev = 0x50
+			}
+			l = l[i+2:] // the record has its own timestamp
+		}
+		zxsys.DebuglogWrite(0, 0, sev, 0, l)
+	}
 }
 
 func setupInterrupts(info *bootinfo.Info) error {

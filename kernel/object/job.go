@@ -295,9 +295,9 @@ func JobSetPolicyTimerSlack(p *Process, h Handle, options uint32, pol PolicyTime
 // ZX_RIGHT_ENUMERATE): a new handle to the child job or process with koid
 // koid, with the job handle's rights (ZX_RIGHT_SAME_RIGHTS) or a subset of
 // them (more is ZX_ERR_ACCESS_DENIED, as in Zircon); ZX_ERR_NOT_FOUND when
-// no live child has that koid. Zircon also finds a process's threads this
-// way; Beryl's threads live outside the object core, so a process handle
-// is ZX_ERR_WRONG_TYPE.
+// no live child has that koid. A process's threads live outside the
+// object core: for a process handle this returns ZX_ERR_WRONG_TYPE and
+// the syscall layer asks kernel/proc.
 func ObjectGetChild(p *Process, h Handle, koid Koid, rights Rights) (Handle, Status) {
 	j, have, st := p.lookup(h, ObjTypeJob, RightEnumerate)
 	if st != OK {

@@ -643,3 +643,37 @@ func (Tasks) VmoReplaceAsExecutable(c Caller, h object.Handle) (object.Handle, o
 	object.ReleaseHandle(e)
 	return p.Install(v, rights|object.RightExecute) // takes over v's reference
 }
+
+// ProcessGetThread is zx_object_get_child on a process (needs
+// ZX_RIGHT_ENUMERATE): a new handle to its live thread koid, with the
+// process handle's rights or a subset (more: ZX_ERR_ACCESS_DENIED);
+// ZX_ERR_NOT_FOUND when it has no such thread.
+func (Tasks) ProcessGetThread(c Caller, procH object.Handle, koid object.Koid, rights object.Rights) (object.Handle, object.Status) {
+	po, have, st := lookupAs[*object.Process](c, procH, object.ObjTypeProcess, object.RightEnumerate)
+	if st != object.OK {
+		return object.HandleInvalid, st
+	}
+	defer po.Release()
+	if rights == object.RightSameRights {
+		rights = have
+	} else if have&rights != rights {
+		return object.HandleInvalid, object.ErrAccessDenied
+	}
+	p := processOf(po)
+	if p == nil {
+		return object.HandleInvalid, object.ErrNotFound
+	}
+	var found *Thread
+	p.mu.Lock()
+	for _, t := range p.threads {
+		if t.Koid() == koid {
+			found = t
+			t.AddRef()
+		}
+	}
+	p.mu.Unlock()
+	if found == nil {
+		return object.HandleInvalid, object.ErrNotFound
+	}
+	return c.Process().Install(found, rights)
+}

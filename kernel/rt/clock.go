@@ -126,8 +126,8 @@ func MeasureTSC(ms uint32, measure func(ms uint32) uint64) uint64 {
 // Recalibrate sets the TSC frequency to hz, measured against source (a
 // Clock* constant),
 // without a jump in the monotonic clock (from now on it advances at the
-// corrected rate), and rescales the local APIC timer, whose input rate was
-// measured against the old TSC rate. It runs on the boot CPU before other
+// corrected rate), and measures the local APIC timer's input rate again,
+// since it was measured against the old TSC rate. It runs on the boot CPU before other
 // CPUs start.
 func Recalibrate(hz uint64, source uint8) {
 	if hz == 0 {
@@ -142,8 +142,24 @@ func Recalibrate(hz uint64, source uint8) {
 	q, _ := bits.Div64(1e9>>32, 1e9<<32, tscHz)
 	nsPerTick32 = q
 	clockSource = source
-	hi, lo := bits.Mul64(lapicHz, hz)
-	lapicHz, _ = bits.Div64(hi, lo, old)
+	// Measure the LAPIC timer again against the corrected TSC (median of
+	// three 10 ms windows; rescaling the boot-time figure by new/old would
+	// keep that single window's error, and under a loaded TCG host such a
+	// window can be off several times).
+	var m [3]uint64
+	for i := range m {
+		x86.Local.TimerOneShotMax()
+		t0 := Nanotime()
+		for Nanotime()-t0 < 10e6 {
+		}
+		m[i] = uint64(0xFFFFFFFF-x86.Local.Read(x86.LAPICCurCount)) * 100
+	}
+	if v := median3(m); v != 0 {
+		lapicHz = v
+	} else {
+		hi, lo := bits.Mul64(lapicHz, hz)
+		lapicHz, _ = bits.Div64(hi, lo, old)
+	}
 	count := lapicHz / TimerHz
 	if count == 0 {
 		count = 1

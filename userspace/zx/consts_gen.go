@@ -86,6 +86,7 @@ const (
 	HandleInvalid                          Handle  = 0
 	HandleOpDuplicate                      uint32  = 1
 	HandleOpMove                           uint32  = 0
+	ObjectInfoBerylHandleBadges            uint32  = 4097
 	ObjectInfoHandleBasic                  uint32  = 2
 	ObjectInfoHandleCount                  uint32  = 19
 	ObjectInfoHandleTable                  uint32  = 27

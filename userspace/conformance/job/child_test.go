@@ -8,12 +8,12 @@ import (
 )
 
 // TestGetChild: zx_object_get_child on a job finds its child jobs and
-// processes by koid, with the job handle's rights or fewer; errors come
+// processes by koid, on a process its threads, with the parent handle's
+// rights or fewer; errors come
 // in Zircon's order (BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED for a missing
 // ENUMERATE right), then ACCESS_DENIED for rights beyond the job
 // handle's, NOT_FOUND for a koid that is no live child, INVALID_ARGS for
-// an unwritable out pointer. A process handle is WRONG_TYPE in Beryl
-// (threads are not looked up this way).
+// an unwritable out pointer.
 func TestGetChild(t *testing.T) {
 	job := newJob(t, zx.JobDefault().Handle)
 	child := newJob(t, job)
@@ -48,7 +48,19 @@ func TestGetChild(t *testing.T) {
 	want(t, "object_get_child(invalid)", zx.Sys_object_get_child(zx.HandleInvalid, pk, zx.RightSameRights, &h), zx.ErrBadHandle)
 	ev := ctest.NewEvent(t)
 	want(t, "object_get_child(event)", zx.Sys_object_get_child(ev, pk, zx.RightSameRights, &h), zx.ErrWrongType)
-	want(t, "object_get_child(process)", zx.Sys_object_get_child(proc, 1, zx.RightSameRights, &h), zx.ErrWrongType)
+	want(t, "object_get_child(process, no such thread)", zx.Sys_object_get_child(proc, 1, zx.RightSameRights, &h), zx.ErrNotFound)
+	// A process's child is a thread.
+	self := zx.ProcessSelf().Handle
+	threads, err := zx.ProcessSelf().Threads()
+	if err != nil || len(threads) == 0 {
+		t.Fatalf("own threads: %v %v", threads, err)
+	}
+	must(t, "object_get_child(own process, thread)", zx.Sys_object_get_child(self, threads[0], zx.RightInspect, &h))
+	if b := ctest.Basic(t, h); b.Type != zx.ObjTypeThread || b.Koid != threads[0] || b.Rights != zx.RightInspect {
+		t.Errorf("thread child: %+v", b)
+	}
+	zx.Sys_handle_close(h)
+	want(t, "object_get_child(thread of another process)", zx.Sys_object_get_child(proc, threads[0], zx.RightSameRights, &h), zx.ErrNotFound)
 	weak := ctest.Reduced(t, job, jobInfo.Rights&^zx.RightEnumerate)
 	want(t, "object_get_child(no ENUMERATE)", zx.Sys_object_get_child(weak, pk, zx.RightSameRights, &h), zx.ErrAccessDenied)
 	narrow := ctest.Reduced(t, job, zx.RightEnumerate|zx.RightInspect)
@@ -59,7 +71,7 @@ func TestGetChild(t *testing.T) {
 	want(t, "object_get_child(bad out)", zx.Sys_object_get_child(job, pk, zx.RightSameRights, (*zx.Handle)(ctest.Ptr(0x1000))), zx.ErrInvalidArgs)
 	// A dead process is no longer found.
 	must(t, "task_kill", zx.Sys_task_kill(proc))
-	_, err = zx.Handle(proc).WaitOne(zx.TaskTerminated, zx.TimeInfinite)
+	_, err = proc.WaitOne(zx.TaskTerminated, zx.TimeInfinite)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,9 @@
 //
 //	kvstore            the launcher (run by init: run=kvstore); it needs the
 //	                   root resource to name its children's classes
+//	kvstore hold       the launcher, stopping after phase one and keeping
+//	                   every process alive (to look at kos handles and
+//	                   badges from the shell: handles KOID)
 //	kvstore server     the provider, class kv.server
 //	kvstore client a   a read-write client, class kv.client.a
 //	kvstore client b   a read-only client, class kv.client.b
@@ -24,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"beryl/userspace/launch"
 	"beryl/userspace/launch/bootfs"
@@ -37,9 +41,11 @@ func main() {
 	case len(os.Args) == 3 && os.Args[1] == "client":
 		os.Exit(runClient(os.Args[2]))
 	case len(os.Args) == 1:
-		os.Exit(runLauncher())
+		os.Exit(runLauncher(false))
+	case len(os.Args) == 2 && os.Args[1] == "hold":
+		os.Exit(runLauncher(true))
 	}
-	fmt.Fprintln(os.Stderr, "usage: kvstore [server | client a|b]")
+	fmt.Fprintln(os.Stderr, "usage: kvstore [hold | server | client a|b]")
 	os.Exit(2)
 }
 
@@ -49,10 +55,11 @@ type launcher struct {
 	checker
 	image []byte
 	root  zx.Handle
+	hold  bool
 }
 
-func runLauncher() int {
-	l := &launcher{checker: checker{who: "kvstore"}}
+func runLauncher(hold bool) int {
+	l := &launcher{checker: checker{who: "kvstore"}, hold: hold}
 	if err := l.setup(); err != nil {
 		fmt.Println("kvstore: FAIL:", err)
 		return 1
@@ -149,6 +156,14 @@ func (l *launcher) run() error {
 	for i, s := range syncs {
 		if _, err := s.WaitOne(zx.ChannelReadable|zx.ChannelPeerClosed, deadline()); err != nil {
 			return fmt.Errorf("client %d phase 1: %w", i, err)
+		}
+	}
+	if l.hold {
+		si, _ := srv.Process.Handle.BasicInfo()
+		ci, _ := clients[0].Process.Handle.BasicInfo()
+		fmt.Printf("kvstore: holding; server koid %d, client a koid %d\n", si.Koid, ci.Koid)
+		for { // until killed
+			time.Sleep(time.Hour)
 		}
 	}
 	fmt.Println("kvstore: both clients finished phase 1; revoking client a's badge")
