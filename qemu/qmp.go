@@ -146,6 +146,18 @@ func (q *QMP) SendKeys(s string) error {
 	return nil
 }
 
+// SendCombo presses keys together (QEMU qcodes: "ctrl", "shift", "left",
+// "up", "backspace", "ret", letters...) and releases them.
+func (q *QMP) SendCombo(keys ...string) error {
+	var ks []any
+	for _, k := range keys {
+		ks = append(ks, map[string]any{"type": "qcode", "data": k})
+	}
+	_, err := q.Execute("send-key", map[string]any{"keys": ks})
+	time.Sleep(20 * time.Millisecond)
+	return err
+}
+
 // qcodes maps a character to QEMU key codes (US layout).
 func qcodes(c rune) ([]string, bool) {
 	switch {

@@ -278,3 +278,96 @@ func TestScreenConsole(t *testing.T) {
 		})
 	}
 }
+
+// TestKeyboard types on the PS/2 keyboard with QMP send-key once init's
+// shell is up, under each screen configuration: plain keys, Backspace,
+// Up (history), Shift, Ctrl-U (kill line) and Left (editing in the
+// middle) reach the shell like serial input; the commands' output
+// appears on the serial line and the screen.
+func TestKeyboard(t *testing.T) {
+	for _, b := range screenBoots(t) {
+		t.Run(b.name, func(t *testing.T) {
+			sock := QMPSocket()
+			cfg := b.cfg
+			cfg.QMP, cfg.Timeout, cfg.ExitZeroOK = sock, 3*time.Minute, true
+			ready, mem := make(chan bool, 1), make(chan bool, 1)
+			cfg.OnLine = func(l string) []byte {
+				switch {
+				case strings.Contains(l, "beryl shell: type help"):
+					ready <- true
+				case strings.HasPrefix(l, "physical: "):
+					mem <- true
+				}
+				return nil
+			}
+			var rows []string
+			errc := make(chan error, 1)
+			go func() {
+				q, err := DialQMP(sock, 30*time.Second)
+				if err != nil {
+					errc <- err
+					return
+				}
+				defer q.Close()
+				select {
+				case <-ready:
+				case <-time.After(2 * time.Minute):
+					errc <- fmt.Errorf("no shell")
+					q.Execute("quit", nil)
+					return
+				}
+				keys := [][]string{
+					{"p"}, {"s"}, {"x"}, {"backspace"}, {"ret"}, // ps
+					{"up"}, {"ret"}, // ps again, from the history
+					{"shift", "b"}, {"o"}, {"g"}, {"u"}, {"s"}, {"ret"}, // Bogus
+					{"j"}, {"u"}, {"n"}, {"k"}, {"ctrl", "u"}, // killed line
+					{"m"}, {"m"}, {"left"}, {"e"}, {"ret"}, // mem
+				}
+				for _, k := range keys {
+					if err := q.SendCombo(k...); err != nil {
+						errc <- err
+						return
+					}
+				}
+				select {
+				case <-mem:
+				case <-time.After(time.Minute):
+					errc <- fmt.Errorf("mem's output never came")
+					q.Execute("quit", nil)
+					return
+				}
+				time.Sleep(300 * time.Millisecond)
+				rows, _ = screenRows(t, q, b.text)
+				q.Execute("quit", nil)
+				errc <- nil
+			}()
+			res, err := Boot(cfg)
+			if err != nil {
+				t.Fatalf("boot: %v\n%s", err, tail(res))
+			}
+			if err := <-errc; err != nil {
+				t.Fatalf("%v\n%s", err, res.Tail(30))
+			}
+			log := strings.Join(res.Lines, "\n")
+			for _, re := range []string{
+				`KOID +TYPE[\s\S]*KOID +TYPE`, // ps, then ps again from the history
+				`(?m)^Bogus: unknown command \(type help\)$`,
+				`\nphysical: `, // the line editor's escapes precede it; the screen shows the result
+			} {
+				if !regexp.MustCompile(re).MatchString(log) {
+					t.Errorf("serial output does not match %s:\n%s", re, res.Tail(40))
+				}
+			}
+			if strings.Contains(log, "unknown command") && regexp.MustCompile(`junk\S*: unknown command`).MatchString(log) {
+				t.Errorf("Ctrl-U did not kill the line")
+			}
+			screen := strings.Join(rows, "\n")
+			t.Logf("screen:\n%s", screen)
+			for _, re := range []string{`(?m)^beryl> ps\nKOID +TYPE[\s\S]*^beryl> ps\nKOID +TYPE`, `(?m)^beryl> Bogus\nBogus: unknown`, `(?m)^beryl> mem\nphysical: `} {
+				if !regexp.MustCompile(re).MatchString(screen) {
+					t.Errorf("the screen does not show %s (typed commands as edited, and their output)", re)
+				}
+			}
+		})
+	}
+}

@@ -164,6 +164,12 @@ func setupInterrupts(info *bootinfo.Info) error {
 	klog.Infof("irq", "%d CPUs in the MADT, %d interrupt overrides", len(madt.LAPICIDs), len(madt.Overrides))
 	gsi, low, level := madt.ISAToGSI(4) // COM1
 	console.Start(gsi, func() { routeGSI(gsi, low, level) })
+	kg, klow, klevel := madt.ISAToGSI(1) // PS/2 keyboard
+	if console.StartKeyboard(kg, func() { routeGSI(kg, klow, klevel) }) {
+		klog.Infof("console", "PS/2 keyboard (i8042) on GSI %d", kg)
+	} else {
+		klog.Infof("console", "no PS/2 keyboard controller; serial input only")
+	}
 	return nil
 }
 
