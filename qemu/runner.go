@@ -48,6 +48,10 @@ type Config struct {
 	// Display replaces "-display none" (e.g. nothing is needed for
 	// screendump, which works headless).
 	Display string
+	// NoDebugExit leaves out the isa-debug-exit device: the kernel's exit
+	// then halts the machine (as on hardware) and QEMU runs on until the
+	// test quits it (e.g. to take a screendump of a fault).
+	NoDebugExit bool
 	// ExitZeroOK accepts QEMU's exit status 0 (a guest power-off or, with
 	// -no-reboot, a reset) as a normal end of the boot.
 	ExitZeroOK bool
@@ -103,8 +107,10 @@ func Args(cfg Config, varsCopy string) []string {
 		display = "none"
 	}
 	a := []string{"-cpu", "max", "-display", display, "-no-reboot", "-m", mem,
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-serial", "stdio", "-monitor", "none"}
+	if !cfg.NoDebugExit {
+		a = append(a, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
+	}
 	if cfg.OVMF {
 		a = append(a, "-drive", "if=pflash,format=raw,readonly=on,file="+OVMFCode,
 			"-drive", "if=pflash,format=raw,file="+varsCopy)

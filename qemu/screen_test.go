@@ -96,9 +96,15 @@ func decodeFramebuffer(im *img.RGBA) (rows []string, inks [][]color.RGBA) {
 
 // vgaText reads the 80×25 VGA text buffer through the monitor's xp.
 func vgaText(q *QMP) ([]string, error) {
+	rows, _, err := vgaTextAttrs(q)
+	return rows, err
+}
+
+// vgaTextAttrs is vgaText with each row's first attribute byte.
+func vgaTextAttrs(q *QMP) ([]string, []uint8, error) {
 	out, err := q.Execute("human-monitor-command", map[string]any{"command-line": "xp /2000hx 0xb8000"})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s, _ := out.(string)
 	var words []uint16
@@ -115,17 +121,19 @@ func vgaText(q *QMP) ([]string, error) {
 		}
 	}
 	if len(words) < 2000 {
-		return nil, fmt.Errorf("xp returned %d words", len(words))
+		return nil, nil, fmt.Errorf("xp returned %d words", len(words))
 	}
 	var rows []string
+	var attrs []uint8
 	for r := 0; r < 25; r++ {
 		var b []byte
 		for c := 0; c < 80; c++ {
 			b = append(b, byte(words[r*80+c]))
 		}
 		rows = append(rows, strings.TrimRight(string(b), " \x00"))
+		attrs = append(attrs, uint8(words[r*80]>>8))
 	}
-	return rows, nil
+	return rows, attrs, nil
 }
 
 // checkTextInk compares the VGA text memory with the screendump: QEMU
@@ -276,6 +284,49 @@ func TestScreenConsole(t *testing.T) {
 				t.Errorf("info line drawn in %v, want light grey", c)
 			}
 		})
+	}
+}
+
+// TestFaultOnScreen: a kernel fault's dump reaches the screen (VGA text
+// here), in red. QEMU runs without the debug-exit device so the machine
+// halts after the dump, as hardware does, and the screen can be read.
+func TestFaultOnScreen(t *testing.T) {
+	sock := QMPSocket()
+	var rows []string
+	var attrs []uint8
+	var qerr error
+	cfg := Config{Kernel: image(t, "beryl.elf"), Cmdline: "test.fault", QMP: sock, NoDebugExit: true,
+		ExitZeroOK: true, Timeout: 2 * time.Minute, Extra: []string{"-vga", "std"}}
+	cfg.OnLine = func(l string) []byte {
+		if l == "FAULT end" {
+			q, err := DialQMP(sock, 10*time.Second)
+			if err != nil {
+				qerr = err
+				return nil
+			}
+			time.Sleep(200 * time.Millisecond)
+			rows, attrs, qerr = vgaTextAttrs(q)
+			q.Execute("quit", nil)
+			q.Close()
+		}
+		return nil
+	}
+	res, err := Boot(cfg)
+	if err != nil || qerr != nil {
+		t.Fatalf("boot: %v, QMP: %v\n%s", err, qerr, tail(res))
+	}
+	t.Logf("screen:\n%s", strings.Join(rows, "\n"))
+	seen := 0
+	for i, r := range rows {
+		if strings.HasPrefix(r, "FAULT vector=6 (#UD)") || r == "FAULT end" {
+			seen++
+			if attrs[i]&0x0f != 4 {
+				t.Errorf("row %q has attribute %#x, want red (4)", r, attrs[i])
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("the screen lacks the dump's first or last line")
 	}
 }
 

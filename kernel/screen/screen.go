@@ -218,11 +218,20 @@ func PutByte(c byte) {
 	}
 }
 
+// redPrefixes start lines drawn in red: the fault dump.
+var redPrefixes = [...]string{"FAULT ", "beryl: FATAL"}
+
 // logPrefix follows "[   12.345678] X subsys:" at the start of a line and
-// colours the line by the level letter X.
+// colours the line by the level letter X; fault-dump lines are red.
 //
 //go:nosplit
 func logPrefix(c byte) {
+	for i := range redPrefixes {
+		p := redPrefixes[i]
+		if curX+1 == uint32(len(p)) && p[curX] == c && curY < rows && rowHasPrefix(p[:curX]) {
+			recolour(Red)
+		}
+	}
 	switch prefixState {
 	case 0:
 		prefixState = 9
@@ -257,12 +266,32 @@ func logPrefix(c byte) {
 		case 'D':
 			col = DarkGrey
 		}
-		fg = col
-		for x := uint32(0); x < curX && x < cols; x++ { // recolour the prefix
-			i := curY*cols + x
-			cells[i] = cells[i]&0xff | uint16(col)<<8
-			drawCell(x, curY)
+		recolour(col)
+	}
+}
+
+// rowHasPrefix reports whether the current row starts with p.
+//
+//go:nosplit
+func rowHasPrefix(p string) bool {
+	for i := 0; i < len(p); i++ {
+		if uint32(i) >= cols || byte(cells[curY*cols+uint32(i)]) != p[i] {
+			return false
 		}
+	}
+	return true
+}
+
+// recolour sets the colour for the rest of the line and redraws what the
+// line already shows in it.
+//
+//go:nosplit
+func recolour(col uint8) {
+	fg = col
+	for x := uint32(0); x < curX && x < cols; x++ {
+		i := curY*cols + x
+		cells[i] = cells[i]&0xff | uint16(col)<<8
+		drawCell(x, curY)
 	}
 }
 

@@ -63,6 +63,11 @@ func TestFramebuffer(t *testing.T) {
 	if row(1) != "0123456789" || row(2) != "AB" {
 		t.Errorf("wrapped rows %q %q", row(1), row(2))
 	}
+	// Fault dumps are red.
+	Write([]byte("\nFAULT x"))
+	if _, c := Cell(0, 2); row(2) != "FAULT x" || c != Red {
+		t.Errorf("fault line %q in colour %d, want red", row(2), c)
+	}
 }
 
 func TestText(t *testing.T) {
