@@ -50,12 +50,10 @@ var (
 	curX, curY                 uint32
 	fg                         uint8
 	cells                      [maxCells]uint16 // char | colour<<8
-	drawnRows                  uint64           // rows written since Setup (for tests)
 	escState                   uint8
 	escParams                  [4]uint32
 	escN                       uint8
-	lineCol                    uint32 // column at which the current line started being scanned
-	prefixState                uint8  // log-prefix recogniser: 0 start, 1 in "[...", 2 after ']', 3 after "] X", 9 done
+	prefixState                uint8 // log-prefix recogniser: 0 start, 1 in "[...", 2 after ']', 3 after "] X", 9 done
 	prefixLetter               byte
 	widthPx, heightPx          uint32
 	fbPhys                     uint64
@@ -118,9 +116,6 @@ func SetupText(va uintptr, phys uint64, c, r uint32) bool {
 // Disable stops drawing (e.g. when the display is handed to a driver).
 func Disable() { mode = modeNone }
 
-// DrawnRows returns how many rows were written since Setup.
-func DrawnRows() uint64 { return drawnRows }
-
 // Cell returns the character and colour index at (x, y).
 func Cell(x, y uint32) (byte, uint8) {
 	if x >= cols || y >= rows {
@@ -129,9 +124,6 @@ func Cell(x, y uint32) (byte, uint8) {
 	v := cells[y*cols+x]
 	return byte(v), uint8(v >> 8)
 }
-
-// Cursor returns the cursor's cell.
-func Cursor() (x, y uint32) { return curX, curY }
 
 //go:nosplit
 func clearAll() {
@@ -308,7 +300,6 @@ func putChar(c byte) {
 //go:nosplit
 func newline() {
 	curX = 0
-	drawnRows++
 	prefixState = 0
 	if fg != 0 && (fg == Red || fg == Yellow || fg == DarkGrey) {
 		fg = defaultFG // level colours last one line
