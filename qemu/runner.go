@@ -52,6 +52,9 @@ type Config struct {
 	// then halts the machine (as on hardware) and QEMU runs on until the
 	// test quits it (e.g. to take a screendump of a fault).
 	NoDebugExit bool
+	// NoSerial boots without a serial port (-serial none), as on
+	// machines that have none; the test then reads the screen.
+	NoSerial bool
 	// ExitZeroOK accepts QEMU's exit status 0 (a guest power-off or, with
 	// -no-reboot, a reset) as a normal end of the boot.
 	ExitZeroOK bool
@@ -106,8 +109,12 @@ func Args(cfg Config, varsCopy string) []string {
 	if display == "" {
 		display = "none"
 	}
+	serial := "stdio"
+	if cfg.NoSerial {
+		serial = "none"
+	}
 	a := []string{"-cpu", "max", "-display", display, "-no-reboot", "-m", mem,
-		"-serial", "stdio", "-monitor", "none"}
+		"-serial", serial, "-monitor", "none"}
 	if !cfg.NoDebugExit {
 		a = append(a, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
 	}

@@ -330,6 +330,68 @@ func TestFaultOnScreen(t *testing.T) {
 	}
 }
 
+// TestScreenWithoutSerial boots the GRUB ISO on a machine without a
+// serial port (-serial none): the console comes up on the screen alone,
+// and the shell answers the keyboard there.
+func TestScreenWithoutSerial(t *testing.T) {
+	sock := QMPSocket()
+	cfg := Config{ISO: image(t, "beryl-shell.iso"), QMP: sock, NoSerial: true, ExitZeroOK: true,
+		Timeout: 3 * time.Minute, Extra: []string{"-vga", "std"}}
+	errc := make(chan error, 1)
+	var rows []string
+	go func() {
+		q, err := DialQMP(sock, 30*time.Second)
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer q.Close()
+		defer q.Execute("quit", nil)
+		waitFor := func(re *regexp.Regexp) bool {
+			for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(time.Second) {
+				path := filepath.Join(t.TempDir(), "s.ppm")
+				if _, err := q.Execute("screendump", map[string]any{"filename": path}); err != nil {
+					continue
+				}
+				im, err := readPPM(path)
+				if err != nil {
+					continue
+				}
+				rows, _ = decodeFramebuffer(im)
+				if re.MatchString(strings.Join(rows, "\n")) {
+					return true
+				}
+			}
+			return false
+		}
+		if !waitFor(regexp.MustCompile(`(?m)^beryl shell: type help`)) {
+			errc <- fmt.Errorf("the shell never showed on the screen")
+			return
+		}
+		for _, k := range []string{"c", "p", "u", "s", "ret"} {
+			if err := q.SendCombo(k); err != nil {
+				errc <- err
+				return
+			}
+		}
+		if !waitFor(regexp.MustCompile(`(?m)^beryl> cpus\n1 CPUs in the ACPI MADT`)) {
+			errc <- fmt.Errorf("cpus' output never showed on the screen")
+			return
+		}
+		errc <- nil
+	}()
+	res, err := Boot(cfg)
+	if err != nil {
+		t.Fatalf("boot: %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Errorf("%v; screen:\n%s", err, strings.Join(rows, "\n"))
+	}
+	if len(res.Lines) != 0 {
+		t.Errorf("serial output without a serial port: %q", res.Lines[:min(3, len(res.Lines))])
+	}
+}
+
 // TestKeyboard types on the PS/2 keyboard with QMP send-key once init's
 // shell is up, under each screen configuration: plain keys, Backspace,
 // Up (history), Shift, Ctrl-U (kill line) and Left (editing in the

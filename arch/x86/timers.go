@@ -56,9 +56,14 @@ const (
 //
 //go:nosplit
 func HPETMeasureTSC(va uintptr, ms uint32) uint64 {
-	period := MMIORead64(va+hpetCaps) >> 32 // femtoseconds per tick
+	caps := MMIORead64(va + hpetCaps)
+	period := caps >> 32 // femtoseconds per tick
 	if period == 0 || period > 100000000 {
 		return 0
+	}
+	mask := uint64(0xFFFFFFFF) // COUNT_SIZE_CAP (bit 13) clear: a 32-bit counter
+	if caps&(1<<13) != 0 {
+		mask = ^uint64(0)
 	}
 	if cfg := MMIORead64(va + hpetConfig); cfg&1 == 0 {
 		MMIOWrite64(va+hpetConfig, cfg|1)
@@ -67,7 +72,7 @@ func HPETMeasureTSC(va uintptr, ms uint32) uint64 {
 	s := MMIORead64(va + hpetCounter)
 	t0 := Rdtsc()
 	for {
-		if MMIORead64(va+hpetCounter)-s >= want {
+		if (MMIORead64(va+hpetCounter)-s)&mask >= want {
 			return Rdtsc() - t0
 		}
 		if Rdtsc()-t0 > 1<<36 {
