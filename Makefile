@@ -9,7 +9,10 @@ KGOENV    := GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOAMD64=v1
 # physical 2 MiB); 2 MiB segment alignment gives per-segment W^X pages.
 KLDFLAGS  := -T -0x7fdff000 -R 0x200000 -E beryl/boot.entry32
 QEMU      ?= qemu-system-x86_64
-QEMUFLAGS := -cpu max -display none -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# QEMU_DISPLAY=gtk (or sdl, vnc=:0) shows the screen console and takes
+# keyboard input there too.
+QEMU_DISPLAY ?= none
+QEMUFLAGS := -cpu max -display $(QEMU_DISPLAY) -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
 CMDLINE   ?=
 # Fuzz runs are counted, not timed: a -fuzztime duration can end in a
 # spurious "context deadline exceeded" with Go 1.26 (golang/go#75804).
