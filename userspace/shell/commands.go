@@ -168,15 +168,19 @@ func (s *Shell) ps(args []string) error {
 		s.printf("%-8d %-8s %-12s %7s  %s%s\n", t.koid, "process", state, mem, ind, name)
 		threads, _ := (zx.Process{Handle: t.h}).Threads()
 		for _, k := range threads {
-			tstate := "?"
+			tstate, tname := "?", ""
 			var th zx.Handle
 			if zx.Sys_object_get_child(t.h, k, zx.RightSameRights, &th) == zx.OK {
 				if ti, err := (zx.Thread{Handle: th}).Info(); err == nil {
 					tstate = threadState(ti.State)
 				}
+				tname, _ = th.Name()
 				th.Close()
 			}
-			s.printf("%-8d %-8s %-12s %7s  %s  thread\n", k, "thread", tstate, "", ind)
+			if tname == "" {
+				tname = "thread"
+			}
+			s.printf("%-8d %-8s %-12s %7s  %s  %s\n", k, "thread", tstate, "", ind, tname)
 		}
 		return false
 	})
