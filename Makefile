@@ -9,7 +9,10 @@ KGOENV    := GOOS=linux GOARCH=amd64 CGO_ENABLED=0 GOAMD64=v1
 # physical 2 MiB); 2 MiB segment alignment gives per-segment W^X pages.
 KLDFLAGS  := -T -0x7fdff000 -R 0x200000 -E beryl/boot.entry32
 QEMU      ?= qemu-system-x86_64
-QEMUFLAGS := -cpu max -display none -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# QEMU_DISPLAY=gtk (or sdl, vnc=:0) shows the screen console and takes
+# keyboard input there too.
+QEMU_DISPLAY ?= none
+QEMUFLAGS := -cpu max -display $(QEMU_DISPLAY) -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
 CMDLINE   ?=
 # Fuzz runs are counted, not timed: a -fuzztime duration can end in a
 # spurious "context deadline exceeded" with Go 1.26 (golang/go#75804).
@@ -48,7 +51,9 @@ userprogs:
 build/bootfs.cpio: userprogs FORCE
 	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/hello=build/hello.elf bin/crash=build/crash.elf \
 		bin/kvstore=build/kvstore.elf bin/secfile=build/secfile.elf etc/policy=userspace/etc/policy \
-		etc/system.yaml=userspace/examples/secfile/system.yaml etc/kvstore.yaml=userspace/examples/kvstore/system.yaml
+		etc/system.yaml=userspace/examples/secfile/system.yaml etc/kvstore.yaml=userspace/examples/kvstore/system.yaml \
+		etc/kvstore-hold.yaml=userspace/examples/kvstore/system-hold.yaml \
+		etc/trusted=userspace/etc/trusted
 
 # The conformance suite: each userspace/conformance family as a `go test
 # -c` binary in a boot filesystem with init, which runs them all (cmdline
@@ -119,7 +124,7 @@ test: deps kernel unit fuzz boottest
 
 unit:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/sysdesc/... ./userspace/examples/... ./userspace/bench/compare/... ./userspace/fuzz/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
+	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/screen/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/sysdesc/... ./userspace/examples/... ./userspace/bench/compare/... ./userspace/fuzz/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /qemu -e /userspace/conformance/)
 	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/... ./kernel/bootfs/... ./syscall/...
 	$(GO) run ./tools/covercheck -min 90 ./kernel/object
@@ -134,6 +139,7 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParsePolicy$$' -fuzztime=$(FUZZN) ./kernel/object/kos
 	$(GO) test -run='^$$' -fuzz='^FuzzSecurityQuery$$' -fuzztime=$(FUZZN) ./kernel/object/kos
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZN) ./userspace/sysdesc
+	$(GO) test -run='^$$' -fuzz='^FuzzFindS5$$' -fuzztime=$(FUZZN) ./kernel/acpi
 
 boottest: kernel
 	$(GO) test -count=1 -v -timeout 20m ./qemu/ 2>&1 | tee build/boottest.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)' ; \
@@ -211,8 +217,14 @@ build/beryl-test-mb1.iso: export ISO_CMDLINE = ready.exit
 build/beryl-test-mb1.iso: deps build/beryl.elf boot/grub/grub.cfg
 	$(call mkiso,$@,beryl-mb1,0)
 
+# The screen, keyboard and shell tests (qemu/screen_test.go) boot init's
+# shell from an ISO with the default boot filesystem.
+build/beryl-shell.iso: export ISO_CMDLINE = bogus.screen.option=1
+build/beryl-shell.iso: deps build/beryl.elf boot/grub/grub.cfg build/bootfs.cpio
+	$(call mkiso,$@,beryl-mb2,0,build/bootfs.cpio)
+
 # The ISO boot tests (qemu/iso_test.go) run with the other boot tests.
-boottest: build/beryl-test.iso build/beryl-test-mb1.iso build/conformance.cpio build/beryl-conformance.iso
+boottest: build/beryl-test.iso build/beryl-test-mb1.iso build/conformance.cpio build/beryl-conformance.iso build/beryl-shell.iso
 
 # `make debug` boots build/beryl.elf like `make run`, but QEMU starts halted
 # with its gdb stub on :1234 (-s -S). In a second terminal, from the

@@ -61,8 +61,8 @@ func bootfsOf(t *testing.T, files ...bootFile) string {
 // TestInit boots like `make run CMDLINE=run=hello,crash`: the kernel starts
 // bin/init from the bootfs; init lists the bootfs, reports memory and CPUs
 // (beryl_kernel_stats), launches hello and crash from userspace
-// (userspace/launch) with their exit statuses, then idles while the kernel
-// console still answers.
+// (userspace/launch) with their exit statuses, then offers its shell on
+// the console, which answers.
 func TestInit(t *testing.T) {
 	res, err := Boot(Config{
 		Kernel:  image(t, "beryl.elf"),
@@ -70,12 +70,12 @@ func TestInit(t *testing.T) {
 		Extra:   []string{"-initrd", bootfsWith(t, "init", "hello", "crash"), "-smp", "2"},
 		Timeout: 2 * time.Minute,
 		OnLine: func(l string) []byte {
-			if strings.Contains(l, "init: nothing left to run; idle") {
+			if strings.Contains(l, "beryl shell: type help") {
 				return []byte("ping\r")
 			}
 			return nil
 		},
-		StopOn: `you typed "ping"`,
+		StopOn: `ping: unknown command`,
 	})
 	if err != nil {
 		t.Fatalf("boot: %v\n%s", err, tail(res))
@@ -89,8 +89,8 @@ func TestInit(t *testing.T) {
 		"init: hello exited with status 0",
 		"panic: runtime error: invalid memory address or nil pointer dereference",
 		"init: crash exited with status 2",
-		"init: nothing left to run; idle",
-		`beryl: you typed "ping"`,
+		"init: nothing left to run; starting the shell",
+		`ping: unknown command (type help)`,
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, res.Tail(40))

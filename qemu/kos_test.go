@@ -119,7 +119,7 @@ func TestKVStore(t *testing.T) {
 // message and connection denied), so init refuses to start the system
 // instead of running it unchecked.
 func TestKVStoreBadPolicy(t *testing.T) {
-	res, log := bootKVStore(t, []byte("default allow\nallow call a b one 2\n"), "init: nothing left to run; idle")
+	res, log := bootKVStore(t, []byte("default allow\nallow call a b one 2\n"), "init: nothing left to run")
 	for _, want := range []string{
 		`etc/policy: policy:2: endpoint: want a decimal uint32 or *, got "one"; denying every IPC message`,
 		"init: system etc/system.yaml: connection kv.client.a -> kv.server (kv, line 25): kos_handle_connect_ex: ZX_ERR_POLICY_DENIED",

@@ -42,6 +42,22 @@ type Config struct {
 	// StopOn ends the boot (killing QEMU) after the first line that
 	// contains it.
 	StopOn string
+	// QMP, if set, is the unix socket path for QEMU's machine protocol
+	// (see DialQMP).
+	QMP string
+	// Display replaces "-display none" (e.g. nothing is needed for
+	// screendump, which works headless).
+	Display string
+	// NoDebugExit leaves out the isa-debug-exit device: the kernel's exit
+	// then halts the machine (as on hardware) and QEMU runs on until the
+	// test quits it (e.g. to take a screendump of a fault).
+	NoDebugExit bool
+	// NoSerial boots without a serial port (-serial none), as on
+	// machines that have none; the test then reads the screen.
+	NoSerial bool
+	// ExitZeroOK accepts QEMU's exit status 0 (a guest power-off or, with
+	// -no-reboot, a reset) as a normal end of the boot.
+	ExitZeroOK bool
 }
 
 // Result is what a boot produced.
@@ -89,12 +105,25 @@ func Args(cfg Config, varsCopy string) []string {
 	}
 	// -cpu max: under TCG it offers SMEP and SMAP (the kernel turns them
 	// on when present), but neither x2APIC nor a TSC deadline timer.
-	a := []string{"-cpu", "max", "-display", "none", "-no-reboot", "-m", mem,
-		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-		"-serial", "stdio", "-monitor", "none"}
+	display := cfg.Display
+	if display == "" {
+		display = "none"
+	}
+	serial := "stdio"
+	if cfg.NoSerial {
+		serial = "none"
+	}
+	a := []string{"-cpu", "max", "-display", display, "-no-reboot", "-m", mem,
+		"-serial", serial, "-monitor", "none"}
+	if !cfg.NoDebugExit {
+		a = append(a, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
+	}
 	if cfg.OVMF {
 		a = append(a, "-drive", "if=pflash,format=raw,readonly=on,file="+OVMFCode,
 			"-drive", "if=pflash,format=raw,file="+varsCopy)
+	}
+	if cfg.QMP != "" {
+		a = append(a, "-qmp", "unix:"+cfg.QMP+",server=on,wait=off")
 	}
 	if cfg.ISO != "" {
 		a = append(a, "-cdrom", cfg.ISO, "-boot", "d")
@@ -195,5 +224,8 @@ func Boot(cfg Config) (*Result, error) {
 		return res, err
 	}
 	res.ExitCode = 0
+	if cfg.ExitZeroOK {
+		return res, nil
+	}
 	return res, fmt.Errorf("QEMU exited 0: triple fault or reset (-no-reboot)")
 }

@@ -126,7 +126,7 @@ func TestSystemRefused(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			res, log := bootSystem(t, "", "init: nothing left to run; idle", map[string][]byte{"etc/system.yaml": c.desc})
+			res, log := bootSystem(t, "", "init: nothing left to run", map[string][]byte{"etc/system.yaml": c.desc})
 			for _, want := range append(c.want, "init: system etc/system.yaml: refusing to start it; nothing of it runs") {
 				if !strings.Contains(log, want) {
 					t.Errorf("log lacks %q", want)

@@ -12,6 +12,7 @@ var infoRecordSize = map[uint32]int{
 	object.InfoHandleCount:        4,
 	object.InfoProcessHandleStats: 4 * int(object.ObjTypeUpperBound),
 	object.InfoHandleTable:        40,
+	object.InfoBerylHandleBadges:  16,
 	object.InfoProcess:            16,
 	object.InfoJob:                16,
 	object.InfoJobChildren:        8,
@@ -43,6 +44,8 @@ func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, b
 			rec, na, nv, st = processThreadsInfo(c, h, buf)
 		case object.InfoThread:
 			rec, na, nv, st = threadInfo(c, h, buf)
+		case object.InfoTaskStats:
+			rec, na, nv, st = taskStatsInfo(c, h, buf)
 		}
 	}
 	if st != object.OK && st != object.ErrBufferTooSmall {
@@ -182,4 +185,38 @@ func cString(b []byte) string {
 		}
 	}
 	return string(b)
+}
+
+func (d *Dispatcher) sysObjectGetChild(c Caller, h object.Handle, koid object.Koid, rights object.Rights, out UserPtr) object.Status {
+	if st := probeOut(c, out, 4); st != object.OK {
+		return st
+	}
+	nh, st := object.ObjectGetChild(c.Process(), h, koid, rights)
+	if st == object.ErrWrongType {
+		// A process's threads live in kernel/proc.
+		nh, st = processGetThread(c, h, koid, rights)
+	}
+	return out1(c, nh, st, out)
+}
+
+// processGetThread is zx_object_get_child on a process (needs
+// ZX_RIGHT_ENUMERATE): a new handle to its live thread koid, with the
+// process handle's rights or a subset (more: ZX_ERR_ACCESS_DENIED);
+// ZX_ERR_NOT_FOUND when it has no such thread.
+func processGetThread(c Caller, h object.Handle, koid object.Koid, rights object.Rights) (object.Handle, object.Status) {
+	po, have, st := lookupAs[*object.Process](c, h, object.ObjTypeProcess, object.RightEnumerate)
+	if st != object.OK {
+		return object.HandleInvalid, st
+	}
+	defer po.Release()
+	if rights == object.RightSameRights {
+		rights = have
+	} else if have&rights != rights {
+		return object.HandleInvalid, object.ErrAccessDenied
+	}
+	t := proc.ThreadByKoid(po, koid)
+	if t == nil {
+		return object.HandleInvalid, object.ErrNotFound
+	}
+	return c.Process().Install(t, rights) // takes over t's reference
 }

@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 80
+const NumSyscalls = 82
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -89,6 +89,8 @@ const (
 	SysBerylProcessSetClass    = 0x104d
 	SysKosHandleConnectEx      = 0x104e
 	SysKosSecurityConnect      = 0x104f
+	SysSystemPowerctl          = 0x1050
+	SysObjectGetChild          = 0x1051
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -772,6 +774,24 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysKosSecurityConnect(c, uint32(a[0]), UserPtr(a[1])))
 		},
 	},
+	{
+		Num: 0x1050, Name: "system_powerctl", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysSystemPowerctl(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
+		},
+	},
+	{
+		Num: 0x1051, Name: "object_get_child", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectGetChild(c, object.Handle(uint32(a[0])), object.Koid(a[1]), object.Rights(uint32(a[2])), UserPtr(a[3])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -857,4 +877,6 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                                  = (*Dispatcher).sysBerylProcessSetClass
 	_ func(*Dispatcher, Caller, object.Handle, object.Handle, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status = (*Dispatcher).sysKosHandleConnectEx
 	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysKosSecurityConnect
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysSystemPowerctl
+	_ func(*Dispatcher, Caller, object.Handle, object.Koid, object.Rights, UserPtr) object.Status                             = (*Dispatcher).sysObjectGetChild
 )

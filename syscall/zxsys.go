@@ -105,6 +105,9 @@ type Dispatcher struct {
 	// kernel's main package knows (pages, CPUs, processes); nil leaves
 	// them 0.
 	Stats func(s *KernelStats)
+	// Power holds the machine's reset and power-off paths for
+	// system_powerctl (nil functions: not possible here).
+	Power PowerOps
 }
 
 // HandleArg describes a handle argument of a syscall (for checks and docs).

@@ -11,7 +11,11 @@ const (
 )
 
 // PITMeasureTSC returns how many TSC ticks elapse in ms milliseconds,
-// timed by PIT channel 2 in mode 0 (interrupt on terminal count).
+// timed by PIT channel 2 in mode 0 (interrupt on terminal count), or 0
+// when there is no PIT: many current machines (and QEMU with pit=off)
+// have none, and port 0x61 then reads 0xFF, so OUT looks high before the
+// count can have run out. A wait longer than 2^36 TSC ticks (tens of
+// seconds at any real clock rate) also gives 0 rather than hanging.
 //
 //go:nosplit
 func PITMeasureTSC(ms uint32) uint64 {
@@ -25,7 +29,13 @@ func PITMeasureTSC(ms uint32) uint64 {
 	Outb(pitGate, g) // restart the count with a gate edge
 	Outb(pitGate, g|0x01)
 	t0 := Rdtsc()
+	if Inb(pitGate)&0x20 != 0 {
+		return 0 // OUT already high: no counter behind the port
+	}
 	for Inb(pitGate)&0x20 == 0 {
+		if Rdtsc()-t0 > 1<<36 {
+			return 0
+		}
 	}
 	return Rdtsc() - t0
 }

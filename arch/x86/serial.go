@@ -71,7 +71,14 @@ func SerialReadByte() (byte, bool) {
 	return Inb(COM1 + uartData), true
 }
 
-// SerialPutByte writes one byte to COM1, waiting for the transmitter.
+// ConsoleHook, when set, receives every byte written to the console
+// (COM1) as well: the screen console. It is set once at boot; it runs on
+// the trap path, so it must be nosplit and must not allocate.
+var ConsoleHook func(c byte)
+
+// SerialPutByte writes one byte to COM1, waiting for the transmitter (at
+// most ~100000 polls: a machine without a UART reads 0xFF, which looks
+// ready, so output never stalls there), and to ConsoleHook.
 //
 //go:nosplit
 func SerialPutByte(c byte) {
@@ -79,6 +86,9 @@ func SerialPutByte(c byte) {
 		Pause()
 	}
 	Outb(COM1+uartData, c)
+	if h := ConsoleHook; h != nil {
+		h(c)
+	}
 }
 
 // SerialWrite writes b to COM1, turning "\n" into "\r\n".

@@ -19,6 +19,10 @@ import (
 	"beryl/mm/vm"
 )
 
+// consoleIn is the kernel's end of init's console input socket, nil when
+// init did not get one.
+var consoleIn *object.Socket
+
 // moduleBytes returns a boot module's contents (a copy).
 func moduleBytes(m bootinfo.Module) ([]byte, error) {
 	img := make([]byte, m.End-m.Start)
@@ -102,6 +106,11 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 		// The root resource: init gets the only handle (PA_RESOURCE).
 		root := object.NewRootResource()
 		extra = append(extra, proc.Startup{Type: proc.PAResource, Obj: root, Rights: object.DefaultResourceRights})
+		if opts.UserIO == "console" {
+			var in proc.Startup
+			in, consoleIn = consoleSocket()
+			extra = append(extra, in)
+		}
 	} else if m, found := initModule(info, opts.Init); found {
 		var err error
 		if img, err = moduleBytes(m); err != nil {

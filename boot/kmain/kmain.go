@@ -6,6 +6,7 @@
 package kmain
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"beryl/kernel/console"
 	"beryl/kernel/klog"
 	"beryl/kernel/ktest"
+	"beryl/kernel/object"
 	"beryl/kernel/options"
 	"beryl/kernel/proc"
 	"beryl/kernel/rt"
@@ -27,6 +29,10 @@ var Boot struct {
 	Info    *bootinfo.Info
 	Options options.Options
 	MADT    *acpi.MADT
+	// RSDP is the ACPI root pointer (nil without ACPI).
+	RSDP []byte
+	// FADT is the decoded FADT (nil when absent).
+	FADT    *acpi.FADT
 	IOAPICs []x86.IOAPIC
 	// ReadyNs is the monotonic time of the ready line.
 	ReadyNs int64
@@ -37,7 +43,7 @@ var TestImage bool
 
 // Main runs the kernel. It does not return.
 func Main(magic uint32, infoAddr uint64) {
-	klog.Init(func(b []byte) { os.Stdout.Write(b) }, rt.Nanotime, klog.Info)
+	klog.Init(logSink, rt.Nanotime, klog.Info)
 	log := klog.For("boot")
 	info, err := bootinfo.Parse(magic, PhysMem, infoAddr)
 	if err != nil {
@@ -50,6 +56,7 @@ func Main(magic uint32, infoAddr uint64) {
 	if l, ok := klog.ParseLevel(opts.LogLevel); ok {
 		klog.SetLevel(l)
 	}
+	setupScreen(info, opts)
 	for _, w := range warns {
 		klog.Warnf("options", "%s", w)
 	}
@@ -57,8 +64,10 @@ func Main(magic uint32, infoAddr uint64) {
 	total, free, _ := kmem.Stats()
 	log.Infof("memory: %d MiB managed, %d MiB free, %d KiB used", total>>8, free>>8, (total-free)*4)
 	setupMemory(opts)
-	log.Infof("clock: TSC %d.%03d MHz, LAPIC timer %d Hz input, tick %d Hz, x2APIC %v",
-		rt.TSCHz()/1e6, rt.TSCHz()/1e3%1e3, rt.LAPICTimerHz(), opts.TimerHz, x86.Local.X2())
+	findACPI(info)
+	calibrateClock()
+	log.Infof("clock: TSC %d.%03d MHz from %s, LAPIC timer %d Hz input, tick %d Hz, x2APIC %v",
+		rt.TSCHz()/1e6, rt.TSCHz()/1e3%1e3, rt.ClockSource(), rt.LAPICTimerHz(), opts.TimerHz, x86.Local.X2())
 	cr4 := x86.ReadCR4()
 	log.Infof("cpu: SMEP %v, SMAP %v; random: kernel %s, user processes seeded by %s",
 		cr4&x86.CR4SMEP != 0, cr4&x86.CR4SMAP != 0, rt.RandomSource(), proc.RandomSource())
@@ -68,6 +77,7 @@ func Main(magic uint32, infoAddr uint64) {
 	if err := setupInterrupts(info); err != nil {
 		log.Errorf("interrupts: %v", err)
 	}
+	setupPower()
 	for _, m := range info.Modules {
 		log.Infof("module %q at %#x-%#x", m.CmdLine, m.Start, m.End)
 	}
@@ -82,7 +92,9 @@ func Main(magic uint32, infoAddr uint64) {
 	}
 	setupSyscalls()
 	if wait, ok := startInit(info, opts); ok {
-		if opts.UserIO == "console" {
+		if consoleIn != nil {
+			go pumpConsole(consoleIn)
+		} else if opts.UserIO == "console" {
 			// Interactive boots keep the console while init runs.
 			go runConsole()
 		}
@@ -100,19 +112,32 @@ func Main(magic uint32, infoAddr uint64) {
 	runConsole()
 }
 
-func setupInterrupts(info *bootinfo.Info) error {
-	rsdp := info.RSDP
-	if rsdp == nil {
-		var err error
-		var acpiMem [][2]uint64
-		for _, r := range info.MemMap {
-			if (r.Type == bootinfo.MemACPIReclaimable || r.Type == bootinfo.MemNVS) && r.Base+r.Length <= 1<<32 {
-				acpiMem = append(acpiMem, [2]uint64{r.Base, r.Length})
+// logSink writes kernel log lines to the console and keeps them in the
+// debuglog (pid 0), which the shell's dmesg reads, with Zircon's severity
+// for the level letter after the timestamp.
+func logSink(b []byte) {
+	os.Stdout.Write(b)
+	for _, l := range bytes.Split(bytes.TrimRight(b, "\n"), []byte("\n")) {
+		sev := uint8(0x30) // DEBUGLOG_INFO
+		if i := bytes.Index(l, []byte("] ")); i >= 0 && i+2 < len(l) && l[0] == '[' {
+			switch l[i+2] {
+			case 'D':
+				sev = 0x20
+			case 'W':
+				sev = 0x40
+			case 'E':
+				sev = 0x50
 			}
+			l = l[i+2:] // the record has its own timestamp
 		}
-		if rsdp, _, err = acpi.FindRSDP(PhysMem, acpiMem...); err != nil {
-			return err
-		}
+		object.DebuglogWrite(0, 0, sev, 0, l)
+	}
+}
+
+func setupInterrupts(info *bootinfo.Info) error {
+	rsdp := Boot.RSDP
+	if rsdp == nil {
+		return acpi.ErrNoRSDP
 	}
 	t, err := acpi.FindTable(PhysMem, rsdp, "APIC")
 	if err != nil {
@@ -140,6 +165,12 @@ func setupInterrupts(info *bootinfo.Info) error {
 	klog.Infof("irq", "%d CPUs in the MADT, %d interrupt overrides", len(madt.LAPICIDs), len(madt.Overrides))
 	gsi, low, level := madt.ISAToGSI(4) // COM1
 	console.Start(gsi, func() { routeGSI(gsi, low, level) })
+	kg, klow, klevel := madt.ISAToGSI(1) // PS/2 keyboard
+	if console.StartKeyboard(kg, func() { routeGSI(kg, klow, klevel) }) {
+		klog.Infof("console", "PS/2 keyboard (i8042) on GSI %d", kg)
+	} else {
+		klog.Infof("console", "no PS/2 keyboard controller; serial input only")
+	}
 	return nil
 }
 

@@ -10,7 +10,7 @@ import (
 // whose thread loop calls it for every zx number (kernel packages may not
 // import the syscall layer). It runs before any user program starts.
 func setupSyscalls() {
-	proc.SetSyscalls(&zxsys.Dispatcher{Stats: kernelStats})
+	proc.SetSyscalls(&zxsys.Dispatcher{Stats: kernelStats, Power: zxsys.PowerOps{Reboot: Reboot, PowerOff: PowerOff}})
 }
 
 // kernelStats fills what only the kernel's main package knows for

@@ -20,6 +20,7 @@ func init() {
 	ktest.Register("mm/lower-half-unmapped", testLowerHalf)
 	ktest.Register("boot/info", testBootInfo)
 	ktest.Register("time/tsc-vs-timer", testClock)
+	ktest.Register("time/tsc-vs-acpi-pm-timer", testClockPMTimer)
 	ktest.Register("cpu/smep-smap", testSMEP)
 	ktest.Register("cpu/getrandom", testGetrandom)
 }
@@ -115,6 +116,27 @@ func testClock(t *ktest.T) {
 	}
 	if hz := rt.TSCHz(); hz < 100e6 || hz > 10e9 {
 		t.Errorf("implausible TSC frequency %d", hz)
+	}
+}
+
+// The calibrated TSC agrees with the ACPI PM timer (a fixed 3.579545 MHz
+// clock that every ACPI PC has, with or without PIT and HPET) within 5 %
+// over 50 ms windows, median of three.
+func testClockPMTimer(t *ktest.T) {
+	f := kmain.Boot.FADT
+	if f == nil || f.PMTimer == 0 {
+		t.Fatalf("no ACPI PM timer on this machine (FADT %+v)", f)
+	}
+	t.Logf("clock source %s, TSC %d Hz", rt.ClockSource(), rt.TSCHz())
+	var r [3]float64
+	for i := range r {
+		ticks := x86.PMTimerMeasureTSC(uint16(f.PMTimer), f.PMTimer32, 50)
+		r[i] = float64(ticks) / (float64(rt.TSCHz()) * 0.05)
+	}
+	sort.Float64s(r[:])
+	t.Logf("TSC ticks / expected per 50 ms of PM timer: %.3f", r)
+	if r[1] < 0.95 || r[1] > 1.05 {
+		t.Errorf("TSC rate off by more than 5%% against the PM timer: median ratio %.3f", r[1])
 	}
 }
 

@@ -1,11 +1,13 @@
-// Package console drives the COM1 16550 UART as the kernel console:
-// output goes through the runtime's write(2) path (so lines from the trap
-// path and from goroutines never interleave mid-byte), input arrives by
-// interrupt: the trap-path handler drains the receive FIFO into a ring
-// buffer and goroutines block in ReadByte until the IRQ count moves.
+// Package console drives the kernel console's input: the COM1 16550 UART
+// and the PS/2 keyboard (keyboard.go). Output goes through the runtime's
+// write(2) path (so lines from the trap path and from goroutines never
+// interleave mid-byte) to the serial line and the screen. Input arrives
+// by interrupt: the trap-path handlers put bytes into one ring buffer and
+// bump inputSeq; goroutines block in ReadByte until it moves.
 //
-// Locking: the ring buffer has one producer (the trap path, interrupts
-// off) and consumers serialised by mu; indices are atomics.
+// Locking: the ring buffer's producers are the trap-path handlers
+// (interrupts off, one CPU takes device interrupts) and consumers are
+// serialised by mu; indices are atomics.
 package console
 
 import (
@@ -23,7 +25,9 @@ var (
 	head, tail atomic.Uint32 // head: next write (trap path), tail: next read
 	mu         sync.Mutex
 	gsi        uint32
-	seen       uint32
+	// inputSeq counts input interrupts that queued bytes; ReadByte waits
+	// on it.
+	inputSeq atomic.Uint32
 	// Dropped counts bytes lost to a full ring.
 	Dropped atomic.Uint32
 )
@@ -33,19 +37,35 @@ var (
 //
 //go:nosplit
 func drain() {
+	n := 0
 	for {
 		c, ok := x86.SerialReadByte()
 		if !ok {
-			return
+			break
 		}
-		h := head.Load()
-		if h-tail.Load() >= ringSize {
-			Dropped.Add(1)
-			continue
+		if put(c) {
+			n++
 		}
-		ring[h%ringSize] = c
-		head.Store(h + 1)
 	}
+	if n > 0 {
+		inputSeq.Add(1)
+		rt.WakeWord(inputSeqAddr())
+	}
+}
+
+// put queues one input byte, or counts it dropped when the ring is full.
+// Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func put(c byte) bool {
+	h := head.Load()
+	if h-tail.Load() >= ringSize {
+		Dropped.Add(1)
+		return false
+	}
+	ring[h%ringSize] = c
+	head.Store(h + 1)
+	return true
 }
 
 // Start routes the UART's interrupt (GSI g) and enables receive
@@ -57,18 +77,19 @@ func Start(g uint32, route func()) {
 	x86.SerialEnableRxInterrupt()
 }
 
-// ReadByte blocks until a byte arrives on the serial line.
+// ReadByte blocks until a byte arrives on the serial line or keyboard.
 func ReadByte() byte {
 	mu.Lock()
 	defer mu.Unlock()
 	for {
+		seq := inputSeq.Load()
 		t := tail.Load()
 		if head.Load() != t {
 			c := ring[t%ringSize]
 			tail.Store(t + 1)
 			return c
 		}
-		seen = rt.WaitIRQ(gsi, rt.IRQCount(gsi))
+		rt.WaitWord(inputSeqAddr(), seq)
 	}
 }
 

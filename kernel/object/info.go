@@ -21,6 +21,11 @@ const (
 	InfoJob                uint32 = 24
 	InfoTimer              uint32 = 25
 	InfoHandleTable        uint32 = 27
+	// InfoBerylHandleBadges is Beryl's topic for the kos badges of a
+	// process's handles: one record { uint32 handle; uint32 reserved;
+	// uint64 badge_koid } per handle that carries a badge, with the rights
+	// ZX_INFO_HANDLE_TABLE needs.
+	InfoBerylHandleBadges uint32 = 0x1001
 )
 
 // ZX_THREAD_STATE_* values of zx_info_thread_t.state (ZX_INFO_THREAD,
@@ -197,6 +202,33 @@ func ObjectGetInfoHandleTable(p *Process, h Handle) ([]HandleExtendedInfo, Statu
 	return out, OK
 }
 
+// HandleBadge is one record of InfoBerylHandleBadges.
+type HandleBadge struct {
+	HandleValue Handle
+	BadgeKoid   Koid
+}
+
+// ObjectGetInfoHandleBadges is InfoBerylHandleBadges: the badge koid of
+// every handle of the process h refers to that carries a kos badge (rights
+// as ObjectGetInfoHandleTable).
+func ObjectGetInfoHandleBadges(p *Process, h Handle) ([]HandleBadge, Status) {
+	target, st := lookupAs[*Process](p, h, ObjTypeProcess, RightInspect|RightManageProcess|RightManageThread)
+	if st != OK {
+		return nil, st
+	}
+	defer target.Release()
+	var out []HandleBadge
+	t := target.table
+	t.mu.RLock()
+	t.forEachLocked(func(e *HandleEntry) {
+		if e.badge != nil {
+			out = append(out, HandleBadge{HandleValue: e.value, BadgeKoid: e.badge.base().koid})
+		}
+	})
+	t.mu.RUnlock()
+	return out, OK
+}
+
 // ObjectGetInfoProcess is ZX_INFO_PROCESS (needs ZX_RIGHT_INSPECT).
 func ObjectGetInfoProcess(p *Process, h Handle) (ProcessInfo, Status) {
 	target, st := lookupAs[*Process](p, h, ObjTypeProcess, RightInspect)
@@ -326,6 +358,12 @@ func ObjectGetInfo(p *Process, h Handle, topic uint32, buf []byte) (actual, avai
 			le.PutUint64(b[16:], uint64(r.Koid))
 			le.PutUint64(b[24:], uint64(r.RelatedKoid))
 			le.PutUint64(b[32:], uint64(r.PeerOwnerKoid))
+		})
+	case InfoBerylHandleBadges:
+		recs, st := ObjectGetInfoHandleBadges(p, h)
+		return list(16, len(recs), st, func(i int, b []byte) {
+			le.PutUint32(b[0:], uint32(recs[i].HandleValue))
+			le.PutUint64(b[8:], uint64(recs[i].BadgeKoid))
 		})
 	case InfoProcess:
 		info, st := ObjectGetInfoProcess(p, h)

@@ -290,3 +290,44 @@ func JobSetPolicyTimerSlack(p *Process, h Handle, options uint32, pol PolicyTime
 	j.policy.slackMode = pol.DefaultMode
 	return OK
 }
+
+// ObjectGetChild is zx_object_get_child on a job (needs
+// ZX_RIGHT_ENUMERATE): a new handle to the child job or process with koid
+// koid, with the job handle's rights (ZX_RIGHT_SAME_RIGHTS) or a subset of
+// them (more is ZX_ERR_ACCESS_DENIED, as in Zircon); ZX_ERR_NOT_FOUND when
+// no live child has that koid. A process's threads live outside the
+// object core: for a process handle this returns ZX_ERR_WRONG_TYPE and
+// the syscall layer asks kernel/proc.
+func ObjectGetChild(p *Process, h Handle, koid Koid, rights Rights) (Handle, Status) {
+	j, have, st := p.lookup(h, ObjTypeJob, RightEnumerate)
+	if st != OK {
+		return HandleInvalid, st
+	}
+	defer j.base().Release()
+	job := j.(*Job)
+	if rights == RightSameRights {
+		rights = have
+	} else if have&rights != rights {
+		return HandleInvalid, ErrAccessDenied
+	}
+	var child Object
+	jobTreeMu.Lock()
+	for _, c := range job.children {
+		if c.koid == koid && !c.dead {
+			child = c
+		}
+	}
+	for _, c := range job.procs {
+		if c.koid == koid && c.state != procDead {
+			child = c
+		}
+	}
+	if child != nil {
+		child.base().AddRef()
+	}
+	jobTreeMu.Unlock()
+	if child == nil {
+		return HandleInvalid, ErrNotFound
+	}
+	return p.installNew(child, rights)
+}

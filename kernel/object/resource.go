@@ -31,3 +31,17 @@ func NewRootResource() *Resource {
 
 // Kind returns the resource's kind (ZX_RSRC_KIND_*).
 func (r *Resource) Kind() uint32 { return r.kind }
+
+// zx_system_powerctl commands (zircon/syscalls/system.h).
+const (
+	SystemPowerctlEnableAllCPUs            uint32 = 1
+	SystemPowerctlDisableAllCPUsButPrimary uint32 = 2
+	SystemPowerctlACPITransitionSState     uint32 = 3
+	SystemPowerctlX86SetPkgPL1             uint32 = 4
+	SystemPowerctlReboot                   uint32 = 5
+	SystemPowerctlRebootBootloader         uint32 = 6
+	SystemPowerctlRebootRecovery           uint32 = 7
+	SystemPowerctlShutdown                 uint32 = 8
+	SystemPowerctlAckKernelInitiatedReboot uint32 = 9
+	SystemPowerctlArgSize                  uint64 = 12 // sizeof(zx_system_powerctl_arg_t)
+)

@@ -37,6 +37,7 @@ type Options struct {
 	ReadyExit   bool     // ready.exit: exit QEMU after the ready line
 	UserIO      string   // userio: console, or ports (COM2/COM3)
 	MemReserve  int      // mem.reserve: MiB user memory may not take (0: automatic)
+	Screen      string   // screen: auto (draw the console on the display) or off
 
 	// BootImage is the leading image path of the command line, if any.
 	// It is not an option and has no table entry.
@@ -108,6 +109,9 @@ var table = []Spec{
 	{Name: "run", Kind: List, Default: "",
 		Doc:   "comma-separated programs for init to run",
 		Field: func(o *Options) any { return &o.Run }},
+	{Name: "screen", Kind: Enum, Default: "auto", Values: []string{"auto", "off"},
+		Doc:   "draw the console on the display (framebuffer or VGA text) too, or not",
+		Field: func(o *Options) any { return &o.Screen }},
 	{Name: "test", Kind: String, Default: "",
 		Doc:   "in-kernel tests to run: comma-separated name prefixes or globs (* ?); empty = all",
 		Field: func(o *Options) any { return &o.Test }},

@@ -38,6 +38,10 @@ const (
 	PAVmarRoot   = 0x04
 	PAVmoBootfs  = 0x1B
 	PAResource   = 0x3F
+	// PAFD is PA_HND(PA_FD, n) for n = 0: a handle serving file
+	// descriptor n. The kernel hands init the console's input as a
+	// stream socket of this type (console input, serial and keyboard).
+	PAFD = 0x30
 	// BootstrapEnv names the environment variable that carries the
 	// bootstrap channel's handle value (or BootstrapArg1).
 	BootstrapEnv = "ZX_BOOTSTRAP"

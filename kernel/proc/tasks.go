@@ -282,3 +282,30 @@ func (w *socketWriter) Write(b []byte) (int, error) {
 	}
 	return len(b), nil
 }
+
+// ThreadByKoid returns po's running thread with koid, with a reference
+// the caller releases, or nil (zx_object_get_child on a process).
+func ThreadByKoid(po *object.Process, koid object.Koid) *Thread {
+	p := processOf(po)
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.threads {
+		if t.Koid() == koid {
+			t.AddRef()
+			return t
+		}
+	}
+	return nil
+}
+
+// ResidentPages returns the pages present in po's address space
+// (ZX_INFO_TASK_STATS); 0 for a process this package does not run.
+func ResidentPages(po *object.Process) uint64 {
+	if p := processOf(po); p != nil {
+		return p.AS.Pages()
+	}
+	return 0
+}

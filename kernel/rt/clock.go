@@ -4,17 +4,36 @@ import (
 	"math/bits"
 
 	"beryl/arch/x86"
+	"beryl/mm/kmem"
 )
 
 var (
 	// tscHz is the calibrated TSC frequency.
 	tscHz   uint64
 	tscBase uint64
+	// nsBase is the monotonic time at tscBase: non-zero once the rate was
+	// corrected after boot (Recalibrate), so the clock continues.
+	nsBase int64
 	// nsPerTick32 is nanoseconds per TSC tick in 32.32 fixed point.
 	nsPerTick32 uint64
 	// bootEpochNs is CLOCK_REALTIME at boot, from the CMOS RTC.
 	bootEpochNs int64
+	// clockSource is what tscHz was measured against (an index into
+	// clockSources: early boot stores no pointers).
+	clockSource uint8
 )
+
+// Clock sources, in the order of preference.
+const (
+	ClockNone uint8 = iota
+	ClockCPUID15
+	ClockCPUID16
+	ClockHPET
+	ClockPMTimer
+	ClockPIT
+)
+
+var clockSources = [...]string{"none (assumed 1 GHz)", "CPUID 0x15", "CPUID 0x16", "HPET", "ACPI PM timer", "PIT"}
 
 // Nanotime returns nanoseconds since the TSC was calibrated at boot.
 // Trap path: nosplit, no allocation.
@@ -23,22 +42,60 @@ var (
 func Nanotime() int64 {
 	d := x86.Rdtsc() - tscBase
 	hi, lo := bits.Mul64(d, nsPerTick32)
-	return int64(hi<<32 | lo>>32)
+	return nsBase + int64(hi<<32|lo>>32)
 }
 
 // TSCHz returns the calibrated TSC frequency.
 func TSCHz() uint64 { return tscHz }
 
-// calibrateTSC measures the TSC against the PIT (median of three 10 ms
-// windows) and starts the monotonic clock at zero.
+// ClockSource names the reference the TSC frequency came from: "CPUID
+// 0x15", "CPUID 0x16", "HPET", "ACPI PM timer", "PIT", or "none ..." when
+// nothing could be measured.
+func ClockSource() string { return clockSources[clockSource] }
+
+// ClockFromCPUID reports whether the CPU enumerated the TSC frequency, so
+// no calibration against a timer is needed.
+func ClockFromCPUID() bool { return clockSource == ClockCPUID15 || clockSource == ClockCPUID16 }
+
+// ClockSourceID returns the Clock* constant of the current source.
+func ClockSourceID() uint8 { return clockSource }
+
+// calibrateTSC takes the TSC frequency from CPUID leaves 0x15/0x16, else
+// measures it against the PIT (median of three 10 ms windows), and starts
+// the monotonic clock at zero. The HPET and ACPI PM timer need the ACPI
+// tables, which are read once the runtime runs: kmain then corrects the
+// rate with Recalibrate. Without any of them the TSC is assumed to run
+// at 1 GHz until then.
 //
 //go:nosplit
 func calibrateTSC() {
-	var m [3]uint64
-	for i := range m {
-		m[i] = x86.PITMeasureTSC(10) * 100
+	hz, leaf := x86.CPUIDTSCHz()
+	switch {
+	case leaf == 0x15:
+		clockSource = ClockCPUID15
+	case leaf == 0x16:
+		clockSource = ClockCPUID16
+	default:
+		var m [3]uint64
+		for i := range m {
+			m[i] = x86.PITMeasureTSC(10) * 100
+		}
+		hz = median3(m)
+		if hz != 0 {
+			clockSource = ClockPIT
+		}
 	}
-	// median of three
+	if hz == 0 {
+		hz = 1e9
+	}
+	tscHz = hz
+	q, _ := bits.Div64(1e9>>32, 1e9<<32, tscHz)
+	nsPerTick32 = q
+	tscBase = x86.Rdtsc()
+}
+
+//go:nosplit
+func median3(m [3]uint64) uint64 {
 	if m[0] > m[1] {
 		m[0], m[1] = m[1], m[0]
 	}
@@ -48,13 +105,67 @@ func calibrateTSC() {
 	if m[0] > m[1] {
 		m[0], m[1] = m[1], m[0]
 	}
-	tscHz = m[1]
-	if tscHz == 0 {
-		tscHz = 1e9
+	return m[1]
+}
+
+// MeasureTSC runs measure (which returns TSC ticks per ms-millisecond
+// window, 0 on failure) three times and returns the median rate in Hz, or
+// 0 when any window failed.
+func MeasureTSC(ms uint32, measure func(ms uint32) uint64) uint64 {
+	var m [3]uint64
+	for i := range m {
+		v := measure(ms)
+		if v == 0 {
+			return 0
+		}
+		m[i] = v * 1000 / uint64(ms)
 	}
+	return median3(m)
+}
+
+// Recalibrate sets the TSC frequency to hz, measured against source (a
+// Clock* constant),
+// without a jump in the monotonic clock (from now on it advances at the
+// corrected rate), and measures the local APIC timer's input rate again,
+// since it was measured against the old TSC rate. It runs on the boot CPU before other
+// CPUs start.
+func Recalibrate(hz uint64, source uint8) {
+	if hz == 0 {
+		return
+	}
+	f := kmem.Lock() // interrupts off: no Nanotime sees a half update
+	now := Nanotime()
+	old := tscHz
+	tscBase = x86.Rdtsc()
+	nsBase = now
+	tscHz = hz
 	q, _ := bits.Div64(1e9>>32, 1e9<<32, tscHz)
 	nsPerTick32 = q
-	tscBase = x86.Rdtsc()
+	clockSource = source
+	// Measure the LAPIC timer again against the corrected TSC (median of
+	// three 10 ms windows; rescaling the boot-time figure by new/old would
+	// keep that single window's error, and under a loaded TCG host such a
+	// window can be off several times).
+	var m [3]uint64
+	for i := range m {
+		x86.Local.TimerOneShotMax()
+		t0 := Nanotime()
+		for Nanotime()-t0 < 10e6 {
+		}
+		m[i] = uint64(0xFFFFFFFF-x86.Local.Read(x86.LAPICCurCount)) * 100
+	}
+	if v := median3(m); v != 0 {
+		lapicHz = v
+	} else {
+		hi, lo := bits.Mul64(lapicHz, hz)
+		lapicHz, _ = bits.Div64(hi, lo, old)
+	}
+	count := lapicHz / TimerHz
+	if count == 0 {
+		count = 1
+	}
+	x86.Local.TimerPeriodic(VectorTimer, uint32(count))
+	kmem.Unlock(f)
 }
 
 // LAPIC timer calibration: the timer's input clock (divided by 16) is

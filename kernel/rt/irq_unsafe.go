@@ -1,6 +1,7 @@
 package rt
 
 import (
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -19,3 +20,20 @@ func WaitIRQ(gsi uint32, seen uint32) uint32 {
 		syscall.Syscall6(syscall.SYS_FUTEX, uintptr(irqCountAddr(gsi)), 128, uintptr(seen), 0, 0, 0)
 	}
 }
+
+// WaitWord blocks the calling goroutine until *p differs from seen and
+// returns the new value: a counter that a trap-path producer bumps and
+// announces with WakeWord (e.g. console input from several devices).
+func WaitWord(p *uint32, seen uint32) uint32 {
+	for {
+		if c := atomic.LoadUint32(p); c != seen {
+			return c
+		}
+		syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(p)), 128, uintptr(seen), 0, 0, 0)
+	}
+}
+
+// WakeWord wakes every WaitWord on p. Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func WakeWord(p *uint32) { futexWakeAddr(uint64(uintptr(unsafe.Pointer(p))), 1<<31) }

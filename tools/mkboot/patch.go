@@ -26,10 +26,12 @@ const (
 	mb2TagInfoReq   = 1
 	mb2TagAddress   = 2
 	mb2TagEntry     = 3
+	mb2TagFramebuf  = 5
 	mb2TagModAlign  = 6
 	mb2InfoCmdline  = 1
 	mb2InfoModules  = 3
 	mb2InfoMmap     = 6
+	mb2InfoFramebuf = 8
 	mb2InfoACPIOld  = 14
 	mb2InfoACPINew  = 15
 	mb2InfoEFIMmap  = 17
@@ -144,9 +146,13 @@ func buildMB2(lay Layout, off uint32) []byte {
 	// Information request: ask for what the kernel parses (non-optional
 	// flag 0 would make GRUB refuse to boot if one were missing, so mark
 	// the request optional).
-	req := le32(mb2InfoCmdline, mb2InfoModules, mb2InfoMmap, mb2InfoACPIOld, mb2InfoACPINew, mb2InfoEFIMmap)
+	req := le32(mb2InfoCmdline, mb2InfoModules, mb2InfoMmap, mb2InfoACPIOld, mb2InfoACPINew, mb2InfoEFIMmap, mb2InfoFramebuf)
 	body = append(body, tag(mb2TagInfoReq, 1, req)...)
 	body = append(body, tag(mb2TagEntry, 0, le32(lay.Entry))...)
+	// A linear framebuffer (optional: GRUB keeps text mode if it finds no
+	// such mode) for the screen console: 1024×768×32 preferred; under UEFI
+	// GRUB hands over the GOP mode.
+	body = append(body, tag(mb2TagFramebuf, 1, le32(1024, 768, 32))...)
 	body = append(body, tag(mb2TagModAlign, 0, nil)...)
 	body = append(body, tag(mb2TagEnd, 0, nil)...)
 	length := uint32(16 + len(body))

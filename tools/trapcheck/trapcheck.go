@@ -23,6 +23,8 @@ var Roots = []string{
 	"beryl/arch/x86.syscallEntry.abi0",
 	"beryl/kernel/rt.HandleTrap",
 	"beryl/kernel/console.drain",
+	"beryl/kernel/console.keyboardIRQ",
+	"beryl/kernel/screen.PutByte", // x86.ConsoleHook: fault dumps reach the screen
 	"beryl/mm/kmem.(*pageSource).AllocTable",
 	"beryl/mm/kmem.(*pageSource).FreeTable",
 	"beryl/mm/kmem.(*pageSource).Table",

@@ -15,7 +15,8 @@
 //     NUL-separated) and exits with its return code, which the kernel
 //     reports and zxrun exits with.
 //
-// Otherwise it stays up (the kernel keeps its console). Under zxrun its
+// Otherwise, given the console's input (PA_FD|0), it offers the
+// interactive shell (userspace/shell), else it stays up idle. Under zxrun its
 // stdout and stderr are the program's, so its report goes to the kernel
 // debuglog instead of stdout.
 package main
@@ -31,6 +32,7 @@ import (
 
 	"beryl/userspace/launch"
 	"beryl/userspace/launch/bootfs"
+	"beryl/userspace/shell"
 	"beryl/userspace/zx"
 )
 
@@ -120,6 +122,12 @@ func run() int {
 		}
 		fmt.Fprintf(report, "init: zxrun program exited with status %d\n", code)
 		return int(code)
+	}
+	if con, ok := zx.TakeStartupHandle(zx.PAFD); ok {
+		// The kernel gave init the console's input: offer the shell.
+		fmt.Fprintln(report, "init: nothing left to run; starting the shell")
+		sh := shell.New(shell.Config{Console: zx.Socket{Handle: con}, Out: os.Stdout, Bootfs: fs, Root: rootResource, Env: env})
+		sh.Run()
 	}
 	fmt.Fprintln(report, "init: nothing left to run; idle")
 	for {

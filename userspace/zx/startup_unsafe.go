@@ -46,6 +46,10 @@ const (
 	PAVmarRoot   = 0x04
 	PAVmoBootfs  = 0x1B
 	PAResource   = 0x3F
+	// PAFD is Fuchsia's PA_FD: PAFD|n<<16 is a handle serving file
+	// descriptor n. The kernel gives init the console input (serial line
+	// and keyboard) as a stream socket of type PAFD (fd 0).
+	PAFD = 0x30
 	// PAUser0..PAUser2 are for handles a launcher and its program agree
 	// on (Fuchsia's PA_USER0..PA_USER2).
 	PAUser0 = 0xF0

@@ -92,11 +92,13 @@ const (
 	SysBerylProcessSetClass    = 0x104d
 	SysKosHandleConnectEx      = 0x104e
 	SysKosSecurityConnect      = 0x104f
+	SysSystemPowerctl          = 0x1050
+	SysObjectGetChild          = 0x1051
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 80
+const NumSyscalls = 82
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -509,4 +511,14 @@ func Sys_kos_handle_connect_ex(client_process Handle, server_process Handle, lis
 // Sys_kos_security_connect is zx_kos_security_connect: kos: KnHandleSecurityConnect: a client handle (type 43) to the security module. kos_call through it (endpoint and method ignored, no arena or handles) sends a security query in the fixed part (kos_security_query wire format above) and returns ZX_OK if the policy's security rules allow it for the calling process's class, ZX_ERR_POLICY_DENIED (logged) if not, ZX_ERR_INVALID_ARGS if it is malformed; the reply is empty.
 func Sys_kos_security_connect(options uint32, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysKosSecurityConnect, uintptr(options), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_system_powerctl is zx_system_powerctl: Change the system's power state: cmd ZX_SYSTEM_POWERCTL_REBOOT (5; also REBOOT_BOOTLOADER 6 and REBOOT_RECOVERY 7, which reboot plainly: no bootloader protocol yet) resets the machine (FADT reset register, then port 0xCF9, then the keyboard controller); SHUTDOWN (8), and ACPI_TRANSITION_S_STATE (3) with arg->target_s_state 5, power it off through ACPI S5 (PM1 control blocks, SLP_TYP from the DSDT's \_S5). Neither returns on success. ENABLE_ALL_CPUS (1), DISABLE_ALL_CPUS_BUT_PRIMARY (2), X86_SET_PKG_PL1 (4) and other S states: ZX_ERR_NOT_SUPPORTED; ACK_KERNEL_INITIATED_REBOOT (9): ZX_ERR_BAD_STATE (the kernel never asks for a reboot); another cmd: ZX_ERR_INVALID_ARGS; an unreadable arg for cmd 3: ZX_ERR_INVALID_ARGS; no way to power off or reset on this machine: ZX_ERR_NOT_SUPPORTED.
+func Sys_system_powerctl(resource Handle, cmd uint32, arg *SystemPowerctlArg) Status {
+	return Status(int32(zxcall.RawCall(SysSystemPowerctl, uintptr(resource), uintptr(cmd), uintptr(unsafe.Pointer(arg)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_object_get_child is zx_object_get_child: Get a new handle to the live child with koid koid of a job (a job or process) or of a process (a thread), with the parent handle's rights (ZX_RIGHT_SAME_RIGHTS) or a subset of them (more: ZX_ERR_ACCESS_DENIED); no such child: ZX_ERR_NOT_FOUND; another object type: ZX_ERR_WRONG_TYPE.
+func Sys_object_get_child(handle Handle, koid Koid, rights Rights, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysObjectGetChild, uintptr(handle), uintptr(koid), uintptr(rights), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
 }

@@ -285,3 +285,14 @@ const (
 	// Page size of x86-64.
 	PageSize = 4096
 )
+
+// SystemPowerctlArg is zx_system_powerctl_arg_t: for
+// SystemPowerctlACPITransitionSState the first three bytes are
+// target_s_state, sleep_type_a and sleep_type_b; the rest is the x86
+// power-limit variant of the union, unused by Beryl.
+type SystemPowerctlArg struct {
+	TargetSState uint8
+	SleepTypeA   uint8
+	SleepTypeB   uint8
+	_            [9]byte
+}

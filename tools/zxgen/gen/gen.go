@@ -207,6 +207,7 @@ var userStruct = map[string]string{
 	"zx_channel_call_args_t": "ChannelCallArgs",
 	"kos_call_args_t":        "KosCallArgs", "kos_msg_buf_t": "KosMsgBuf",
 	"kos_sizes_t": "KosSizes", "kos_recv_info_t": "KosRecvInfo",
+	"zx_system_powerctl_arg_t": "SystemPowerctlArg",
 }
 
 // UserGoType is the zx package type of a.

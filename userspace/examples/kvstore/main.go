@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"beryl/userspace/zx"
 )
@@ -40,15 +41,19 @@ func main() {
 	case len(os.Args) == 3 && os.Args[1] == "client":
 		os.Exit(runClient(os.Args[2]))
 	case len(os.Args) == 2 && os.Args[1] == "admin":
-		os.Exit(runAdmin())
+		os.Exit(runAdmin(false))
+	case len(os.Args) == 3 && os.Args[1] == "admin" && os.Args[2] == "hold":
+		os.Exit(runAdmin(true))
 	}
-	fmt.Fprintln(os.Stderr, "usage: kvstore server | client a|b | admin")
+	fmt.Fprintln(os.Stderr, "usage: kvstore server | client a|b | admin [hold]")
 	os.Exit(2)
 }
 
 // runAdmin is the administrator: the only class the policy lets call the
-// admin endpoint.
-func runAdmin() int {
+// admin endpoint. With hold it stops after phase one, leaving every
+// process alive with its kos handles and badges (for the shell's
+// `handles`; system-hold.yaml).
+func runAdmin(hold bool) int {
 	c := &checker{who: "kvstore"}
 	cls, err := zx.ProcessSelf().Class()
 	if err != nil {
@@ -64,6 +69,12 @@ func runAdmin() int {
 	admin := zx.Client{Handle: h}
 	app, _, err := call(admin, epAdmin, mWaitPhase1, nil, nil, nil)
 	c.expect("wait for both clients' phase 1", orApp(err, app), zx.OK)
+	if hold {
+		fmt.Println("kvstore: holding after phase 1")
+		for {
+			time.Sleep(time.Hour)
+		}
+	}
 	fmt.Println("kvstore: both clients finished phase 1; revoking client a's badge")
 	app, _, err = call(admin, epAdmin, mRevoke, u64(uint64(clientA)), nil, nil)
 	c.expect("admin revoke of client a", orApp(err, app), zx.OK)

@@ -13,7 +13,8 @@
 // startup handles and the memory holding its Go runtime never reach a
 // fuzzed call (pointers go only into an arena VMAR of its own; VMARs in
 // the pool are ones it allocated; jobs are children of a job of its own),
-// and calls marked noreturn in the spec are not made.
+// and calls marked noreturn in the spec, or that act on the whole
+// machine (machineWide), are not made.
 //
 // At the end it kills its children, closes every handle it holds and
 // checks that the kernel's object counts, handle count and used pages are
@@ -129,6 +130,16 @@ type fuzzer struct {
 	started atomic.Int64 // monotonic start of the current call, 0 between calls
 }
 
+// machineWide are the calls that act on the whole machine rather than
+// on objects: with the root resource the fuzzer holds, system_powerctl
+// would reset or power off the machine under test.
+var machineWide = map[string]bool{"system_powerctl": true}
+
+// excluded reports whether the fuzzer never makes call d: it does not
+// return (process_exit, thread_exit: it would end the fuzzer) or acts on
+// the whole machine.
+func excluded(d *zx.SyscallDesc) bool { return d.NoReturn || machineWide[d.Name] }
+
 func main() { os.Exit(run()) }
 
 func run() int {
@@ -203,7 +214,7 @@ func run() int {
 		// Calls that do not return (process_exit, thread_exit) end the
 		// calling process or thread: made by the fuzzer they would end
 		// the fuzzer, so they are left out.
-		if d.NoReturn {
+		if excluded(d) {
 			continue
 		}
 		eligible = append(eligible, d)
@@ -789,7 +800,7 @@ func (f *fuzzer) printSummary() {
 	fmt.Printf("kernelfuzz: per syscall (ok/calls): %s\n", strings.Join(parts, ", "))
 	missing := 0
 	for i := range zx.Syscalls {
-		if d := &zx.Syscalls[i]; !d.NoReturn && f.stats[d.Name] == nil {
+		if d := &zx.Syscalls[i]; !excluded(d) && f.stats[d.Name] == nil {
 			missing++
 		}
 	}
