@@ -169,14 +169,14 @@ func (as *AddressSpace) Resolve(va uint64, ec uint64) object.Status {
 	page := va &^ (PageSize - 1)
 	m.vmo.mu.Lock()
 	defer m.vmo.mu.Unlock()
-	pa, st := m.vmo.pageForFaultLocked(m.offset + (page - m.base))
+	pa, st := m.vmo.pageForFaultLocked(m.offset+(page-m.base), ec&pfWrite != 0)
 	if st == object.ErrOutOfRange {
 		return object.ErrNotFound
 	}
 	if st != object.OK {
 		return st
 	}
-	return as.installPTE(page, pa, m.perms)
+	return as.installPTE(page, pa, m.vmo.ptePermsLocked(pa, m.perms))
 }
 
 // copy moves bytes between buf and user memory at uaddr through the VMOs,
@@ -231,7 +231,7 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 		}
 		return nil
 	}
-	pa, st := v.commitLocked(off/PageSize, true) // as the user's own write would
+	pa, st := v.writablePageLocked(off/PageSize, true) // as the user's own write would
 	if st != object.OK {
 		return ErrNoMem
 	}
