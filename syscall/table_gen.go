@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 80
+const NumSyscalls = 81
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -89,6 +89,7 @@ const (
 	SysBerylProcessSetClass    = 0x104d
 	SysKosHandleConnectEx      = 0x104e
 	SysKosSecurityConnect      = 0x104f
+	SysVmoCreateChild          = 0x1050
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -772,6 +773,15 @@ var Table = [NumSyscalls]Entry{
 			return int64(sysKosSecurityConnect(c, uint32(a[0]), UserPtr(a[1])))
 		},
 	},
+	{
+		Num: 0x1050, Name: "vmo_create_child", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightDuplicate | object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(c Caller, a *[8]uint64) int64 {
+			return int64(sysVmoCreateChild(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -857,4 +867,5 @@ var (
 	_ func(Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                                  = sysBerylProcessSetClass
 	_ func(Caller, object.Handle, object.Handle, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status = sysKosHandleConnectEx
 	_ func(Caller, uint32, UserPtr) object.Status                                                                = sysKosSecurityConnect
+	_ func(Caller, object.Handle, uint32, uint64, uint64, UserPtr) object.Status                                 = sysVmoCreateChild
 )

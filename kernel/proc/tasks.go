@@ -432,6 +432,17 @@ func (Tasks) ThreadKill(c Caller, thrH object.Handle) object.Status {
 // (zx_info_thread_t; needs ZX_RIGHT_INSPECT).
 func (Tasks) ObjectGetInfo(c Caller, h object.Handle, topic uint32, buf []byte) (int, int, int, object.Status) {
 	switch topic {
+	case object.InfoVMO:
+		v, rights, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightInspect)
+		if st != object.OK {
+			return 0, 0, 0, st
+		}
+		defer v.Release()
+		if len(buf) < vm.InfoVMORecordSize {
+			return vm.InfoVMORecordSize, 0, 1, object.ErrBufferTooSmall
+		}
+		v.InfoVMO(rights, buf)
+		return vm.InfoVMORecordSize, 1, 1, object.OK
 	case object.InfoVMAR:
 		v, _, st := lookupAs[*vm.VMAR](c, h, object.ObjTypeVMAR, object.RightInspect)
 		if st != object.OK {

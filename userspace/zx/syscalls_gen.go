@@ -92,11 +92,12 @@ const (
 	SysBerylProcessSetClass    = 0x104d
 	SysKosHandleConnectEx      = 0x104e
 	SysKosSecurityConnect      = 0x104f
+	SysVmoCreateChild          = 0x1050
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 80
+const NumSyscalls = 81
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -509,4 +510,9 @@ func Sys_kos_handle_connect_ex(client_process Handle, server_process Handle, lis
 // Sys_kos_security_connect is zx_kos_security_connect: kos: KnHandleSecurityConnect: a client handle (type 43) to the security module. kos_call through it (endpoint and method ignored, no arena or handles) sends a security query in the fixed part (kos_security_query wire format above) and returns ZX_OK if the policy's security rules allow it for the calling process's class, ZX_ERR_POLICY_DENIED (logged) if not, ZX_ERR_INVALID_ARGS if it is malformed; the reply is empty.
 func Sys_kos_security_connect(options uint32, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysKosSecurityConnect, uintptr(options), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_vmo_create_child is zx_vmo_create_child: Create a child of a VMO: exactly one of ZX_VMO_CHILD_SNAPSHOT (copy-on-write both ways: the child sees the parent as it was), ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE (behaves as SNAPSHOT here) or ZX_VMO_CHILD_SLICE (a window on the parent's pages; the parent must not be resizable and must contain it), plus ZX_VMO_CHILD_RESIZABLE (not with SLICE or NO_WRITE) and ZX_VMO_CHILD_NO_WRITE. offset must be page aligned; size is rounded up to a page. Shared pages are copied on the first write by either side; children outlive their parent. The child handle has the parent handle's rights (RESIZE only if RESIZABLE) plus GET_PROPERTY and SET_PROPERTY; NO_WRITE removes WRITE, otherwise a snapshot child gets WRITE and loses EXECUTE. Clears the parent's ZX_VMO_ZERO_CHILDREN until the last child and its mappings are gone.
+func Sys_vmo_create_child(handle Handle, options uint32, offset uint64, size uint64, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysVmoCreateChild, uintptr(handle), uintptr(options), uintptr(offset), uintptr(size), uintptr(unsafe.Pointer(out)), 0, 0, 0)))
 }

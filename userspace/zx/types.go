@@ -273,6 +273,19 @@ const (
 	VMOOpCacheCleanInvalid uint32 = 9
 	VMOOpZero              uint32 = 10
 
+	// zx_vmo_create_child options.
+	VMOChildSnapshot               uint32 = 1 << 0
+	VMOChildResizable              uint32 = 1 << 2
+	VMOChildSlice                  uint32 = 1 << 3
+	VMOChildSnapshotAtLeastOnWrite uint32 = 1 << 4
+	VMOChildNoWrite                uint32 = 1 << 5
+
+	// zx_info_vmo_t.flags (ZX_INFO_VMO).
+	InfoVMOTypePaged  uint32 = 1 << 0
+	InfoVMOResizable  uint32 = 1 << 1
+	InfoVMOIsCowClone uint32 = 1 << 2
+	InfoVMOViaHandle  uint32 = 1 << 3
+
 	// Other properties (zircon/syscalls/object.h).
 	PropProcessDebugAddr       uint32 = 5
 	PropProcessVDSOBaseAddress uint32 = 6
