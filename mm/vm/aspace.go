@@ -224,7 +224,7 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 		return ErrFault
 	}
 	if !out {
-		if pa, ok := v.pages[off/PageSize]; ok {
+		if pa, ok := v.pages.get(off / PageSize); ok {
 			copy(buf, v.frames.Bytes(pa)[in:])
 		} else {
 			clear(buf)

@@ -118,23 +118,19 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		lo, hi := base+offset, base+min(offset+rounded, limit)
 		first, last := lo/PageSize, hi/PageSize // [first, last)
 		share := func(idx, pa uint64) {
-			c.pages[idx-first] = pa
+			c.pages.set(idx-first, pa)
 			src.shares.add(pa)
 		}
-		if last-first <= uint64(len(src.pages)) {
+		if last > first && last-first <= uint64(src.pages.len()) {
 			for idx := first; idx < last; idx++ {
-				if pa, ok := src.pages[idx]; ok {
+				if pa, ok := src.pages.get(idx); ok {
 					share(idx, pa)
 				}
 			}
-		} else {
-			for idx, pa := range src.pages {
-				if idx >= first && idx < last {
-					share(idx, pa)
-				}
-			}
+		} else if last > first {
+			src.pages.each(first, last-1, share)
 		}
-		if len(c.pages) > 0 {
+		if c.pages.len() > 0 {
 			src.writeProtectLocked(lo, hi)
 		}
 	}
@@ -254,14 +250,14 @@ func (v *VMO) Stats() VMOStats {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	for _, pa := range v.pages {
+	v.pages.each(0, ^uint64(0), func(_, pa uint64) {
 		n := uint64(v.shares.holders(pa))
 		s.Committed++
 		if n == 1 {
 			s.Private++
 		}
 		s.ScaledBytes += PageSize / n
-	}
+	})
 	return s
 }
 

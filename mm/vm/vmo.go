@@ -54,7 +54,7 @@ type VMO struct {
 	mu          sync.Mutex
 	size        uint64            // page multiple; guarded by mu
 	contentSize uint64            // guarded by mu
-	pages       map[uint64]uint64 // page index → physical address; guarded by mu
+	pages       pageMap           // page index → physical address; guarded by mu
 	maps        map[*Mapping]bool // mappings of this VMO; guarded by mu
 	dead        bool              // pages released by OnDestroy; guarded by mu
 }
@@ -77,7 +77,6 @@ func NewVMO(frames Frames, size uint64, options uint32) (*VMO, object.Status) {
 		resizable:   options&VMOResizable != 0,
 		size:        rounded,
 		contentSize: size,
-		pages:       map[uint64]uint64{},
 		maps:        map[*Mapping]bool{},
 	}
 	v.Base.Init(v, object.ObjTypeVMO, nil, true, VMOZeroChildren)
@@ -131,7 +130,7 @@ func (v *VMO) CommittedPages() uint64 {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return uint64(len(v.pages))
+	return uint64(v.pages.len())
 }
 
 // SetSize is zx_vmo_set_size: the size becomes size rounded up to a page,
@@ -154,9 +153,10 @@ func (v *VMO) SetSize(size uint64) object.Status {
 	}
 	if rounded < v.size {
 		v.decommitLocked(rounded, v.size)
+		v.pages.trim((rounded + leafPages*PageSize - 1) / PageSize / leafPages * leafPages)
 	}
 	if tail := size % PageSize; tail != 0 {
-		if _, ok := v.pages[size/PageSize]; ok {
+		if _, ok := v.pages.get(size / PageSize); ok {
 			pa, st := v.writablePageLocked(size/PageSize, false)
 			if st != object.OK {
 				return st
@@ -204,7 +204,7 @@ func (v *VMO) Read(offset uint64, buf []byte) object.Status {
 	for len(buf) > 0 {
 		in := offset % PageSize
 		n := min(uint64(len(buf)), PageSize-in)
-		if pa, ok := v.pages[offset/PageSize]; ok {
+		if pa, ok := v.pages.get(offset / PageSize); ok {
 			copy(buf[:n], v.frames.Bytes(pa)[in:])
 		} else {
 			clear(buf[:n])
@@ -341,7 +341,7 @@ func (v *VMO) zeroLocked(lo, hi uint64) object.Status {
 			lo = end
 			continue
 		}
-		if _, ok := v.pages[lo/PageSize]; ok {
+		if _, ok := v.pages.get(lo / PageSize); ok {
 			pa, st := v.writablePageLocked(lo/PageSize, false)
 			if st != object.OK {
 				return st
@@ -356,7 +356,7 @@ func (v *VMO) zeroLocked(lo, hi uint64) object.Status {
 // commitLocked returns the page at index idx, committing a zeroed page if
 // needed (for a page fault if fault is set: see Frames.Alloc). v.mu held.
 func (v *VMO) commitLocked(idx uint64, fault bool) (uint64, object.Status) {
-	if pa, ok := v.pages[idx]; ok {
+	if pa, ok := v.pages.get(idx); ok {
 		return pa, object.OK
 	}
 	if v.dead {
@@ -367,7 +367,7 @@ func (v *VMO) commitLocked(idx uint64, fault bool) (uint64, object.Status) {
 		return 0, object.ErrNoMemory
 	}
 	clear(v.frames.Bytes(pa))
-	v.pages[idx] = pa
+	v.pages.set(idx, pa)
 	return pa, object.OK
 }
 
@@ -387,7 +387,7 @@ func (v *VMO) writablePageLocked(idx uint64, fault bool) (uint64, object.Status)
 	}
 	copy(v.frames.Bytes(npa), v.frames.Bytes(pa))
 	v.unmapPagesLocked(idx*PageSize, (idx+1)*PageSize)
-	v.pages[idx] = npa
+	v.pages.set(idx, npa)
 	v.shares.drop(v.frames, pa)
 	return npa, object.OK
 }
@@ -429,21 +429,18 @@ func (v *VMO) unmapPagesLocked(lo, hi uint64) {
 // is smaller: the range or the page map. v.mu held.
 func (v *VMO) freePagesLocked(lo, hi uint64) {
 	first, last := lo/PageSize, (hi-1)/PageSize
-	if last-first < uint64(len(v.pages)) {
+	if last-first < uint64(v.pages.len()) {
 		for idx := first; idx <= last; idx++ {
-			if pa, ok := v.pages[idx]; ok {
-				delete(v.pages, idx)
+			if pa, ok := v.pages.del(idx); ok {
 				v.shares.drop(v.frames, pa)
 			}
 		}
 		return
 	}
-	for idx, pa := range v.pages {
-		if idx >= first && idx <= last {
-			delete(v.pages, idx)
-			v.shares.drop(v.frames, pa)
-		}
-	}
+	v.pages.each(first, last, func(idx, pa uint64) {
+		v.pages.del(idx)
+		v.shares.drop(v.frames, pa)
+	})
 }
 
 // pageForFaultLocked returns the page at VMO offset off for a mapping,
@@ -466,10 +463,11 @@ func (v *VMO) pageForFaultLocked(off uint64, write bool) (uint64, object.Status)
 func (v *VMO) OnDestroy() {
 	v.mu.Lock()
 	v.dead = true
-	for idx, pa := range v.pages {
-		delete(v.pages, idx)
+	v.pages.each(0, ^uint64(0), func(idx, pa uint64) {
+		v.pages.del(idx)
 		v.shares.drop(v.frames, pa)
-	}
+	})
+	v.pages.trim(0)
 	v.mu.Unlock()
 	v.unlinkFamily()
 	if v.sliceOf != nil {
