@@ -42,9 +42,12 @@ type KernelStats struct {
 	PagesHeap  uint64 // of which committed to the kernel's Go heap
 	CPUs       uint64 // processors in the ACPI MADT (0: unknown)
 	Processes  uint64 // user processes whose teardown has not finished
-	// CallerPages is the number of pages present in the calling
-	// process's page tables (its resident memory), so that a process
-	// watching the global counts can discount its own heap.
+	// CallerPages is the number of pages the calling process's memory
+	// holds: the pages present in its page tables that are its own (not
+	// shared copy-on-write with another VMO, not mapped from a slice of
+	// another VMO such as the bootfs) and its user page tables, so that a
+	// process watching the global counts can discount its own heap, and
+	// its own faults and mappings do not move them.
 	CallerPages uint64
 	LiveHandles uint64 // handle entries in tables or in transit
 	LiveObjects uint64 // kernel objects not yet destroyed, all types

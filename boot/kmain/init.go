@@ -151,7 +151,7 @@ func init() {
 		}
 		s.Processes = uint64(proc.Live())
 		if t, ok := c.(*proc.Thread); ok {
-			s.CallerPages = t.P.AS.Pages()
+			s.CallerPages = t.P.AS.PrivatePages() + t.P.AS.TablePages()
 			s.CallerPrivateVmos = t.P.AS.PrivateVMOs()
 		}
 	}

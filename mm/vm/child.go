@@ -118,7 +118,7 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		lo, hi := base+offset, base+min(offset+rounded, limit)
 		first, last := lo/PageSize, hi/PageSize // [first, last)
 		share := func(idx, pa uint64) {
-			c.pages.set(idx-first, pa)
+			c.pages.set(idx-first, pa, rounded/PageSize)
 			src.shares.add(pa)
 		}
 		if last > first && last-first <= uint64(src.pages.len()) {

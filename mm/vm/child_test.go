@@ -426,3 +426,48 @@ func TestCOWConcurrent(t *testing.T) {
 		t.Errorf("%d pages still shared", SharedPages(h.frames))
 	}
 }
+
+func TestPrivatePages(t *testing.T) {
+	h := newHostAS(t)
+	p := h.vmo(t, 4*PageSize, 0)
+	write(t, p, 0, pattern(4*PageSize, 1))
+	s := child(t, p, VMOChildSlice, 0, PageSize)
+	c := child(t, p, VMOChildSnapshot, 0, 2*PageSize)
+	r := h.RootVMAR()
+	sa, _ := r.Map(VMPermRead, 0, s, 0, PageSize, allRights, allRights)
+	ca, _ := r.Map(rw, 0, c, 0, 2*PageSize, allRights, allRights)
+	pa, _ := r.Map(rw, 0, p, 2*PageSize, 2*PageSize, allRights, allRights)
+	for _, va := range []uint64{sa, ca, ca + PageSize, pa, pa + PageSize} {
+		h.Fault(va, 0)
+	}
+	// p's four pages are shared with c (two) or private (two, mapped or
+	// not); c's two are shared; the slice's are p's.
+	if h.Pages() != 5 || h.PrivatePages() != 2 {
+		t.Errorf("present %d, private %d; want 5, 2", h.Pages(), h.PrivatePages())
+	}
+	h.Fault(ca, pfWrite) // copy: c's page 0 and p's page 0 are private now
+	if h.PrivatePages() != 4 {
+		t.Errorf("private %d after a copy, want 4", h.PrivatePages())
+	}
+	write(t, p, 3*PageSize, []byte{1}) // committed already: no change
+	if h.PrivatePages() != 4 {
+		t.Errorf("private %d, want 4", h.PrivatePages())
+	}
+	for _, v := range []*VMO{p, s, c} {
+		v.Release()
+	}
+}
+
+func TestTablePages(t *testing.T) {
+	h := newHostAS(t)
+	if n := h.TablePages(); n != 1 {
+		t.Errorf("empty address space: %d tables", n)
+	}
+	v := h.vmo(t, PageSize, 0)
+	a, _ := h.RootVMAR().Map(rw, 0, v, 0, PageSize, allRights, allRights)
+	v.Release()
+	h.Fault(a, 0)
+	if n := h.TablePages(); n != 4 || int(n) != h.tables.Live() {
+		t.Errorf("one page mapped: %d tables (%d live)", n, h.tables.Live())
+	}
+}

@@ -1,12 +1,14 @@
 package vm
 
 // pageMap maps a VMO's page indexes to physical pages. It is a two-level
-// table: a Go map from the index's upper bits to leaves of leafPages
-// entries, so committing a page (a page fault) allocates on the Go heap
-// only when it opens a new leaf (once per 2 MiB of VMO) or the small top
-// map grows, rather than whenever a map of every page grows. Leaves stay
-// until the VMO shrinks below them or is destroyed, so decommit/commit
-// cycles (MADV_DONTNEED) do not allocate either.
+// table: a Go map from the index's upper bits to leaves of up to
+// leafPages entries, so committing a page (a page fault) allocates on the
+// Go heap only when it opens a new leaf (once per 2 MiB of VMO) or the
+// small top map grows, rather than whenever a map of every page grows. A
+// leaf is no longer than the VMO needs (a 3-page VMO has a 3-entry leaf;
+// one that grows later gets its leaf grown), so small VMOs stay small.
+// Leaves stay until the VMO shrinks below them or is destroyed, so
+// decommit/commit cycles (MADV_DONTNEED) do not allocate either.
 //
 // Physical address 0 marks an absent page: the physical allocator never
 // hands out the first page (kmem keeps the low 1 MiB; the fakes start
@@ -19,7 +21,7 @@ type pageMap struct {
 const leafPages = 512
 
 type pageLeaf struct {
-	pa [leafPages]uint64
+	pa []uint64 // len <= leafPages
 	n  int
 }
 
@@ -28,24 +30,34 @@ func (m *pageMap) len() int { return m.n }
 // get returns the page at idx.
 func (m *pageMap) get(idx uint64) (uint64, bool) {
 	l := m.leaves[idx/leafPages]
-	if l == nil {
+	if l == nil || idx%leafPages >= uint64(len(l.pa)) {
 		return 0, false
 	}
 	pa := l.pa[idx%leafPages]
 	return pa, pa != 0
 }
 
-// set sets the page at idx (pa != 0).
-func (m *pageMap) set(idx, pa uint64) {
+// set sets the page at idx (pa != 0) of a VMO of sizePages pages.
+func (m *pageMap) set(idx, pa, sizePages uint64) {
 	if m.leaves == nil {
 		m.leaves = map[uint64]*pageLeaf{}
 	}
-	l := m.leaves[idx/leafPages]
+	k, i := idx/leafPages, idx%leafPages
+	l := m.leaves[k]
 	if l == nil {
 		l = new(pageLeaf)
-		m.leaves[idx/leafPages] = l
+		m.leaves[k] = l
 	}
-	e := &l.pa[idx%leafPages]
+	if i >= uint64(len(l.pa)) {
+		n := uint64(leafPages)
+		if sizePages > k*leafPages {
+			n = min(n, sizePages-k*leafPages)
+		}
+		grown := make([]uint64, max(n, i+1))
+		copy(grown, l.pa)
+		l.pa = grown
+	}
+	e := &l.pa[i]
 	if *e == 0 {
 		l.n++
 		m.n++
@@ -56,7 +68,7 @@ func (m *pageMap) set(idx, pa uint64) {
 // del removes the page at idx and returns it.
 func (m *pageMap) del(idx uint64) (uint64, bool) {
 	l := m.leaves[idx/leafPages]
-	if l == nil || l.pa[idx%leafPages] == 0 {
+	if l == nil || idx%leafPages >= uint64(len(l.pa)) || l.pa[idx%leafPages] == 0 {
 		return 0, false
 	}
 	pa := l.pa[idx%leafPages]

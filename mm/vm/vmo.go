@@ -367,7 +367,7 @@ func (v *VMO) commitLocked(idx uint64, fault bool) (uint64, object.Status) {
 		return 0, object.ErrNoMemory
 	}
 	clear(v.frames.Bytes(pa))
-	v.pages.set(idx, pa)
+	v.pages.set(idx, pa, v.size/PageSize)
 	return pa, object.OK
 }
 
@@ -387,7 +387,7 @@ func (v *VMO) writablePageLocked(idx uint64, fault bool) (uint64, object.Status)
 	}
 	copy(v.frames.Bytes(npa), v.frames.Bytes(pa))
 	v.unmapPagesLocked(idx*PageSize, (idx+1)*PageSize)
-	v.pages.set(idx, npa)
+	v.pages.set(idx, npa, v.size/PageSize)
 	v.shares.drop(v.frames, pa)
 	return npa, object.OK
 }

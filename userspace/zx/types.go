@@ -166,7 +166,7 @@ type KernelStats struct {
 	PagesHeap   uint64 // committed to the kernel's Go heap
 	CPUs        uint64
 	Processes   uint64
-	CallerPages uint64 // resident pages of the calling process
+	CallerPages uint64 // pages of the calling process: its own resident pages (not shared, not slices) and page tables
 	LiveHandles uint64
 	LiveObjects uint64
 	Objects     [ObjTypeUpperBound]uint64
