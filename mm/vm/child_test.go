@@ -471,3 +471,22 @@ func TestTablePages(t *testing.T) {
 		t.Errorf("one page mapped: %d tables (%d live)", n, h.tables.Live())
 	}
 }
+
+// TestCommitChild: ZX_VMO_OP_COMMIT on a child makes its pages its own
+// copies, with the parent's content.
+func TestCommitChild(t *testing.T) {
+	h := newHostAS(t)
+	p := h.vmo(t, 2*PageSize, 0)
+	write(t, p, 0, pattern(2*PageSize, 4))
+	c := child(t, p, VMOChildSnapshot, 0, 3*PageSize)
+	live := h.frames.Live()
+	wantStatus(t, "commit", c.OpRange(VMOOpCommit, 0, 3*PageSize), object.OK)
+	if h.frames.Live() != live+3 || SharedPages(h.frames) != 0 || c.Stats().Private != 3 {
+		t.Errorf("after commit: live %d (was %d), shared %d, %+v", h.frames.Live(), live, SharedPages(h.frames), c.Stats())
+	}
+	if !bytes.Equal(read(t, c, 0, 2*PageSize), pattern(2*PageSize, 4)) || !isZero(read(t, c, 2*PageSize, PageSize)) {
+		t.Error("committed child content")
+	}
+	c.Release()
+	p.Release()
+}

@@ -48,6 +48,10 @@ func TestFaultAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts are not meaningful under -race; the plain run checks them")
 	}
+	// As testing.AllocsPerRun does: one P, so that other goroutines'
+	// allocations do not count here.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	runtime.GC()
 	env, _, tables, _ := NewHostEnv()
 	pool := newPoolFrames(1100)
 	env.Frames = pool

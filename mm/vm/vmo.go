@@ -257,7 +257,8 @@ func OpRangeRights(op uint32) object.Rights {
 }
 
 // OpRange is zx_vmo_op_range after the rights check (OpRangeRights).
-// COMMIT commits every page touching the range; DECOMMIT frees the pages
+// COMMIT commits every page touching the range (copying shared ones:
+// the VMO then holds them privately); DECOMMIT frees the pages
 // of a page-aligned range (they read back as zero) and unmaps them; ZERO
 // zeroes the range (whole pages are decommitted); cache ops are no-ops on
 // x86's coherent caches. Errors: OUT_OF_RANGE (range past the end or
@@ -296,8 +297,10 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 		if size == 0 {
 			return object.OK
 		}
+		// Committed means held by this VMO alone: shared pages are
+		// copied (Zircon commits a clone's pages as its own copies).
 		for idx := offset / PageSize; idx <= (offset+size-1)/PageSize; idx++ {
-			if _, st := v.commitLocked(idx, false); st != object.OK {
+			if _, st := v.writablePageLocked(idx, false); st != object.OK {
 				return st
 			}
 		}
