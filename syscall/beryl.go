@@ -26,9 +26,12 @@ type KernelStats struct {
 	PagesHeap  uint64 // of which committed to the kernel's Go heap
 	CPUs       uint64 // processors in the ACPI MADT (0: unknown)
 	Processes  uint64 // user processes whose teardown has not finished
-	// CallerPages is the number of pages present in the calling
-	// process's page tables (its resident memory), so that a process
-	// watching the global counts can discount its own heap.
+	// CallerPages is the number of pages the calling process's memory
+	// holds: the pages present in its page tables that are its own (not
+	// shared copy-on-write with another VMO, not mapped from a slice of
+	// another VMO such as the bootfs) and its user page tables, so that a
+	// process watching the global counts can discount its own heap, and
+	// its own faults and mappings do not move them.
 	CallerPages uint64
 	LiveHandles uint64 // handle entries in tables or in transit
 	LiveObjects uint64 // kernel objects not yet destroyed, all types
@@ -75,7 +78,7 @@ func (d *Dispatcher) sysBerylKernelStats(c Caller, resource object.Handle, buffe
 		d.Stats(&s)
 	}
 	as := c.AddressSpace()
-	s.CallerPages, s.CallerPrivateVmos = as.Pages(), as.PrivateVMOs()
+	s.CallerPages, s.CallerPrivateVmos = as.PrivatePages()+as.TablePages(), as.PrivateVMOs()
 	for t := 1; t < len(s.Objects); t++ { // LiveObjects(0) is the total
 		s.Objects[t] = uint64(object.LiveObjects(object.ObjType(t)))
 		s.LiveObjects += s.Objects[t]

@@ -65,7 +65,7 @@ func TestBerylKernelStats(t *testing.T) {
 	if !f.as.Fault(va, 6) { // a user write
 		t.Fatal("fault")
 	}
-	pages, private := f.as.Pages(), f.as.PrivateVMOs()
+	pages, private := f.as.PrivatePages()+f.as.TablePages(), f.as.PrivateVMOs()
 	if pages == 0 || private != 1 {
 		t.Fatalf("fake address space: %d pages, %d private VMOs", pages, private)
 	}

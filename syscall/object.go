@@ -38,6 +38,8 @@ func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, b
 	if st == object.ErrNotSupported && !known {
 		// Topics of objects outside the object core: mm/vm, kernel/proc.
 		switch topic {
+		case object.InfoVMO:
+			rec, na, nv, st = vmoInfo(c, h, buf)
 		case object.InfoVMAR:
 			rec, na, nv, st = vmarInfo(c, h, buf)
 		case object.InfoProcessThreads:

@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 82
+const NumSyscalls = 83
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -91,6 +91,7 @@ const (
 	SysKosSecurityConnect      = 0x104f
 	SysSystemPowerctl          = 0x1050
 	SysObjectGetChild          = 0x1051
+	SysVmoCreateChild          = 0x1052
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -792,6 +793,15 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysObjectGetChild(c, object.Handle(uint32(a[0])), object.Koid(a[1]), object.Rights(uint32(a[2])), UserPtr(a[3])))
 		},
 	},
+	{
+		Num: 0x1052, Name: "vmo_create_child", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightDuplicate | object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoCreateChild(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -879,4 +889,5 @@ var (
 	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysKosSecurityConnect
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysSystemPowerctl
 	_ func(*Dispatcher, Caller, object.Handle, object.Koid, object.Rights, UserPtr) object.Status                             = (*Dispatcher).sysObjectGetChild
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysVmoCreateChild
 )

@@ -227,3 +227,20 @@ func vmarInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st
 	le.PutUint64(buf[8:], v.Size())
 	return rec, 1, 1, object.OK
 }
+
+// vmoInfo serves ZX_INFO_VMO (zx_info_vmo_t, vm.InfoVMORecordSize bytes;
+// INSPECT): size, committed and shared figures, children, mappings,
+// flags and the handle's rights.
+func vmoInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
+	v, rights, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightInspect)
+	if st != object.OK {
+		return 0, 0, 0, st
+	}
+	defer v.Release()
+	rec = vm.InfoVMORecordSize
+	if len(buf) < rec {
+		return rec, 0, 1, object.ErrBufferTooSmall
+	}
+	v.InfoVMO(rights, buf)
+	return rec, 1, 1, object.OK
+}

@@ -87,6 +87,103 @@ func (as *AddressSpace) Pages() uint64 {
 	return as.pages
 }
 
+// PrivatePages returns the number of pages this address space's memory
+// holds alone: the committed pages of the VMOs it maps (each VMO once,
+// present in the page tables or not: a syscall's copy-out commits pages
+// without mapping them), leaving out slices (another VMO's pages) and
+// pages shared copy-on-write with another VMO. A process discounting its
+// own memory from the kernel's page counts is then not credited with
+// pages that stay allocated for their other holders, and its faults and
+// copies do not move the counts.
+func (as *AddressSpace) PrivatePages() uint64 {
+	as.mu.RLock()
+	defer as.mu.RUnlock()
+	if as.destroyed {
+		return 0
+	}
+	seen := map[*VMO]bool{}
+	as.root.mappedVMOsLocked(seen)
+	var n uint64
+	for v := range seen {
+		v.mu.Lock()
+		v.pages.each(0, ^uint64(0), func(_, pa uint64) {
+			if v.shares.holders(pa) == 1 {
+				n++
+			}
+		})
+		v.mu.Unlock()
+	}
+	return n
+}
+
+// mappedVMOsLocked adds the VMOs mapped in v's subtree (slices' parents
+// excepted) to seen. v.as.mu held (shared is enough).
+func (v *VMAR) mappedVMOsLocked(seen map[*VMO]bool) {
+	for _, k := range v.kids {
+		switch c := k.(type) {
+		case *VMAR:
+			c.mappedVMOsLocked(seen)
+		case *Mapping:
+			if c.slice == nil {
+				seen[c.vmo] = true
+			}
+		}
+	}
+}
+
+// TablePages returns the number of page-table pages of the user half
+// (the root included; the shared kernel half is not counted).
+func (as *AddressSpace) TablePages() uint64 {
+	as.ptMu.Lock()
+	defer as.ptMu.Unlock()
+	if as.ptGone {
+		return 0
+	}
+	return as.countTablesLocked(as.pt.Root, 4, pagetable.Entries/2)
+}
+
+// countTablesLocked counts the table at tpa (of the given level) and the
+// tables below its first n entries. as.ptMu held.
+func (as *AddressSpace) countTablesLocked(tpa uint64, level, n int) uint64 {
+	c := uint64(1)
+	if level == 1 {
+		return c
+	}
+	t := as.pt.Mem.Table(tpa)
+	for _, e := range t[:n] {
+		if e&pagetable.Present != 0 && e&pagetable.Huge == 0 {
+			c += as.countTablesLocked(e&pagetable.AddrMask, level-1, pagetable.Entries)
+		}
+	}
+	return c
+}
+
+// privatePagesLocked adds the private present pages of v's mappings to
+// *n. v.as.mu held (shared is enough).
+func (v *VMAR) privatePagesLocked(n *uint64) {
+	for _, k := range v.kids {
+		switch c := k.(type) {
+		case *VMAR:
+			c.privatePagesLocked(n)
+		case *Mapping:
+			if c.slice != nil {
+				continue
+			}
+			c.vmo.mu.Lock()
+			c.as.ptMu.Lock()
+			if !c.as.ptGone {
+				c.as.walkLocked(c.base, end(c), func(_ uint64, e *uint64) {
+					if *e&pagetable.Present != 0 && c.vmo.shares.holders(*e&pagetable.AddrMask) == 1 {
+						*n++
+					}
+				})
+			}
+			c.as.ptMu.Unlock()
+			c.vmo.mu.Unlock()
+		}
+	}
+}
+
 // PrivateVMOs returns the number of distinct VMOs reachable only through
 // this address space's private mappings (its Linux anonymous memory:
 // every mmap makes one), so that a process watching the kernel's object
@@ -169,14 +266,14 @@ func (as *AddressSpace) Resolve(va uint64, ec uint64) object.Status {
 	page := va &^ (PageSize - 1)
 	m.vmo.mu.Lock()
 	defer m.vmo.mu.Unlock()
-	pa, st := m.vmo.pageForFaultLocked(m.offset + (page - m.base))
+	pa, st := m.vmo.pageForFaultLocked(m.offset+(page-m.base), ec&pfWrite != 0)
 	if st == object.ErrOutOfRange {
 		return object.ErrNotFound
 	}
 	if st != object.OK {
 		return st
 	}
-	return as.installPTE(page, pa, m.perms)
+	return as.installPTE(page, pa, m.vmo.ptePermsLocked(pa, m.perms))
 }
 
 // copy moves bytes between buf and user memory at uaddr through the VMOs,
@@ -224,14 +321,14 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 		return ErrFault
 	}
 	if !out {
-		if pa, ok := v.pages[off/PageSize]; ok {
+		if pa, ok := v.pages.get(off / PageSize); ok {
 			copy(buf, v.frames.Bytes(pa)[in:])
 		} else {
 			clear(buf)
 		}
 		return nil
 	}
-	pa, st := v.commitLocked(off/PageSize, true) // as the user's own write would
+	pa, st := v.writablePageLocked(off/PageSize, true) // as the user's own write would
 	if st != object.OK {
 		return ErrNoMem
 	}

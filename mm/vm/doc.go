@@ -3,7 +3,13 @@
 //
 //   - VMO (vmo.go): a paged, demand-zero virtual memory object. Pages are
 //     committed on first touch (fault, write, ZX_VMO_OP_COMMIT) and freed
-//     on decommit, shrink and destruction.
+//     on decommit, shrink and destruction. The page map (pagemap.go) is a
+//     two-level table, so faults seldom allocate on the Go heap.
+//   - VMO children (child.go): zx_vmo_create_child. Copy-on-write
+//     children take their parent's pages as shared pages (shares.go: a
+//     count of extra holders per physical page); shared pages are
+//     read-only in every page table and the first write on either side
+//     copies the page. Slices are windows on their parent's pages.
 //   - VMAR (vmar.go): a virtual memory address region. Every address
 //     space has a root VMAR covering the user range; sub-VMARs and
 //     mappings (a VMO window with permissions) are its children. A
@@ -45,6 +51,10 @@
 //     count and TLB flushes.
 //  4. kmem.Lock (interrupts off) — taken inside Frames and the page-table
 //     PageSource around every physical allocator call; a leaf.
+//
+// shareTable.mu (shares.go) is a leaf taken under VMO.mu. familyMu
+// (child.go: parent/children links) is taken with no VMO or page-table
+// lock held and nests outside the VMOs' object (signal) locks.
 //
 // Locks of two address spaces are never held together at level 1; a VMO
 // operation (shrink, decommit) takes the level-3 locks of every address

@@ -109,9 +109,29 @@ func (as *AddressSpace) protectPTEs(lo, hi uint64, perms uint32) {
 			*e = 0
 			as.pages--
 		} else {
-			*e = old&pagetable.AddrMask | pteFlags(perms)
+			// Never made writable here: the page may be shared
+			// (copy-on-write); a write fault upgrades it.
+			*e = old&pagetable.AddrMask | pteFlags(perms)&^(pagetable.Writable&^old)
 		}
 		f.add(va)
+	})
+	f.done()
+}
+
+// writeProtectPTEs makes the present PTEs in [lo, hi) read-only (their
+// pages have just become shared).
+func (as *AddressSpace) writeProtectPTEs(lo, hi uint64) {
+	as.ptMu.Lock()
+	defer as.ptMu.Unlock()
+	if as.ptGone {
+		return
+	}
+	f := flusher{as: as}
+	as.walkLocked(lo, hi, func(va uint64, e *uint64) {
+		if *e&pagetable.Present != 0 && *e&pagetable.Writable != 0 {
+			*e &^= pagetable.Writable
+			f.add(va)
+		}
 	})
 	f.done()
 }

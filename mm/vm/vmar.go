@@ -78,6 +78,10 @@ type Mapping struct {
 	// private: the VMO is reachable only through this mapping and its
 	// splits (Linux anonymous memory), so unmapped parts are freed.
 	private bool
+	// slice: the slice mapped (vmo is its parent, offset translated),
+	// referenced so that the parent's ZX_VMO_ZERO_CHILDREN waits for the
+	// mapping to go; nil otherwise.
+	slice *VMO
 }
 
 func (v *VMAR) span() (uint64, uint64)    { return v.base, v.size }
@@ -317,6 +321,15 @@ func (v *VMAR) Map(options uint32, vmarOffset uint64, vmo *VMO, vmoOffset, lengt
 			return 0, object.ErrBufferTooSmall
 		}
 	}
+	// A slice maps its parent's pages; it may not reach past its end
+	// (ALLOW_FAULTS or not: the parent's pages there are not the slice's).
+	var slice *VMO
+	if o := vmo.sliceOf; o != nil {
+		if vmoOffset+size > vmo.size {
+			return 0, object.ErrBufferTooSmall
+		}
+		slice, vmo, vmoOffset = vmo, o, vmoOffset+vmo.sliceOff
+	}
 
 	v.as.mu.Lock()
 	defer v.as.mu.Unlock()
@@ -340,6 +353,10 @@ func (v *VMAR) Map(options uint32, vmarOffset uint64, vmo *VMO, vmoOffset, lengt
 		}
 	}
 	m := v.mapLocked(base, size, vmo, vmoOffset, perms, perms|can&canMap, false)
+	if slice != nil {
+		slice.AddRef()
+		m.slice = slice
+	}
 	if options&VMMapRange != 0 {
 		if st := m.populateLocked(); st != object.OK {
 			m.destroyLocked()
@@ -389,7 +406,7 @@ func (m *Mapping) populateLocked() object.Status {
 		if st != object.OK {
 			return st
 		}
-		if st := m.as.installPTE(m.base+off, pa, m.perms); st != object.OK {
+		if st := m.as.installPTE(m.base+off, pa, m.vmo.ptePermsLocked(pa, m.perms)); st != object.OK {
 			return st
 		}
 	}
@@ -465,8 +482,11 @@ func (m *Mapping) removeRangeLocked(lo, hi uint64) {
 // new mapping covering [at, end). m.as.mu held.
 func (m *Mapping) splitLocked(at uint64) *Mapping {
 	n := &Mapping{as: m.as, parent: m.parent, base: at, size: end(m) - at, vmo: m.vmo,
-		offset: m.offset + (at - m.base), perms: m.perms, maxPerms: m.maxPerms, private: m.private}
+		offset: m.offset + (at - m.base), perms: m.perms, maxPerms: m.maxPerms, private: m.private, slice: m.slice}
 	m.vmo.AddRef()
+	if m.slice != nil {
+		m.slice.AddRef()
+	}
 	m.vmo.mu.Lock()
 	m.size = at - m.base
 	m.vmo.maps[n] = true
@@ -490,6 +510,9 @@ func (m *Mapping) destroyLocked() {
 	}
 	vmo.mu.Unlock()
 	vmo.Release()
+	if m.slice != nil {
+		m.slice.Release()
+	}
 }
 
 // Protect is zx_vmar_protect after the rights check (ProtectRights): sets

@@ -21,7 +21,7 @@ const (
 	VMOOpZero                 uint32 = 10
 
 	// VMOZeroChildren is ZX_VMO_ZERO_CHILDREN, asserted while the VMO has
-	// no children (always, until clones exist).
+	// no children (vmo_create_child).
 	VMOZeroChildren = object.SignalSignaled
 )
 
@@ -30,17 +30,31 @@ const (
 const MaxVMOSize uint64 = 1 << 62
 
 // VMO is a paged, demand-zero virtual memory object (Zircon's
-// VmObjectPaged without clones). Pages are committed on first touch and
-// belong to the VMO: mappings only translate to them.
+// VmObjectPaged). Pages are committed on first touch and belong to the
+// VMO: mappings only translate to them. A copy-on-write child (child.go)
+// holds its parent's pages as shared pages (shares.go) until either side
+// writes; a slice has no pages of its own and works on its parent's.
 type VMO struct {
 	object.Base
 	frames    Frames
+	shares    *shareTable
 	resizable bool
+
+	// Immutable after creation (child.go).
+	cow        bool        // a SNAPSHOT / SNAPSHOT_AT_LEAST_ON_WRITE child
+	sliceOf    *VMO        // a slice: the VMO owning the pages (referenced), never itself a slice
+	sliceOff   uint64      // the slice's offset in sliceOf
+	parentKoid object.Koid // the VMO it was created from (0: none)
+
+	// Guarded by familyMu (child.go).
+	parent   *VMO // while alive, for ZX_VMO_ZERO_CHILDREN (not referenced)
+	children int
+	kids     map[*VMO]bool
 
 	mu          sync.Mutex
 	size        uint64            // page multiple; guarded by mu
 	contentSize uint64            // guarded by mu
-	pages       map[uint64]uint64 // page index → physical address; guarded by mu
+	pages       pageMap           // page index → physical address; guarded by mu
 	maps        map[*Mapping]bool // mappings of this VMO; guarded by mu
 	dead        bool              // pages released by OnDestroy; guarded by mu
 }
@@ -59,10 +73,10 @@ func NewVMO(frames Frames, size uint64, options uint32) (*VMO, object.Status) {
 	}
 	v := &VMO{
 		frames:      frames,
+		shares:      sharesOf(frames),
 		resizable:   options&VMOResizable != 0,
 		size:        rounded,
 		contentSize: size,
-		pages:       map[uint64]uint64{},
 		maps:        map[*Mapping]bool{},
 	}
 	v.Base.Init(v, object.ObjTypeVMO, nil, true, VMOZeroChildren)
@@ -111,9 +125,12 @@ func (v *VMO) SetContentSize(n uint64) object.Status {
 // CommittedPages returns the number of committed pages
 // (zx_info_vmo_t.committed_bytes / PageSize).
 func (v *VMO) CommittedPages() uint64 {
+	if v.sliceOf != nil {
+		return 0 // a slice's pages are its parent's
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return uint64(len(v.pages))
+	return uint64(v.pages.len())
 }
 
 // SetSize is zx_vmo_set_size: the size becomes size rounded up to a page,
@@ -136,9 +153,14 @@ func (v *VMO) SetSize(size uint64) object.Status {
 	}
 	if rounded < v.size {
 		v.decommitLocked(rounded, v.size)
+		v.pages.trim((rounded + leafPages*PageSize - 1) / PageSize / leafPages * leafPages)
 	}
 	if tail := size % PageSize; tail != 0 {
-		if pa, ok := v.pages[size/PageSize]; ok {
+		if _, ok := v.pages.get(size / PageSize); ok {
+			pa, st := v.writablePageLocked(size/PageSize, false)
+			if st != object.OK {
+				return st
+			}
 			clear(v.frames.Bytes(pa)[tail:])
 		}
 	}
@@ -159,15 +181,21 @@ func (v *VMO) SetSizeAs(rights object.Rights, size uint64) object.Status {
 	return v.SetSize(size)
 }
 
-// inRange reports whether [offset, offset+n) lies within the VMO.
-func (v *VMO) inRangeLocked(offset, n uint64) bool {
-	return offset+n >= offset && offset+n <= v.size
-}
+// inRangeLocked reports whether [offset, offset+n) lies within the VMO.
+func (v *VMO) inRangeLocked(offset, n uint64) bool { return inRange(offset, n, v.size) }
+
+func inRange(offset, n, size uint64) bool { return offset+n >= offset && offset+n <= size }
 
 // Read is zx_vmo_read: len(buf) bytes at offset; uncommitted pages read as
 // zeros and stay uncommitted. Errors: OUT_OF_RANGE (past the end or
 // overflow).
 func (v *VMO) Read(offset uint64, buf []byte) object.Status {
+	if o := v.sliceOf; o != nil {
+		if !inRange(offset, uint64(len(buf)), v.size) {
+			return object.ErrOutOfRange
+		}
+		return o.Read(v.sliceOff+offset, buf)
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if !v.inRangeLocked(offset, uint64(len(buf))) {
@@ -176,7 +204,7 @@ func (v *VMO) Read(offset uint64, buf []byte) object.Status {
 	for len(buf) > 0 {
 		in := offset % PageSize
 		n := min(uint64(len(buf)), PageSize-in)
-		if pa, ok := v.pages[offset/PageSize]; ok {
+		if pa, ok := v.pages.get(offset / PageSize); ok {
 			copy(buf[:n], v.frames.Bytes(pa)[in:])
 		} else {
 			clear(buf[:n])
@@ -190,6 +218,12 @@ func (v *VMO) Read(offset uint64, buf []byte) object.Status {
 // OUT_OF_RANGE (past the end or overflow), NO_MEMORY (bytes before the
 // failing page are written).
 func (v *VMO) Write(offset uint64, buf []byte) object.Status {
+	if o := v.sliceOf; o != nil {
+		if !inRange(offset, uint64(len(buf)), v.size) {
+			return object.ErrOutOfRange
+		}
+		return o.Write(v.sliceOff+offset, buf)
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if !v.inRangeLocked(offset, uint64(len(buf))) {
@@ -198,7 +232,7 @@ func (v *VMO) Write(offset uint64, buf []byte) object.Status {
 	for len(buf) > 0 {
 		in := offset % PageSize
 		n := min(uint64(len(buf)), PageSize-in)
-		pa, st := v.commitLocked(offset/PageSize, false)
+		pa, st := v.writablePageLocked(offset/PageSize, false)
 		if st != object.OK {
 			return st
 		}
@@ -223,13 +257,15 @@ func OpRangeRights(op uint32) object.Rights {
 }
 
 // OpRange is zx_vmo_op_range after the rights check (OpRangeRights).
-// COMMIT commits every page touching the range; DECOMMIT frees the pages
+// COMMIT commits every page touching the range (copying shared ones:
+// the VMO then holds them privately); DECOMMIT frees the pages
 // of a page-aligned range (they read back as zero) and unmaps them; ZERO
 // zeroes the range (whole pages are decommitted); cache ops are no-ops on
 // x86's coherent caches. Errors: OUT_OF_RANGE (range past the end or
 // overflowing), INVALID_ARGS (unknown op, unaligned DECOMMIT, empty cache
 // op), NOT_SUPPORTED (LOCK/UNLOCK: no discardable VMOs), NO_MEMORY
-// (COMMIT), BAD_STATE (destroyed).
+// (COMMIT), BAD_STATE (destroyed). On a copy-on-write child DECOMMIT is
+// NOT_SUPPORTED (Zircon); a slice passes the op to its parent.
 func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 	switch op {
 	case VMOOpCommit, VMOOpDecommit, VMOOpZero, VMOOpCacheSync, VMOOpCacheInvalidate,
@@ -238,6 +274,15 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 		return object.ErrNotSupported
 	default:
 		return object.ErrInvalidArgs
+	}
+	if o := v.sliceOf; o != nil {
+		if !inRange(offset, size, v.size) {
+			return object.ErrOutOfRange
+		}
+		return o.OpRange(op, v.sliceOff+offset, size)
+	}
+	if op == VMOOpDecommit && v.cow {
+		return object.ErrNotSupported
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -252,8 +297,10 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 		if size == 0 {
 			return object.OK
 		}
+		// Committed means held by this VMO alone: shared pages are
+		// copied (Zircon commits a clone's pages as its own copies).
 		for idx := offset / PageSize; idx <= (offset+size-1)/PageSize; idx++ {
-			if _, st := v.commitLocked(idx, false); st != object.OK {
+			if _, st := v.writablePageLocked(idx, false); st != object.OK {
 				return st
 			}
 		}
@@ -269,7 +316,9 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 		if !v.inRangeLocked(offset, size) {
 			return object.ErrOutOfRange
 		}
-		v.zeroLocked(offset, offset+size)
+		if st := v.zeroLocked(offset, offset+size); st != object.OK {
+			return st
+		}
 	default: // cache maintenance
 		if size == 0 {
 			return object.ErrInvalidArgs
@@ -281,9 +330,11 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 	return object.OK
 }
 
-// zeroLocked zeroes [lo, hi): runs of whole pages are decommitted,
-// partial pages cleared in place. v.mu held.
-func (v *VMO) zeroLocked(lo, hi uint64) {
+// zeroLocked zeroes [lo, hi): runs of whole pages are decommitted (a
+// copy-on-write child has no parent to fall back to: its absent pages are
+// zero), partial pages cleared in place (copied first if shared). v.mu
+// held.
+func (v *VMO) zeroLocked(lo, hi uint64) object.Status {
 	for lo < hi {
 		in := lo % PageSize
 		n := min(hi-lo, PageSize-in)
@@ -293,17 +344,22 @@ func (v *VMO) zeroLocked(lo, hi uint64) {
 			lo = end
 			continue
 		}
-		if pa, ok := v.pages[lo/PageSize]; ok {
+		if _, ok := v.pages.get(lo / PageSize); ok {
+			pa, st := v.writablePageLocked(lo/PageSize, false)
+			if st != object.OK {
+				return st
+			}
 			clear(v.frames.Bytes(pa)[in : in+n])
 		}
 		lo += n
 	}
+	return object.OK
 }
 
 // commitLocked returns the page at index idx, committing a zeroed page if
 // needed (for a page fault if fault is set: see Frames.Alloc). v.mu held.
 func (v *VMO) commitLocked(idx uint64, fault bool) (uint64, object.Status) {
-	if pa, ok := v.pages[idx]; ok {
+	if pa, ok := v.pages.get(idx); ok {
 		return pa, object.OK
 	}
 	if v.dead {
@@ -314,8 +370,39 @@ func (v *VMO) commitLocked(idx uint64, fault bool) (uint64, object.Status) {
 		return 0, object.ErrNoMemory
 	}
 	clear(v.frames.Bytes(pa))
-	v.pages[idx] = pa
+	v.pages.set(idx, pa, v.size/PageSize)
 	return pa, object.OK
+}
+
+// writablePageLocked returns the page at index idx for writing: committed
+// if absent, and copied if it is shared with another VMO (copy-on-write):
+// this VMO's mappings of the shared page are unmapped first (they refault
+// to the copy) and its share is dropped. fault as for commitLocked. v.mu
+// held.
+func (v *VMO) writablePageLocked(idx uint64, fault bool) (uint64, object.Status) {
+	pa, st := v.commitLocked(idx, fault)
+	if st != object.OK || v.shares.holders(pa) == 1 {
+		return pa, st
+	}
+	npa, err := v.frames.Alloc(fault)
+	if err != nil {
+		return 0, object.ErrNoMemory
+	}
+	copy(v.frames.Bytes(npa), v.frames.Bytes(pa))
+	v.unmapPagesLocked(idx*PageSize, (idx+1)*PageSize)
+	v.pages.set(idx, npa, v.size/PageSize)
+	v.shares.drop(v.frames, pa)
+	return npa, object.OK
+}
+
+// ptePermsLocked returns the permissions to install for page pa of a
+// mapping with perms: a shared page is never writable in the page tables
+// (the write fault copies it). v.mu held.
+func (v *VMO) ptePermsLocked(pa uint64, perms uint32) uint32 {
+	if perms&VMPermWrite != 0 && v.shares.holders(pa) > 1 {
+		return perms &^ VMPermWrite
+	}
+	return perms
 }
 
 // decommitLocked unmaps the page-aligned byte range [lo, hi) of the VMO
@@ -345,43 +432,48 @@ func (v *VMO) unmapPagesLocked(lo, hi uint64) {
 // is smaller: the range or the page map. v.mu held.
 func (v *VMO) freePagesLocked(lo, hi uint64) {
 	first, last := lo/PageSize, (hi-1)/PageSize
-	if last-first < uint64(len(v.pages)) {
+	if last-first < uint64(v.pages.len()) {
 		for idx := first; idx <= last; idx++ {
-			if pa, ok := v.pages[idx]; ok {
-				delete(v.pages, idx)
-				v.frames.Free(pa)
+			if pa, ok := v.pages.del(idx); ok {
+				v.shares.drop(v.frames, pa)
 			}
 		}
 		return
 	}
-	for idx, pa := range v.pages {
-		if idx >= first && idx <= last {
-			delete(v.pages, idx)
-			v.frames.Free(pa)
-		}
-	}
+	v.pages.each(first, last, func(idx, pa uint64) {
+		v.pages.del(idx)
+		v.shares.drop(v.frames, pa)
+	})
 }
 
 // pageForFaultLocked returns the page at VMO offset off for a mapping,
-// committing it (OUT_OF_RANGE past the end of the VMO). v.mu held.
-func (v *VMO) pageForFaultLocked(off uint64) (uint64, object.Status) {
+// committing it, and for a write copying it if shared (OUT_OF_RANGE past
+// the end of the VMO). v.mu held.
+func (v *VMO) pageForFaultLocked(off uint64, write bool) (uint64, object.Status) {
 	if off >= v.size {
 		return 0, object.ErrOutOfRange
+	}
+	if write {
+		return v.writablePageLocked(off/PageSize, true)
 	}
 	return v.commitLocked(off/PageSize, true)
 }
 
 // OnDestroy frees every page when the last reference (handle or mapping)
-// goes. It runs with no lock held.
+// goes (shared pages stay with the VMOs still holding them), unlinks the
+// VMO from its parent and children, and releases a slice's parent. It
+// runs with no lock held.
 func (v *VMO) OnDestroy() {
 	v.mu.Lock()
-	defer v.mu.Unlock()
 	v.dead = true
-	for _, pa := range v.pages {
-		v.frames.Free(pa)
+	v.pages.each(0, ^uint64(0), func(idx, pa uint64) {
+		v.pages.del(idx)
+		v.shares.drop(v.frames, pa)
+	})
+	v.pages.trim(0)
+	v.mu.Unlock()
+	v.unlinkFamily()
+	if v.sliceOf != nil {
+		v.sliceOf.Release()
 	}
-	// Drop the map itself: a Go map never shrinks, and a VMO that held
-	// many pages would keep its buckets for as long as anything still
-	// points at the dead object.
-	v.pages = nil
 }

@@ -10,6 +10,8 @@
 // reproducible. An etc/policy entry (the kos IPC policy the kernel loads)
 // must parse (kernel/object/kos.ParsePolicy): a bad policy fails the build
 // with its line, rather than booting a kernel that denies every message.
+// ELF files are page-aligned in the archive (tools/bootfsw), so launchers
+// map their segments from the bootfs VMO and share the pages.
 // Every etc/*.yaml entry is a system description (init starts
 // etc/system.yaml, or the one the command line names with system=;
 // userspace/sysdesc): it must parse, name only programs in the archive
@@ -27,6 +29,7 @@ import (
 	"github.com/u-root/u-root/pkg/cpio"
 
 	"beryl/kernel/object/kos"
+	"beryl/tools/bootfsw"
 	"beryl/userspace/sysdesc"
 )
 
@@ -100,12 +103,7 @@ func build(out string, specs []string) error {
 	if err != nil {
 		return err
 	}
-	w := cpio.Newc.Writer(f)
-	if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
-		f.Close()
-		return err
-	}
-	if err := cpio.WriteTrailer(w); err != nil {
+	if err := bootfsw.Write(f, recs); err != nil {
 		f.Close()
 		return err
 	}

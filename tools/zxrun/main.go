@@ -50,6 +50,7 @@ import (
 	"github.com/u-root/u-root/pkg/cpio"
 
 	"beryl/kernel/object/kos"
+	"beryl/tools/bootfsw"
 )
 
 const failStatus = 125
@@ -169,12 +170,7 @@ func bootfs(dir, initImage string, policy []byte, program string, args []string)
 	if err != nil {
 		return "", err
 	}
-	w := cpio.Newc.Writer(f)
-	if err := cpio.WriteRecordsAndDirs(w, recs); err != nil {
-		f.Close()
-		return "", err
-	}
-	if err := cpio.WriteTrailer(w); err != nil {
+	if err := bootfsw.Write(f, recs); err != nil { // ELF files page-aligned
 		f.Close()
 		return "", err
 	}

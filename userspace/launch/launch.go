@@ -2,8 +2,12 @@
 // the way a Zircon launcher (or Fuchsia's processargs/ELF loader) does:
 //
 //	process_create → root VMAR
-//	each PT_LOAD: vmo_create, vmo_write, vmar_map ZX_VM_SPECIFIC with the
-//	  segment's permissions
+//	each PT_LOAD: vmar_map ZX_VM_SPECIFIC with the segment's permissions
+//	  of a child of the VMO holding the image (a bootfs file: see
+//	  segment.go), so every process started from one image shares its
+//	  pages: a slice for a read-only segment, a copy-on-write child for a
+//	  writable one, an anonymous VMO for .bss; images not in a VMO at a
+//	  suitable offset are copied (vmo_create, vmo_write)
 //	stack VMO mapped read-write, holding a Linux-style initial stack
 //	  (argc, argv, envp, auxv with AT_PAGESZ and AT_RANDOM), since a static
 //	  GOOS=linux Go program's entry code reads argc/argv from its stack
@@ -194,6 +198,7 @@ func Prepare(image io.ReaderAt, cfg Config) (*Prepared, error) {
 		job = zx.JobDefault()
 	}
 	l := &loader{name: name}
+	l.src, l.srcOff, l.srcOK = imageSource(image)
 	proc, vmar, err := l.prepare(f, cfg)
 	if err != nil {
 		l.cleanup()
@@ -232,6 +237,10 @@ type loader struct {
 	name   string
 	owned  []zx.Handle
 	extras []Handle
+	// src is the VMO holding the image at srcOff, if srcOK (segment.go).
+	src    zx.Vmo
+	srcOff uint64
+	srcOK  bool
 }
 
 func (l *loader) own(h zx.Handle) zx.Handle {
@@ -359,6 +368,9 @@ func (l *loader) loadSegment(vmar zx.Vmar, base uint64, ph *elf.Prog) error {
 	if end <= start || start < base || ph.Filesz > ph.Memsz {
 		return fmt.Errorf("bad PT_LOAD at %#x (memsz %#x)", ph.Vaddr, ph.Memsz)
 	}
+	if l.shareable(ph) {
+		return l.mapSegment(vmar, base, ph)
+	}
 	vmo, err := zx.NewVmo(end-start, 0)
 	if err != nil {
 		return fmt.Errorf("segment vmo_create: %w", err)
@@ -383,17 +395,7 @@ func (l *loader) loadSegment(vmar zx.Vmar, base uint64, ph *elf.Prog) error {
 		}
 		vmo = x
 	}
-	perm := zx.VMSpecific
-	if ph.Flags&elf.PF_R != 0 {
-		perm |= zx.VMPermRead
-	}
-	if ph.Flags&elf.PF_W != 0 {
-		perm |= zx.VMPermWrite
-	}
-	if ph.Flags&elf.PF_X != 0 {
-		perm |= zx.VMPermExecute
-	}
-	if _, err := vmar.Map(perm, uint(start-base), vmo, 0, uint(end-start)); err != nil {
+	if _, err := vmar.Map(segmentPerms(ph), uint(start-base), vmo, 0, uint(end-start)); err != nil {
 		return fmt.Errorf("vmar_map of segment %#x-%#x: %w", start, end, err)
 	}
 	return nil

@@ -94,11 +94,12 @@ const (
 	SysKosSecurityConnect      = 0x104f
 	SysSystemPowerctl          = 0x1050
 	SysObjectGetChild          = 0x1051
+	SysVmoCreateChild          = 0x1052
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 82
+const NumSyscalls = 83
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -521,4 +522,9 @@ func Sys_system_powerctl(resource Handle, cmd uint32, arg *SystemPowerctlArg) St
 // Sys_object_get_child is zx_object_get_child: Get a new handle to the live child with koid koid of a job (a job or process) or of a process (a thread), with the parent handle's rights (ZX_RIGHT_SAME_RIGHTS) or a subset of them (more: ZX_ERR_ACCESS_DENIED); no such child: ZX_ERR_NOT_FOUND; another object type: ZX_ERR_WRONG_TYPE.
 func Sys_object_get_child(handle Handle, koid Koid, rights Rights, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysObjectGetChild, uintptr(handle), uintptr(koid), uintptr(rights), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
+}
+
+// Sys_vmo_create_child is zx_vmo_create_child: Create a child of a VMO: exactly one of ZX_VMO_CHILD_SNAPSHOT (copy-on-write both ways: the child sees the parent as it was), ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE (behaves as SNAPSHOT here) or ZX_VMO_CHILD_SLICE (a window on the parent's pages; the parent must not be resizable and must contain it), plus ZX_VMO_CHILD_RESIZABLE (not with SLICE or NO_WRITE) and ZX_VMO_CHILD_NO_WRITE. offset must be page aligned; size is rounded up to a page. Shared pages are copied on the first write by either side; children outlive their parent. The child handle has the parent handle's rights (RESIZE only if RESIZABLE) plus GET_PROPERTY and SET_PROPERTY; NO_WRITE removes WRITE, otherwise a snapshot child gets WRITE and loses EXECUTE. Clears the parent's ZX_VMO_ZERO_CHILDREN until the last child and its mappings are gone.
+func Sys_vmo_create_child(handle Handle, options uint32, offset uint64, size uint64, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysVmoCreateChild, uintptr(handle), uintptr(options), uintptr(offset), uintptr(size), uintptr(unsafe.Pointer(out)), 0, 0, 0)))
 }

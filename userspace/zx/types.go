@@ -166,7 +166,7 @@ type KernelStats struct {
 	PagesHeap   uint64 // committed to the kernel's Go heap
 	CPUs        uint64
 	Processes   uint64
-	CallerPages uint64 // resident pages of the calling process
+	CallerPages uint64 // pages of the calling process: its own resident pages (not shared, not slices) and page tables
 	LiveHandles uint64
 	LiveObjects uint64
 	Objects     [ObjTypeUpperBound]uint64
@@ -272,6 +272,19 @@ const (
 	VMOOpCacheClean        uint32 = 8
 	VMOOpCacheCleanInvalid uint32 = 9
 	VMOOpZero              uint32 = 10
+
+	// zx_vmo_create_child options.
+	VMOChildSnapshot               uint32 = 1 << 0
+	VMOChildResizable              uint32 = 1 << 2
+	VMOChildSlice                  uint32 = 1 << 3
+	VMOChildSnapshotAtLeastOnWrite uint32 = 1 << 4
+	VMOChildNoWrite                uint32 = 1 << 5
+
+	// zx_info_vmo_t.flags (ZX_INFO_VMO).
+	InfoVMOTypePaged  uint32 = 1 << 0
+	InfoVMOResizable  uint32 = 1 << 1
+	InfoVMOIsCowClone uint32 = 1 << 2
+	InfoVMOViaHandle  uint32 = 1 << 3
 
 	// Other properties (zircon/syscalls/object.h).
 	PropProcessDebugAddr       uint32 = 5

@@ -322,6 +322,14 @@ func (v Vmo) ReplaceAsExecutable(vmex Handle) (Vmo, error) {
 	return Vmo{h}, err
 }
 
+// CreateChild creates a child VMO (VMOChild* options) of size bytes at
+// offset.
+func (v Vmo) CreateChild(options uint32, offset, size uint64) (Vmo, error) {
+	var h Handle
+	err := errOf(Sys_vmo_create_child(v.Handle, options, offset, size, &h))
+	return Vmo{h}, err
+}
+
 // SetSize resizes the VMO.
 func (v Vmo) SetSize(size uint64) error { return errOf(Sys_vmo_set_size(v.Handle, size)) }
 

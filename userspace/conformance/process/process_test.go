@@ -66,6 +66,8 @@ func worker(mode string) int {
 		return threadExit()
 	case "unstarted": // create n processes and close them unstarted
 		return unstarted(int(n))
+	case "share": // start n sleepers from the bootfs, report, reap (share_test.go)
+		return share(int(n))
 	case "killrace": // create processes in n jobs while they are killed
 		return killRace(int(n))
 	case "badsig": // rt_sigreturn to badRIPs[n]
