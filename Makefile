@@ -219,7 +219,7 @@ build/beryl-test-mb1.iso: deps build/beryl.elf boot/grub/grub.cfg
 
 # The screen, keyboard and shell tests (qemu/screen_test.go) boot init's
 # shell from an ISO with the default boot filesystem.
-build/beryl-shell.iso: export ISO_CMDLINE = bogus.screen.option=1
+build/beryl-shell.iso: export ISO_CMDLINE = bogus.screen.option=1 system=none
 build/beryl-shell.iso: deps build/beryl.elf boot/grub/grub.cfg build/bootfs.cpio
 	$(call mkiso,$@,beryl-mb2,0,build/bootfs.cpio)
 

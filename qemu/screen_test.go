@@ -178,7 +178,7 @@ func screenBoots(t *testing.T) []struct {
 		cfg  Config
 		text bool
 	}{
-		{"seabios-multiboot1-vga-text", Config{Kernel: image(t, "beryl.elf"), Cmdline: "bogus.screen.option=1",
+		{"seabios-multiboot1-vga-text", Config{Kernel: image(t, "beryl.elf"), Cmdline: "bogus.screen.option=1 system=none",
 			Extra: []string{"-initrd", image(t, "bootfs.cpio"), "-vga", "std"}}, true},
 		{"seabios-grub-multiboot2-device-VGA", Config{ISO: image(t, "beryl-shell.iso"), Extra: []string{"-vga", "none", "-device", "VGA"}}, false},
 		{"ovmf-grub-multiboot2-vga-std", Config{ISO: image(t, "beryl-shell.iso"), OVMF: true, Extra: []string{"-vga", "std"}}, false},

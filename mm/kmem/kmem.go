@@ -51,6 +51,9 @@ var (
 	mmioNext = uint64(MMIOBase)
 	// heapPages counts committed (present) pages in the runtime region.
 	heapPages uint64
+	// tablePages counts the kernel's own page tables allocated since
+	// boot (the runtime region's grow as the heap's reservations do).
+	tablePages uint64
 	// userPages counts pages held for user memory: VMO pages and the
 	// page tables of user address spaces.
 	userPages uint64
@@ -79,11 +82,13 @@ func Unlock(f uint64) {
 }
 
 // Stats reports physical memory in pages: total managed, free, and the
-// pages committed to the runtime heap region.
+// kernel's Go heap: the pages committed to the runtime region and the
+// kernel page tables allocated since boot (mostly the region's, which
+// grow with the heap's reservations).
 //
 //go:nosplit
 func Stats() (total, free, heap uint64) {
-	return Phys.TotalPages(), Phys.FreePages(), heapPages
+	return Phys.TotalPages(), Phys.FreePages(), heapPages + tablePages
 }
 
 // SetReserve sets how many free pages user allocations leave to the

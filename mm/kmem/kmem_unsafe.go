@@ -22,11 +22,16 @@ func (*pageSource) AllocTable() (uint64, error) {
 		return 0, err
 	}
 	zeroPage(pa)
+	tablePages++
 	return pa, nil
 }
 
 //go:nosplit
-func (*pageSource) FreeTable(pa uint64) { Phys.FreePage(pa) }
+func (*pageSource) FreeTable(pa uint64) {
+	if Phys.FreePage(pa) == nil {
+		tablePages--
+	}
+}
 
 //go:nosplit
 func (*pageSource) Table(pa uint64) *[pagetable.Entries]uint64 {
