@@ -239,37 +239,23 @@ samecr3:
 	MOVQ	UC_RFLAGS(BX), AX
 	ANDQ	$0xCD5, AX		// user-settable arithmetic flags and DF
 	ORQ	$0x202, AX		// IF, reserved bit 1
-	CMPQ	AX, 32(BX)		// R11
-	JNE	iret
-	MOVQ	UC_RIP(BX), CX
-	CMPQ	CX, 96(BX)		// RCX
-	JNE	iret
-	SHRQ	$47, CX			// canonical lower half: SYSRET #GPs in ring 0 otherwise
-	JNE	iret
-	MOVQ	0(BX), R15
-	MOVQ	8(BX), R14
-	MOVQ	16(BX), R13
-	MOVQ	24(BX), R12
-	MOVQ	32(BX), R11
-	MOVQ	40(BX), R10
-	MOVQ	48(BX), R9
-	MOVQ	56(BX), R8
-	MOVQ	64(BX), BP
-	MOVQ	72(BX), DI
-	MOVQ	80(BX), SI
-	MOVQ	88(BX), DX
-	MOVQ	96(BX), CX
-	MOVQ	112(BX), AX
-	MOVQ	UC_RSP(BX), SP		// from here on the stack is the user's
-	MOVQ	104(BX), BX
-	SWAPGS
-	BYTE	$0x48; BYTE $0x0F; BYTE $0x07	// SYSRETQ: RIP = RCX, RFLAGS = R11, CPL 3
-iret:
+	// The IRETQ frame; SYSRETQ takes only the user RSP from it.
 	PUSHQ	$0x23
 	PUSHQ	UC_RSP(BX)
 	PUSHQ	AX
 	PUSHQ	$0x2b
 	PUSHQ	UC_RIP(BX)
+	// Which return: 1 in CPU_SCRATCH for SYSRETQ, 0 for IRETQ.
+	MOVQ	$0, CPU_SCRATCH(GS)
+	CMPQ	AX, 32(BX)		// R11
+	JNE	restore
+	MOVQ	UC_RIP(BX), CX
+	CMPQ	CX, 96(BX)		// RCX
+	JNE	restore
+	SHRQ	$47, CX			// canonical lower half: SYSRET #GPs in ring 0 otherwise
+	JNE	restore
+	MOVQ	$1, CPU_SCRATCH(GS)
+restore:
 	MOVQ	0(BX), R15
 	MOVQ	8(BX), R14
 	MOVQ	16(BX), R13
@@ -285,6 +271,12 @@ iret:
 	MOVQ	96(BX), CX
 	MOVQ	112(BX), AX
 	MOVQ	104(BX), BX
+	CMPQ	CPU_SCRATCH(GS), $0	// RFLAGS: the return loads the user's
+	JEQ	iret
+	MOVQ	24(SP), SP		// the user RSP; from here on the stack is the user's
+	SWAPGS
+	BYTE	$0x48; BYTE $0x0F; BYTE $0x07	// SYSRETQ: RIP = RCX, RFLAGS = R11, CPL 3
+iret:
 	SWAPGS
 	IRETQ
 
