@@ -256,6 +256,7 @@ func run() int {
 		r := &f.ring[i%ringSize]
 		*r = record{i: i, d: d}
 		f.generate(d, &r.args)
+		f.scrubConsumed(d, &r.args)
 		f.mu.Unlock()
 		if *vfrom >= 0 && i >= *vfrom {
 			fmt.Fprintln(out, r.String())
@@ -336,6 +337,7 @@ func (f *fuzzer) race(eligible []*zx.SyscallDesc, stop *atomic.Bool, findings *a
 		r := &f.ring[i%ringSize]
 		*r = record{i: i, d: d}
 		f.generate(d, &r.args)
+		f.scrubConsumed(d, &r.args)
 		f.mu.Unlock()
 		f.current.Store(int64(i))
 		f.started.Store(int64(zx.Now()))
