@@ -39,7 +39,7 @@ func bootKVStore(t *testing.T, policy []byte, stopOn string) (*Result, string) {
 	return res, strings.Join(res.Lines, "\n")
 }
 
-// TestKVStore boots the worked example of issue 6 with the repository's
+// TestKVStore boots the worked example of the KasperskyOS-style handles with the repository's
 // boot policy (userspace/etc/policy): a key-value provider hands out
 // user-object handles under per-client badges; the clients open, use
 // (through dereferencing: the server sees its own handle, the rights sent

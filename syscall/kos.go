@@ -5,7 +5,7 @@ import (
 	"beryl/kernel/object/kos"
 )
 
-// kos syscalls (issue 6): KasperskyOS-style user objects, badges, handle
+// kos syscalls: KasperskyOS-style user objects, badges, handle
 // inheritance/revocation and Call/Recv/Reply IPC over kernel/object/kos.
 // Every user pointer is probed (and every input copied in) before the
 // object layer changes anything, so a bad pointer gives

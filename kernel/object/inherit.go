@@ -1,6 +1,6 @@
 package object
 
-// KasperskyOS-style handle inheritance (issue 6): the primitives package
+// KasperskyOS-style handle inheritance: the primitives package
 // kernel/object/kos builds its transfer, badges, revocation and
 // dereferencing on. Every derived handle is linked under the handle it was
 // derived from (HandleEntry.parent), optionally tagged with a badge object;

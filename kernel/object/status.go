@@ -56,7 +56,7 @@ const (
 	ErrInternalIntrKilled   Status = -502
 )
 
-// Beryl's KasperskyOS-style statuses (issue 6), outside Zircon's range
+// Beryl's KasperskyOS-style statuses, outside Zircon's range
 // (Zircon's public codes are -1..-76, its internal ones -500..-503). They
 // are part of Beryl's ABI (the kos syscalls return them), so tools/zxgen
 // copies them to userspace/zx; package kernel/object/kos re-exports them.

@@ -1,4 +1,4 @@
-// Package bench holds the user-mode microbenchmarks (issue 4): Go
+// Package bench holds the user-mode microbenchmarks: Go
 // benchmarks run inside Beryl through zxrun and printed by `make bench`:
 // a null zx syscall, handle duplicate+close, channel write+read of 64
 // bytes, a channel round trip between two processes, a kos Call round trip

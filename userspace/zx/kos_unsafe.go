@@ -5,7 +5,7 @@ import (
 	"unsafe"
 )
 
-// KasperskyOS-style handles and IPC (issue 6): the kos_* syscalls
+// KasperskyOS-style handles and IPC: the kos_* syscalls
 // (syscall/spec.txt, model in kernel/object/kos/STATUS.md).
 
 // Object types of kos objects.

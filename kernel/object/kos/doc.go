@@ -1,4 +1,4 @@
-// Package kos is Beryl's KasperskyOS-style handle model (issue 6), built on
+// Package kos is Beryl's KasperskyOS-style handle model, built on
 // the per-process handle tables of package kernel/object:
 //
 //   - user objects: handles a provider process creates for its own

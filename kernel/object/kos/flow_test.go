@@ -152,7 +152,7 @@ func kvCall(cli *object.Process, c Handle, method uint32, fixed []byte, res Hand
 	return OK, rs, args.RdFixed[4:sz.Fixed], h
 }
 
-// TestKeyValueProvider is the object-level version of issue 6's worked
+// TestKeyValueProvider is the object-level version of the KasperskyOS worked
 // example: a provider hands out user-object handles under per-client
 // badges; clients open, use (through dereferencing) and close resources;
 // revoking one client's badge cuts off only that client; the policy

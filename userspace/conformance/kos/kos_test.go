@@ -1,5 +1,5 @@
 // Package kos is the conformance family for the KasperskyOS-style kos_*
-// syscalls (issue 6), run inside Beryl (go test -exec bin/zxrun): user
+// syscalls, run inside Beryl (go test -exec bin/zxrun): user
 // objects and their context, badges, copies narrowing rights, revocation
 // by subtree and by badge (ZX_ERR_HANDLE_REVOKED), connect / listener /
 // callable, Call/Recv/Reply across threads with deadlines, dereferencing

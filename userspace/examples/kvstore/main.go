@@ -1,5 +1,5 @@
 // Command kvstore is the worked example of Beryl's KasperskyOS-style
-// handles (issue 6): an in-memory key-value provider hands out user-object
+// handles: an in-memory key-value provider hands out user-object
 // handles under per-client badges; clients open, use (through
 // dereferencing) and close resources; revoking one client's badge cuts off
 // only that client; the IPC policy (etc/policy in the bootfs) forbids one
