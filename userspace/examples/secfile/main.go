@@ -1,5 +1,5 @@
 // Command secfile is the worked example of the security interface and of
-// the declarative system (issue: KasperskyOS handle API complete): a
+// the declarative system: a
 // file-like provider asks the security module, before serving each
 // request, whether the policy allows it — "may user alice read file
 // /home/bob/diary" — and two clients exercise it. Nothing launches
