@@ -1,6 +1,6 @@
 // Command secfile is the worked example of the security interface and of
-// the declarative system: a
-// file-like provider asks the security module, before serving each
+// the declarative system: a file-like provider asks the security
+// module, before serving each
 // request, whether the policy allows it — "may user alice read file
 // /home/bob/diary" — and two clients exercise it. Nothing launches
 // anything: init starts the three programs from the system description
