@@ -702,37 +702,10 @@ func (f *fuzzer) closeStray() {
 }
 
 // settle waits until two snapshots 100 ms apart agree; with check, until
-// the counts equal base's and used pages are within a small slack of
-// base's, or fails after 20 s with both.
+// the counts equal base's and used pages are within 64 pages of base's,
+// or fails after 20 s with both.
 func settle(base kstats.Snapshot, check bool) (kstats.Snapshot, error) {
-	const slackPages = 64
-	var s kstats.Snapshot
-	prev, err := kstats.Take()
-	if err != nil {
-		return s, err
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		time.Sleep(100 * time.Millisecond)
-		if s, err = kstats.Take(); err != nil {
-			return s, err
-		}
-		if check {
-			if s.SameCounts(base) && s.UsedPages() <= base.UsedPages()+slackPages {
-				return s, nil
-			}
-		} else if s.SameCounts(prev) {
-			return s, nil
-		}
-		if time.Now().After(deadline) {
-			if !check {
-				return s, fmt.Errorf("kernel counts do not settle: %s", s)
-			}
-			return s, fmt.Errorf("kernel state not back at its start after 20 s: %s; used pages %+d\n  before: %s\n  after:  %s",
-				base.Diff(s), s.UsedPages()-base.UsedPages(), base, s)
-		}
-		prev = s
-	}
+	return kstats.Settle(base, check, 100*time.Millisecond, 20*time.Second, 64)
 }
 
 // watchdog reports a call that has not returned after 10 s (the fuzzer

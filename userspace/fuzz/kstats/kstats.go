@@ -9,6 +9,7 @@ package kstats
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"beryl/userspace/zx"
 )
@@ -108,4 +109,33 @@ func TypeName(t zx.ObjType) string {
 		return n
 	}
 	return fmt.Sprintf("type%d", t)
+}
+
+// Settle waits until two snapshots interval apart agree; with check,
+// until the counts equal base's and used pages are within slack pages of
+// base's. It fails after timeout, naming what differs.
+func Settle(base Snapshot, check bool, interval, timeout time.Duration, slack int64) (Snapshot, error) {
+	prev, err := Take()
+	if err != nil {
+		return prev, err
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		time.Sleep(interval)
+		s, err := Take()
+		if err != nil {
+			return s, err
+		}
+		if check && s.SameCounts(base) && s.UsedPages() <= base.UsedPages()+slack || !check && s.SameCounts(prev) {
+			return s, nil
+		}
+		if time.Now().After(deadline) {
+			if !check {
+				return s, fmt.Errorf("kernel counts do not settle: %s", s)
+			}
+			return s, fmt.Errorf("kernel state not back at its start after %v: %s; used pages %+d\n  before: %s\n  after:  %s",
+				timeout, base.Diff(s), s.UsedPages()-base.UsedPages(), base, s)
+		}
+		prev = s
+	}
 }

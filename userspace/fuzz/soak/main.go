@@ -382,32 +382,9 @@ func (s *soak) stormLoop() {
 }
 
 // settle waits until two snapshots 200 ms apart agree; with check, until
-// they equal base (used pages within a slack), or fails after 60 s.
+// they equal base (used pages within 256 pages), or fails after 60 s.
 func settle(base kstats.Snapshot, check bool) (kstats.Snapshot, error) {
-	const slackPages = 256
-	prev, err := kstats.Take()
-	if err != nil {
-		return prev, err
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		time.Sleep(200 * time.Millisecond)
-		s, err := kstats.Take()
-		if err != nil {
-			return s, err
-		}
-		if check && s.SameCounts(base) && s.UsedPages() <= base.UsedPages()+slackPages || !check && s.SameCounts(prev) {
-			return s, nil
-		}
-		if time.Now().After(deadline) {
-			if !check {
-				return s, fmt.Errorf("kernel counts do not settle: %s", s)
-			}
-			return s, fmt.Errorf("kernel state not back at the start after 60 s: %s; used pages %+d\n  start: %s\n  end:   %s",
-				base.Diff(s), s.UsedPages()-base.UsedPages(), base, s)
-		}
-		prev = s
-	}
+	return kstats.Settle(base, check, 200*time.Millisecond, 60*time.Second, 256)
 }
 
 // socketReader reads a socket until its peer is gone.
