@@ -32,7 +32,7 @@ func TestQuickRunOnHost(t *testing.T) {
 	}
 	for _, name := range []string{"BootToMain", "NullSyscallGetppid", "RoundTripProcesses",
 		"RoundTripThreadsFutex", "PageFaultMmap", "SpawnWaitGo", "GCPause"} {
-		re := regexp.MustCompile(`(?m)^Benchmark` + name + ` \t +[1-9]\d*\t +[0-9.]+ ns/op$`)
+		re := regexp.MustCompile(`(?m)^Benchmark` + name + ` \t *[1-9]\d*\t *[0-9.]+ ns/op$`)
 		if !re.MatchString(text) {
 			t.Errorf("no Benchmark%s line in\n%s", name, text)
 		}
