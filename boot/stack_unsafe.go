@@ -17,8 +17,8 @@ var argv0 = [8]byte{'b', 'e', 'r', 'y', 'l', 0}
 
 // initialStack lays out, at the top of the boot stack, what Linux gives a
 // new process: argc, argv, NULL, envp (empty), NULL, auxv (AT_PAGESZ, which
-// the runtime requires, and AT_RANDOM), AT_NULL. No AT_SYSINFO_EHDR: the
-// runtime then reads clocks through the clock_gettime system call.
+// the runtime requires, AT_RANDOM, and AT_SYSINFO_EHDR: the kernel vDSO,
+// through which the runtime reads its clocks), AT_NULL.
 //
 //go:nosplit
 func initialStack() uintptr {
@@ -33,6 +33,7 @@ func initialStack() uintptr {
 		0, // envp
 		atPagesz, 4096,
 		atRandom, uint64(rnd),
+		atSysinfoEhdr, uint64(buildVDSO()),
 		atNull, 0,
 	}
 	sp -= uintptr(len(words)) * 8

@@ -82,7 +82,7 @@ func Main(magic uint32, infoAddr uint64) {
 		log.Infof("module %q at %#x-%#x", m.CmdLine, m.Start, m.End)
 	}
 	Boot.ReadyNs = rt.Nanotime()
-	fmt.Printf("beryl: ready in %d us\n", Boot.ReadyNs/1000)
+	fmt.Printf("beryl: ready in %d us (clock syscalls %d)\n", Boot.ReadyNs/1000, rt.ClockSyscalls)
 	if opts.TestFault {
 		log.Infof("test.fault: faulting on purpose")
 		deliberateFault()

@@ -8,16 +8,9 @@ import (
 )
 
 var (
-	// tscHz is the calibrated TSC frequency.
-	tscHz   uint64
-	tscBase uint64
-	// nsBase is the monotonic time at tscBase: non-zero once the rate was
-	// corrected after boot (Recalibrate), so the clock continues.
-	nsBase int64
-	// nsPerTick32 is nanoseconds per TSC tick in 32.32 fixed point.
-	nsPerTick32 uint64
-	// bootEpochNs is CLOCK_REALTIME at boot, from the CMOS RTC.
-	bootEpochNs int64
+	// tscHz is the calibrated TSC frequency; x86's TSC clock converts
+	// ticks at this rate.
+	tscHz uint64
 	// clockSource is what tscHz was measured against (an index into
 	// clockSources: early boot stores no pointers).
 	clockSource uint8
@@ -39,11 +32,7 @@ var clockSources = [...]string{"none (assumed 1 GHz)", "CPUID 0x15", "CPUID 0x16
 // Trap path: nosplit, no allocation.
 //
 //go:nosplit
-func Nanotime() int64 {
-	d := x86.Rdtsc() - tscBase
-	hi, lo := bits.Mul64(d, nsPerTick32)
-	return nsBase + int64(hi<<32|lo>>32)
-}
+func Nanotime() int64 { return x86.Nanotime() }
 
 // TSCHz returns the calibrated TSC frequency.
 func TSCHz() uint64 { return tscHz }
@@ -89,9 +78,7 @@ func calibrateTSC() {
 		hz = 1e9
 	}
 	tscHz = hz
-	q, _ := bits.Div64(1e9>>32, 1e9<<32, tscHz)
-	nsPerTick32 = q
-	tscBase = x86.Rdtsc()
+	x86.SetTSCRate(hz)
 }
 
 //go:nosplit
@@ -133,14 +120,10 @@ func Recalibrate(hz uint64, source uint8) {
 	if hz == 0 {
 		return
 	}
-	f := kmem.Lock() // interrupts off: no Nanotime sees a half update
-	now := Nanotime()
+	f := kmem.Lock() // interrupts off: the LAPIC timer is reprogrammed
 	old := tscHz
-	tscBase = x86.Rdtsc()
-	nsBase = now
 	tscHz = hz
-	q, _ := bits.Div64(1e9>>32, 1e9<<32, tscHz)
-	nsPerTick32 = q
+	x86.SetTSCRate(hz)
 	clockSource = source
 	// Measure the LAPIC timer again against the corrected TSC (median of
 	// three 10 ms windows; rescaling the boot-time figure by new/old would

@@ -23,7 +23,7 @@ func EarlyTraps() {
 func EarlyInit() {
 	x86.PICDisable(VectorPICBase)
 	calibrateTSC()
-	bootEpochNs = readRTC()
+	x86.SetRealtimeOffset(readRTC())
 	var mmio uintptr
 	if !x86.HasX2APIC() {
 		va, ok := kmem.MapMMIO(x86.LAPICPhysBase(), kmem.PageSize, false)

@@ -325,11 +325,14 @@ func nanosleep(f *x86.Frame, fx *x86.FXArea, req uint64) int64 {
 	return handled
 }
 
+var ClockSyscalls int
+
 //go:nosplit
 func clockGettime(clock, tsp uint64) int64 {
+	ClockSyscalls++
 	now := Nanotime()
 	if clock == linux.ClockRealtime {
-		now += bootEpochNs
+		now += x86.RealtimeOffset()
 	}
 	ts := (*linux.Timespec)(ptr(tsp))
 	ts.Sec = now / 1e9

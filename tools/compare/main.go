@@ -54,14 +54,15 @@ func main() {
 	timeout := flag.Duration("timeout", 10*time.Minute, "limit for each boot")
 	reps := flag.Int("reps", 0, "repetitions per benchmark (0: the program's default, 5)")
 	ms := flag.Int("ms", 0, "target milliseconds per repetition (0: the program's default, 200)")
+	only := flag.String("run", "", "regular expression: run only the benchmarks it matches")
 	flag.Parse()
-	if err := run(*program, *dir, *zxrun, *timeout, *reps, *ms); err != nil {
+	if err := run(*program, *dir, *zxrun, *timeout, *reps, *ms, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(1)
 	}
 }
 
-func run(program, dir, zxrun string, timeout time.Duration, reps, ms int) error {
+func run(program, dir, zxrun string, timeout time.Duration, reps, ms int, only string) error {
 	if _, err := os.Stat(program); err != nil {
 		return fmt.Errorf("benchmark program: %w (make build/compare/compare.elf)", err)
 	}
@@ -79,6 +80,9 @@ func run(program, dir, zxrun string, timeout time.Duration, reps, ms int) error 
 	}
 	if ms > 0 {
 		knobs = append(knobs, "compare_ms="+strconv.Itoa(ms))
+	}
+	if only != "" {
+		knobs = append(knobs, "compare_run="+only)
 	}
 
 	fmt.Fprintf(os.Stderr, "compare: booting Linux (%s)\n", kver)

@@ -28,6 +28,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -62,7 +63,10 @@ const (
 var (
 	reps   = envInt("compare_reps", 5)
 	target = time.Duration(envInt("compare_ms", 200)) * time.Millisecond
-	onZx   = os.Getenv("ZX_BOOTSTRAP") != ""
+	// only, when set, is a regular expression: benchmarks whose names it
+	// does not match are skipped (BootToMain is always printed).
+	only = os.Getenv("compare_run")
+	onZx = os.Getenv("ZX_BOOTSTRAP") != ""
 )
 
 func main() {
@@ -100,12 +104,14 @@ func main() {
 		{"BenchmarkSpawnWaitGo", false, plain(benchSpawn)},
 	}
 	for _, b := range benches {
-		if b.zx && !onZx {
+		if b.zx && !onZx || !selected(b.name) {
 			continue
 		}
 		measure(b.name, b.setup)
 	}
-	gcPause("BenchmarkGCPause")
+	if selected("BenchmarkGCPause") {
+		gcPause("BenchmarkGCPause")
+	}
 	fmt.Println("compare: done")
 	if isInit && !onZx {
 		syscall.Sync()
@@ -556,6 +562,18 @@ func release() string {
 		b = append(b, byte(c))
 	}
 	return string(b)
+}
+
+// selected reports whether compare_run lets benchmark name run.
+func selected(name string) bool {
+	if only == "" {
+		return true
+	}
+	ok, err := regexp.MatchString(only, name)
+	if err != nil {
+		fatal("compare_run: %v", err)
+	}
+	return ok
 }
 
 func envInt(k string, def int) int {
