@@ -15,6 +15,8 @@ type CPU struct {
 	kernFS    uintptr // 0x28: kernel FS base (the M's TLS) while in ring 3
 	userCtx   uintptr // 0x30: *UserContext of the thread in ring 3
 	kernFX    uintptr // 0x38: 16-aligned clean FXSAVE image for kernel code
+	fpCtx     uintptr // 0x40: *UserContext whose x87 state the registers hold (fpu_unsafe.go)
+	fxScratch uintptr // 0x48: 16-aligned FXSAVE area for saving that state
 	// ID is the CPU number (0 for the boot CPU).
 	ID uint32
 	// APICID is the local APIC ID.
@@ -46,7 +48,8 @@ var (
 
 	idt [256][2]uint64
 
-	kernelFX [512 + 16]byte
+	kernelFX  [512 + 16]byte
+	scratchFX [512 + 16]byte
 )
 
 //go:nosplit
@@ -65,6 +68,7 @@ func InitBootCPU() {
 	c.trapStack = stackTop(trapStack[:])
 	c.kernFX = (uintptr(unsafe.Pointer(&kernelFX[0])) + 15) &^ 15
 	InitFX((*FXArea)(unsafe.Add(unsafe.Pointer(&kernelFX[0]), c.kernFX-uintptr(unsafe.Pointer(&kernelFX[0])))))
+	c.fxScratch = (uintptr(unsafe.Pointer(&scratchFX[0])) + 15) &^ 15
 
 	// GDT (SDM Vol. 3A §3.4.5, §5.2.1): 64-bit code has L=1, D=0.
 	c.gdt[0] = 0

@@ -8,6 +8,7 @@
 #define CPU_KERNFS 0x28
 #define CPU_USERCTX 0x30
 #define CPU_KERNFX 0x38
+#define CPU_FPCTX 0x40
 
 // UserContext offsets (usermode.go): the Frame layout, then FSBase, CR2,
 // CR3, and the FXSAVE image at 256.
@@ -22,6 +23,30 @@
 #define UC_CR2 184
 #define UC_CR3 192
 #define UC_FX 256
+// In the FXSAVE image (SDM Vol. 1 §10.5.1, Table 10-2): MXCSR, XMM0.
+#define UC_MXCSR (UC_FX+24)
+#define UC_XMM (UC_FX+160)
+
+// SAVE_XMM and LOAD_XMM move XMM0-15 between the registers and the
+// FXSAVE image of the UserContext at r.
+#define SAVE_XMM(r) \
+	MOVUPS	X0, UC_XMM+0(r); MOVUPS	X1, UC_XMM+16(r); \
+	MOVUPS	X2, UC_XMM+32(r); MOVUPS	X3, UC_XMM+48(r); \
+	MOVUPS	X4, UC_XMM+64(r); MOVUPS	X5, UC_XMM+80(r); \
+	MOVUPS	X6, UC_XMM+96(r); MOVUPS	X7, UC_XMM+112(r); \
+	MOVUPS	X8, UC_XMM+128(r); MOVUPS	X9, UC_XMM+144(r); \
+	MOVUPS	X10, UC_XMM+160(r); MOVUPS	X11, UC_XMM+176(r); \
+	MOVUPS	X12, UC_XMM+192(r); MOVUPS	X13, UC_XMM+208(r); \
+	MOVUPS	X14, UC_XMM+224(r); MOVUPS	X15, UC_XMM+240(r)
+#define LOAD_XMM(r) \
+	MOVUPS	UC_XMM+0(r), X0; MOVUPS	UC_XMM+16(r), X1; \
+	MOVUPS	UC_XMM+32(r), X2; MOVUPS	UC_XMM+48(r), X3; \
+	MOVUPS	UC_XMM+64(r), X4; MOVUPS	UC_XMM+80(r), X5; \
+	MOVUPS	UC_XMM+96(r), X6; MOVUPS	UC_XMM+112(r), X7; \
+	MOVUPS	UC_XMM+128(r), X8; MOVUPS	UC_XMM+144(r), X9; \
+	MOVUPS	UC_XMM+160(r), X10; MOVUPS	UC_XMM+176(r), X11; \
+	MOVUPS	UC_XMM+192(r), X12; MOVUPS	UC_XMM+208(r), X13; \
+	MOVUPS	UC_XMM+224(r), X14; MOVUPS	UC_XMM+240(r), X15
 
 // trapCommon is joined by every IDT stub (vector and error code already
 // pushed) and by syscallEntry. It saves the general registers above the
@@ -173,7 +198,16 @@ TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	BX, UC_SS(AX)
 	MOVQ	CR2, BX
 	MOVQ	BX, UC_CR2(AX)
+	// With lazy switching (fpu_unsafe.go) the x87 state stays in the
+	// registers: only what the kernel's Go code may change is saved.
+	CMPL	·lazyFPU(SB), $0
+	JEQ	fxsave
+	SAVE_XMM(AX)
+	STMXCSR	UC_MXCSR(AX)
+	JMP	fxsaved
+fxsave:
 	FXSAVE64	UC_FX(AX)
+fxsaved:
 	// The kernel's Go code needs only MXCSR at its default (Go on amd64
 	// uses no x87, and its ABI wrappers zero X15): one LDMXCSR instead of
 	// restoring a whole clean FXSAVE image. The user's XMM contents stay
@@ -235,7 +269,21 @@ TEXT ·enterUser(SB),NOSPLIT,$0-8
 	JEQ	samecr3
 	MOVQ	AX, CR3
 samecr3:
+	// Lazy switching: when the CPU still holds this context's x87 state
+	// only XMM0-15 and MXCSR come back; otherwise (EnterUser saved any
+	// other context's state) the whole image loads and the CPU holds it.
+	CMPL	·lazyFPU(SB), $0
+	JEQ	fxrstor
+	CMPQ	CPU_FPCTX(GS), BX
+	JNE	fxload
+	LOAD_XMM(BX)
+	LDMXCSR	UC_MXCSR(BX)
+	JMP	fxdone
+fxload:
+	MOVQ	BX, CPU_FPCTX(GS)
+fxrstor:
 	FXRSTOR64	UC_FX(BX)
+fxdone:
 	MOVQ	UC_RFLAGS(BX), AX
 	ANDQ	$0xCD5, AX		// user-settable arithmetic flags and DF
 	ORQ	$0x202, AX		// IF, reserved bit 1

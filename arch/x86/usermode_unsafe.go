@@ -12,7 +12,10 @@ type UserContext struct {
 	CR2    uint64 // faulting address of the last #PF
 	CR3    uint64 // PML4 of the thread's address space
 	_      [7]uint64
-	FX     FXArea
+	// FX is the FXSAVE image. With lazy x87 switching its x87 part may
+	// be stale while the CPU holds the state: SyncFPU before reading it,
+	// DropFPU after writing it.
+	FX FXArea
 }
 
 // VectorUserReturn is the Vector of a UserContext whose thread stopped for
@@ -39,8 +42,17 @@ func NewUserContext() *UserContext {
 // ctx updated: Regs.Vector is VectorSyscall for a SYSCALL (number in
 // RAX), an exception vector (< 32, with Regs.ErrorCode and CR2), or an
 // interrupt vector (the kernel already serviced it; just re-enter).
-// It must be called from a goroutine locked to its thread.
+// With lazy x87 switching (fpu_unsafe.go), another context's x87 state
+// still in the registers is first saved into that context's image.
+//
+//go:nosplit
 func EnterUser(ctx *UserContext) {
+	if lazyFPU != 0 {
+		DisableInterrupts() // enterUser keeps them off until ring 3
+		if c := thisCPU(); c.fpCtx != 0 && c.fpCtx != uintptr(unsafe.Pointer(ctx)) {
+			c.saveLiveX87()
+		}
+	}
 	enterUser(ctx)
 }
 

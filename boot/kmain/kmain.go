@@ -82,7 +82,7 @@ func Main(magic uint32, infoAddr uint64) {
 		log.Infof("module %q at %#x-%#x", m.CmdLine, m.Start, m.End)
 	}
 	Boot.ReadyNs = rt.Nanotime()
-	fmt.Printf("beryl: ready in %d us (clock syscalls %d)\n", Boot.ReadyNs/1000, rt.ClockSyscalls)
+	fmt.Printf("beryl: ready in %d us\n", Boot.ReadyNs/1000)
 	if opts.TestFault {
 		log.Infof("test.fault: faulting on purpose")
 		deliberateFault()
@@ -91,6 +91,8 @@ func Main(magic uint32, infoAddr uint64) {
 		os.Exit(0)
 	}
 	setupSyscalls()
+	// One CPU runs user threads: their x87 state can stay in its registers.
+	x86.SetLazyFPU(opts.FPU == "lazy")
 	if wait, ok := startInit(info, opts); ok {
 		if consoleIn != nil {
 			go pumpConsole(consoleIn)

@@ -38,6 +38,7 @@ type Options struct {
 	UserIO      string   // userio: console, or ports (COM2/COM3)
 	MemReserve  int      // mem.reserve: MiB user memory may not take (0: automatic)
 	Screen      string   // screen: auto (draw the console on the display) or off
+	FPU         string   // fpu: lazy or eager switching of user x87 state
 
 	// BootImage is the leading image path of the command line, if any.
 	// It is not an option and has no table entry.
@@ -94,6 +95,9 @@ var table = []Spec{
 	{Name: "conformance", Kind: Bool, Default: "false",
 		Doc:   "init runs the syscall conformance suite",
 		Field: func(o *Options) any { return &o.Conformance }},
+	{Name: "fpu", Kind: Enum, Default: "lazy", Values: []string{"lazy", "eager"},
+		Doc:   "user x87 state: lazy (kept in the registers across kernel entries; one CPU) or eager (whole FXSAVE image saved and restored on every entry)",
+		Field: func(o *Options) any { return &o.FPU }},
 	{Name: "init", Kind: String, Default: "bin/init",
 		Doc:   "path of the first user program in the boot filesystem",
 		Field: func(o *Options) any { return &o.Init }},

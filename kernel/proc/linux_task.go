@@ -122,6 +122,7 @@ func (t *Thread) clone(a *[6]uint64) int64 {
 	if a[0]&(linux.CloneVM|linux.CloneThread) != linux.CloneVM|linux.CloneThread {
 		return -linux.EINVAL
 	}
+	t.Ctx.SyncFPU()
 	ctx := *t.Ctx
 	c := newCtx()
 	c.Regs = ctx.Regs

@@ -201,6 +201,7 @@ const threadRunning = object.Signal4
 
 // run is the thread's kernel goroutine.
 func (t *Thread) run() {
+	defer t.Ctx.DropFPU() // the CPU must not name a context nobody holds
 	for {
 		if t.P.killed.Load() || t.exitReq.Load() {
 			break

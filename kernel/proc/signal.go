@@ -132,6 +132,7 @@ func (t *Thread) push(sig uint64, code int32, addr uint64, a linux.Sigaction) bo
 	frame, fp := linux.Place(r.RSP, a.Flags&linux.SAOnstack != 0, altSP, altSize)
 	var b [linux.FrameLen]byte
 	linux.EncodeFrame(&b, r, frame, a.Restorer, fp, altSP, altSize, mask, sig, code, addr)
+	t.Ctx.SyncFPU()
 	if t.P.AS.CopyOut(fp, t.Ctx.FX[:]) != nil || t.P.AS.CopyOut(frame, b[:]) != nil {
 		return false
 	}
@@ -155,8 +156,12 @@ func (t *Thread) sigreturn() bool {
 		return false
 	}
 	fp, mask := linux.DecodeContext(&uc, r)
-	if fp != 0 && t.P.AS.CopyIn(t.Ctx.FX[:], fp) != nil {
-		return false
+	if fp != 0 {
+		t.Ctx.SyncFPU() // the image is whole if the copy fails half-way
+		if t.P.AS.CopyIn(t.Ctx.FX[:], fp) != nil {
+			return false
+		}
+		t.Ctx.DropFPU()
 	}
 	// MXCSR reserved bits would make FXRSTOR fault in the kernel.
 	t.Ctx.FX[26], t.Ctx.FX[27] = 0, 0

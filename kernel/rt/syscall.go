@@ -325,11 +325,8 @@ func nanosleep(f *x86.Frame, fx *x86.FXArea, req uint64) int64 {
 	return handled
 }
 
-var ClockSyscalls int
-
 //go:nosplit
 func clockGettime(clock, tsp uint64) int64 {
-	ClockSyscalls++
 	now := Nanotime()
 	if clock == linux.ClockRealtime {
 		now += x86.RealtimeOffset()

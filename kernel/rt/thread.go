@@ -94,6 +94,8 @@ func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
 	c := &threads[cur]
 	c.frame = *f
 	c.fx = *fx
+	// The registers are about to hold the next thread's x87 state.
+	x86.SaveFPUForSwitch(fx)
 	if c.state == tsRunning {
 		c.state = tsRunnable
 	}

@@ -173,3 +173,112 @@ func isJcc(op x86asm.Op) bool {
 	}
 	return false
 }
+
+// X87Allowed are the functions that may use the x87 unit: the boot entry
+// initialises it (FNINIT) before any user state exists.
+var X87Allowed = map[string]bool{"beryl/boot.entry64high.abi0": true}
+
+// X87 returns every x87 or MMX instruction in the kernel's text outside
+// X87Allowed, as "function: instruction". Lazy switching of user x87
+// state (arch/x86/fpu_unsafe.go) relies on the kernel never touching that
+// state: its Go code may use only SSE (XMM0-15, MXCSR), which the entry
+// path saves for every trap. FXSAVE and FXRSTOR, which move the state,
+// are not counted.
+func X87(path string) ([]string, int, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	text := f.Section(".text")
+	if text == nil {
+		return nil, 0, fmt.Errorf("no .text")
+	}
+	code, err := text.Data()
+	if err != nil {
+		return nil, 0, err
+	}
+	esyms, err := f.Symbols()
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []string
+	n := 0
+	for _, s := range esyms {
+		if elf.ST_TYPE(s.Info) != elf.STT_FUNC || s.Value < text.Addr || s.Value+s.Size > text.Addr+text.Size || X87Allowed[s.Name] {
+			continue
+		}
+		body := code[s.Value-text.Addr : s.Value-text.Addr+s.Size]
+		for off := 0; off < len(body); {
+			if l := vexLen(body[off:]); l > 0 {
+				off += l // AVX: no x87 or MMX operand
+				n++
+				continue
+			}
+			inst, err := x86asm.Decode(body[off:], 64)
+			if err != nil {
+				off++
+				continue
+			}
+			off += inst.Len
+			n++
+			if usesX87(inst) {
+				out = append(out, fmt.Sprintf("%s: %v", s.Name, inst))
+			}
+		}
+	}
+	return out, n, nil
+}
+
+func usesX87(inst x86asm.Inst) bool {
+	switch inst.Op {
+	case x86asm.FXSAVE, x86asm.FXSAVE64, x86asm.FXRSTOR, x86asm.FXRSTOR64:
+		return false
+	case x86asm.EMMS:
+		return true
+	}
+	if strings.HasPrefix(inst.Op.String(), "F") {
+		return true
+	}
+	for _, a := range inst.Args {
+		if r, ok := a.(x86asm.Reg); ok && (r >= x86asm.M0 && r <= x86asm.M7 || r >= x86asm.F0 && r <= x86asm.F7) {
+			return true
+		}
+	}
+	return false
+}
+
+// vexLen returns the length of the VEX-encoded (AVX) instruction at the
+// start of b, or 0 if b does not start with one. x86asm does not decode
+// VEX, and resuming a byte later would misread the rest of the
+// instruction (the runtime's memmove has AVX paths). The length is the
+// prefix, the opcode, the ModRM operand (measured by decoding a legacy
+// MOVUPS with the same ModRM bytes) and an 8-bit immediate where the
+// opcode map or the opcode has one (SDM Vol. 2A §2.3).
+func vexLen(b []byte) int {
+	if len(b) < 3 || b[0] != 0xC4 && b[0] != 0xC5 {
+		return 0
+	}
+	// In 64-bit mode C4/C5 are always VEX (LES/LDS do not exist).
+	pre, m := 2, byte(1) // C5: map 0F
+	if b[0] == 0xC4 {
+		pre, m = 3, b[1]&0x1F
+	}
+	if len(b) < pre+1 {
+		return 0
+	}
+	op := b[pre]
+	if m == 1 && op == 0x77 {
+		return pre + 1 // VZEROUPPER, VZEROALL: no ModRM
+	}
+	legacy := append([]byte{0x0F, 0x10}, b[pre+1:min(len(b), pre+1+15)]...)
+	inst, err := x86asm.Decode(legacy, 64)
+	if err != nil {
+		return 0
+	}
+	l := pre + 1 + inst.Len - 2
+	if m == 3 || m == 1 && (op >= 0x70 && op <= 0x73 || op == 0xC2 || op == 0xC4 || op == 0xC5 || op == 0xC6) {
+		l++
+	}
+	return l
+}

@@ -55,3 +55,33 @@ func TestDetects(t *testing.T) {
 		t.Fatalf("no violation reported for a split function: %v", v)
 	}
 }
+
+// TestNoX87 checks that the kernel's code never touches the x87/MMX
+// state, which user threads keep in the registers across kernel entries.
+func TestNoX87(t *testing.T) {
+	v, n, err := X87(kernel(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range v {
+		t.Error(x)
+	}
+	if n < 100000 {
+		t.Errorf("only %d instructions decoded", n)
+	}
+}
+
+// TestX87Detects makes sure the scan can fail: the boot entry's FNINIT is
+// found once the entry is no longer exempt.
+func TestX87Detects(t *testing.T) {
+	saved := X87Allowed
+	defer func() { X87Allowed = saved }()
+	X87Allowed = map[string]bool{}
+	v, _, err := X87(kernel(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v) == 0 || !strings.Contains(strings.Join(v, "\n"), "entry64high") {
+		t.Fatalf("FNINIT in the boot entry not found: %v", v)
+	}
+}

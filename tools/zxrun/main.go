@@ -29,7 +29,9 @@
 // build/init.elf beside the kernel image), ZXRUN_TIMEOUT (Go duration, default
 // 10m), ZXRUN_MEMORY (QEMU -m, default 1G), ZXRUN_VERBOSE=1 (copy the kernel
 // console to stderr), ZXRUN_FILES (more boot filesystem files, as
-// space-separated NAME=PATH pairs: e.g. the programs a soak run launches).
+// space-separated NAME=PATH pairs: e.g. the programs a soak run launches),
+// ZXRUN_CMDLINE (more kernel options, appended to zxrun's own: e.g.
+// fpu=eager).
 package main
 
 import (
@@ -231,7 +233,7 @@ func run(program string, args []string) (int, error) {
 		"-accel", "tcg", "-cpu", "max", "-smp", "1", "-display", "none", "-no-reboot", "-m", mem, "-monitor", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-kernel", kernel, "-initrd", fsPath,
-		"-append", "init="+initName+" userio=ports loglevel=warn",
+		"-append", strings.TrimSpace("init="+initName+" userio=ports loglevel=warn "+os.Getenv("ZXRUN_CMDLINE")),
 		// COM1: kernel console; COM2, COM3: the program's stdout and
 		// stderr, appended (they may be one file).
 		"-serial", "stdio",
