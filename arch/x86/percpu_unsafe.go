@@ -12,7 +12,7 @@ type CPU struct {
 	scratch   uintptr // 0x10: caller RSP while SYSCALL builds its frame
 	kernRSP   uintptr // 0x18: kernel RSP to resume at when the user traps
 	kernRBP   uintptr // 0x20: kernel RBP to resume with
-	kernFS    uintptr // 0x28: kernel FS base (the M's TLS) while in ring 3
+	kernFS    uintptr // 0x28: kernel FS base (the M's TLS; SetKernelFSBase)
 	userCtx   uintptr // 0x30: *UserContext of the thread in ring 3
 	kernFX    uintptr // 0x38: 16-aligned clean FXSAVE image for kernel code
 	fpCtx     uintptr // 0x40: *UserContext whose x87 state the registers hold (fpu_unsafe.go)

@@ -59,3 +59,15 @@ func EnterUser(ctx *UserContext) {
 func enterUser(ctx *UserContext)
 func userReturn()
 func userTrap()
+
+// SetKernelFSBase loads IA32_FS_BASE with the TLS base of the kernel
+// thread about to run and records it in the per-CPU area, where the
+// entry path takes it to restore the kernel's FS after a user thread
+// traps (so enterUser need not read the MSR back). Every change of the
+// kernel's FS base goes through here. Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func SetKernelFSBase(v uint64) {
+	Wrmsr(MSRFSBase, v)
+	thisCPU().kernFS = uintptr(v)
+}

@@ -119,7 +119,7 @@ func archPrctl(code, addr uint64) int64 {
 	switch code {
 	case linux.ArchSetFS:
 		threads[cur].fsBase = addr
-		x86.Wrmsr(x86.MSRFSBase, addr)
+		x86.SetKernelFSBase(addr)
 		loadedFS = addr
 		return 0
 	case linux.ArchGetFS:

@@ -105,7 +105,7 @@ func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
 	n.state = tsRunning
 	cur = next
 	if n.fsBase != loadedFS {
-		x86.Wrmsr(x86.MSRFSBase, n.fsBase)
+		x86.SetKernelFSBase(n.fsBase)
 		loadedFS = n.fsBase
 	}
 }
@@ -228,6 +228,7 @@ func initThreads() {
 	idle.fsBase = idleTLSBase()
 	boot := &threads[1]
 	boot.fsBase = x86.Rdmsr(x86.MSRFSBase)
+	x86.SetKernelFSBase(boot.fsBase)
 	loadedFS = boot.fsBase
 	boot.state = tsRunning
 	boot.tid = 1
