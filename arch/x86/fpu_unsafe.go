@@ -7,7 +7,7 @@ import "unsafe"
 // kernel image is checked for them by tools/trapcheck). So on one CPU a
 // user thread's x87 state can stay in the registers across its kernel
 // entries: userTrap saves only XMM0-15 and MXCSR (16 MOVUPS and a
-// STMXCSR), and enterUser restores only those when the CPU still holds
+// STMXCSR), and EnterUser restores only those when the CPU still holds
 // the context's x87 state, instead of an FXSAVE and an FXRSTOR of the
 // whole 512-byte image per system call.
 //
@@ -119,3 +119,10 @@ func (ctx *UserContext) DropFPU() {
 		EnableInterrupts()
 	}
 }
+
+// saveOtherX87 is saveLiveX87 for EnterUser (called from its assembly,
+// interrupts disabled, when fpCtx names another context). Trap path:
+// nosplit, no allocation.
+//
+//go:nosplit
+func saveOtherX87() { thisCPU().saveLiveX87() }

@@ -154,11 +154,11 @@ user:
 // SYSCALL; vector and error code already pushed). It saves the user state
 // into the current UserContext and restores the kernel's GS, FS and
 // MXCSR. A SYSCALL or an exception then returns straight to the
-// Go code after enterUser (RSP and RBP as enterUser left them, interrupts
+// Go code after EnterUser (RSP and RBP as EnterUser left them, interrupts
 // on): the Go thread loop serves it, and nothing else needs the trap
 // frame. An interrupt instead has the hardware frame rewritten into the
-// kernel continuation of enterUser (ring 0, RIP = userReturn, RSP = the
-// stack enterUser was called on) and goes through trapKernel like any
+// kernel continuation of EnterUser (ring 0, RIP = userReturn, RSP = the
+// stack EnterUser was called on) and goes through trapKernel like any
 // kernel trap, so the interrupt is serviced and the kernel thread can be
 // switched out right here.
 // Trap path: interrupts disabled, no allocation.
@@ -211,7 +211,7 @@ fxsaved:
 	// The kernel's Go code needs only MXCSR at its default (Go on amd64
 	// uses no x87, and its ABI wrappers zero X15): one LDMXCSR instead of
 	// restoring a whole clean FXSAVE image. The user's XMM contents stay
-	// in the registers until enterUser restores the thread's own.
+	// in the registers until EnterUser restores the thread's own.
 	MOVQ	CPU_KERNFX(GS), BX
 	LDMXCSR	24(BX)
 	MOVQ	CPU_KERNFS(GS), AX
@@ -237,9 +237,9 @@ direct:
 	MOVQ	CPU_KERNRSP(GS), SP
 	MOVQ	CPU_KERNRBP(GS), BP
 	STI
-	RET				// from enterUser
+	RET				// from EnterUser
 
-// enterUser runs the user context ctx in ring 3 until it traps, then
+// EnterUser runs the user context ctx in ring 3 until it traps, then
 // returns (directly from userTrap for a SYSCALL or an exception; through
 // trapCommon and userReturn for an interrupt). ctx must be 16-byte
 // aligned (its FXSAVE image is at +256). A context that is a plain return
@@ -247,9 +247,21 @@ direct:
 // load: SDM Vol. 2B "SYSCALL" leaves them so) resumes with SYSRET, which
 // loads exactly what IRETQ would; anything else (a signal frame, a
 // restored context, an interrupted thread) resumes with IRETQ.
-TEXT ·enterUser(SB),NOSPLIT,$0-8
+// NOFRAME: userTrap returns with a RET from the RSP saved here, which must
+// point at the return address (not at a saved frame pointer).
+TEXT ·EnterUser(SB),NOSPLIT|NOFRAME,$0-8
 	CLI
 	MOVQ	ctx+0(FP), BX
+	CMPL	·lazyFPU(SB), $0
+	JEQ	owned
+	MOVQ	CPU_FPCTX(GS), AX
+	TESTQ	AX, AX
+	JEQ	owned
+	CMPQ	AX, BX
+	JEQ	owned
+	CALL	·saveOtherX87(SB)	// another context's x87 state: into its image
+	MOVQ	ctx+0(FP), BX
+owned:
 	MOVQ	SP, CPU_KERNRSP(GS)
 	MOVQ	BP, CPU_KERNRBP(GS)
 	MOVQ	BX, CPU_USERCTX(GS)
@@ -266,8 +278,8 @@ TEXT ·enterUser(SB),NOSPLIT,$0-8
 	MOVQ	AX, CR3
 samecr3:
 	// Lazy switching: when the CPU still holds this context's x87 state
-	// only XMM0-15 and MXCSR come back; otherwise (EnterUser saved any
-	// other context's state) the whole image loads and the CPU holds it.
+	// only XMM0-15 and MXCSR come back; otherwise (any other context's
+	// state was saved above) the whole image loads and the CPU holds it.
 	CMPL	·lazyFPU(SB), $0
 	JEQ	fxrstor
 	CMPQ	CPU_FPCTX(GS), BX
@@ -325,7 +337,7 @@ iret:
 	IRETQ
 
 // userReturn is where a kernel thread resumes after its user context
-// trapped: RSP points at enterUser's return address.
+// trapped: RSP points at EnterUser's return address.
 TEXT ·userReturn(SB),NOSPLIT|NOFRAME,$0
 	RET
 

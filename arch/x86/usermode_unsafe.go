@@ -43,27 +43,17 @@ func NewUserContext() *UserContext {
 // RAX), an exception vector (< 32, with Regs.ErrorCode and CR2), or an
 // interrupt vector (the kernel already serviced it; just re-enter).
 // With lazy x87 switching (fpu_unsafe.go), another context's x87 state
-// still in the registers is first saved into that context's image.
-//
-//go:nosplit
-func EnterUser(ctx *UserContext) {
-	if lazyFPU != 0 {
-		DisableInterrupts() // enterUser keeps them off until ring 3
-		if c := thisCPU(); c.fpCtx != 0 && c.fpCtx != uintptr(unsafe.Pointer(ctx)) {
-			c.saveLiveX87()
-		}
-	}
-	enterUser(ctx)
-}
-
-func enterUser(ctx *UserContext)
+// still in the registers is first saved into that context's image. It is
+// assembly from the first instruction: on the system-call path every
+// call and return costs (in QEMU's TCG an indirect branch is a lookup).
+func EnterUser(ctx *UserContext)
 func userReturn()
 func userTrap()
 
 // SetKernelFSBase loads IA32_FS_BASE with the TLS base of the kernel
 // thread about to run and records it in the per-CPU area, where the
 // entry path takes it to restore the kernel's FS after a user thread
-// traps (so enterUser need not read the MSR back). Every change of the
+// traps (so EnterUser need not read the MSR back). Every change of the
 // kernel's FS base goes through here. Trap path: nosplit, no allocation.
 //
 //go:nosplit
