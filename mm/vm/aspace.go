@@ -273,7 +273,40 @@ func (as *AddressSpace) Resolve(va uint64, ec uint64) object.Status {
 	if st != object.OK {
 		return st
 	}
-	return as.installPTE(page, pa, m.vmo.ptePermsLocked(pa, m.perms))
+	if st := as.installPTE(page, pa, m.vmo.ptePermsLocked(pa, m.perms)); st != object.OK {
+		return st
+	}
+	if ec&pfWrite == 0 {
+		as.faultAroundLocked(m, page)
+	}
+	return object.OK
+}
+
+// faultAround is how many pages around a read or execute fault are mapped
+// with it (an aligned window): the pages the VMO already holds, such as a
+// program's text shared from the boot filesystem, which would otherwise
+// each take a fault of their own. Nothing is committed or copied.
+const faultAround = 16
+
+// faultAroundLocked maps the pages of m's VMO that are present in the
+// aligned window of faultAround pages around page and not mapped yet,
+// with the permissions a fault would give them. as.mu and the VMO's lock
+// held.
+func (as *AddressSpace) faultAroundLocked(m *Mapping, page uint64) {
+	lo := max(page&^(faultAround*PageSize-1), m.base)
+	hi := min(lo+faultAround*PageSize, m.base+m.size)
+	for va := lo; va < hi; va += PageSize {
+		if va == page {
+			continue
+		}
+		off := m.offset + (va - m.base)
+		if off >= m.vmo.size {
+			break
+		}
+		if pa, ok := m.vmo.pages.get(off / PageSize); ok {
+			as.installAbsentPTE(va, pa, m.vmo.ptePermsLocked(pa, m.perms))
+		}
+	}
 }
 
 // copy moves bytes between buf and user memory at uaddr through the VMOs,

@@ -49,6 +49,23 @@ func (as *AddressSpace) installPTE(va, pa uint64, perms uint32) object.Status {
 	return object.OK
 }
 
+// installAbsentPTE maps va to pa with perms unless va is mapped already;
+// it allocates no page table (the window fault-around fills shares the
+// faulting page's table). No TLB flush: the entry was not present.
+func (as *AddressSpace) installAbsentPTE(va, pa uint64, perms uint32) {
+	as.ptMu.Lock()
+	defer as.ptMu.Unlock()
+	if as.ptGone {
+		return
+	}
+	e, err := as.pt.Entry(va, false)
+	if err != nil || *e&pagetable.Present != 0 {
+		return
+	}
+	*e = pa | pteFlags(perms)
+	as.pages++
+}
+
 // flusher batches TLB invalidations of one operation.
 type flusher struct {
 	as  *AddressSpace
