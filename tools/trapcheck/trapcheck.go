@@ -69,23 +69,32 @@ func (v Violation) String() string {
 	return fmt.Sprintf("%s calls %s: %s (reached via %s)", v.Func, v.Callee, v.Why, strings.Join(v.Path, " → "))
 }
 
-// Check analyses the kernel ELF at path and returns the violations and
-// the number of functions it visited.
-func Check(path string) ([]Violation, int, error) {
+// load returns the kernel ELF's .text header, its bytes and the symbols.
+func load(path string) (*elf.SectionHeader, []byte, []elf.Symbol, error) {
 	f, err := elf.Open(path)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, nil, err
 	}
 	defer f.Close()
 	text := f.Section(".text")
 	if text == nil {
-		return nil, 0, fmt.Errorf("no .text")
+		return nil, nil, nil, fmt.Errorf("no .text")
 	}
 	code, err := text.Data()
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, nil, err
 	}
-	esyms, err := f.Symbols()
+	syms, err := f.Symbols()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return &text.SectionHeader, code, syms, nil
+}
+
+// Check analyses the kernel ELF at path and returns the violations and
+// the number of functions it visited.
+func Check(path string) ([]Violation, int, error) {
+	text, code, esyms, err := load(path)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -185,20 +194,7 @@ var X87Allowed = map[string]bool{"beryl/boot.entry64high.abi0": true}
 // path saves for every trap. FXSAVE and FXRSTOR, which move the state,
 // are not counted.
 func X87(path string) ([]string, int, error) {
-	f, err := elf.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	text := f.Section(".text")
-	if text == nil {
-		return nil, 0, fmt.Errorf("no .text")
-	}
-	code, err := text.Data()
-	if err != nil {
-		return nil, 0, err
-	}
-	esyms, err := f.Symbols()
+	text, code, esyms, err := load(path)
 	if err != nil {
 		return nil, 0, err
 	}
