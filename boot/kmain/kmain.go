@@ -77,6 +77,7 @@ func Main(magic uint32, infoAddr uint64) {
 	if err := setupInterrupts(info); err != nil {
 		log.Errorf("interrupts: %v", err)
 	}
+	startCPUs(opts)
 	setupPower()
 	for _, m := range info.Modules {
 		log.Infof("module %q at %#x-%#x", m.CmdLine, m.Start, m.End)

@@ -27,17 +27,19 @@ import (
 // Options holds the parsed values. Zero values are not the defaults: use
 // Defaults or Parse.
 type Options struct {
-	LogLevel    string   // loglevel: minimum level logged
-	TimerHz     int      // timer.hz: scheduler tick frequency
-	Test        string   // test: in-kernel tests to run (see TestSelected)
-	TestFault   bool     // test.fault: trigger a deliberate unrecoverable fault
-	Init        string   // init: path of the first user program
-	Run         []string // run: programs init starts, in order
-	Conformance bool     // conformance: init runs the syscall conformance suite
-	ReadyExit   bool     // ready.exit: exit QEMU after the ready line
-	UserIO      string   // userio: console, or ports (COM2/COM3)
-	MemReserve  int      // mem.reserve: MiB user memory may not take (0: automatic)
-	Screen      string   // screen: auto (draw the console on the display) or off
+	LogLevel      string   // loglevel: minimum level logged
+	TimerHz       int      // timer.hz: scheduler tick frequency
+	Test          string   // test: in-kernel tests to run (see TestSelected)
+	TestFault     bool     // test.fault: trigger a deliberate unrecoverable fault
+	TestAbsentCPU int      // test.absentcpu: APIC id of a CPU that is not there, to start anyway
+	Init          string   // init: path of the first user program
+	Run           []string // run: programs init starts, in order
+	Conformance   bool     // conformance: init runs the syscall conformance suite
+	ReadyExit     bool     // ready.exit: exit QEMU after the ready line
+	UserIO        string   // userio: console, or ports (COM2/COM3)
+	MemReserve    int      // mem.reserve: MiB user memory may not take (0: automatic)
+	Screen        string   // screen: auto (draw the console on the display) or off
+	CPUs          int      // cpus: most CPUs to start, the boot CPU included (0: all)
 
 	// BootImage is the leading image path of the command line, if any.
 	// It is not an option and has no table entry.
@@ -94,6 +96,9 @@ var table = []Spec{
 	{Name: "conformance", Kind: Bool, Default: "false",
 		Doc:   "init runs the syscall conformance suite",
 		Field: func(o *Options) any { return &o.Conformance }},
+	{Name: "cpus", Kind: Int, Default: "0", Min: 0, Max: 4096,
+		Doc:   "most CPUs to start, the boot CPU included (0: every CPU the ACPI MADT lists)",
+		Field: func(o *Options) any { return &o.CPUs }},
 	{Name: "init", Kind: String, Default: "bin/init",
 		Doc:   "path of the first user program in the boot filesystem",
 		Field: func(o *Options) any { return &o.Init }},
@@ -115,6 +120,9 @@ var table = []Spec{
 	{Name: "test", Kind: String, Default: "",
 		Doc:   "in-kernel tests to run: comma-separated name prefixes or globs (* ?); empty = all",
 		Field: func(o *Options) any { return &o.Test }},
+	{Name: "test.absentcpu", Kind: Int, Default: "0", Min: 0, Max: 1<<32 - 1,
+		Doc:   "APIC id of a CPU that is not there, started after the MADT's (tests the start-up failure path; 0: none)",
+		Field: func(o *Options) any { return &o.TestAbsentCPU }},
 	{Name: "test.fault", Kind: Bool, Default: "false",
 		Doc:   "trigger a deliberate unrecoverable fault to test the fault dump",
 		Field: func(o *Options) any { return &o.TestFault }},

@@ -25,8 +25,15 @@ const (
 //
 //go:nosplit
 func HandleTrap(f *x86.Frame, fx *x86.FXArea) {
-	depth++
 	v := f.Vector
+	if v == x86.VectorNMI && atomic.LoadUint32(&stopping) != 0 {
+		haltForever()
+	}
+	if id := x86.ThisCPUID(); id != 0 {
+		apTrap(id, f)
+		return
+	}
+	depth++
 	switch {
 	case v == x86.VectorSyscall:
 		doSyscall(f, fx)

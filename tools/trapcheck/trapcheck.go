@@ -22,6 +22,8 @@ var Roots = []string{
 	"beryl/arch/x86.trapCommon.abi0",
 	"beryl/arch/x86.syscallEntry.abi0",
 	"beryl/kernel/rt.HandleTrap",
+	"beryl/arch/x86.apEntry64.abi0", // application processors before interrupts
+	"beryl/kernel/rt.apStart",       // x86.APStart
 	"beryl/kernel/console.drain",
 	"beryl/kernel/console.keyboardIRQ",
 	"beryl/kernel/screen.PutByte", // x86.ConsoleHook: fault dumps reach the screen
