@@ -126,6 +126,13 @@ func (l *LAPIC) SendIPI(dest uint32, vector uint8) {
 	l.sendICR(dest, icrFixed|icrAssert|uint32(vector))
 }
 
+// SendIPIAllButSelf sends fixed interrupt vector to every other CPU.
+//
+//go:nosplit
+func (l *LAPIC) SendIPIAllButSelf(vector uint8) {
+	l.sendICR(0, icrFixed|icrAssert|icrAllButMe|uint32(vector))
+}
+
 // SendNMIAllButSelf sends an NMI to every other CPU.
 //
 //go:nosplit

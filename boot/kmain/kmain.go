@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"beryl/arch/x86"
@@ -77,7 +78,16 @@ func Main(magic uint32, infoAddr uint64) {
 	if err := setupInterrupts(info); err != nil {
 		log.Errorf("interrupts: %v", err)
 	}
+	if opts.SMP {
+		rt.EnableSMP()
+	}
 	startCPUs(opts)
+	if rt.SMP() {
+		// The runtime sized GOMAXPROCS from sched_getaffinity at its
+		// start, when one CPU was up.
+		runtime.GOMAXPROCS(rt.SchedCPUs())
+		log.Infof("smp: threads run on %d CPUs, GOMAXPROCS %d", rt.SchedCPUs(), runtime.GOMAXPROCS(0))
+	}
 	setupPower()
 	for _, m := range info.Modules {
 		log.Infof("module %q at %#x-%#x", m.CmdLine, m.Start, m.End)

@@ -15,7 +15,8 @@ func init() {
 // Every CPU that came up is online, has its own APIC id and per-CPU
 // area, and takes its own timer interrupts (which go through its IDT
 // gate, TSS and trap stack): its tick count grows while the boot CPU
-// sleeps.
+// sleeps. The rate is irq/timer-rate's business: a loaded TCG host drops
+// ticks of a vCPU it does not run.
 func testCPUsTick(t *ktest.T) {
 	n := rt.CPUsOnline()
 	var areas []*x86.CPU
@@ -36,15 +37,18 @@ func testCPUsTick(t *ktest.T) {
 		seen[c.APICID] = true
 		before[i] = rt.CPUTicks(c.ID)
 	}
-	time.Sleep(200 * time.Millisecond)
+	t0 := time.Now()
 	for i, c := range areas {
+		for rt.CPUTicks(c.ID)-before[i] < 5 && time.Since(t0) < 5*time.Second {
+			time.Sleep(10 * time.Millisecond)
+		}
 		d := rt.CPUTicks(c.ID) - before[i]
-		t.Logf("cpu %d (APIC id %d): %d ticks in 200 ms", c.ID, c.APICID, d)
-		if d < 20 {
-			t.Errorf("cpu %d took %d timer interrupts in 200 ms", c.ID, d)
+		t.Logf("cpu %d (APIC id %d): %d ticks in %v", c.ID, c.APICID, d, time.Since(t0).Round(time.Millisecond))
+		if d < 5 {
+			t.Errorf("cpu %d took %d timer interrupts in 5 s", c.ID, d)
 		}
 	}
-	if x86.ThisCPUID() != 0 {
-		t.Errorf("kernel threads run on cpu %d", x86.ThisCPUID())
+	if !rt.SMP() && x86.ThisCPUID() != 0 {
+		t.Errorf("kernel threads run on cpu %d with smp=off", x86.ThisCPUID())
 	}
 }

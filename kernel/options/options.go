@@ -40,6 +40,7 @@ type Options struct {
 	MemReserve    int      // mem.reserve: MiB user memory may not take (0: automatic)
 	Screen        string   // screen: auto (draw the console on the display) or off
 	CPUs          int      // cpus: most CPUs to start, the boot CPU included (0: all)
+	SMP           bool     // smp: application processors run threads too
 
 	// BootImage is the leading image path of the command line, if any.
 	// It is not an option and has no table entry.
@@ -117,6 +118,9 @@ var table = []Spec{
 	{Name: "screen", Kind: Enum, Default: "auto", Values: []string{"auto", "off"},
 		Doc:   "draw the console on the display (framebuffer or VGA text) too, or not",
 		Field: func(o *Options) any { return &o.Screen }},
+	{Name: "smp", Kind: Bool, Default: "false",
+		Doc:   "run kernel and user threads on every CPU (off: the other CPUs start and idle)",
+		Field: func(o *Options) any { return &o.SMP }},
 	{Name: "test", Kind: String, Default: "",
 		Doc:   "in-kernel tests to run: comma-separated name prefixes or globs (* ?); empty = all",
 		Field: func(o *Options) any { return &o.Test }},

@@ -30,7 +30,7 @@ func exception(f *x86.Frame, fx *x86.FXArea) {
 	}
 	// A fault with interrupts disabled is in a critical section (or the
 	// trap path itself): no signal can run there.
-	if v == x86.VectorNMI || v == x86.VectorDF || v == x86.VectorMC || depth > 1 || cur == 0 || f.RFLAGS&x86.FlagIF == 0 {
+	if v == x86.VectorNMI || v == x86.VectorDF || v == x86.VectorMC || depthOf[x86.ThisCPUID()] > 1 || isIdle(curIdx()) || f.RFLAGS&x86.FlagIF == 0 {
 		Fatal(f, "unrecoverable exception")
 	}
 	var sig uint64
@@ -54,7 +54,7 @@ func exception(f *x86.Frame, fx *x86.FXArea) {
 	default:
 		Fatal(f, "unexpected exception")
 	}
-	t := &threads[cur]
+	t := &threads[curIdx()]
 	a := &sigActions[sig]
 	if a.Handler == linux.SigDfl || a.Handler == linux.SigIgn || t.sigMask&(1<<(sig-1)) != 0 {
 		Fatal(f, "fault with no handler")
