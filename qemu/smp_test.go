@@ -94,3 +94,27 @@ func TestSMPFaultDump(t *testing.T) {
 		t.Errorf("nested fault\n%s", res.Tail(40))
 	}
 }
+
+// TestSMPArgs: the vCPU count reaches QEMU's command line, from the
+// config or from $BERYL_SMP.
+func TestSMPArgs(t *testing.T) {
+	has := func(a []string, n string) bool {
+		for i := 0; i+1 < len(a); i++ {
+			if a[i] == "-smp" && a[i+1] == n {
+				return true
+			}
+		}
+		return false
+	}
+	t.Setenv("BERYL_SMP", "")
+	if a := Args(Config{Kernel: "k"}, ""); !has(a, "1") {
+		t.Errorf("default: %v", a)
+	}
+	if a := Args(Config{Kernel: "k", SMP: 4}, ""); !has(a, "4") {
+		t.Errorf("SMP 4: %v", a)
+	}
+	t.Setenv("BERYL_SMP", "2")
+	if a := Args(Config{Kernel: "k"}, ""); !has(a, "2") {
+		t.Errorf("BERYL_SMP=2: %v", a)
+	}
+}

@@ -80,7 +80,7 @@ func startCPUs(opts options.Options) {
 	// INIT every processor, wait once, then STARTUP them one at a time
 	// (they share the trampoline's parameter block).
 	for _, apic := range todo {
-		ipi(func() { x86.Local.SendInit(apic) })
+		sendInit(apic)
 	}
 	time.Sleep(apInitDelay)
 	next := uint32(1)
@@ -103,10 +103,19 @@ func startCPUs(opts options.Options) {
 	}
 }
 
-// ipi sends an IPI with interrupts off (the ICR is written in two steps).
-func ipi(send func()) {
+// sendInit and sendStartup send an IPI with kmem's lock held and
+// interrupts off (the xAPIC ICR is written in two steps). Only nosplit
+// calls may run under the lock: a preemption check in a function prologue
+// could switch goroutines there, and the thread block holding it.
+func sendInit(apic uint32) {
 	f := kmem.Lock()
-	send()
+	x86.Local.SendInit(apic)
+	kmem.Unlock(f)
+}
+
+func sendStartup(apic uint32) {
+	f := kmem.Lock()
+	x86.Local.SendStartup(apic, uint8(apStartPage>>12))
 	kmem.Unlock(f)
 }
 
@@ -115,14 +124,14 @@ func ipi(send func()) {
 func startAP(va uintptr, pa uint64, id, apic uint32) (int64, bool) {
 	c := x86.PrepareAP(va, kmem.PhysToVirt(pa), id, apic, kmem.Kernel.Root)
 	t0 := rt.Nanotime()
-	ipi(func() { x86.Local.SendStartup(apic, uint8(apStartPage>>12)) })
+	sendStartup(apic)
 	time.Sleep(apStartupDelay)
 	if !c.IsOnline() {
-		ipi(func() { x86.Local.SendStartup(apic, uint8(apStartPage>>12)) })
+		sendStartup(apic)
 	}
 	for !c.IsOnline() {
 		if time.Duration(rt.Nanotime()-t0) > apTimeout {
-			ipi(func() { x86.Local.SendInit(apic) })
+			sendInit(apic)
 			return 0, false
 		}
 		time.Sleep(50 * time.Microsecond)
