@@ -12,7 +12,10 @@ QEMU      ?= qemu-system-x86_64
 # QEMU_DISPLAY=gtk (or sdl, vnc=:0) shows the screen console and takes
 # keyboard input there too.
 QEMU_DISPLAY ?= none
-QEMUFLAGS := -cpu max -display $(QEMU_DISPLAY) -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# SMP sets the vCPU count of `make run`; BERYL_SMP=N does it for the QEMU
+# tests and zxrun (e.g. BERYL_SMP=4 make conformance).
+SMP       ?= 1
+QEMUFLAGS := -cpu max -smp $(SMP) -display $(QEMU_DISPLAY) -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
 CMDLINE   ?=
 # Fuzz runs are counted, not timed: a -fuzztime duration can end in a
 # spurious "context deadline exceeded" with Go 1.26 (golang/go#75804).

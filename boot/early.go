@@ -52,12 +52,64 @@ func early() uintptr {
 		x86.SerialPuts("beryl: not loaded by a multiboot loader\n")
 		x86.Stop(x86.ExitPanic)
 	}
+	findAPPage()
 	if !setupMemory() {
 		x86.SerialPuts("beryl: memory setup failed\n")
 		x86.Stop(x86.ExitPanic)
 	}
 	rt.EarlyInit()
 	return initialStack()
+}
+
+// apPage is a free page below 1 MiB for the application processors'
+// start-up code (0: none). The physical allocator never manages the low
+// 1 MiB, so no one else is handed this page; it avoids everything the
+// boot information occupies there.
+var apPage uint64
+
+// findAPPage picks apPage: the lowest page from 0x1000 up in available
+// RAM below 0xA0000 that no exclusion (other than the blanket low 1 MiB)
+// touches.
+//
+//go:nosplit
+func findAPPage() {
+	for i := 0; i < nregions; i++ {
+		r := regions[i]
+		if r.Type != bootinfo.MemAvailable {
+			continue
+		}
+		for pa := (r.Base + 4095) &^ 4095; pa+4096 <= r.Base+r.Length && pa+4096 <= 0xA0000; pa += 4096 {
+			if pa >= 0x1000 && !lowExcluded(pa) && (apPage == 0 || pa < apPage) {
+				apPage = pa
+				break
+			}
+		}
+	}
+}
+
+//go:nosplit
+func lowExcluded(pa uint64) bool {
+	for i := 0; i < nexclude; i++ {
+		e := exclude[i]
+		if e.Start == 0 && e.End == 1<<20 {
+			continue
+		}
+		if e.Start < pa+4096 && pa < e.End {
+			return true
+		}
+	}
+	return false
+}
+
+// APStartPage returns the physical page for the start-up trampoline, or
+// 0 when the memory map has none free below 1 MiB.
+func APStartPage() uint64 { return apPage }
+
+// BootPageTables returns the physical address of the boot page tables
+// (entry_amd64.s), which stay intact: they identity-map the low 4 GiB
+// and map the kernel image, as the start-up trampoline needs.
+func BootPageTables() uint64 {
+	return ((uint64(bootTablesAddr()) + 4095) &^ 4095) - kmem.KernelBase
 }
 
 var (

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,9 @@ type Config struct {
 	ISO     string // boot this image as a CD-ROM instead
 	OVMF    bool   // boot through UEFI firmware (OVMF) instead of SeaBIOS
 	Memory  string // -m value, default 512M
+	// SMP is the number of vCPUs (-smp); 0 takes $BERYL_SMP, else 1.
+	// An -smp in Extra overrides it.
+	SMP     int
 	Timeout time.Duration
 	Extra   []string // more QEMU arguments
 	// OnLine is called for every serial line; bytes it returns are sent
@@ -114,7 +118,7 @@ func Args(cfg Config, varsCopy string) []string {
 		serial = "none"
 	}
 	a := []string{"-cpu", "max", "-display", display, "-no-reboot", "-m", mem,
-		"-serial", serial, "-monitor", "none"}
+		"-serial", serial, "-monitor", "none", "-smp", SMP(cfg.SMP)}
 	if !cfg.NoDebugExit {
 		a = append(a, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04")
 	}
@@ -134,6 +138,18 @@ func Args(cfg Config, varsCopy string) []string {
 		}
 	}
 	return append(a, cfg.Extra...)
+}
+
+// SMP returns the -smp value for n vCPUs: n if positive, else $BERYL_SMP
+// (so that whole test runs can be repeated at -smp 2 and 4), else 1.
+func SMP(n int) string {
+	if n > 0 {
+		return strconv.Itoa(n)
+	}
+	if e := os.Getenv("BERYL_SMP"); e != "" {
+		return e
+	}
+	return "1"
 }
 
 // Boot runs QEMU until it exits, cfg.StopOn is seen or the timeout passes.

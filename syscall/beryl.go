@@ -24,7 +24,7 @@ type KernelStats struct {
 	PagesTotal uint64 // physical pages the allocator manages
 	PagesFree  uint64 // of which free
 	PagesHeap  uint64 // of which committed to the kernel's Go heap
-	CPUs       uint64 // processors in the ACPI MADT (0: unknown)
+	CPUs       uint64 // processors online
 	Processes  uint64 // user processes whose teardown has not finished
 	// CallerPages is the number of pages the calling process's memory
 	// holds: the pages present in its page tables that are its own (not

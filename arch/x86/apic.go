@@ -10,6 +10,8 @@ const (
 	LAPICInitCount   = 0x380
 	LAPICCurCount    = 0x390
 	LAPICDivideConf  = 0x3E0
+	LAPICICRLow      = 0x300
+	LAPICICRHigh     = 0x310
 	lapicSVREnable   = 1 << 8
 	lvtMasked        = 1 << 16
 	lvtTimerPeriodic = 1 << 17
@@ -17,14 +19,15 @@ const (
 	apicBaseEnable   = 1 << 11
 )
 
-// LAPIC is the boot CPU's local APIC, in xAPIC (MMIO) or x2APIC (MSR)
-// mode.
+// LAPIC is the local APIC, in xAPIC (MMIO) or x2APIC (MSR) mode. Each CPU
+// reaches its own through the same address (or MSRs), so one value serves
+// all CPUs; it is written on the boot CPU before the others start.
 type LAPIC struct {
 	base uintptr // virtual address of the xAPIC MMIO page
 	x2   bool
 }
 
-// Local is the boot CPU's local APIC.
+// Local is the local APIC of the CPU that uses it.
 var Local LAPIC
 
 // HasX2APIC reports CPUID.01H:ECX[21] (SDM Vol. 3A §11.12.1).
@@ -57,6 +60,83 @@ func (l *LAPIC) Init(mmio uintptr, spurious uint8) {
 	l.Write(LAPICSVR, lapicSVREnable|uint32(spurious))
 	l.Write(LAPICLVTTimer, lvtMasked)
 }
+
+// InitAP enables the local APIC of the application processor it runs on,
+// in the mode the boot CPU chose, with all of l's settings; l itself is
+// not changed (every CPU reaches its own APIC at the same address).
+//
+//go:nosplit
+func (l *LAPIC) InitAP(spurious uint8) {
+	b := Rdmsr(MSRAPICBase) | apicBaseEnable
+	if l.x2 {
+		b |= apicBaseX2
+	}
+	Wrmsr(MSRAPICBase, b)
+	l.Write(LAPICSVR, lapicSVREnable|uint32(spurious))
+	l.Write(LAPICLVTTimer, lvtMasked)
+}
+
+// Interrupt command register fields (SDM Vol. 3A §11.6.1, Figure 11-12).
+const (
+	icrFixed    = 0 << 8
+	icrNMI      = 4 << 8
+	icrInit     = 5 << 8
+	icrStartup  = 6 << 8
+	icrPending  = 1 << 12
+	icrAssert   = 1 << 14
+	icrAllButMe = 3 << 18
+)
+
+// sendICR writes the interrupt command register: in x2APIC mode one MSR
+// write with a 32-bit destination (§11.12.9), in xAPIC mode the
+// destination (8 bits) first, then the low word, which sends; it waits
+// until the xAPIC has accepted the IPI.
+//
+//go:nosplit
+func (l *LAPIC) sendICR(dest, low uint32) {
+	if l.x2 {
+		Wrmsr(MSRX2APICBase+LAPICICRLow>>4, uint64(dest)<<32|uint64(low))
+		return
+	}
+	l.Write(LAPICICRHigh, dest<<24)
+	l.Write(LAPICICRLow, low)
+	for i := 0; i < 1<<20 && l.Read(LAPICICRLow)&icrPending != 0; i++ {
+		Pause()
+	}
+}
+
+// SendInit sends an INIT IPI to the CPU with APIC ID dest (§9.4.4.1): it
+// resets the processor into wait-for-SIPI.
+//
+//go:nosplit
+func (l *LAPIC) SendInit(dest uint32) { l.sendICR(dest, icrInit|icrAssert) }
+
+// SendStartup sends a STARTUP IPI: dest starts in real mode at physical
+// address page<<12 (page below 256).
+//
+//go:nosplit
+func (l *LAPIC) SendStartup(dest uint32, page uint8) {
+	l.sendICR(dest, icrStartup|icrAssert|uint32(page))
+}
+
+// SendIPI sends fixed interrupt vector to the CPU with APIC ID dest.
+//
+//go:nosplit
+func (l *LAPIC) SendIPI(dest uint32, vector uint8) {
+	l.sendICR(dest, icrFixed|icrAssert|uint32(vector))
+}
+
+// SendIPIAllButSelf sends fixed interrupt vector to every other CPU.
+//
+//go:nosplit
+func (l *LAPIC) SendIPIAllButSelf(vector uint8) {
+	l.sendICR(0, icrFixed|icrAssert|icrAllButMe|uint32(vector))
+}
+
+// SendNMIAllButSelf sends an NMI to every other CPU.
+//
+//go:nosplit
+func (l *LAPIC) SendNMIAllButSelf() { l.sendICR(0, icrNMI|icrAssert|icrAllButMe) }
 
 // X2 reports whether the APIC runs in x2APIC mode.
 //

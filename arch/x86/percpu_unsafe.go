@@ -3,9 +3,9 @@ package x86
 import "unsafe"
 
 // CPU is the per-CPU area, reached through IA32_GS_BASE from the first
-// instruction of every kernel entry, so that bringing up more CPUs later
-// means one more CPU value rather than a rewrite. The first three words are
-// read by trap_amd64.s at fixed offsets (CPU_TRAPSTACK, CPU_SCRATCH).
+// instruction of every kernel entry. The first words are read by
+// trap_amd64.s and smp_amd64.s at fixed offsets (CPU_TRAPSTACK,
+// CPU_SCRATCH, ..., CPU_ID, CPU_TLS).
 type CPU struct {
 	self      uintptr // 0x00: the area's own address
 	trapStack uintptr // 0x08: top of the trap stack SYSCALL switches to
@@ -15,17 +15,38 @@ type CPU struct {
 	kernFS    uintptr // 0x28: kernel FS base (the M's TLS; SetKernelFSBase)
 	userCtx   uintptr // 0x30: *UserContext of the thread in ring 3
 	kernFX    uintptr // 0x38: 16-aligned clean FXSAVE image for kernel code
-	fpCtx     uintptr // 0x40: *UserContext whose x87 state the registers hold (fpu_unsafe.go)
-	fxScratch uintptr // 0x48: 16-aligned FXSAVE area for saving that state
-	// ID is the CPU number (0 for the boot CPU).
-	ID uint32
-	// APICID is the local APIC ID.
-	APICID uint32
+	// ID is the CPU number (0 for the boot CPU), dense in start order.
+	ID uint32 // 0x40
+	// APICID is the local APIC ID (x2APIC IDs are 32 bits).
+	APICID uint32 // 0x44
+	// tls is the FS-based TLS block of code that runs without an M (an
+	// application processor's start-up and idle loop): Go's ABI wrappers
+	// load g from FS:-8, which reads tls[0] (nil).
+	tls       [2]uint64 // 0x48
+	fpCtx     uintptr   // 0x58: *UserContext whose x87 state the registers hold (fpu_unsafe.go)
+	fxScratch uintptr   // 0x60: 16-aligned FXSAVE area in fx, for saving that state
+	// Online is set (atomically) by the CPU itself once it takes
+	// interrupts.
+	Online uint32
 	gdt    [8]uint64
-	tss    [26]uint32 // 64-bit TSS, SDM Vol. 3A §8.7 Figure 8-11 (104 bytes)
-	gdtr   [2]uint64  // pseudo-descriptors (limit at byte 0, base at 2)
+	gdtr   [2]uint64 // pseudo-descriptors (limit at byte 0, base at 2)
 	idtr   [2]uint64
+	// TSS is this CPU's task-state segment with room for an I/O
+	// permission bitmap.
+	TSS TSS
+	// fx backs fxScratch.
+	fx [512 + 16]byte
 }
+
+// Offsets of CPU fields that assembly reads (checked by cpuLayoutOK).
+const (
+	cpuOffID    = 0x40
+	cpuOffTLS   = 0x48
+	cpuOffFPCtx = 0x58 // CPU_FPCTX in trap_amd64.s
+)
+
+// MaxCPUs bounds the CPUs the kernel starts.
+const MaxCPUs = 64
 
 // Interrupt stack table slots (SDM Vol. 3A §6.14.5).
 const (
@@ -36,20 +57,40 @@ const (
 	ISTMC   = 5
 )
 
+// Per-CPU stack sizes: the trap stack (IRQs, SYSCALL), the exception
+// stack and the NMI, #DF and #MC stacks.
+const (
+	TrapStackSize = 32 << 10
+	ExcStackSize  = 32 << 10
+	NMIStackSize  = 8 << 10
+	DFStackSize   = 8 << 10
+	MCStackSize   = 8 << 10
+	// APStacksSize is what StartAP's caller provides per application
+	// processor: the five stacks above plus its start-up/idle stack.
+	APStacksSize = TrapStackSize + ExcStackSize + NMIStackSize + DFStackSize + MCStackSize + IdleStackSize
+	// IdleStackSize is the stack an application processor starts and
+	// idles on.
+	IdleStackSize = 16 << 10
+)
+
 var (
 	// BootCPU is the per-CPU area of the bootstrap processor.
 	BootCPU CPU
 
-	trapStack [32 << 10]byte
-	excStack  [32 << 10]byte
-	nmiStack  [8 << 10]byte
-	dfStack   [8 << 10]byte
-	mcStack   [8 << 10]byte
+	trapStack [TrapStackSize]byte
+	excStack  [ExcStackSize]byte
+	nmiStack  [NMIStackSize]byte
+	dfStack   [DFStackSize]byte
+	mcStack   [MCStackSize]byte
 
 	idt [256][2]uint64
 
-	kernelFX  [512 + 16]byte
-	scratchFX [512 + 16]byte
+	kernelFX [512 + 16]byte
+
+	// cpuAreas holds the address of every started CPU's area by ID
+	// (integers only: the areas of application processors live in
+	// memory the Go heap does not manage).
+	cpuAreas [MaxCPUs]uintptr
 )
 
 //go:nosplit
@@ -64,39 +105,8 @@ func stackTop(s []byte) uintptr {
 //go:nosplit
 func InitBootCPU() {
 	c := &BootCPU
-	c.self = uintptr(unsafe.Pointer(c))
-	c.trapStack = stackTop(trapStack[:])
 	c.kernFX = (uintptr(unsafe.Pointer(&kernelFX[0])) + 15) &^ 15
 	InitFX((*FXArea)(unsafe.Add(unsafe.Pointer(&kernelFX[0]), c.kernFX-uintptr(unsafe.Pointer(&kernelFX[0])))))
-	c.fxScratch = (uintptr(unsafe.Pointer(&scratchFX[0])) + 15) &^ 15
-
-	// GDT (SDM Vol. 3A §3.4.5, §5.2.1): 64-bit code has L=1, D=0.
-	c.gdt[0] = 0
-	c.gdt[1] = 0x00AF9A000000FFFF // kernel code, DPL 0
-	c.gdt[2] = 0x00CF92000000FFFF // kernel data
-	c.gdt[3] = 0x00CFFA000000FFFF // user code 32 (placeholder for SYSRET layout)
-	c.gdt[4] = 0x00CFF2000000FFFF // user data, DPL 3
-	c.gdt[5] = 0x00AFFA000000FFFF // user code 64, DPL 3
-	tss := uint64(uintptr(unsafe.Pointer(&c.tss[0])))
-	limit := uint64(len(c.tss)*4 - 1)
-	// 64-bit TSS descriptor (SDM Vol. 3A §8.2.3, Figure 8-4): type 9.
-	c.gdt[6] = limit&0xFFFF | (tss&0xFFFFFF)<<16 | 0x89<<40 | (limit>>16&0xF)<<48 | (tss>>24&0xFF)<<56
-	c.gdt[7] = tss >> 32
-
-	setIST(c, ISTTrap, c.trapStack)
-	setIST(c, ISTExc, stackTop(excStack[:]))
-	setIST(c, ISTNMI, stackTop(nmiStack[:]))
-	setIST(c, ISTDF, stackTop(dfStack[:]))
-	setIST(c, ISTMC, stackTop(mcStack[:]))
-	c.tss[25] = 104 << 16 // I/O permission bitmap offset beyond the limit: no bitmap
-
-	gdtBase := uint64(uintptr(unsafe.Pointer(&c.gdt[0])))
-	c.gdtr[0] = uint64(len(c.gdt)*8-1) | gdtBase<<16
-	c.gdtr[1] = gdtBase >> 48
-	lgdt(uintptr(unsafe.Pointer(&c.gdtr[0])))
-	reloadSegments()
-	ltr(SelTSS)
-
 	for v := 0; v < 256; v++ {
 		ist := uint64(ISTTrap)
 		switch {
@@ -111,6 +121,38 @@ func InitBootCPU() {
 		}
 		setGate(v, vectorAddr(uintptr(v)), ist, 0)
 	}
+	ist := [5]uintptr{stackTop(trapStack[:]), stackTop(excStack[:]), stackTop(nmiStack[:]), stackTop(dfStack[:]), stackTop(mcStack[:])}
+	initCPU(c, &ist)
+	cpuAreas[0] = c.self
+}
+
+// initCPU loads the per-CPU state of the CPU it runs on from c: GDT and
+// TSS (with the IST stack tops ist), the shared IDT, the GS base, the
+// SYSCALL MSRs, EFER, SMEP and SMAP. c.ID, c.APICID and c.kernFX are set
+// by the caller. Nosplit, no allocation.
+//
+//go:nosplit
+func initCPU(c *CPU, ist *[5]uintptr) {
+	c.self = uintptr(unsafe.Pointer(c))
+	c.trapStack = ist[ISTTrap-1]
+	c.fxScratch = (uintptr(unsafe.Pointer(&c.fx[0])) + 15) &^ 15
+
+	// GDT (SDM Vol. 3A §3.4.5, §5.2.1): 64-bit code has L=1, D=0.
+	c.gdt[0] = 0
+	c.gdt[1] = 0x00AF9A000000FFFF // kernel code, DPL 0
+	c.gdt[2] = 0x00CF92000000FFFF // kernel data
+	c.gdt[3] = 0x00CFFA000000FFFF // user code 32 (placeholder for SYSRET layout)
+	c.gdt[4] = 0x00CFF2000000FFFF // user data, DPL 3
+	c.gdt[5] = 0x00AFFA000000FFFF // user code 64, DPL 3
+	initTSS(c, ist)
+
+	gdtBase := uint64(uintptr(unsafe.Pointer(&c.gdt[0])))
+	c.gdtr[0] = uint64(len(c.gdt)*8-1) | gdtBase<<16
+	c.gdtr[1] = gdtBase >> 48
+	lgdt(uintptr(unsafe.Pointer(&c.gdtr[0])))
+	reloadSegments()
+	ltr(SelTSS)
+
 	idtBase := uint64(uintptr(unsafe.Pointer(&idt[0])))
 	c.idtr[0] = uint64(len(idt)*16-1) | idtBase<<16
 	c.idtr[1] = idtBase >> 48
@@ -134,12 +176,12 @@ func InitBootCPU() {
 	}
 }
 
-//go:nosplit
-func setIST(c *CPU, n int, top uintptr) {
-	// IST n lives at byte offset 36 + 8*(n-1): words 9+2(n-1), unaligned.
-	w := 9 + 2*(n-1)
-	c.tss[w] = uint32(top)
-	c.tss[w+1] = uint32(uint64(top) >> 32)
+// cpuLayoutOK reports whether the CPU fields assembly reads sit at the
+// offsets it assumes.
+func cpuLayoutOK() bool {
+	var c CPU
+	return unsafe.Offsetof(c.ID) == cpuOffID && unsafe.Offsetof(c.tls) == cpuOffTLS && unsafe.Offsetof(c.kernFX) == 0x38 &&
+		unsafe.Offsetof(c.fpCtx) == cpuOffFPCtx
 }
 
 // setGate writes a 64-bit interrupt gate (SDM Vol. 3A §6.14.1, Figure 6-8).

@@ -8,7 +8,7 @@
 #define CPU_KERNFS 0x28
 #define CPU_USERCTX 0x30
 #define CPU_KERNFX 0x38
-#define CPU_FPCTX 0x40
+#define CPU_FPCTX 0x58
 
 // UserContext offsets (usermode.go): the Frame layout, then FSBase, CR2,
 // CR3, and the FXSAVE image at 256.

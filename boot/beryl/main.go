@@ -8,5 +8,6 @@ import (
 )
 
 func main() {
+	kmain.SetAPStart(boot.APStartPage(), boot.BootPageTables())
 	kmain.Main(boot.Magic(), boot.InfoAddr())
 }

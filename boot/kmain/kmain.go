@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"beryl/arch/x86"
@@ -77,6 +78,16 @@ func Main(magic uint32, infoAddr uint64) {
 	if err := setupInterrupts(info); err != nil {
 		log.Errorf("interrupts: %v", err)
 	}
+	if opts.SMP {
+		rt.EnableSMP()
+	}
+	startCPUs(opts)
+	if rt.SMP() {
+		// The runtime sized GOMAXPROCS from sched_getaffinity at its
+		// start, when one CPU was up.
+		runtime.GOMAXPROCS(rt.SchedCPUs())
+		log.Infof("smp: threads run on %d CPUs, GOMAXPROCS %d", rt.SchedCPUs(), runtime.GOMAXPROCS(0))
+	}
 	setupPower()
 	for _, m := range info.Modules {
 		log.Infof("module %q at %#x-%#x", m.CmdLine, m.Start, m.End)
@@ -91,8 +102,9 @@ func Main(magic uint32, infoAddr uint64) {
 		os.Exit(0)
 	}
 	setupSyscalls()
-	// One CPU runs user threads: their x87 state can stay in its registers.
-	x86.SetLazyFPU(opts.FPU == "lazy")
+	// With one CPU running threads, user x87 state can stay in its
+	// registers; with smp=on a thread may resume on another CPU.
+	x86.SetLazyFPU(opts.FPU == "lazy" && !opts.SMP)
 	if wait, ok := startInit(info, opts); ok {
 		if consoleIn != nil {
 			go pumpConsole(consoleIn)

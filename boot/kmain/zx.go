@@ -2,6 +2,7 @@ package kmain
 
 import (
 	"beryl/kernel/proc"
+	"beryl/kernel/rt"
 	"beryl/mm/kmem"
 	zxsys "beryl/syscall"
 )
@@ -20,8 +21,6 @@ func kernelStats(s *zxsys.KernelStats) {
 	s.PagesTotal, s.PagesFree, s.PagesHeap = kmem.Stats()
 	s.PagesUser, s.PagesReserve = kmem.UserPages(), kmem.Reserve()
 	kmem.Unlock(f)
-	if Boot.MADT != nil {
-		s.CPUs = uint64(len(Boot.MADT.LAPICIDs))
-	}
+	s.CPUs = uint64(rt.CPUsOnline())
 	s.Processes = uint64(proc.Live())
 }

@@ -36,9 +36,22 @@ type Override struct {
 // MADT is the decoded Multiple APIC Description Table.
 type MADT struct {
 	LocalAPICAddr uint32
-	LAPICIDs      []uint8 // enabled processors' local APIC IDs
-	IOAPICs       []IOAPIC
-	Overrides     []Override
+	// LAPICIDs are the enabled processors' local APIC IDs in table
+	// order (processor local APIC and local x2APIC entries; x2APIC IDs
+	// are 32 bits), without duplicates. The first is not necessarily the
+	// boot CPU.
+	LAPICIDs  []uint32
+	IOAPICs   []IOAPIC
+	Overrides []Override
+}
+
+func (m *MADT) addCPU(id uint32) {
+	for _, x := range m.LAPICIDs {
+		if x == id {
+			return
+		}
+	}
+	m.LAPICIDs = append(m.LAPICIDs, id)
 }
 
 // ISAToGSI maps an ISA IRQ to its GSI and polarity/trigger, applying the
@@ -180,7 +193,11 @@ func ParseMADT(t []byte) (*MADT, error) {
 		switch {
 		case typ == 0 && n >= 8: // processor local APIC
 			if binary.LittleEndian.Uint32(e[4:])&1 != 0 {
-				m.LAPICIDs = append(m.LAPICIDs, e[3])
+				m.addCPU(uint32(e[3]))
+			}
+		case typ == 9 && n >= 16: // processor local x2APIC (ACPI 6.4 §5.2.12.12)
+			if binary.LittleEndian.Uint32(e[8:])&1 != 0 {
+				m.addCPU(binary.LittleEndian.Uint32(e[4:]))
 			}
 		case typ == 1 && n >= 12:
 			m.IOAPICs = append(m.IOAPICs, IOAPIC{ID: e[2], Addr: binary.LittleEndian.Uint32(e[4:]), GSIBase: binary.LittleEndian.Uint32(e[8:])})

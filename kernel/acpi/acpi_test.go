@@ -3,6 +3,7 @@ package acpi
 import (
 	"encoding/binary"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -133,6 +134,40 @@ func TestErrors(t *testing.T) {
 	bad := sdt("APIC", append(madtBody(), 1, 40))
 	if _, err := ParseMADT(bad); !errors.Is(err, ErrTruncated) {
 		t.Errorf("truncated entry: %v", err)
+	}
+}
+
+// TestMADTCPUs: local APIC and local x2APIC entries, more than 8 CPUs,
+// 32-bit IDs, disabled entries skipped, duplicates dropped.
+func TestMADTCPUs(t *testing.T) {
+	b := []byte{0, 0, 0xE0, 0xFE, 1, 0, 0, 0}
+	var want []uint32
+	for i := 0; i < 10; i++ {
+		b = append(b, 0, 8, byte(i), byte(i), 1, 0, 0, 0)
+		want = append(want, uint32(i))
+	}
+	b = append(b, 0, 8, 10, 10, 0, 0, 0, 0) // disabled
+	x2 := func(id uint32, flags byte) {
+		e := make([]byte, 16)
+		e[0], e[1] = 9, 16
+		binary.LittleEndian.PutUint32(e[4:], id)
+		e[8] = flags
+		b = append(b, e...)
+	}
+	x2(300, 1)
+	x2(0x12345, 1)
+	x2(301, 0) // disabled
+	x2(3, 1)   // already listed as a local APIC
+	want = append(want, 300, 0x12345)
+	m, err := ParseMADT(sdt("APIC", b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(m.LAPICIDs, want) {
+		t.Errorf("LAPICIDs = %v, want %v", m.LAPICIDs, want)
+	}
+	if _, err := ParseMADT(sdt("APIC", append(b, 9, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))); err != nil {
+		t.Errorf("short x2APIC entry: %v", err)
 	}
 }
 

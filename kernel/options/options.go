@@ -27,18 +27,21 @@ import (
 // Options holds the parsed values. Zero values are not the defaults: use
 // Defaults or Parse.
 type Options struct {
-	LogLevel    string   // loglevel: minimum level logged
-	TimerHz     int      // timer.hz: scheduler tick frequency
-	Test        string   // test: in-kernel tests to run (see TestSelected)
-	TestFault   bool     // test.fault: trigger a deliberate unrecoverable fault
-	Init        string   // init: path of the first user program
-	Run         []string // run: programs init starts, in order
-	Conformance bool     // conformance: init runs the syscall conformance suite
-	ReadyExit   bool     // ready.exit: exit QEMU after the ready line
-	UserIO      string   // userio: console, or ports (COM2/COM3)
-	MemReserve  int      // mem.reserve: MiB user memory may not take (0: automatic)
-	Screen      string   // screen: auto (draw the console on the display) or off
-	FPU         string   // fpu: lazy or eager switching of user x87 state
+	LogLevel      string   // loglevel: minimum level logged
+	TimerHz       int      // timer.hz: scheduler tick frequency
+	Test          string   // test: in-kernel tests to run (see TestSelected)
+	TestFault     bool     // test.fault: trigger a deliberate unrecoverable fault
+	TestAbsentCPU int      // test.absentcpu: APIC id of a CPU that is not there, to start anyway
+	Init          string   // init: path of the first user program
+	Run           []string // run: programs init starts, in order
+	Conformance   bool     // conformance: init runs the syscall conformance suite
+	ReadyExit     bool     // ready.exit: exit QEMU after the ready line
+	UserIO        string   // userio: console, or ports (COM2/COM3)
+	MemReserve    int      // mem.reserve: MiB user memory may not take (0: automatic)
+	Screen        string   // screen: auto (draw the console on the display) or off
+	CPUs          int      // cpus: most CPUs to start, the boot CPU included (0: all)
+	SMP           bool     // smp: application processors run threads too
+	FPU           string   // fpu: lazy or eager switching of user x87 state
 
 	// BootImage is the leading image path of the command line, if any.
 	// It is not an option and has no table entry.
@@ -95,6 +98,9 @@ var table = []Spec{
 	{Name: "conformance", Kind: Bool, Default: "false",
 		Doc:   "init runs the syscall conformance suite",
 		Field: func(o *Options) any { return &o.Conformance }},
+	{Name: "cpus", Kind: Int, Default: "0", Min: 0, Max: 4096,
+		Doc:   "most CPUs to start, the boot CPU included (0: every CPU the ACPI MADT lists)",
+		Field: func(o *Options) any { return &o.CPUs }},
 	{Name: "fpu", Kind: Enum, Default: "lazy", Values: []string{"lazy", "eager"},
 		Doc:   "user x87 state: lazy (kept in the registers across kernel entries; one CPU) or eager (whole FXSAVE image saved and restored on every entry)",
 		Field: func(o *Options) any { return &o.FPU }},
@@ -116,9 +122,15 @@ var table = []Spec{
 	{Name: "screen", Kind: Enum, Default: "auto", Values: []string{"auto", "off"},
 		Doc:   "draw the console on the display (framebuffer or VGA text) too, or not",
 		Field: func(o *Options) any { return &o.Screen }},
+	{Name: "smp", Kind: Bool, Default: "false",
+		Doc:   "run kernel and user threads on every CPU (off: the other CPUs start and idle)",
+		Field: func(o *Options) any { return &o.SMP }},
 	{Name: "test", Kind: String, Default: "",
 		Doc:   "in-kernel tests to run: comma-separated name prefixes or globs (* ?); empty = all",
 		Field: func(o *Options) any { return &o.Test }},
+	{Name: "test.absentcpu", Kind: Int, Default: "0", Min: 0, Max: 1<<32 - 1,
+		Doc:   "APIC id of a CPU that is not there, started after the MADT's (tests the start-up failure path; 0: none)",
+		Field: func(o *Options) any { return &o.TestAbsentCPU }},
 	{Name: "test.fault", Kind: Bool, Default: "false",
 		Doc:   "trigger a deliberate unrecoverable fault to test the fault dump",
 		Field: func(o *Options) any { return &o.TestFault }},

@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"beryl/kernel/rt"
 	"runtime"
 
 	"beryl/kernel/linux"
@@ -48,10 +49,16 @@ func sysSchedYield(t *Thread, a *[6]uint64) (int64, bool) {
 	return 0, false
 }
 
-// sysSchedGetaffinity reports one CPU (the mask is one byte-order-neutral
-// word, so the size returned is 8).
+// sysSchedGetaffinity reports the CPUs threads run on (rt.SchedCPUs: a
+// user program's Go runtime sizes GOMAXPROCS by it); the mask is one
+// byte-order-neutral word, so the size returned is 8.
 func sysSchedGetaffinity(t *Thread, a *[6]uint64) (int64, bool) {
-	if a[1] < 8 || !t.put64(a[2], 1) {
+	n := rt.SchedCPUs()
+	mask := ^uint64(0)
+	if n < 64 {
+		mask = 1<<uint(n) - 1
+	}
+	if a[1] < 8 || !t.put64(a[2], mask) {
 		return -linux.EINVAL, false
 	}
 	return 8, false

@@ -86,7 +86,12 @@ type Thread struct {
 	// (zx_thread_exit).
 	exitReq atomic.Bool
 	sig     sigState
+	// lastCPU is the CPU the thread last ran user code on.
+	lastCPU atomic.Uint32
 }
+
+// LastCPU returns the CPU the thread last ran user code on.
+func (t *Thread) LastCPU() uint32 { return t.lastCPU.Load() }
 
 var (
 	pidMu   sync.Mutex
@@ -208,6 +213,7 @@ func (t *Thread) run() {
 		}
 		t.deliver()
 		x86.EnterUser(t.Ctx)
+		t.lastCPU.Store(x86.ThisCPUID())
 		r := &t.Ctx.Regs
 		switch v := r.Vector; {
 		case v == x86.VectorSyscall:

@@ -18,7 +18,13 @@
 //
 // Everything reachable from HandleTrap is trap-path code: nosplit, no
 // allocation, no Go pointer stores (all state is integers in BSS).
-// Locking: single CPU, interrupts disabled on the trap path; goroutine
-// code that shares state with it (IRQ counters) uses atomics. Lock order:
-// rt → kmem.
+// Locking: the trap path runs with interrupts disabled and holds
+// x86.TrapLock (a CPU-recursive spin lock, also kmem's lock) for all of
+// HandleTrap, so the thread table and the other state here are reached by
+// one CPU at a time; scheduler state that is per CPU (current thread,
+// loaded FS base, trap depth) is indexed by the CPU number. Goroutine
+// code that shares state with the trap path (IRQ counters) uses atomics.
+// Application processors run threads only with smp=on (see smp.go); with
+// smp=off they take no lock and touch none of this. Lock order: rt →
+// kmem (the same lock, taken recursively).
 package rt

@@ -1,6 +1,8 @@
 package rt
 
 import (
+	"sync/atomic"
+
 	"beryl/arch/x86"
 	"beryl/kernel/linux"
 	"beryl/mm/kmem"
@@ -28,7 +30,7 @@ func exception(f *x86.Frame, fx *x86.FXArea) {
 	}
 	// A fault with interrupts disabled is in a critical section (or the
 	// trap path itself): no signal can run there.
-	if v == x86.VectorNMI || v == x86.VectorDF || v == x86.VectorMC || depth > 1 || cur == 0 || f.RFLAGS&x86.FlagIF == 0 {
+	if v == x86.VectorNMI || v == x86.VectorDF || v == x86.VectorMC || depthOf[x86.ThisCPUID()] > 1 || isIdle(curIdx()) || f.RFLAGS&x86.FlagIF == 0 {
 		Fatal(f, "unrecoverable exception")
 	}
 	var sig uint64
@@ -52,7 +54,7 @@ func exception(f *x86.Frame, fx *x86.FXArea) {
 	default:
 		Fatal(f, "unexpected exception")
 	}
-	t := &threads[cur]
+	t := &threads[curIdx()]
 	a := &sigActions[sig]
 	if a.Handler == linux.SigDfl || a.Handler == linux.SigIgn || t.sigMask&(1<<(sig-1)) != 0 {
 		Fatal(f, "fault with no handler")
@@ -88,7 +90,10 @@ func frame(pc uint64, ret bool) {
 	x86.SerialPuts("\n")
 }
 
-var fatalDepth int32
+// fatalCPU is the CPU that prints the fault dump (noCPU until one does).
+var fatalCPU uint32 = noCPU
+
+const noCPU = ^uint32(0)
 
 // Fatal prints the fault dump (the format tools/symbolize reads: vector,
 // error code, CR2, registers, code bytes, frame-pointer backtrace) and
@@ -97,13 +102,25 @@ var fatalDepth int32
 //
 //go:nosplit
 func Fatal(f *x86.Frame, why string) {
-	fatalDepth++
-	if fatalDepth > 1 {
+	id := x86.ThisCPUID()
+	if !atomic.CompareAndSwapUint32(&fatalCPU, noCPU, id) {
+		// Another CPU is dumping (it stops the machine), or this one
+		// faulted in the dump.
+		if atomic.LoadUint32(&fatalCPU) != id {
+			haltForever()
+		}
 		x86.SerialPuts("beryl: fault in the fault dump\n")
 		x86.Stop(x86.ExitPanic)
 	}
+	atomic.StoreUint32(&stopping, 1)
+	stopOthers()
 	x86.SerialPuts("beryl: FATAL: ")
 	x86.SerialPuts(why)
+	if id != 0 {
+		x86.SerialPuts(" (cpu ")
+		x86.SerialPutDec(uint64(id))
+		x86.SerialPuts(")")
+	}
 	x86.SerialPuts("\nFAULT vector=")
 	x86.SerialPutDec(f.Vector)
 	x86.SerialPuts(" (")

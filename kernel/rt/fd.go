@@ -198,7 +198,7 @@ func wakeEpoll(epfd uint64) {
 	if epfd == 0 {
 		return
 	}
-	for i := int32(1); i <= hiThread; i++ {
+	for i := int32(firstThread); i <= hiThread; i++ {
 		t := &threads[i]
 		if t.state == tsBlocked && t.wait == waitEpoll && t.waitAddr == epfd {
 			wakeRestart(t)

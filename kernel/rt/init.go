@@ -12,6 +12,7 @@ import (
 func EarlyTraps() {
 	initThreads()
 	x86.TrapHandler = HandleTrap
+	x86.APStart = apStart
 }
 
 // EarlyInit masks the legacy PICs, calibrates the TSC against the PIT,
@@ -35,6 +36,9 @@ func EarlyInit() {
 	}
 	x86.Local.Init(mmio, VectorSpurious)
 	startTimer(TimerHz)
+	x86.BootCPU.APICID = x86.Local.ID()
+	x86.BootCPU.SetOnline()
+	online = 1
 	x86.EnableInterrupts()
 }
 

@@ -24,7 +24,7 @@ func irq(gsi uint32, f *x86.Frame, fx *x86.FXArea) {
 	}
 	atomic.AddUint32(&irqCounts[gsi], 1)
 	futexWakeAddr(irqCountAddr(gsi), 1<<31)
-	if depth == 1 {
+	if depthOf[x86.ThisCPUID()] == 1 {
 		reschedule(f, fx)
 	}
 }

@@ -48,7 +48,7 @@ func rtSigprocmask(how, set, oset, size uint64) int64 {
 	if size != 8 {
 		return -linux.EINVAL
 	}
-	t := &threads[cur]
+	t := &threads[curIdx()]
 	old := t.sigMask
 	if set != 0 {
 		s := *(*uint64)(ptr(set))
@@ -72,7 +72,7 @@ func rtSigprocmask(how, set, oset, size uint64) int64 {
 
 //go:nosplit
 func sigaltstack(f *x86.Frame, ss, oss uint64) int64 {
-	t := &threads[cur]
+	t := &threads[curIdx()]
 	on := linux.OnStack(f.RSP, t.altSP, t.altSize)
 	if oss != 0 {
 		o := (*linux.StackT)(ptr(oss))
@@ -116,6 +116,13 @@ func kill(f *x86.Frame, fx *x86.FXArea, tid int32, sig uint64) int64 {
 	if t.state == tsBlocked && t.sigMask&(1<<(sig-1)) == 0 {
 		wake(t, -linux.EINTR)
 	}
+	if t.state == tsRunning && t.lastCPU != x86.ThisCPUID() {
+		// Running on another CPU: make it trap now, so the signal (the
+		// runtime's preemption request) does not wait for its tick.
+		if c := x86.CPUByID(t.lastCPU); c != nil {
+			x86.Local.SendIPI(c.APICID, VectorResched)
+		}
+	}
 	return 0
 }
 
@@ -125,10 +132,10 @@ func kill(f *x86.Frame, fx *x86.FXArea, tid int32, sig uint64) int64 {
 //
 //go:nosplit
 func deliverPending(f *x86.Frame, fx *x86.FXArea) {
-	if cur == 0 {
+	if isIdle(curIdx()) {
 		return
 	}
-	t := &threads[cur]
+	t := &threads[curIdx()]
 	pend := t.sigPending &^ t.sigMask
 	if pend == 0 {
 		return
@@ -178,6 +185,6 @@ func rtSigreturn(f *x86.Frame, fx *x86.FXArea) int64 {
 	if fp != 0 {
 		*fx = *(*x86.FXArea)(ptr(fp))
 	}
-	threads[cur].sigMask = mask
+	threads[curIdx()].sigMask = mask
 	return handled
 }

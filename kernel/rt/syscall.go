@@ -54,7 +54,7 @@ func doSyscall(f *x86.Frame, fx *x86.FXArea) {
 	case linux.SysArchPrctl:
 		r = archPrctl(a0, a1)
 	case linux.SysGettid:
-		r = int64(threads[cur].tid)
+		r = int64(threads[curIdx()].tid)
 	case linux.SysGetpid:
 		r = 1
 	case linux.SysGetppid:
@@ -104,7 +104,7 @@ func doSyscall(f *x86.Frame, fx *x86.FXArea) {
 		x86.SerialPuts("[sys ")
 		x86.SerialPutDec(nr)
 		x86.SerialPuts(" tid ")
-		x86.SerialPutDec(uint64(threads[cur].tid))
+		x86.SerialPutDec(uint64(threads[curIdx()].tid))
 		x86.SerialPuts(" = ")
 		x86.SerialPutHex(uint64(r))
 		x86.SerialPuts("]\n")
@@ -118,12 +118,12 @@ var TraceSyscalls bool
 func archPrctl(code, addr uint64) int64 {
 	switch code {
 	case linux.ArchSetFS:
-		threads[cur].fsBase = addr
+		threads[curIdx()].fsBase = addr
 		x86.SetKernelFSBase(addr)
-		loadedFS = addr
+		loadedFSOf[x86.ThisCPUID()] = addr
 		return 0
 	case linux.ArchGetFS:
-		*(*uint64)(ptr(addr)) = threads[cur].fsBase
+		*(*uint64)(ptr(addr)) = threads[curIdx()].fsBase
 		return 0
 	}
 	return -linux.EINVAL
@@ -134,8 +134,18 @@ func schedGetaffinity(size, mask uint64) int64 {
 	if size < 8 {
 		return -linux.EINVAL
 	}
-	*(*uint64)(ptr(mask)) = 1 // one CPU until SMP
+	*(*uint64)(ptr(mask)) = cpuMask(SchedCPUs())
 	return 8
+}
+
+// cpuMask returns a mask with the low n bits set (at most 64).
+//
+//go:nosplit
+func cpuMask(n int) uint64 {
+	if n >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<uint(n) - 1
 }
 
 //go:nosplit
@@ -144,15 +154,15 @@ func clone(f *x86.Frame, fx *x86.FXArea, flags, stack, tls uint64) int64 {
 		return -linux.EINVAL
 	}
 	var i int32
-	for i = 1; i < MaxThreads; i++ {
+	for i = firstThread; i < int32(len(threads)); i++ {
 		if threads[i].state == tsFree {
 			break
 		}
 	}
-	if i == MaxThreads {
+	if i == int32(len(threads)) {
 		return -linux.EAGAIN
 	}
-	parent := &threads[cur]
+	parent := &threads[curIdx()]
 	t := &threads[i]
 	t.frame = *f
 	t.frame.RAX = 0
@@ -180,7 +190,7 @@ func clone(f *x86.Frame, fx *x86.FXArea, flags, stack, tls uint64) int64 {
 
 //go:nosplit
 func exitThread(f *x86.Frame, fx *x86.FXArea) int64 {
-	threads[cur].state = tsFree
+	threads[curIdx()].state = tsFree
 	reschedule(f, fx)
 	return handled
 }
@@ -301,7 +311,7 @@ func futex(f *x86.Frame, fx *x86.FXArea, addr, op, val, timeout uint64) int64 {
 //go:nosplit
 func futexWakeAddr(addr uint64, n uint32) uint32 {
 	var woken uint32
-	for i := int32(1); i <= hiThread && woken < n; i++ {
+	for i := int32(firstThread); i <= hiThread && woken < n; i++ {
 		t := &threads[i]
 		if t.state == tsBlocked && t.wait == waitFutex && t.waitAddr == addr {
 			wake(t, 0)

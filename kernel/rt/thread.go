@@ -1,12 +1,18 @@
 package rt
 
 import (
+	"sync/atomic"
+
 	"beryl/arch/x86"
 	"beryl/kernel/linux"
 )
 
-// MaxThreads bounds the kernel thread table (index 0 is the idle context).
+// MaxThreads bounds the kernel threads (Ms); the table also holds one
+// idle context per CPU, at indices 0 to x86.MaxCPUs-1.
 const MaxThreads = 256
+
+// firstThread is the table index of the first real thread.
+const firstThread = x86.MaxCPUs
 
 // Thread states.
 const (
@@ -44,35 +50,55 @@ type thread struct {
 	altFlags   int32
 	// nr is the system call a blocked thread is in, for restarts.
 	nr uint64
+	// lastCPU is the CPU the thread last ran on.
+	lastCPU uint32
 }
 
+// All of it is guarded by x86.TrapLock (HandleTrap holds it); the
+// per-CPU arrays are indexed by the CPU's number.
 var (
-	threads [MaxThreads]thread
-	// cur is the index of the thread whose state is live on the CPU.
-	cur int32
+	threads [firstThread + MaxThreads]thread
+	// curOf is, per CPU, the index of the thread whose state is live on
+	// it (its idle context's index is its CPU number).
+	curOf [x86.MaxCPUs]int32
 	// hiThread is the highest table index ever used, bounding scans.
 	hiThread int32
 	nextTid  int32 = 2
-	// loadedFS is the FS base currently in IA32_FS_BASE.
-	loadedFS uint64
-	// depth counts nested HandleTrap activations.
-	depth int32
+	// loadedFSOf is, per CPU, the FS base in its IA32_FS_BASE.
+	loadedFSOf [x86.MaxCPUs]uint64
+	// depthOf counts, per CPU, nested HandleTrap activations.
+	depthOf [x86.MaxCPUs]int32
 
 	idleStack [4096]byte
 	idleTLS   [2]uint64
 )
 
-// pickNext returns the next runnable thread after cur in round-robin
-// order, or -1 if none (the idle context is not a candidate).
+// curIdx returns the index of the thread current on this CPU.
+//
+//go:nosplit
+func curIdx() int32 { return curOf[x86.ThisCPUID()] }
+
+// isIdle reports whether table index i is an idle context.
+//
+//go:nosplit
+func isIdle(i int32) bool { return i < firstThread }
+
+// pickNext returns the next runnable thread after this CPU's current one
+// in round-robin order over the shared table, or -1 if none (idle
+// contexts are not candidates). A runnable thread is current nowhere, so
+// any CPU may take it: the table is one run queue all CPUs share.
 //
 //go:nosplit
 func pickNext() int32 {
 	n := hiThread
-	i := cur
-	for k := int32(0); k < n; k++ {
+	i := curIdx()
+	if i < firstThread {
+		i = firstThread - 1
+	}
+	for k := int32(firstThread); k <= n; k++ {
 		i++
 		if i > n {
-			i = 1
+			i = firstThread
 		}
 		if threads[i].state == tsRunnable {
 			return i
@@ -87,9 +113,18 @@ func pickNext() int32 {
 //
 //go:nosplit
 func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
+	me := x86.ThisCPUID()
+	cur := curOf[me]
 	if next == cur {
 		threads[cur].state = tsRunning
 		return
+	}
+	now := Nanotime()
+	if isIdle(cur) {
+		atomic.AddInt64(&idleNs[me], now-idleSince[me])
+	}
+	if isIdle(next) {
+		idleSince[me] = now
 	}
 	c := &threads[cur]
 	c.frame = *f
@@ -103,10 +138,11 @@ func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
 	*f = n.frame
 	*fx = n.fx
 	n.state = tsRunning
-	cur = next
-	if n.fsBase != loadedFS {
+	n.lastCPU = me
+	curOf[me] = next
+	if n.fsBase != loadedFSOf[me] {
 		x86.SetKernelFSBase(n.fsBase)
-		loadedFS = n.fsBase
+		loadedFSOf[me] = n.fsBase
 	}
 }
 
@@ -117,12 +153,14 @@ func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
 //
 //go:nosplit
 func reschedule(f *x86.Frame, fx *x86.FXArea) {
+	me := x86.ThisCPUID()
+	cur := curOf[me]
 	next := pickNext()
 	if next < 0 {
-		if threads[cur].state == tsRunning && cur != 0 {
+		if threads[cur].state == tsRunning && !isIdle(cur) {
 			return
 		}
-		next = 0
+		next = int32(me)
 	}
 	switchTo(f, fx, next)
 }
@@ -133,7 +171,7 @@ func reschedule(f *x86.Frame, fx *x86.FXArea) {
 //
 //go:nosplit
 func block(f *x86.Frame, fx *x86.FXArea, kind uint32, addr uint64, deadline int64, ret int64) {
-	t := &threads[cur]
+	t := &threads[curIdx()]
 	t.nr = f.RAX // the call number, for wakeRestart
 	f.RAX = uint64(ret)
 	t.state = tsBlocked
@@ -151,6 +189,7 @@ func wake(t *thread, ret int64) {
 	t.state = tsRunnable
 	t.wait = waitNone
 	t.deadline = 0
+	kickIdle()
 }
 
 // wakeRestart makes a blocked thread runnable so that it re-executes its
@@ -163,13 +202,14 @@ func wakeRestart(t *thread) {
 	t.state = tsRunnable
 	t.wait = waitNone
 	t.deadline = 0
+	kickIdle()
 }
 
 // timeoutExpired wakes threads whose deadline has passed.
 //
 //go:nosplit
 func timeoutExpired(now int64) {
-	for i := int32(1); i <= hiThread; i++ {
+	for i := int32(firstThread); i <= hiThread; i++ {
 		t := &threads[i]
 		if t.state != tsBlocked || t.deadline == 0 || now < t.deadline {
 			continue
@@ -187,7 +227,7 @@ func timeoutExpired(now int64) {
 //
 //go:nosplit
 func threadByTid(tid int32) *thread {
-	for i := int32(1); i <= hiThread; i++ {
+	for i := int32(firstThread); i <= hiThread; i++ {
 		if threads[i].state != tsFree && threads[i].tid == tid {
 			return &threads[i]
 		}
@@ -200,7 +240,7 @@ func threadByTid(tid int32) *thread {
 //go:nosplit
 func ThreadCount() int {
 	n := 0
-	for i := int32(1); i <= hiThread; i++ {
+	for i := int32(firstThread); i <= hiThread; i++ {
 		if threads[i].state != tsFree {
 			n++
 		}
@@ -208,7 +248,7 @@ func ThreadCount() int {
 	return n
 }
 
-// initThreads sets up the idle context and marks the boot thread (the
+// initThreads sets up the boot CPU's idle context and marks the boot thread (the
 // one running now, which becomes the runtime's m0) current.
 //
 //go:nosplit
@@ -226,12 +266,12 @@ func initThreads() {
 	// Every entry's ABI wrapper loads g from FS:-8, so the idle context
 	// needs a readable TLS slot too (holding a nil g).
 	idle.fsBase = idleTLSBase()
-	boot := &threads[1]
+	boot := &threads[firstThread]
 	boot.fsBase = x86.Rdmsr(x86.MSRFSBase)
 	x86.SetKernelFSBase(boot.fsBase)
-	loadedFS = boot.fsBase
+	loadedFSOf[0] = boot.fsBase
 	boot.state = tsRunning
 	boot.tid = 1
-	cur = 1
-	hiThread = 1
+	curOf[0] = firstThread
+	hiThread = firstThread
 }

@@ -20,33 +20,60 @@ const (
 	VectorSpurious = 0xFF
 )
 
-// HandleTrap is the kernel's trap handler (x86.TrapHandler).
+// HandleTrap is the kernel's trap handler (x86.TrapHandler). It holds
+// x86.TrapLock throughout, except for the NMI of a fatal stop, TLB
+// shootdown requests, and the traps of application processors that do not
+// run threads (smp=off).
 // Trap path: nosplit, no allocation.
 //
 //go:nosplit
 func HandleTrap(f *x86.Frame, fx *x86.FXArea) {
-	depth++
 	v := f.Vector
+	if v == x86.VectorNMI && atomic.LoadUint32(&stopping) != 0 {
+		haltForever()
+	}
+	if v == x86.VectorShootdown {
+		x86.ServiceShootdown()
+		x86.Local.EOI()
+		return
+	}
+	me := x86.ThisCPUID()
+	if me != 0 && !smpOn {
+		apTrap(me, f)
+		return
+	}
+	x86.TrapLock.Lock()
+	depthOf[me]++
 	switch {
 	case v == x86.VectorSyscall:
 		doSyscall(f, fx)
 	case v == VectorTimer:
 		x86.Local.EOI()
-		tick(f, fx)
+		tick(me, f, fx)
 	case v < 32:
 		exception(f, fx)
 	case v >= VectorIRQBase && v < VectorIRQBase+NumIRQs:
 		irq(uint32(v-VectorIRQBase), f, fx)
 		x86.Local.EOI()
+	case v == VectorResched:
+		x86.Local.EOI()
+		if depthOf[me] == 1 {
+			reschedule(f, fx)
+		}
 	case v == VectorSpurious, v >= VectorPICBase && v < VectorPICBase+16:
 		// Spurious: no EOI (SDM Vol. 3A §11.9; 8259A spurious IRQ 7/15).
 	default:
 		x86.Local.EOI()
 	}
-	if depth == 1 {
+	// No signal into a context that ran with interrupts disabled: it is
+	// a critical section (kmem.Lock held, x86.TrapLock with it), and a
+	// handler there (the runtime's preemption) could switch goroutines
+	// and block the thread while it holds the lock.
+	if depthOf[me] == 1 && f.RFLAGS&x86.FlagIF != 0 {
 		deliverPending(f, fx)
 	}
-	depth--
+	depthOf[me]--
+	x86.TrapLock.Unlock()
 }
 
 var (
@@ -61,11 +88,18 @@ var (
 func Ticks() uint64 { return atomic.LoadUint64(&ticks) }
 
 //go:nosplit
-func tick(f *x86.Frame, fx *x86.FXArea) {
+func tick(me uint32, f *x86.Frame, fx *x86.FXArea) {
+	if me != 0 {
+		atomic.AddUint64(&cpuTicks[me], 1)
+		if depthOf[me] == 1 {
+			reschedule(f, fx)
+		}
+		return
+	}
 	ticks++
 	if TraceSyscalls && ticks%500 == 0 {
 		x86.SerialPuts("[tick cur=")
-		x86.SerialPutDec(uint64(threads[cur].tid))
+		x86.SerialPutDec(uint64(threads[curIdx()].tid))
 		x86.SerialPuts(" rip=")
 		x86.SerialPutHex(f.RIP)
 		for i := int32(0); i <= hiThread; i++ {
@@ -77,7 +111,7 @@ func tick(f *x86.Frame, fx *x86.FXArea) {
 		x86.SerialPuts("]\n")
 	}
 	timeoutExpired(Nanotime())
-	if depth == 1 {
+	if depthOf[x86.ThisCPUID()] == 1 {
 		reschedule(f, fx)
 	}
 }

@@ -15,9 +15,13 @@
 //
 // Most entry points run on the trap path (page faults, the runtime's mmap
 // and madvise): they are nosplit, allocate nothing and store no Go
-// pointers. Locking: the kernel runs these with interrupts disabled on one
-// CPU; Go-context callers use Lock/Unlock, which disable interrupts. There
-// is one lock level: kmem → nothing.
+// pointers. Locking: everything here runs with x86.TrapLock held and
+// interrupts disabled: the trap path holds it already; Go-context callers
+// use Lock/Unlock, which disable interrupts and take it (it is
+// CPU-recursive, so a page fault while it is held is fine). It is the
+// last lock: kmem → nothing. Translations removed or narrowed in the
+// kernel half are shot down on every CPU that runs threads
+// (x86.Shootdown), one round per call.
 package kmem
 
 import (
@@ -69,6 +73,7 @@ var (
 func Lock() uint64 {
 	f := x86.Flags()
 	x86.DisableInterrupts()
+	x86.TrapLock.Lock()
 	return f
 }
 
@@ -76,6 +81,7 @@ func Lock() uint64 {
 //
 //go:nosplit
 func Unlock(f uint64) {
+	x86.TrapLock.Unlock()
 	if f&x86.FlagIF != 0 {
 		x86.EnableInterrupts()
 	}
@@ -291,7 +297,8 @@ func Protect(va, length uint64, readable, writable, exec bool) bool {
 	if !readable {
 		return Release(va, length)
 	}
-	flushed := 0
+	sh := &batch
+	sh.n = 0
 	for a := va; a < va+length; a += PageSize {
 		e, err := Kernel.Entry(a, false)
 		if err != nil || e == nil || *e&(pagetable.Present|pagetable.SoftDemand) == 0 {
@@ -306,11 +313,46 @@ func Protect(va, length uint64, readable, writable, exec bool) bool {
 		}
 		*e = v
 		if v&pagetable.Present != 0 {
-			flushed++
+			sh.add(a)
 			x86.Invlpg(uintptr(a))
 		}
 	}
+	sh.done()
 	return true
+}
+
+// shootBatch collects the kernel-half addresses one call unmapped or
+// narrowed, for one shootdown round on the other CPUs.
+type shootBatch struct {
+	n   int
+	vas [32]uint64
+}
+
+// batch is the one shootBatch: calls that fill it hold x86.TrapLock (a
+// nosplit frame has no room for it).
+var batch shootBatch
+
+//go:nosplit
+func (b *shootBatch) add(va uint64) {
+	if b.n < len(b.vas) {
+		b.vas[b.n] = va
+	}
+	b.n++
+}
+
+// done shoots the batch down on the other CPUs (all translations if it
+// overflowed).
+//
+//go:nosplit
+func (b *shootBatch) done() {
+	if b.n == 0 || x86.ShootdownCPUs() <= 1 {
+		return
+	}
+	if b.n > len(b.vas) {
+		x86.Shootdown(x86.ShootKernel, nil, false, 0)
+		return
+	}
+	x86.Shootdown(x86.ShootKernel, b.vas[:b.n], false, 0)
 }
 
 // setRange rewrites every PTE of [va, va+length). With replace set the
@@ -325,6 +367,8 @@ func setRange(va, length uint64, flags uint64, replace bool) bool {
 	}
 	n := length / PageSize
 	flushAll := n > 64
+	sh := &batch
+	sh.n = 0
 	for a := va; a < va+length; a += PageSize {
 		e, err := Kernel.Entry(a, replace && flags != 0)
 		if err != nil || e == nil {
@@ -343,6 +387,7 @@ func setRange(va, length uint64, flags uint64, replace bool) bool {
 		if old&pagetable.Present != 0 {
 			Phys.FreePage(old & pagetable.AddrMask)
 			heapPages--
+			sh.add(a)
 			if !flushAll {
 				x86.Invlpg(uintptr(a))
 			}
@@ -357,6 +402,7 @@ func setRange(va, length uint64, flags uint64, replace bool) bool {
 	if flushAll {
 		x86.WriteCR3(x86.ReadCR3())
 	}
+	sh.done()
 	return true
 }
 

@@ -31,6 +31,18 @@ type TLB interface {
 	Retire(root uint64)
 }
 
+// BatchTLB is a TLB that can invalidate several addresses of one
+// operation at once (one shootdown round on a multiprocessor); the
+// flushes of an operation use it when the TLB offers it. The addresses
+// are vas[:n], passed by value so that a fault path allocates nothing.
+type BatchTLB interface {
+	FlushBatch(root uint64, vas [MaxBatchFlushes]uint64, n int)
+}
+
+// MaxBatchFlushes is the most addresses one operation flushes one by one;
+// beyond it, it flushes the whole address space.
+const MaxBatchFlushes = maxSingleFlushes
+
 // Env is what an address space needs from the machine: data pages, page
 // tables (the PageSource locks the physical allocator itself), the TLB and
 // the kernel half to share.

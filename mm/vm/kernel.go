@@ -50,25 +50,57 @@ func (kernelTables) FreeTable(pa uint64) {
 
 func (kernelTables) Table(pa uint64) *[pagetable.Entries]uint64 { return kmem.Tables.Table(pa) }
 
-// kernelTLB flushes with INVLPG / a CR3 reload when root is in CR3 (one
-// CPU for now: no shootdowns).
+// kernelTLB flushes with INVLPG / a CR3 reload when root is in CR3; when
+// other CPUs run threads, one shootdown round per call reaches them too
+// (x86.Shootdown serves the calling CPU as well).
 type kernelTLB struct{}
 
 func live(root uint64) bool { return x86.ReadCR3()&pagetable.AddrMask == root }
 
-func (kernelTLB) Flush(root, va uint64) {
+// shoot runs one shootdown round with the trap lock held.
+func shoot(root uint64, vas []uint64, retire bool) {
+	f := kmem.Lock()
+	x86.Shootdown(root, vas, retire, kmem.Kernel.Root)
+	kmem.Unlock(f)
+}
+
+func (t kernelTLB) Flush(root, va uint64) {
+	if x86.ShootdownCPUs() > 1 {
+		v := [1]uint64{va}
+		shoot(root, v[:], false)
+		return
+	}
 	if live(root) {
 		x86.Invlpg(uintptr(va))
 	}
 }
 
+// FlushBatch invalidates several addresses of one operation in one round.
+func (t kernelTLB) FlushBatch(root uint64, vas [MaxBatchFlushes]uint64, n int) {
+	if x86.ShootdownCPUs() > 1 {
+		shoot(root, vas[:n], false)
+		return
+	}
+	for _, va := range vas[:n] {
+		t.Flush(root, va)
+	}
+}
+
 func (kernelTLB) FlushAll(root uint64) {
+	if x86.ShootdownCPUs() > 1 {
+		shoot(root, nil, false)
+		return
+	}
 	if live(root) {
 		x86.WriteCR3(x86.ReadCR3())
 	}
 }
 
 func (kernelTLB) Retire(root uint64) {
+	if x86.ShootdownCPUs() > 1 {
+		shoot(root, nil, true)
+		return
+	}
 	if live(root) {
 		x86.WriteCR3(kmem.Kernel.Root)
 	}

@@ -85,6 +85,10 @@ func (f *flusher) done() {
 		f.as.env.TLB.FlushAll(f.as.pt.Root)
 		return
 	}
+	if b, ok := f.as.env.TLB.(BatchTLB); ok && f.n > 1 {
+		b.FlushBatch(f.as.pt.Root, f.vas, f.n)
+		return
+	}
 	for _, va := range f.vas[:f.n] {
 		f.as.env.TLB.Flush(f.as.pt.Root, va)
 	}

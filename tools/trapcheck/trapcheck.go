@@ -22,6 +22,8 @@ var Roots = []string{
 	"beryl/arch/x86.trapCommon.abi0",
 	"beryl/arch/x86.syscallEntry.abi0",
 	"beryl/kernel/rt.HandleTrap",
+	"beryl/arch/x86.apEntry64.abi0", // application processors before interrupts
+	"beryl/kernel/rt.apStart",       // x86.APStart
 	"beryl/kernel/console.drain",
 	"beryl/kernel/console.keyboardIRQ",
 	"beryl/kernel/screen.PutByte", // x86.ConsoleHook: fault dumps reach the screen
@@ -183,9 +185,10 @@ func isJcc(op x86asm.Op) bool {
 	return false
 }
 
-// X87Allowed are the functions that may use the x87 unit: the boot entry
-// initialises it (FNINIT) before any user state exists.
-var X87Allowed = map[string]bool{"beryl/boot.entry64high.abi0": true}
+// X87Allowed are the functions that may use the x87 unit: the boot and
+// application-processor entries initialise it (FNINIT) before the CPU
+// holds any user state.
+var X87Allowed = map[string]bool{"beryl/boot.entry64high.abi0": true, "beryl/arch/x86.apEntry64.abi0": true}
 
 // X87 returns every x87 or MMX instruction in the kernel's text outside
 // X87Allowed, as "function: instruction". Lazy switching of user x87

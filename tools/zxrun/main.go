@@ -27,7 +27,8 @@
 // Environment: BERYL_KERNEL (kernel image; default build/beryl.elf next to
 // the bin directory zxrun lives in), BERYL_INIT (init image; default
 // build/init.elf beside the kernel image), ZXRUN_TIMEOUT (Go duration, default
-// 10m), ZXRUN_MEMORY (QEMU -m, default 1G), ZXRUN_VERBOSE=1 (copy the kernel
+// 10m), ZXRUN_MEMORY (QEMU -m, default 1G), BERYL_SMP (QEMU -smp, default 1),
+// ZXRUN_VERBOSE=1 (copy the kernel
 // console to stderr), ZXRUN_FILES (more boot filesystem files, as
 // space-separated NAME=PATH pairs: e.g. the programs a soak run launches),
 // ZXRUN_CMDLINE (more kernel options, appended to zxrun's own: e.g.
@@ -227,10 +228,14 @@ func run(program string, args []string) (int, error) {
 	if m := os.Getenv("ZXRUN_MEMORY"); m != "" {
 		mem = m
 	}
+	smp := "1"
+	if n := os.Getenv("BERYL_SMP"); n != "" {
+		smp = n
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "qemu-system-x86_64",
-		"-accel", "tcg", "-cpu", "max", "-smp", "1", "-display", "none", "-no-reboot", "-m", mem, "-monitor", "none",
+		"-accel", "tcg", "-cpu", "max", "-smp", smp, "-display", "none", "-no-reboot", "-m", mem, "-monitor", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-kernel", kernel, "-initrd", fsPath,
 		"-append", strings.TrimSpace("init="+initName+" userio=ports loglevel=warn "+os.Getenv("ZXRUN_CMDLINE")),
