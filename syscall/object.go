@@ -48,6 +48,18 @@ func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, b
 			rec, na, nv, st = threadInfo(c, h, buf)
 		case object.InfoTaskStats:
 			rec, na, nv, st = taskStatsInfo(c, h, buf)
+		case object.InfoThreadExceptionReport:
+			// No thread is ever in an exception (no exception channels
+			// yet): Zircon's answer for a thread not in one.
+			var t *proc.Thread
+			if t, _, st = lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect); st == object.OK {
+				t.Release()
+				st = object.ErrBadState
+			}
+		case object.InfoThreadStats:
+			rec, na, nv, st = threadStatsInfo(c, h, buf)
+		case object.InfoTaskRuntime:
+			rec, na, nv, st = taskRuntimeInfo(c, h, buf)
 		}
 	}
 	if st != object.OK && st != object.ErrBufferTooSmall {

@@ -60,8 +60,10 @@ type Process struct {
 	done      chan struct{}
 	fds       fdTable
 	nextTid   int
-	killed    atomic.Bool
-	started   atomic.Bool
+	// deadTime is the ring-3 time of the threads that have exited.
+	deadTime int64
+	killed   atomic.Bool
+	started  atomic.Bool
 	// dying is closed when the process is killed.
 	dying chan struct{}
 	sigs  [linux.NSIG + 1]linux.Sigaction
@@ -86,6 +88,9 @@ type Thread struct {
 	// (zx_thread_exit).
 	exitReq atomic.Bool
 	sig     sigState
+	// userTime is the time the thread has spent in ring 3 (ns): its
+	// ZX_INFO_THREAD_STATS total_runtime and TASK_RUNTIME cpu_time.
+	userTime atomic.Int64
 }
 
 var (
@@ -206,7 +211,9 @@ func (t *Thread) run() {
 			break
 		}
 		t.deliver()
+		entered := object.Now()
 		x86.EnterUser(t.Ctx)
+		t.userTime.Add(int64(object.Now() - entered))
 		r := &t.Ctx.Regs
 		switch v := r.Vector; {
 		case v == x86.VectorSyscall:
@@ -244,6 +251,7 @@ func (t *Thread) exitThread() {
 	p := t.P
 	p.mu.Lock()
 	delete(p.threads, t.TID)
+	p.deadTime += t.userTime.Load()
 	last := len(p.threads) == 0 && !p.finishing
 	if last {
 		p.finishing = true

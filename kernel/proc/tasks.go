@@ -309,3 +309,22 @@ func ResidentPages(po *object.Process) uint64 {
 	}
 	return 0
 }
+
+// UserTime returns the time thread t has spent in ring 3 (ns).
+func (t *Thread) UserTime() int64 { return t.userTime.Load() }
+
+// ProcessUserTime returns the ring-3 time of the process's threads, live
+// and exited (ns); 0 for a process kernel/proc does not run.
+func ProcessUserTime(po *object.Process) int64 {
+	p := processOf(po)
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.deadTime
+	for _, t := range p.threads {
+		n += t.userTime.Load()
+	}
+	return n
+}

@@ -100,8 +100,11 @@ const (
 	ObjectInfoProcessHandleStats           uint32  = 21
 	ObjectInfoProcessThreads               uint32  = 4
 	ObjectInfoSocket                       uint32  = 22
+	ObjectInfoTaskRuntime                  uint32  = 30
 	ObjectInfoTaskStats                    uint32  = 12
 	ObjectInfoThread                       uint32  = 10
+	ObjectInfoThreadExceptionReport        uint32  = 11
+	ObjectInfoThreadStats                  uint32  = 15
 	ObjectInfoTimer                        uint32  = 25
 	ObjectInfoVMAR                         uint32  = 7
 	ObjectInfoVMO                          uint32  = 23
