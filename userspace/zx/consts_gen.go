@@ -12,6 +12,8 @@ const (
 	ChannelWritable                        Signals = 0x2
 	ChannelWriteUseIovec                   uint32  = 2
 	ClockMonotonic                         uint32  = 0
+	CprngAddEntropyMaxLen                          = 256
+	CprngDrawMaxLen                                = 256
 	DefaultChannelRights                   Rights  = 0xf00e
 	DefaultEventPairRights                 Rights  = 0xf003
 	DefaultEventRights                     Rights  = 0xd003
@@ -83,6 +85,11 @@ const (
 	FIFOPeerClosed                         Signals = 0x4
 	FIFOReadable                           Signals = 0x1
 	FIFOWritable                           Signals = 0x2
+	FeatureKindAddressTagging              uint32  = 3
+	FeatureKindCPU                         uint32  = 0
+	FeatureKindHWBreakpointCount           uint32  = 1
+	FeatureKindHWWatchpointCount           uint32  = 2
+	FeatureKindVM                          uint32  = 4
 	HandleFixedBitsMask                    Handle  = 3
 	HandleInvalid                          Handle  = 0
 	HandleOpDuplicate                      uint32  = 1
