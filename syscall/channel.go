@@ -274,20 +274,19 @@ func (d *Dispatcher) sysChannelWriteEtc(c Caller, h object.Handle, options uint3
 	if st != object.OK {
 		return st
 	}
-	// Each disposition's result is written back: the array must be
-	// writable before anything is consumed.
+	// On failure each disposition's result is written back (on success
+	// the array is left as it was, as in Zircon): it must be writable
+	// before anything is consumed.
 	if st := probeOut(c, handles, uint64(len(hb))); st != object.OK {
 		return st
 	}
 	disp := decodeDispositions(hb)
 	st = object.ChannelWriteEtc(c.Process(), h, options, data, disp)
-	if len(disp) > 0 {
+	if st != object.OK && len(disp) > 0 {
 		for i := range disp {
 			le.PutUint32(hb[i*sizeofHandleDisposition+16:], uint32(disp[i].Result))
 		}
-		if copyOut(c, handles, hb) != object.OK && st == object.OK {
-			return object.ErrInvalidArgs
-		}
+		copyOut(c, handles, hb)
 	}
 	return st
 }
