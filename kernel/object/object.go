@@ -214,10 +214,18 @@ func (b *Base) UpdateStateLocked(clear, set Signals) {
 	b.notifyLocked(s)
 }
 
+// notifyLocked tells the observers of the new state, newest first as
+// Zircon's StateTracker does (it pushes observers to the front): the order
+// in which wait_async packets reach a port.
 func (b *Base) notifyLocked(s Signals) {
+	for i := len(b.obs) - 1; i >= 0; i-- {
+		if b.obs[i].onStateChange(s) {
+			b.obs[i] = nil
+		}
+	}
 	j := 0
 	for _, o := range b.obs {
-		if !o.onStateChange(s) {
+		if o != nil {
 			b.obs[j] = o
 			j++
 		}
