@@ -115,6 +115,7 @@ const (
 	ObjectInfoTimer                        uint32  = 25
 	ObjectInfoVMAR                         uint32  = 7
 	ObjectInfoVMO                          uint32  = 23
+	JobNoChildren                          Signals = 0x40
 	JobNoJobs                              Signals = 0x10
 	JobNoProcesses                         Signals = 0x20
 	JobPolAbsolute                         uint32  = 1
@@ -243,6 +244,7 @@ const (
 	Signal11                               Signals = 0x800
 	Signal4                                Signals = 0x10
 	Signal5                                Signals = 0x20
+	Signal6                                Signals = 0x40
 	SignalHandleClosed                     Signals = 0x800000
 	SignalNone                             Signals = 0x0
 	SignalPeerClosed                       Signals = 0x4
