@@ -3,6 +3,7 @@ package zxsys
 import (
 	"beryl/kernel/object"
 	"beryl/kernel/proc"
+	"beryl/mm/vm"
 )
 
 // infoRecordSize is the C record size of each topic kernel/object serves.
@@ -106,6 +107,9 @@ func (d *Dispatcher) sysObjectGetProperty(c Caller, h object.Handle, prop uint32
 		}
 		name, st := object.ObjectGetName(p, h)
 		if st == object.ErrWrongType {
+			name, st = vmoName(c, h, object.RightGetProperty)
+		}
+		if st == object.ErrWrongType {
 			return object.ErrNotSupported
 		}
 		if st != object.OK {
@@ -163,6 +167,9 @@ func (d *Dispatcher) sysObjectSetProperty(c Caller, h object.Handle, prop uint32
 			return st
 		}
 		st = object.ObjectSetName(p, h, cString(b))
+		if st == object.ErrWrongType {
+			st = setVMOName(c, h, cString(b))
+		}
 		if st == object.ErrWrongType {
 			return object.ErrNotSupported
 		}
@@ -233,4 +240,25 @@ func processGetThread(c Caller, h object.Handle, koid object.Koid, rights object
 		return object.HandleInvalid, object.ErrNotFound
 	}
 	return c.Process().Install(t, rights) // takes over t's reference
+}
+
+// vmoName is ZX_PROP_NAME of a VMO (mm/vm keeps it).
+func vmoName(c Caller, h object.Handle, rights object.Rights) (string, object.Status) {
+	v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, rights)
+	if st != object.OK {
+		return "", st
+	}
+	defer v.Release()
+	return v.Name(), object.OK
+}
+
+// setVMOName sets ZX_PROP_NAME of a VMO (needs SET_PROPERTY).
+func setVMOName(c Caller, h object.Handle, name string) object.Status {
+	v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightSetProperty)
+	if st != object.OK {
+		return st
+	}
+	defer v.Release()
+	v.SetName(name)
+	return object.OK
 }

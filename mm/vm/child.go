@@ -287,7 +287,7 @@ func (v *VMO) InfoVMO(rights object.Rights, buf []byte) {
 	}
 	owner.mu.Unlock()
 	v.mu.Lock()
-	size, content := v.size, v.contentSize
+	size, content, name := v.size, v.contentSize, v.name
 	v.mu.Unlock()
 	familyMu.Lock()
 	children := v.children
@@ -300,7 +300,7 @@ func (v *VMO) InfoVMO(rights object.Rights, buf []byte) {
 		flags |= InfoVMOIsCowClone
 	}
 	le.PutUint64(buf[0:], uint64(v.Koid()))
-	// name [32]: VMO names are not kept here.
+	copy(buf[8:8+31], name) // name [32], NUL-terminated
 	le.PutUint64(buf[40:], size)
 	le.PutUint64(buf[48:], uint64(v.parentKoid))
 	le.PutUint64(buf[56:], uint64(children))
