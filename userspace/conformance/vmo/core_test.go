@@ -13,7 +13,6 @@ import (
 
 // Zircon core-tests: VmoTestCase (vmo/vmo.cc in utest/core).
 
-
 func rawVmo(t *testing.T, size uint64, options uint32) zx.Handle {
 	t.Helper()
 	var h zx.Handle
