@@ -110,6 +110,9 @@ func (d *Dispatcher) sysObjectGetProperty(c Caller, h object.Handle, prop uint32
 			name, st = vmoName(c, h, object.RightGetProperty)
 		}
 		if st == object.ErrWrongType {
+			name, st = threadName(c, h)
+		}
+		if st == object.ErrWrongType {
 			return object.ErrNotSupported
 		}
 		if st != object.OK {
@@ -261,4 +264,15 @@ func setVMOName(c Caller, h object.Handle, name string) object.Status {
 	defer v.Release()
 	v.SetName(name)
 	return object.OK
+}
+
+// threadName is ZX_PROP_NAME of a thread (kernel/proc sets it at
+// thread_create; it is not settable).
+func threadName(c Caller, h object.Handle) (string, object.Status) {
+	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightGetProperty)
+	if st != object.OK {
+		return "", st
+	}
+	defer t.Release()
+	return t.Name, object.OK
 }
