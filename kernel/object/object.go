@@ -17,6 +17,12 @@ type Object interface {
 	base() *Base
 }
 
+// UserSignaler is implemented by objects outside this package (a VMO)
+// whose handles may set and clear user signals with zx_object_signal.
+type UserSignaler interface {
+	AllowedUserSignals() Signals
+}
+
 // ZeroHandlesHook is implemented by objects that act when their last
 // handle goes (Zircon's on_zero_handles). It runs without any lock held and
 // returns handles the object released (e.g. from unread channel messages);

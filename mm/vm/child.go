@@ -185,12 +185,19 @@ func (v *VMO) adopt(c *VMO) {
 
 // unlinkFamily detaches a dying VMO from its parent (asserting the
 // parent's ZX_VMO_ZERO_CHILDREN when it was the last child) and from its
-// children, which live on.
+// children, which live on as children of its parent (as in Zircon, where
+// a closed clone's children keep its parent's ZERO_CHILDREN clear).
 func (v *VMO) unlinkFamily() {
 	familyMu.Lock()
 	defer familyMu.Unlock()
 	if p := v.parent; p != nil {
 		delete(p.kids, v)
+		for k := range v.kids {
+			k.parent = p
+			p.kids[k] = true
+			p.children++
+		}
+		v.kids = nil
 		p.children--
 		if p.children == 0 {
 			mu := p.Base.Lock()

@@ -104,6 +104,10 @@ func (v *VMO) Size() uint64 {
 	return v.size
 }
 
+// AllowedUserSignals lets zx_object_signal set and clear a VMO's user
+// signals, as Zircon's VMOs allow.
+func (v *VMO) AllowedUserSignals() object.Signals { return object.UserSignalAll }
+
 // Name returns the VMO's ZX_PROP_NAME.
 func (v *VMO) Name() string {
 	v.mu.Lock()
