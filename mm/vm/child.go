@@ -135,6 +135,7 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		}
 	}
 	src.mu.Unlock()
+	c.name = v.Name() // a child starts with its parent's name, as in Zircon
 	v.adopt(c)
 	return c, object.OK
 }
@@ -161,6 +162,7 @@ func (v *VMO) createSlice(offset, size uint64) (*VMO, object.Status) {
 	c, _ := NewVMO(v.frames, size, 0)
 	c.sliceOf, c.sliceOff, c.parentKoid = owner, off, v.Koid()
 	owner.AddRef()
+	c.name = v.Name() // a child starts with its parent's name, as in Zircon
 	v.adopt(c)
 	return c, object.OK
 }
