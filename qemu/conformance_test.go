@@ -45,7 +45,9 @@ func checkSuite(t *testing.T, cfg Config) {
 	}
 	detail := map[string][]string{}
 	var last string
-	cases, passed, failed := 0, 0, 0
+	// Skipped cases are the ported core-tests Beryl fails for a recorded
+	// reason (ctest.KnownFailure).
+	cases, passed, failed, skipped := 0, 0, 0, 0
 	summary := ""
 	for _, l := range res.Lines {
 		if m := caseLine.FindStringSubmatch(l); m != nil {
@@ -71,6 +73,7 @@ func checkSuite(t *testing.T, cfg Config) {
 			summary = l
 			passed, _ = strconv.Atoi(m[1])
 			failed, _ = strconv.Atoi(m[2])
+			skipped, _ = strconv.Atoi(m[4])
 		}
 	}
 	if summary == "" {
@@ -78,7 +81,7 @@ func checkSuite(t *testing.T, cfg Config) {
 	}
 	fmt.Printf("conformance suite: %s\n", summary)
 	coreTests(t, res.Lines)
-	if cases < 400 || passed+failed < cases {
+	if cases < 400 || passed+failed+skipped < cases {
 		t.Errorf("%d cases reported (%s): the suite should have at least 400", cases, summary)
 	}
 	if failed > 0 || res.ExitCode != ExitPass {
@@ -137,8 +140,11 @@ func coreTests(t *testing.T, lines []string) {
 			continue
 		}
 		failed++
-		if m[2] == "ported-passing" && len(rs) == 0 {
+		switch {
+		case m[2] == "ported-passing" && len(rs) == 0:
 			t.Errorf("core-test %s (%s) was not reported", m[1], m[3])
+		case m[2] == "ported-passing":
+			t.Logf("core-test %s (%s): %v", m[1], m[3], rs)
 		}
 	}
 	fmt.Printf("core-tests: %d passed, %d failed, %d not applicable\n", passed, failed, na)

@@ -178,7 +178,6 @@ var caseVerdicts = map[string]verdict{
 	"VmoClone2TestCase.NoSnapshotPager":                           pending(pager),
 	"VmoZeroTestCase.Contiguous":                                  pending(physVmo),
 	"VmoSliceTestCase.ChildSliceOfContiguousParentIsContiguous":   pending(physVmo),
-	"VmoSliceTestCase.CowPageSourceThroughSlices":                 pending(pager),
 	"VmoSliceTestCase.RoundUpSizePhysical":                        pending(physVmo),
 	"VmoSliceTestCase.Pin":                                        pending(driver),
 }
