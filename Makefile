@@ -132,6 +132,7 @@ unit:
 	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/... ./kernel/bootfs/... ./syscall/...
 	$(GO) run ./tools/covercheck -min 90 ./kernel/object
 	$(GO) run ./tools/confmap -check
+	$(GO) run ./tools/coretests -check
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzHandleTable$$' -fuzztime=$(FUZZN) ./kernel/object

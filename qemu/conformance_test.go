@@ -2,6 +2,7 @@ package qemu
 
 import (
 	"fmt"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +13,9 @@ import (
 var (
 	caseLine    = regexp.MustCompile(`^(PASS|FAIL|SKIP) (\S+)$`)
 	summaryLine = regexp.MustCompile(`^(\d+) passed, (\d+) failed(, (\d+) skipped)?$`)
+	// coreRow is a row of docs/core-tests.md: case, status, and for a
+	// ported case its family/TestName.
+	coreRow = regexp.MustCompile("^\\| (\\S+) \\| (\\S+) \\| (?:`(\\S+)`)?")
 )
 
 // TestConformanceSuite boots the conformance bootfs: init runs every
@@ -41,7 +45,9 @@ func checkSuite(t *testing.T, cfg Config) {
 	}
 	detail := map[string][]string{}
 	var last string
-	cases, passed, failed := 0, 0, 0
+	// Skipped cases are the ported core-tests Beryl fails for a recorded
+	// reason (ctest.KnownFailure).
+	cases, passed, failed, skipped := 0, 0, 0, 0
 	summary := ""
 	for _, l := range res.Lines {
 		if m := caseLine.FindStringSubmatch(l); m != nil {
@@ -67,13 +73,15 @@ func checkSuite(t *testing.T, cfg Config) {
 			summary = l
 			passed, _ = strconv.Atoi(m[1])
 			failed, _ = strconv.Atoi(m[2])
+			skipped, _ = strconv.Atoi(m[4])
 		}
 	}
 	if summary == "" {
 		t.Fatalf("no summary line\n%s", res.Tail(40))
 	}
 	fmt.Printf("conformance suite: %s\n", summary)
-	if cases < 400 || passed+failed < cases {
+	coreTests(t, res.Lines)
+	if cases < 400 || passed+failed+skipped < cases {
 		t.Errorf("%d cases reported (%s): the suite should have at least 400", cases, summary)
 	}
 	if failed > 0 || res.ExitCode != ExitPass {
@@ -87,4 +95,58 @@ func checkSuite(t *testing.T, cfg Config) {
 		}
 		t.Errorf("%s; QEMU exit %d\n%s", summary, res.ExitCode, res.Tail(20))
 	}
+}
+
+// coreTests prints the line that counts Zircon's core-tests in the run:
+// every case docs/core-tests.md lists as ported passes when all its
+// reported cases passed (a ported-failing case reports SKIP and counts as
+// failed), and a ported-passing case that was not reported fails the test.
+func coreTests(t *testing.T, lines []string) {
+	table, err := os.ReadFile("../docs/core-tests.md")
+	if err != nil {
+		t.Errorf("core-tests table: %v", err)
+		return
+	}
+	results := map[string][]string{} // family/TestName → results of it and its subtests
+	for _, l := range lines {
+		if m := caseLine.FindStringSubmatch(l); m != nil {
+			parts := strings.SplitN(m[2], "/", 3)
+			if len(parts) >= 2 {
+				k := parts[0] + "/" + parts[1]
+				results[k] = append(results[k], m[1])
+			}
+		}
+	}
+	passed, failed, na := 0, 0, 0
+	for _, l := range strings.Split(string(table), "\n") {
+		m := coreRow.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		switch m[2] {
+		case "not-applicable":
+			na++
+			continue
+		case "ported-passing", "ported-failing":
+		default: // not-ported, and the table's header rows
+			continue
+		}
+		rs := results[m[3]]
+		ok := len(rs) > 0
+		for _, r := range rs {
+			ok = ok && r == "PASS"
+		}
+		if ok {
+			passed++
+			continue
+		}
+		failed++
+		switch {
+		case m[2] == "ported-passing" && len(rs) == 0:
+			t.Errorf("core-test %s (%s) was not reported", m[1], m[3])
+		case m[2] == "ported-passing":
+			t.Logf("core-test %s (%s): %v", m[1], m[3], rs)
+		}
+	}
+	fmt.Printf("core-tests: %d passed, %d failed, %d not applicable\n", passed, failed, na)
 }

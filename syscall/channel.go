@@ -17,33 +17,65 @@ func (d *Dispatcher) sysChannelCreate(c Caller, options uint32, out0, out1p User
 	return out2(c, h0, h1, st, out0, out1p)
 }
 
-// readBuffers probes the user buffers of a channel read: the message can
-// never exceed the channel limits, so that is all that is probed and
-// allocated.
-func readBuffers(c Caller, bytes, handles UserPtr, numBytes, numHandles uint32, handleSize uint64, actualBytes, actualHandles UserPtr) ([]byte, int, object.Status) {
+// readBuffers probes the user buffers of a channel read: the actual_*
+// pointers (an error status), then the byte and handle buffers (bufOK
+// false if the kernel cannot write them). The message can never exceed the
+// channel limits, so that is all that is probed and allocated.
+func readBuffers(c Caller, bytes, handles UserPtr, numBytes, numHandles uint32, handleSize uint64, actualBytes, actualHandles UserPtr) (buf []byte, nh int, bufOK bool, st object.Status) {
+	if st := probeOpt(c, actualBytes, 4); st != object.OK {
+		return nil, 0, false, st
+	}
+	if st := probeOpt(c, actualHandles, 4); st != object.OK {
+		return nil, 0, false, st
+	}
 	nb := min(uint64(numBytes), object.ChannelMaxMsgBytes)
-	nh := min(uint64(numHandles), object.ChannelMaxMsgHandles)
+	n := min(uint64(numHandles), object.ChannelMaxMsgHandles)
 	for _, pr := range []struct {
 		p UserPtr
 		n uint64
-	}{{bytes, nb}, {handles, nh * handleSize}} {
-		if st := probe(c, pr.p, pr.n, true); st != object.OK {
-			return nil, 0, st
+	}{{bytes, nb}, {handles, n * handleSize}} {
+		if probe(c, pr.p, pr.n, true) != object.OK {
+			return nil, 0, false, object.OK
 		}
 	}
-	if st := probeOpt(c, actualBytes, 4); st != object.OK {
-		return nil, 0, st
+	return make([]byte, nb), int(n), true, object.OK
+}
+
+// unwritableRead is a read into byte or handle buffers the kernel cannot
+// write. As in Zircon, which checks the message's size before it copies
+// anything, they matter only if the message would be copied into them: a
+// message that does not fit is ZX_ERR_BUFFER_TOO_SMALL (and discarded
+// with ZX_CHANNEL_READ_MAY_DISCARD), an empty one is read; one that fits
+// is ZX_ERR_INVALID_ARGS and stays queued (Zircon would dequeue and lose
+// it).
+func unwritableRead(c Caller, h object.Handle, options uint32, numBytes, numHandles uint32, actualBytes, actualHandles UserPtr) object.Status {
+	p := c.Process()
+	ab, ah, st := object.ChannelRead(p, h, options&^object.ChannelReadMayDiscard, nil, nil)
+	switch st {
+	case object.OK: // an empty message: nothing to copy
+	case object.ErrBufferTooSmall:
+		if ab <= numBytes && ah <= numHandles {
+			return object.ErrInvalidArgs
+		}
+		if options&object.ChannelReadMayDiscard != 0 {
+			object.ChannelRead(p, h, options, nil, nil)
+		}
+	default:
+		return st
 	}
-	if st := probeOpt(c, actualHandles, 4); st != object.OK {
-		return nil, 0, st
+	if writeOptU32(c, actualBytes, ab) != object.OK || writeOptU32(c, actualHandles, ah) != object.OK {
+		return object.ErrInvalidArgs
 	}
-	return make([]byte, nb), int(nh), object.OK
+	return st
 }
 
 func (d *Dispatcher) sysChannelRead(c Caller, h object.Handle, options uint32, bytes, handles UserPtr, numBytes, numHandles uint32, actualBytes, actualHandles UserPtr) object.Status {
-	buf, nh, st := readBuffers(c, bytes, handles, numBytes, numHandles, 4, actualBytes, actualHandles)
+	buf, nh, bufOK, st := readBuffers(c, bytes, handles, numBytes, numHandles, 4, actualBytes, actualHandles)
 	if st != object.OK {
 		return st
+	}
+	if !bufOK {
+		return unwritableRead(c, h, options, numBytes, numHandles, actualBytes, actualHandles)
 	}
 	hv := make([]object.Handle, nh)
 	ab, ah, st := object.ChannelRead(c.Process(), h, options, buf, hv)
@@ -51,9 +83,12 @@ func (d *Dispatcher) sysChannelRead(c Caller, h object.Handle, options uint32, b
 }
 
 func (d *Dispatcher) sysChannelReadEtc(c Caller, h object.Handle, options uint32, bytes, handles UserPtr, numBytes, numHandles uint32, actualBytes, actualHandles UserPtr) object.Status {
-	buf, nh, st := readBuffers(c, bytes, handles, numBytes, numHandles, sizeofHandleInfo, actualBytes, actualHandles)
+	buf, nh, bufOK, st := readBuffers(c, bytes, handles, numBytes, numHandles, sizeofHandleInfo, actualBytes, actualHandles)
 	if st != object.OK {
 		return st
+	}
+	if !bufOK {
+		return unwritableRead(c, h, options, numBytes, numHandles, actualBytes, actualHandles)
 	}
 	hi := make([]object.HandleInfo, nh)
 	ab, ah, st := object.ChannelReadEtc(c.Process(), h, options, buf, hi)
@@ -239,20 +274,19 @@ func (d *Dispatcher) sysChannelWriteEtc(c Caller, h object.Handle, options uint3
 	if st != object.OK {
 		return st
 	}
-	// Each disposition's result is written back: the array must be
-	// writable before anything is consumed.
+	// On failure each disposition's result is written back (on success
+	// the array is left as it was, as in Zircon): it must be writable
+	// before anything is consumed.
 	if st := probeOut(c, handles, uint64(len(hb))); st != object.OK {
 		return st
 	}
 	disp := decodeDispositions(hb)
 	st = object.ChannelWriteEtc(c.Process(), h, options, data, disp)
-	if len(disp) > 0 {
+	if st != object.OK && len(disp) > 0 {
 		for i := range disp {
 			le.PutUint32(hb[i*sizeofHandleDisposition+16:], uint32(disp[i].Result))
 		}
-		if copyOut(c, handles, hb) != object.OK && st == object.OK {
-			return object.ErrInvalidArgs
-		}
+		copyOut(c, handles, hb)
 	}
 	return st
 }
@@ -274,7 +308,10 @@ func (d *Dispatcher) sysChannelCall(c Caller, h object.Handle, options uint32, d
 	if st != object.OK {
 		return st
 	}
-	rbuf, nh, st := readBuffers(c, rdBytes, rdHandles, rdNB, rdNH, 4, 0, 0)
+	rbuf, nh, bufOK, st := readBuffers(c, rdBytes, rdHandles, rdNB, rdNH, 4, 0, 0)
+	if st == object.OK && !bufOK {
+		st = object.ErrInvalidArgs
+	}
 	if st != object.OK {
 		return st
 	}

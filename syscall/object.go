@@ -3,6 +3,7 @@ package zxsys
 import (
 	"beryl/kernel/object"
 	"beryl/kernel/proc"
+	"beryl/mm/vm"
 )
 
 // infoRecordSize is the C record size of each topic kernel/object serves.
@@ -48,6 +49,18 @@ func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, b
 			rec, na, nv, st = threadInfo(c, h, buf)
 		case object.InfoTaskStats:
 			rec, na, nv, st = taskStatsInfo(c, h, buf)
+		case object.InfoThreadExceptionReport:
+			// No thread is ever in an exception (no exception channels
+			// yet): Zircon's answer for a thread not in one.
+			var t *proc.Thread
+			if t, _, st = lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect); st == object.OK {
+				t.Release()
+				st = object.ErrBadState
+			}
+		case object.InfoThreadStats:
+			rec, na, nv, st = threadStatsInfo(c, h, buf)
+		case object.InfoTaskRuntime:
+			rec, na, nv, st = taskRuntimeInfo(c, h, buf)
 		}
 	}
 	if st != object.OK && st != object.ErrBufferTooSmall {
@@ -93,6 +106,12 @@ func (d *Dispatcher) sysObjectGetProperty(c Caller, h object.Handle, prop uint32
 			return st
 		}
 		name, st := object.ObjectGetName(p, h)
+		if st == object.ErrWrongType {
+			name, st = vmoName(c, h, object.RightGetProperty)
+		}
+		if st == object.ErrWrongType {
+			name, st = threadName(c, h)
+		}
 		if st == object.ErrWrongType {
 			return object.ErrNotSupported
 		}
@@ -151,6 +170,9 @@ func (d *Dispatcher) sysObjectSetProperty(c Caller, h object.Handle, prop uint32
 			return st
 		}
 		st = object.ObjectSetName(p, h, cString(b))
+		if st == object.ErrWrongType {
+			st = setVMOName(c, h, cString(b))
+		}
 		if st == object.ErrWrongType {
 			return object.ErrNotSupported
 		}
@@ -221,4 +243,36 @@ func processGetThread(c Caller, h object.Handle, koid object.Koid, rights object
 		return object.HandleInvalid, object.ErrNotFound
 	}
 	return c.Process().Install(t, rights) // takes over t's reference
+}
+
+// vmoName is ZX_PROP_NAME of a VMO (mm/vm keeps it).
+func vmoName(c Caller, h object.Handle, rights object.Rights) (string, object.Status) {
+	v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, rights)
+	if st != object.OK {
+		return "", st
+	}
+	defer v.Release()
+	return v.Name(), object.OK
+}
+
+// setVMOName sets ZX_PROP_NAME of a VMO (needs SET_PROPERTY).
+func setVMOName(c Caller, h object.Handle, name string) object.Status {
+	v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightSetProperty)
+	if st != object.OK {
+		return st
+	}
+	defer v.Release()
+	v.SetName(name)
+	return object.OK
+}
+
+// threadName is ZX_PROP_NAME of a thread (kernel/proc sets it at
+// thread_create; it is not settable).
+func threadName(c Caller, h object.Handle) (string, object.Status) {
+	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightGetProperty)
+	if st != object.OK {
+		return "", st
+	}
+	defer t.Release()
+	return t.Name, object.OK
 }

@@ -54,3 +54,44 @@ func powerOff(ops *PowerOps) object.Status {
 	ops.PowerOff()
 	return object.ErrNotSupported
 }
+
+// x86DebugAddressRegisterCount is DR0-DR3 (SDM Vol. 3B 18.2).
+const x86DebugAddressRegisterCount = 4
+
+func (d *Dispatcher) stats() KernelStats {
+	var s KernelStats
+	if d.Stats != nil {
+		d.Stats(&s)
+	}
+	return s
+}
+
+// sysSystemGetNumCpus reads the CPU count beryl_kernel_stats reports.
+func (d *Dispatcher) sysSystemGetNumCpus(c Caller) uint32 {
+	if n := d.stats().CPUs; n > 0 {
+		return uint32(n)
+	}
+	return 1
+}
+
+func (d *Dispatcher) sysSystemGetPageSize(c Caller) uint32 { return 4096 }
+
+func (d *Dispatcher) sysSystemGetPhysmem(c Caller) uint64 { return d.stats().PagesTotal * 4096 }
+
+func (d *Dispatcher) sysSystemGetFeatures(c Caller, kind uint32, features UserPtr) object.Status {
+	var v uint32
+	switch kind {
+	case object.FeatureKindHWBreakpointCount, object.FeatureKindHWWatchpointCount:
+		v = x86DebugAddressRegisterCount
+	case object.FeatureKindAddressTagging, object.FeatureKindVM:
+		v = 0
+	default: // FeatureKindCPU: x86 has no ZX_HAS_CPU_FEATURES (CPUID instead)
+		return object.ErrNotSupported
+	}
+	var b [4]byte
+	le.PutUint32(b[:], v)
+	if features == 0 {
+		return object.ErrInvalidArgs
+	}
+	return copyOut(c, features, b[:])
+}

@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 83
+const NumSyscalls = 93
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -92,6 +92,16 @@ const (
 	SysSystemPowerctl          = 0x1050
 	SysObjectGetChild          = 0x1051
 	SysVmoCreateChild          = 0x1052
+	SysClockGetBoot            = 0x1053
+	SysTicksGet                = 0x1054
+	SysTicksPerSecond          = 0x1055
+	SysDeadlineAfter           = 0x1056
+	SysSystemGetNumCpus        = 0x1057
+	SysSystemGetPageSize       = 0x1058
+	SysSystemGetPhysmem        = 0x1059
+	SysSystemGetFeatures       = 0x105a
+	SysCprngDrawOnce           = 0x105b
+	SysCprngAddEntropy         = 0x105c
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -802,6 +812,66 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysVmoCreateChild(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4])))
 		},
 	},
+	{
+		Num: 0x1053, Name: "clock_get_boot", NArgs: 0, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, _ *[8]uint64) int64 {
+			return int64(d.sysClockGetBoot(c))
+		},
+	},
+	{
+		Num: 0x1054, Name: "ticks_get", NArgs: 0, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, _ *[8]uint64) int64 {
+			return int64(d.sysTicksGet(c))
+		},
+	},
+	{
+		Num: 0x1055, Name: "ticks_per_second", NArgs: 0, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, _ *[8]uint64) int64 {
+			return int64(d.sysTicksPerSecond(c))
+		},
+	},
+	{
+		Num: 0x1056, Name: "deadline_after", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysDeadlineAfter(c, object.Duration(int64(a[0]))))
+		},
+	},
+	{
+		Num: 0x1057, Name: "system_get_num_cpus", NArgs: 0, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, _ *[8]uint64) int64 {
+			return int64(d.sysSystemGetNumCpus(c))
+		},
+	},
+	{
+		Num: 0x1058, Name: "system_get_page_size", NArgs: 0, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, _ *[8]uint64) int64 {
+			return int64(d.sysSystemGetPageSize(c))
+		},
+	},
+	{
+		Num: 0x1059, Name: "system_get_physmem", NArgs: 0, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, _ *[8]uint64) int64 {
+			return int64(d.sysSystemGetPhysmem(c))
+		},
+	},
+	{
+		Num: 0x105a, Name: "system_get_features", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysSystemGetFeatures(c, uint32(a[0]), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x105b, Name: "cprng_draw_once", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysCprngDrawOnce(c, UserPtr(a[0]), a[1]))
+		},
+	},
+	{
+		Num: 0x105c, Name: "cprng_add_entropy", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysCprngAddEntropy(c, UserPtr(a[0]), a[1]))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -890,4 +960,14 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysSystemPowerctl
 	_ func(*Dispatcher, Caller, object.Handle, object.Koid, object.Rights, UserPtr) object.Status                             = (*Dispatcher).sysObjectGetChild
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysVmoCreateChild
+	_ func(*Dispatcher, Caller) object.Time                                                                                   = (*Dispatcher).sysClockGetBoot
+	_ func(*Dispatcher, Caller) int64                                                                                         = (*Dispatcher).sysTicksGet
+	_ func(*Dispatcher, Caller) int64                                                                                         = (*Dispatcher).sysTicksPerSecond
+	_ func(*Dispatcher, Caller, object.Duration) object.Time                                                                  = (*Dispatcher).sysDeadlineAfter
+	_ func(*Dispatcher, Caller) uint32                                                                                        = (*Dispatcher).sysSystemGetNumCpus
+	_ func(*Dispatcher, Caller) uint32                                                                                        = (*Dispatcher).sysSystemGetPageSize
+	_ func(*Dispatcher, Caller) uint64                                                                                        = (*Dispatcher).sysSystemGetPhysmem
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysSystemGetFeatures
+	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysCprngDrawOnce
+	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysCprngAddEntropy
 )

@@ -154,6 +154,54 @@ func threadInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, 
 	return rec, 1, 1, object.OK
 }
 
+// threadStatsInfo serves ZX_INFO_THREAD_STATS (zx_info_thread_stats_t;
+// INSPECT): total_runtime is the thread's time in ring 3;
+// last_scheduled_cpu 0, the CPU user threads run on.
+func threadStatsInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
+	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect)
+	if st != object.OK {
+		return 0, 0, 0, st
+	}
+	defer t.Release()
+	rec = 16
+	if len(buf) < rec {
+		return rec, 0, 1, object.ErrBufferTooSmall
+	}
+	clear(buf[:rec])
+	le.PutUint64(buf[0:], uint64(t.UserTime()))
+	return rec, 1, 1, object.OK
+}
+
+// taskRuntimeInfo serves ZX_INFO_TASK_RUNTIME (zx_info_task_runtime_t:
+// cpu_time, queue_time, page_fault_time, lock_contention_time; INSPECT)
+// for a thread or a process: cpu_time is the time in ring 3 (a process's
+// counts its exited threads too); the other fields are not measured (0).
+// A job: ZX_ERR_WRONG_TYPE (its runtime is not kept).
+func taskRuntimeInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
+	o, _, st := c.Process().Lookup(h, object.ObjTypeNone, object.RightInspect)
+	if st != object.OK {
+		return 0, 0, 0, st
+	}
+	var ns int64
+	switch v := o.(type) {
+	case *proc.Thread:
+		ns = v.UserTime()
+	case *object.Process:
+		ns = proc.ProcessUserTime(v)
+	default:
+		o.(interface{ Release() }).Release()
+		return 0, 0, 0, object.ErrWrongType
+	}
+	o.(interface{ Release() }).Release()
+	rec = 32
+	if len(buf) < rec {
+		return rec, 0, 1, object.ErrBufferTooSmall
+	}
+	clear(buf[:rec])
+	le.PutUint64(buf[0:], uint64(ns))
+	return rec, 1, 1, object.OK
+}
+
 // taskStatsInfo serves ZX_INFO_TASK_STATS for a process
 // (zx_info_task_stats_t; INSPECT): its resident pages, all counted as
 // mapped and private.

@@ -108,6 +108,11 @@ type Dispatcher struct {
 	// Power holds the machine's reset and power-off paths for
 	// system_powerctl (nil functions: not possible here).
 	Power PowerOps
+	// Ticks and TicksPerSecond are the tick counter of ticks_get and its
+	// rate (the TSC); nil, or a rate of 0, makes ticks nanoseconds of the
+	// monotonic clock.
+	Ticks          func() int64
+	TicksPerSecond func() int64
 }
 
 // HandleArg describes a handle argument of a syscall (for checks and docs).

@@ -22,6 +22,7 @@
 #define UC_FSBASE 176
 #define UC_CR2 184
 #define UC_CR3 192
+#define UC_USERNS 248
 #define UC_FX 256
 // In the FXSAVE image (SDM Vol. 1 §10.5.1, Table 10-2): MXCSR, XMM0.
 #define UC_MXCSR (UC_FX+24)
@@ -224,6 +225,12 @@ fxsaved:
 	JCS	direct			// exception: below 32
 	CMPQ	BX, $256
 	JEQ	direct			// SYSCALL
+	CMPL	BX, ·userTickVector(SB)
+	JNE	notick
+	MOVQ	CPU_USERCTX(GS), AX	// the timer found the thread in ring 3
+	MOVQ	·userTickNs(SB), CX
+	ADDQ	CX, UC_USERNS(AX)
+notick:
 	MOVQ	$·userReturn(SB), BX
 	MOVQ	BX, 16(SP)
 	MOVQ	$0x08, 24(SP)

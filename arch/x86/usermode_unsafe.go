@@ -11,7 +11,10 @@ type UserContext struct {
 	FSBase uint64 // IA32_FS_BASE of the thread (arch_prctl)
 	CR2    uint64 // faulting address of the last #PF
 	CR3    uint64 // PML4 of the thread's address space
-	_      [7]uint64
+	_      [6]uint64
+	// UserNs is the thread's time in ring 3 (ns), sampled: each timer
+	// interrupt taken in ring 3 adds the timer's period (SetUserTick).
+	UserNs uint64
 	// FX is the FXSAVE image. With lazy x87 switching its x87 part may
 	// be stale while the CPU holds the state: SyncFPU before reading it,
 	// DropFPU after writing it.
@@ -60,4 +63,20 @@ func userTrap()
 func SetKernelFSBase(v uint64) {
 	Wrmsr(MSRFSBase, v)
 	thisCPU().kernFS = uintptr(v)
+}
+
+// userTickVector and userTickNs are the scheduler timer's vector and
+// period: userTrap adds userTickNs to the UserNs of the context a timer
+// interrupt finds in ring 3 (no clock is read on the system-call path).
+var (
+	userTickVector uint32
+	userTickNs     uint64
+)
+
+// SetUserTick tells the entry path the scheduler timer's vector and
+// period in nanoseconds, for the sampled user time of each context.
+//
+//go:nosplit
+func SetUserTick(vector uint32, periodNs uint64) {
+	userTickVector, userTickNs = vector, periodNs
 }

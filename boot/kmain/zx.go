@@ -1,6 +1,7 @@
 package kmain
 
 import (
+	"beryl/arch/x86"
 	"beryl/kernel/proc"
 	"beryl/kernel/rt"
 	"beryl/mm/kmem"
@@ -11,7 +12,10 @@ import (
 // whose thread loop calls it for every zx number (kernel packages may not
 // import the syscall layer). It runs before any user program starts.
 func setupSyscalls() {
-	proc.SetSyscalls(&zxsys.Dispatcher{Stats: kernelStats, Power: zxsys.PowerOps{Reboot: Reboot, PowerOff: PowerOff}})
+	proc.SetSyscalls(&zxsys.Dispatcher{Stats: kernelStats, Power: zxsys.PowerOps{Reboot: Reboot, PowerOff: PowerOff},
+		// ticks_get is the TSC, at the rate the kernel calibrated.
+		Ticks:          func() int64 { return int64(x86.Rdtsc()) },
+		TicksPerSecond: func() int64 { return int64(rt.TSCHz()) }})
 }
 
 // kernelStats fills what only the kernel's main package knows for

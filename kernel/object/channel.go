@@ -220,7 +220,8 @@ func buildMessage(p *Process, ch *Channel, data []byte, handles []Handle) (*mess
 
 // buildMessageEtc is buildMessage for handle dispositions: each entry is
 // moved or duplicated with the requested rights and type check; every
-// entry is attempted and its Result set; MOVE sources are always closed.
+// entry is attempted and its Result set; the sources of all entries but
+// DUPLICATE ones are always closed.
 func buildMessageEtc(p *Process, ch *Channel, data []byte, disp []HandleDisposition) (*message, Status) {
 	if len(data) > ChannelMaxMsgBytes || len(disp) > ChannelMaxMsgHandles {
 		consumeMoves(p, disp)
@@ -255,7 +256,9 @@ func buildMessageEtc(p *Process, ch *Channel, data []byte, disp []HandleDisposit
 		default:
 			nr, st = narrowRights(e.rights, d.Rights)
 		}
-		if e != nil && d.Operation == HandleOpMove {
+		// Every source but a DUPLICATE's leaves the table, an entry with
+		// an invalid operation too (as in Zircon).
+		if e != nil && d.Operation != HandleOpDuplicate {
 			t.removeLocked(d.Handle)
 			removed = append(removed, e)
 		}
@@ -288,11 +291,12 @@ func buildMessageEtc(p *Process, ch *Channel, data []byte, disp []HandleDisposit
 	return m, OK
 }
 
-// consumeMoves closes the sources of MOVE dispositions (error paths).
+// consumeMoves closes the sources of all dispositions but DUPLICATE ones
+// (error paths).
 func consumeMoves(p *Process, disp []HandleDisposition) {
 	var hs []Handle
 	for _, d := range disp {
-		if d.Operation == HandleOpMove {
+		if d.Operation != HandleOpDuplicate {
 			hs = append(hs, d.Handle)
 		}
 	}

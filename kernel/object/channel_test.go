@@ -214,11 +214,11 @@ func TestChannelWriteEtc(t *testing.T) {
 		t.Errorf("infos %+v", infos)
 	}
 	noDup := must(HandleReplace(e.p, e.event(), RightTransfer))
-	mv := e.event()
+	mv, badOp := e.event(), e.event()
 	bad := []HandleDisposition{
 		{Operation: HandleOpMove, Handle: mv, Rights: RightSameRights},
 		{Operation: HandleOpDuplicate, Handle: ev, Type: ObjTypeChannel, Rights: RightSameRights},
-		{Operation: 7, Handle: ev, Rights: RightSameRights},
+		{Operation: 7, Handle: badOp, Rights: RightSameRights},
 		{Operation: HandleOpDuplicate, Handle: noDup, Rights: RightSameRights},
 		{Operation: HandleOpDuplicate, Handle: ev, Rights: RightWrite},
 		{Operation: HandleOpMove, Handle: 0x99, Rights: RightSameRights},
@@ -231,8 +231,8 @@ func TestChannelWriteEtc(t *testing.T) {
 			t.Errorf("entry %d: %v want %v", i, bad[i].Result, w)
 		}
 	}
-	if e.valid(mv) {
-		t.Error("move source survived a failed write")
+	if e.valid(mv) || e.valid(badOp) {
+		t.Error("move source (or one of an invalid operation) survived a failed write")
 	}
 	if !e.valid(ev) || !e.valid(noDup) || !e.valid(a) {
 		t.Error("duplicate sources closed")

@@ -60,12 +60,13 @@ func (f *FIFO) OnZeroHandles() []*HandleEntry {
 	return nil
 }
 
-// FIFOCreate is zx_fifo_create. Errors: INVALID_ARGS (options != 0),
-// OUT_OF_RANGE (a zero count or size, or more than 4096 bytes),
+// FIFOCreate is zx_fifo_create. Errors: OUT_OF_RANGE (options != 0, as
+// Zircon's sys_fifo_create and its core-test FifoTest answer; a zero
+// count or size, or more than 4096 bytes),
 // ACCESS_DENIED (ZX_POL_NEW_FIFO), NO_RESOURCES.
 func FIFOCreate(p *Process, elemCount, elemSize uint64, options uint32) (Handle, Handle, Status) {
 	if options != 0 {
-		return HandleInvalid, HandleInvalid, ErrInvalidArgs
+		return HandleInvalid, HandleInvalid, ErrOutOfRange
 	}
 	if elemCount == 0 || elemSize == 0 || elemCount > FIFOMaxSizeBytes || elemSize > FIFOMaxSizeBytes ||
 		elemCount*elemSize > FIFOMaxSizeBytes {

@@ -4,23 +4,26 @@ import "encoding/binary"
 
 // Topics for zx_object_get_info (zircon/syscalls/object.h).
 const (
-	InfoNone               uint32 = 0
-	InfoHandleValid        uint32 = 1
-	InfoHandleBasic        uint32 = 2
-	InfoProcess            uint32 = 3
-	InfoProcessThreads     uint32 = 4
-	InfoVMAR               uint32 = 7
-	InfoJobChildren        uint32 = 8
-	InfoJobProcesses       uint32 = 9
-	InfoThread             uint32 = 10
-	InfoTaskStats          uint32 = 12
-	InfoHandleCount        uint32 = 19
-	InfoProcessHandleStats uint32 = 21
-	InfoSocket             uint32 = 22
-	InfoVMO                uint32 = 23
-	InfoJob                uint32 = 24
-	InfoTimer              uint32 = 25
-	InfoHandleTable        uint32 = 27
+	InfoNone                  uint32 = 0
+	InfoHandleValid           uint32 = 1
+	InfoHandleBasic           uint32 = 2
+	InfoProcess               uint32 = 3
+	InfoProcessThreads        uint32 = 4
+	InfoVMAR                  uint32 = 7
+	InfoJobChildren           uint32 = 8
+	InfoJobProcesses          uint32 = 9
+	InfoThread                uint32 = 10
+	InfoTaskStats             uint32 = 12
+	InfoThreadExceptionReport uint32 = 11
+	InfoThreadStats           uint32 = 15
+	InfoHandleCount           uint32 = 19
+	InfoProcessHandleStats    uint32 = 21
+	InfoSocket                uint32 = 22
+	InfoVMO                   uint32 = 23
+	InfoJob                   uint32 = 24
+	InfoTimer                 uint32 = 25
+	InfoHandleTable           uint32 = 27
+	InfoTaskRuntime           uint32 = 30
 	// InfoBerylHandleBadges is Beryl's topic for the kos badges of a
 	// process's handles: one record { uint32 handle; uint32 reserved;
 	// uint64 badge_koid } per handle that carries a badge, with the rights

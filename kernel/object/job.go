@@ -23,7 +23,7 @@ type Job struct {
 // NewRootJob creates a root job (the kernel holds the returned reference).
 func NewRootJob() *Job {
 	j := &Job{height: MaxJobHeight, name: "root"}
-	j.Base.Init(j, ObjTypeJob, nil, true, JobNoJobs|JobNoProcesses)
+	j.Base.Init(j, ObjTypeJob, nil, true, JobNoJobs|JobNoProcesses|JobNoChildren)
 	return j
 }
 
@@ -40,7 +40,7 @@ func NewJob(parent *Job) (*Job, Status) {
 		return nil, ErrOutOfRange
 	}
 	j := &Job{parent: parent, height: parent.height - 1, policy: parent.policy}
-	j.Base.Init(j, ObjTypeJob, nil, true, JobNoJobs|JobNoProcesses)
+	j.Base.Init(j, ObjTypeJob, nil, true, JobNoJobs|JobNoProcesses|JobNoChildren)
 	j.related = parent.koid
 	parent.AddRef()
 	parent.children = append(parent.children, j)
@@ -65,8 +65,8 @@ func (j *Job) Dead() bool {
 	return j.dead
 }
 
-// updateChildSignalsLocked refreshes ZX_JOB_NO_JOBS and
-// ZX_JOB_NO_PROCESSES; jobTreeMu must be held.
+// updateChildSignalsLocked refreshes ZX_JOB_NO_JOBS, ZX_JOB_NO_PROCESSES
+// and JobNoChildren; jobTreeMu must be held.
 func (j *Job) updateChildSignalsLocked() {
 	var set, clr Signals
 	if len(j.children) == 0 {
@@ -78,6 +78,11 @@ func (j *Job) updateChildSignalsLocked() {
 		set |= JobNoProcesses
 	} else {
 		clr |= JobNoProcesses
+	}
+	if len(j.children) == 0 && len(j.procs) == 0 {
+		set |= JobNoChildren
+	} else {
+		clr |= JobNoChildren
 	}
 	j.mu.Lock()
 	j.UpdateStateLocked(clr, set)

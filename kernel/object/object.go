@@ -17,6 +17,12 @@ type Object interface {
 	base() *Base
 }
 
+// UserSignaler is implemented by objects outside this package (a VMO)
+// whose handles may set and clear user signals with zx_object_signal.
+type UserSignaler interface {
+	AllowedUserSignals() Signals
+}
+
 // ZeroHandlesHook is implemented by objects that act when their last
 // handle goes (Zircon's on_zero_handles). It runs without any lock held and
 // returns handles the object released (e.g. from unread channel messages);
@@ -214,10 +220,18 @@ func (b *Base) UpdateStateLocked(clear, set Signals) {
 	b.notifyLocked(s)
 }
 
+// notifyLocked tells the observers of the new state, newest first as
+// Zircon's StateTracker does (it pushes observers to the front): the order
+// in which wait_async packets reach a port.
 func (b *Base) notifyLocked(s Signals) {
+	for i := len(b.obs) - 1; i >= 0; i-- {
+		if b.obs[i].onStateChange(s) {
+			b.obs[i] = nil
+		}
+	}
 	j := 0
 	for _, o := range b.obs {
-		if !o.onStateChange(s) {
+		if o != nil {
 			b.obs[j] = o
 			j++
 		}

@@ -11,11 +11,18 @@ func ObjectSignal(p *Process, h Handle, clearMask, setMask Signals) Status {
 	}
 	b := obj.base()
 	defer b.Release()
-	us, ok := obj.(userSignaler)
-	if !ok || !b.waitable {
+	var allowed Signals
+	switch us := obj.(type) {
+	case userSignaler:
+		allowed = us.allowedUserSignals()
+	case UserSignaler:
+		allowed = us.AllowedUserSignals()
+	default:
 		return ErrNotSupported
 	}
-	allowed := us.allowedUserSignals()
+	if !b.waitable {
+		return ErrNotSupported
+	}
 	if (clearMask|setMask)&^allowed != 0 {
 		return ErrInvalidArgs
 	}

@@ -14,6 +14,7 @@ const (
 	SignalSignaled   Signals = 1 << 3
 	Signal4          Signals = 1 << 4
 	Signal5          Signals = 1 << 5
+	Signal6          Signals = 1 << 6
 	Signal10         Signals = 1 << 10
 	Signal11         Signals = 1 << 11
 
@@ -51,10 +52,14 @@ const (
 	FIFOWritable   = SignalWritable
 	FIFOPeerClosed = SignalPeerClosed
 
-	TaskTerminated    = SignalSignaled
-	JobTerminated     = SignalSignaled
-	JobNoJobs         = Signal4
-	JobNoProcesses    = Signal5
+	TaskTerminated = SignalSignaled
+	JobTerminated  = SignalSignaled
+	JobNoJobs      = Signal4
+	JobNoProcesses = Signal5
+	// JobNoChildren is __ZX_OBJECT_SIGNAL_6, which Zircon's kernel keeps
+	// active while a job has neither child jobs nor processes (not in its
+	// public headers; its core-tests read it).
+	JobNoChildren     = Signal6
 	ProcessTerminated = SignalSignaled
 
 	TimerSignaled = SignalSignaled

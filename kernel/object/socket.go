@@ -201,7 +201,9 @@ func SocketRead(p *Process, h Handle, options uint32, buf []byte) (int, Status) 
 		}
 		return 0, ErrShouldWait
 	}
-	peek := options&SocketPeek != 0
+	// A zero-length read consumes nothing, not even a datagram (as in
+	// Zircon: SocketTest.ZeroSize).
+	peek := options&SocketPeek != 0 || len(buf) == 0
 	var n int
 	if s.datagram {
 		d := s.dgrams[0]

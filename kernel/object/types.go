@@ -144,3 +144,15 @@ const (
 	TaskRetcodeExceptionKill       int64 = -1028
 	TaskRetcodeCriticalProcessKill int64 = -1029
 )
+
+// Kinds of zx_system_get_features (zircon/features.h) and the length
+// limits of the cprng calls (zircon/syscalls.h).
+const (
+	FeatureKindCPU               uint32 = 0
+	FeatureKindHWBreakpointCount uint32 = 1
+	FeatureKindHWWatchpointCount uint32 = 2
+	FeatureKindAddressTagging    uint32 = 3
+	FeatureKindVM                uint32 = 4
+	CprngDrawMaxLen                     = 256
+	CprngAddEntropyMaxLen               = 256
+)

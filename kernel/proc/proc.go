@@ -60,8 +60,10 @@ type Process struct {
 	done      chan struct{}
 	fds       fdTable
 	nextTid   int
-	killed    atomic.Bool
-	started   atomic.Bool
+	// deadTime is the ring-3 time of the threads that have exited.
+	deadTime int64
+	killed   atomic.Bool
+	started  atomic.Bool
 	// dying is closed when the process is killed.
 	dying chan struct{}
 	sigs  [linux.NSIG + 1]linux.Sigaction
@@ -251,6 +253,7 @@ func (t *Thread) exitThread() {
 	p := t.P
 	p.mu.Lock()
 	delete(p.threads, t.TID)
+	p.deadTime += t.UserTime()
 	last := len(p.threads) == 0 && !p.finishing
 	if last {
 		p.finishing = true

@@ -27,7 +27,25 @@ var (
 	rngMu  sync.Mutex
 	rng    *rand.ChaCha8
 	rngOut int // bytes since the last seeding
+	// rngExtra is entropy zx_cprng_add_entropy gave, hashed into the next
+	// seed (which it brings forward to the next draw).
+	rngExtra [32]byte
 )
+
+// FillRandom fills b from the kernel's CSPRNG (zx_cprng_draw, getrandom).
+func FillRandom(b []byte) { fillRandom(b) }
+
+// AddEntropy mixes b into the generator's next seed and makes the next
+// draw reseed (zx_cprng_add_entropy).
+func AddEntropy(b []byte) {
+	rngMu.Lock()
+	defer rngMu.Unlock()
+	for i, x := range b {
+		j := i % len(rngExtra)
+		rngExtra[j] = rngExtra[j]*31 + x
+	}
+	rngOut = rngReseed
+}
 
 // rngReseed is how many bytes the generator gives before it is seeded
 // afresh from the hardware.
@@ -43,7 +61,11 @@ func fillRandom(b []byte) {
 	rngMu.Lock()
 	defer rngMu.Unlock()
 	if rng == nil || rngOut >= rngReseed {
-		rng, rngOut = rand.NewChaCha8(hardwareSeed()), 0
+		seed := hardwareSeed()
+		for i := range seed {
+			seed[i] ^= rngExtra[i]
+		}
+		rng, rngOut = rand.NewChaCha8(seed), 0
 	}
 	rng.Read(b)
 	rngOut += len(b)

@@ -3,6 +3,7 @@ package proc
 import (
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"beryl/kernel/object"
@@ -308,4 +309,24 @@ func ResidentPages(po *object.Process) uint64 {
 		return p.AS.Pages()
 	}
 	return 0
+}
+
+// UserTime returns the time thread t has spent in ring 3 (ns), sampled
+// by the scheduler's timer (x86.SetUserTick).
+func (t *Thread) UserTime() int64 { return int64(atomic.LoadUint64(&t.Ctx.UserNs)) }
+
+// ProcessUserTime returns the ring-3 time of the process's threads, live
+// and exited (ns); 0 for a process kernel/proc does not run.
+func ProcessUserTime(po *object.Process) int64 {
+	p := processOf(po)
+	if p == nil {
+		return 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := p.deadTime
+	for _, t := range p.threads {
+		n += t.UserTime()
+	}
+	return n
 }

@@ -135,6 +135,7 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		}
 	}
 	src.mu.Unlock()
+	c.name = v.Name() // a child starts with its parent's name, as in Zircon
 	v.adopt(c)
 	return c, object.OK
 }
@@ -161,6 +162,7 @@ func (v *VMO) createSlice(offset, size uint64) (*VMO, object.Status) {
 	c, _ := NewVMO(v.frames, size, 0)
 	c.sliceOf, c.sliceOff, c.parentKoid = owner, off, v.Koid()
 	owner.AddRef()
+	c.name = v.Name() // a child starts with its parent's name, as in Zircon
 	v.adopt(c)
 	return c, object.OK
 }
@@ -185,12 +187,19 @@ func (v *VMO) adopt(c *VMO) {
 
 // unlinkFamily detaches a dying VMO from its parent (asserting the
 // parent's ZX_VMO_ZERO_CHILDREN when it was the last child) and from its
-// children, which live on.
+// children, which live on as children of its parent (as in Zircon, where
+// a closed clone's children keep its parent's ZERO_CHILDREN clear).
 func (v *VMO) unlinkFamily() {
 	familyMu.Lock()
 	defer familyMu.Unlock()
 	if p := v.parent; p != nil {
 		delete(p.kids, v)
+		for k := range v.kids {
+			k.parent = p
+			p.kids[k] = true
+			p.children++
+		}
+		v.kids = nil
 		p.children--
 		if p.children == 0 {
 			mu := p.Base.Lock()
@@ -287,7 +296,7 @@ func (v *VMO) InfoVMO(rights object.Rights, buf []byte) {
 	}
 	owner.mu.Unlock()
 	v.mu.Lock()
-	size, content := v.size, v.contentSize
+	size, content, name := v.size, v.contentSize, v.name
 	v.mu.Unlock()
 	familyMu.Lock()
 	children := v.children
@@ -300,7 +309,7 @@ func (v *VMO) InfoVMO(rights object.Rights, buf []byte) {
 		flags |= InfoVMOIsCowClone
 	}
 	le.PutUint64(buf[0:], uint64(v.Koid()))
-	// name [32]: VMO names are not kept here.
+	copy(buf[8:8+31], name) // name [32], NUL-terminated
 	le.PutUint64(buf[40:], size)
 	le.PutUint64(buf[48:], uint64(v.parentKoid))
 	le.PutUint64(buf[56:], uint64(children))

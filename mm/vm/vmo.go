@@ -57,6 +57,7 @@ type VMO struct {
 	pages       pageMap           // page index → physical address; guarded by mu
 	maps        map[*Mapping]bool // mappings of this VMO; guarded by mu
 	dead        bool              // pages released by OnDestroy; guarded by mu
+	name        string            // ZX_PROP_NAME; guarded by mu
 }
 
 // NewVMO is the kernel side of zx_vmo_create: a zero-filled VMO of size
@@ -101,6 +102,24 @@ func (v *VMO) Size() uint64 {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.size
+}
+
+// AllowedUserSignals lets zx_object_signal set and clear a VMO's user
+// signals, as Zircon's VMOs allow.
+func (v *VMO) AllowedUserSignals() object.Signals { return object.UserSignalAll }
+
+// Name returns the VMO's ZX_PROP_NAME.
+func (v *VMO) Name() string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.name
+}
+
+// SetName sets ZX_PROP_NAME (the caller bounds its length).
+func (v *VMO) SetName(name string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.name = name
 }
 
 // ContentSize returns ZX_PROP_VMO_CONTENT_SIZE.

@@ -12,6 +12,8 @@ const (
 	ChannelWritable                        Signals = 0x2
 	ChannelWriteUseIovec                   uint32  = 2
 	ClockMonotonic                         uint32  = 0
+	CprngAddEntropyMaxLen                          = 256
+	CprngDrawMaxLen                                = 256
 	DefaultChannelRights                   Rights  = 0xf00e
 	DefaultEventPairRights                 Rights  = 0xf003
 	DefaultEventRights                     Rights  = 0xd003
@@ -83,6 +85,11 @@ const (
 	FIFOPeerClosed                         Signals = 0x4
 	FIFOReadable                           Signals = 0x1
 	FIFOWritable                           Signals = 0x2
+	FeatureKindAddressTagging              uint32  = 3
+	FeatureKindCPU                         uint32  = 0
+	FeatureKindHWBreakpointCount           uint32  = 1
+	FeatureKindHWWatchpointCount           uint32  = 2
+	FeatureKindVM                          uint32  = 4
 	HandleFixedBitsMask                    Handle  = 3
 	HandleInvalid                          Handle  = 0
 	HandleOpDuplicate                      uint32  = 1
@@ -100,11 +107,15 @@ const (
 	ObjectInfoProcessHandleStats           uint32  = 21
 	ObjectInfoProcessThreads               uint32  = 4
 	ObjectInfoSocket                       uint32  = 22
+	ObjectInfoTaskRuntime                  uint32  = 30
 	ObjectInfoTaskStats                    uint32  = 12
 	ObjectInfoThread                       uint32  = 10
+	ObjectInfoThreadExceptionReport        uint32  = 11
+	ObjectInfoThreadStats                  uint32  = 15
 	ObjectInfoTimer                        uint32  = 25
 	ObjectInfoVMAR                         uint32  = 7
 	ObjectInfoVMO                          uint32  = 23
+	JobNoChildren                          Signals = 0x40
 	JobNoJobs                              Signals = 0x10
 	JobNoProcesses                         Signals = 0x20
 	JobPolAbsolute                         uint32  = 1
@@ -233,6 +244,7 @@ const (
 	Signal11                               Signals = 0x800
 	Signal4                                Signals = 0x10
 	Signal5                                Signals = 0x20
+	Signal6                                Signals = 0x40
 	SignalHandleClosed                     Signals = 0x800000
 	SignalNone                             Signals = 0x0
 	SignalPeerClosed                       Signals = 0x4

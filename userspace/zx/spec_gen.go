@@ -8,7 +8,7 @@ type SyscallDesc struct {
 	Num      uintptr
 	Blocking bool   // may sleep: issue it with zxcall.Call
 	NoReturn bool   // does not return to the caller on success
-	Ret      string // "zx_status_t", "zx_time_t" or "void"
+	Ret      string // "zx_status_t", "zx_time_t", "zx_ticks_t", "uint32_t", "uint64_t" or "void"
 	Args     []ArgDesc
 }
 
@@ -502,5 +502,26 @@ var Syscalls = []SyscallDesc{
 		{Name: "offset", CType: "uint64_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "size", CType: "uint64_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "out", CType: "zx_handle_t*", Elem: "zx_handle_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
+	{Name: "clock_get_boot", Num: 0x1053, Blocking: false, NoReturn: false, Ret: "zx_time_t"},
+	{Name: "ticks_get", Num: 0x1054, Blocking: false, NoReturn: false, Ret: "zx_ticks_t"},
+	{Name: "ticks_per_second", Num: 0x1055, Blocking: false, NoReturn: false, Ret: "zx_ticks_t"},
+	{Name: "deadline_after", Num: 0x1056, Blocking: false, NoReturn: false, Ret: "zx_time_t", Args: []ArgDesc{
+		{Name: "nanoseconds", CType: "zx_duration_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
+	{Name: "system_get_num_cpus", Num: 0x1057, Blocking: false, NoReturn: false, Ret: "uint32_t"},
+	{Name: "system_get_page_size", Num: 0x1058, Blocking: false, NoReturn: false, Ret: "uint32_t"},
+	{Name: "system_get_physmem", Num: 0x1059, Blocking: false, NoReturn: false, Ret: "uint64_t"},
+	{Name: "system_get_features", Num: 0x105a, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "kind", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "features", CType: "uint32_t*", Elem: "uint32_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
+	{Name: "cprng_draw_once", Num: 0x105b, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "buffer", CType: "void*", Elem: "void", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer_size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
+	{Name: "cprng_add_entropy", Num: 0x105c, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "buffer", CType: "const void*", Elem: "void", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer_size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 	}},
 }

@@ -95,11 +95,21 @@ const (
 	SysSystemPowerctl          = 0x1050
 	SysObjectGetChild          = 0x1051
 	SysVmoCreateChild          = 0x1052
+	SysClockGetBoot            = 0x1053
+	SysTicksGet                = 0x1054
+	SysTicksPerSecond          = 0x1055
+	SysDeadlineAfter           = 0x1056
+	SysSystemGetNumCpus        = 0x1057
+	SysSystemGetPageSize       = 0x1058
+	SysSystemGetPhysmem        = 0x1059
+	SysSystemGetFeatures       = 0x105a
+	SysCprngDrawOnce           = 0x105b
+	SysCprngAddEntropy         = 0x105c
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 83
+const NumSyscalls = 93
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -394,7 +404,7 @@ func Sys_nanosleep(deadline Time) Status {
 
 // Sys_clock_get_monotonic is zx_clock_get_monotonic: Read the monotonic clock (nanoseconds since boot).
 func Sys_clock_get_monotonic() Time {
-	return Time(int64(zxcall.RawCall(SysClockGetMonotonic, 0, 0, 0, 0, 0, 0, 0, 0)))
+	return Time(zxcall.RawCall(SysClockGetMonotonic, 0, 0, 0, 0, 0, 0, 0, 0))
 }
 
 // Sys_debuglog_create is zx_debuglog_create: Create a kernel debuglog handle (readable with ZX_LOG_FLAG_READABLE).
@@ -527,4 +537,54 @@ func Sys_object_get_child(handle Handle, koid Koid, rights Rights, out *Handle) 
 // Sys_vmo_create_child is zx_vmo_create_child: Create a child of a VMO: exactly one of ZX_VMO_CHILD_SNAPSHOT (copy-on-write both ways: the child sees the parent as it was), ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE (behaves as SNAPSHOT here) or ZX_VMO_CHILD_SLICE (a window on the parent's pages; the parent must not be resizable and must contain it), plus ZX_VMO_CHILD_RESIZABLE (not with SLICE or NO_WRITE) and ZX_VMO_CHILD_NO_WRITE. offset must be page aligned; size is rounded up to a page. Shared pages are copied on the first write by either side; children outlive their parent. The child handle has the parent handle's rights (RESIZE only if RESIZABLE) plus GET_PROPERTY and SET_PROPERTY; NO_WRITE removes WRITE, otherwise a snapshot child gets WRITE and loses EXECUTE. Clears the parent's ZX_VMO_ZERO_CHILDREN until the last child and its mappings are gone.
 func Sys_vmo_create_child(handle Handle, options uint32, offset uint64, size uint64, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysVmoCreateChild, uintptr(handle), uintptr(options), uintptr(offset), uintptr(size), uintptr(unsafe.Pointer(out)), 0, 0, 0)))
+}
+
+// Sys_clock_get_boot is zx_clock_get_boot: Read the boot clock (nanoseconds since boot, counting time suspended). Beryl never suspends, so it reads as the monotonic clock.
+func Sys_clock_get_boot() Time {
+	return Time(zxcall.RawCall(SysClockGetBoot, 0, 0, 0, 0, 0, 0, 0, 0))
+}
+
+// Sys_ticks_get is zx_ticks_get: Read the tick counter: the invariant TSC (a platform-dependent rate, ticks_per_second; monotonic, starts near 0 at boot).
+func Sys_ticks_get() Ticks {
+	return Ticks(zxcall.RawCall(SysTicksGet, 0, 0, 0, 0, 0, 0, 0, 0))
+}
+
+// Sys_ticks_per_second is zx_ticks_per_second: The rate of ticks_get in ticks per second (the TSC frequency the kernel calibrated; 1000000000 where it has none, with ticks in nanoseconds).
+func Sys_ticks_per_second() Ticks {
+	return Ticks(zxcall.RawCall(SysTicksPerSecond, 0, 0, 0, 0, 0, 0, 0, 0))
+}
+
+// Sys_deadline_after is zx_deadline_after: The monotonic time nanoseconds from now, saturating: ZX_TIME_INFINITE on overflow, and a negative duration gives a time in the past.
+func Sys_deadline_after(nanoseconds Duration) Time {
+	return Time(zxcall.RawCall(SysDeadlineAfter, uintptr(nanoseconds), 0, 0, 0, 0, 0, 0, 0))
+}
+
+// Sys_system_get_num_cpus is zx_system_get_num_cpus: The number of CPUs the machine has (the processors of the ACPI MADT, the count beryl_kernel_stats reports; 1 where it has no MADT).
+func Sys_system_get_num_cpus() uint32 {
+	return uint32(zxcall.RawCall(SysSystemGetNumCpus, 0, 0, 0, 0, 0, 0, 0, 0))
+}
+
+// Sys_system_get_page_size is zx_system_get_page_size: The page size in bytes (4096).
+func Sys_system_get_page_size() uint32 {
+	return uint32(zxcall.RawCall(SysSystemGetPageSize, 0, 0, 0, 0, 0, 0, 0, 0))
+}
+
+// Sys_system_get_physmem is zx_system_get_physmem: The physical memory the kernel manages, in bytes.
+func Sys_system_get_physmem() uint64 {
+	return uint64(zxcall.RawCall(SysSystemGetPhysmem, 0, 0, 0, 0, 0, 0, 0, 0))
+}
+
+// Sys_system_get_features is zx_system_get_features: Get hardware features of kind into features: ZX_FEATURE_KIND_HW_BREAKPOINT_COUNT (1) and HW_WATCHPOINT_COUNT (2) are 4 on x86 (DR0-DR3), ADDRESS_TAGGING (3) and VM (4) are 0 (no tagging, no execute-only mappings); ZX_FEATURE_KIND_CPU (0), which x86 leaves to CPUID, and any other kind: ZX_ERR_NOT_SUPPORTED; an unwritable features: ZX_ERR_INVALID_ARGS.
+func Sys_system_get_features(kind uint32, features *uint32) Status {
+	return Status(int32(zxcall.RawCall(SysSystemGetFeatures, uintptr(kind), uintptr(unsafe.Pointer(features)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_cprng_draw_once is zx_cprng_draw_once: Fill buffer with buffer_size bytes from the kernel's CSPRNG (the generator behind Linux getrandom: ChaCha8 seeded from RDSEED or RDRAND). More than ZX_CPRNG_DRAW_MAX_LEN (256) bytes or an unwritable buffer: ZX_ERR_INVALID_ARGS. zx.CprngDraw (zx_cprng_draw) draws any length through it.
+func Sys_cprng_draw_once(buffer unsafe.Pointer, buffer_size uint) Status {
+	return Status(int32(zxcall.RawCall(SysCprngDrawOnce, uintptr(buffer), uintptr(buffer_size), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_cprng_add_entropy is zx_cprng_add_entropy: Mix buffer_size bytes from buffer into the CSPRNG's next seed. More than ZX_CPRNG_ADD_ENTROPY_MAX_LEN (256) bytes or an unreadable buffer: ZX_ERR_INVALID_ARGS.
+func Sys_cprng_add_entropy(buffer unsafe.Pointer, buffer_size uint) Status {
+	return Status(int32(zxcall.RawCall(SysCprngAddEntropy, uintptr(buffer), uintptr(buffer_size), 0, 0, 0, 0, 0, 0)))
 }

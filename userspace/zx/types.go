@@ -42,6 +42,9 @@ type Time int64
 // Duration is zx_duration_t (nanoseconds).
 type Duration int64
 
+// Ticks is zx_ticks_t (ticks_get; ticks_per_second of them a second).
+type Ticks int64
+
 // Vaddr is zx_vaddr_t.
 type Vaddr uintptr
 

@@ -535,3 +535,16 @@ func (d Debuglog) Read(buf []byte) (int, error) {
 	}
 	return int(st), nil
 }
+
+// CprngDraw fills b from the kernel's CSPRNG, CprngDrawMaxLen bytes a
+// call (zx_cprng_draw: it cannot fail; like the vDSO's, it panics if the
+// kernel refuses).
+func CprngDraw(b []byte) {
+	for len(b) > 0 {
+		n := min(len(b), CprngDrawMaxLen)
+		if st := Sys_cprng_draw_once(unsafe.Pointer(&b[0]), uint(n)); st != OK {
+			panic("zx: cprng_draw_once: " + st.String())
+		}
+		b = b[n:]
+	}
+}

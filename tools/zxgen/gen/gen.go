@@ -179,18 +179,21 @@ func KernelTable(sp *Spec) ([]byte, error) {
 				ps = append(ps, t)
 			}
 		}
-		ret := ""
-		switch s.Ret {
-		case "zx_status_t":
-			ret = " object.Status"
-		case "zx_time_t":
-			ret = " object.Time"
-		}
+		ret := kernelRet[s.Ret]
 		fmt.Fprintf(&b, "\t_ func(%s)%s = (*Dispatcher).%s\n", strings.Join(ps, ", "), ret, HandlerName(s))
 	}
 	b.WriteString(")\n")
 	return format.Source(b.Bytes())
 }
+
+// kernelRet and userRet are the Go result types (with a leading space) of
+// the spec's return types in handlers and in user stubs.
+var (
+	kernelRet = map[string]string{"zx_status_t": " object.Status", "zx_time_t": " object.Time",
+		"zx_ticks_t": " int64", "uint32_t": " uint32", "uint64_t": " uint64"}
+	userRet = map[string]string{"zx_status_t": " Status", "zx_time_t": " Time",
+		"zx_ticks_t": " Ticks", "uint32_t": " uint32", "uint64_t": " uint64"}
+)
 
 // userScalar maps a scalar C type to the zx package's Go type.
 var userScalar = map[string]string{
@@ -258,13 +261,7 @@ func UserStubs(sp *Spec) ([]byte, error) {
 		for len(regs) < 8 {
 			regs = append(regs, "0")
 		}
-		ret := ""
-		switch s.Ret {
-		case "zx_status_t":
-			ret = " Status"
-		case "zx_time_t":
-			ret = " Time"
-		}
+		ret := userRet[s.Ret]
 		fn := "RawCall"
 		if s.Blocking {
 			fn = "Call"
@@ -278,8 +275,10 @@ func UserStubs(sp *Spec) ([]byte, error) {
 		switch s.Ret {
 		case "zx_status_t":
 			fmt.Fprintf(&b, "\treturn Status(int32(%s))\n", call)
-		case "zx_time_t":
-			fmt.Fprintf(&b, "\treturn Time(int64(%s))\n", call)
+		case "zx_time_t", "zx_ticks_t", "uint64_t":
+			fmt.Fprintf(&b, "\treturn%s(%s)\n", userRet[s.Ret], call)
+		case "uint32_t":
+			fmt.Fprintf(&b, "\treturn uint32(%s)\n", call)
 		default:
 			fmt.Fprintf(&b, "\t%s\n\tpanic(\"zx: %s returned\")\n", call, s.Name)
 		}
@@ -301,7 +300,7 @@ type SyscallDesc struct {
 	Num      uintptr
 	Blocking bool // may sleep: issue it with zxcall.Call
 	NoReturn bool // does not return to the caller on success
-	Ret      string // "zx_status_t", "zx_time_t" or "void"
+	Ret      string // "zx_status_t", "zx_time_t", "zx_ticks_t", "uint32_t", "uint64_t" or "void"
 	Args     []ArgDesc
 }
 
@@ -410,13 +409,7 @@ func Docs(sp *Spec) []byte {
 		for _, a := range s.Args {
 			ps = append(ps, a.Name+" "+UserGoType(a))
 		}
-		ret := ""
-		switch s.Ret {
-		case "zx_status_t":
-			ret = " Status"
-		case "zx_time_t":
-			ret = " Time"
-		}
+		ret := userRet[s.Ret]
 		fmt.Fprintf(&b, "```go\nfunc Sys_%s(%s)%s\n```\n\n", s.Name, strings.Join(ps, ", "), ret)
 		var rl []string
 		for _, a := range s.Args {

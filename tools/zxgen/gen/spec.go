@@ -30,7 +30,7 @@ type Syscall struct {
 	Alloc bool
 	Doc   string
 	Args  []*Arg
-	Ret   string // zx_status_t, zx_time_t or void
+	Ret   string // zx_status_t, zx_time_t, zx_ticks_t, uint32_t, uint64_t or void
 	Line  int
 }
 
@@ -297,7 +297,7 @@ func (sp *Spec) check() error {
 			return fmt.Errorf("%s: missing doc", where)
 		}
 		switch s.Ret {
-		case "zx_status_t", "zx_time_t":
+		case "zx_status_t", "zx_time_t", "zx_ticks_t", "uint32_t", "uint64_t":
 		case "void":
 			if !s.NoReturn {
 				return fmt.Errorf("%s: void return needs noreturn", where)

@@ -59,7 +59,7 @@ func TestFifoCreate(t *testing.T) {
 		{"max_size_4096", 64, 64, 0, zx.OK},
 		{"one_byte_elements", 4096, 1, 0, zx.OK},
 		{"one_big_element", 1, 4096, 0, zx.OK},
-		{"invalid_options", 4, 4, 1, zx.ErrInvalidArgs},
+		{"invalid_options", 4, 4, 1, zx.ErrOutOfRange},
 		{"zero_count", 0, 4, 0, zx.ErrOutOfRange},
 		{"zero_size", 4, 0, 0, zx.ErrOutOfRange},
 		{"too_large", 64, 65, 0, zx.ErrOutOfRange},

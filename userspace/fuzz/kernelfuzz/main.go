@@ -441,7 +441,7 @@ func (f *fuzzer) after(d *zx.SyscallDesc, r *record) string {
 		f.stats[d.Name] = st
 	}
 	st.calls++
-	if d.Ret != "zx_time_t" { // a clock reading is not part of the trace
+	if d.Ret != "zx_time_t" && d.Ret != "zx_ticks_t" { // a clock reading is not part of the trace
 		h := fnv.New64a()
 		var b [12]byte
 		binary.LittleEndian.PutUint32(b[:], uint32(d.Num))
