@@ -86,10 +86,10 @@ type linuxCall func(t *Thread, a *[6]uint64) (ret int64, exit bool)
 // an entry fails with ENOSYS and is logged once per process. It is filled
 // by init: clone starts threads, whose loop dispatches through the table,
 // which a package-level initializer may not refer back to.
-var linuxTable [linux.SysGetrandom + 1]linuxCall
+var linuxTable [linux.SysFaccessat2 + 1]linuxCall
 
 func init() {
-	linuxTable = [...]linuxCall{
+	linuxTable = [linux.SysFaccessat2 + 1]linuxCall{
 		linux.SysRead:             sysRead,
 		linux.SysWrite:            sysWrite,
 		linux.SysClose:            sysClose,
@@ -130,7 +130,16 @@ func init() {
 		linux.SysEventfd2:         sysEventfd2,
 		linux.SysEpollCreate1:     sysEpollCreate1,
 		linux.SysPrlimit64:        sysPrlimit64,
+		linux.SysReadv:            sysReadv,
+		linux.SysWritev:           sysWritev,
+		linux.SysIoctl:            sysIoctl,
+		linux.SysPipe:             sysPipe,
+		linux.SysPipe2:            sysPipe2,
+		linux.SysDup:              sysDup,
+		linux.SysDup2:             sysDup2,
+		linux.SysDup3:             sysDup3,
 		linux.SysGetrandom:        sysGetrandom,
+		linux.SysCloseRange:       sysCloseRange,
 	}
 }
 

@@ -138,7 +138,7 @@ func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Sta
 	live.Add(1)
 	p := &Process{Name: name, PID: pid, AS: as, Obj: obj, threads: map[int]*Thread{}, done: make(chan struct{}), dying: make(chan struct{}), nextTid: pid}
 	registry.Store(obj, p)
-	p.fds.init()
+	p.fds.init(p)
 	// The caller's references are taken before a kill can run finish,
 	// which drops p's own: a count that reached zero must stay there.
 	obj.AddRef()
@@ -330,6 +330,7 @@ func (p *Process) finish() {
 	p.mu.Unlock()
 	// The last thread is gone: the process ends (ZX_PROCESS_TERMINATED).
 	p.Obj.Kill(int64(code))
+	p.fds.closeAll()
 	p.releaseStdio()
 	p.AS.Destroy()
 	registry.Delete(p.Obj)
