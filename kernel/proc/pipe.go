@@ -24,7 +24,7 @@ type pipe struct {
 
 // pipeEnd is one end's fileOps.
 type pipeEnd struct {
-	p     *pipe
+	p      *pipe
 	writer bool
 }
 

@@ -59,6 +59,7 @@ type Process struct {
 	code      int
 	done      chan struct{}
 	fds       fdTable
+	ns        namespace
 	nextTid   int
 	killed    atomic.Bool
 	started   atomic.Bool
@@ -331,6 +332,7 @@ func (p *Process) finish() {
 	// The last thread is gone: the process ends (ZX_PROCESS_TERMINATED).
 	p.Obj.Kill(int64(code))
 	p.fds.closeAll()
+	p.ns.release()
 	p.releaseStdio()
 	p.AS.Destroy()
 	registry.Delete(p.Obj)
