@@ -202,11 +202,53 @@ func (t *Thread) lookup(dirfd, pathAddr uint64) (*mount, string, string, int64) 
 	return m, rel, abs, 0
 }
 
+// maxRedirects bounds the absolute symbolic links one path may cross
+// (Linux's MAXSYMLINKS).
+const maxRedirects = 40
+
+// pathCall sends the request mk builds for abs to the mount serving it,
+// following ERedirect replies (absolute symbolic links, which may lead to
+// another mount). It returns the mount (a reference to put) and the path
+// finally resolved, or an errno with no mount.
+func (t *Thread) pathCall(abs string, mk func(rel string) *fsproto.Encoder) (*mount, string, int32, *fsproto.Decoder) {
+	for range maxRedirects {
+		m, rel, ok := t.P.ns.resolve(abs)
+		if !ok {
+			return nil, "", linux.ENOENT, nil
+		}
+		errno, d := m.call(mk(rel), t.interruptCh())
+		if errno == fsproto.ERedirect {
+			next := d.Str()
+			m.put()
+			if d.Err != nil || !strings.HasPrefix(next, "/") {
+				return nil, "", linux.EIO, nil
+			}
+			abs = cleanPath(next)
+			continue
+		}
+		if errno != 0 {
+			m.put()
+			return nil, "", errno, nil
+		}
+		return m, abs, 0, d
+	}
+	return nil, "", linux.ELOOP, nil
+}
+
+// pathArg reads a path argument and makes it absolute against dirfd.
+func (t *Thread) pathArg(dirfd, pathAddr uint64) (string, int64) {
+	path, e := t.userPath(pathAddr)
+	if e != 0 {
+		return "", e
+	}
+	return t.absPath(dirfd, path)
+}
+
 // openFlags are the open(2) flags passed on to the server or kept.
 const openFlags = linux.OAccmode | linux.OCreat | linux.OExcl | linux.OTrunc | linux.OAppend | linux.ODirectory | linux.ONofollow
 
 func sysOpenat(t *Thread, a *[6]uint64) (int64, bool) {
-	m, rel, abs, e := t.lookup(a[0], a[1])
+	abs, e := t.pathArg(a[0], a[1])
 	if e != 0 {
 		return e, false
 	}
@@ -214,10 +256,10 @@ func sysOpenat(t *Thread, a *[6]uint64) (int64, bool) {
 	if flags&linux.OPath != 0 {
 		flags = flags&^linux.OAccmode | linux.ORdonly
 	}
-	req := fsproto.NewRequest(fsproto.OpOpen).Str(rel).U32(flags & openFlags).U32(uint32(a[3]) & 0o7777)
-	errno, d := m.call(req, t.interruptCh())
+	m, abs, errno, d := t.pathCall(abs, func(rel string) *fsproto.Encoder {
+		return fsproto.NewRequest(fsproto.OpOpen).Str(rel).U32(flags & openFlags).U32(uint32(a[3]) & 0o7777)
+	})
 	if errno != 0 {
-		m.put()
 		return -int64(errno), false
 	}
 	node := d.U64()
@@ -310,19 +352,17 @@ func statPath(t *Thread, dirfd uint64, path string, buf uint64, nofollow bool) (
 	if e != 0 {
 		return e, false
 	}
-	m, rel, ok := t.P.ns.resolve(abs)
-	if !ok {
-		return -linux.ENOENT, false
-	}
-	defer m.put()
 	var nf uint8
 	if nofollow {
 		nf = 1
 	}
-	errno, d := m.call(fsproto.NewRequest(fsproto.OpStat).Str(rel).U8(nf), t.interruptCh())
+	m, _, errno, d := t.pathCall(abs, func(rel string) *fsproto.Encoder {
+		return fsproto.NewRequest(fsproto.OpStat).Str(rel).U8(nf)
+	})
 	if errno != 0 {
 		return -int64(errno), false
 	}
+	defer m.put()
 	st := d.Stat()
 	if d.Err != nil {
 		return -linux.EIO, false
@@ -489,15 +529,13 @@ func sysGetcwd(t *Thread, a *[6]uint64) (int64, bool) {
 
 // chdirTo makes abs the working directory if it is a directory.
 func (t *Thread) chdirTo(abs string) int64 {
-	m, rel, ok := t.P.ns.resolve(abs)
-	if !ok {
-		return -linux.ENOENT
-	}
-	defer m.put()
-	errno, d := m.call(fsproto.NewRequest(fsproto.OpStat).Str(rel).U8(0), t.interruptCh())
+	m, abs, errno, d := t.pathCall(abs, func(rel string) *fsproto.Encoder {
+		return fsproto.NewRequest(fsproto.OpStat).Str(rel).U8(0)
+	})
 	if errno != 0 {
 		return -int64(errno)
 	}
+	defer m.put()
 	if st := d.Stat(); d.Err != nil || st.Mode&linux.SIfmt != linux.SIfdir {
 		return -linux.ENOTDIR
 	}
@@ -533,13 +571,21 @@ func sysFchdir(t *Thread, a *[6]uint64) (int64, bool) {
 // simple sends a request built by req for the path at (dirfd, pathAddr)
 // and returns its errno.
 func (t *Thread) simple(dirfd, pathAddr uint64, req func(rel string) *fsproto.Encoder) int64 {
-	m, rel, _, e := t.lookup(dirfd, pathAddr)
+	abs, e := t.pathArg(dirfd, pathAddr)
 	if e != 0 {
 		return e
 	}
-	defer m.put()
-	errno, _ := m.call(req(rel), t.interruptCh())
-	return -int64(errno)
+	return t.simpleAbs(abs, req)
+}
+
+// simpleAbs is simple for an absolute path.
+func (t *Thread) simpleAbs(abs string, req func(rel string) *fsproto.Encoder) int64 {
+	m, _, errno, _ := t.pathCall(abs, req)
+	if errno != 0 {
+		return -int64(errno)
+	}
+	m.put()
+	return 0
 }
 
 func sysMkdirat(t *Thread, a *[6]uint64) (int64, bool) {
@@ -581,6 +627,11 @@ func sysRenameat2(t *Thread, a *[6]uint64) (int64, bool) {
 		return -linux.EXDEV, false
 	}
 	errno, _ := m1.call(fsproto.NewRequest(fsproto.OpRename).Str(rel1).Str(rel2), t.interruptCh())
+	if errno == fsproto.ERedirect {
+		// A directory on the way is an absolute symbolic link: the
+		// two paths are not resolved together.
+		return -linux.EXDEV, false
+	}
 	return -int64(errno), false
 }
 
@@ -593,15 +644,17 @@ func sysReadlinkat(t *Thread, a *[6]uint64) (int64, bool) {
 	if int64(a[3]) <= 0 {
 		return -linux.EINVAL, false
 	}
-	m, rel, _, e := t.lookup(a[0], a[1])
+	abs, e := t.pathArg(a[0], a[1])
 	if e != 0 {
 		return e, false
 	}
-	defer m.put()
-	errno, d := m.call(fsproto.NewRequest(fsproto.OpReadlink).Str(rel), t.interruptCh())
+	m, _, errno, d := t.pathCall(abs, func(rel string) *fsproto.Encoder {
+		return fsproto.NewRequest(fsproto.OpReadlink).Str(rel)
+	})
 	if errno != 0 {
 		return -int64(errno), false
 	}
+	defer m.put()
 	target := d.Str()
 	if d.Err != nil {
 		return -linux.EIO, false
@@ -637,13 +690,9 @@ func sysFaccessat(t *Thread, a *[6]uint64) (int64, bool) {
 	if e != 0 {
 		return e, false
 	}
-	m, rel, ok := t.P.ns.resolve(abs)
-	if !ok {
-		return -linux.ENOENT, false
-	}
-	defer m.put()
-	errno, _ := m.call(fsproto.NewRequest(fsproto.OpStat).Str(rel).U8(0), t.interruptCh())
-	return -int64(errno), false
+	return t.simpleAbs(abs, func(rel string) *fsproto.Encoder {
+		return fsproto.NewRequest(fsproto.OpStat).Str(rel).U8(0)
+	}), false
 }
 
 func sysFchmodat(t *Thread, a *[6]uint64) (int64, bool) {
@@ -658,13 +707,9 @@ func sysFchmod(t *Thread, a *[6]uint64) (int64, bool) {
 		return e, false
 	}
 	defer f.put()
-	m, rel, ok := t.P.ns.resolve(n.path)
-	if !ok {
-		return -linux.ENOENT, false
-	}
-	defer m.put()
-	errno, _ := m.call(fsproto.NewRequest(fsproto.OpSetattr).Str(rel).U32(fsproto.SetMode).U32(uint32(a[1])&0o7777).I64(0).I64(0), t.interruptCh())
-	return -int64(errno), false
+	return t.simpleAbs(n.path, func(rel string) *fsproto.Encoder {
+		return fsproto.NewRequest(fsproto.OpSetattr).Str(rel).U32(fsproto.SetMode).U32(uint32(a[1]) & 0o7777).I64(0).I64(0)
+	}), false
 }
 
 // utimeNow and utimeOmit are the special tv_nsec values of utimensat.
@@ -702,13 +747,9 @@ func sysUtimensat(t *Thread, a *[6]uint64) (int64, bool) {
 			return e, false
 		}
 		defer f.put()
-		m, rel, ok := t.P.ns.resolve(n.path)
-		if !ok {
-			return -linux.ENOENT, false
-		}
-		defer m.put()
-		errno, _ := m.call(fsproto.NewRequest(fsproto.OpSetattr).Str(rel).U32(mask).U32(0).I64(at).I64(mt), t.interruptCh())
-		return -int64(errno), false
+		return t.simpleAbs(n.path, func(rel string) *fsproto.Encoder {
+			return fsproto.NewRequest(fsproto.OpSetattr).Str(rel).U32(mask).U32(0).I64(at).I64(mt)
+		}), false
 	}
 	return t.simple(a[0], a[1], func(rel string) *fsproto.Encoder {
 		return fsproto.NewRequest(fsproto.OpSetattr).Str(rel).U32(mask).U32(0).I64(at).I64(mt)

@@ -38,6 +38,9 @@
 //	OpSymlink  target string, path              → -
 //	OpSetattr  path, mask u32, mode u32, atime i64, mtime i64 → -
 //
+// A path request may be answered ERedirect with a string: the path to
+// resolve instead (an absolute symbolic link on the way).
+//
 // A Dirent is ino u64, type u8 (DT_*), name string; OpReaddir returns an
 // empty list at the end. Stat is ino u64, mode u32 (type and permission
 // bits), nlink u32, size u64, atime, mtime, ctime i64 (ns since the
@@ -88,6 +91,12 @@ const (
 const (
 	EPROTO = 71
 	ENOSYS = 38
+	// ERedirect (not a Linux errno) answers a path request whose path
+	// crossed a symbolic link with an absolute target: the reply's one
+	// field is the absolute path to resolve instead, from the client's
+	// namespace root (the server cannot: the target may be another
+	// server's). The client retries with it, at most 40 times.
+	ERedirect = 4096
 )
 
 // Stat is a node's attributes.

@@ -85,6 +85,8 @@ type FS struct {
 	nextIno  uint64
 	open     map[uint64]*node
 	nextID   uint64
+	// redirect is the path an ERedirect reply carries.
+	redirect string
 }
 
 // New returns an empty tree; readOnly trees refuse every change (EROFS)
@@ -199,6 +201,12 @@ func (f *FS) walk(parts []string, follow bool, depth int) (*node, int32) {
 		}
 		if next.mode&sIfmt == sIflnk && (follow || i < len(parts)-1) {
 			t := next.target
+			if strings.HasPrefix(t, "/") {
+				// Resolved by the client: the target may be in
+				// another server's tree.
+				f.redirect = strings.Join(append([]string{t}, parts[i+1:]...), "/")
+				return nil, fsproto.ERedirect
+			}
 			var base []string
 			if !strings.HasPrefix(t, "/") {
 				base = append(base, seen...)
@@ -220,14 +228,17 @@ func (f *FS) parent(p string) (*node, string, int32) {
 	if len(parts) == 0 {
 		return nil, "", eexist // the root itself
 	}
+	name := parts[len(parts)-1]
 	d, e := f.walk(parts[:len(parts)-1], true, 0)
+	if e == fsproto.ERedirect {
+		f.redirect += "/" + name
+	}
 	if e != 0 {
 		return nil, "", e
 	}
 	if !d.isDir() {
 		return nil, "", enotdir
 	}
-	name := parts[len(parts)-1]
 	if name == ".." {
 		return nil, "", einval
 	}
@@ -300,7 +311,13 @@ func (f *FS) Handle(req []byte) []byte {
 }
 
 func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder {
-	fail := func(e int32) *fsproto.Encoder { return fsproto.NewReply(h, e) }
+	fail := func(e int32) *fsproto.Encoder {
+		r := fsproto.NewReply(h, e)
+		if e == fsproto.ERedirect {
+			r.Str(f.redirect)
+		}
+		return r
+	}
 	ok := func() *fsproto.Encoder { return fsproto.NewReply(h, 0) }
 	nodeOf := func(id uint64) *node { return f.open[id] }
 	switch h.Op {

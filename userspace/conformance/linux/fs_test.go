@@ -206,3 +206,35 @@ func TestPathErrors(t *testing.T) {
 		t.Errorf("create in /boot: %v, want EROFS", err)
 	}
 }
+
+// TestAbsoluteSymlinks: a symbolic link with an absolute target is
+// resolved from the namespace root, so it may lead to another server.
+func TestAbsoluteSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink("/dev/null", filepath.Join(dir, "null")); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "null")); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		t.Errorf("stat through a link to /dev/null: %v, %v", st, err)
+	}
+	if st, err := os.Lstat(filepath.Join(dir, "null")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("lstat of the link: %v, %v", st, err)
+	}
+	os.Mkdir(filepath.Join(dir, "real"), 0o755)
+	if err := os.Symlink(filepath.Join(dir, "real"), filepath.Join(dir, "abs")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "abs", "f"), []byte("through"), 0o644); err != nil {
+		t.Fatalf("create through an absolute link: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "real", "f")); err != nil || string(b) != "through" {
+		t.Errorf("read back: %q, %v", b, err)
+	}
+	if got, err := filepath.EvalSymlinks(filepath.Join(dir, "abs", "f")); err != nil || got != filepath.Join(dir, "real", "f") {
+		t.Errorf("EvalSymlinks: %q, %v", got, err)
+	}
+	os.Symlink(filepath.Join(dir, "loop"), filepath.Join(dir, "loop"))
+	if _, err := os.Stat(filepath.Join(dir, "loop")); !errors.Is(err, syscall.ELOOP) {
+		t.Errorf("stat of a self link: %v, want ELOOP", err)
+	}
+}
