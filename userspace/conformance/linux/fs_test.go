@@ -238,3 +238,45 @@ func TestAbsoluteSymlinks(t *testing.T) {
 		t.Errorf("stat of a self link: %v, want ELOOP", err)
 	}
 }
+
+// TestMmapFile maps a served file privately.
+func TestMmapFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "m")
+	data := make([]byte, 10000)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	os.WriteFile(p, data, 0o644)
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := syscall.Mmap(int(f.Fd()), 4096, 8192, syscall.PROT_READ, syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatalf("mmap: %v", err)
+	}
+	for i := range 8192 {
+		want := byte(0) // past the end of file
+		if 4096+i < len(data) {
+			want = data[4096+i]
+		}
+		if m[i] != want {
+			t.Fatalf("byte %d: %d, want %d", i, m[i], want)
+		}
+	}
+	syscall.Munmap(m)
+	if _, err := syscall.Mmap(int(f.Fd()), 0, 4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED); err != syscall.ENODEV {
+		t.Errorf("shared writable mapping: %v, want ENODEV", err)
+	}
+	if _, err := syscall.Mmap(int(f.Fd()), 100, 4096, syscall.PROT_READ, syscall.MAP_PRIVATE); err != syscall.EINVAL {
+		t.Errorf("unaligned offset: %v, want EINVAL", err)
+	}
+	r, _ := pipe(t, 0)
+	if _, err := syscall.Mmap(r, 0, 4096, syscall.PROT_READ, syscall.MAP_PRIVATE); err != syscall.ENODEV {
+		t.Errorf("mapping a pipe: %v, want ENODEV", err)
+	}
+	if _, err := syscall.Mmap(999, 0, 4096, syscall.PROT_READ, syscall.MAP_PRIVATE); err != syscall.EBADF {
+		t.Errorf("mapping a closed fd: %v, want EBADF", err)
+	}
+}
