@@ -167,7 +167,7 @@ func runProgramIn(fs *bootfs.FS, argv []string, env []string, w *world) (int64, 
 	cfg := launch.Config{Argv: argv, Env: env,
 		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}}
 	trust(&cfg, classOf(file))
-	p, err := startIn(img, cfg, w)
+	p, err := startIn(img, file, cfg, w)
 	if err != nil {
 		return 0, err
 	}

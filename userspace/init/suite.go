@@ -121,7 +121,7 @@ func runFamily(fs *bootfs.FS, path, family string, out io.Writer, env []string) 
 	cfg := launch.Config{Argv: []string{path, "-test.v"}, Env: env, Stdout: theirs, Stderr: theirs,
 		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}}
 	trust(&cfg, "conformance")
-	p, err := startIn(img, cfg, suiteWorld)
+	p, err := startIn(img, path, cfg, suiteWorld)
 	theirs.Close() // the child holds its own handle now
 	if err != nil {
 		return nil, 0, err

@@ -69,24 +69,36 @@ func newWorld(bfs *bootfs.FS) (*world, error) {
 	return w, nil
 }
 
-// bind gives process the world's namespace and working directory.
-func (w *world) bind(process zx.Handle) error {
+// bind gives process the world's namespace and working directory, and
+// a /proc of its own (exe: the bootfs file it runs, at /boot).
+func (w *world) bind(process zx.Handle, exe string, argv []string) error {
 	for path, ch := range w.mounts {
 		if err := fs.Bind(process, 0, path, ch.Handle); err != nil {
 			return fmt.Errorf("binding %s: %w", path, err)
 		}
 	}
+	proc, err := fs.Start(fs.NewProc("/boot/"+exe, argv))
+	if err != nil {
+		return fmt.Errorf("starting the /proc server: %w", err)
+	}
+	// The namespace holds its own handle; ours goes, so the server ends
+	// with the process.
+	defer proc.Close()
+	if err := fs.Bind(process, 0, "/proc", proc.Handle); err != nil {
+		return fmt.Errorf("binding /proc: %w", err)
+	}
 	return fs.Bind(process, fs.NsCwd, w.cwd, zx.HandleInvalid)
 }
 
-// startIn starts image with cfg in w's namespace (none if w is nil).
-func startIn(img io.ReaderAt, cfg launch.Config, w *world) (*launch.Process, error) {
+// startIn starts image (the bootfs file exe) with cfg in w's namespace
+// (none if w is nil).
+func startIn(img io.ReaderAt, exe string, cfg launch.Config, w *world) (*launch.Process, error) {
 	pp, err := launch.Prepare(img, cfg)
 	if err != nil {
 		return nil, err
 	}
 	if w != nil {
-		if err := w.bind(pp.Process().Handle); err != nil {
+		if err := w.bind(pp.Process().Handle, exe, cfg.Argv); err != nil {
 			pp.Abort()
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"testing"
 	"unsafe"
@@ -278,5 +279,26 @@ func TestMmapFile(t *testing.T) {
 	}
 	if _, err := syscall.Mmap(999, 0, 4096, syscall.PROT_READ, syscall.MAP_PRIVATE); err != syscall.EBADF {
 		t.Errorf("mapping a closed fd: %v, want EBADF", err)
+	}
+}
+
+// TestProcSelf: the launcher's /proc names the executable, which opens.
+func TestProcSelf(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil || !strings.HasPrefix(exe, "/boot/") {
+		t.Fatalf("os.Executable: %q, %v", exe, err)
+	}
+	f, err := os.Open("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	magic := make([]byte, 4)
+	if _, err := io.ReadFull(f, magic); err != nil || string(magic) != "\x7fELF" {
+		t.Errorf("/proc/self/exe starts %q, %v", magic, err)
+	}
+	f.Close()
+	b, err := os.ReadFile("/proc/self/cmdline")
+	if err != nil || !strings.HasPrefix(string(b), os.Args[0]+"\x00") {
+		t.Errorf("/proc/self/cmdline: %q, %v", b, err)
 	}
 }
