@@ -42,6 +42,8 @@ const (
 	SysStatx      = 332
 	SysCloseRange = 436
 	SysFaccessat2 = 439
+	SysLink       = 86
+	SysFchmodat2  = 452
 )
 
 // errno values of the descriptor and file-system calls.
@@ -87,6 +89,7 @@ const (
 	AtSymlinkNofollow = 0x100
 	AtRemovedir       = 0x200
 	AtEmptyPath       = 0x1000
+	AtSymlinkFollow   = 0x400
 
 	FDupfd        = 0
 	FDupfdCloexec = 1030

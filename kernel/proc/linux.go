@@ -86,10 +86,10 @@ type linuxCall func(t *Thread, a *[6]uint64) (ret int64, exit bool)
 // an entry fails with ENOSYS and is logged once per process. It is filled
 // by init: clone starts threads, whose loop dispatches through the table,
 // which a package-level initializer may not refer back to.
-var linuxTable [linux.SysFaccessat2 + 1]linuxCall
+var linuxTable [linux.SysFchmodat2 + 1]linuxCall
 
 func init() {
-	linuxTable = [linux.SysFaccessat2 + 1]linuxCall{
+	linuxTable = [linux.SysFchmodat2 + 1]linuxCall{
 		linux.SysRead:             sysRead,
 		linux.SysWrite:            sysWrite,
 		linux.SysClose:            sysClose,
@@ -164,6 +164,9 @@ func init() {
 		linux.SysUtimensat:        sysUtimensat,
 		linux.SysRenameat2:        sysRenameat2,
 		linux.SysFaccessat2:       sysFaccessat,
+		linux.SysLink:             sysLink,
+		linux.SysLinkat:           sysLinkat,
+		linux.SysFchmodat2:        sysFchmodat2,
 	}
 }
 

@@ -37,6 +37,7 @@
 //	OpReadlink path                             → target string
 //	OpSymlink  target string, path              → -
 //	OpSetattr  path, mask u32, mode u32, atime i64, mtime i64 → -
+//	OpLink     old path, new path, follow u8    → -  (a hard link)
 //
 // A path request may be answered ERedirect with a string: the path to
 // resolve instead (an absolute symbolic link on the way).
@@ -78,13 +79,16 @@ const (
 	OpReadlink = 12
 	OpSymlink  = 13
 	OpSetattr  = 14
+	OpLink     = 15
 )
 
-// Setattr mask bits.
+// Setattr mask bits: what to set, and SetNofollow (the last component
+// is not followed if it is a symbolic link).
 const (
-	SetMode  = 1
-	SetAtime = 2
-	SetMtime = 4
+	SetMode     = 1
+	SetAtime    = 2
+	SetMtime    = 4
+	SetNofollow = 8
 )
 
 // Errno values a server replies with beyond the Linux ones callers know.

@@ -302,3 +302,63 @@ func TestProcSelf(t *testing.T) {
 		t.Errorf("/proc/self/cmdline: %q, %v", b, err)
 	}
 }
+
+func TestLinksAndModes(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	os.WriteFile(a, []byte("data"), 0o644)
+	if err := os.Link(a, b); err != nil {
+		t.Fatalf("link: %v", err)
+	}
+	sa, _ := os.Stat(a)
+	sb, _ := os.Stat(b)
+	if !os.SameFile(sa, sb) || sa.Sys().(*syscall.Stat_t).Nlink != 2 {
+		t.Errorf("hard link: same file %v, nlink %d", os.SameFile(sa, sb), sa.Sys().(*syscall.Stat_t).Nlink)
+	}
+	if err := os.Link(a, b); !errors.Is(err, os.ErrExist) {
+		t.Errorf("link onto an existing name: %v, want EEXIST", err)
+	}
+	if err := os.Link(dir, filepath.Join(dir, "d")); !errors.Is(err, syscall.EPERM) {
+		t.Errorf("link of a directory: %v, want EPERM", err)
+	}
+	if err := os.Link(a, "/dev/a"); !errors.Is(err, syscall.EXDEV) {
+		t.Errorf("link across servers: %v, want EXDEV", err)
+	}
+	os.Remove(a)
+	if b, err := os.ReadFile(b); err != nil || string(b) != "data" {
+		t.Errorf("the second name after removing the first: %q, %v", b, err)
+	}
+	if err := os.Chmod(b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(b); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode after chmod: %v", st.Mode())
+	}
+	os.Symlink(b, filepath.Join(dir, "l"))
+	bp, _ := syscall.BytePtrFromString(filepath.Join(dir, "l"))
+	if _, _, e := syscall.Syscall6(452, uintptr(0xffffff9c), uintptr(unsafe.Pointer(bp)), 0o644, 0x100, 0, 0); e != syscall.EOPNOTSUPP {
+		t.Errorf("fchmodat2 NOFOLLOW on a link: %v, want EOPNOTSUPP", e)
+	}
+	if _, err := os.Open(b + "/"); !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("open of file/: %v, want ENOTDIR", err)
+	}
+	if _, err := os.Stat(b + "/."); !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("stat of file/.: %v, want ENOTDIR", err)
+	}
+	if _, err := os.Stat(dir + "/"); err != nil {
+		t.Errorf("stat of dir/: %v", err)
+	}
+	dangling := filepath.Join(dir, "dangling")
+	os.Symlink("nowhere", dangling)
+	if _, err := os.OpenFile(dangling, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644); !errors.Is(err, os.ErrExist) {
+		t.Errorf("O_EXCL on a dangling link: %v, want EEXIST", err)
+	}
+	f, err := os.OpenFile(dangling, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatalf("O_CREAT through a dangling link: %v", err)
+	}
+	f.Close()
+	if _, err := os.Stat(filepath.Join(dir, "nowhere")); err != nil {
+		t.Errorf("the link's target was not created: %v", err)
+	}
+}
