@@ -327,6 +327,8 @@ func (t *Thread) fstatFile(f *file, addr uint64) int64 {
 		return t.putStat(addr, 0, fsproto.Stat{Mode: linux.SIfifo | 0o600, Nlink: 1})
 	case *consoleFile:
 		return t.putStat(addr, 0, fsproto.Stat{Mode: linux.SIfchr | 0o620, Nlink: 1})
+	case *sockFile:
+		return t.putStat(addr, 0, fsproto.Stat{Mode: 0o140000 | 0o777, Nlink: 1}) // S_IFSOCK
 	}
 	return t.putStat(addr, 0, fsproto.Stat{Mode: 0o600, Nlink: 1})
 }
