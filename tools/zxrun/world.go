@@ -45,9 +45,20 @@ func goroot() string {
 // absolute paths under worldRoot, and the working directory.
 func worldFiles() ([]cpio.Record, error) {
 	var recs []cpio.Record
-	if zi := filepath.Join(goroot(), "lib", "time", "zoneinfo.zip"); zi != "" {
-		if data, err := os.ReadFile(zi); err == nil {
-			recs = append(recs, cpio.StaticRecord(data, cpio.Info{Name: worldRoot + zi, Mode: cpio.S_IFREG | 0o644}))
+	// The toolchain's zoneinfo, and the test data its source tree shares
+	// between packages (compress/flate reads ../../testdata).
+	root := goroot()
+	shared := []string{filepath.Join(root, "lib", "time", "zoneinfo.zip")}
+	if ents, err := os.ReadDir(filepath.Join(root, "src", "testdata")); err == nil {
+		for _, e := range ents {
+			if e.Type().IsRegular() {
+				shared = append(shared, filepath.Join(root, "src", "testdata", e.Name()))
+			}
+		}
+	}
+	for _, p := range shared {
+		if data, err := os.ReadFile(p); err == nil {
+			recs = append(recs, cpio.StaticRecord(data, cpio.Info{Name: worldRoot + p, Mode: cpio.S_IFREG | 0o644}))
 		}
 	}
 	if os.Getenv("ZXRUN_CWD") == "none" {
