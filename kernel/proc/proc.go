@@ -14,8 +14,9 @@
 //
 // Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu;
 // descriptors: fdTable.mu → a file's own lock (pipe, eventfd, epoll,
-// nodeFile) → pollMu (fd.go); namespace.mu alone (ns.go). No lock is held
-// across a call to a directory server.
+// nodeFile) → pollMu (fd.go); namespace.mu alone (ns.go). Of these only
+// a nodeFile's lock (its offset) is held across a call to its directory
+// server.
 package proc
 
 import (
