@@ -43,6 +43,8 @@ const (
 	SysCloseRange  = 436
 	SysFaccessat2  = 439
 	SysLink        = 86
+	SysMknod       = 133
+	SysMknodat     = 259
 	SysSocket      = 41
 	SysSendto      = 44
 	SysRecvfrom    = 45

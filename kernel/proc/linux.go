@@ -165,6 +165,8 @@ func init() {
 		linux.SysRenameat2:        sysRenameat2,
 		linux.SysFaccessat2:       sysFaccessat,
 		linux.SysLink:             sysLink,
+		linux.SysMknod:            sysMknod,
+		linux.SysMknodat:          sysMknodat,
 		linux.SysSocket:           sysSocket,
 		linux.SysSocketpair:       sysSocketpair,
 		linux.SysSendto:           sysSendto,

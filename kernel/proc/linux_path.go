@@ -285,6 +285,17 @@ func sysOpenat(t *Thread, a *[6]uint64) (int64, bool) {
 		m.put()
 		return -linux.EIO, false
 	}
+	if st.Mode&linux.SIfmt == linux.SIfifo {
+		// A named pipe: the kernel's pipe for this node, not the server.
+		m.call(fsproto.NewRequest(fsproto.OpClose).U64(node), nil)
+		key := fifoKey{m.dev, st.Ino}
+		m.put()
+		f, e := openFifo(key, flags, t.interruptCh())
+		if e != 0 {
+			return e, false
+		}
+		return int64(t.P.fds.install(f, flags&linux.OCloexec != 0)), false
+	}
 	nf := &nodeFile{m: m, node: node, path: abs, mode: st.Mode}
 	f := newFile(nf, flags&(linux.OAccmode|linux.ONonblock|linux.OAppend))
 	return int64(t.P.fds.install(f, flags&linux.OCloexec != 0)), false
@@ -327,6 +338,8 @@ func (t *Thread) fstatFile(f *file, addr uint64) int64 {
 		return t.putStat(addr, 0, fsproto.Stat{Mode: linux.SIfifo | 0o600, Nlink: 1})
 	case *consoleFile:
 		return t.putStat(addr, 0, fsproto.Stat{Mode: linux.SIfchr | 0o620, Nlink: 1})
+	case *fifoFile:
+		return t.putStat(addr, o.key.dev, fsproto.Stat{Ino: o.key.ino, Mode: linux.SIfifo | 0o644, Nlink: 1})
 	case *sockFile:
 		return t.putStat(addr, 0, fsproto.Stat{Mode: 0o140000 | 0o777, Nlink: 1}) // S_IFSOCK
 	}
@@ -870,4 +883,38 @@ func sysFchown(t *Thread, a *[6]uint64) (int64, bool) { return sysFsync(t, a) }
 func sysFchownat(t *Thread, a *[6]uint64) (int64, bool) {
 	_, e := t.userPath(a[1])
 	return e, false
+}
+
+// sysMknodat makes a named pipe (S_IFIFO) or an empty regular file
+// (S_IFREG or type 0); devices and sockets: EPERM.
+func sysMknodat(t *Thread, a *[6]uint64) (int64, bool) {
+	mode := uint32(a[2])
+	switch mode & linux.SIfmt {
+	case linux.SIfifo:
+		return t.simple(a[0], a[1], func(rel string) *fsproto.Encoder {
+			return fsproto.NewRequest(fsproto.OpMknod).Str(rel).U32(mode)
+		}), false
+	case 0, linux.SIfreg:
+		m, _, errno, d := func() (*mount, string, int32, *fsproto.Decoder) {
+			abs, e := t.pathArg(a[0], a[1])
+			if e != 0 {
+				return nil, "", int32(-e), nil
+			}
+			return t.pathCall(abs, func(rel string) *fsproto.Encoder {
+				return fsproto.NewRequest(fsproto.OpOpen).Str(rel).U32(linux.OCreat | linux.OExcl).U32(mode & 0o7777)
+			})
+		}()
+		if errno != 0 {
+			return -int64(errno), false
+		}
+		m.call(fsproto.NewRequest(fsproto.OpClose).U64(d.U64()), nil)
+		m.put()
+		return 0, false
+	}
+	return -linux.EPERM, false
+}
+
+func sysMknod(t *Thread, a *[6]uint64) (int64, bool) {
+	b := [6]uint64{uint64(uint32(linux.AtFdcwd & 0xffffffff)), a[0], a[1], a[2]}
+	return sysMknodat(t, &b)
 }

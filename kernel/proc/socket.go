@@ -25,8 +25,8 @@ func newSocketPair(flags uint32) (*file, *file) {
 	f2 := newFile(s2, flags&linux.ONonblock|linux.ORDWR)
 	// A pipe's change bumps the generations of the files on both of its
 	// ends: here, both sockets.
-	a.ends = [2]*file{f1, f2}
-	b.ends = [2]*file{f2, f1}
+	a.files = []*file{f1, f2}
+	b.files = []*file{f2, f1}
 	return f1, f2
 }
 

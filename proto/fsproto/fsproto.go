@@ -38,6 +38,8 @@
 //	OpSymlink  target string, path              → -
 //	OpSetattr  path, mask u32, mode u32, atime i64, mtime i64 → -
 //	OpLink     old path, new path, follow u8    → -  (a hard link)
+//	OpMknod    path, mode u32 (S_IFIFO | perm)  → -  (a named pipe: the
+//	           client makes the pipe when it is opened)
 //
 // A path request may be answered ERedirect with a string: the path to
 // resolve instead (an absolute symbolic link on the way).
@@ -80,6 +82,7 @@ const (
 	OpSymlink  = 13
 	OpSetattr  = 14
 	OpLink     = 15
+	OpMknod    = 16
 )
 
 // Setattr mask bits: what to set, and SetNofollow (the last component

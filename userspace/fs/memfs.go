@@ -41,6 +41,7 @@ const (
 	sIfreg = 0o100000
 	sIflnk = 0o120000
 	sIfchr = 0o020000
+	sIfifo = 0o010000
 
 	oAccmode   = 3
 	oCreat     = 0x40
@@ -621,6 +622,24 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		n.target = target
 		dir.children[name] = n
 		return ok()
+	case fsproto.OpMknod:
+		p, mode := d.Str(), d.U32()
+		if mode&sIfmt != sIfifo {
+			return fail(eperm)
+		}
+		if f.readOnly {
+			return fail(erofs)
+		}
+		dir, name, e := f.parent(p)
+		if e != 0 {
+			return fail(e)
+		}
+		if dir.children[name] != nil {
+			return fail(eexist)
+		}
+		dir.children[name] = f.newNode(sIfifo | mode&0o7777)
+		dir.mtime = now()
+		return ok()
 	case fsproto.OpLink:
 		from, to, follow := d.Str(), d.Str(), d.U8() != 0
 		if f.readOnly {
@@ -688,6 +707,8 @@ func dtype(mode uint32) uint8 {
 		return 10
 	case sIfchr:
 		return 2
+	case sIfifo:
+		return 1
 	}
 	return 0
 }

@@ -362,3 +362,38 @@ func TestLinksAndModes(t *testing.T) {
 		t.Errorf("the link's target was not created: %v", err)
 	}
 }
+
+// TestFifo: a named pipe made with mknodat in the tmpfs is a kernel pipe
+// shared by its openers.
+func TestFifo(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	if err := syscall.Mkfifo(p, 0o600); err != syscall.EEXIST {
+		t.Errorf("mkfifo twice: %v, want EEXIST", err)
+	}
+	if st, err := os.Stat(p); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("stat: %v, %v", st, err)
+	}
+	if _, err := syscall.Open(p, syscall.O_WRONLY|syscall.O_NONBLOCK, 0); err != syscall.ENXIO {
+		t.Errorf("non-blocking open for writing without a reader: %v, want ENXIO", err)
+	}
+	done := make(chan []byte)
+	go func() {
+		b, _ := os.ReadFile(p) // blocks in open until the writer comes
+		done <- b
+	}()
+	w, err := os.OpenFile(p, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteString("through the fifo")
+	w.Close()
+	if b := <-done; string(b) != "through the fifo" {
+		t.Errorf("reader got %q", b)
+	}
+	if err := syscall.Mknod(filepath.Join(filepath.Dir(p), "dev"), syscall.S_IFCHR|0o600, 0x103); err != syscall.EPERM {
+		t.Errorf("mknod of a device: %v, want EPERM", err)
+	}
+}
