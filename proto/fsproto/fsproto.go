@@ -147,10 +147,15 @@ func NewReply(h Header, errno int32) *Encoder {
 	return e
 }
 
+// U8 appends a byte.
 func (e *Encoder) U8(v uint8) *Encoder   { e.B = append(e.B, v); return e }
+// U16 appends a uint16.
 func (e *Encoder) U16(v uint16) *Encoder { e.B = binary.LittleEndian.AppendUint16(e.B, v); return e }
+// U32 appends a uint32.
 func (e *Encoder) U32(v uint32) *Encoder { e.B = binary.LittleEndian.AppendUint32(e.B, v); return e }
+// U64 appends a uint64.
 func (e *Encoder) U64(v uint64) *Encoder { e.B = binary.LittleEndian.AppendUint64(e.B, v); return e }
+// I64 appends an int64.
 func (e *Encoder) I64(v int64) *Encoder  { return e.U64(uint64(v)) }
 
 // Str appends a string (truncated to 65535 bytes).
@@ -221,6 +226,7 @@ func (d *Decoder) take(n int) []byte {
 	return b
 }
 
+// U8 reads a byte.
 func (d *Decoder) U8() uint8 {
 	if b := d.take(1); b != nil {
 		return b[0]
@@ -228,6 +234,7 @@ func (d *Decoder) U8() uint8 {
 	return 0
 }
 
+// U16 reads a uint16.
 func (d *Decoder) U16() uint16 {
 	if b := d.take(2); b != nil {
 		return binary.LittleEndian.Uint16(b)
@@ -235,6 +242,7 @@ func (d *Decoder) U16() uint16 {
 	return 0
 }
 
+// U32 reads a uint32.
 func (d *Decoder) U32() uint32 {
 	if b := d.take(4); b != nil {
 		return binary.LittleEndian.Uint32(b)
@@ -242,6 +250,7 @@ func (d *Decoder) U32() uint32 {
 	return 0
 }
 
+// U64 reads a uint64.
 func (d *Decoder) U64() uint64 {
 	if b := d.take(8); b != nil {
 		return binary.LittleEndian.Uint64(b)
@@ -249,6 +258,7 @@ func (d *Decoder) U64() uint64 {
 	return 0
 }
 
+// I64 reads an int64.
 func (d *Decoder) I64() int64 { return int64(d.U64()) }
 
 // Str reads a u16-length string.
