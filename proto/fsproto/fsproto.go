@@ -148,15 +148,19 @@ func NewReply(h Header, errno int32) *Encoder {
 }
 
 // U8 appends a byte.
-func (e *Encoder) U8(v uint8) *Encoder   { e.B = append(e.B, v); return e }
+func (e *Encoder) U8(v uint8) *Encoder { e.B = append(e.B, v); return e }
+
 // U16 appends a uint16.
 func (e *Encoder) U16(v uint16) *Encoder { e.B = binary.LittleEndian.AppendUint16(e.B, v); return e }
+
 // U32 appends a uint32.
 func (e *Encoder) U32(v uint32) *Encoder { e.B = binary.LittleEndian.AppendUint32(e.B, v); return e }
+
 // U64 appends a uint64.
 func (e *Encoder) U64(v uint64) *Encoder { e.B = binary.LittleEndian.AppendUint64(e.B, v); return e }
+
 // I64 appends an int64.
-func (e *Encoder) I64(v int64) *Encoder  { return e.U64(uint64(v)) }
+func (e *Encoder) I64(v int64) *Encoder { return e.U64(uint64(v)) }
 
 // Str appends a string (truncated to 65535 bytes).
 func (e *Encoder) Str(s string) *Encoder {
