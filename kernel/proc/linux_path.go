@@ -505,6 +505,9 @@ func sysGetdents64(t *Thread, a *[6]uint64) (int64, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	size := min(a[2], maxIO)
+	if !t.writable(a[1], size) {
+		return -linux.EFAULT, false
+	}
 	var out []byte
 	for {
 		if len(n.pending) == 0 && !n.eof {

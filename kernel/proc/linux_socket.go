@@ -136,6 +136,9 @@ func sysRecvfrom(t *Thread, a *[6]uint64) (int64, bool) {
 		return e, false
 	}
 	defer f.put()
+	if !t.writable(a[1], min(a[2], maxIO)) {
+		return -linux.EFAULT, false
+	}
 	buf := make([]byte, min(a[2], maxIO))
 	n := s.read(callFlags(f, a[3]), buf, t.interruptCh())
 	if n < 0 {
@@ -207,6 +210,9 @@ func sysRecvmsg(t *Thread, a *[6]uint64) (int64, bool) {
 	var total uint64
 	for _, v := range iov {
 		total += v[1]
+		if !t.writable(v[0], min(v[1], maxIO)) {
+			return -linux.EFAULT, false
+		}
 	}
 	buf := make([]byte, min(total, maxIO))
 	n := s.read(callFlags(f, a[2]), buf, t.interruptCh())
