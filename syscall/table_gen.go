@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 93
+const NumSyscalls = 94
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -102,6 +102,7 @@ const (
 	SysSystemGetFeatures       = 0x105a
 	SysCprngDrawOnce           = 0x105b
 	SysCprngAddEntropy         = 0x105c
+	SysBerylNsBind             = 0x105d
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -872,6 +873,16 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysCprngAddEntropy(c, UserPtr(a[0]), a[1]))
 		},
 	},
+	{
+		Num: 0x105d, Name: "beryl_ns_bind", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "process", Type: object.ObjTypeProcess, Rights: object.RightManageProcess, Checked: true, Consumed: false},
+			{Index: 4, Name: "dir", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBerylNsBind(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], object.Handle(uint32(a[4]))))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -970,4 +981,5 @@ var (
 	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysSystemGetFeatures
 	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysCprngDrawOnce
 	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysCprngAddEntropy
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, object.Handle) object.Status                          = (*Dispatcher).sysBerylNsBind
 )

@@ -12,7 +12,11 @@
 // is the dispatcher's Caller, and tasks.go holds the process and thread
 // operations its handlers call.
 //
-// Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu.
+// Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu;
+// descriptors: fdTable.mu → a file's own lock (pipe, eventfd, epoll,
+// nodeFile) → pollMu (fd.go); namespace.mu alone (ns.go). Of these only
+// a nodeFile's lock (its offset) is held across a call to its directory
+// server.
 package proc
 
 import (
@@ -59,6 +63,7 @@ type Process struct {
 	code      int
 	done      chan struct{}
 	fds       fdTable
+	ns        namespace
 	nextTid   int
 	// deadTime is the ring-3 time of the threads that have exited.
 	deadTime int64
@@ -145,7 +150,7 @@ func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Sta
 	live.Add(1)
 	p := &Process{Name: name, PID: pid, AS: as, Obj: obj, threads: map[int]*Thread{}, done: make(chan struct{}), dying: make(chan struct{}), nextTid: pid}
 	registry.Store(obj, p)
-	p.fds.init()
+	p.fds.init(p)
 	// The caller's references are taken before a kill can run finish,
 	// which drops p's own: a count that reached zero must stay there.
 	obj.AddRef()
@@ -340,6 +345,8 @@ func (p *Process) finish() {
 	p.mu.Unlock()
 	// The last thread is gone: the process ends (ZX_PROCESS_TERMINATED).
 	p.Obj.Kill(int64(code))
+	p.fds.closeAll()
+	p.ns.release()
 	p.releaseStdio()
 	p.AS.Destroy()
 	registry.Delete(p.Obj)

@@ -524,4 +524,11 @@ var Syscalls = []SyscallDesc{
 		{Name: "buffer", CType: "const void*", Elem: "void", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "buffer_size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 	}},
+	{Name: "beryl_ns_bind", Num: 0x105d, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "process", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeProcess, Rights: RightManageProcess, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "options", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "path", CType: "const char*", Elem: "char", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: 3, Count: -1, Optional: false, Consumed: false},
+		{Name: "path_len", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "dir", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
 }

@@ -105,11 +105,12 @@ const (
 	SysSystemGetFeatures       = 0x105a
 	SysCprngDrawOnce           = 0x105b
 	SysCprngAddEntropy         = 0x105c
+	SysBerylNsBind             = 0x105d
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 93
+const NumSyscalls = 94
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -587,4 +588,9 @@ func Sys_cprng_draw_once(buffer unsafe.Pointer, buffer_size uint) Status {
 // Sys_cprng_add_entropy is zx_cprng_add_entropy: Mix buffer_size bytes from buffer into the CSPRNG's next seed. More than ZX_CPRNG_ADD_ENTROPY_MAX_LEN (256) bytes or an unreadable buffer: ZX_ERR_INVALID_ARGS.
 func Sys_cprng_add_entropy(buffer unsafe.Pointer, buffer_size uint) Status {
 	return Status(int32(zxcall.RawCall(SysCprngAddEntropy, uintptr(buffer), uintptr(buffer_size), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_beryl_ns_bind is zx_beryl_ns_bind: Beryl: bind an absolute path prefix in a process's Linux namespace to a channel to a directory server speaking proto/fsproto (the Linux personality's openat, newfstatat, getdents64, mkdirat, unlinkat, renameat, readlinkat and the rest resolve paths by the longest bound prefix and turn them into messages on that channel), before the process starts. The namespace holds a handle of its own to the channel (the caller keeps its handle); binding a prefix again replaces the earlier channel. options: 0 or BERYL_NS_CWD (1), which also makes path the process's working directory; with BERYL_NS_CWD dir may be ZX_HANDLE_INVALID (only the directory is set). Errors after the handles (dir ZX_HANDLE_INVALID without BERYL_NS_CWD is ZX_ERR_BAD_HANDLE): ZX_ERR_INVALID_ARGS (unknown options, path_len 0 or over 4096, a bad path pointer, a path not starting with '/'), ZX_ERR_BAD_STATE (the process has started, or is not a Linux process).
+func Sys_beryl_ns_bind(process Handle, options uint32, path *uint8, path_len uint, dir Handle) Status {
+	return Status(int32(zxcall.RawCall(SysBerylNsBind, uintptr(process), uintptr(options), uintptr(unsafe.Pointer(path)), uintptr(path_len), uintptr(dir), 0, 0, 0)))
 }

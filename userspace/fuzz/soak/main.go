@@ -49,8 +49,11 @@ import (
 // blocks in a wait within 20 ms. The memory family exhausts the machine's
 // memory on purpose, which would end the other programs' runtimes for
 // want of a page: it runs alone (make conformance, qemu
-// TestMemoryExhaustion), never in a soak.
+// TestMemoryExhaustion), never in a soak. The linux family's file cases
+// need the namespace init binds for the suite (/tmp, /dev, /boot,
+// /proc), which the soak's launches do not have.
 var skipConcurrent = map[string]string{
+	"linux":    "^(TestTmpFiles|TestWorkingDirectory|TestDev|TestPathErrors|TestAbsoluteSymlinks|TestMmapFile|TestProcSelf|TestLinksAndModes|TestFifo|TestBadPointers)$",
 	"memory":   ".",
 	"process":  "^(TestUnstartedProcess|TestReap100|TestKernelStatsPrivateVmos|TestKillJobWhileCreating|TestStdioAfterKill)$",
 	"debuglog": "^TestDebuglog$/^write_then_read$",
