@@ -86,10 +86,13 @@ type linuxCall func(t *Thread, a *[6]uint64) (ret int64, exit bool)
 // an entry fails with ENOSYS and is logged once per process. It is filled
 // by init: clone starts threads, whose loop dispatches through the table,
 // which a package-level initializer may not refer back to.
-var linuxTable [linux.SysGetrandom + 1]linuxCall
+var linuxTable [linuxTableLen]linuxCall
+
+// linuxTableLen bounds the Linux system call numbers served.
+const linuxTableLen = linux.SysPidfdOpen + 1
 
 func init() {
-	linuxTable = [...]linuxCall{
+	linuxTable = [linuxTableLen]linuxCall{
 		linux.SysRead:             sysRead,
 		linux.SysWrite:            sysWrite,
 		linux.SysClose:            sysClose,
@@ -131,6 +134,20 @@ func init() {
 		linux.SysEpollCreate1:     sysEpollCreate1,
 		linux.SysPrlimit64:        sysPrlimit64,
 		linux.SysGetrandom:        sysGetrandom,
+		// The process calls (linux_process.go, linux_wait.go,
+		// linux_exec.go, linux_limits.go).
+		linux.SysVfork:     sysVfork,
+		linux.SysExecve:    sysExecve,
+		linux.SysWait4:     sysWait4,
+		linux.SysKill:      sysKill,
+		linux.SysGetrlimit: sysGetrlimit,
+		linux.SysSetrlimit: sysSetrlimit,
+		linux.SysSetpgid:   sysSetpgid,
+		linux.SysGetpgrp:   sysGetpgrp,
+		linux.SysSetsid:    sysSetsid,
+		linux.SysGetpgid:   sysGetpgid,
+		linux.SysGetsid:    sysGetsid,
+		linux.SysWaitid:    sysWaitid,
 	}
 }
 

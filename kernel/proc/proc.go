@@ -59,9 +59,10 @@ type Process struct {
 	code      int
 	done      chan struct{}
 	fds       fdTable
-	nextTid   int
-	killed    atomic.Bool
-	started   atomic.Bool
+	// leaderMade is set once the first thread (TID = PID) exists.
+	leaderMade bool
+	killed     atomic.Bool
+	started    atomic.Bool
 	// dying is closed when the process is killed.
 	dying chan struct{}
 	sigs  [linux.NSIG + 1]linux.Sigaction
@@ -69,6 +70,9 @@ type Process struct {
 	// the kernel's bootstrap channel for a spawned program), until the
 	// program takes it with beryl_startup_handle.
 	bootstrap atomic.Uint32
+	// lx is the Linux process state: family, exit report, limits
+	// (linux_process.go).
+	lx lxState
 }
 
 // Thread is one user thread, and its kernel object (ZX_OBJ_TYPE_THREAD).
@@ -89,9 +93,7 @@ type Thread struct {
 }
 
 var (
-	pidMu   sync.Mutex
-	nextPID = 100
-	live    atomic.Int64
+	live atomic.Int64
 	// signalsDelivered counts signal frames pushed to user threads.
 	signalsDelivered atomic.Int64
 )
@@ -131,13 +133,14 @@ func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Sta
 		as.Destroy()
 		return nil, st
 	}
-	pidMu.Lock()
-	pid := nextPID
-	nextPID++
-	pidMu.Unlock()
+	// A process's Linux PID is its koid (getpid agrees with
+	// ZX_INFO_HANDLE_BASIC), and so is its first thread's TID.
+	pid := int(obj.Koid())
 	live.Add(1)
-	p := &Process{Name: name, PID: pid, AS: as, Obj: obj, threads: map[int]*Thread{}, done: make(chan struct{}), dying: make(chan struct{}), nextTid: pid}
+	p := &Process{Name: name, PID: pid, AS: as, Obj: obj, threads: map[int]*Thread{}, done: make(chan struct{}), dying: make(chan struct{})}
+	p.lx.init(pid)
 	registry.Store(obj, p)
+	pids.Store(pid, p)
 	p.fds.init()
 	// The caller's references are taken before a kill can run finish,
 	// which drops p's own: a count that reached zero must stay there.
@@ -157,11 +160,16 @@ func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Sta
 func (p *Process) newThread(ctx *x86.UserContext) *Thread {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := &Thread{P: p, TID: p.nextTid, Ctx: ctx}
+	t := &Thread{P: p, Ctx: ctx}
 	t.Base.Init(t, object.ObjTypeThread, nil, true, 0)
 	t.SetRelatedKoid(p.Obj.Koid()) // ZX_INFO_HANDLE_BASIC: a thread is related to its process
 	t.sig.init()
-	p.nextTid++
+	// The first thread's TID is the PID (Linux's thread-group leader);
+	// the others' are their koids.
+	t.TID = int(t.Koid())
+	if !p.leaderMade {
+		t.TID, p.leaderMade = p.PID, true
+	}
 	return t
 }
 
@@ -231,7 +239,8 @@ func (t *Thread) run() {
 			}
 		case v < 32:
 			if !t.syncFault(v, r.ErrorCode, t.Ctx.CR2) {
-				t.P.fault(t, fmt.Sprintf("exception %d (%s) error %#x rip %#x", v, x86.ExceptionName(v), r.ErrorCode, r.RIP))
+				sig, _, _ := t.faultSignal(v, r.ErrorCode, t.Ctx.CR2)
+				t.P.faultSig(t, fmt.Sprintf("exception %d (%s) error %#x rip %#x", v, x86.ExceptionName(v), r.ErrorCode, r.RIP), sig)
 			}
 		default:
 			// An interrupt arrived in ring 3; the kernel has serviced it.
@@ -256,11 +265,16 @@ func (t *Thread) exitThread() {
 	}
 }
 
-// fault kills the process for an unhandled exception in thread t (Linux
-// would deliver a fatal signal); the kernel and other processes go on.
-func (p *Process) fault(t *Thread, why string) {
+// fault kills the process for an unhandled exception in thread t, as
+// Linux's fatal SIGSEGV does; the kernel and other processes go on.
+func (p *Process) fault(t *Thread, why string) { p.faultSig(t, why, linux.SIGSEGV) }
+
+// faultSig kills the process with signal sig (exit code 128+sig, wait
+// status "killed by sig") for an exception in thread t it does not
+// handle.
+func (p *Process) faultSig(t *Thread, why string, sig uint64) {
 	klog.Warnf("proc", "%s[%d] thread %d: %s: killed", klog.Escape(p.Name), p.PID, t.TID, why)
-	p.Exit(128 + 11)
+	p.killBySignal(sig)
 }
 
 // Out-of-memory stall: a fault that finds no page retries this often for
@@ -331,7 +345,8 @@ func (p *Process) finish() {
 	// The last thread is gone: the process ends (ZX_PROCESS_TERMINATED).
 	p.Obj.Kill(int64(code))
 	p.releaseStdio()
-	p.AS.Destroy()
+	p.destroyAS()
+	p.linuxExit(code)
 	registry.Delete(p.Obj)
 	p.Obj.Release()
 	live.Add(-1)

@@ -1,0 +1,225 @@
+package proc
+
+import (
+	"bytes"
+	"debug/elf"
+	"path"
+	"strings"
+	"time"
+
+	"beryl/kernel/linux"
+	"beryl/mm/vm"
+)
+
+// execve: the calling process gets a new address space holding a static
+// ELF executable, as Linux's execve does. Programs are found by
+// ExecLookup (the kernel's boot filesystem until the process namespace
+// serves files); the process keeps its PID, parent, limits, signal mask
+// and ignored signals, loses its handlers, alternate stack and other
+// threads, and a vfork parent waiting for it goes on.
+
+// Bounds of execve's arguments (Linux's PATH_MAX, MAX_ARG_STRLEN and a
+// count far beyond what the 256 KiB argument area can hold).
+const (
+	pathMax    = 4096
+	argStrMax  = 128 << 10
+	argsMax    = 256 << 10
+	argvMaxLen = 1 << 16
+)
+
+// ExecLookup returns the executable image at a path, or false if there
+// is none. boot/kmain installs it with SetExecLookup.
+type ExecLookup func(path string) ([]byte, bool)
+
+var execLookup ExecLookup
+
+// SetExecLookup installs where execve finds programs.
+func SetExecLookup(f ExecLookup) { execLookup = f }
+
+// BootfsPath turns an execve path into a boot filesystem name: relative
+// to "/" (there is no working directory yet), with Fuchsia's "/boot"
+// prefix optional: "/bin/hello", "bin/hello" and "/boot/bin/hello" are
+// all "bin/hello".
+func BootfsPath(p string) string {
+	c := path.Clean("/" + p)
+	if c == "/boot" || strings.HasPrefix(c, "/boot/") {
+		c = strings.TrimPrefix(c, "/boot")
+	}
+	return strings.TrimPrefix(c, "/")
+}
+
+// cString reads a NUL-terminated string of at most max bytes (longer:
+// errno tooLong) from user memory, a page at a time.
+func (t *Thread) cString(addr uint64, max int, tooLong int64) (string, int64) {
+	var out []byte
+	for len(out) <= max {
+		n := 4096 - addr&4095
+		buf := make([]byte, n)
+		if t.P.AS.CopyIn(buf, addr) != nil {
+			return "", -linux.EFAULT
+		}
+		if i := bytes.IndexByte(buf, 0); i >= 0 {
+			out = append(out, buf[:i]...)
+			if len(out) > max {
+				break
+			}
+			return string(out), 0
+		}
+		out = append(out, buf...)
+		addr += n
+	}
+	return "", tooLong
+}
+
+// cStrings reads a NULL-terminated array of string pointers (a NULL
+// array is empty); total counts the bytes read so far, for E2BIG.
+func (t *Thread) cStrings(addr uint64, total *int) ([]string, int64) {
+	var out []string
+	if addr == 0 {
+		return nil, 0
+	}
+	for i := 0; ; i++ {
+		if i >= argvMaxLen {
+			return nil, -linux.E2BIG
+		}
+		p, ok := t.u64(addr + uint64(8*i))
+		if !ok {
+			return nil, -linux.EFAULT
+		}
+		if p == 0 {
+			return out, 0
+		}
+		s, errno := t.cString(p, argStrMax, -linux.E2BIG)
+		if errno != 0 {
+			return nil, errno
+		}
+		if *total += len(s) + 1 + 8; *total > argsMax {
+			return nil, -linux.E2BIG
+		}
+		out = append(out, s)
+	}
+}
+
+// sysExecve serves execve(path, argv, envp).
+func sysExecve(t *Thread, a *[6]uint64) (int64, bool) {
+	name, errno := t.cString(a[0], pathMax-1, -linux.ENAMETOOLONG)
+	if errno != 0 {
+		return errno, false
+	}
+	total := 0
+	argv, errno := t.cStrings(a[1], &total)
+	if errno != 0 {
+		return errno, false
+	}
+	envv, errno := t.cStrings(a[2], &total)
+	if errno != 0 {
+		return errno, false
+	}
+	if name == "" {
+		return -linux.ENOENT, false
+	}
+	if execLookup == nil {
+		return -linux.ENOENT, false
+	}
+	img, ok := execLookup(BootfsPath(name))
+	if !ok {
+		return -linux.ENOENT, false
+	}
+	f, err := elf.NewFile(bytes.NewReader(img))
+	if err != nil || f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
+		return -linux.ENOEXEC, false
+	}
+	return t.exec(path.Base(name), f, argv, envv), false
+}
+
+// exec replaces the calling process's image with f.
+func (t *Thread) exec(name string, f *elf.File, argv, envv []string) int64 {
+	p := t.P
+	nas, err := vm.NewIn(p.AS.Env())
+	if err != nil {
+		return -linux.ENOMEM
+	}
+	if err := loadImage(nas, f); err != nil {
+		nas.Destroy()
+		return -linux.ENOMEM
+	}
+	sp, err := buildStack(nas, argv, envv)
+	if err != nil {
+		nas.Destroy()
+		return -linux.E2BIG
+	}
+	if !t.stopOthers() {
+		nas.Destroy()
+		return -linux.EINTR // killed meanwhile: the thread exits on return
+	}
+	// No way back from here.
+	p.mu.Lock()
+	old, shared, own := p.AS, p.lx.shared, p.lx.ownAS
+	p.AS, p.lx.shared, p.lx.ownAS = nas, false, nil
+	for i := range p.sigs {
+		if p.sigs[i].Handler != linux.SigIgn {
+			p.sigs[i] = linux.Sigaction{}
+		}
+	}
+	p.Name = name
+	if t.TID != p.PID {
+		delete(p.threads, t.TID)
+		t.TID = p.PID
+		p.threads[t.TID] = t
+	}
+	p.mu.Unlock()
+	p.Obj.SetName(name)
+	if shared {
+		own.Destroy() // made with the process, never used
+	} else {
+		old.Destroy()
+	}
+	p.fds.closeOnExec()
+
+	c := t.Ctx
+	fresh := newCtx()
+	c.Regs, c.FX, c.FSBase, c.CR3 = fresh.Regs, fresh.FX, 0, nas.Root()
+	c.Regs.RIP, c.Regs.RSP = f.Entry, sp
+	t.sig.mu.Lock()
+	t.sig.altSP, t.sig.altSize = 0, 0
+	t.sig.mu.Unlock()
+	p.releaseVfork()
+	return 0
+}
+
+// stopOthers ends every other thread of the process (execve's de_thread)
+// and waits until they are gone; false if the process is killed
+// meanwhile.
+func (t *Thread) stopOthers() bool {
+	p := t.P
+	for !p.killed.Load() {
+		p.mu.Lock()
+		var others []*Thread
+		for _, o := range p.threads {
+			if o != t {
+				others = append(others, o)
+			}
+		}
+		p.mu.Unlock()
+		if len(others) == 0 {
+			return true
+		}
+		for _, o := range others {
+			o.exitReq.Store(true)
+			o.interrupt()
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return false
+}
+
+// closeOnExec drops the descriptors execve closes: every descriptor of
+// this table (the Go runtime's epoll instances and eventfds, all made
+// with *_CLOEXEC).
+func (t *fdTable) closeOnExec() {
+	t.mu.Lock()
+	t.fds = map[int]*fdObj{}
+	t.next = 3
+	t.signalLocked()
+	t.mu.Unlock()
+}
