@@ -22,16 +22,10 @@ const (
 	SysPidfdOpen       = 434
 )
 
-// errno values of the process calls.
+// errno values of the process calls (more in abi_fs.go).
 const (
-	E2BIG   = 7
 	ENOEXEC = 8
 	ECHILD  = 10
-	EACCES  = 13
-	ENOTDIR = 20
-	// ENAMETOOLONG: a path or argument string longer than the kernel
-	// takes.
-	ENAMETOOLONG = 36
 )
 
 // Signal numbers beyond the ones signal.go names.

@@ -2,115 +2,352 @@ package proc
 
 import (
 	"sync"
-	"time"
+	"sync/atomic"
+
+	"beryl/kernel/linux"
 )
 
-// fdTable holds a user process's non-console descriptors: the epoll
-// instances and eventfds its Go runtime's netpoller uses for timers.
+// The Linux personality's descriptors: one table per process mapping
+// descriptor numbers to open file descriptions (*file), which dup, dup3,
+// fcntl(F_DUPFD) and a forked child share. What a description reads and
+// writes is its fileOps: the console (0-2), pipes (pipe.go), eventfds and
+// epoll instances (epoll.go), and files of the namespace (linux_ns.go).
+//
+// Locking: fdTable.mu → file.mu; a fileOps's own lock comes after both,
+// and pollMu last of all.
+
+// maxFds bounds a table (RLIMIT_NOFILE: nofileLimit).
+const maxFds = nofileLimit
+
+// fileOps is what one kind of open file does. read and write block
+// unless nonblock is set (and then fail with EAGAIN), and end with EINTR
+// when intr closes; they return a byte count or -errno.
+type fileOps interface {
+	read(f *file, buf []byte, intr <-chan struct{}) int64
+	write(f *file, buf []byte, intr <-chan struct{}) int64
+	// poll returns the EPOLLIN/EPOLLOUT/EPOLLHUP/EPOLLERR bits that hold now.
+	poll() uint32
+	// release runs when the last descriptor referring to the file closes.
+	release()
+}
+
+// file is an open file description.
+type file struct {
+	ops fileOps
+	// refs counts the descriptors (in any table) referring to the file.
+	refs atomic.Int32
+	// flags holds the status flags: the access mode, O_NONBLOCK, O_APPEND.
+	flags atomic.Uint32
+	// gen counts the file's state changes, for edge-triggered epoll.
+	gen atomic.Uint64
+	// closed is set when the last descriptor is gone (epoll drops it).
+	closed atomic.Bool
+}
+
+func newFile(ops fileOps, flags uint32) *file {
+	f := &file{ops: ops}
+	f.flags.Store(flags)
+	f.refs.Store(1)
+	return f
+}
+
+func (f *file) nonblock() bool { return f.flags.Load()&linux.ONonblock != 0 }
+
+func (f *file) acquire() { f.refs.Add(1) }
+
+func (f *file) put() {
+	if f.refs.Add(-1) == 0 {
+		f.closed.Store(true)
+		f.ops.release()
+	}
+}
+
+// changed records a state change of f and wakes epoll waiters.
+func (f *file) changed() {
+	f.gen.Add(1)
+	pollNotify()
+}
+
+var (
+	pollMu sync.Mutex
+	// pollCh is closed and replaced whenever a file's readiness may have
+	// changed: epoll_wait sleeps on it (a kernel-wide broadcast: pipes
+	// and eventfds are shared between processes).
+	pollCh = make(chan struct{})
+)
+
+func pollNotify() {
+	pollMu.Lock()
+	close(pollCh)
+	pollCh = make(chan struct{})
+	pollMu.Unlock()
+}
+
+func pollWaitCh() <-chan struct{} {
+	pollMu.Lock()
+	defer pollMu.Unlock()
+	return pollCh
+}
+
+type fdEntry struct {
+	f       *file
+	cloexec bool
+}
+
+// fdTable holds a process's descriptors.
 type fdTable struct {
-	mu    sync.Mutex
-	fds   map[int]*fdObj
-	next  int
-	ready chan struct{} // closed and replaced whenever an eventfd changes
+	mu  sync.Mutex
+	fds []fdEntry // index: descriptor number; f == nil is free
 }
 
-type fdObj struct {
-	epoll  bool
-	count  uint64 // eventfd
-	nonblk bool
-	epfd   int // the epoll an eventfd is registered with
-	events uint32
-	data   uint64
+// init gives a new table the console descriptors 0, 1 and 2 of p.
+func (t *fdTable) init(p *Process) {
+	t.fds = []fdEntry{
+		{f: newFile(&consoleFile{p: p, fd: linux.Stdin}, linux.ORdonly)},
+		{f: newFile(&consoleFile{p: p, fd: linux.Stdout}, linux.OWronly)},
+		{f: newFile(&consoleFile{p: p, fd: linux.Stderr}, linux.OWronly)},
+	}
 }
 
-func (t *fdTable) init() {
-	t.fds = map[int]*fdObj{}
-	t.next = 3
-	t.ready = make(chan struct{})
+// installLocked puts f at the lowest free descriptor >= min; it fails
+// with -EMFILE when none is below maxFds.
+func (t *fdTable) installLocked(f *file, cloexec bool, min int) int {
+	for fd := min; fd < maxFds; fd++ {
+		if fd >= len(t.fds) {
+			t.fds = append(t.fds, make([]fdEntry, fd+1-len(t.fds))...)
+		}
+		if t.fds[fd].f == nil {
+			t.fds[fd] = fdEntry{f: f, cloexec: cloexec}
+			return fd
+		}
+	}
+	return -linux.EMFILE
 }
 
-func (t *fdTable) alloc(o *fdObj) int {
+// install gives f (whose reference it takes over) the lowest free
+// descriptor; on -EMFILE it drops the reference.
+func (t *fdTable) install(f *file, cloexec bool) int {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	fd := t.next
-	t.next++
-	t.fds[fd] = o
+	fd := t.installLocked(f, cloexec, 0)
+	t.mu.Unlock()
+	if fd < 0 {
+		f.put()
+	}
 	return fd
 }
 
-func (t *fdTable) get(fd int) *fdObj {
+// installPair installs two new files, or neither (-EMFILE).
+func (t *fdTable) installPair(a, b *file, cloexec bool) (int, int, int64) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.fds[fd]
+	fa := t.installLocked(a, cloexec, 0)
+	fb := -linux.EMFILE
+	if fa >= 0 {
+		if fb = t.installLocked(b, cloexec, 0); fb < 0 {
+			t.fds[fa] = fdEntry{}
+		}
+	}
+	t.mu.Unlock()
+	if fb < 0 {
+		a.put()
+		b.put()
+		return 0, 0, -linux.EMFILE
+	}
+	return fa, fb, 0
 }
 
-func (t *fdTable) close(fd int) bool {
+// get returns the file at fd with a reference the caller must put, or
+// nil.
+func (t *fdTable) get(fd int) *file {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if _, ok := t.fds[fd]; !ok {
+	if fd < 0 || fd >= len(t.fds) || t.fds[fd].f == nil {
+		return nil
+	}
+	f := t.fds[fd].f
+	f.acquire()
+	return f
+}
+
+// close frees fd; it reports false if fd was not open.
+func (t *fdTable) close(fd int) bool {
+	t.mu.Lock()
+	if fd < 0 || fd >= len(t.fds) || t.fds[fd].f == nil {
+		t.mu.Unlock()
 		return false
 	}
-	delete(t.fds, fd)
+	f := t.fds[fd].f
+	t.fds[fd] = fdEntry{}
+	t.mu.Unlock()
+	f.put()
 	return true
 }
 
-// signal wakes epoll waiters after an eventfd changed.
-func (t *fdTable) signalLocked() {
-	close(t.ready)
-	t.ready = make(chan struct{})
-}
-
-func (t *fdTable) eventfdWrite(o *fdObj, v uint64) {
-	t.mu.Lock()
-	o.count += v
-	t.signalLocked()
-	t.mu.Unlock()
-}
-
-func (t *fdTable) eventfdRead(o *fdObj) (uint64, bool) {
+// dup installs fd's file at the lowest free descriptor >= min.
+func (t *fdTable) dup(fd, min int, cloexec bool) int64 {
+	if min < 0 || min >= maxFds {
+		return -linux.EINVAL
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if o.count == 0 {
-		return 0, false
+	if fd < 0 || fd >= len(t.fds) || t.fds[fd].f == nil {
+		return -linux.EBADF
 	}
-	v := o.count
-	o.count = 0
-	return v, true
+	f := t.fds[fd].f
+	n := t.installLocked(f, cloexec, min)
+	if n >= 0 {
+		f.acquire()
+	}
+	return int64(n)
 }
 
-type readyEvent struct {
-	events uint32
-	data   uint64
-}
-
-// epollWait returns ready events for epfd, waiting up to timeout (<0:
-// forever) or until kick closes.
-func (t *fdTable) epollWait(epfd int, max int, timeout time.Duration, kick <-chan struct{}) []readyEvent {
-	var deadline <-chan time.Time
-	if timeout >= 0 {
-		tm := time.NewTimer(timeout)
-		defer tm.Stop()
-		deadline = tm.C
+// dup2 makes newfd refer to oldfd's file (dup3 semantics: the caller
+// rejects oldfd == newfd where dup3 must).
+func (t *fdTable) dup2(oldfd, newfd int, cloexec bool) int64 {
+	if newfd < 0 || newfd >= maxFds {
+		return -linux.EBADF
 	}
-	for {
-		t.mu.Lock()
-		var ev []readyEvent
-		for _, o := range t.fds {
-			if !o.epoll && o.epfd == epfd && o.count > 0 && o.events&1 != 0 && len(ev) < max {
-				ev = append(ev, readyEvent{1, o.data})
-			}
-		}
-		ready := t.ready
+	t.mu.Lock()
+	if oldfd < 0 || oldfd >= len(t.fds) || t.fds[oldfd].f == nil {
 		t.mu.Unlock()
-		if len(ev) > 0 || timeout == 0 {
-			return ev
+		return -linux.EBADF
+	}
+	f := t.fds[oldfd].f
+	if oldfd == newfd {
+		t.mu.Unlock()
+		return int64(newfd)
+	}
+	if newfd >= len(t.fds) {
+		t.fds = append(t.fds, make([]fdEntry, newfd+1-len(t.fds))...)
+	}
+	old := t.fds[newfd].f
+	f.acquire()
+	t.fds[newfd] = fdEntry{f: f, cloexec: cloexec}
+	t.mu.Unlock()
+	if old != nil {
+		old.put()
+	}
+	return int64(newfd)
+}
+
+// closeRange closes (or, with CLOSE_RANGE_CLOEXEC, marks close-on-exec)
+// the descriptors in [first, last].
+func (t *fdTable) closeRange(first, last uint, cloexec bool) {
+	var gone []*file
+	t.mu.Lock()
+	for fd := first; fd <= last && fd < uint(len(t.fds)); fd++ {
+		if t.fds[fd].f == nil {
+			continue
 		}
-		select {
-		case <-ready:
-		case <-deadline:
-			return nil
-		case <-kick:
-			return nil
+		if cloexec {
+			t.fds[fd].cloexec = true
+		} else {
+			gone = append(gone, t.fds[fd].f)
+			t.fds[fd] = fdEntry{}
+		}
+	}
+	t.mu.Unlock()
+	for _, f := range gone {
+		f.put()
+	}
+}
+
+// cloexec reads or sets fd's FD_CLOEXEC; it reports false if fd is not
+// open.
+func (t *fdTable) cloexec(fd int, set bool, v bool) (bool, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if fd < 0 || fd >= len(t.fds) || t.fds[fd].f == nil {
+		return false, false
+	}
+	if set {
+		t.fds[fd].cloexec = v
+	}
+	return t.fds[fd].cloexec, true
+}
+
+// Inherit fills t, a new process's empty table, with src's descriptors:
+// all of them (fork, clone without CLONE_FILES) or, with exec set, those
+// without FD_CLOEXEC (execve keeps the rest). The files are shared, as
+// Linux's open file descriptions are.
+func (t *fdTable) Inherit(src *fdTable, exec bool) {
+	src.mu.Lock()
+	fds := make([]fdEntry, len(src.fds))
+	for i, e := range src.fds {
+		if e.f == nil || (exec && e.cloexec) {
+			continue
+		}
+		e.f.acquire()
+		fds[i] = e
+	}
+	src.mu.Unlock()
+	t.mu.Lock()
+	old := t.fds
+	t.fds = fds
+	t.mu.Unlock()
+	for _, e := range old {
+		if e.f != nil {
+			e.f.put()
 		}
 	}
 }
+
+// CloseOnExec closes the descriptors marked FD_CLOEXEC (execve in place).
+func (t *fdTable) CloseOnExec() {
+	var gone []*file
+	t.mu.Lock()
+	for i, e := range t.fds {
+		if e.f != nil && e.cloexec {
+			gone = append(gone, e.f)
+			t.fds[i] = fdEntry{}
+		}
+	}
+	t.mu.Unlock()
+	for _, f := range gone {
+		f.put()
+	}
+}
+
+// closeAll closes every descriptor (the process is gone).
+func (t *fdTable) closeAll() {
+	t.mu.Lock()
+	old := t.fds
+	t.fds = nil
+	t.mu.Unlock()
+	for _, e := range old {
+		if e.f != nil {
+			e.f.put()
+		}
+	}
+}
+
+// consoleFile is descriptors 0-2: reads are at end of file (user programs
+// get no console input), writes go to the process's Stdout or Stderr.
+type consoleFile struct {
+	p  *Process
+	fd int
+}
+
+func (c *consoleFile) read(f *file, buf []byte, intr <-chan struct{}) int64 {
+	if c.fd != linux.Stdin {
+		return -linux.EBADF
+	}
+	return 0
+}
+
+func (c *consoleFile) write(f *file, buf []byte, intr <-chan struct{}) int64 {
+	c.p.mu.Lock()
+	w := c.p.Stdout
+	if c.fd == linux.Stderr {
+		w = c.p.Stderr
+	}
+	c.p.mu.Unlock()
+	if c.fd == linux.Stdin {
+		return -linux.EBADF
+	}
+	w.Write(buf)
+	return int64(len(buf))
+}
+
+func (c *consoleFile) poll() uint32 { return linux.EpollIn | linux.EpollOut }
+
+func (c *consoleFile) release() {}

@@ -89,7 +89,7 @@ type linuxCall func(t *Thread, a *[6]uint64) (ret int64, exit bool)
 var linuxTable [linuxTableLen]linuxCall
 
 // linuxTableLen bounds the Linux system call numbers served.
-const linuxTableLen = linux.SysPidfdOpen + 1
+const linuxTableLen = max(linux.SysFaccessat2, linux.SysPidfdOpen) + 1
 
 func init() {
 	linuxTable = [linuxTableLen]linuxCall{
@@ -133,7 +133,16 @@ func init() {
 		linux.SysEventfd2:         sysEventfd2,
 		linux.SysEpollCreate1:     sysEpollCreate1,
 		linux.SysPrlimit64:        sysPrlimit64,
+		linux.SysReadv:            sysReadv,
+		linux.SysWritev:           sysWritev,
+		linux.SysIoctl:            sysIoctl,
+		linux.SysPipe:             sysPipe,
+		linux.SysPipe2:            sysPipe2,
+		linux.SysDup:              sysDup,
+		linux.SysDup2:             sysDup2,
+		linux.SysDup3:             sysDup3,
 		linux.SysGetrandom:        sysGetrandom,
+		linux.SysCloseRange:       sysCloseRange,
 		// The process calls (linux_process.go, linux_wait.go,
 		// linux_exec.go, linux_limits.go).
 		linux.SysVfork:     sysVfork,

@@ -174,7 +174,7 @@ func (t *Thread) exec(name string, f *elf.File, argv, envv []string) int64 {
 	} else {
 		old.Destroy()
 	}
-	p.fds.closeOnExec()
+	p.fds.CloseOnExec()
 
 	c := t.Ctx
 	fresh := newCtx()
@@ -211,15 +211,4 @@ func (t *Thread) stopOthers() bool {
 		time.Sleep(time.Millisecond)
 	}
 	return false
-}
-
-// closeOnExec drops the descriptors execve closes: every descriptor of
-// this table (the Go runtime's epoll instances and eventfds, all made
-// with *_CLOEXEC).
-func (t *fdTable) closeOnExec() {
-	t.mu.Lock()
-	t.fds = map[int]*fdObj{}
-	t.next = 3
-	t.signalLocked()
-	t.mu.Unlock()
 }

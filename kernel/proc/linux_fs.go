@@ -8,131 +8,342 @@ import (
 	"beryl/mm/kmem"
 )
 
-// The descriptor calls: the console descriptors 0-2, and the epoll
-// instances and eventfds the Go runtime's netpoller uses (fd.go).
+// The descriptor calls on the process's fd table (fd.go): read, write
+// and their vector forms, close, dup/dup2/dup3, fcntl, close_range,
+// pipe/pipe2 (pipe.go), eventfd2, epoll (epoll.go).
 
-// maxWrite bounds one write(2): longer writes are short, as Linux's are
-// for pipes and sockets.
-const maxWrite = 1 << 20
+// maxIO bounds one read(2) or write(2): longer transfers are short, as
+// Linux's are for pipes and sockets.
+const maxIO = 1 << 20
 
 // epollEventSize is sizeof(struct epoll_event) on x86-64 (packed).
 const epollEventSize = 12
 
+// fdArg returns the file at descriptor a (a reference to put) or nil.
+func (t *Thread) fdArg(a uint64) *file {
+	if a > maxFds {
+		return nil
+	}
+	return t.P.fds.get(int(a))
+}
+
 func sysWrite(t *Thread, a *[6]uint64) (int64, bool) {
-	p := t.P
-	buf := make([]byte, min(a[2], maxWrite))
-	if p.AS.CopyIn(buf, a[1]) != nil {
+	f := t.fdArg(a[0])
+	if f == nil {
+		return -linux.EBADF, false
+	}
+	defer f.put()
+	if f.flags.Load()&linux.OAccmode == linux.ORdonly {
+		return -linux.EBADF, false
+	}
+	buf := make([]byte, min(a[2], maxIO))
+	if t.P.AS.CopyIn(buf, a[1]) != nil {
 		return -linux.EFAULT, false
 	}
-	switch a[0] {
-	case linux.Stdout:
-		p.Stdout.Write(buf)
-	case linux.Stderr:
-		p.Stderr.Write(buf)
-	default:
-		o := p.fds.get(int(a[0]))
-		if o == nil || o.epoll || len(buf) < 8 {
-			return -linux.EBADF, false
-		}
-		p.fds.eventfdWrite(o, binary.LittleEndian.Uint64(buf))
-		return 8, false
-	}
-	return int64(len(buf)), false
+	return f.ops.write(f, buf, t.interruptCh()), false
 }
 
 func sysRead(t *Thread, a *[6]uint64) (int64, bool) {
-	p := t.P
-	o := p.fds.get(int(a[0]))
-	if o == nil || o.epoll {
-		if a[0] == linux.Stdin {
-			return 0, false // end of file: user programs have no console input
-		}
+	f := t.fdArg(a[0])
+	if f == nil {
 		return -linux.EBADF, false
 	}
-	v, ok := p.fds.eventfdRead(o)
-	if !ok {
-		return -linux.EAGAIN, false
+	defer f.put()
+	if f.flags.Load()&linux.OAccmode == linux.OWronly {
+		return -linux.EBADF, false
 	}
-	if a[2] < 8 || !t.put64(a[1], v) {
+	buf := make([]byte, min(a[2], maxIO))
+	n := f.ops.read(f, buf, t.interruptCh())
+	if n > 0 && t.P.AS.CopyOut(a[1], buf[:n]) != nil {
 		return -linux.EFAULT, false
 	}
-	return 8, false
+	return n, false
+}
+
+// iovecs reads an iovec array (at most 1024 entries, as UIO_MAXIOV).
+func (t *Thread) iovecs(addr, n uint64) ([][2]uint64, int64) {
+	if n > 1024 {
+		return nil, -linux.EINVAL
+	}
+	b := make([]byte, 16*n)
+	if t.P.AS.CopyIn(b, addr) != nil {
+		return nil, -linux.EFAULT
+	}
+	v := make([][2]uint64, n)
+	var total uint64
+	for i := range v {
+		v[i] = [2]uint64{binary.LittleEndian.Uint64(b[16*i:]), binary.LittleEndian.Uint64(b[16*i+8:])}
+		total += v[i][1]
+		if int64(v[i][1]) < 0 || int64(total) < 0 {
+			return nil, -linux.EINVAL
+		}
+	}
+	return v, 0
+}
+
+// sysWritev gathers the buffers and writes them with one write.
+func sysWritev(t *Thread, a *[6]uint64) (int64, bool) {
+	f := t.fdArg(a[0])
+	if f == nil {
+		return -linux.EBADF, false
+	}
+	defer f.put()
+	if f.flags.Load()&linux.OAccmode == linux.ORdonly {
+		return -linux.EBADF, false
+	}
+	iov, e := t.iovecs(a[1], a[2])
+	if e != 0 {
+		return e, false
+	}
+	var buf []byte
+	for _, v := range iov {
+		n := min(v[1], maxIO-uint64(len(buf)))
+		b := make([]byte, n)
+		if t.P.AS.CopyIn(b, v[0]) != nil {
+			return -linux.EFAULT, false
+		}
+		buf = append(buf, b...)
+	}
+	return f.ops.write(f, buf, t.interruptCh()), false
+}
+
+// sysReadv reads once and scatters the bytes.
+func sysReadv(t *Thread, a *[6]uint64) (int64, bool) {
+	f := t.fdArg(a[0])
+	if f == nil {
+		return -linux.EBADF, false
+	}
+	defer f.put()
+	if f.flags.Load()&linux.OAccmode == linux.OWronly {
+		return -linux.EBADF, false
+	}
+	iov, e := t.iovecs(a[1], a[2])
+	if e != 0 {
+		return e, false
+	}
+	var total uint64
+	for _, v := range iov {
+		total += v[1]
+	}
+	buf := make([]byte, min(total, maxIO))
+	n := f.ops.read(f, buf, t.interruptCh())
+	if n <= 0 {
+		return n, false
+	}
+	rest := buf[:n]
+	for _, v := range iov {
+		c := min(uint64(len(rest)), v[1])
+		if c > 0 && t.P.AS.CopyOut(v[0], rest[:c]) != nil {
+			return -linux.EFAULT, false
+		}
+		rest = rest[c:]
+	}
+	return n, false
 }
 
 func sysClose(t *Thread, a *[6]uint64) (int64, bool) {
-	if a[0] <= linux.Stderr || t.P.fds.close(int(a[0])) {
+	if a[0] <= maxFds && t.P.fds.close(int(a[0])) {
 		return 0, false
 	}
 	return -linux.EBADF, false
 }
 
-// sysFcntl answers F_GETFL with O_RDWR and accepts the rest: the runtime
-// only checks that descriptors 0-2 exist and sets O_NONBLOCK/FD_CLOEXEC.
-func sysFcntl(t *Thread, a *[6]uint64) (int64, bool) {
-	if a[0] > linux.Stderr && t.P.fds.get(int(a[0])) == nil {
+func sysDup(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[0] > maxFds {
 		return -linux.EBADF, false
 	}
-	if a[1] == linux.FGetfl {
-		return linux.ORDWR, false
+	return t.P.fds.dup(int(a[0]), 0, false), false
+}
+
+func sysDup2(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[0] > maxFds {
+		return -linux.EBADF, false
+	}
+	if a[1] > maxFds {
+		return -linux.EBADF, false
+	}
+	return t.P.fds.dup2(int(a[0]), int(a[1]), false), false
+}
+
+// sysDup3 is dup2 that refuses oldfd == newfd (EINVAL) and takes
+// O_CLOEXEC as its only flag.
+func sysDup3(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[2]&^linux.OCloexec != 0 {
+		return -linux.EINVAL, false
+	}
+	if a[0] > maxFds || a[1] > maxFds {
+		return -linux.EBADF, false
+	}
+	if a[0] == a[1] {
+		return -linux.EINVAL, false
+	}
+	return t.P.fds.dup2(int(a[0]), int(a[1]), a[2]&linux.OCloexec != 0), false
+}
+
+// sysCloseRange is close_range(first, last, flags): CLOSE_RANGE_CLOEXEC
+// marks instead of closing; CLOSE_RANGE_UNSHARE is accepted (tables are
+// never shared between processes).
+func sysCloseRange(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[2]&^(linux.CloseRangeUnshare|linux.CloseRangeCloexec) != 0 || uint32(a[0]) > uint32(a[1]) {
+		return -linux.EINVAL, false
+	}
+	t.P.fds.closeRange(uint(uint32(a[0])), uint(uint32(a[1])), a[2]&linux.CloseRangeCloexec != 0)
+	return 0, false
+}
+
+// settableFlags are the status flags F_SETFL changes.
+const settableFlags = linux.ONonblock | linux.OAppend
+
+// sysFcntl serves F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL and
+// F_SETFL (O_NONBLOCK, O_APPEND); other commands fail with EINVAL.
+func sysFcntl(t *Thread, a *[6]uint64) (int64, bool) {
+	f := t.fdArg(a[0])
+	if f == nil {
+		return -linux.EBADF, false
+	}
+	defer f.put()
+	fd := int(a[0])
+	switch a[1] {
+	case linux.FDupfd, linux.FDupfdCloexec:
+		if a[2] >= maxFds {
+			return -linux.EINVAL, false
+		}
+		return t.P.fds.dup(fd, int(a[2]), a[1] == linux.FDupfdCloexec), false
+	case linux.FGetfd:
+		ce, ok := t.P.fds.cloexec(fd, false, false)
+		if !ok {
+			return -linux.EBADF, false
+		}
+		if ce {
+			return linux.FdCloexec, false
+		}
+		return 0, false
+	case linux.FSetfd:
+		if _, ok := t.P.fds.cloexec(fd, true, a[2]&linux.FdCloexec != 0); !ok {
+			return -linux.EBADF, false
+		}
+		return 0, false
+	case linux.FGetfl:
+		return int64(f.flags.Load()), false
+	case linux.FSetfl:
+		for {
+			old := f.flags.Load()
+			if f.flags.CompareAndSwap(old, old&^settableFlags|uint32(a[2])&settableFlags) {
+				break
+			}
+		}
+		f.changed()
+		return 0, false
+	}
+	return -linux.EINVAL, false
+}
+
+// sysPipe2 is pipe2(fds, flags): O_CLOEXEC and O_NONBLOCK; the two
+// descriptors are written as two ints.
+func sysPipe2(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[1]&^(linux.OCloexec|linux.ONonblock) != 0 {
+		return -linux.EINVAL, false
+	}
+	if !kmem.GateOK() {
+		return -linux.ENFILE, false
+	}
+	// Linux checks the destination only after creating the pipe; probing
+	// it first leaves nothing to undo.
+	var probe [8]byte
+	if t.P.AS.CopyIn(probe[:], a[0]) != nil {
+		return -linux.EFAULT, false
+	}
+	r, w := newPipe(uint32(a[1]))
+	fr, fw, e := t.P.fds.installPair(r, w, a[1]&linux.OCloexec != 0)
+	if e != 0 {
+		return e, false
+	}
+	var b [8]byte
+	binary.LittleEndian.PutUint32(b[:], uint32(fr))
+	binary.LittleEndian.PutUint32(b[4:], uint32(fw))
+	if t.P.AS.CopyOut(a[0], b[:]) != nil {
+		t.P.fds.close(fr)
+		t.P.fds.close(fw)
+		return -linux.EFAULT, false
 	}
 	return 0, false
 }
 
-// sysOpenat: there is no file system, and the runtime copes with ENOENT.
-func sysOpenat(t *Thread, a *[6]uint64) (int64, bool) { return -linux.ENOENT, false }
+func sysPipe(t *Thread, a *[6]uint64) (int64, bool) {
+	b := [6]uint64{a[0], 0}
+	return sysPipe2(t, &b)
+}
 
 func sysEpollCreate1(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[0]&^linux.OCloexec != 0 {
+		return -linux.EINVAL, false
+	}
 	if !kmem.GateOK() {
 		return -linux.ENOMEM, false
 	}
-	return int64(t.P.fds.alloc(&fdObj{epoll: true})), false
+	return int64(t.P.fds.install(newEpollFile(), a[0]&linux.OCloexec != 0)), false
 }
 
 func sysEventfd2(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[1]&^(linux.OCloexec|linux.ONonblock|linux.EfdSemaphore) != 0 || a[0] > 0xffffffff {
+		return -linux.EINVAL, false
+	}
 	if !kmem.GateOK() {
 		return -linux.ENOMEM, false
 	}
-	return int64(t.P.fds.alloc(&fdObj{count: a[0], nonblk: a[1]&linux.ONonblock != 0})), false
+	f := newEventFile(a[0], uint32(a[1]), a[1]&linux.EfdSemaphore != 0)
+	return int64(t.P.fds.install(f, a[1]&linux.OCloexec != 0)), false
 }
 
 func sysEpollCtl(t *Thread, a *[6]uint64) (int64, bool) {
 	p := t.P
-	ep, o := p.fds.get(int(a[0])), p.fds.get(int(a[2]))
-	if ep == nil || !ep.epoll || o == nil || o.epoll {
+	epf := t.fdArg(a[0])
+	if epf == nil {
 		return -linux.EBADF, false
 	}
-	switch a[1] {
-	case linux.EpollCtlAdd, linux.EpollCtlMod:
+	defer epf.put()
+	f := t.fdArg(a[2])
+	if f == nil {
+		return -linux.EBADF, false
+	}
+	defer f.put()
+	ep, ok := epf.ops.(*epollFile)
+	if !ok || f == epf {
+		return -linux.EINVAL, false
+	}
+	var events uint32
+	var data uint64
+	if a[1] != linux.EpollCtlDel {
 		var b [epollEventSize]byte
 		if p.AS.CopyIn(b[:], a[3]) != nil {
 			return -linux.EFAULT, false
 		}
-		p.fds.mu.Lock()
-		o.epfd, o.events, o.data = int(a[0]), binary.LittleEndian.Uint32(b[:]), binary.LittleEndian.Uint64(b[4:])
-		p.fds.mu.Unlock()
-	case linux.EpollCtlDel:
-		p.fds.mu.Lock()
-		o.epfd = 0
-		p.fds.mu.Unlock()
-	default:
-		return -linux.EINVAL, false
+		events, data = binary.LittleEndian.Uint32(b[:]), binary.LittleEndian.Uint64(b[4:])
 	}
-	return 0, false
+	return ep.ctl(int(a[1]), int(a[2]), f, events, data), false
 }
 
 // sysEpollWait serves epoll_wait and epoll_pwait (the signal mask of the
 // latter is not applied: the runtime passes none).
 func sysEpollWait(t *Thread, a *[6]uint64) (int64, bool) {
 	p := t.P
-	ep := p.fds.get(int(a[0]))
-	if ep == nil || !ep.epoll {
+	epf := t.fdArg(a[0])
+	if epf == nil {
 		return -linux.EBADF, false
 	}
-	if int64(a[2]) <= 0 {
+	defer epf.put()
+	ep, ok := epf.ops.(*epollFile)
+	if !ok {
+		return -linux.EINVAL, false
+	}
+	if int64(a[2]) <= 0 || a[2] > 1<<16 {
 		return -linux.EINVAL, false
 	}
 	timeout := time.Duration(int32(a[3])) * time.Millisecond
-	ev := p.fds.epollWait(int(a[0]), int(a[2]), timeout, t.interruptCh())
+	ev, ok := ep.wait(int(a[2]), timeout, t.interruptCh())
+	if !ok {
+		return -linux.EINTR, false
+	}
 	for i, e := range ev {
 		var b [epollEventSize]byte
 		binary.LittleEndian.PutUint32(b[:], e.events)
@@ -143,3 +354,16 @@ func sysEpollWait(t *Thread, a *[6]uint64) (int64, bool) {
 	}
 	return int64(len(ev)), false
 }
+
+// sysIoctl: no descriptor is a terminal.
+func sysIoctl(t *Thread, a *[6]uint64) (int64, bool) {
+	f := t.fdArg(a[0])
+	if f == nil {
+		return -linux.EBADF, false
+	}
+	f.put()
+	return -linux.ENOTTY, false
+}
+
+// sysOpenat: there is no file system, and the runtime copes with ENOENT.
+func sysOpenat(t *Thread, a *[6]uint64) (int64, bool) { return -linux.ENOENT, false }

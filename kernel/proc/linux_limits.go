@@ -12,19 +12,23 @@ import (
 // enforced yet. Every process runs as root, so raising a hard limit is
 // allowed (up to fs.nr_open for RLIMIT_NOFILE).
 
+// nofileLimit is RLIMIT_NOFILE of a new process (soft = hard, so the
+// Go runtime's start-up has nothing to raise) and the size of the
+// descriptor table.
+const nofileLimit = 1024
+
 // rlimit is struct rlimit64.
 type rlimit struct{ cur, max uint64 }
 
 // defaultRlimits are a new process's limits: Linux's defaults for
-// init's children, except RLIMIT_NOFILE (soft = hard, so the Go
-// runtime's start-up has nothing to raise).
+// init's children, except RLIMIT_NOFILE (nofileLimit).
 var defaultRlimits = func() (l [linux.RlimNlimits]rlimit) {
 	for i := range l {
 		l[i] = rlimit{linux.RlimInfinity, linux.RlimInfinity}
 	}
 	l[linux.RlimitStack].cur = 8 << 20
 	l[linux.RlimitCore].cur = 0
-	l[linux.RlimitNofile] = rlimit{1024, 1024}
+	l[linux.RlimitNofile] = rlimit{nofileLimit, nofileLimit}
 	l[linux.RlimitMemlock] = rlimit{8 << 20, 8 << 20}
 	l[rlimitMsgqueue] = rlimit{819200, 819200}
 	l[rlimitNice] = rlimit{0, 0}

@@ -435,11 +435,11 @@ func sysSetsid(t *Thread, a *[6]uint64) (int64, bool) {
 // spawnClone serves clone without CLONE_THREAD: a new process running
 // the calling thread's code in the caller's address space (CLONE_VM is
 // required: there is no copy-on-write fork), with copies of its signal
-// handlers, mask, limits and standard output, and no other descriptor
-// (until the descriptor table is shared). With CLONE_VFORK the caller
-// waits until the child calls execve or exits. CLONE_PARENT_SETTID and
-// CLONE_PIDFD store at the third argument; the low byte is the signal
-// the parent receives when the child ends.
+// handlers, mask, limits and descriptors (CLONE_FILES, sharing the
+// table, is not served). With CLONE_VFORK the caller waits until the
+// child calls execve or exits. CLONE_PARENT_SETTID stores the child's
+// PID at the third argument; the low byte is the signal the parent
+// receives when the child ends.
 func (t *Thread) spawnClone(a *[6]uint64) int64 {
 	flags := a[0]
 	const unsupported = linux.CloneNewMask | linux.CloneSighand | linux.CloneFiles | linux.CloneParent |
@@ -463,6 +463,8 @@ func (t *Thread) spawnClone(a *[6]uint64) int64 {
 	}
 	c.PPID = parent.PID
 	parent.inheritStdio(c)
+	c.fds.Inherit(&parent.fds, false)
+	c.fds.rebindConsole(parent, c)
 	parent.mu.Lock()
 	c.sigs = parent.sigs
 	c.lx.rlim = parent.lx.rlim
@@ -543,4 +545,25 @@ func (c *Process) dupWriter(w io.Writer) io.Writer {
 // sysVfork is clone(CLONE_VM|CLONE_VFORK|SIGCHLD).
 func sysVfork(t *Thread, a *[6]uint64) (int64, bool) {
 	return t.spawnClone(&[6]uint64{linux.CloneVM | linux.CloneVfork | linux.SIGCHLD}), false
+}
+
+// rebindConsole makes the console descriptors (0-2 as the kernel gave
+// them) that t, a new child's table, inherited from parent write to the
+// child's own standard output and error, which outlive the parent.
+func (t *fdTable) rebindConsole(parent, child *Process) {
+	var gone []*file
+	t.mu.Lock()
+	for i, e := range t.fds {
+		if e.f == nil {
+			continue
+		}
+		if c, ok := e.f.ops.(*consoleFile); ok && c.p == parent {
+			gone = append(gone, e.f)
+			t.fds[i].f = newFile(&consoleFile{p: child, fd: c.fd}, e.f.flags.Load())
+		}
+	}
+	t.mu.Unlock()
+	for _, f := range gone {
+		f.put()
+	}
 }

@@ -141,7 +141,7 @@ func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Sta
 	p.lx.init(pid)
 	registry.Store(obj, p)
 	pids.Store(pid, p)
-	p.fds.init()
+	p.fds.init(p)
 	// The caller's references are taken before a kill can run finish,
 	// which drops p's own: a count that reached zero must stay there.
 	obj.AddRef()
@@ -344,6 +344,7 @@ func (p *Process) finish() {
 	p.mu.Unlock()
 	// The last thread is gone: the process ends (ZX_PROCESS_TERMINATED).
 	p.Obj.Kill(int64(code))
+	p.fds.closeAll()
 	p.releaseStdio()
 	p.destroyAS()
 	p.linuxExit(code)

@@ -1,0 +1,174 @@
+package proc
+
+import (
+	"sync"
+
+	"beryl/kernel/linux"
+)
+
+// pipe is a Linux pipe: a byte queue of linux.PipeSize bytes between a
+// read end and a write end (pipe2). Reads block while it is empty and a
+// writer exists (end of file once none does); writes block while it is
+// full and fail with EPIPE once no reader exists. Writes of at most
+// linux.PipeBuf bytes are atomic.
+type pipe struct {
+	mu      sync.Mutex
+	buf     []byte
+	readers int
+	writers int
+	// wake is closed and replaced whenever the pipe changes.
+	wake chan struct{}
+	// ends are the two files, whose generations a change bumps.
+	ends [2]*file
+}
+
+// pipeEnd is one end's fileOps.
+type pipeEnd struct {
+	p      *pipe
+	writer bool
+}
+
+// newPipe returns the read and write ends, with status flags flags
+// (O_NONBLOCK).
+func newPipe(flags uint32) (*file, *file) {
+	p := &pipe{readers: 1, writers: 1, wake: make(chan struct{})}
+	r := newFile(&pipeEnd{p: p}, flags&linux.ONonblock|linux.ORdonly)
+	w := newFile(&pipeEnd{p: p, writer: true}, flags&linux.ONonblock|linux.OWronly)
+	p.ends = [2]*file{r, w}
+	return r, w
+}
+
+// changedLocked wakes blocked readers and writers and epoll.
+func (p *pipe) changedLocked() {
+	close(p.wake)
+	p.wake = make(chan struct{})
+	p.ends[0].gen.Add(1)
+	p.ends[1].gen.Add(1)
+}
+
+func (e *pipeEnd) read(f *file, buf []byte, intr <-chan struct{}) int64 {
+	if e.writer {
+		return -linux.EBADF
+	}
+	p := e.p
+	for {
+		p.mu.Lock()
+		if len(buf) == 0 {
+			p.mu.Unlock()
+			return 0
+		}
+		if len(p.buf) > 0 {
+			n := copy(buf, p.buf)
+			p.buf = p.buf[:copy(p.buf, p.buf[n:])]
+			p.changedLocked()
+			p.mu.Unlock()
+			pollNotify()
+			return int64(n)
+		}
+		if p.writers == 0 {
+			p.mu.Unlock()
+			return 0
+		}
+		if f.nonblock() {
+			p.mu.Unlock()
+			return -linux.EAGAIN
+		}
+		wake := p.wake
+		p.mu.Unlock()
+		select {
+		case <-wake:
+		case <-intr:
+			return -linux.EINTR
+		}
+	}
+}
+
+func (e *pipeEnd) write(f *file, buf []byte, intr <-chan struct{}) int64 {
+	if !e.writer {
+		return -linux.EBADF
+	}
+	p := e.p
+	done := 0
+	for {
+		p.mu.Lock()
+		if p.readers == 0 {
+			p.mu.Unlock()
+			if done > 0 {
+				return int64(done)
+			}
+			return -linux.EPIPE
+		}
+		room := linux.PipeSize - len(p.buf)
+		rest := len(buf) - done
+		if rest == 0 {
+			p.mu.Unlock()
+			return int64(done)
+		}
+		// A write of at most PipeBuf bytes goes in whole or not at all.
+		if room > 0 && (rest > linux.PipeBuf || room >= rest) {
+			n := min(room, rest)
+			p.buf = append(p.buf, buf[done:done+n]...)
+			done += n
+			p.changedLocked()
+			p.mu.Unlock()
+			pollNotify()
+			if f.nonblock() || done == len(buf) {
+				return int64(done)
+			}
+			continue
+		}
+		if f.nonblock() {
+			p.mu.Unlock()
+			if done > 0 {
+				return int64(done)
+			}
+			return -linux.EAGAIN
+		}
+		wake := p.wake
+		p.mu.Unlock()
+		select {
+		case <-wake:
+		case <-intr:
+			if done > 0 {
+				return int64(done)
+			}
+			return -linux.EINTR
+		}
+	}
+}
+
+func (e *pipeEnd) poll() uint32 {
+	p := e.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var ev uint32
+	if e.writer {
+		if p.readers == 0 {
+			ev |= linux.EpollErr | linux.EpollOut
+		} else if linux.PipeSize-len(p.buf) >= linux.PipeBuf {
+			ev |= linux.EpollOut
+		}
+		return ev
+	}
+	if len(p.buf) > 0 {
+		ev |= linux.EpollIn
+	}
+	if p.writers == 0 {
+		ev |= linux.EpollHup
+	}
+	return ev
+}
+
+func (e *pipeEnd) release() {
+	p := e.p
+	p.mu.Lock()
+	if e.writer {
+		p.writers--
+	} else {
+		p.readers--
+		p.buf = nil
+	}
+	p.changedLocked()
+	p.mu.Unlock()
+	pollNotify()
+}
