@@ -157,6 +157,9 @@ func init() {
 		linux.SysGetpgid:   sysGetpgid,
 		linux.SysGetsid:    sysGetsid,
 		linux.SysWaitid:    sysWaitid,
+		// linux_pidfd.go
+		linux.SysPidfdOpen:       sysPidfdOpen,
+		linux.SysPidfdSendSignal: sysPidfdSendSignal,
 	}
 }
 

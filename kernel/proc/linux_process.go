@@ -3,6 +3,7 @@ package proc
 import (
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"beryl/kernel/linux"
 	"beryl/kernel/object"
@@ -68,6 +69,9 @@ type lxState struct {
 	ownAS     *vm.AddressSpace
 	vforkDone chan struct{}
 	vforkOnce sync.Once
+	// finished is set when the process has ended (its pidfds are
+	// readable).
+	finished atomic.Bool
 }
 
 // childRec is a clone child as its parent sees it.
@@ -158,6 +162,8 @@ func (p *Process) releaseVfork() {
 // PR_SET_PDEATHSIG signals) and drops its PID.
 func (p *Process) linuxExit(code int) {
 	p.releaseVfork()
+	p.lx.finished.Store(true)
+	defer pollNotify() // pidfds are readable now
 	pids.Delete(p.PID)
 	status, cld, sistat := p.waitStatus(code)
 	type note struct {
@@ -438,8 +444,8 @@ func sysSetsid(t *Thread, a *[6]uint64) (int64, bool) {
 // handlers, mask, limits and descriptors (CLONE_FILES, sharing the
 // table, is not served). With CLONE_VFORK the caller waits until the
 // child calls execve or exits. CLONE_PARENT_SETTID stores the child's
-// PID at the third argument; the low byte is the signal the parent
-// receives when the child ends.
+// PID at the third argument, CLONE_PIDFD a pidfd for it; the low byte is
+// the signal the parent receives when the child ends.
 func (t *Thread) spawnClone(a *[6]uint64) int64 {
 	flags := a[0]
 	const unsupported = linux.CloneNewMask | linux.CloneSighand | linux.CloneFiles | linux.CloneParent |
@@ -447,8 +453,8 @@ func (t *Thread) spawnClone(a *[6]uint64) int64 {
 	if flags&linux.CloneVM == 0 || flags&unsupported != 0 || flags&linux.CSignal > linux.NSIG {
 		return -linux.EINVAL
 	}
-	if flags&linux.ClonePidfd != 0 {
-		return -linux.EINVAL // pidfds are not served yet (pidfd_open is ENOSYS)
+	if flags&linux.ClonePidfd != 0 && flags&linux.CloneParentSettid != 0 {
+		return -linux.EINVAL // both store at the third argument
 	}
 	parent := t.P
 	job := parent.Obj.Job()
@@ -493,6 +499,18 @@ func (t *Thread) spawnClone(a *[6]uint64) int64 {
 		nt.Release()
 		c.Obj.Kill(0)
 		return -linux.EFAULT
+	}
+
+	if flags&linux.ClonePidfd != 0 {
+		fd := t.newPidfd(c, false)
+		if fd < 0 || !t.put32(a[2], uint32(fd)) {
+			if fd >= 0 {
+				t.P.fds.close(fd)
+			}
+			nt.Release()
+			c.Obj.Kill(0)
+			return -linux.EFAULT
+		}
 	}
 
 	famMu.Lock()

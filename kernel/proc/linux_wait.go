@@ -116,10 +116,11 @@ func sysWait4(t *Thread, a *[6]uint64) (int64, bool) {
 }
 
 // sysWaitid serves waitid(idtype, id, infop, options, rusage) with
-// P_ALL, P_PID, P_PGID and P_PIDFD (pidfds are not served yet: EBADF).
+// P_ALL, P_PID, P_PGID and P_PIDFD.
 // infop receives a SIGCHLD siginfo (si_pid, si_uid, si_status, si_code
 // CLD_EXITED or CLD_KILLED); zeroed when WNOHANG finds nothing.
-func sysWaitid(t *Thread, a *[6]uint64) (int64, bool) {
+func sysWaitid(t *Thread, a *[6]uint64) (ret int64, exit bool) {
+	found := false
 	idtype, id, infop, opts, rusage := a[0], int(int32(a[1])), a[2], a[3], a[4]
 	const known = linux.WNohang | linux.WUntraced | linux.WExited | linux.WContinued | linux.WNowait | linux.WNothread | linux.WAll | linux.WClone
 	if opts&^known != 0 || opts&(linux.WExited|linux.WUntraced|linux.WContinued) == 0 {
@@ -144,7 +145,19 @@ func sysWaitid(t *Thread, a *[6]uint64) (int64, bool) {
 			t.P.mu.Unlock()
 		}
 	case linux.PPidfd:
-		return -linux.EBADF, false
+		q, nonblock := t.pidfdArg(a[1])
+		if q == nil {
+			return -linux.EBADF, false
+		}
+		m.proc = q
+		if nonblock {
+			opts |= linux.WNohang
+			defer func() {
+				if ret == 0 && !found {
+					ret = -linux.EAGAIN // a non-blocking pidfd of a running child
+				}
+			}()
+		}
 	default:
 		return -linux.EINVAL, false
 	}
@@ -153,7 +166,7 @@ func sysWaitid(t *Thread, a *[6]uint64) (int64, bool) {
 		return errno, false
 	}
 	var info [linux.SiginfoLen]byte
-	if r != nil {
+	if found = r != nil; found {
 		binary.LittleEndian.PutUint32(info[0:], linux.SIGCHLD)
 		binary.LittleEndian.PutUint32(info[8:], uint32(r.cld))
 		binary.LittleEndian.PutUint32(info[16:], uint32(r.pid))
