@@ -75,7 +75,7 @@ N         ?= 100000
 SEED      ?= 1
 FUZZFLAGS ?=
 fuzz-kernel: deps kernel
-	ZXRUN_TIMEOUT=$${ZXRUN_TIMEOUT:-30m} bin/zxrun build/kernelfuzz.elf -n $(N) -seed $(SEED) $(FUZZFLAGS)
+	ZXRUN_CWD=none ZXRUN_TIMEOUT=$${ZXRUN_TIMEOUT:-30m} bin/zxrun build/kernelfuzz.elf -n $(N) -seed $(SEED) $(FUZZFLAGS)
 
 # The soak run: the fuzzer, the conformance suite in a loop and a process
 # storm together for SOAK (a Go duration in one unit: 30m, 2h, 20s) of
@@ -87,7 +87,7 @@ SOAK_INTERVAL ?= 1m
 SOAK_FILES     = bin/kernelfuzz=build/kernelfuzz.elf $(foreach f,$(CONF_FAMILIES),bin/conformance/$(f).test=build/conformance/$(f).test)
 soak: deps kernel build/conformance.cpio
 	ZXRUN_TIMEOUT=$$(echo $(SOAK) | awk '/h$$/{print int($$0)*120+15 "m"; next} /m$$/{print int($$0)*2+15 "m"; next} {print "15m"}') \
-	ZXRUN_FILES="$(SOAK_FILES)" bin/zxrun build/soak.elf -d $(SOAK) -interval $(SOAK_INTERVAL)
+	ZXRUN_CWD=none ZXRUN_FILES="$(SOAK_FILES)" bin/zxrun build/soak.elf -d $(SOAK) -interval $(SOAK_INTERVAL)
 
 build/beryl.elf: FORCE
 	@mkdir -p build
@@ -124,7 +124,7 @@ test: deps kernel unit fuzz boottest
 
 unit:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/screen/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/sysdesc/... ./userspace/examples/... ./userspace/bench/compare/... ./userspace/fuzz/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
+	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/screen/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/sysdesc/... ./userspace/fs/... ./proto/... ./userspace/examples/... ./userspace/bench/compare/... ./userspace/fuzz/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /qemu -e /userspace/conformance/)
 	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/... ./kernel/bootfs/... ./syscall/...
 	$(GO) run ./tools/covercheck -min 90 ./kernel/object

@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 83
+const NumSyscalls = 84
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -92,6 +92,7 @@ const (
 	SysSystemPowerctl          = 0x1050
 	SysObjectGetChild          = 0x1051
 	SysVmoCreateChild          = 0x1052
+	SysBerylNsBind             = 0x1053
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -802,6 +803,16 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysVmoCreateChild(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4])))
 		},
 	},
+	{
+		Num: 0x1053, Name: "beryl_ns_bind", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "process", Type: object.ObjTypeProcess, Rights: object.RightManageProcess, Checked: true, Consumed: false},
+			{Index: 4, Name: "dir", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBerylNsBind(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], object.Handle(uint32(a[4]))))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -890,4 +901,5 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysSystemPowerctl
 	_ func(*Dispatcher, Caller, object.Handle, object.Koid, object.Rights, UserPtr) object.Status                             = (*Dispatcher).sysObjectGetChild
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysVmoCreateChild
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, object.Handle) object.Status                          = (*Dispatcher).sysBerylNsBind
 )

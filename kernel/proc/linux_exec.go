@@ -9,14 +9,17 @@ import (
 
 	"beryl/kernel/linux"
 	"beryl/mm/vm"
+	"beryl/proto/fsproto"
 )
 
 // execve: the calling process gets a new address space holding a static
-// ELF executable, as Linux's execve does. Programs are found by
-// ExecLookup (the kernel's boot filesystem until the process namespace
-// serves files); the process keeps its PID, parent, limits, signal mask
-// and ignored signals, loses its handlers, alternate stack and other
-// threads, and a vfork parent waiting for it goes on.
+// ELF executable, as Linux's execve does. The program is a file of the
+// process's namespace (read through its server); a process with an
+// empty namespace (one its launcher bound nothing in) finds programs in
+// the kernel's boot filesystem instead (ExecLookup). The process keeps
+// its PID, parent, limits, namespace, signal mask, ignored signals and
+// descriptors without FD_CLOEXEC; it loses its handlers, alternate stack
+// and other threads, and a vfork parent waiting for it goes on.
 
 // Bounds of execve's arguments (Linux's PATH_MAX, MAX_ARG_STRLEN and a
 // count far beyond what the 256 KiB argument area can hold).
@@ -115,21 +118,73 @@ func sysExecve(t *Thread, a *[6]uint64) (int64, bool) {
 	if errno != 0 {
 		return errno, false
 	}
-	if name == "" {
-		return -linux.ENOENT, false
+	cwd := int64(linux.AtFdcwd)
+	abs, errno := t.absPath(uint64(cwd), name)
+	if errno != 0 {
+		return errno, false
 	}
-	if execLookup == nil {
-		return -linux.ENOENT, false
-	}
-	img, ok := execLookup(BootfsPath(name))
-	if !ok {
-		return -linux.ENOENT, false
+	img, errno := t.readExecutable(abs)
+	if errno != 0 {
+		return errno, false
 	}
 	f, err := elf.NewFile(bytes.NewReader(img))
 	if err != nil || f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
 		return -linux.ENOEXEC, false
 	}
 	return t.exec(path.Base(name), f, argv, envv), false
+}
+
+// maxExecSize bounds an executable execve reads (a Go test binary is
+// tens of MiB).
+const maxExecSize = 256 << 20
+
+// readExecutable returns the bytes of the executable at abs: from the
+// namespace, or from the boot filesystem when the namespace is empty.
+// EACCES for a file that is not a regular file with an execute bit.
+func (t *Thread) readExecutable(abs string) ([]byte, int64) {
+	if t.P.ns.empty() {
+		if execLookup == nil {
+			return nil, -linux.ENOENT
+		}
+		img, ok := execLookup(BootfsPath(abs))
+		if !ok {
+			return nil, -linux.ENOENT
+		}
+		return img, 0
+	}
+	m, abs, errno, d := t.pathCall(abs, func(rel string) *fsproto.Encoder {
+		return fsproto.NewRequest(fsproto.OpOpen).Str(rel).U32(linux.ORdonly).U32(0)
+	})
+	if errno != 0 {
+		return nil, -int64(errno)
+	}
+	node := d.U64()
+	st := d.Stat()
+	if d.Err != nil {
+		m.put()
+		return nil, -linux.EIO
+	}
+	nf := &nodeFile{m: m, node: node, path: abs, mode: st.Mode}
+	defer nf.release()
+	if st.Mode&linux.SIfmt != linux.SIfreg || st.Mode&0o111 == 0 {
+		return nil, -linux.EACCES
+	}
+	if st.Size > maxExecSize {
+		return nil, -linux.ENOMEM
+	}
+	img := make([]byte, st.Size)
+	r := nf.pread(img, 0, t.interruptCh())
+	if r < 0 {
+		return nil, r
+	}
+	return img[:r], 0
+}
+
+// empty reports whether nothing is bound in the namespace.
+func (n *namespace) empty() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.ents) == 0
 }
 
 // exec replaces the calling process's image with f.

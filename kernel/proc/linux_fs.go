@@ -364,6 +364,3 @@ func sysIoctl(t *Thread, a *[6]uint64) (int64, bool) {
 	f.put()
 	return -linux.ENOTTY, false
 }
-
-// sysOpenat: there is no file system, and the runtime copes with ENOENT.
-func sysOpenat(t *Thread, a *[6]uint64) (int64, bool) { return -linux.ENOENT, false }

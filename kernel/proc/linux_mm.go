@@ -14,7 +14,7 @@ const protMask = linux.ProtRead | linux.ProtWrite | linux.ProtExec
 
 func sysMmap(t *Thread, a *[6]uint64) (int64, bool) {
 	if a[3]&linux.MapAnonymous == 0 {
-		return -linux.ENODEV, false // no files
+		return mmapFile(t, a)
 	}
 	if !kmem.GateOK() {
 		return -linux.ENOMEM, false // a new VMO and mapping: see zx's alloc calls

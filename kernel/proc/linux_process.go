@@ -441,8 +441,8 @@ func sysSetsid(t *Thread, a *[6]uint64) (int64, bool) {
 // spawnClone serves clone without CLONE_THREAD: a new process running
 // the calling thread's code in the caller's address space (CLONE_VM is
 // required: there is no copy-on-write fork), with copies of its signal
-// handlers, mask, limits and descriptors (CLONE_FILES, sharing the
-// table, is not served). With CLONE_VFORK the caller waits until the
+// handlers, mask, limits, namespace and descriptors (CLONE_FILES,
+// sharing the table, is not served). With CLONE_VFORK the caller waits until the
 // child calls execve or exits. CLONE_PARENT_SETTID stores the child's
 // PID at the third argument, CLONE_PIDFD a pidfd for it; the low byte is
 // the signal the parent receives when the child ends.
@@ -470,6 +470,7 @@ func (t *Thread) spawnClone(a *[6]uint64) int64 {
 	c.PPID = parent.PID
 	parent.inheritStdio(c)
 	c.fds.Inherit(&parent.fds, false)
+	c.ns.Inherit(&parent.ns)
 	c.fds.rebindConsole(parent, c)
 	parent.mu.Lock()
 	c.sigs = parent.sigs

@@ -59,6 +59,7 @@ type Process struct {
 	code      int
 	done      chan struct{}
 	fds       fdTable
+	ns        namespace
 	// leaderMade is set once the first thread (TID = PID) exists.
 	leaderMade bool
 	killed     atomic.Bool
@@ -345,6 +346,7 @@ func (p *Process) finish() {
 	// The last thread is gone: the process ends (ZX_PROCESS_TERMINATED).
 	p.Obj.Kill(int64(code))
 	p.fds.closeAll()
+	p.ns.release()
 	p.releaseStdio()
 	p.destroyAS()
 	p.linuxExit(code)

@@ -39,6 +39,9 @@ var forbidden = []struct {
 	// the host (tools/mkbootfs checks etc/system.yaml): it stays pure Go,
 	// without the zx syscall layer or anything that needs Beryl to run.
 	{"beryl/userspace/sysdesc", []string{"unsafe", "beryl/arch", "beryl/userspace/zx", "beryl/userspace/launch"}},
+	// Wire protocols are spoken by the kernel and by userspace alike: pure
+	// Go, importing no other beryl package.
+	{"beryl/proto/", []string{"unsafe", "beryl/"}},
 }
 
 func TestImportRules(t *testing.T) {

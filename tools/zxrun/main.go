@@ -24,6 +24,19 @@
 // So `go test -exec "$PWD/bin/zxrun" ./pkg` runs a stock Go test binary in
 // Beryl, -test.* flags included.
 //
+// The program finds its world (userspace/init/world.go): the current
+// directory as a read-only tree at its own path and as the working
+// directory (go test runs the binary in the package directory, so
+// testdata and sibling sources are there), the Go toolchain's
+// lib/time/zoneinfo.zip at its path under GOROOT, the boot filesystem
+// read-only at /boot, a writable tmpfs at /tmp (at most 256 MiB of file
+// data: ENOSPC beyond) and /dev (null, zero, full, random, urandom); HOME
+// and TMPDIR are /tmp. The current directory's regular files (.git
+// directories left out) may hold at most ZXRUN_TREE_MAX MiB (default 64)
+// in 20000 files; over that zxrun fails with a message naming the sizes.
+// ZXRUN_CWD=none leaves the directory out (the working directory is then
+// "/"): make fuzz-kernel and make soak run from the repository root.
+//
 // Environment: BERYL_KERNEL (kernel image; default build/beryl.elf next to
 // the bin directory zxrun lives in), BERYL_INIT (init image; default
 // build/init.elf beside the kernel image), ZXRUN_TIMEOUT (Go duration, default
@@ -121,7 +134,7 @@ func relevantEnv() []string {
 		name, _, _ := strings.Cut(e, "=")
 		switch {
 		case strings.ContainsAny(e, "\x00\n"), len(e) > 4096:
-		case name == "PATH", name == "PWD", name == "OLDPWD", name == "SHLVL", name == "_",
+		case name == "PATH", name == "PWD", name == "HOME", name == "TMPDIR", name == "OLDPWD", name == "SHLVL", name == "_",
 			strings.HasPrefix(name, "ZXRUN_"), strings.HasPrefix(name, "BERYL_"), strings.HasPrefix(name, "LS_"):
 		default:
 			env = append(env, e)
@@ -160,10 +173,15 @@ func bootfs(dir, initImage string, policy []byte, program string, args []string)
 		return "", err
 	}
 	recs = append(recs, extra...)
+	world, err := worldFiles()
+	if err != nil {
+		return "", err
+	}
+	recs = append(recs, world...)
 	recs = append(recs,
 		cpio.StaticRecord(img, cpio.Info{Name: name, Mode: cpio.S_IFREG | 0o755}),
 		cpio.StaticFile("etc/zxrun/args", strings.Join(argv, "\x00")+"\x00", 0o644),
-		cpio.StaticFile("etc/zxrun/env", strings.Join(relevantEnv(), "\x00")+"\x00", 0o644),
+		cpio.StaticFile("etc/zxrun/env", strings.Join(append(relevantEnv(), "HOME=/tmp", "TMPDIR=/tmp"), "\x00")+"\x00", 0o644),
 	)
 	out := filepath.Join(dir, "bootfs.cpio")
 	f, err := os.Create(out)

@@ -115,7 +115,12 @@ func run() int {
 		if e, err := fs.ReadFile(zxrunEnv); err == nil {
 			env = append(splitNUL(e), "BERYL_CMDLINE="+cmdline)
 		}
-		code, err := runProgram(fs, splitNUL(args), env)
+		w, err := newWorld(fs)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "init: %v\n", err)
+			return 127
+		}
+		code, err := runProgramIn(fs, splitNUL(args), env, w)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "init: %v\n", err)
 			return 127
@@ -142,6 +147,11 @@ func run() int {
 // command line names are trusted system programs that may name classes
 // of their own children, as KasperskyOS's Einit does.
 func runProgram(fs *bootfs.FS, argv []string, env []string) (int64, error) {
+	return runProgramIn(fs, argv, env, nil)
+}
+
+// runProgramIn is runProgram with the namespace of w (none if nil).
+func runProgramIn(fs *bootfs.FS, argv []string, env []string, w *world) (int64, error) {
 	if len(argv) == 0 {
 		return 0, fmt.Errorf("empty command")
 	}
@@ -157,7 +167,7 @@ func runProgram(fs *bootfs.FS, argv []string, env []string) (int64, error) {
 	cfg := launch.Config{Argv: argv, Env: env,
 		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}}
 	trust(&cfg, classOf(file))
-	p, err := launch.Start(img, cfg)
+	p, err := startIn(img, file, cfg, w)
 	if err != nil {
 		return 0, err
 	}

@@ -33,6 +33,9 @@ type caseResult struct {
 	detail               []string
 }
 
+// suiteWorld is the namespace every family gets.
+var suiteWorld *world
+
 // runSuite runs the families and returns init's exit status: 0 when every
 // case passed and every family exited 0.
 func runSuite(fs *bootfs.FS, out io.Writer, env []string) int {
@@ -43,6 +46,13 @@ func runSuite(fs *bootfs.FS, out io.Writer, env []string) int {
 		}
 	}
 	sort.Strings(families)
+	// Every family sees the same file system: a tmpfs at /tmp, /dev and
+	// the bootfs at /boot (the linux family's file cases use them).
+	if w, err := newWorld(fs); err == nil {
+		suiteWorld = w
+	} else {
+		fmt.Fprintln(out, "conformance: no file system:", err)
+	}
 	if len(families) == 0 {
 		fmt.Fprintln(out, "conformance: no test binaries in", suiteDir)
 		return 1
@@ -111,7 +121,7 @@ func runFamily(fs *bootfs.FS, path, family string, out io.Writer, env []string) 
 	cfg := launch.Config{Argv: []string{path, "-test.v"}, Env: env, Stdout: theirs, Stderr: theirs,
 		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}}
 	trust(&cfg, "conformance")
-	p, err := launch.Start(img, cfg)
+	p, err := startIn(img, path, cfg, suiteWorld)
 	theirs.Close() // the child holds its own handle now
 	if err != nil {
 		return nil, 0, err

@@ -95,11 +95,12 @@ const (
 	SysSystemPowerctl          = 0x1050
 	SysObjectGetChild          = 0x1051
 	SysVmoCreateChild          = 0x1052
+	SysBerylNsBind             = 0x1053
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 83
+const NumSyscalls = 84
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -527,4 +528,9 @@ func Sys_object_get_child(handle Handle, koid Koid, rights Rights, out *Handle) 
 // Sys_vmo_create_child is zx_vmo_create_child: Create a child of a VMO: exactly one of ZX_VMO_CHILD_SNAPSHOT (copy-on-write both ways: the child sees the parent as it was), ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE (behaves as SNAPSHOT here) or ZX_VMO_CHILD_SLICE (a window on the parent's pages; the parent must not be resizable and must contain it), plus ZX_VMO_CHILD_RESIZABLE (not with SLICE or NO_WRITE) and ZX_VMO_CHILD_NO_WRITE. offset must be page aligned; size is rounded up to a page. Shared pages are copied on the first write by either side; children outlive their parent. The child handle has the parent handle's rights (RESIZE only if RESIZABLE) plus GET_PROPERTY and SET_PROPERTY; NO_WRITE removes WRITE, otherwise a snapshot child gets WRITE and loses EXECUTE. Clears the parent's ZX_VMO_ZERO_CHILDREN until the last child and its mappings are gone.
 func Sys_vmo_create_child(handle Handle, options uint32, offset uint64, size uint64, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysVmoCreateChild, uintptr(handle), uintptr(options), uintptr(offset), uintptr(size), uintptr(unsafe.Pointer(out)), 0, 0, 0)))
+}
+
+// Sys_beryl_ns_bind is zx_beryl_ns_bind: Beryl: bind an absolute path prefix in a process's Linux namespace to a channel to a directory server speaking proto/fsproto (the Linux personality's openat, newfstatat, getdents64, mkdirat, unlinkat, renameat, readlinkat and the rest resolve paths by the longest bound prefix and turn them into messages on that channel), before the process starts. The namespace holds a handle of its own to the channel (the caller keeps its handle); binding a prefix again replaces the earlier channel. options: 0 or BERYL_NS_CWD (1), which also makes path the process's working directory; with BERYL_NS_CWD dir may be ZX_HANDLE_INVALID (only the directory is set). Errors after the handles (dir ZX_HANDLE_INVALID without BERYL_NS_CWD is ZX_ERR_BAD_HANDLE): ZX_ERR_INVALID_ARGS (unknown options, path_len 0 or over 4096, a bad path pointer, a path not starting with '/'), ZX_ERR_BAD_STATE (the process has started, or is not a Linux process).
+func Sys_beryl_ns_bind(process Handle, options uint32, path *uint8, path_len uint, dir Handle) Status {
+	return Status(int32(zxcall.RawCall(SysBerylNsBind, uintptr(process), uintptr(options), uintptr(unsafe.Pointer(path)), uintptr(path_len), uintptr(dir), 0, 0, 0)))
 }

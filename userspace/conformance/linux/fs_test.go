@@ -1,0 +1,304 @@
+package linux
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// The path calls through the namespace: init (zxrun and the conformance
+// suite alike) serves a tmpfs at /tmp, /dev and the boot filesystem at
+// /boot, each from a directory server of userspace/fs.
+
+func TestTmpFiles(t *testing.T) {
+	dir, err := os.MkdirTemp("", "conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	p := filepath.Join(dir, "a.txt")
+	if err := os.WriteFile(p, []byte("hello, world"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil || string(b) != "hello, world" {
+		t.Fatalf("ReadFile: %q, %v", b, err)
+	}
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("!")
+	if _, err := f.Seek(7, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(f)
+	if string(rest) != "world!" {
+		t.Errorf("read after seek: %q", rest)
+	}
+	buf := make([]byte, 5)
+	if n, err := f.ReadAt(buf, 0); n != 5 || err != nil || string(buf) != "hello" {
+		t.Errorf("pread: %d, %v, %q", n, err, buf)
+	}
+	if err := f.Truncate(5); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.Stat()
+	if err != nil || st.Size() != 5 || !st.Mode().IsRegular() {
+		t.Errorf("fstat after truncate: %v, %v", st, err)
+	}
+	f.Close()
+
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); !errors.Is(err, os.ErrExist) {
+		t.Errorf("second mkdir: %v, want EEXIST", err)
+	}
+	if err := os.Rename(p, filepath.Join(dir, "sub", "b.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stat of the renamed file: %v, want ENOENT", err)
+	}
+	if err := os.Symlink("sub/b.txt", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if target, err := os.Readlink(filepath.Join(dir, "link")); err != nil || target != "sub/b.txt" {
+		t.Errorf("readlink: %q, %v", target, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "link")); err != nil || string(b) != "hello" {
+		t.Errorf("read through the symlink: %q, %v", b, err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	if len(names) != 2 || names[0] != "link" || names[1] != "sub" {
+		t.Errorf("ReadDir: %v", names)
+	}
+	if err := syscall.Rmdir(filepath.Join(dir, "sub")); err != syscall.ENOTEMPTY {
+		t.Errorf("rmdir of a non-empty directory: %v, want ENOTEMPTY", err)
+	}
+	if err := syscall.Unlink(filepath.Join(dir, "sub")); err != syscall.EISDIR {
+		t.Errorf("unlink of a directory: %v, want EISDIR", err)
+	}
+	if _, err := os.Open(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("open of a missing file: %v", err)
+	}
+	if _, err := os.OpenFile(filepath.Join(dir, "sub", "b.txt"), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600); !errors.Is(err, os.ErrExist) {
+		t.Errorf("O_EXCL on an existing file: %v", err)
+	}
+	if err := os.Rename(filepath.Join(dir, "sub"), "/dev/sub"); err == nil {
+		t.Errorf("rename across servers succeeded")
+	}
+}
+
+func TestWorkingDirectory(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil || !filepath.IsAbs(wd) {
+		t.Fatalf("Getwd: %q, %v", wd, err)
+	}
+	defer os.Chdir(wd)
+	dir := t.TempDir()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.Getwd(); got != dir {
+		t.Errorf("Getwd after Chdir(%s): %s", dir, got)
+	}
+	os.WriteFile("rel", []byte("x"), 0o644)
+	if _, err := os.Stat(filepath.Join(dir, "rel")); err != nil {
+		t.Errorf("a relative create did not land in the working directory: %v", err)
+	}
+	if err := os.Chdir("/dev/null"); err == nil {
+		t.Errorf("chdir to a device succeeded")
+	}
+	var small [2]byte
+	if _, _, e := syscall.RawSyscall(syscall.SYS_GETCWD, uintptr(unsafe.Pointer(&small[0])), 2, 0); e != syscall.ERANGE {
+		t.Errorf("getcwd into 2 bytes: %v, want ERANGE", e)
+	}
+	if _, _, e := syscall.RawSyscall(syscall.SYS_GETCWD, 8, 4096, 0); e != syscall.EFAULT {
+		t.Errorf("getcwd into a bad pointer: %v, want EFAULT", e)
+	}
+}
+
+func TestDev(t *testing.T) {
+	b, err := os.ReadFile("/dev/null")
+	if err != nil || len(b) != 0 {
+		t.Errorf("/dev/null: %q, %v", b, err)
+	}
+	f, err := os.OpenFile("/dev/null", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.Write(make([]byte, 100)); n != 100 || err != nil {
+		t.Errorf("write to /dev/null: %d, %v", n, err)
+	}
+	f.Close()
+	z, _ := os.Open("/dev/zero")
+	buf := []byte{1, 2, 3}
+	if n, _ := z.Read(buf); n != 3 || buf[0]|buf[1]|buf[2] != 0 {
+		t.Errorf("/dev/zero: %v", buf)
+	}
+	z.Close()
+	r, _ := os.Open("/dev/urandom")
+	rb := make([]byte, 64)
+	if n, _ := io.ReadFull(r, rb); n != 64 {
+		t.Errorf("/dev/urandom gave %d bytes", n)
+	}
+	r.Close()
+	if st, err := os.Stat("/dev/null"); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		t.Errorf("stat /dev/null: %v, %v", st, err)
+	}
+	if err := os.WriteFile("/dev/newfile", nil, 0o644); !errors.Is(err, syscall.EROFS) {
+		t.Errorf("create in /dev: %v, want EROFS", err)
+	}
+}
+
+func TestPathErrors(t *testing.T) {
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, uintptr(0xffffff9c), 8, 0, 0, 0, 0); e != syscall.EFAULT {
+		t.Errorf("openat with a bad path pointer: %v, want EFAULT", e)
+	}
+	p, _ := syscall.BytePtrFromString("x")
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, 999, uintptr(unsafe.Pointer(p)), 0, 0, 0, 0); e != syscall.EBADF {
+		t.Errorf("openat relative to a closed dirfd: %v, want EBADF", e)
+	}
+	r, _ := pipe(t, 0)
+	if _, _, e := syscall.RawSyscall6(syscall.SYS_OPENAT, uintptr(r), uintptr(unsafe.Pointer(p)), 0, 0, 0, 0); e != syscall.ENOTDIR {
+		t.Errorf("openat relative to a pipe: %v, want ENOTDIR", e)
+	}
+	if _, err := syscall.Seek(r, 0, 0); err != syscall.ESPIPE {
+		t.Errorf("lseek on a pipe: %v, want ESPIPE", err)
+	}
+	if _, err := syscall.Pread(r, make([]byte, 1), 0); err != syscall.ESPIPE {
+		t.Errorf("pread on a pipe: %v, want ESPIPE", err)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(r, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFIFO {
+		t.Errorf("fstat of a pipe: %#o, %v", st.Mode, err)
+	}
+	d, err := os.Open("/tmp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Read(make([]byte, 4)); err == nil {
+		t.Errorf("read of a directory succeeded")
+	}
+	if _, err := syscall.Getdents(r, make([]byte, 512)); err != syscall.ENOTDIR {
+		t.Errorf("getdents64 on a pipe: %v, want ENOTDIR", err)
+	}
+	if _, err := os.ReadFile("/boot/bin/init"); err != nil {
+		t.Errorf("read /boot/bin/init: %v", err)
+	}
+	if err := os.WriteFile("/boot/x", nil, 0o644); !errors.Is(err, syscall.EROFS) {
+		t.Errorf("create in /boot: %v, want EROFS", err)
+	}
+}
+
+// TestAbsoluteSymlinks: a symbolic link with an absolute target is
+// resolved from the namespace root, so it may lead to another server.
+func TestAbsoluteSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink("/dev/null", filepath.Join(dir, "null")); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "null")); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		t.Errorf("stat through a link to /dev/null: %v, %v", st, err)
+	}
+	if st, err := os.Lstat(filepath.Join(dir, "null")); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("lstat of the link: %v, %v", st, err)
+	}
+	os.Mkdir(filepath.Join(dir, "real"), 0o755)
+	if err := os.Symlink(filepath.Join(dir, "real"), filepath.Join(dir, "abs")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "abs", "f"), []byte("through"), 0o644); err != nil {
+		t.Fatalf("create through an absolute link: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "real", "f")); err != nil || string(b) != "through" {
+		t.Errorf("read back: %q, %v", b, err)
+	}
+	if got, err := filepath.EvalSymlinks(filepath.Join(dir, "abs", "f")); err != nil || got != filepath.Join(dir, "real", "f") {
+		t.Errorf("EvalSymlinks: %q, %v", got, err)
+	}
+	os.Symlink(filepath.Join(dir, "loop"), filepath.Join(dir, "loop"))
+	if _, err := os.Stat(filepath.Join(dir, "loop")); !errors.Is(err, syscall.ELOOP) {
+		t.Errorf("stat of a self link: %v, want ELOOP", err)
+	}
+}
+
+// TestMmapFile maps a served file privately.
+func TestMmapFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "m")
+	data := make([]byte, 10000)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	os.WriteFile(p, data, 0o644)
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := syscall.Mmap(int(f.Fd()), 4096, 8192, syscall.PROT_READ, syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatalf("mmap: %v", err)
+	}
+	for i := range 8192 {
+		want := byte(0) // past the end of file
+		if 4096+i < len(data) {
+			want = data[4096+i]
+		}
+		if m[i] != want {
+			t.Fatalf("byte %d: %d, want %d", i, m[i], want)
+		}
+	}
+	syscall.Munmap(m)
+	if _, err := syscall.Mmap(int(f.Fd()), 0, 4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED); err != syscall.ENODEV {
+		t.Errorf("shared writable mapping: %v, want ENODEV", err)
+	}
+	if _, err := syscall.Mmap(int(f.Fd()), 100, 4096, syscall.PROT_READ, syscall.MAP_PRIVATE); err != syscall.EINVAL {
+		t.Errorf("unaligned offset: %v, want EINVAL", err)
+	}
+	r, _ := pipe(t, 0)
+	if _, err := syscall.Mmap(r, 0, 4096, syscall.PROT_READ, syscall.MAP_PRIVATE); err != syscall.ENODEV {
+		t.Errorf("mapping a pipe: %v, want ENODEV", err)
+	}
+	if _, err := syscall.Mmap(999, 0, 4096, syscall.PROT_READ, syscall.MAP_PRIVATE); err != syscall.EBADF {
+		t.Errorf("mapping a closed fd: %v, want EBADF", err)
+	}
+}
+
+// TestProcSelf: the launcher's /proc names the executable, which opens.
+func TestProcSelf(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil || !strings.HasPrefix(exe, "/boot/") {
+		t.Fatalf("os.Executable: %q, %v", exe, err)
+	}
+	f, err := os.Open("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	magic := make([]byte, 4)
+	if _, err := io.ReadFull(f, magic); err != nil || string(magic) != "\x7fELF" {
+		t.Errorf("/proc/self/exe starts %q, %v", magic, err)
+	}
+	f.Close()
+	b, err := os.ReadFile("/proc/self/cmdline")
+	if err != nil || !strings.HasPrefix(string(b), os.Args[0]+"\x00") {
+		t.Errorf("/proc/self/cmdline: %q, %v", b, err)
+	}
+}

@@ -1,0 +1,57 @@
+package fs
+
+import (
+	"beryl/proto/fsproto"
+	"beryl/userspace/zx"
+)
+
+// Handler answers fsproto requests.
+type Handler interface {
+	Handle(req []byte) []byte
+}
+
+// NsCwd is BERYL_NS_CWD: Bind also sets the working directory.
+const NsCwd = 1
+
+// Bind binds path in process's Linux namespace to dir (beryl_ns_bind;
+// dir may be zx.HandleInvalid with NsCwd).
+func Bind(process zx.Handle, options uint32, path string, dir zx.Handle) error {
+	b := []byte(path)
+	if len(b) == 0 {
+		return zx.ErrInvalidArgs
+	}
+	return zx.Sys_beryl_ns_bind(process, options, &b[0], uint(len(b)), dir).Err()
+}
+
+// Serve answers requests on ch with h until the peer closes; it closes
+// ch then.
+func Serve(ch zx.Channel, h Handler) {
+	defer ch.Close()
+	buf := make([]byte, fsproto.MaxMessage)
+	for {
+		n, _, err := ch.Read(buf, nil, 0)
+		if err == zx.ErrShouldWait {
+			if _, err := ch.WaitOne(zx.ChannelReadable|zx.ChannelPeerClosed, zx.TimeInfinite); err != nil {
+				return
+			}
+			continue
+		}
+		if err != nil {
+			return
+		}
+		if err := ch.Write(h.Handle(buf[:n]), nil, 0); err != nil && err != zx.ErrPeerClosed {
+			return
+		}
+	}
+}
+
+// Start serves h on a new channel in a goroutine and returns the client
+// end (to Bind).
+func Start(h Handler) (zx.Channel, error) {
+	client, server, err := zx.NewChannel(0)
+	if err != nil {
+		return zx.Channel{}, err
+	}
+	go Serve(server, h)
+	return client, nil
+}
