@@ -7,9 +7,8 @@
 //
 // Run without arguments it runs every check, printing "ok NAME" or
 // "FAIL NAME: why" for each and "spawn: N passed, M failed" at the end,
-// and exits 1 if any failed. It re-executes itself (/bin/NAME, NAME its
-// base name: how zxrun and the boot filesystem hold it) with a first
-// argument naming a child role.
+// and exits 1 if any failed. It re-executes itself (os.Executable) with
+// a first argument naming a child role.
 package main
 
 import (
@@ -49,15 +48,18 @@ func main() {
 	}
 }
 
-// self is this program's path in the boot filesystem.
-func self() string { return "/bin/" + filepath.Base(os.Args[0]) }
+// self is this program's path: os.Executable (/proc/self/exe), else
+// where zxrun's namespace holds it.
+func self() string {
+	if p, err := os.Executable(); err == nil {
+		return p
+	}
+	return "/boot/bin/" + filepath.Base(os.Args[0])
+}
 
-// cmd runs this program in a role, with this process's standard input
-// and error (os/exec would open /dev/null for a nil one).
+// cmd runs this program in a role (standard input from /dev/null).
 func cmd(role string, args ...string) *exec.Cmd {
-	c := exec.Command(self(), append([]string{role}, args...)...)
-	c.Stdin, c.Stderr = os.Stdin, os.Stderr
-	return c
+	return exec.Command(self(), append([]string{role}, args...)...)
 }
 
 // child plays a role and returns the exit code.
@@ -130,7 +132,7 @@ var checks = []check{
 	{"exit-status", func() error {
 		c := cmd("exit", "7")
 		var stderr bytes.Buffer
-		c.Stdout, c.Stderr = os.Stdout, &stderr
+		c.Stderr = &stderr
 		err := c.Run()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 7 || stderr.String() != "exiting with 7\n" {
@@ -139,9 +141,7 @@ var checks = []check{
 		return nil
 	}},
 	{"exec-missing", func() error {
-		c := exec.Command("/bin/no-such-program")
-		c.Stdin, c.Stdout, c.Stderr = os.Stdin, os.Stdout, os.Stderr
-		err := c.Run()
+		err := exec.Command("/boot/bin/no-such-program").Run()
 		if !errors.Is(err, syscall.ENOENT) {
 			return fmt.Errorf("error %v, want ENOENT", err)
 		}
@@ -203,18 +203,14 @@ var checks = []check{
 		return nil
 	}},
 	{"selfkill-default", func() error {
-		c := cmd("selfkill")
-		c.Stdout = os.Stdout
-		err := c.Run()
+		err := cmd("selfkill").Run()
 		return wantSignaled(err, syscall.SIGTERM)
 	}},
 	{"sigchld", func() error {
 		ch := make(chan os.Signal, 4)
 		signal.Notify(ch, syscall.SIGCHLD)
 		defer signal.Stop(ch)
-		c := cmd("exit", "0")
-		c.Stdout = os.Stdout
-		if err := c.Run(); err != nil {
+		if err := cmd("exit", "0").Run(); err != nil {
 			return err
 		}
 		select {
@@ -245,7 +241,7 @@ var checks = []check{
 		// SI_KERNEL = 128) even when notified of SIGTRAP, as on Linux.
 		c := cmd("int3-default")
 		var stderr bytes.Buffer
-		c.Stdout, c.Stderr = os.Stdout, &stderr
+		c.Stderr = &stderr
 		err := c.Run()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "SIGTRAP: trace trap\nPC=") ||
