@@ -45,6 +45,9 @@ func (t *Thread) syscall() (exit bool) {
 	}
 	a := [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9}
 	ret, exit := t.linux(nr, &a)
+	if ret == errRestartSys {
+		ret = t.restartSyscall(nr)
+	}
 	r.RAX = uint64(ret)
 	return exit
 }

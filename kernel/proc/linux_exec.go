@@ -152,11 +152,36 @@ func (t *Thread) readExecutable(abs string) ([]byte, int64) {
 		}
 		return img, 0
 	}
-	m, abs, errno, d := t.pathCall(abs, func(rel string) *fsproto.Encoder {
-		return fsproto.NewRequest(fsproto.OpOpen).Str(rel).U32(linux.ORdonly).U32(0)
-	})
-	if errno != 0 {
-		return nil, -int64(errno)
+	// Signals do not interrupt loading a program (as Linux's execve is
+	// not interrupted in its file system); the process's end does.
+	intr := t.P.dying
+	var m *mount
+	var d *fsproto.Decoder
+	for hops := 0; ; hops++ {
+		mm, rel, ok := t.P.ns.resolve(abs)
+		if !ok {
+			return nil, -linux.ENOENT
+		}
+		errno, dd := mm.call(fsproto.NewRequest(fsproto.OpOpen).Str(rel).U32(linux.ORdonly).U32(0), intr)
+		if errno == fsproto.ERedirect && hops < maxRedirects {
+			next := dd.Str()
+			mm.put()
+			if dd.Err != nil || !strings.HasPrefix(next, "/") {
+				return nil, -linux.EIO
+			}
+			abs = cleanPath(next)
+			continue
+		}
+		if errno == fsproto.ERedirect {
+			mm.put()
+			return nil, -linux.ELOOP
+		}
+		if errno != 0 {
+			mm.put()
+			return nil, -int64(errno)
+		}
+		m, d = mm, dd
+		break
 	}
 	node := d.U64()
 	st := d.Stat()
@@ -173,7 +198,7 @@ func (t *Thread) readExecutable(abs string) ([]byte, int64) {
 		return nil, -linux.ENOMEM
 	}
 	img := make([]byte, st.Size)
-	r := nf.pread(img, 0, t.interruptCh())
+	r := nf.pread(img, 0, intr)
 	if r < 0 {
 		return nil, r
 	}

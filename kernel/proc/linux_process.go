@@ -171,6 +171,15 @@ func (p *Process) linuxExit(code int) {
 		sig uint64
 	}
 	var notes []note
+	// The exit signal goes first, so that a parent whose wait returns
+	// has it pending already (its next return to user mode takes it),
+	// rather than receiving it in a later system call (EINTR there).
+	famMu.Lock()
+	parent, r := p.lx.parent, p.lx.rec
+	famMu.Unlock()
+	if parent != nil && r != nil && r.exitSig != 0 {
+		parent.signal(r.exitSig)
+	}
 	famMu.Lock()
 	if parent, r := p.lx.parent, p.lx.rec; parent != nil && r != nil {
 		r.done, r.status, r.cld, r.sistat = true, status, cld, sistat
@@ -180,9 +189,6 @@ func (p *Process) linuxExit(code int) {
 		}
 		close(parent.lx.childEv)
 		parent.lx.childEv = make(chan struct{})
-		if r.exitSig != 0 {
-			notes = append(notes, note{parent, r.exitSig})
-		}
 	}
 	p.lx.parent, p.lx.rec = nil, nil
 	for _, r := range p.lx.children {

@@ -7,8 +7,9 @@ import (
 )
 
 // The wait calls: wait4 and waitid on the caller's clone children.
-// Children only exit (no stop or continue events); a wait is
-// interrupted (EINTR) by a signal for the waiting thread.
+// Children only exit (no stop or continue events); a signal for the
+// waiting thread interrupts a wait, which is restarted after a handler
+// with SA_RESTART (Go's) and fails with EINTR otherwise.
 
 // waitMatch selects the children a wait looks at.
 type waitMatch struct {
@@ -41,7 +42,8 @@ func (m *waitMatch) matches(r *childRec) bool {
 // waitChild waits for a matching child to exit and returns its record,
 // removed from the children unless keep (WNOWAIT). It returns nil with
 // no error under WNOHANG when none has exited yet; ECHILD when no child
-// matches, EINTR when a signal (or the process's end) interrupts.
+// matches, ERESTARTSYS when a signal interrupts (restarted after an
+// SA_RESTART handler, else EINTR), EINTR when the process ends.
 func (t *Thread) waitChild(m *waitMatch, nohang, keep bool) (*childRec, int64) {
 	p := t.P
 	intr := t.interruptCh()
@@ -75,7 +77,7 @@ func (t *Thread) waitChild(m *waitMatch, nohang, keep bool) (*childRec, int64) {
 		select {
 		case <-ev:
 		case <-intr:
-			return nil, -linux.EINTR
+			return nil, errRestartSys
 		case <-p.dying:
 			return nil, -linux.EINTR
 		}

@@ -314,3 +314,29 @@ func (t *Thread) tgkill(tid int, sig uint64) int64 {
 	}
 	return 0
 }
+
+// errRestartSys is Linux's -ERESTARTSYS: a blocking call interrupted by a
+// signal returns it, and the call is restarted after the handler if the
+// handler has SA_RESTART (or the signal will not run one), else it fails
+// with EINTR.
+const errRestartSys = -512
+
+// restartSyscall decides what an interrupted call nr returns: it winds
+// RIP back over the 2-byte SYSCALL with RAX = nr (so the call is made
+// again once the signal is handled) and returns nr, or returns -EINTR.
+func (t *Thread) restartSyscall(nr uint64) int64 {
+	t.sig.mu.Lock()
+	pend := t.sig.pending &^ t.sig.mask
+	t.sig.mu.Unlock()
+	restart := true
+	if pend != 0 {
+		sig := uint64(bits.TrailingZeros64(pend)) + 1
+		a := t.P.sigaction(sig)
+		restart = a.Handler == linux.SigIgn || a.Handler == linux.SigDfl || a.Flags&linux.SARestart != 0
+	}
+	if !restart {
+		return -linux.EINTR
+	}
+	t.Ctx.Regs.RIP -= 2
+	return int64(nr)
+}
