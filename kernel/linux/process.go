@@ -17,6 +17,7 @@ const (
 	SysGetsid          = 124
 	SysSetsid          = 112
 	SysSetrlimit       = 160
+	SysSysinfo         = 99
 	SysWaitid          = 247
 	SysPidfdSendSignal = 424
 	SysPidfdOpen       = 434

@@ -184,6 +184,9 @@ func init() {
 		linux.SysGetpgid:   sysGetpgid,
 		linux.SysGetsid:    sysGetsid,
 		linux.SysWaitid:    sysWaitid,
+		// linux_info.go
+		linux.SysMincore: sysMincore,
+		linux.SysSysinfo: sysSysinfo,
 		// linux_pidfd.go
 		linux.SysPidfdOpen:       sysPidfdOpen,
 		linux.SysPidfdSendSignal: sysPidfdSendSignal,

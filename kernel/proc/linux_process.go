@@ -445,18 +445,23 @@ func sysSetsid(t *Thread, a *[6]uint64) (int64, bool) {
 }
 
 // spawnClone serves clone without CLONE_THREAD: a new process running
-// the calling thread's code in the caller's address space (CLONE_VM is
-// required: there is no copy-on-write fork), with copies of its signal
-// handlers, mask, limits, namespace and descriptors (CLONE_FILES,
-// sharing the table, is not served). With CLONE_VFORK the caller waits until the
-// child calls execve or exits. CLONE_PARENT_SETTID stores the child's
-// PID at the third argument, CLONE_PIDFD a pidfd for it; the low byte is
-// the signal the parent receives when the child ends.
+// the calling thread's code in the caller's address space, vfork-style:
+// CLONE_VM and CLONE_VFORK are required (there is no copy-on-write
+// fork), and the caller waits until the child calls execve or exits (if
+// the caller is killed meanwhile, the child is killed first: the
+// address space they share goes with the caller). The child has copies
+// of the caller's signal handlers, mask, alternate stack, limits,
+// namespace and descriptors (CLONE_FILES, sharing the table, is not
+// served). CLONE_PARENT_SETTID stores the child's PID at the third
+// argument, CLONE_PIDFD a pidfd for it; the low byte is the signal the
+// parent receives when the child ends.
 func (t *Thread) spawnClone(a *[6]uint64) int64 {
 	flags := a[0]
 	const unsupported = linux.CloneNewMask | linux.CloneSighand | linux.CloneFiles | linux.CloneParent |
 		linux.CloneThread | linux.ClonePtrace | linux.CloneDetached | linux.CloneChildSettid | linux.CloneChildCleartd
-	if flags&linux.CloneVM == 0 || flags&unsupported != 0 || flags&linux.CSignal > linux.NSIG {
+	// The child shares the caller's address space, so the caller must
+	// wait for it (CLONE_VFORK): its address space outlives the sharing.
+	if flags&(linux.CloneVM|linux.CloneVfork) != linux.CloneVM|linux.CloneVfork || flags&unsupported != 0 || flags&linux.CSignal > linux.NSIG {
 		return -linux.EINVAL
 	}
 	if flags&linux.ClonePidfd != 0 && flags&linux.CloneParentSettid != 0 {
@@ -499,9 +504,6 @@ func (t *Thread) spawnClone(a *[6]uint64) int64 {
 	t.sig.mu.Lock()
 	nt.sig.mask, nt.sig.altSP, nt.sig.altSize = t.sig.mask, t.sig.altSP, t.sig.altSize
 	t.sig.mu.Unlock()
-	if flags&linux.CloneVfork == 0 {
-		nt.sig.altSP, nt.sig.altSize = 0, 0 // Linux clears it for CLONE_VM without CLONE_VFORK
-	}
 	if flags&linux.CloneParentSettid != 0 && !t.put32(a[2], uint32(c.PID)) {
 		nt.Release()
 		c.Obj.Kill(0)
@@ -533,11 +535,13 @@ func (t *Thread) spawnClone(a *[6]uint64) int64 {
 		c.Obj.Kill(0)
 		return -linux.EAGAIN
 	}
-	if flags&linux.CloneVfork != 0 {
-		select {
-		case <-c.lx.vforkDone:
-		case <-parent.dying:
-		}
+	select {
+	case <-c.lx.vforkDone:
+	case <-parent.dying:
+		// The caller's address space goes away with it: the child,
+		// still running in it, goes first.
+		c.killBySignal(linux.SIGKILL)
+		<-c.lx.vforkDone
 	}
 	return int64(c.PID)
 }

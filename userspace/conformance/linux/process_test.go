@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"beryl/userspace/zx"
 )
 
 // The process calls: clone without CLONE_THREAD (vfork-style spawn),
@@ -73,6 +75,21 @@ const (
 func pidfdOpen(pid, flags int) (int, syscall.Errno) {
 	fd, _, e := syscall.Syscall(sysPidfdOp, uintptr(pid), uintptr(flags), 0)
 	return int(fd), e
+}
+
+// TestPidIsKoid: getpid is the process's koid, getppid its creator's
+// (the launcher's: not the process itself).
+func TestPidIsKoid(t *testing.T) {
+	var info zx.InfoHandleBasic
+	if st := zx.Sys_object_get_info(zx.ProcessSelf().Handle, zx.ObjectInfoHandleBasic, unsafe.Pointer(&info), uint(unsafe.Sizeof(info)), nil, nil); st != 0 {
+		t.Fatalf("ZX_INFO_HANDLE_BASIC: %v", st)
+	}
+	if pid := os.Getpid(); uint64(pid) != uint64(info.Koid) {
+		t.Errorf("getpid %d, koid %d", pid, info.Koid)
+	}
+	if ppid := os.Getppid(); ppid <= 0 || ppid == os.Getpid() {
+		t.Errorf("getppid %d", ppid)
+	}
 }
 
 func TestSpawnWait(t *testing.T) {
@@ -234,6 +251,7 @@ func TestCloneErrors(t *testing.T) {
 		flags uintptr
 	}{
 		{"fork (no CLONE_VM)", uintptr(syscall.SIGCHLD)},
+		{"CLONE_VM without CLONE_VFORK", cloneVM | uintptr(syscall.SIGCHLD)},
 		{"new user namespace", cloneVM | cloneVfork | cloneNewuser | uintptr(syscall.SIGCHLD)},
 		{"pidfd and parent tid", cloneVM | cloneVfork | clonePidfd | cloneParentSettid},
 		{"exit signal 65", cloneVM | cloneVfork | 65},
