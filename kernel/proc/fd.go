@@ -96,12 +96,14 @@ type fdEntry struct {
 
 // fdTable holds a process's descriptors.
 type fdTable struct {
-	mu  sync.Mutex
-	fds []fdEntry // index: descriptor number; f == nil is free
+	mu    sync.Mutex
+	fds   []fdEntry // index: descriptor number; f == nil is free
+	owner *Process
 }
 
 // init gives a new table the console descriptors 0, 1 and 2 of p.
 func (t *fdTable) init(p *Process) {
+	t.owner = p
 	t.fds = []fdEntry{
 		{f: newFile(&consoleFile{p: p, fd: linux.Stdin}, linux.ORdonly)},
 		{f: newFile(&consoleFile{p: p, fd: linux.Stdout}, linux.OWronly)},
@@ -265,10 +267,12 @@ func (t *fdTable) cloexec(fd int, set bool, v bool) (bool, bool) {
 	return t.fds[fd].cloexec, true
 }
 
-// Inherit fills t, a new process's empty table, with src's descriptors:
-// all of them (fork, clone without CLONE_FILES) or, with exec set, those
-// without FD_CLOEXEC (execve keeps the rest). The files are shared, as
-// Linux's open file descriptions are.
+// Inherit replaces t's descriptors (a new process's) with src's: all of
+// them (fork, clone without CLONE_FILES) or, with exec set, those
+// without FD_CLOEXEC (a new image started from src's process keeps the
+// rest). The files are shared, as Linux's open file descriptions are,
+// except the console: a console descriptor becomes t's owner's console
+// (its own stdout and stderr). For execve in place, CloseOnExec.
 func (t *fdTable) Inherit(src *fdTable, exec bool) {
 	src.mu.Lock()
 	fds := make([]fdEntry, len(src.fds))
@@ -276,7 +280,11 @@ func (t *fdTable) Inherit(src *fdTable, exec bool) {
 		if e.f == nil || (exec && e.cloexec) {
 			continue
 		}
-		e.f.acquire()
+		if c, ok := e.f.ops.(*consoleFile); ok && t.owner != nil && c.p != t.owner {
+			e.f = newFile(&consoleFile{p: t.owner, fd: c.fd}, e.f.flags.Load())
+		} else {
+			e.f.acquire()
+		}
 		fds[i] = e
 	}
 	src.mu.Unlock()

@@ -92,7 +92,7 @@ type linuxCall func(t *Thread, a *[6]uint64) (ret int64, exit bool)
 var linuxTable [linuxTableLen]linuxCall
 
 // linuxTableLen bounds the Linux system call numbers served.
-const linuxTableLen = max(linux.SysFaccessat2, linux.SysPidfdOpen) + 1
+const linuxTableLen = max(linux.SysFchmodat2, linux.SysPidfdOpen) + 1
 
 func init() {
 	linuxTable = [linuxTableLen]linuxCall{
@@ -170,6 +170,22 @@ func init() {
 		linux.SysUtimensat:        sysUtimensat,
 		linux.SysRenameat2:        sysRenameat2,
 		linux.SysFaccessat2:       sysFaccessat,
+		linux.SysLink:             sysLink,
+		linux.SysMknod:            sysMknod,
+		linux.SysMknodat:          sysMknodat,
+		linux.SysSocket:           sysSocket,
+		linux.SysSocketpair:       sysSocketpair,
+		linux.SysSendto:           sysSendto,
+		linux.SysRecvfrom:         sysRecvfrom,
+		linux.SysSendmsg:          sysSendmsg,
+		linux.SysRecvmsg:          sysRecvmsg,
+		linux.SysShutdown:         sysShutdown,
+		linux.SysGetsockname:      sysGetsockname,
+		linux.SysGetpeername:      sysGetsockname,
+		linux.SysGetsockopt:       sysGetsockopt,
+		linux.SysSetsockopt:       sysSetsockopt,
+		linux.SysLinkat:           sysLinkat,
+		linux.SysFchmodat2:        sysFchmodat2,
 		// The process calls (linux_process.go, linux_wait.go,
 		// linux_exec.go, linux_limits.go).
 		linux.SysVfork:     sysVfork,

@@ -43,6 +43,29 @@ func sysWrite(t *Thread, a *[6]uint64) (int64, bool) {
 	return f.ops.write(f, buf, t.interruptCh()), false
 }
 
+// pfWriteFault is the x86 page-fault error code of a write (SDM Vol. 3A
+// 4.7), for resolving a user buffer's pages before a read fills it.
+const pfWriteFault = 1 << 1
+
+// writable reports whether the n bytes at user address addr can be
+// written, making their pages present: a read checks its buffer before
+// it consumes bytes from a pipe or a directory, which a failed copy
+// would lose (Linux fails with EFAULT and consumes nothing).
+func (t *Thread) writable(addr, n uint64) bool {
+	if n == 0 {
+		return true
+	}
+	if addr+n < addr {
+		return false
+	}
+	for va := addr &^ 4095; va < addr+n; va += 4096 {
+		if t.P.AS.Resolve(va, pfWriteFault) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func sysRead(t *Thread, a *[6]uint64) (int64, bool) {
 	f := t.fdArg(a[0])
 	if f == nil {
@@ -51,6 +74,9 @@ func sysRead(t *Thread, a *[6]uint64) (int64, bool) {
 	defer f.put()
 	if f.flags.Load()&linux.OAccmode == linux.OWronly {
 		return -linux.EBADF, false
+	}
+	if !t.writable(a[1], min(a[2], maxIO)) {
+		return -linux.EFAULT, false
 	}
 	buf := make([]byte, min(a[2], maxIO))
 	n := f.ops.read(f, buf, t.interruptCh())
@@ -124,6 +150,9 @@ func sysReadv(t *Thread, a *[6]uint64) (int64, bool) {
 	var total uint64
 	for _, v := range iov {
 		total += v[1]
+		if !t.writable(v[0], min(v[1], maxIO)) {
+			return -linux.EFAULT, false
+		}
 	}
 	buf := make([]byte, min(total, maxIO))
 	n := f.ops.read(f, buf, t.interruptCh())

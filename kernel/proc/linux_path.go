@@ -160,6 +160,13 @@ func (t *Thread) userPath(addr uint64) (string, int64) {
 	return "", -linux.ENAMETOOLONG
 }
 
+// wantsDir reports whether path names a directory by its form: it ends
+// in "/", "/." or "/.." (or is "." or ".."), which cleaning removes.
+func wantsDir(path string) bool {
+	return strings.HasSuffix(path, "/") || path == "." || path == ".." ||
+		strings.HasSuffix(path, "/.") || strings.HasSuffix(path, "/..")
+}
+
 // absPath makes path absolute against dirfd (AT_FDCWD: the working
 // directory).
 func (t *Thread) absPath(dirfd uint64, path string) (string, int64) {
@@ -248,11 +255,21 @@ func (t *Thread) pathArg(dirfd, pathAddr uint64) (string, int64) {
 const openFlags = linux.OAccmode | linux.OCreat | linux.OExcl | linux.OTrunc | linux.OAppend | linux.ODirectory | linux.ONofollow
 
 func sysOpenat(t *Thread, a *[6]uint64) (int64, bool) {
-	abs, e := t.pathArg(a[0], a[1])
+	path, e := t.userPath(a[1])
+	if e != 0 {
+		return e, false
+	}
+	abs, e := t.absPath(a[0], path)
 	if e != 0 {
 		return e, false
 	}
 	flags := uint32(a[2])
+	if wantsDir(path) {
+		if flags&linux.OCreat != 0 {
+			return -linux.EISDIR, false
+		}
+		flags |= linux.ODirectory
+	}
 	if flags&linux.OPath != 0 {
 		flags = flags&^linux.OAccmode | linux.ORdonly
 	}
@@ -267,6 +284,17 @@ func sysOpenat(t *Thread, a *[6]uint64) (int64, bool) {
 	if d.Err != nil {
 		m.put()
 		return -linux.EIO, false
+	}
+	if st.Mode&linux.SIfmt == linux.SIfifo {
+		// A named pipe: the kernel's pipe for this node, not the server.
+		m.call(fsproto.NewRequest(fsproto.OpClose).U64(node), nil)
+		key := fifoKey{m.dev, st.Ino}
+		m.put()
+		f, e := openFifo(key, flags, t.interruptCh())
+		if e != 0 {
+			return e, false
+		}
+		return int64(t.P.fds.install(f, flags&linux.OCloexec != 0)), false
 	}
 	nf := &nodeFile{m: m, node: node, path: abs, mode: st.Mode}
 	f := newFile(nf, flags&(linux.OAccmode|linux.ONonblock|linux.OAppend))
@@ -310,6 +338,10 @@ func (t *Thread) fstatFile(f *file, addr uint64) int64 {
 		return t.putStat(addr, 0, fsproto.Stat{Mode: linux.SIfifo | 0o600, Nlink: 1})
 	case *consoleFile:
 		return t.putStat(addr, 0, fsproto.Stat{Mode: linux.SIfchr | 0o620, Nlink: 1})
+	case *fifoFile:
+		return t.putStat(addr, o.key.dev, fsproto.Stat{Ino: o.key.ino, Mode: linux.SIfifo | 0o644, Nlink: 1})
+	case *sockFile:
+		return t.putStat(addr, 0, fsproto.Stat{Mode: 0o140000 | 0o777, Nlink: 1}) // S_IFSOCK
 	}
 	return t.putStat(addr, 0, fsproto.Stat{Mode: 0o600, Nlink: 1})
 }
@@ -353,7 +385,7 @@ func statPath(t *Thread, dirfd uint64, path string, buf uint64, nofollow bool) (
 		return e, false
 	}
 	var nf uint8
-	if nofollow {
+	if nofollow && !wantsDir(path) { // "link/" names the link's target
 		nf = 1
 	}
 	m, _, errno, d := t.pathCall(abs, func(rel string) *fsproto.Encoder {
@@ -366,6 +398,9 @@ func statPath(t *Thread, dirfd uint64, path string, buf uint64, nofollow bool) (
 	st := d.Stat()
 	if d.Err != nil {
 		return -linux.EIO, false
+	}
+	if wantsDir(path) && st.Mode&linux.SIfmt != linux.SIfdir {
+		return -linux.ENOTDIR, false
 	}
 	return t.putStat(buf, m.dev, st), false
 }
@@ -470,6 +505,9 @@ func sysGetdents64(t *Thread, a *[6]uint64) (int64, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	size := min(a[2], maxIO)
+	if !t.writable(a[1], size) {
+		return -linux.EFAULT, false
+	}
 	var out []byte
 	for {
 		if len(n.pending) == 0 && !n.eof {
@@ -701,6 +739,63 @@ func sysFchmodat(t *Thread, a *[6]uint64) (int64, bool) {
 	}), false
 }
 
+// sysFchmodat2 is fchmodat with flags: AT_SYMLINK_NOFOLLOW (a link's own
+// mode cannot change: EOPNOTSUPP) and AT_EMPTY_PATH.
+func sysFchmodat2(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[3]&^(linux.AtSymlinkNofollow|linux.AtEmptyPath) != 0 {
+		return -linux.EINVAL, false
+	}
+	if a[3]&linux.AtEmptyPath != 0 {
+		if p, e := t.userPath(a[1]); e == 0 && p == "" {
+			b := [6]uint64{a[0], a[2]}
+			return sysFchmod(t, &b)
+		}
+	}
+	mask := uint32(fsproto.SetMode)
+	if a[3]&linux.AtSymlinkNofollow != 0 {
+		mask |= fsproto.SetNofollow
+	}
+	return t.simple(a[0], a[1], func(rel string) *fsproto.Encoder {
+		return fsproto.NewRequest(fsproto.OpSetattr).Str(rel).U32(mask).U32(uint32(a[2]) & 0o7777).I64(0).I64(0)
+	}), false
+}
+
+// sysLinkat makes a hard link (AT_SYMLINK_FOLLOW follows a link as the
+// source); both paths must be on one mount (EXDEV).
+func sysLinkat(t *Thread, a *[6]uint64) (int64, bool) {
+	if a[4]&^(linux.AtSymlinkFollow|linux.AtEmptyPath) != 0 {
+		return -linux.EINVAL, false
+	}
+	m1, rel1, _, e := t.lookup(a[0], a[1])
+	if e != 0 {
+		return e, false
+	}
+	defer m1.put()
+	m2, rel2, _, e := t.lookup(a[2], a[3])
+	if e != 0 {
+		return e, false
+	}
+	defer m2.put()
+	if m1 != m2 {
+		return -linux.EXDEV, false
+	}
+	var follow uint8
+	if a[4]&linux.AtSymlinkFollow != 0 {
+		follow = 1
+	}
+	errno, _ := m1.call(fsproto.NewRequest(fsproto.OpLink).Str(rel1).Str(rel2).U8(follow), t.interruptCh())
+	if errno == fsproto.ERedirect {
+		return -linux.EXDEV, false
+	}
+	return -int64(errno), false
+}
+
+func sysLink(t *Thread, a *[6]uint64) (int64, bool) {
+	cwd := uint64(uint32(linux.AtFdcwd & 0xffffffff))
+	b := [6]uint64{cwd, a[0], cwd, a[1], 0}
+	return sysLinkat(t, &b)
+}
+
 func sysFchmod(t *Thread, a *[6]uint64) (int64, bool) {
 	f, n, e := t.nodeArg(a[0], 0)
 	if e != 0 || f == nil {
@@ -721,6 +816,9 @@ const (
 func sysUtimensat(t *Thread, a *[6]uint64) (int64, bool) {
 	now := time.Now().UnixNano()
 	mask := uint32(fsproto.SetAtime | fsproto.SetMtime)
+	if a[3]&linux.AtSymlinkNofollow != 0 {
+		mask |= fsproto.SetNofollow
+	}
 	at, mt := now, now
 	if a[2] != 0 {
 		var b [32]byte
@@ -788,4 +886,38 @@ func sysFchown(t *Thread, a *[6]uint64) (int64, bool) { return sysFsync(t, a) }
 func sysFchownat(t *Thread, a *[6]uint64) (int64, bool) {
 	_, e := t.userPath(a[1])
 	return e, false
+}
+
+// sysMknodat makes a named pipe (S_IFIFO) or an empty regular file
+// (S_IFREG or type 0); devices and sockets: EPERM.
+func sysMknodat(t *Thread, a *[6]uint64) (int64, bool) {
+	mode := uint32(a[2])
+	switch mode & linux.SIfmt {
+	case linux.SIfifo:
+		return t.simple(a[0], a[1], func(rel string) *fsproto.Encoder {
+			return fsproto.NewRequest(fsproto.OpMknod).Str(rel).U32(mode)
+		}), false
+	case 0, linux.SIfreg:
+		m, _, errno, d := func() (*mount, string, int32, *fsproto.Decoder) {
+			abs, e := t.pathArg(a[0], a[1])
+			if e != 0 {
+				return nil, "", int32(-e), nil
+			}
+			return t.pathCall(abs, func(rel string) *fsproto.Encoder {
+				return fsproto.NewRequest(fsproto.OpOpen).Str(rel).U32(linux.OCreat | linux.OExcl).U32(mode & 0o7777)
+			})
+		}()
+		if errno != 0 {
+			return -int64(errno), false
+		}
+		m.call(fsproto.NewRequest(fsproto.OpClose).U64(d.U64()), nil)
+		m.put()
+		return 0, false
+	}
+	return -linux.EPERM, false
+}
+
+func sysMknod(t *Thread, a *[6]uint64) (int64, bool) {
+	b := [6]uint64{uint64(uint32(linux.AtFdcwd & 0xffffffff)), a[0], a[1], a[2]}
+	return sysMknodat(t, &b)
 }

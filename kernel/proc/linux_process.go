@@ -480,9 +480,7 @@ func (t *Thread) spawnClone(a *[6]uint64) int64 {
 	}
 	c.PPID = parent.PID
 	parent.inheritStdio(c)
-	c.fds.Inherit(&parent.fds, false)
-	c.ns.Inherit(&parent.ns)
-	c.fds.rebindConsole(parent, c)
+	c.InheritFiles(parent, false)
 	parent.mu.Lock()
 	c.sigs = parent.sigs
 	c.lx.rlim = parent.lx.rlim
@@ -574,25 +572,4 @@ func (c *Process) dupWriter(w io.Writer) io.Writer {
 // sysVfork is clone(CLONE_VM|CLONE_VFORK|SIGCHLD).
 func sysVfork(t *Thread, a *[6]uint64) (int64, bool) {
 	return t.spawnClone(&[6]uint64{linux.CloneVM | linux.CloneVfork | linux.SIGCHLD}), false
-}
-
-// rebindConsole makes the console descriptors (0-2 as the kernel gave
-// them) that t, a new child's table, inherited from parent write to the
-// child's own standard output and error, which outlive the parent.
-func (t *fdTable) rebindConsole(parent, child *Process) {
-	var gone []*file
-	t.mu.Lock()
-	for i, e := range t.fds {
-		if e.f == nil {
-			continue
-		}
-		if c, ok := e.f.ops.(*consoleFile); ok && c.p == parent {
-			gone = append(gone, e.f)
-			t.fds[i].f = newFile(&consoleFile{p: child, fd: c.fd}, e.f.flags.Load())
-		}
-	}
-	t.mu.Unlock()
-	for _, f := range gone {
-		f.put()
-	}
 }

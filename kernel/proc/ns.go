@@ -207,3 +207,12 @@ func NsBind(po *object.Process, path string, ch *object.Channel, cwd bool) objec
 	}
 	return object.OK
 }
+
+// InheritFiles gives p, a process that has not started, parent's
+// descriptors (with exec set, those without FD_CLOEXEC: fdTable.Inherit)
+// and a copy of its namespace and working directory: what a forked or
+// spawned Linux child starts with.
+func (p *Process) InheritFiles(parent *Process, exec bool) {
+	p.fds.Inherit(&parent.fds, exec)
+	p.ns.Inherit(&parent.ns)
+}

@@ -18,8 +18,9 @@ type pipe struct {
 	writers int
 	// wake is closed and replaced whenever the pipe changes.
 	wake chan struct{}
-	// ends are the two files, whose generations a change bumps.
-	ends [2]*file
+	// files are the files on its ends, whose generations a change bumps
+	// (two for pipe2 and socketpair, any number for a named FIFO).
+	files []*file
 }
 
 // pipeEnd is one end's fileOps.
@@ -34,7 +35,7 @@ func newPipe(flags uint32) (*file, *file) {
 	p := &pipe{readers: 1, writers: 1, wake: make(chan struct{})}
 	r := newFile(&pipeEnd{p: p}, flags&linux.ONonblock|linux.ORdonly)
 	w := newFile(&pipeEnd{p: p, writer: true}, flags&linux.ONonblock|linux.OWronly)
-	p.ends = [2]*file{r, w}
+	p.files = []*file{r, w}
 	return r, w
 }
 
@@ -42,8 +43,9 @@ func newPipe(flags uint32) (*file, *file) {
 func (p *pipe) changedLocked() {
 	close(p.wake)
 	p.wake = make(chan struct{})
-	p.ends[0].gen.Add(1)
-	p.ends[1].gen.Add(1)
+	for _, f := range p.files {
+		f.gen.Add(1)
+	}
 }
 
 func (e *pipeEnd) read(f *file, buf []byte, intr <-chan struct{}) int64 {
@@ -164,8 +166,7 @@ func (e *pipeEnd) release() {
 	p.mu.Lock()
 	if e.writer {
 		p.writers--
-	} else {
-		p.readers--
+	} else if p.readers--; p.readers == 0 {
 		p.buf = nil
 	}
 	p.changedLocked()

@@ -12,7 +12,11 @@
 // is the dispatcher's Caller, and tasks.go holds the process and thread
 // operations its handlers call.
 //
-// Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu.
+// Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu;
+// descriptors: fdTable.mu → a file's own lock (pipe, eventfd, epoll,
+// nodeFile) → pollMu (fd.go); namespace.mu alone (ns.go). Of these only
+// a nodeFile's lock (its offset) is held across a call to its directory
+// server.
 package proc
 
 import (

@@ -37,6 +37,9 @@
 //	OpReadlink path                             → target string
 //	OpSymlink  target string, path              → -
 //	OpSetattr  path, mask u32, mode u32, atime i64, mtime i64 → -
+//	OpLink     old path, new path, follow u8    → -  (a hard link)
+//	OpMknod    path, mode u32 (S_IFIFO | perm)  → -  (a named pipe: the
+//	           client makes the pipe when it is opened)
 //
 // A path request may be answered ERedirect with a string: the path to
 // resolve instead (an absolute symbolic link on the way).
@@ -78,13 +81,17 @@ const (
 	OpReadlink = 12
 	OpSymlink  = 13
 	OpSetattr  = 14
+	OpLink     = 15
+	OpMknod    = 16
 )
 
-// Setattr mask bits.
+// Setattr mask bits: what to set, and SetNofollow (the last component
+// is not followed if it is a symbolic link).
 const (
-	SetMode  = 1
-	SetAtime = 2
-	SetMtime = 4
+	SetMode     = 1
+	SetAtime    = 2
+	SetMtime    = 4
+	SetNofollow = 8
 )
 
 // Errno values a server replies with beyond the Linux ones callers know.
@@ -140,11 +147,20 @@ func NewReply(h Header, errno int32) *Encoder {
 	return e
 }
 
-func (e *Encoder) U8(v uint8) *Encoder   { e.B = append(e.B, v); return e }
+// U8 appends a byte.
+func (e *Encoder) U8(v uint8) *Encoder { e.B = append(e.B, v); return e }
+
+// U16 appends a uint16.
 func (e *Encoder) U16(v uint16) *Encoder { e.B = binary.LittleEndian.AppendUint16(e.B, v); return e }
+
+// U32 appends a uint32.
 func (e *Encoder) U32(v uint32) *Encoder { e.B = binary.LittleEndian.AppendUint32(e.B, v); return e }
+
+// U64 appends a uint64.
 func (e *Encoder) U64(v uint64) *Encoder { e.B = binary.LittleEndian.AppendUint64(e.B, v); return e }
-func (e *Encoder) I64(v int64) *Encoder  { return e.U64(uint64(v)) }
+
+// I64 appends an int64.
+func (e *Encoder) I64(v int64) *Encoder { return e.U64(uint64(v)) }
 
 // Str appends a string (truncated to 65535 bytes).
 func (e *Encoder) Str(s string) *Encoder {
@@ -214,6 +230,7 @@ func (d *Decoder) take(n int) []byte {
 	return b
 }
 
+// U8 reads a byte.
 func (d *Decoder) U8() uint8 {
 	if b := d.take(1); b != nil {
 		return b[0]
@@ -221,6 +238,7 @@ func (d *Decoder) U8() uint8 {
 	return 0
 }
 
+// U16 reads a uint16.
 func (d *Decoder) U16() uint16 {
 	if b := d.take(2); b != nil {
 		return binary.LittleEndian.Uint16(b)
@@ -228,6 +246,7 @@ func (d *Decoder) U16() uint16 {
 	return 0
 }
 
+// U32 reads a uint32.
 func (d *Decoder) U32() uint32 {
 	if b := d.take(4); b != nil {
 		return binary.LittleEndian.Uint32(b)
@@ -235,6 +254,7 @@ func (d *Decoder) U32() uint32 {
 	return 0
 }
 
+// U64 reads a uint64.
 func (d *Decoder) U64() uint64 {
 	if b := d.take(8); b != nil {
 		return binary.LittleEndian.Uint64(b)
@@ -242,6 +262,7 @@ func (d *Decoder) U64() uint64 {
 	return 0
 }
 
+// I64 reads an int64.
 func (d *Decoder) I64() int64 { return int64(d.U64()) }
 
 // Str reads a u16-length string.

@@ -27,8 +27,11 @@
 // The program finds its world (userspace/init/world.go): the current
 // directory as a read-only tree at its own path and as the working
 // directory (go test runs the binary in the package directory, so
-// testdata and sibling sources are there), the Go toolchain's
-// lib/time/zoneinfo.zip at its path under GOROOT, the boot filesystem
+// testdata and sibling sources are there) and the Go sources of its
+// parent's tree (tests read sibling packages' files; left out when over
+// 16 MiB or 3000 files, as GOROOT/src), the Go toolchain's
+// lib/time/zoneinfo.zip and the test data its sources share (src/testdata)
+// at their paths under GOROOT, the boot filesystem
 // read-only at /boot, a writable tmpfs at /tmp (at most 256 MiB of file
 // data: ENOSPC beyond) and /dev (null, zero, full, random, urandom); HOME
 // and TMPDIR are /tmp. The current directory's regular files (.git

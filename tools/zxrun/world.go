@@ -45,9 +45,20 @@ func goroot() string {
 // absolute paths under worldRoot, and the working directory.
 func worldFiles() ([]cpio.Record, error) {
 	var recs []cpio.Record
-	if zi := filepath.Join(goroot(), "lib", "time", "zoneinfo.zip"); zi != "" {
-		if data, err := os.ReadFile(zi); err == nil {
-			recs = append(recs, cpio.StaticRecord(data, cpio.Info{Name: worldRoot + zi, Mode: cpio.S_IFREG | 0o644}))
+	// The toolchain's zoneinfo, and the test data its source tree shares
+	// between packages (compress/flate reads ../../testdata).
+	root := goroot()
+	shared := []string{filepath.Join(root, "lib", "time", "zoneinfo.zip")}
+	if ents, err := os.ReadDir(filepath.Join(root, "src", "testdata")); err == nil {
+		for _, e := range ents {
+			if e.Type().IsRegular() {
+				shared = append(shared, filepath.Join(root, "src", "testdata", e.Name()))
+			}
+		}
+	}
+	for _, p := range shared {
+		if data, err := os.ReadFile(p); err == nil {
+			recs = append(recs, cpio.StaticRecord(data, cpio.Info{Name: worldRoot + p, Mode: cpio.S_IFREG | 0o644}))
 		}
 	}
 	if os.Getenv("ZXRUN_CWD") == "none" {
@@ -88,6 +99,7 @@ func worldFiles() ([]cpio.Record, error) {
 			"(the program sees it read-only; set ZXRUN_TREE_MAX=MiB to raise the size limit, or ZXRUN_CWD=none to leave it out)",
 			cwd, float64(total)/(1<<20), len(files), max, treeMaxFiles)
 	}
+	files = append(files, parentSources(cwd)...)
 	for _, p := range files {
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -101,4 +113,51 @@ func worldFiles() ([]cpio.Record, error) {
 	}
 	recs = append(recs, cpio.StaticFile(worldCwd, cwd, 0o644))
 	return recs, nil
+}
+
+// Limits on the parent directory's Go sources zxrun adds.
+const (
+	parentMax      = 16 << 20
+	parentMaxFiles = 3000
+)
+
+// parentSources returns the Go source files (*.go, outside testdata)
+// of the current directory's parent tree, the current directory left
+// out: tests read their sibling packages' sources (go/parser reads
+// ../printer/nodes.go, path/filepath ../filepath/match.go). If they
+// exceed parentMax bytes or parentMaxFiles files (a parent such as
+// GOROOT/src) none are added.
+func parentSources(cwd string) []string {
+	parent := filepath.Dir(cwd)
+	if parent == cwd {
+		return nil
+	}
+	var files []string
+	var total int64
+	filepath.WalkDir(parent, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if p == cwd || d.Name() == "testdata" || d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") || !d.Type().IsRegular() {
+			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			files = append(files, p)
+			total += info.Size()
+		}
+		if total > parentMax || len(files) > parentMaxFiles {
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	if total > parentMax || len(files) > parentMaxFiles {
+		return nil
+	}
+	return files
 }

@@ -20,26 +20,28 @@ import (
 
 // Linux values the protocol carries.
 const (
-	eperm     = 1
-	enoent    = 2
-	eio       = 5
-	ebadf     = 9
-	eexist    = 17
-	exdev     = 18
-	enotdir   = 20
-	eisdir    = 21
-	einval    = 22
-	efbig     = 27
-	enospc    = 28
-	erofs     = 30
-	eloop     = 40
-	enotempty = 39
+	eperm      = 1
+	enoent     = 2
+	eio        = 5
+	ebadf      = 9
+	eexist     = 17
+	exdev      = 18
+	enotdir    = 20
+	eisdir     = 21
+	einval     = 22
+	efbig      = 27
+	enospc     = 28
+	erofs      = 30
+	eloop      = 40
+	eopnotsupp = 95
+	enotempty  = 39
 
 	sIfmt  = 0o170000
 	sIfdir = 0o040000
 	sIfreg = 0o100000
 	sIflnk = 0o120000
 	sIfchr = 0o020000
+	sIfifo = 0o010000
 
 	oAccmode   = 3
 	oCreat     = 0x40
@@ -326,7 +328,32 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		if d.Err != nil {
 			return fail(einval)
 		}
+		if flags&(oCreat|oExcl) == oCreat|oExcl {
+			// O_EXCL never follows the last component: a dangling
+			// symbolic link exists.
+			if _, e := f.walk(split(p), false, 0); e == 0 {
+				return fail(eexist)
+			}
+		}
 		n, e := f.walk(split(p), flags&oNofollow == 0, 0)
+		for range 40 {
+			if e != enoent || flags&oCreat == 0 || flags&oNofollow != 0 {
+				break
+			}
+			// Creating through a dangling symbolic link creates its
+			// target.
+			l, le := f.walk(split(p), false, 0)
+			if le != 0 || l.mode&sIfmt != sIflnk {
+				break
+			}
+			if strings.HasPrefix(l.target, "/") {
+				f.redirect = l.target
+				return fail(fsproto.ERedirect)
+			}
+			parts := split(p)
+			p = strings.Join(append(parts[:len(parts)-1], split(l.target)...), "/")
+			n, e = f.walk(split(p), true, 0)
+		}
 		switch {
 		case e == enoent && flags&oCreat != 0:
 			if f.readOnly {
@@ -341,8 +368,6 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 			dir.mtime = now()
 		case e != 0:
 			return fail(e)
-		case flags&(oCreat|oExcl) == oCreat|oExcl:
-			return fail(eexist)
 		}
 		if n.mode&sIfmt == sIflnk {
 			return fail(eloop) // O_NOFOLLOW on a symlink
@@ -530,7 +555,7 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		delete(dir.children, name)
 		if n.isDir() {
 			dir.nlink--
-		} else {
+		} else if n.nlink--; n.nlink == 0 {
 			f.used -= n.size
 		}
 		dir.mtime = now()
@@ -597,14 +622,58 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		n.target = target
 		dir.children[name] = n
 		return ok()
+	case fsproto.OpMknod:
+		p, mode := d.Str(), d.U32()
+		if mode&sIfmt != sIfifo {
+			return fail(eperm)
+		}
+		if f.readOnly {
+			return fail(erofs)
+		}
+		dir, name, e := f.parent(p)
+		if e != 0 {
+			return fail(e)
+		}
+		if dir.children[name] != nil {
+			return fail(eexist)
+		}
+		dir.children[name] = f.newNode(sIfifo | mode&0o7777)
+		dir.mtime = now()
+		return ok()
+	case fsproto.OpLink:
+		from, to, follow := d.Str(), d.Str(), d.U8() != 0
+		if f.readOnly {
+			return fail(erofs)
+		}
+		n, e := f.walk(split(from), follow, 0)
+		if e != 0 {
+			return fail(e)
+		}
+		if n.isDir() {
+			return fail(eperm)
+		}
+		dir, name, e := f.parent(to)
+		if e != 0 {
+			return fail(e)
+		}
+		if dir.children[name] != nil {
+			return fail(eexist)
+		}
+		dir.children[name] = n
+		n.nlink++
+		n.ctime, dir.mtime = now(), now()
+		return ok()
 	case fsproto.OpSetattr:
 		p, mask, mode, at, mt := d.Str(), d.U32(), d.U32(), d.I64(), d.I64()
-		n, e := f.walk(split(p), true, 0)
+		n, e := f.walk(split(p), mask&fsproto.SetNofollow == 0, 0)
 		if e != 0 {
 			return fail(e)
 		}
 		if f.readOnly && n.dev == devNone {
 			return fail(erofs)
+		}
+		if n.mode&sIfmt == sIflnk && mask&fsproto.SetMode != 0 {
+			return fail(eopnotsupp) // a link's mode is fixed, as on Linux
 		}
 		if mask&fsproto.SetMode != 0 {
 			n.mode = n.mode&sIfmt | mode&0o7777
@@ -638,6 +707,8 @@ func dtype(mode uint32) uint8 {
 		return 10
 	case sIfchr:
 		return 2
+	case sIfifo:
+		return 1
 	}
 	return 0
 }

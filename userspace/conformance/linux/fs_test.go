@@ -302,3 +302,179 @@ func TestProcSelf(t *testing.T) {
 		t.Errorf("/proc/self/cmdline: %q, %v", b, err)
 	}
 }
+
+func TestLinksAndModes(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	os.WriteFile(a, []byte("data"), 0o644)
+	if err := os.Link(a, b); err != nil {
+		t.Fatalf("link: %v", err)
+	}
+	sa, _ := os.Stat(a)
+	sb, _ := os.Stat(b)
+	if !os.SameFile(sa, sb) || sa.Sys().(*syscall.Stat_t).Nlink != 2 {
+		t.Errorf("hard link: same file %v, nlink %d", os.SameFile(sa, sb), sa.Sys().(*syscall.Stat_t).Nlink)
+	}
+	if err := os.Link(a, b); !errors.Is(err, os.ErrExist) {
+		t.Errorf("link onto an existing name: %v, want EEXIST", err)
+	}
+	if err := os.Link(dir, filepath.Join(dir, "d")); !errors.Is(err, syscall.EPERM) {
+		t.Errorf("link of a directory: %v, want EPERM", err)
+	}
+	if err := os.Link(a, "/dev/a"); !errors.Is(err, syscall.EXDEV) {
+		t.Errorf("link across servers: %v, want EXDEV", err)
+	}
+	os.Remove(a)
+	if b, err := os.ReadFile(b); err != nil || string(b) != "data" {
+		t.Errorf("the second name after removing the first: %q, %v", b, err)
+	}
+	if err := os.Chmod(b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(b); st.Mode().Perm() != 0o600 {
+		t.Errorf("mode after chmod: %v", st.Mode())
+	}
+	os.Symlink(b, filepath.Join(dir, "l"))
+	bp, _ := syscall.BytePtrFromString(filepath.Join(dir, "l"))
+	if _, _, e := syscall.Syscall6(452, uintptr(0xffffff9c), uintptr(unsafe.Pointer(bp)), 0o644, 0x100, 0, 0); e != syscall.EOPNOTSUPP {
+		t.Errorf("fchmodat2 NOFOLLOW on a link: %v, want EOPNOTSUPP", e)
+	}
+	if _, err := os.Open(b + "/"); !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("open of file/: %v, want ENOTDIR", err)
+	}
+	if _, err := os.Stat(b + "/."); !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("stat of file/.: %v, want ENOTDIR", err)
+	}
+	if _, err := os.Stat(dir + "/"); err != nil {
+		t.Errorf("stat of dir/: %v", err)
+	}
+	dangling := filepath.Join(dir, "dangling")
+	os.Symlink("nowhere", dangling)
+	if _, err := os.OpenFile(dangling, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644); !errors.Is(err, os.ErrExist) {
+		t.Errorf("O_EXCL on a dangling link: %v, want EEXIST", err)
+	}
+	f, err := os.OpenFile(dangling, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatalf("O_CREAT through a dangling link: %v", err)
+	}
+	f.Close()
+	if _, err := os.Stat(filepath.Join(dir, "nowhere")); err != nil {
+		t.Errorf("the link's target was not created: %v", err)
+	}
+}
+
+// TestFifo: a named pipe made with mknodat in the tmpfs is a kernel pipe
+// shared by its openers.
+func TestFifo(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	if err := syscall.Mkfifo(p, 0o600); err != syscall.EEXIST {
+		t.Errorf("mkfifo twice: %v, want EEXIST", err)
+	}
+	if st, err := os.Stat(p); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("stat: %v, %v", st, err)
+	}
+	if _, err := syscall.Open(p, syscall.O_WRONLY|syscall.O_NONBLOCK, 0); err != syscall.ENXIO {
+		t.Errorf("non-blocking open for writing without a reader: %v, want ENXIO", err)
+	}
+	done := make(chan []byte)
+	go func() {
+		b, _ := os.ReadFile(p) // blocks in open until the writer comes
+		done <- b
+	}()
+	w, err := os.OpenFile(p, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteString("through the fifo")
+	w.Close()
+	if b := <-done; string(b) != "through the fifo" {
+		t.Errorf("reader got %q", b)
+	}
+	if err := syscall.Mknod(filepath.Join(filepath.Dir(p), "dev"), syscall.S_IFCHR|0o600, 0x103); err != syscall.EPERM {
+		t.Errorf("mknod of a device: %v, want EPERM", err)
+	}
+}
+
+// TestBadPointers passes unmapped and kernel addresses to every path and
+// descriptor call that takes a pointer: each fails with EFAULT (or, where
+// Linux checks something else first, that error), never taking the
+// kernel down.
+func TestBadPointers(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString("some bytes")
+	fd := f.Fd()
+	d, _ := os.Open(dir)
+	defer d.Close()
+	r, w := pipe(t, syscall.O_NONBLOCK)
+	syscall.Write(w, []byte("x"))
+	s, s2 := socketpair(t, syscall.SOCK_STREAM)
+	syscall.Write(s2, []byte("y"))
+	ep, _ := syscall.EpollCreate1(0)
+	defer syscall.Close(ep)
+	good, _ := syscall.BytePtrFromString(filepath.Join(dir, "f"))
+	cwd := uintptr(0xffffff9c) // AT_FDCWD
+	for _, bad := range []uintptr{8, 0x1000, 0xffff800000000000} {
+		calls := []struct {
+			name string
+			nr   uintptr
+			args [6]uintptr
+		}{
+			{"openat", syscall.SYS_OPENAT, [6]uintptr{cwd, bad, 0}},
+			{"newfstatat path", syscall.SYS_NEWFSTATAT, [6]uintptr{cwd, bad, 0, 0}},
+			{"newfstatat buf", syscall.SYS_NEWFSTATAT, [6]uintptr{cwd, uintptr(unsafe.Pointer(good)), bad, 0}},
+			{"fstat", syscall.SYS_FSTAT, [6]uintptr{fd, bad}},
+			{"pread64", syscall.SYS_PREAD64, [6]uintptr{fd, bad, 4, 0}},
+			{"pwrite64", syscall.SYS_PWRITE64, [6]uintptr{fd, bad, 4, 0}},
+			{"read", syscall.SYS_READ, [6]uintptr{uintptr(r), bad, 1}},
+			{"write", syscall.SYS_WRITE, [6]uintptr{fd, bad, 4}},
+			{"readv", syscall.SYS_READV, [6]uintptr{fd, bad, 1}},
+			{"writev", syscall.SYS_WRITEV, [6]uintptr{fd, bad, 1}},
+			{"getdents64", syscall.SYS_GETDENTS64, [6]uintptr{d.Fd(), bad, 4096}},
+			{"getcwd", syscall.SYS_GETCWD, [6]uintptr{bad, 4096}},
+			{"chdir", syscall.SYS_CHDIR, [6]uintptr{bad}},
+			{"mkdirat", syscall.SYS_MKDIRAT, [6]uintptr{cwd, bad, 0o755}},
+			{"unlinkat", syscall.SYS_UNLINKAT, [6]uintptr{cwd, bad, 0}},
+			{"renameat", syscall.SYS_RENAMEAT, [6]uintptr{cwd, bad, cwd, uintptr(unsafe.Pointer(good))}},
+			{"renameat new", syscall.SYS_RENAMEAT, [6]uintptr{cwd, uintptr(unsafe.Pointer(good)), cwd, bad}},
+			{"readlinkat", syscall.SYS_READLINKAT, [6]uintptr{cwd, bad, bad, 10}},
+			{"symlinkat", syscall.SYS_SYMLINKAT, [6]uintptr{bad, cwd, uintptr(unsafe.Pointer(good))}},
+			{"linkat", syscall.SYS_LINKAT, [6]uintptr{cwd, bad, cwd, uintptr(unsafe.Pointer(good)), 0}},
+			{"faccessat", syscall.SYS_FACCESSAT, [6]uintptr{cwd, bad, 0}},
+			{"fchmodat", syscall.SYS_FCHMODAT, [6]uintptr{cwd, bad, 0o644}},
+			{"utimensat times", syscall.SYS_UTIMENSAT, [6]uintptr{cwd, uintptr(unsafe.Pointer(good)), bad, 0}},
+			{"mknodat", syscall.SYS_MKNODAT, [6]uintptr{cwd, bad, syscall.S_IFIFO | 0o600}},
+			{"epoll_ctl", syscall.SYS_EPOLL_CTL, [6]uintptr{uintptr(ep), 1, uintptr(r), bad}},
+			{"epoll_wait", syscall.SYS_EPOLL_WAIT, [6]uintptr{uintptr(ep), bad, 1, 0}},
+			{"recvfrom", syscall.SYS_RECVFROM, [6]uintptr{uintptr(s), bad, 1, 0, 0, 0}},
+			{"sendto", syscall.SYS_SENDTO, [6]uintptr{uintptr(s), bad, 4, 0, 0, 0}},
+			{"sendmsg", syscall.SYS_SENDMSG, [6]uintptr{uintptr(s), bad, 0}},
+			{"recvmsg", syscall.SYS_RECVMSG, [6]uintptr{uintptr(s), bad, 0}},
+			{"getsockopt", syscall.SYS_GETSOCKOPT, [6]uintptr{uintptr(s), syscall.SOL_SOCKET, syscall.SO_TYPE, bad, bad}},
+			{"getsockname", syscall.SYS_GETSOCKNAME, [6]uintptr{uintptr(s), bad, bad}},
+		}
+		for _, c := range calls {
+			_, _, e := syscall.Syscall6(c.nr, c.args[0], c.args[1], c.args[2], c.args[3], c.args[4], c.args[5])
+			if e != syscall.EFAULT && !(c.name == "epoll_wait" && e == 0) {
+				t.Errorf("%s with pointer %#x: %v, want EFAULT", c.name, bad, e)
+			}
+		}
+	}
+	// Nothing was consumed by the failed reads.
+	if n, _ := syscall.Read(r, make([]byte, 4)); n != 1 {
+		t.Errorf("the pipe lost its byte to failed reads (read %d)", n)
+	}
+	if n, _ := syscall.Read(s, make([]byte, 4)); n != 1 {
+		t.Errorf("the socket lost its byte to failed reads (read %d)", n)
+	}
+	if names, err := d.Readdirnames(-1); err != nil || len(names) != 1 {
+		t.Errorf("the directory lost entries to failed getdents64: %v, %v", names, err)
+	}
+}

@@ -1,7 +1,10 @@
 // Package linux is the conformance family for the Linux personality that
 // serves stock Go programs, run inside Beryl (go test -exec bin/zxrun):
 // the cheap calls a Go program makes (identities, uname, limits, prctl)
-// answer as a Linux 6.1 machine would for a root process, and a call the
+// answer as a Linux 6.1 machine would for a root process; descriptors
+// (pipes, eventfd, epoll, dup, fcntl, socketpair: fd_test.go,
+// socket_test.go) and the path calls through the namespace init binds
+// (fs_test.go, ns_test.go) behave as Linux's; and a call the
 // personality does not serve fails with ENOSYS every time while the
 // kernel logs it once per process (checked on the console by
 // qemu/TestLinuxPersonality).
