@@ -1,6 +1,7 @@
 package qemu
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,7 @@ func TestUserHello(t *testing.T) {
 		t.Errorf("program output:\n%s\nwant:\n%s", strings.Join(out, "\n"), strings.Join(want, "\n"))
 	}
 	log := strings.Join(res.Lines, "\n")
-	if !strings.Contains(log, "I init: hello.elf[100] exited with status 7") || res.ExitCode != ExitFail {
+	if !regexp.MustCompile(`I init: hello\.elf\[\d+\] exited with status 7`).MatchString(log) || res.ExitCode != ExitFail {
 		t.Errorf("exit status not reported (QEMU exit %d):\n%s", res.ExitCode, res.Tail(10))
 	}
 	if strings.Contains(log, "unimplemented syscall") {
@@ -57,7 +58,7 @@ func TestUserNilDeref(t *testing.T) {
 	}
 	log := strings.Join(res.Lines, "\n")
 	for _, want := range []string{"about to crash", "panic: runtime error: invalid memory address or nil pointer dereference",
-		"[signal SIGSEGV: segmentation violation code=0x1 addr=0x0", "main.get(", "crash.elf[100] exited with status 2", "beryl: exit_group(2)"} {
+		"[signal SIGSEGV: segmentation violation code=0x1 addr=0x0", "main.get(", "] exited with status 2", "beryl: exit_group(2)"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, res.Tail(15))
 		}

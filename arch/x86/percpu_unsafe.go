@@ -119,7 +119,14 @@ func InitBootCPU() {
 		case v < 32:
 			ist = ISTExc
 		}
-		setGate(v, vectorAddr(uintptr(v)), ist, 0)
+		// INT3 and INTO (or INT 4) may be raised from ring 3, as on
+		// Linux: a debugger's breakpoint reaches user code as SIGTRAP,
+		// not as the #GP a DPL-0 gate would raise.
+		dpl := uint64(0)
+		if v == VectorBP || v == VectorOF {
+			dpl = 3
+		}
+		setGate(v, vectorAddr(uintptr(v)), ist, dpl)
 	}
 	ist := [5]uintptr{stackTop(trapStack[:]), stackTop(excStack[:]), stackTop(nmiStack[:]), stackTop(dfStack[:]), stackTop(mcStack[:])}
 	initCPU(c, &ist)

@@ -90,6 +90,16 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 	fs, archive := findBootfs(info)
 	loadPolicy(fs)
 	if fs != nil {
+		// execve finds programs in the boot filesystem.
+		proc.SetExecLookup(func(name string) ([]byte, bool) {
+			f, ok := fs.Open(name)
+			if !ok {
+				return nil, false
+			}
+			return f.Data, true
+		})
+	}
+	if fs != nil {
 		f, found := fs.Open(opts.Init)
 		if !found {
 			klog.Warnf("init", "%s not in the boot filesystem", klog.Escape(opts.Init))

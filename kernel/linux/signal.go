@@ -15,6 +15,7 @@ const (
 	SIGURG  = 23
 	NSIG    = 64
 
+	SARestart   = 0x10000000
 	SANodefer   = 0x40000000
 	SAResethand = 0x80000000
 	SAOnstack   = 0x08000000

@@ -151,6 +151,14 @@ func (p *Process) Name() string {
 	return p.name
 }
 
+// SetName sets the process name (truncated as ZX_PROP_NAME is): the
+// kernel renames a process that execs a new program.
+func (p *Process) SetName(name string) {
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	p.name = truncName(name)
+}
+
 // SetExceptionHook sets the function called when a policy action raises an
 // exception (ALLOW_EXCEPTION, DENY_EXCEPTION). It runs on the calling
 // goroutine with no lock held.

@@ -45,6 +45,9 @@ func (t *Thread) syscall() (exit bool) {
 	}
 	a := [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9}
 	ret, exit := t.linux(nr, &a)
+	if ret == errRestartSys {
+		ret = t.restartSyscall(nr)
+	}
 	r.RAX = uint64(ret)
 	return exit
 }
@@ -86,10 +89,13 @@ type linuxCall func(t *Thread, a *[6]uint64) (ret int64, exit bool)
 // an entry fails with ENOSYS and is logged once per process. It is filled
 // by init: clone starts threads, whose loop dispatches through the table,
 // which a package-level initializer may not refer back to.
-var linuxTable [linux.SysFchmodat2 + 1]linuxCall
+var linuxTable [linuxTableLen]linuxCall
+
+// linuxTableLen bounds the Linux system call numbers served.
+const linuxTableLen = max(linux.SysFchmodat2, linux.SysPidfdOpen) + 1
 
 func init() {
-	linuxTable = [linux.SysFchmodat2 + 1]linuxCall{
+	linuxTable = [linuxTableLen]linuxCall{
 		linux.SysRead:             sysRead,
 		linux.SysWrite:            sysWrite,
 		linux.SysClose:            sysClose,
@@ -180,6 +186,26 @@ func init() {
 		linux.SysSetsockopt:       sysSetsockopt,
 		linux.SysLinkat:           sysLinkat,
 		linux.SysFchmodat2:        sysFchmodat2,
+		// The process calls (linux_process.go, linux_wait.go,
+		// linux_exec.go, linux_limits.go).
+		linux.SysVfork:     sysVfork,
+		linux.SysExecve:    sysExecve,
+		linux.SysWait4:     sysWait4,
+		linux.SysKill:      sysKill,
+		linux.SysGetrlimit: sysGetrlimit,
+		linux.SysSetrlimit: sysSetrlimit,
+		linux.SysSetpgid:   sysSetpgid,
+		linux.SysGetpgrp:   sysGetpgrp,
+		linux.SysSetsid:    sysSetsid,
+		linux.SysGetpgid:   sysGetpgid,
+		linux.SysGetsid:    sysGetsid,
+		linux.SysWaitid:    sysWaitid,
+		// linux_info.go
+		linux.SysMincore: sysMincore,
+		linux.SysSysinfo: sysSysinfo,
+		// linux_pidfd.go
+		linux.SysPidfdOpen:       sysPidfdOpen,
+		linux.SysPidfdSendSignal: sysPidfdSendSignal,
 	}
 }
 

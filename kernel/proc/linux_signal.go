@@ -1,7 +1,5 @@
 package proc
 
-import "beryl/kernel/linux"
-
 // The signal calls; delivery and frames are in signal.go.
 
 func sysRtSigaction(t *Thread, a *[6]uint64) (int64, bool) {
@@ -23,15 +21,6 @@ func sysRtSigreturn(t *Thread, a *[6]uint64) (int64, bool) {
 		t.P.fault(t, "rt_sigreturn with a bad frame")
 	}
 	return int64(t.Ctx.Regs.RAX), false
-}
-
-// sysTgkill signals a thread of the calling process (no signals between
-// processes: ESRCH for another thread group).
-func sysTgkill(t *Thread, a *[6]uint64) (int64, bool) {
-	if int(a[0]) != t.P.PID {
-		return -linux.ESRCH, false
-	}
-	return t.tgkill(int(a[1]), a[2]), false
 }
 
 func sysTkill(t *Thread, a *[6]uint64) (int64, bool) { return t.tgkill(int(a[0]), a[1]), false }

@@ -14,10 +14,6 @@ import (
 // process; processes the kernel starts have parent 0, as Linux's init.
 const rootID = 0
 
-// nofileLimit is what prlimit64 reports for RLIMIT_NOFILE (soft = hard,
-// so the Go runtime's start-up does not try to raise it).
-const nofileLimit = 1024
-
 // Uname fields (struct utsname): the personality is Linux's ABI of 6.1,
 // the kernel and node are Beryl.
 var unameFields = [...]string{"Linux", "beryl", "6.1.0-beryl", "Beryl", "x86_64", "(none)"}
@@ -25,7 +21,7 @@ var unameFields = [...]string{"Linux", "beryl", "6.1.0-beryl", "Beryl", "x86_64"
 func sysExit(t *Thread, a *[6]uint64) (int64, bool) { return 0, true }
 
 func sysExitGroup(t *Thread, a *[6]uint64) (int64, bool) {
-	t.P.Exit(int(int32(a[0])))
+	t.P.exitGroup(int(int32(a[0])))
 	return 0, true
 }
 
@@ -75,33 +71,6 @@ func sysUname(t *Thread, a *[6]uint64) (int64, bool) {
 	return 0, false
 }
 
-// sysPrlimit64 reads limits of the calling process (pid 0 or its own):
-// RLIMIT_NOFILE is nofileLimit, everything else unlimited. Setting a
-// limit is refused with EPERM: none is enforced.
-func sysPrlimit64(t *Thread, a *[6]uint64) (int64, bool) {
-	if a[0] != 0 && int(a[0]) != t.P.PID {
-		return -linux.ESRCH, false
-	}
-	if a[2] != 0 {
-		return -linux.EPERM, false
-	}
-	if a[3] != 0 {
-		lim := linux.RlimInfinity
-		if a[1] == linux.RlimitNofile {
-			lim = nofileLimit
-		}
-		if !t.put64(a[3], lim) || !t.put64(a[3]+8, lim) {
-			return -linux.EFAULT, false
-		}
-	}
-	return 0, false
-}
-
-// sysPrctl: none of its options is supported; PR_SET_VMA (naming an
-// anonymous mapping, which the Go runtime tries) fails with EINVAL as on
-// a Linux built without CONFIG_ANON_VMA_NAME.
-func sysPrctl(t *Thread, a *[6]uint64) (int64, bool) { return -linux.EINVAL, false }
-
 func sysArchPrctl(t *Thread, a *[6]uint64) (int64, bool) {
 	switch a[0] {
 	case linux.ArchSetFS:
@@ -117,7 +86,7 @@ func sysArchPrctl(t *Thread, a *[6]uint64) (int64, bool) {
 }
 
 // sysClone creates a thread (CLONE_VM|CLONE_THREAD, as the Go runtime
-// asks); new processes come from zx process_create.
+// asks) or, without CLONE_THREAD, a process (spawnClone, vfork-style).
 func sysClone(t *Thread, a *[6]uint64) (int64, bool) {
 	if !kmem.GateOK() {
 		return -linux.EAGAIN, false // Linux's answer when it cannot make a task
@@ -126,7 +95,10 @@ func sysClone(t *Thread, a *[6]uint64) (int64, bool) {
 }
 
 func (t *Thread) clone(a *[6]uint64) int64 {
-	if a[0]&(linux.CloneVM|linux.CloneThread) != linux.CloneVM|linux.CloneThread {
+	if a[0]&linux.CloneThread == 0 {
+		return t.spawnClone(a)
+	}
+	if a[0]&linux.CloneVM == 0 {
 		return -linux.EINVAL
 	}
 	t.Ctx.SyncFPU()

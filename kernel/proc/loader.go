@@ -55,34 +55,7 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 		p.Obj.Kill(0)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	for _, ph := range f.Progs {
-		if ph.Type != elf.PT_LOAD || ph.Memsz == 0 {
-			continue
-		}
-		start := ph.Vaddr &^ 0xfff
-		end := (ph.Vaddr + ph.Memsz + 0xfff) &^ 0xfff
-		prot := 0
-		if ph.Flags&elf.PF_R != 0 {
-			prot |= vm.ProtRead
-		}
-		if ph.Flags&elf.PF_W != 0 {
-			prot |= vm.ProtWrite
-		}
-		if ph.Flags&elf.PF_X != 0 {
-			prot |= vm.ProtExec
-		}
-		if _, err := p.AS.Mmap(start, end-start, prot, true); err != nil {
-			return fail(err)
-		}
-		data := make([]byte, ph.Filesz)
-		if _, err := ph.ReadAt(data, 0); err != nil {
-			return fail(err)
-		}
-		if err := p.AS.Poke(ph.Vaddr, data); err != nil {
-			return fail(err)
-		}
-	}
-	if _, err := p.AS.Mmap(stackTop-stackSize, stackSize, vm.ProtRead|vm.ProtWrite, true); err != nil {
+	if err := loadImage(p.AS, f); err != nil {
 		return fail(err)
 	}
 	ctx := newCtx()
@@ -102,6 +75,42 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 	p.Obj.Start()
 	t.start()
 	return p, nil
+}
+
+// loadImage maps f's PT_LOAD segments and the first thread's stack into
+// as.
+func loadImage(as *vm.AddressSpace, f *elf.File) error {
+	for _, ph := range f.Progs {
+		if ph.Type != elf.PT_LOAD || ph.Memsz == 0 {
+			continue
+		}
+		start := ph.Vaddr &^ 0xfff
+		end := (ph.Vaddr + ph.Memsz + 0xfff) &^ 0xfff
+		prot := 0
+		if ph.Flags&elf.PF_R != 0 {
+			prot |= vm.ProtRead
+		}
+		if ph.Flags&elf.PF_W != 0 {
+			prot |= vm.ProtWrite
+		}
+		if ph.Flags&elf.PF_X != 0 {
+			prot |= vm.ProtExec
+		}
+		if _, err := as.Mmap(start, end-start, prot, true); err != nil {
+			return err
+		}
+		data := make([]byte, ph.Filesz)
+		if _, err := ph.ReadAt(data, 0); err != nil {
+			return err
+		}
+		if err := as.Poke(ph.Vaddr, data); err != nil {
+			return err
+		}
+	}
+	if _, err := as.Mmap(stackTop-stackSize, stackSize, vm.ProtRead|vm.ProtWrite, true); err != nil {
+		return err
+	}
+	return nil
 }
 
 // buildStack writes argc, argv, envp and auxv (AT_PAGESZ, AT_RANDOM) below

@@ -64,11 +64,12 @@ type Process struct {
 	done      chan struct{}
 	fds       fdTable
 	ns        namespace
-	nextTid   int
 	// deadTime is the ring-3 time of the threads that have exited.
 	deadTime int64
-	killed   atomic.Bool
-	started  atomic.Bool
+	// leaderMade is set once the first thread (TID = PID) exists.
+	leaderMade bool
+	killed     atomic.Bool
+	started    atomic.Bool
 	// dying is closed when the process is killed.
 	dying chan struct{}
 	sigs  [linux.NSIG + 1]linux.Sigaction
@@ -76,6 +77,9 @@ type Process struct {
 	// the kernel's bootstrap channel for a spawned program), until the
 	// program takes it with beryl_startup_handle.
 	bootstrap atomic.Uint32
+	// lx is the Linux process state: family, exit report, limits
+	// (linux_process.go).
+	lx lxState
 }
 
 // Thread is one user thread, and its kernel object (ZX_OBJ_TYPE_THREAD).
@@ -101,9 +105,7 @@ type Thread struct {
 func (t *Thread) LastCPU() uint32 { return t.lastCPU.Load() }
 
 var (
-	pidMu   sync.Mutex
-	nextPID = 100
-	live    atomic.Int64
+	live atomic.Int64
 	// signalsDelivered counts signal frames pushed to user threads.
 	signalsDelivered atomic.Int64
 )
@@ -143,13 +145,14 @@ func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Sta
 		as.Destroy()
 		return nil, st
 	}
-	pidMu.Lock()
-	pid := nextPID
-	nextPID++
-	pidMu.Unlock()
+	// A process's Linux PID is its koid (getpid agrees with
+	// ZX_INFO_HANDLE_BASIC), and so is its first thread's TID.
+	pid := int(obj.Koid())
 	live.Add(1)
-	p := &Process{Name: name, PID: pid, AS: as, Obj: obj, threads: map[int]*Thread{}, done: make(chan struct{}), dying: make(chan struct{}), nextTid: pid}
+	p := &Process{Name: name, PID: pid, AS: as, Obj: obj, threads: map[int]*Thread{}, done: make(chan struct{}), dying: make(chan struct{})}
+	p.lx.init(pid)
 	registry.Store(obj, p)
+	pids.Store(pid, p)
 	p.fds.init(p)
 	// The caller's references are taken before a kill can run finish,
 	// which drops p's own: a count that reached zero must stay there.
@@ -169,11 +172,16 @@ func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Sta
 func (p *Process) newThread(ctx *x86.UserContext) *Thread {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := &Thread{P: p, TID: p.nextTid, Ctx: ctx}
+	t := &Thread{P: p, Ctx: ctx}
 	t.Base.Init(t, object.ObjTypeThread, nil, true, 0)
 	t.SetRelatedKoid(p.Obj.Koid()) // ZX_INFO_HANDLE_BASIC: a thread is related to its process
 	t.sig.init()
-	p.nextTid++
+	// The first thread's TID is the PID (Linux's thread-group leader);
+	// the others' are their koids.
+	t.TID = int(t.Koid())
+	if !p.leaderMade {
+		t.TID, p.leaderMade = p.PID, true
+	}
 	return t
 }
 
@@ -245,7 +253,8 @@ func (t *Thread) run() {
 			}
 		case v < 32:
 			if !t.syncFault(v, r.ErrorCode, t.Ctx.CR2) {
-				t.P.fault(t, fmt.Sprintf("exception %d (%s) error %#x rip %#x", v, x86.ExceptionName(v), r.ErrorCode, r.RIP))
+				sig, _, _ := t.faultSignal(v, r.ErrorCode, t.Ctx.CR2)
+				t.P.faultSig(t, fmt.Sprintf("exception %d (%s) error %#x rip %#x", v, x86.ExceptionName(v), r.ErrorCode, r.RIP), sig)
 			}
 		default:
 			// An interrupt arrived in ring 3; the kernel has serviced it.
@@ -271,11 +280,16 @@ func (t *Thread) exitThread() {
 	}
 }
 
-// fault kills the process for an unhandled exception in thread t (Linux
-// would deliver a fatal signal); the kernel and other processes go on.
-func (p *Process) fault(t *Thread, why string) {
+// fault kills the process for an unhandled exception in thread t, as
+// Linux's fatal SIGSEGV does; the kernel and other processes go on.
+func (p *Process) fault(t *Thread, why string) { p.faultSig(t, why, linux.SIGSEGV) }
+
+// faultSig kills the process with signal sig (exit code 128+sig, wait
+// status "killed by sig") for an exception in thread t it does not
+// handle.
+func (p *Process) faultSig(t *Thread, why string, sig uint64) {
 	klog.Warnf("proc", "%s[%d] thread %d: %s: killed", klog.Escape(p.Name), p.PID, t.TID, why)
-	p.Exit(128 + 11)
+	p.killBySignal(sig)
 }
 
 // Out-of-memory stall: a fault that finds no page retries this often for
@@ -348,7 +362,8 @@ func (p *Process) finish() {
 	p.fds.closeAll()
 	p.ns.release()
 	p.releaseStdio()
-	p.AS.Destroy()
+	p.destroyAS()
+	p.linuxExit(code)
 	registry.Delete(p.Obj)
 	p.Obj.Release()
 	live.Add(-1)

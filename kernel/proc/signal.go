@@ -81,24 +81,25 @@ func (t *Thread) deliver() {
 	t.sig.attention.Store(t.sig.pending != 0 || t.sig.closed)
 	t.sig.mu.Unlock()
 	a := t.P.sigaction(sig)
-	if a.Handler == linux.SigDfl || a.Handler == linux.SigIgn {
-		return // the signals Go sends itself (SIGURG) default to "ignore"
+	if a.Handler == linux.SigIgn || a.Handler == linux.SigDfl && linux.DefaultIgnored(sig) {
+		return // e.g. the SIGURG Go sends itself, before its handler is in
+	}
+	if a.Handler == linux.SigDfl {
+		t.P.killBySignal(sig) // the default action of the rest: terminate
+		return
 	}
 	if !t.push(sig, linux.SITkill, 0, a) {
 		t.P.fault(t, "cannot deliver a signal (bad signal stack)")
 	}
 }
 
-// syncFault turns a CPU exception in user code into its signal, as Linux
-// does; it reports false when the process has no handler for it (or the
-// signal is masked), and the caller kills the process.
-func (t *Thread) syncFault(v, ec, cr2 uint64) bool {
-	var sig uint64
-	var code int32
-	addr := cr2
+// faultSignal returns the signal, si_code and si_addr Linux gives a CPU
+// exception in user code (arch/x86/kernel/traps.c); ok is false for
+// vectors that raise no signal there.
+func (t *Thread) faultSignal(v, ec, cr2 uint64) (sig uint64, code int32, addr uint64) {
 	switch v {
 	case x86.VectorPF:
-		sig, code = linux.SIGSEGV, linux.SegvMaperr
+		sig, code, addr = linux.SIGSEGV, linux.SegvMaperr, cr2
 		if ec&x86.PFPresent != 0 {
 			code = linux.SegvAccerr
 		}
@@ -107,12 +108,26 @@ func (t *Thread) syncFault(v, ec, cr2 uint64) bool {
 	case x86.VectorUD:
 		sig, code, addr = linux.SIGILL, linux.IllIllopn, t.Ctx.Regs.RIP
 	case x86.VectorBP:
-		sig, code, addr = linux.SIGTRAP, linux.SIKernel, 0
-	case x86.VectorGP, x86.VectorSS:
-		sig, code, addr = linux.SIGSEGV, linux.SIKernel, 0
+		// INT3 (its gate has DPL 3): RIP is past the instruction.
+		sig, code = linux.SIGTRAP, linux.SIKernel
+	default:
+		// #GP, #SS, and INTO or INT 4 (#OF, DPL 3 too) are SIGSEGV with
+		// SI_KERNEL, as Linux's do_error_trap sends them.
+		sig, code = linux.SIGSEGV, linux.SIKernel
+	}
+	return sig, code, addr
+}
+
+// syncFault turns a CPU exception in user code into its signal, as Linux
+// does; it reports false when the process has no handler for it (or the
+// signal is masked), and the caller kills the process.
+func (t *Thread) syncFault(v, ec, cr2 uint64) bool {
+	switch v {
+	case x86.VectorPF, x86.VectorDE, x86.VectorUD, x86.VectorBP, x86.VectorOF, x86.VectorGP, x86.VectorSS:
 	default:
 		return false
 	}
+	sig, code, addr := t.faultSignal(v, ec, cr2)
 	a := t.P.sigaction(sig)
 	t.sig.mu.Lock()
 	masked := t.sig.mask&(1<<(sig-1)) != 0
@@ -290,7 +305,7 @@ func (t *Thread) sigaltstack(ss, oss uint64) int64 {
 
 // tgkill serves tgkill/tkill within the process.
 func (t *Thread) tgkill(tid int, sig uint64) int64 {
-	if sig == 0 || sig > linux.NSIG {
+	if tid <= 0 || sig > linux.NSIG {
 		return -linux.EINVAL
 	}
 	t.P.mu.Lock()
@@ -299,6 +314,34 @@ func (t *Thread) tgkill(tid int, sig uint64) int64 {
 	if target == nil {
 		return -linux.ESRCH
 	}
-	target.queue(sig)
+	if sig != 0 {
+		target.signal(sig)
+	}
 	return 0
+}
+
+// errRestartSys is Linux's -ERESTARTSYS: a blocking call interrupted by a
+// signal returns it, and the call is restarted after the handler if the
+// handler has SA_RESTART (or the signal will not run one), else it fails
+// with EINTR.
+const errRestartSys = -512
+
+// restartSyscall decides what an interrupted call nr returns: it winds
+// RIP back over the 2-byte SYSCALL with RAX = nr (so the call is made
+// again once the signal is handled) and returns nr, or returns -EINTR.
+func (t *Thread) restartSyscall(nr uint64) int64 {
+	t.sig.mu.Lock()
+	pend := t.sig.pending &^ t.sig.mask
+	t.sig.mu.Unlock()
+	restart := true
+	if pend != 0 {
+		sig := uint64(bits.TrailingZeros64(pend)) + 1
+		a := t.P.sigaction(sig)
+		restart = a.Handler == linux.SigIgn || a.Handler == linux.SigDfl || a.Flags&linux.SARestart != 0
+	}
+	if !restart {
+		return -linux.EINTR
+	}
+	t.Ctx.Regs.RIP -= 2
+	return int64(nr)
 }

@@ -230,6 +230,13 @@ func (as *AddressSpace) mappingLocked(va uint64) *Mapping {
 	}
 }
 
+// Mapped reports whether va lies inside a mapping (mincore).
+func (as *AddressSpace) Mapped(va uint64) bool {
+	as.mu.RLock()
+	defer as.mu.RUnlock()
+	return !as.destroyed && as.mappingLocked(va) != nil
+}
+
 // Fault resolves a user page fault at va with error code ec: it finds the
 // mapping, checks the access against its permissions, commits the VMO page
 // and installs the PTE. It reports whether the access may be retried.
