@@ -198,6 +198,29 @@ func (t *Thread) TakeStartupHandle() object.Handle {
 	return object.Handle(t.P.bootstrap.Swap(uint32(object.HandleInvalid)))
 }
 
+func init() { object.RevokeHook = onRevoke }
+
+// onRevoke cuts the device access a revoked handle of process po gave:
+// the mappings of device memory or a DMA buffer (physical and contiguous
+// VMOs) and the ports of an I/O port resource.
+func onRevoke(po *object.Process, obj object.Object) {
+	p := processOf(po)
+	if p == nil {
+		return
+	}
+	switch o := obj.(type) {
+	case *vm.VMO:
+		if phys, _ := o.Physical(); phys || o.Contiguous() {
+			p.AS.UnmapVMO(o)
+		}
+	case *object.Resource:
+		if o.Kind() == object.ResourceKindIOPort {
+			base, size := o.Range()
+			p.io.Set(uint32(base), uint32(size), false)
+		}
+	}
+}
+
 // SetIOPorts allows (or denies) the calling process the I/O ports
 // [base, base+n) (ioports_request / ioports_release); the change reaches
 // every thread of the process the next time it enters user mode.

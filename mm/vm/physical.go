@@ -144,3 +144,23 @@ func (v *VMO) SetCachePolicy(policy uint32) object.Status {
 	v.cache = policy
 	return object.OK
 }
+
+// UnmapVMO removes every mapping of v from the address space (a revoked
+// kos handle to device memory or a DMA buffer cuts the access it gave).
+func (as *AddressSpace) UnmapVMO(v *VMO) {
+	type span struct {
+		parent     *VMAR
+		base, size uint64
+	}
+	var spans []span
+	v.mu.Lock()
+	for m := range v.maps {
+		if m.as == as {
+			spans = append(spans, span{m.parent, m.base, m.size})
+		}
+	}
+	v.mu.Unlock()
+	for _, s := range spans {
+		s.parent.Unmap(s.base, s.size)
+	}
+}

@@ -66,8 +66,14 @@ func startSystem(fs *bootfs.FS, path string, env []string, report io.Writer) (do
 			abort()
 			return nil, fmt.Errorf("duplicating the bootfs handle: %w", err)
 		}
+		res, err := programResources(d.Name, d.Resources)
+		if err != nil {
+			bfs.Close()
+			abort()
+			return nil, err
+		}
 		prep, err := launch.Prepare(img, launch.Config{Name: d.Name, Argv: append([]string{d.Path}, d.Args...), Env: env,
-			Class: d.Class, Resource: rootResource, Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}})
+			Class: d.Class, Resource: rootResource, Handles: append([]launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}, res...)})
 		if err != nil {
 			abort()
 			return nil, fmt.Errorf("program %q (line %d): %w", d.Name, d.Line, err)
