@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 	"unsafe"
 
@@ -24,7 +22,7 @@ import (
 // resource, since their cases create resources of every kind.
 
 // paResource returns PA_HND(PA_RESOURCE, i).
-func paResource(i int) uint32 { return zx.PAResource | uint32(i)<<16 }
+func paResource(i int) uint32 { return zx.PAHnd(zx.PAResource, uint32(i)) }
 
 // createResource carves one resource out of the root resource.
 func createResource(kind uint32, base, size uint64, name string) (zx.Handle, error) {
@@ -37,26 +35,6 @@ func createResource(kind uint32, base, size uint64, name string) (zx.Handle, err
 		return zx.HandleInvalid, fmt.Errorf("resource_create(%s %#x+%#x): %w", name, base, size, st)
 	}
 	return h, nil
-}
-
-// ecamWindows parses BERYL_PCI_ECAM (BASE:SEGMENT:STARTBUS:ENDBUS,...),
-// returning each window's base and size.
-func ecamWindows() [][2]uint64 {
-	var out [][2]uint64
-	for _, w := range strings.Split(os.Getenv("BERYL_PCI_ECAM"), ",") {
-		f := strings.Split(w, ":")
-		if len(f) != 4 {
-			continue
-		}
-		base, err1 := strconv.ParseUint(f[0], 0, 64)
-		start, err2 := strconv.ParseUint(f[2], 10, 8)
-		end, err3 := strconv.ParseUint(f[3], 10, 8)
-		if err1 != nil || err2 != nil || err3 != nil || end < start {
-			continue
-		}
-		out = append(out, [2]uint64{base, (end - start + 1) << 20})
-	}
-	return out
 }
 
 // programResources creates a description program's resources, as the
@@ -92,8 +70,8 @@ func programResources(name string, entries []string) ([]launch.Handle, error) {
 		case "system":
 			err = add(zx.ResourceKindSystem, r.System, 1, strings.TrimPrefix(e, "system "))
 		case "pci-ecam":
-			for _, w := range ecamWindows() {
-				if err = add(zx.ResourceKindMMIO, w[0], w[1], "ecam"); err != nil {
+			for _, w := range zx.PCIECAM() {
+				if err = add(zx.ResourceKindMMIO, w.Base, w.Size(), "ecam"); err != nil {
 					break
 				}
 			}
