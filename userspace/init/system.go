@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"beryl/userspace/launch"
@@ -118,6 +119,9 @@ func startSystem(fs *bootfs.FS, path string, env []string, report io.Writer) (do
 		}
 		fmt.Fprintf(report, "init: system: started %s (%s, class %s, koid %d, kos handles %q)\n",
 			p.desc.Name, p.desc.Path, p.desc.Class, koid, zx.FormatKosEnv(p.kos))
+		if len(p.desc.Resources) > 0 {
+			fmt.Fprintf(report, "init: system: %s resources: %s\n", p.desc.Name, strings.Join(p.desc.Resources, "; "))
+		}
 	}
 	fmt.Fprintf(report, "init: system: %d programs started, %d connections wired\n", len(started), len(sys.Connections))
 	all := make(chan struct{})
