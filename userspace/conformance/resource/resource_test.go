@@ -257,6 +257,38 @@ func TestInfoResourceErrors(t *testing.T) {
 	want(t, "info(short)", zx.Sys_object_get_info(h, zx.ObjectInfoResource, unsafe.Pointer(&b[0]), 8, nil, nil), zx.ErrBufferTooSmall)
 }
 
+// TestDeviceCallsNeedResources: without a resource (no handle, an
+// event, or a resource of another kind) every device call fails:
+// BAD_HANDLE, WRONG_TYPE, or ACCESS_DENIED for the system ones.
+func TestDeviceCallsNeedResources(t *testing.T) {
+	ev := newEvent(t)
+	power := mustCreate(t, root(t), zx.ResourceKindSystem, zx.ResourceSystemPowerBase, 1, "power")
+	var h zx.Handle
+	desc := [1]byte{}
+	calls := []struct {
+		what   string
+		call   func(zx.Handle) zx.Status
+		narrow zx.Status // with the power resource
+	}{
+		{"resource_create", func(r zx.Handle) zx.Status {
+			_, st := create(r, zx.ResourceKindMMIO, freeMMIO, 0x1000, "")
+			return st
+		}, zx.ErrAccessDenied},
+		{"vmo_create_physical", func(r zx.Handle) zx.Status { return zx.Sys_vmo_create_physical(r, freeMMIO, 0x1000, &h) }, zx.ErrWrongType},
+		{"interrupt_create", func(r zx.Handle) zx.Status { return zx.Sys_interrupt_create(r, 10, 0, &h) }, zx.ErrWrongType},
+		{"ioports_request", func(r zx.Handle) zx.Status { return zx.Sys_ioports_request(r, 0x70, 2) }, zx.ErrWrongType},
+		{"msi_allocate", func(r zx.Handle) zx.Status { return zx.Sys_msi_allocate(r, 1, &h) }, zx.ErrAccessDenied},
+		{"iommu_create", func(r zx.Handle) zx.Status {
+			return zx.Sys_iommu_create(r, zx.IommuTypeDummy, unsafe.Pointer(&desc[0]), 1, &h)
+		}, zx.ErrAccessDenied},
+	}
+	for _, c := range calls {
+		want(t, c.what+"(no resource)", c.call(zx.HandleInvalid), zx.ErrBadHandle)
+		want(t, c.what+"(event)", c.call(ev), zx.ErrWrongType)
+		want(t, c.what+"(power resource)", c.call(power), c.narrow)
+	}
+}
+
 // TestMain takes the root resource init passes on.
 func TestMain(m *testing.M) {
 	relaunch.Main(m, "BERYL_RESOURCE_WORKER", func(string) int { return 2 })
