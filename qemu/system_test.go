@@ -143,3 +143,39 @@ func TestSystemRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestSystemResources boots a description whose program lists device
+// resources: init creates them from its root resource and starts the
+// program with them (reported); a description asking for the kernel's
+// own console UART is refused whole (ZX_ERR_NOT_FOUND), nothing runs.
+func TestSystemResources(t *testing.T) {
+	desc := []byte("programs:\n  - name: drv\n    path: bin/secfile\n    resources: [ioport 0x70 2, irq 8, system power, pci-ecam]\n")
+	res, log := bootSystem(t, "", "init: nothing left to run", map[string][]byte{"etc/system.yaml": desc})
+	for _, want := range []string{
+		"init: system: started drv (bin/secfile, class drv",
+		"init: system: drv resources: ioport 0x70 2; irq 8; system power; pci-ecam",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Log(res.Tail(60))
+	}
+	bad := []byte("programs:\n  - name: drv\n    path: bin/secfile\n    resources: [ioport 0x3f8 8]\n")
+	res, log = bootSystem(t, "", "init: nothing left to run", map[string][]byte{"etc/system.yaml": bad})
+	for _, want := range []string{
+		`init: system etc/system.yaml: program "drv": resource_create(drv:ioport 0x3f8+0x8): ZX_ERR_NOT_FOUND`,
+		"init: system etc/system.yaml: refusing to start it; nothing of it runs",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q", want)
+		}
+	}
+	if strings.Contains(log, "init: system: started") {
+		t.Error("a program of a refused description ran")
+	}
+	if t.Failed() {
+		t.Log(res.Tail(60))
+	}
+}

@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 94
+const NumSyscalls = 113
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -103,6 +103,25 @@ const (
 	SysCprngDrawOnce           = 0x105b
 	SysCprngAddEntropy         = 0x105c
 	SysBerylNsBind             = 0x105d
+	SysResourceCreate          = 0x105e
+	SysVmoCreatePhysical       = 0x105f
+	SysVmoSetCachePolicy       = 0x1060
+	SysInterruptCreate         = 0x1061
+	SysInterruptWait           = 0x1062
+	SysInterruptDestroy        = 0x1063
+	SysInterruptAck            = 0x1064
+	SysInterruptTrigger        = 0x1065
+	SysInterruptBind           = 0x1066
+	SysIommuCreate             = 0x1067
+	SysBtiCreate               = 0x1068
+	SysBtiPin                  = 0x1069
+	SysPmtUnpin                = 0x106a
+	SysBtiReleaseQuarantine    = 0x106b
+	SysVmoCreateContiguous     = 0x106c
+	SysIoportsRequest          = 0x106d
+	SysIoportsRelease          = 0x106e
+	SysMsiAllocate             = 0x106f
+	SysMsiCreate               = 0x1070
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -883,6 +902,180 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysBerylNsBind(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], object.Handle(uint32(a[4]))))
 		},
 	},
+	{
+		Num: 0x105e, Name: "resource_create", NArgs: 7, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "parent_rsrc", Type: object.ObjTypeResource, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysResourceCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4]), a[5], UserPtr(a[6])))
+		},
+	},
+	{
+		Num: 0x105f, Name: "vmo_create_physical", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoCreatePhysical(c, object.Handle(uint32(a[0])), a[1], a[2], UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1060, Name: "vmo_set_cache_policy", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightMap, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoSetCachePolicy(c, object.Handle(uint32(a[0])), uint32(a[1])))
+		},
+	},
+	{
+		Num: 0x1061, Name: "interrupt_create", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "src_obj", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2]), UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1062, Name: "interrupt_wait", NArgs: 2, Blocking: true, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeInterrupt, Rights: object.RightWait, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptWait(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x1063, Name: "interrupt_destroy", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeInterrupt, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptDestroy(c, object.Handle(uint32(a[0]))))
+		},
+	},
+	{
+		Num: 0x1064, Name: "interrupt_ack", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeInterrupt, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptAck(c, object.Handle(uint32(a[0]))))
+		},
+	},
+	{
+		Num: 0x1065, Name: "interrupt_trigger", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeInterrupt, Rights: object.RightSignal, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptTrigger(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2]))))
+		},
+	},
+	{
+		Num: 0x1066, Name: "interrupt_bind", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeInterrupt, Rights: object.RightRead, Checked: true, Consumed: false},
+			{Index: 1, Name: "port_handle", Type: object.ObjTypePort, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptBind(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2], uint32(a[3])))
+		},
+	},
+	{
+		Num: 0x1067, Name: "iommu_create", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysIommuCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x1068, Name: "bti_create", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "iommu", Type: object.ObjTypeIOMMU, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBtiCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1069, Name: "bti_pin", NArgs: 8, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeBTI, Rights: object.RightMap, Checked: true, Consumed: false},
+			{Index: 2, Name: "vmo", Type: object.ObjTypeVMO, Rights: object.RightMap, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBtiPin(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Handle(uint32(a[2])), a[3], a[4], UserPtr(a[5]), a[6], UserPtr(a[7])))
+		},
+	},
+	{
+		Num: 0x106a, Name: "pmt_unpin", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypePMT, Rights: object.RightNone, Checked: true, Consumed: true},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPmtUnpin(c, object.Handle(uint32(a[0]))))
+		},
+	},
+	{
+		Num: 0x106b, Name: "bti_release_quarantine", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeBTI, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBtiReleaseQuarantine(c, object.Handle(uint32(a[0]))))
+		},
+	},
+	{
+		Num: 0x106c, Name: "vmo_create_contiguous", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "bti", Type: object.ObjTypeBTI, Rights: object.RightMap, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoCreateContiguous(c, object.Handle(uint32(a[0])), a[1], uint32(a[2]), UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x106d, Name: "ioports_request", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysIoportsRequest(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
+		},
+	},
+	{
+		Num: 0x106e, Name: "ioports_release", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysIoportsRelease(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
+		},
+	},
+	{
+		Num: 0x106f, Name: "msi_allocate", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysMsiAllocate(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
+		},
+	},
+	{
+		Num: 0x1070, Name: "msi_create", NArgs: 6, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeMSI, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 3, Name: "vmo", Type: object.ObjTypeVMO, Rights: object.RightMap, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysMsiCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2]), object.Handle(uint32(a[3])), a[4], UserPtr(a[5])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -982,4 +1175,23 @@ var (
 	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysCprngDrawOnce
 	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysCprngAddEntropy
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, object.Handle) object.Status                          = (*Dispatcher).sysBerylNsBind
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64, UserPtr) object.Status                = (*Dispatcher).sysResourceCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysVmoCreatePhysical
+	_ func(*Dispatcher, Caller, object.Handle, uint32) object.Status                                                          = (*Dispatcher).sysVmoSetCachePolicy
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, UserPtr) object.Status                                         = (*Dispatcher).sysInterruptCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysInterruptWait
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysInterruptDestroy
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysInterruptAck
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time) object.Status                                             = (*Dispatcher).sysInterruptTrigger
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint32) object.Status                                   = (*Dispatcher).sysInterruptBind
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysIommuCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysBtiCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, UserPtr, uint64, UserPtr) object.Status = (*Dispatcher).sysBtiPin
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysPmtUnpin
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysBtiReleaseQuarantine
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint32, UserPtr) object.Status                                         = (*Dispatcher).sysVmoCreateContiguous
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRequest
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRelease
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysMsiAllocate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, object.Handle, uint64, UserPtr) object.Status                  = (*Dispatcher).sysMsiCreate
 )

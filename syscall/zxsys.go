@@ -94,6 +94,9 @@ type Caller interface {
 	// ExitThread makes the calling thread end when the call returns
 	// (thread_exit); it does not return to user mode.
 	ExitThread()
+	// SetIOPorts allows (allow) or denies the calling process the I/O
+	// ports [base, base+n) (base+n <= 65536): ioports_request/release.
+	SetIOPorts(base, n uint32, allow bool)
 }
 
 // Dispatcher is the zx system-call entry: boot/kmain builds one and hands
@@ -108,6 +111,9 @@ type Dispatcher struct {
 	// Power holds the machine's reset and power-off paths for
 	// system_powerctl (nil functions: not possible here).
 	Power PowerOps
+	// IRQ builds the hardware lines of interrupt objects (boot/kmain:
+	// I/O APIC GSIs, MSI vectors); nil fields: not on this machine.
+	IRQ IRQOps
 	// Ticks and TicksPerSecond are the tick counter of ticks_get and its
 	// rate (the TSC); nil, or a rate of 0, makes ticks nanoseconds of the
 	// monotonic clock.

@@ -25,6 +25,8 @@ type CPU struct {
 	tls       [2]uint64 // 0x48
 	fpCtx     uintptr   // 0x58: *UserContext whose x87 state the registers hold (fpu_unsafe.go)
 	fxScratch uintptr   // 0x60: 16-aligned FXSAVE area in fx, for saving that state
+	iopbGen   uint64    // 0x68: generation of the I/O bitmap in the TSS (iopb_unsafe.go)
+	iopbAddr  uintptr   // 0x70: address of the TSS's I/O bitmap
 	// Online is set (atomically) by the CPU itself once it takes
 	// interrupts.
 	Online uint32

@@ -66,7 +66,7 @@ func TestCPULayout(t *testing.T) {
 		t.Fatal("CPU field offsets differ from the assembly's")
 	}
 	var c CPU
-	if p := uintptr(len(c.TSS.hdr) * 4); p != tssHeader || len(c.TSS.IOPB) < IOPBBytes+1 {
+	if p := uintptr(len(c.TSS.hdr) * 4); p != tssHeader || len(c.TSS.IOPB) < IOBitmapSize+1 {
 		t.Errorf("TSS header %d bytes, IOPB %d", p, len(c.TSS.IOPB))
 	}
 }

@@ -157,6 +157,7 @@ func apMain(c *CPU) {
 	s += MCStackSize
 	ist[ISTMC-1] = s
 	initCPU(c, &ist)
+	SetupPAT()
 	if c.ID < MaxCPUs {
 		atomic.StoreUintptr(&cpuAreas[c.ID], c.self)
 	}

@@ -9,6 +9,8 @@
 #define CPU_USERCTX 0x30
 #define CPU_KERNFX 0x38
 #define CPU_FPCTX 0x58
+#define CPU_IOPBGEN 0x68
+#define CPU_IOPBADDR 0x70
 
 // UserContext offsets (usermode.go): the Frame layout, then FSBase, CR2,
 // CR3, and the FXSAVE image at 256.
@@ -22,6 +24,8 @@
 #define UC_FSBASE 176
 #define UC_CR2 184
 #define UC_CR3 192
+#define UC_IOPB 200
+#define UC_IOPBGEN 208
 #define UC_USERNS 248
 #define UC_FX 256
 // In the FXSAVE image (SDM Vol. 1 §10.5.1, Table 10-2): MXCSR, XMM0.
@@ -284,6 +288,24 @@ owned:
 	JEQ	samecr3
 	MOVQ	AX, CR3
 samecr3:
+	// The process's I/O permission bitmap (iopb.go), when another one is
+	// in the TSS: 8 KiB copied, or filled with 1s (no port) for none.
+	MOVQ	UC_IOPBGEN(BX), AX
+	CMPQ	AX, CPU_IOPBGEN(GS)
+	JEQ	sameiopb
+	MOVQ	AX, CPU_IOPBGEN(GS)
+	MOVQ	CPU_IOPBADDR(GS), DI
+	MOVQ	$1024, CX
+	MOVQ	UC_IOPB(BX), SI
+	CLD
+	TESTQ	SI, SI
+	JEQ	denyports
+	REP;	MOVSQ
+	JMP	sameiopb
+denyports:
+	MOVQ	$-1, AX
+	REP;	STOSQ
+sameiopb:
 	// Lazy switching: when the CPU still holds this context's x87 state
 	// only XMM0-15 and MXCSR come back; otherwise (any other context's
 	// state was saved above) the whole image loads and the CPU holds it.

@@ -2,23 +2,19 @@ package x86
 
 import "unsafe"
 
-// IOPBBytes is the room each CPU's TSS has for an I/O permission bitmap:
-// one bit per port of the 64 KiB I/O space (SDM Vol. 1 §19.5.2).
-const IOPBBytes = 8192
-
 // tssHeader is the size of the 64-bit TSS proper (SDM Vol. 3A §8.7,
 // Figure 8-11); the I/O permission bitmap follows it.
 const tssHeader = 104
 
 // TSS is one CPU's 64-bit task-state segment followed by room for an I/O
 // permission bitmap and the all-ones byte the CPU reads past its end
-// (SDM Vol. 1 §19.5.2). The descriptor limit covers the header only, so
-// no port is allowed from ring 3 until a bitmap is installed (its offset,
-// word 25, already points at IOPB).
+// (SDM Vol. 1 §19.5.2). The descriptor limit covers both; the bitmap
+// starts all ones (no port allowed from ring 3) until EnterUser copies a
+// process's bitmap in (iopb_unsafe.go).
 type TSS struct {
 	hdr [tssHeader / 4]uint32
 	// IOPB is the I/O permission bitmap (a set bit denies the port).
-	IOPB [IOPBBytes + 1]byte
+	IOPB [IOBitmapSize + 1]byte
 }
 
 // initTSS fills c's TSS with its IST stack tops and points GDT slots 6-7
@@ -41,8 +37,9 @@ func initTSS(c *CPU, ist *[5]uintptr) {
 		t.IOPB[i] = 0xFF
 	}
 	base := uint64(uintptr(unsafe.Pointer(t)))
-	limit := uint64(tssHeader - 1)
+	limit := uint64(tssHeader + IOBitmapSize) // the bitmap and its closing 0xFF byte
 	// 64-bit TSS descriptor (SDM Vol. 3A §8.2.3, Figure 8-4): type 9.
 	c.gdt[6] = limit&0xFFFF | (base&0xFFFFFF)<<16 | 0x89<<40 | (limit>>16&0xF)<<48 | (base>>24&0xFF)<<56
 	c.gdt[7] = base >> 32
+	initIOBitmap(c)
 }

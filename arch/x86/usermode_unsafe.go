@@ -11,7 +11,12 @@ type UserContext struct {
 	FSBase uint64 // IA32_FS_BASE of the thread (arch_prctl)
 	CR2    uint64 // faulting address of the last #PF
 	CR3    uint64 // PML4 of the thread's address space
-	_      [6]uint64
+	// IOPB and IOPBGen name the process's I/O permission bitmap
+	// (IOBitmap.Ptr): EnterUser loads it into the TSS when its
+	// generation differs from the one there. 0, 0: no port allowed.
+	IOPB    uintptr
+	IOPBGen uint64
+	_       [4]uint64
 	// UserNs is the thread's time in ring 3 (ns), sampled: each timer
 	// interrupt taken in ring 3 adds the timer's period (SetUserTick).
 	UserNs uint64

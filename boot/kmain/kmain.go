@@ -89,6 +89,8 @@ func Main(magic uint32, infoAddr uint64) {
 		log.Infof("smp: threads run on %d CPUs, GOMAXPROCS %d", rt.SchedCPUs(), runtime.GOMAXPROCS(0))
 	}
 	setupPower()
+	setupResources(info)
+	x86.SetupPAT()
 	for _, m := range info.Modules {
 		log.Infof("module %q at %#x-%#x", m.CmdLine, m.Start, m.End)
 	}

@@ -13,6 +13,7 @@ import (
 // import the syscall layer). It runs before any user program starts.
 func setupSyscalls() {
 	proc.SetSyscalls(&zxsys.Dispatcher{Stats: kernelStats, Power: zxsys.PowerOps{Reboot: Reboot, PowerOff: PowerOff},
+		IRQ: zxsys.IRQOps{GSILine: newGSILine, AllocMSI: allocMSI, MSILine: msiLineFor},
 		// ticks_get is the TSC, at the rate the kernel calibrated.
 		Ticks:          func() int64 { return int64(x86.Rdtsc()) },
 		TicksPerSecond: func() int64 { return int64(rt.TSCHz()) }})

@@ -24,6 +24,7 @@ const (
 	InfoTimer                 uint32 = 25
 	InfoHandleTable           uint32 = 27
 	InfoTaskRuntime           uint32 = 30
+	InfoResource              uint32 = 18
 	// InfoBerylHandleBadges is Beryl's topic for the kos badges of a
 	// process's handles: one record { uint32 handle; uint32 reserved;
 	// uint64 badge_koid } per handle that carries a badge, with the rights
@@ -397,6 +398,16 @@ func ObjectGetInfo(p *Process, h Handle, topic uint32, buf []byte) (actual, avai
 			le.PutUint64(b[32:], info.TxBufMax)
 			le.PutUint64(b[40:], info.TxBufSize)
 		})
+	case InfoBTI:
+		v, st := ObjectGetInfoBTI(p, h)
+		return single(InfoBTISize, st, func(b []byte) {
+			for i, x := range v {
+				le.PutUint64(b[8*i:], x)
+			}
+		})
+	case InfoResource:
+		info, st := ObjectGetInfoResource(p, h)
+		return single(InfoResourceSize, st, info.encode)
 	case InfoTimer:
 		info, st := ObjectGetInfoTimer(p, h)
 		return single(sizeofInfoTimer, st, func(b []byte) {

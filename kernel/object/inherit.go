@@ -150,6 +150,14 @@ type revokeTarget struct {
 	inc uint64
 }
 
+// RevokeHook, when set (kernel/proc), is called for each handle a
+// revocation turns into a tombstone in a process's table, with that
+// process and the object the handle held, before the handle's reference
+// goes: revoking a driver's handle to device memory, a DMA buffer or an
+// I/O port range cuts the access it gave (the mappings, the ports), not
+// only the handle.
+var RevokeHook func(owner *Process, obj Object)
+
 // RevokeDescendants revokes descendants of p's handle h (KnHandleRevoke,
 // KnHandleRevokeSubtree): with badge nil every descendant; otherwise every
 // descendant derived under badge, with its whole subtree. Revoked handles
@@ -186,6 +194,9 @@ func RevokeDescendants(p *Process, h Handle, badge Object) (int, Status) {
 		old, b := tombstoneLocked(r.e)
 		u.mu.Unlock()
 		old.base().cancel(r.e)
+		if hook := RevokeHook; hook != nil && u.proc != nil {
+			hook(u.proc, old)
+		}
 		finishRevoke(old, b)
 	}
 	return len(targets), OK

@@ -69,7 +69,9 @@ type Process struct {
 	// leaderMade is set once the first thread (TID = PID) exists.
 	leaderMade bool
 	killed     atomic.Bool
-	started    atomic.Bool
+	// io is the I/O permission bitmap of ioports_request (zero: no port).
+	io      x86.IOBitmap
+	started atomic.Bool
 	// dying is closed when the process is killed.
 	dying chan struct{}
 	sigs  [linux.NSIG + 1]linux.Sigaction
@@ -216,6 +218,34 @@ func (t *Thread) TakeStartupHandle() object.Handle {
 	return object.Handle(t.P.bootstrap.Swap(uint32(object.HandleInvalid)))
 }
 
+func init() { object.RevokeHook = onRevoke }
+
+// onRevoke cuts the device access a revoked handle of process po gave:
+// the mappings of device memory or a DMA buffer (physical and contiguous
+// VMOs) and the ports of an I/O port resource.
+func onRevoke(po *object.Process, obj object.Object) {
+	p := processOf(po)
+	if p == nil {
+		return
+	}
+	switch o := obj.(type) {
+	case *vm.VMO:
+		if phys, _ := o.Physical(); phys || o.Contiguous() {
+			p.AS.UnmapVMO(o)
+		}
+	case *object.Resource:
+		if o.Kind() == object.ResourceKindIOPort {
+			base, size := o.Range()
+			p.io.Set(uint32(base), uint32(size), false)
+		}
+	}
+}
+
+// SetIOPorts allows (or denies) the calling process the I/O ports
+// [base, base+n) (ioports_request / ioports_release); the change reaches
+// every thread of the process the next time it enters user mode.
+func (t *Thread) SetIOPorts(base, n uint32, allow bool) { t.P.io.Set(base, n, allow) }
+
 // threadRunning is ZX_THREAD_RUNNING.
 const threadRunning = object.Signal4
 
@@ -227,6 +257,7 @@ func (t *Thread) run() {
 			break
 		}
 		t.deliver()
+		t.Ctx.IOPB, t.Ctx.IOPBGen = t.P.io.Load()
 		x86.EnterUser(t.Ctx)
 		t.lastCPU.Store(x86.ThisCPUID())
 		r := &t.Ctx.Regs

@@ -98,7 +98,7 @@ func run() int {
 		}
 	}
 	for _, prog := range splitList(opts["run"]) {
-		code, err := runProgram(fs, []string{prog}, env)
+		code, err := runProgram(fs, []string{prog}, env, false)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "init: %v\n", err)
 			continue
@@ -120,7 +120,7 @@ func run() int {
 			fmt.Fprintf(os.Stderr, "init: %v\n", err)
 			return 127
 		}
-		code, err := runProgramIn(fs, splitNUL(args), env, w)
+		code, err := runProgramIn(fs, splitNUL(args), env, w, true)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "init: %v\n", err)
 			return 127
@@ -143,15 +143,16 @@ func run() int {
 // runProgram starts argv[0] from the bootfs (bin/NAME for a bare name)
 // with a read-only duplicate of the bootfs handle, and waits for it. The
 // program's security class (kos IPC policy) is its base name, and it gets
-// a duplicate of the root resource (PA_RESOURCE): the programs the boot
-// command line names are trusted system programs that may name classes
-// of their own children, as KasperskyOS's Einit does.
-func runProgram(fs *bootfs.FS, argv []string, env []string) (int64, error) {
-	return runProgramIn(fs, argv, env, nil)
+// a resource as PA_RESOURCE (resources.go): the class resource for the
+// programs the boot command line names (trusted system programs that may
+// name classes of their own children, as KasperskyOS's Einit does), the
+// root resource for the zxrun test harness (root set).
+func runProgram(fs *bootfs.FS, argv []string, env []string, root bool) (int64, error) {
+	return runProgramIn(fs, argv, env, nil, root)
 }
 
 // runProgramIn is runProgram with the namespace of w (none if nil).
-func runProgramIn(fs *bootfs.FS, argv []string, env []string, w *world) (int64, error) {
+func runProgramIn(fs *bootfs.FS, argv []string, env []string, w *world, root bool) (int64, error) {
 	if len(argv) == 0 {
 		return 0, fmt.Errorf("empty command")
 	}
@@ -166,7 +167,11 @@ func runProgramIn(fs *bootfs.FS, argv []string, env []string, w *world) (int64, 
 	}
 	cfg := launch.Config{Argv: argv, Env: env,
 		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}}
-	trust(&cfg, classOf(file))
+	if root {
+		trust(&cfg, classOf(file))
+	} else {
+		trustClass(&cfg, classOf(file))
+	}
 	p, err := startIn(img, file, cfg, w)
 	if err != nil {
 		return 0, err
@@ -187,6 +192,18 @@ func trust(cfg *launch.Config, class string) {
 	}
 }
 
+// trustClass gives a program init starts the class class and a class
+// resource (PA_RESOURCE) to name its children's classes with.
+func trustClass(cfg *launch.Config, class string) {
+	if rootResource == zx.HandleInvalid {
+		return
+	}
+	cfg.Class, cfg.Resource = class, rootResource
+	if res := classResource(); res != zx.HandleInvalid {
+		cfg.Handles = append(cfg.Handles, launch.Handle{Type: zx.PAResource, Handle: res})
+	}
+}
+
 // classOf derives a security class from a bootfs path: its base name, with
 // bytes a class cannot hold replaced by '_', at most zx.MaxClassLen bytes.
 func classOf(file string) string {
@@ -200,7 +217,7 @@ func classOf(file string) string {
 }
 
 func defaultEnv(cmdline string) []string {
-	return []string{"HOME=/", "PATH=/bin", "BERYL_CMDLINE=" + cmdline}
+	return []string{"HOME=/", "PATH=/bin", "BERYL_CMDLINE=" + cmdline, "BERYL_PCI_ECAM=" + os.Getenv("BERYL_PCI_ECAM")}
 }
 
 func splitNUL(b []byte) []string {

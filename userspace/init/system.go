@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"beryl/userspace/launch"
@@ -66,8 +67,14 @@ func startSystem(fs *bootfs.FS, path string, env []string, report io.Writer) (do
 			abort()
 			return nil, fmt.Errorf("duplicating the bootfs handle: %w", err)
 		}
+		res, err := programResources(d.Name, d.Resources)
+		if err != nil {
+			bfs.Close()
+			abort()
+			return nil, err
+		}
 		prep, err := launch.Prepare(img, launch.Config{Name: d.Name, Argv: append([]string{d.Path}, d.Args...), Env: env,
-			Class: d.Class, Resource: rootResource, Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}})
+			Class: d.Class, Resource: rootResource, Handles: append([]launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}, res...)})
 		if err != nil {
 			abort()
 			return nil, fmt.Errorf("program %q (line %d): %w", d.Name, d.Line, err)
@@ -112,6 +119,9 @@ func startSystem(fs *bootfs.FS, path string, env []string, report io.Writer) (do
 		}
 		fmt.Fprintf(report, "init: system: started %s (%s, class %s, koid %d, kos handles %q)\n",
 			p.desc.Name, p.desc.Path, p.desc.Class, koid, zx.FormatKosEnv(p.kos))
+		if len(p.desc.Resources) > 0 {
+			fmt.Fprintf(report, "init: system: %s resources: %s\n", p.desc.Name, strings.Join(p.desc.Resources, "; "))
+		}
 	}
 	fmt.Fprintf(report, "init: system: %d programs started, %d connections wired\n", len(started), len(sys.Connections))
 	all := make(chan struct{})

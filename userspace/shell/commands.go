@@ -415,10 +415,20 @@ func (s *Shell) policy(args []string) error {
 	return nil
 }
 
-// start launches argv[0] from the bootfs with a bootfs handle (and the
-// root resource when root is set). Its class for the kos policy is its
-// file's base name; the shell names it with its own root resource.
-func (s *Shell) start(argv []string, root bool) (*launch.Process, error) {
+// startMode says which resource a program the shell starts gets.
+type startMode int
+
+const (
+	plain   startMode = iota // none
+	trusted                  // the class resource: it names its children's classes
+	harness                  // the root resource: a conformance family
+)
+
+// start launches argv[0] from the bootfs with a bootfs handle and, by
+// mode, a class or the root resource (PA_RESOURCE). Its class for the
+// kos policy is its file's base name; the shell names it with its own
+// root resource.
+func (s *Shell) start(argv []string, mode startMode) (*launch.Process, error) {
 	file, ok := s.cfg.Bootfs.Lookup(argv[0])
 	if !ok {
 		return nil, fmt.Errorf("%s: not in the boot filesystem", argv[0])
@@ -431,17 +441,26 @@ func (s *Shell) start(argv []string, root bool) (*launch.Process, error) {
 	cfg := launch.Config{Argv: argv, Env: s.cfg.Env, Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}}
 	if s.cfg.Root != zx.HandleInvalid {
 		cfg.Class, cfg.Resource = path.Base(file), s.cfg.Root
-		if root {
-			if r, err := s.cfg.Root.Duplicate(zx.RightSameRights); err == nil {
-				cfg.Handles = append(cfg.Handles, launch.Handle{Type: zx.PAResource, Handle: r})
+		var r zx.Handle
+		switch mode {
+		case trusted:
+			// Trusted programs name their children's classes: the class
+			// resource, not the root one.
+			if zx.Sys_resource_create(s.cfg.Root, zx.ResourceKindSystem, zx.BerylSystemClassBase, 1, nil, 0, &r) != zx.OK {
+				r = zx.HandleInvalid
 			}
+		case harness:
+			r, _ = s.cfg.Root.Duplicate(zx.RightSameRights)
+		}
+		if r != zx.HandleInvalid {
+			cfg.Handles = append(cfg.Handles, launch.Handle{Type: zx.PAResource, Handle: r})
 		}
 	}
 	return launch.Start(img, cfg)
 }
 
 // trusted reports whether etc/trusted in the boot filesystem lists the
-// program prog names (it then gets the root resource).
+// program prog names (it then gets the class resource).
 func (s *Shell) trusted(prog string) bool {
 	file, ok := s.cfg.Bootfs.Lookup(prog)
 	if !ok {
@@ -498,7 +517,11 @@ func (s *Shell) run(args []string) error {
 	if len(args) == 0 {
 		return errors.New("usage: run PROG [ARGS...] [&]")
 	}
-	p, err := s.start(args, s.trusted(args[0]))
+	mode := plain
+	if s.trusted(args[0]) {
+		mode = trusted
+	}
+	p, err := s.start(args, mode)
 	if err != nil {
 		return err
 	}
@@ -552,7 +575,7 @@ func (s *Shell) conformance(args []string) error {
 	}
 	failed := 0
 	for _, f := range families {
-		p, err := s.start([]string{dir + f + ".test"}, true)
+		p, err := s.start([]string{dir + f + ".test"}, harness)
 		if err != nil {
 			return err
 		}

@@ -10,8 +10,9 @@
 // output goes to init's stdout, which is the console. A command's error
 // is one line; a command that panics is reported and the shell goes on.
 // Programs it runs get a read-only bootfs handle and nothing else; the
-// programs etc/trusted lists and the conformance families also get the
-// root resource, which they need.
+// programs etc/trusted lists also get the class resource (to name their
+// children's kos classes), the conformance families the root resource,
+// which their cases need.
 package shell
 
 import (

@@ -15,6 +15,7 @@
 //	    path: bin/secfile      # bootfs file (default bin/<name>)
 //	    class: file.server     # security class (default <name>)
 //	    args: [server]         # arguments after argv[0] (= path)
+//	    resources: [ioport 0x70 2, irq 8]   # device resources (resources.go)
 //	  - name: alice
 //	    path: bin/secfile
 //	    class: file.user.alice
@@ -64,6 +65,9 @@ type Program struct {
 	Path  string   `yaml:"path,omitempty"`
 	Class string   `yaml:"class,omitempty"`
 	Args  []string `yaml:"args,omitempty"`
+	// Resources are the device resources the program gets (resources.go),
+	// as PA_RESOURCE startup handles in order; none by default.
+	Resources []string `yaml:"resources,omitempty"`
 	// Line is where the program's entry starts in the source.
 	Line int `yaml:"-"`
 }
@@ -191,6 +195,11 @@ func (sys *System) validate() error {
 		}
 		if p.Class == "" {
 			p.Class = p.Name
+		}
+		for _, r := range p.Resources {
+			if _, err := ParseResource(r); err != nil {
+				return fail("program %q: %v", p.Name, err)
+			}
 		}
 		if msg := checkName(p.Class, ":/"); msg != "" {
 			return fail("program %q: class: %s", p.Name, msg)

@@ -180,3 +180,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestResources(t *testing.T) {
+	good := "programs:\n  - name: drv\n    resources: [mmio 0xfebd0000 0x1000, ioport 0xcf8 8, irq 11, irq 16 4, system msi, system class, pci-ecam]\n"
+	sys, err := Parse([]byte(good))
+	if err != nil || len(sys.Programs[0].Resources) != 7 {
+		t.Fatalf("%v", err)
+	}
+	for _, c := range []struct {
+		in   string
+		want Resource
+	}{{"mmio 0x1000 4096", Resource{Kind: "mmio", Base: 0x1000, Size: 4096}}, {"irq 8", Resource{Kind: "irq", Base: 8, Size: 1}}, {"system power", Resource{Kind: "system", System: 5}}} {
+		if r, err := ParseResource(c.in); err != nil || r != c.want {
+			t.Errorf("%q: %+v %v", c.in, r, err)
+		}
+	}
+	for _, bad := range []string{"", "mmio 1", "mmio 0 0", "mmio 0xffffffffffffffff 2", "ioport 0xfff0 0x20", "irq", "irq 5000", "system", "system nope", "pci-ecam 1", "gpio 3", "mmio x 1"} {
+		if _, err := ParseResource(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+		src := "programs:\n  - name: drv\n    resources: [\"" + bad + "\"]\n"
+		if _, err := Parse([]byte(src)); err == nil {
+			t.Errorf("description with %q accepted", bad)
+		}
+	}
+}

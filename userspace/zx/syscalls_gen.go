@@ -106,11 +106,30 @@ const (
 	SysCprngDrawOnce           = 0x105b
 	SysCprngAddEntropy         = 0x105c
 	SysBerylNsBind             = 0x105d
+	SysResourceCreate          = 0x105e
+	SysVmoCreatePhysical       = 0x105f
+	SysVmoSetCachePolicy       = 0x1060
+	SysInterruptCreate         = 0x1061
+	SysInterruptWait           = 0x1062
+	SysInterruptDestroy        = 0x1063
+	SysInterruptAck            = 0x1064
+	SysInterruptTrigger        = 0x1065
+	SysInterruptBind           = 0x1066
+	SysIommuCreate             = 0x1067
+	SysBtiCreate               = 0x1068
+	SysBtiPin                  = 0x1069
+	SysPmtUnpin                = 0x106a
+	SysBtiReleaseQuarantine    = 0x106b
+	SysVmoCreateContiguous     = 0x106c
+	SysIoportsRequest          = 0x106d
+	SysIoportsRelease          = 0x106e
+	SysMsiAllocate             = 0x106f
+	SysMsiCreate               = 0x1070
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 94
+const NumSyscalls = 113
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -593,4 +612,100 @@ func Sys_cprng_add_entropy(buffer unsafe.Pointer, buffer_size uint) Status {
 // Sys_beryl_ns_bind is zx_beryl_ns_bind: Beryl: bind an absolute path prefix in a process's Linux namespace to a channel to a directory server speaking proto/fsproto (the Linux personality's openat, newfstatat, getdents64, mkdirat, unlinkat, renameat, readlinkat and the rest resolve paths by the longest bound prefix and turn them into messages on that channel), before the process starts. The namespace holds a handle of its own to the channel (the caller keeps its handle); binding a prefix again replaces the earlier channel. options: 0 or BERYL_NS_CWD (1), which also makes path the process's working directory; with BERYL_NS_CWD dir may be ZX_HANDLE_INVALID (only the directory is set). Errors after the handles (dir ZX_HANDLE_INVALID without BERYL_NS_CWD is ZX_ERR_BAD_HANDLE): ZX_ERR_INVALID_ARGS (unknown options, path_len 0 or over 4096, a bad path pointer, a path not starting with '/'), ZX_ERR_BAD_STATE (the process has started, or is not a Linux process).
 func Sys_beryl_ns_bind(process Handle, options uint32, path *uint8, path_len uint, dir Handle) Status {
 	return Status(int32(zxcall.RawCall(SysBerylNsBind, uintptr(process), uintptr(options), uintptr(unsafe.Pointer(path)), uintptr(path_len), uintptr(dir), 0, 0, 0)))
+}
+
+// Sys_resource_create is zx_resource_create: Create a resource of the kind in options' low 16 bits (ZX_RSRC_KIND_MMIO 0: physical addresses; IRQ 1: global system interrupts; IOPORT 2: x86 I/O ports; ROOT 3; SYSTEM 5: one privilege each, size 1, bases ZX_RSRC_SYSTEM_*_BASE) over [base, base+size), with ZX_RSRC_FLAG_EXCLUSIVE (0x10000) in the high bits to reserve the range against any other resource of the kind while it lives. parent_rsrc is the root resource or a resource of the same kind containing the range (else ZX_ERR_ACCESS_DENIED); exclusive resources are carved only from the root resource (else ZX_ERR_INVALID_ARGS). Invalid kind or flags, ROOT with a range, an empty or wrapping range, an unreadable name: ZX_ERR_INVALID_ARGS. A range outside the kind's space, over RAM the kernel manages or the kernel's own devices (LAPIC, IOAPIC, HPET, framebuffer; COM1, PIC, PIT, i8042, ACPI PM ports; the GSIs of the kernel's console lines), or overlapping an exclusive resource (an exclusive one: any resource of the kind): ZX_ERR_NOT_FOUND. The name is truncated to 31 bytes. Read back with ZX_INFO_RESOURCE.
+func Sys_resource_create(parent_rsrc Handle, options uint32, base uint64, size uint, name *uint8, name_size uint, resource_out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysResourceCreate, uintptr(parent_rsrc), uintptr(options), uintptr(base), uintptr(size), uintptr(unsafe.Pointer(name)), uintptr(name_size), uintptr(unsafe.Pointer(resource_out)), 0)))
+}
+
+// Sys_vmo_create_physical is zx_vmo_create_physical: Create a VMO over the physical range [paddr, paddr+size) (size rounded up to a page): device memory a driver maps with vmar_map. resource must be the root resource or an MMIO resource containing the range (another kind: ZX_ERR_WRONG_TYPE; outside it: ZX_ERR_OUT_OF_RANGE). A range over RAM the kernel manages or the kernel's own devices is ZX_ERR_ACCESS_DENIED even with the root resource (Beryl). paddr not page aligned, size 0 or wrapping: ZX_ERR_INVALID_ARGS. The VMO starts with ZX_CACHE_POLICY_UNCACHED_DEVICE, cannot be read or written with vmo_read/vmo_write (ZX_ERR_NOT_SUPPORTED) nor used as a syscall buffer through a mapping (ZX_ERR_INVALID_ARGS), cannot be resized, decommitted or cloned except as a slice.
+func Sys_vmo_create_physical(resource Handle, paddr uint64, size uint, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysVmoCreatePhysical, uintptr(resource), uintptr(paddr), uintptr(size), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
+}
+
+// Sys_vmo_set_cache_policy is zx_vmo_set_cache_policy: Set the cache policy of a VMO's mappings: ZX_CACHE_POLICY_CACHED (0, write-back), UNCACHED (1) and UNCACHED_DEVICE (2) (both strong uncacheable: PTE PCD|PWT), WRITE_COMBINING (3, PAT entry 7). Unknown policy: ZX_ERR_INVALID_ARGS. ZX_ERR_BAD_STATE while the VMO is mapped, has children, is a child, has pinned pages, or (a paged VMO) has committed pages.
+func Sys_vmo_set_cache_policy(handle Handle, cache_policy uint32) Status {
+	return Status(int32(zxcall.RawCall(SysVmoSetCachePolicy, uintptr(handle), uintptr(cache_policy), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_create is zx_interrupt_create: Create an interrupt object. With ZX_INTERRUPT_VIRTUAL (0x10) a virtual interrupt (src_obj may be ZX_HANDLE_INVALID; only interrupt_trigger raises it); otherwise the I/O APIC line of global system interrupt src_num, which src_obj (the root resource or an IRQ resource) must cover (another kind: ZX_ERR_WRONG_TYPE; outside it: ZX_ERR_OUT_OF_RANGE), with the trigger mode in options (ZX_INTERRUPT_MODE_DEFAULT 0: the MADT's override for an ISA IRQ, else level/low as PCI; EDGE_LOW 2, EDGE_HIGH 4, LEVEL_LOW 6, LEVEL_HIGH 8; EDGE_BOTH 10: ZX_ERR_NOT_SUPPORTED). ZX_INTERRUPT_REMAP_IRQ (1) is ignored (GSIs are not remapped). Unknown option bits or a GSI without a vector: ZX_ERR_INVALID_ARGS; a line another interrupt object holds, or a GSI the kernel keeps (the console's): ZX_ERR_ALREADY_BOUND. A level-triggered line is masked when it fires until the next interrupt_wait or interrupt_ack. The line is released when the object is destroyed (interrupt_destroy, or its last handle closed: a dying driver frees its lines).
+func Sys_interrupt_create(src_obj Handle, src_num uint32, options uint32, out_handle *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysInterruptCreate, uintptr(src_obj), uintptr(src_num), uintptr(options), uintptr(unsafe.Pointer(out_handle)), 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_wait is zx_interrupt_wait: Wait for the interrupt to fire; out_timestamp (optional) receives the monotonic time of its first fire since the last wait. A level line masked by the previous fire is unmasked first. ZX_ERR_BAD_STATE: the interrupt is bound to a port or another thread waits; ZX_ERR_CANCELED: it was destroyed (also while waiting); a bad out_timestamp: ZX_ERR_INVALID_ARGS.
+// It may block; the calling goroutine's P is released meanwhile.
+func Sys_interrupt_wait(handle Handle, out_timestamp *Time) Status {
+	return Status(int32(zxcall.Call(SysInterruptWait, uintptr(handle), uintptr(unsafe.Pointer(out_timestamp)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_destroy is zx_interrupt_destroy: Destroy the interrupt: its line is masked and released, a waiting thread gets ZX_ERR_CANCELED, a queued port packet is removed. Bound to a port whose packet was already read but not acked: ZX_ERR_NOT_FOUND (the interrupt is destroyed all the same).
+func Sys_interrupt_destroy(handle Handle) Status {
+	return Status(int32(zxcall.RawCall(SysInterruptDestroy, uintptr(handle), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_ack is zx_interrupt_ack: Acknowledge a port-bound interrupt: it may deliver its next packet (a level line is unmasked; a fire that came meanwhile is delivered at once). ZX_ERR_BAD_STATE: not bound to a port; ZX_ERR_CANCELED: destroyed.
+func Sys_interrupt_ack(handle Handle) Status {
+	return Status(int32(zxcall.RawCall(SysInterruptAck, uintptr(handle), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_trigger is zx_interrupt_trigger: Raise a virtual interrupt with the given timestamp. options must be 0 (ZX_ERR_INVALID_ARGS); a hardware interrupt: ZX_ERR_BAD_STATE; destroyed: ZX_ERR_CANCELED.
+func Sys_interrupt_trigger(handle Handle, options uint32, timestamp Time) Status {
+	return Status(int32(zxcall.RawCall(SysInterruptTrigger, uintptr(handle), uintptr(options), uintptr(timestamp), 0, 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_bind is zx_interrupt_bind: Bind (options ZX_INTERRUPT_BIND 0) the interrupt to a port created with ZX_PORT_BIND_TO_INTERRUPT (else ZX_ERR_WRONG_TYPE): each fire queues one ZX_PKT_TYPE_INTERRUPT packet (key; zx_packet_interrupt_t.timestamp) and the next waits for interrupt_ack. ZX_INTERRUPT_UNBIND (1) detaches it (ZX_ERR_NOT_FOUND unless bound to that port). Other options: ZX_ERR_INVALID_ARGS; destroyed: ZX_ERR_CANCELED; a thread waits: ZX_ERR_BAD_STATE; already bound: ZX_ERR_ALREADY_BOUND.
+func Sys_interrupt_bind(handle Handle, port_handle Handle, key uint64, options uint32) Status {
+	return Status(int32(zxcall.RawCall(SysInterruptBind, uintptr(handle), uintptr(port_handle), uintptr(key), uintptr(options), 0, 0, 0, 0)))
+}
+
+// Sys_iommu_create is zx_iommu_create: Create an IOMMU object: type ZX_IOMMU_TYPE_DUMMY (0) with a 1-byte zx_iommu_desc_dummy_t (device addresses are physical addresses); ZX_IOMMU_TYPE_INTEL (1) and others: ZX_ERR_NOT_SUPPORTED. desc_size over ZX_IOMMU_MAX_DESC_LEN (4096) or not the dummy descriptor's size, or an unreadable desc: ZX_ERR_INVALID_ARGS.
+func Sys_iommu_create(resource Handle, iommu_type uint32, desc unsafe.Pointer, desc_size uint, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysIommuCreate, uintptr(resource), uintptr(iommu_type), uintptr(desc), uintptr(desc_size), uintptr(unsafe.Pointer(out)), 0, 0, 0)))
+}
+
+// Sys_bti_create is zx_bti_create: Create a bus transaction initiator (a device's view of memory) on an IOMMU; bti_id names the device (unchecked with the dummy IOMMU). options must be 0 (ZX_ERR_INVALID_ARGS). ZX_INFO_BTI (26) reports minimum contiguity, address-space size and the live and quarantined PMTs.
+func Sys_bti_create(iommu Handle, options uint32, bti_id uint64, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysBtiCreate, uintptr(iommu), uintptr(options), uintptr(bti_id), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
+}
+
+// Sys_bti_pin is zx_bti_pin: Pin [offset, offset+size) of a VMO (page aligned, size > 0: else ZX_ERR_INVALID_ARGS; past the end: ZX_ERR_OUT_OF_RANGE) for DMA and write its device addresses to addrs: one per page (num_addrs = size/4096), one per page with ZX_BTI_COMPRESS (8, minimum contiguity is a page), or the first with ZX_BTI_CONTIGUOUS (16, only on a contiguous or physical VMO; num_addrs 1); another num_addrs, both flags, a flag the VMO does not allow or an unknown bit: ZX_ERR_INVALID_ARGS. ZX_BTI_PERM_READ (1) and PERM_EXECUTE (4) need the VMO's READ right, PERM_WRITE (2) its WRITE (else ZX_ERR_ACCESS_DENIED). Pinned pages are committed, made private, and never move, decommit (ZX_ERR_BAD_STATE) or return to the allocator until unpinned; a PMT whose handle goes without pmt_unpin (e.g. its process dies) is quarantined with its pages pinned until bti_release_quarantine.
+func Sys_bti_pin(handle Handle, options uint32, vmo Handle, offset uint64, size uint64, addrs *uint64, num_addrs uint, pmt *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysBtiPin, uintptr(handle), uintptr(options), uintptr(vmo), uintptr(offset), uintptr(size), uintptr(unsafe.Pointer(addrs)), uintptr(num_addrs), uintptr(unsafe.Pointer(pmt)))))
+}
+
+// Sys_pmt_unpin is zx_pmt_unpin: Unpin the pages of a PMT; the handle is consumed (a second unpin is ZX_ERR_BAD_HANDLE).
+func Sys_pmt_unpin(handle Handle) Status {
+	return Status(int32(zxcall.RawCall(SysPmtUnpin, uintptr(handle), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_bti_release_quarantine is zx_bti_release_quarantine: Unpin every quarantined PMT of the BTI (pinned memory whose PMT handle was closed without pmt_unpin).
+func Sys_bti_release_quarantine(handle Handle) Status {
+	return Status(int32(zxcall.RawCall(SysBtiReleaseQuarantine, uintptr(handle), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_vmo_create_contiguous is zx_vmo_create_contiguous: Create a VMO of size bytes (rounded up to a page) on physically contiguous pages aligned to 2^alignment_log2 bytes (0: a page), committed and zeroed, for DMA through bti. size 0, alignment_log2 in 1..11 or >= 64: ZX_ERR_INVALID_ARGS; no such run of free memory: ZX_ERR_NO_MEMORY. Its pages are never decommitted (ZX_ERR_NOT_SUPPORTED); only slices may be made of it.
+func Sys_vmo_create_contiguous(bti Handle, size uint, alignment_log2 uint32, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysVmoCreateContiguous, uintptr(bti), uintptr(size), uintptr(alignment_log2), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
+}
+
+// Sys_ioports_request is zx_ioports_request: Allow the calling process IN/OUT on the x86 I/O ports [io_addr, io_addr+len) through its I/O permission bitmap (loaded into the TSS with its threads); any other port faults only that process (#GP: the thread's process is killed as for any fault). resource must be the root resource or an IOPORT resource covering the range (another kind: ZX_ERR_WRONG_TYPE; outside it: ZX_ERR_OUT_OF_RANGE). Ports the kernel drives itself (COM1, PICs, PIT, i8042, ACPI PM, QEMU's debug exit) are ZX_ERR_ACCESS_DENIED even with the root resource (Beryl). io_addr is Zircon's uint16_t: io_addr+len beyond 65536: ZX_ERR_INVALID_ARGS.
+func Sys_ioports_request(resource Handle, io_addr uint32, len uint32) Status {
+	return Status(int32(zxcall.RawCall(SysIoportsRequest, uintptr(resource), uintptr(io_addr), uintptr(len), 0, 0, 0, 0, 0)))
+}
+
+// Sys_ioports_release is zx_ioports_release: Take back ports [io_addr, io_addr+len) from the calling process's I/O permission bitmap (ports never requested stay denied). Resource and range checks as ioports_request.
+func Sys_ioports_release(resource Handle, io_addr uint32, len uint32) Status {
+	return Status(int32(zxcall.RawCall(SysIoportsRelease, uintptr(resource), uintptr(io_addr), uintptr(len), 0, 0, 0, 0, 0)))
+}
+
+// Sys_msi_allocate is zx_msi_allocate: Allocate count message-signalled interrupt vectors (a power of two up to 32, else ZX_ERR_INVALID_ARGS; none free in one aligned block: ZX_ERR_NO_RESOURCES) as an MSI object (type 32) for msi_create. The vectors return to the kernel when the object and every interrupt made from it are gone.
+func Sys_msi_allocate(handle Handle, count uint32, out_allocation *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysMsiAllocate, uintptr(handle), uintptr(count), uintptr(unsafe.Pointer(out_allocation)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_msi_create is zx_msi_create: Create the interrupt object of vector msi_id of an MSI allocation (past its count: ZX_ERR_INVALID_ARGS; already made: ZX_ERR_ALREADY_BOUND). vmo is a physical VMO with ZX_CACHE_POLICY_UNCACHED_DEVICE (else ZX_ERR_INVALID_ARGS) over the device's registers: with options 0, its PCI configuration space with the MSI capability at vmo_offset (capability ID 05h, else ZX_ERR_INVALID_ARGS), whose message address and data the kernel writes (the driver then sets the capability's enable and multiple-message bits); with ZX_MSI_MODE_MSI_X (1), the MSI-X table at vmo_offset, whose entry msi_id the kernel writes and unmasks. Other options, or registers past the VMO's end: ZX_ERR_INVALID_ARGS. The interrupt is edge-triggered; it is masked (MSI-X vector control, or MSI per-vector mask bits when the device has them) while destroyed.
+func Sys_msi_create(handle Handle, options uint32, msi_id uint32, vmo Handle, vmo_offset uint, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysMsiCreate, uintptr(handle), uintptr(options), uintptr(msi_id), uintptr(vmo), uintptr(vmo_offset), uintptr(unsafe.Pointer(out)), 0, 0)))
 }
