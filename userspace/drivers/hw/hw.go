@@ -61,3 +61,27 @@ type Interrupt interface {
 
 // ErrCanceled is returned by Interrupt.Wait once the interrupt is gone.
 var ErrCanceled = errors.New("hw: interrupt canceled")
+
+// Sub is the part of an MMIO window from Off on.
+type Sub struct {
+	M   MMIO
+	Off uint64
+}
+
+// Read8 reads the byte at off within the part.
+func (s Sub) Read8(off uint64) uint8 { return s.M.Read8(s.Off + off) }
+
+// Read16 reads the 16-bit word at off within the part.
+func (s Sub) Read16(off uint64) uint16 { return s.M.Read16(s.Off + off) }
+
+// Read32 reads the 32-bit word at off within the part.
+func (s Sub) Read32(off uint64) uint32 { return s.M.Read32(s.Off + off) }
+
+// Write8 writes the byte at off within the part.
+func (s Sub) Write8(off uint64, v uint8) { s.M.Write8(s.Off+off, v) }
+
+// Write16 writes the 16-bit word at off within the part.
+func (s Sub) Write16(off uint64, v uint16) { s.M.Write16(s.Off+off, v) }
+
+// Write32 writes the 32-bit word at off within the part.
+func (s Sub) Write32(off uint64, v uint32) { s.M.Write32(s.Off+off, v) }
