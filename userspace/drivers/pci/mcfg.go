@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"beryl/userspace/drivers/hw"
 )
@@ -140,6 +142,36 @@ func ParseMCFG(t []byte) ([]MCFGEntry, error) {
 	}
 	if len(out) == 0 {
 		return nil, ErrNoMCFG
+	}
+	return out, nil
+}
+
+// ParseECAMList decodes the kernel's list of MCFG allocations as init
+// receives it (BERYL_PCI_ECAM): comma-separated BASE:SEGMENT:STARTBUS:ENDBUS
+// with a hexadecimal base and decimal numbers. An empty list (no MCFG:
+// -machine pc) is no error.
+func ParseECAMList(s string) ([]MCFGEntry, error) {
+	var out []MCFGEntry
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p := strings.Split(f, ":")
+		if len(p) != 4 {
+			return nil, fmt.Errorf("pci: ECAM entry %q is not BASE:SEGMENT:STARTBUS:ENDBUS", f)
+		}
+		base, err1 := strconv.ParseUint(p[0], 0, 64)
+		seg, err2 := strconv.ParseUint(p[1], 10, 16)
+		start, err3 := strconv.ParseUint(p[2], 10, 8)
+		end, err4 := strconv.ParseUint(p[3], 10, 8)
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
+			return nil, fmt.Errorf("pci: ECAM entry %q: %w", f, err)
+		}
+		e := MCFGEntry{Base: base, Segment: uint16(seg), StartBus: uint8(start), EndBus: uint8(end)}
+		if e.EndBus < e.StartBus || e.Base&(1<<20-1) != 0 {
+			return nil, fmt.Errorf("pci: bad ECAM entry %q", f)
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }

@@ -122,3 +122,18 @@ func TestMCFGErrors(t *testing.T) {
 		t.Error("bad checksum accepted")
 	}
 }
+
+func TestParseECAMList(t *testing.T) {
+	got, err := pci.ParseECAMList("0xb0000000:0:0:255")
+	if err != nil || len(got) != 1 || got[0] != (pci.MCFGEntry{Base: 0xb0000000, EndBus: 255}) {
+		t.Errorf("%+v %v", got, err)
+	}
+	if got, err := pci.ParseECAMList(""); err != nil || got != nil {
+		t.Errorf("empty: %+v %v", got, err)
+	}
+	for _, bad := range []string{"0xb0000000:0:0", "0xb0000000:0:5:4", "0xb0000001:0:0:1", "x:0:0:1", "0xb0000000:0:0:256"} {
+		if _, err := pci.ParseECAMList(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
