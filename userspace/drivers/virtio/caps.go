@@ -122,3 +122,20 @@ func CapBody(typ uint8, r Region, multiplier uint32) []byte {
 	}
 	return b[2:]
 }
+
+// DeviceType returns the virtio device type of a PCI function, 0 if it is
+// not a virtio device: modern IDs are 0x1040+type; transitional ones
+// (0x1000-0x103F, what QEMU shows on a conventional PCI bus) carry the
+// type in the subsystem ID (§4.1.2.1).
+func DeviceType(d *pci.Device) int {
+	if d.VendorID != VendorID {
+		return 0
+	}
+	switch {
+	case d.DeviceID >= ModernDeviceID && d.DeviceID <= 0x107F:
+		return int(d.DeviceID - ModernDeviceID)
+	case d.DeviceID >= 0x1000 && d.DeviceID < 0x1040:
+		return int(d.SubsysID)
+	}
+	return 0
+}

@@ -125,3 +125,23 @@ func TestQueue(t *testing.T) {
 		t.Errorf("reuse: %v", err)
 	}
 }
+
+func TestDeviceType(t *testing.T) {
+	for _, c := range []struct {
+		vendor, device, subsys uint16
+		want                   int
+	}{
+		{0x1af4, 0x1041, 0, DeviceTypeNetForTest},
+		{0x1af4, 0x1000, 1, DeviceTypeNetForTest}, // transitional virtio-net
+		{0x1af4, 0x1001, 2, 2},
+		{0x1af4, 0x1110, 0, 0}, // ivshmem
+		{0x8086, 0x1041, 0, 0},
+	} {
+		d := &pci.Device{VendorID: c.vendor, DeviceID: c.device, SubsysID: c.subsys}
+		if got := virtio.DeviceType(d); got != c.want {
+			t.Errorf("%04x:%04x/%d: type %d, want %d", c.vendor, c.device, c.subsys, got, c.want)
+		}
+	}
+}
+
+const DeviceTypeNetForTest = virtio.DeviceTypeNet
