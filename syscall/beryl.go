@@ -66,7 +66,7 @@ func checkRootResource(c Caller, resource object.Handle) object.Status {
 }
 
 func (d *Dispatcher) sysBerylKernelStats(c Caller, resource object.Handle, buffer UserPtr, size uint64) object.Status {
-	if st := checkRootResource(c, resource); st != object.OK {
+	if st := checkSystemResource(c, resource, object.ResourceSystemInfoBase); st != object.OK {
 		return st
 	}
 	n := min(size, KernelStatsSize)
@@ -92,6 +92,15 @@ func (d *Dispatcher) sysBerylKernelStats(c Caller, resource object.Handle, buffe
 	return copyOut(c, buffer, b[:n])
 }
 
+// checkSystemResource accepts ZX_HANDLE_INVALID, the root resource or
+// the system resource of base.
+func checkSystemResource(c Caller, resource object.Handle, base uint64) object.Status {
+	if resource == object.HandleInvalid {
+		return object.OK
+	}
+	return requireSystemResource(c, resource, base)
+}
+
 // requireRootResource checks that h is the root resource (the one
 // resource of kind ZX_RSRC_KIND_ROOT, which boot/kmain gives init):
 // BAD_HANDLE, WRONG_TYPE, then ACCESS_DENIED for any other resource, as
@@ -110,13 +119,14 @@ func requireRootResource(c Caller, h object.Handle) object.Status {
 }
 
 // sysBerylProcessSetClass sets a process's kos security class: the
-// launcher that holds the root resource (init) names the classes the
-// policy speaks of, as KasperskyOS's Einit does. Errors in order: the
+// launcher that holds the root resource or the system resource of
+// BerylSystemClassBase (init, and the launchers it trusts) names the
+// classes the policy speaks of, as KasperskyOS's Einit does. Errors in order: the
 // resource (BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED), the process handle
 // (same order), INVALID_ARGS (length 0 or > 64, bad pointer, bad
 // character), BAD_STATE (the process has started).
 func (d *Dispatcher) sysBerylProcessSetClass(c Caller, resource, process object.Handle, class UserPtr, classLen uint64) object.Status {
-	if st := requireRootResource(c, resource); st != object.OK {
+	if st := requireSystemResource(c, resource, object.BerylSystemClassBase); st != object.OK {
 		return st
 	}
 	o, _, st := c.Process().Lookup(process, object.ObjTypeProcess, object.RightManageProcess)

@@ -19,6 +19,7 @@ var infoRecordSize = map[uint32]int{
 	object.InfoJobProcesses:       8,
 	object.InfoSocket:             48,
 	object.InfoTimer:              24,
+	object.InfoResource:           object.InfoResourceSize,
 }
 
 func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, buffer UserPtr, size uint64, actual, avail UserPtr) object.Status {

@@ -11,10 +11,10 @@ type PowerOps struct {
 }
 
 // sysSystemPowerctl follows Zircon's system_powerctl: the resource is
-// checked first (only the root resource exists yet; a narrower power
-// resource comes with the driver resources), then the command.
+// checked first (the root resource or the system resource of
+// ZX_RSRC_SYSTEM_POWER_BASE), then the command.
 func (d *Dispatcher) sysSystemPowerctl(c Caller, resource object.Handle, cmd uint32, arg UserPtr) object.Status {
-	if st := requireRootResource(c, resource); st != object.OK {
+	if st := requireSystemResource(c, resource, object.ResourceSystemPowerBase); st != object.OK {
 		return st
 	}
 	ops := &d.Power

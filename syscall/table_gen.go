@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 83
+const NumSyscalls = 84
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -92,6 +92,7 @@ const (
 	SysSystemPowerctl          = 0x1050
 	SysObjectGetChild          = 0x1051
 	SysVmoCreateChild          = 0x1052
+	SysResourceCreate          = 0x1053
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -802,6 +803,15 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysVmoCreateChild(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4])))
 		},
 	},
+	{
+		Num: 0x1053, Name: "resource_create", NArgs: 7, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "parent_rsrc", Type: object.ObjTypeResource, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysResourceCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4]), a[5], UserPtr(a[6])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -890,4 +900,5 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysSystemPowerctl
 	_ func(*Dispatcher, Caller, object.Handle, object.Koid, object.Rights, UserPtr) object.Status                             = (*Dispatcher).sysObjectGetChild
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysVmoCreateChild
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64, UserPtr) object.Status                = (*Dispatcher).sysResourceCreate
 )

@@ -182,8 +182,8 @@ func (d *Dispatcher) sysVmarDestroy(c Caller, h object.Handle) object.Status {
 }
 
 // sysVmoReplaceAsExecutable replaces a VMO handle by one with the same
-// rights plus ZX_RIGHT_EXECUTE. vmex must be ZX_HANDLE_INVALID or the root
-// resource until VMEX resources exist. The handle is consumed whatever
+// rights plus ZX_RIGHT_EXECUTE. vmex must be ZX_HANDLE_INVALID, the root
+// resource or the system resource of ZX_RSRC_SYSTEM_VMEX_BASE. The handle is consumed whatever
 // happens, as in Zircon.
 func (d *Dispatcher) sysVmoReplaceAsExecutable(c Caller, h, vmex object.Handle, out UserPtr) object.Status {
 	p := c.Process()
@@ -191,7 +191,7 @@ func (d *Dispatcher) sysVmoReplaceAsExecutable(c Caller, h, vmex object.Handle, 
 		object.HandleClose(p, h)
 		return st
 	}
-	if st := checkRootResource(c, vmex); st != object.OK {
+	if st := checkSystemResource(c, vmex, object.ResourceSystemVmexBase); st != object.OK {
 		return fail(st)
 	}
 	if st := probeOut(c, out, 4); st != object.OK {

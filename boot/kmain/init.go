@@ -127,7 +127,7 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 		stdout, stderr = newPort(x86.COM2), newPort(x86.COM3)
 	}
 	name := path.Base(argv[0])
-	env = append(env, "BERYL_CMDLINE="+info.CmdLine)
+	env = append(env, "BERYL_CMDLINE="+info.CmdLine, ecamEnv())
 	p, err := proc.Spawn(name, img, argv, env, stdout, stderr, extra...)
 	if err != nil {
 		klog.Errorf("init", "%v", err)

@@ -78,6 +78,7 @@ func Main(magic uint32, infoAddr uint64) {
 		log.Errorf("interrupts: %v", err)
 	}
 	setupPower()
+	setupResources(info)
 	for _, m := range info.Modules {
 		log.Infof("module %q at %#x-%#x", m.CmdLine, m.Start, m.End)
 	}

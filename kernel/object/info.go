@@ -14,6 +14,7 @@ const (
 	InfoJobProcesses       uint32 = 9
 	InfoThread             uint32 = 10
 	InfoTaskStats          uint32 = 12
+	InfoResource           uint32 = 18
 	InfoHandleCount        uint32 = 19
 	InfoProcessHandleStats uint32 = 21
 	InfoSocket             uint32 = 22
@@ -394,6 +395,9 @@ func ObjectGetInfo(p *Process, h Handle, topic uint32, buf []byte) (actual, avai
 			le.PutUint64(b[32:], info.TxBufMax)
 			le.PutUint64(b[40:], info.TxBufSize)
 		})
+	case InfoResource:
+		info, st := ObjectGetInfoResource(p, h)
+		return single(InfoResourceSize, st, info.encode)
 	case InfoTimer:
 		info, st := ObjectGetInfoTimer(p, h)
 		return single(sizeofInfoTimer, st, func(b []byte) {

@@ -4,6 +4,7 @@ package zx
 
 // Zircon's ABI constants, with the values kernel/object uses.
 const (
+	BerylSystemClassBase                   uint64  = 256
 	ChannelMaxMsgBytes                             = 65536
 	ChannelMaxMsgHandles                           = 64
 	ChannelPeerClosed                      Signals = 0x4
@@ -99,6 +100,8 @@ const (
 	ObjectInfoProcess                      uint32  = 3
 	ObjectInfoProcessHandleStats           uint32  = 21
 	ObjectInfoProcessThreads               uint32  = 4
+	ObjectInfoResource                     uint32  = 18
+	ObjectInfoResourceSize                         = 56
 	ObjectInfoSocket                       uint32  = 22
 	ObjectInfoTaskStats                    uint32  = 12
 	ObjectInfoThread                       uint32  = 10
@@ -194,10 +197,28 @@ const (
 	PropProcessClass                       uint32  = 4098
 	PropSocketRxThreshold                  uint32  = 12
 	PropSocketTxThreshold                  uint32  = 13
+	ResourceFlagExclusive                  uint32  = 65536
+	ResourceFlagsMask                      uint32  = 65536
+	ResourceKindCount                      uint32  = 6
 	ResourceKindIOPort                     uint32  = 2
 	ResourceKindIRQ                        uint32  = 1
 	ResourceKindMMIO                       uint32  = 0
 	ResourceKindRoot                       uint32  = 3
+	ResourceKindSMC                        uint32  = 4
+	ResourceKindSystem                     uint32  = 5
+	ResourceSystemCPUBase                  uint64  = 4
+	ResourceSystemCount                    uint64  = 257
+	ResourceSystemDebugBase                uint64  = 2
+	ResourceSystemEnergyInfoBase           uint64  = 7
+	ResourceSystemFramebufBase             uint64  = 9
+	ResourceSystemHypervisorBase           uint64  = 0
+	ResourceSystemInfoBase                 uint64  = 3
+	ResourceSystemIommuBase                uint64  = 8
+	ResourceSystemMexecBase                uint64  = 6
+	ResourceSystemMsiBase                  uint64  = 11
+	ResourceSystemPowerBase                uint64  = 5
+	ResourceSystemProfileBase              uint64  = 10
+	ResourceSystemVmexBase                 uint64  = 1
 	RightApplyProfile                      Rights  = 0x80000
 	RightAttachVMO                         Rights  = 0x1000000
 	RightDestroy                           Rights  = 0x200

@@ -95,11 +95,12 @@ const (
 	SysSystemPowerctl          = 0x1050
 	SysObjectGetChild          = 0x1051
 	SysVmoCreateChild          = 0x1052
+	SysResourceCreate          = 0x1053
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 83
+const NumSyscalls = 84
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -527,4 +528,9 @@ func Sys_object_get_child(handle Handle, koid Koid, rights Rights, out *Handle) 
 // Sys_vmo_create_child is zx_vmo_create_child: Create a child of a VMO: exactly one of ZX_VMO_CHILD_SNAPSHOT (copy-on-write both ways: the child sees the parent as it was), ZX_VMO_CHILD_SNAPSHOT_AT_LEAST_ON_WRITE (behaves as SNAPSHOT here) or ZX_VMO_CHILD_SLICE (a window on the parent's pages; the parent must not be resizable and must contain it), plus ZX_VMO_CHILD_RESIZABLE (not with SLICE or NO_WRITE) and ZX_VMO_CHILD_NO_WRITE. offset must be page aligned; size is rounded up to a page. Shared pages are copied on the first write by either side; children outlive their parent. The child handle has the parent handle's rights (RESIZE only if RESIZABLE) plus GET_PROPERTY and SET_PROPERTY; NO_WRITE removes WRITE, otherwise a snapshot child gets WRITE and loses EXECUTE. Clears the parent's ZX_VMO_ZERO_CHILDREN until the last child and its mappings are gone.
 func Sys_vmo_create_child(handle Handle, options uint32, offset uint64, size uint64, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysVmoCreateChild, uintptr(handle), uintptr(options), uintptr(offset), uintptr(size), uintptr(unsafe.Pointer(out)), 0, 0, 0)))
+}
+
+// Sys_resource_create is zx_resource_create: Create a resource of the kind in options' low 16 bits (ZX_RSRC_KIND_MMIO 0: physical addresses; IRQ 1: global system interrupts; IOPORT 2: x86 I/O ports; ROOT 3; SYSTEM 5: one privilege each, size 1, bases ZX_RSRC_SYSTEM_*_BASE) over [base, base+size), with ZX_RSRC_FLAG_EXCLUSIVE (0x10000) in the high bits to reserve the range against any other resource of the kind while it lives. parent_rsrc is the root resource or a resource of the same kind containing the range (else ZX_ERR_ACCESS_DENIED); exclusive resources are carved only from the root resource (else ZX_ERR_INVALID_ARGS). Invalid kind or flags, ROOT with a range, an empty or wrapping range, an unreadable name: ZX_ERR_INVALID_ARGS. A range outside the kind's space, over RAM the kernel manages or the kernel's own devices (LAPIC, IOAPIC, HPET, framebuffer; COM1, PIC, PIT, i8042, ACPI PM ports; the GSIs of the kernel's console lines), or overlapping an exclusive resource (an exclusive one: any resource of the kind): ZX_ERR_NOT_FOUND. The name is truncated to 31 bytes. Read back with ZX_INFO_RESOURCE.
+func Sys_resource_create(parent_rsrc Handle, options uint32, base uint64, size uint, name *uint8, name_size uint, resource_out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysResourceCreate, uintptr(parent_rsrc), uintptr(options), uintptr(base), uintptr(size), uintptr(unsafe.Pointer(name)), uintptr(name_size), uintptr(unsafe.Pointer(resource_out)), 0)))
 }
