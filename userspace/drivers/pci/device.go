@@ -83,14 +83,13 @@ const (
 
 // MSI describes an MSI capability (PCI 3.0 §6.8.1).
 type MSI struct {
-	Offset      uint16
-	Is64Bit     bool
-	PerVector   bool // per-vector masking
-	MaxVectors  int  // multiple message capable: 1..32
-	Enabled     bool
-	DataOffset  uint16
-	MaskOffset  uint16 // 0 without per-vector masking
-	controlWord uint16
+	Offset     uint16
+	Is64Bit    bool
+	PerVector  bool // per-vector masking
+	MaxVectors int  // multiple message capable: 1..32
+	Enabled    bool
+	DataOffset uint16
+	MaskOffset uint16 // 0 without per-vector masking
 }
 
 // MSIX describes an MSI-X capability (PCI 3.0 §6.8.2).

@@ -208,12 +208,11 @@ func (b *Bus) readCaps(d *Device) {
 func decodeMSI(off uint16, data []byte) *MSI {
 	ctl := binary.LittleEndian.Uint16(data[2:])
 	m := &MSI{
-		Offset:      off,
-		Enabled:     ctl&1 != 0,
-		MaxVectors:  1 << ((ctl >> 1) & 7),
-		Is64Bit:     ctl&(1<<7) != 0,
-		PerVector:   ctl&(1<<8) != 0,
-		controlWord: ctl,
+		Offset:     off,
+		Enabled:    ctl&1 != 0,
+		MaxVectors: 1 << ((ctl >> 1) & 7),
+		Is64Bit:    ctl&(1<<7) != 0,
+		PerVector:  ctl&(1<<8) != 0,
 	}
 	if m.MaxVectors > 32 {
 		m.MaxVectors = 32
