@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 84
+const NumSyscalls = 86
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -93,6 +93,8 @@ const (
 	SysObjectGetChild          = 0x1051
 	SysVmoCreateChild          = 0x1052
 	SysResourceCreate          = 0x1053
+	SysVmoCreatePhysical       = 0x1054
+	SysVmoSetCachePolicy       = 0x1055
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -812,6 +814,24 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysResourceCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4]), a[5], UserPtr(a[6])))
 		},
 	},
+	{
+		Num: 0x1054, Name: "vmo_create_physical", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoCreatePhysical(c, object.Handle(uint32(a[0])), a[1], a[2], UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1055, Name: "vmo_set_cache_policy", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeVMO, Rights: object.RightMap, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoSetCachePolicy(c, object.Handle(uint32(a[0])), uint32(a[1])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -901,4 +921,6 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, object.Koid, object.Rights, UserPtr) object.Status                             = (*Dispatcher).sysObjectGetChild
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysVmoCreateChild
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64, UserPtr) object.Status                = (*Dispatcher).sysResourceCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysVmoCreatePhysical
+	_ func(*Dispatcher, Caller, object.Handle, uint32) object.Status                                                          = (*Dispatcher).sysVmoSetCachePolicy
 )

@@ -116,6 +116,7 @@ const (
 // Model-specific registers (SDM Vol. 4 §2.1).
 const (
 	MSRAPICBase     = 0x1B
+	MSRPAT          = 0x277
 	MSREFER         = 0xC0000080
 	MSRSTAR         = 0xC0000081
 	MSRLSTAR        = 0xC0000082
@@ -133,3 +134,13 @@ const (
 
 // UD2 raises an invalid-opcode exception (SDM Vol. 2B "UD").
 func UD2()
+
+// PATValue is the IA32_PAT value every CPU loads (Intel SDM Vol. 3A
+// §11.12.2): entries 0-6 keep their power-on types (WB, WT, UC-, UC, WB,
+// WT, UC-) and entry 7 (PAT=1, PCD=1, PWT=1) becomes write-combining
+// (type 01h) for ZX_CACHE_POLICY_WRITE_COMBINING mappings.
+const PATValue = 0x0107040600070406
+
+// SetupPAT loads PATValue into this CPU's IA32_PAT; every CPU must run
+// it before a write-combining mapping can reach it.
+func SetupPAT() { Wrmsr(MSRPAT, PATValue) }

@@ -79,6 +79,7 @@ func Main(magic uint32, infoAddr uint64) {
 	}
 	setupPower()
 	setupResources(info)
+	x86.SetupPAT()
 	for _, m := range info.Modules {
 		log.Infof("module %q at %#x-%#x", m.CmdLine, m.Start, m.End)
 	}

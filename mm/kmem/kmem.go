@@ -133,6 +133,27 @@ func AllocUser(fault bool) (uint64, error) {
 	return pa, err
 }
 
+// AllocUserContig allocates n physically contiguous pages for user
+// memory (a contiguous VMO), aligned to 2^alignLog2 bytes, with
+// AllocUser's floor; each page is later returned with FreeUser. Callers
+// hold Lock.
+//
+//go:nosplit
+func AllocUserContig(n uint64, alignLog2 uint32) (uint64, error) {
+	if Phys.FreePages() <= reservePages+n {
+		return 0, pmm.ErrNoMemory
+	}
+	align := uint64(1)
+	if alignLog2 > 12 {
+		align = 1 << (alignLog2 - 12)
+	}
+	pa, err := Phys.AllocContig(n, align)
+	if err == nil {
+		userPages += n
+	}
+	return pa, err
+}
+
 // AllocUserTable is AllocUser for a page table of a user address space,
 // which page faults need too (so with the fault cushion): the page comes
 // zeroed. Callers hold Lock.

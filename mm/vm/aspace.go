@@ -317,8 +317,8 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	off := m.offset + (va - m.base)
-	if off >= v.size {
-		return ErrFault
+	if off >= v.size || v.phys {
+		return ErrFault // device memory is not copied through
 	}
 	if !out {
 		if pa, ok := v.pages.get(off / PageSize); ok {

@@ -65,7 +65,8 @@ func ChildRights(in object.Rights, options uint32) object.Rights {
 // NO_WRITE; neither or both SNAPSHOT kinds; unknown options; unaligned
 // offset; a slice not inside the parent), OUT_OF_RANGE (size or
 // offset+size too large), NOT_SUPPORTED (a slice of a resizable VMO),
-// BAD_STATE (v destroyed).
+// BAD_STATE (v destroyed, or a snapshot of a VMO with pinned pages),
+// NOT_SUPPORTED (a snapshot of a physical or contiguous VMO).
 func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Status) {
 	if options&VMOChildNoWrite != 0 && options&VMOChildResizable != 0 {
 		return nil, object.ErrInvalidArgs
@@ -106,7 +107,14 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		src, base, limit = v.sliceOf, v.sliceOff, v.size
 	}
 	src.mu.Lock()
-	if src.dead {
+	if src.phys || src.contiguous {
+		// Device memory and DMA buffers only have slices (Zircon): a
+		// copy-on-write write would move their pages.
+		src.mu.Unlock()
+		c.Release()
+		return nil, object.ErrNotSupported
+	}
+	if src.dead || src.pins > 0 {
 		src.mu.Unlock()
 		c.Release()
 		return nil, object.ErrBadState

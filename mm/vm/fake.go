@@ -52,6 +52,26 @@ func (h *HeapFrames) Alloc(fault bool) (uint64, error) {
 	return pa, nil
 }
 
+// AllocContig implements ContigFrames: n fresh pages at consecutive fake
+// addresses aligned to 2^alignLog2.
+func (h *HeapFrames) AllocContig(n uint64, alignLog2 uint32) (uint64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.Limit > 0 && len(h.pages)+int(n) > h.Limit {
+		return 0, ErrFakeExhausted
+	}
+	align := uint64(PageSize)
+	if alignLog2 > 12 {
+		align = 1 << alignLog2
+	}
+	pa := (h.next + align - 1) &^ (align - 1)
+	h.next = pa + n*PageSize
+	for i := uint64(0); i < n; i++ {
+		h.pages[pa+i*PageSize] = make([]byte, PageSize)
+	}
+	return pa, nil
+}
+
 // Free implements Frames; freeing an unknown page panics.
 func (h *HeapFrames) Free(pa uint64) {
 	h.mu.Lock()

@@ -21,6 +21,13 @@ func (kernelFrames) Alloc(fault bool) (uint64, error) {
 	return pa, err
 }
 
+func (kernelFrames) AllocContig(n uint64, alignLog2 uint32) (uint64, error) {
+	f := kmem.Lock()
+	pa, err := kmem.AllocUserContig(n, alignLog2)
+	kmem.Unlock(f)
+	return pa, err
+}
+
 func (kernelFrames) Free(pa uint64) {
 	f := kmem.Lock()
 	kmem.FreeUser(pa)

@@ -24,8 +24,11 @@ func pteFlags(perms uint32) uint64 {
 	if perms&VMPermExecute == 0 {
 		f |= pagetable.NoExecute
 	}
-	return f
+	return f | cacheFlags(perms>>permCacheShift&cachePolicyMask)
 }
+
+// cacheBits are the PTE bits a cache policy sets (physical.go).
+const cacheBits = pagetable.PAT4K | pagetable.CacheDisable | pagetable.WriteThrough
 
 // installPTE maps the page at va to pa with perms' flags.
 func (as *AddressSpace) installPTE(va, pa uint64, perms uint32) object.Status {
@@ -111,7 +114,7 @@ func (as *AddressSpace) protectPTEs(lo, hi uint64, perms uint32) {
 		} else {
 			// Never made writable here: the page may be shared
 			// (copy-on-write); a write fault upgrades it.
-			*e = old&pagetable.AddrMask | pteFlags(perms)&^(pagetable.Writable&^old)
+			*e = old&(pagetable.AddrMask|cacheBits) | pteFlags(perms)&^(pagetable.Writable&^old)
 		}
 		f.add(va)
 	})

@@ -45,6 +45,9 @@ type VMO struct {
 	sliceOf    *VMO        // a slice: the VMO owning the pages (referenced), never itself a slice
 	sliceOff   uint64      // the slice's offset in sliceOf
 	parentKoid object.Koid // the VMO it was created from (0: none)
+	phys       bool        // a physical VMO (physical.go): page i is physBase + i pages
+	physBase   uint64
+	contiguous bool // a contiguous VMO: committed at creation, never decommitted
 
 	// Guarded by familyMu (child.go).
 	parent   *VMO // while alive, for ZX_VMO_ZERO_CHILDREN (not referenced)
@@ -57,6 +60,9 @@ type VMO struct {
 	pages       pageMap           // page index → physical address; guarded by mu
 	maps        map[*Mapping]bool // mappings of this VMO; guarded by mu
 	dead        bool              // pages released by OnDestroy; guarded by mu
+	cache       uint32            // ZX_CACHE_POLICY_*; guarded by mu
+	pins        int               // live pins (pin.go); guarded by mu
+	pinned      []pinRange        // the pinned byte ranges; guarded by mu
 }
 
 // NewVMO is the kernel side of zx_vmo_create: a zero-filled VMO of size
@@ -151,6 +157,9 @@ func (v *VMO) SetSize(size uint64) object.Status {
 	if v.dead {
 		return object.ErrBadState
 	}
+	if rounded < v.size && v.pinnedLocked(rounded, v.size-rounded) {
+		return object.ErrBadState
+	}
 	if rounded < v.size {
 		v.decommitLocked(rounded, v.size)
 		v.pages.trim((rounded + leafPages*PageSize - 1) / PageSize / leafPages * leafPages)
@@ -190,6 +199,9 @@ func inRange(offset, n, size uint64) bool { return offset+n >= offset && offset+
 // zeros and stay uncommitted. Errors: OUT_OF_RANGE (past the end or
 // overflow).
 func (v *VMO) Read(offset uint64, buf []byte) object.Status {
+	if v.phys {
+		return object.ErrNotSupported
+	}
 	if o := v.sliceOf; o != nil {
 		if !inRange(offset, uint64(len(buf)), v.size) {
 			return object.ErrOutOfRange
@@ -218,6 +230,9 @@ func (v *VMO) Read(offset uint64, buf []byte) object.Status {
 // OUT_OF_RANGE (past the end or overflow), NO_MEMORY (bytes before the
 // failing page are written).
 func (v *VMO) Write(offset uint64, buf []byte) object.Status {
+	if v.phys {
+		return object.ErrNotSupported
+	}
 	if o := v.sliceOf; o != nil {
 		if !inRange(offset, uint64(len(buf)), v.size) {
 			return object.ErrOutOfRange
@@ -281,7 +296,7 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 		}
 		return o.OpRange(op, v.sliceOff+offset, size)
 	}
-	if op == VMOOpDecommit && v.cow {
+	if op == VMOOpDecommit && (v.cow || v.contiguous) || v.phys && (op == VMOOpDecommit || op == VMOOpZero) {
 		return object.ErrNotSupported
 	}
 	v.mu.Lock()
@@ -299,7 +314,7 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 		}
 		// Committed means held by this VMO alone: shared pages are
 		// copied (Zircon commits a clone's pages as its own copies).
-		for idx := offset / PageSize; idx <= (offset+size-1)/PageSize; idx++ {
+		for idx := offset / PageSize; idx <= (offset+size-1)/PageSize && !v.phys; idx++ {
 			if _, st := v.writablePageLocked(idx, false); st != object.OK {
 				return st
 			}
@@ -310,6 +325,9 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 		}
 		if !pageAligned(offset) || !pageAligned(size) {
 			return object.ErrInvalidArgs
+		}
+		if v.pinnedLocked(offset, size) {
+			return object.ErrBadState
 		}
 		v.decommitLocked(offset, offset+size)
 	case VMOOpZero:
@@ -338,7 +356,7 @@ func (v *VMO) zeroLocked(lo, hi uint64) object.Status {
 	for lo < hi {
 		in := lo % PageSize
 		n := min(hi-lo, PageSize-in)
-		if in == 0 && n == PageSize {
+		if in == 0 && n == PageSize && !v.contiguous && !v.pinnedLocked(lo, PageSize) {
 			end := hi &^ (PageSize - 1)
 			v.decommitLocked(lo, end)
 			lo = end
@@ -359,6 +377,9 @@ func (v *VMO) zeroLocked(lo, hi uint64) object.Status {
 // commitLocked returns the page at index idx, committing a zeroed page if
 // needed (for a page fault if fault is set: see Frames.Alloc). v.mu held.
 func (v *VMO) commitLocked(idx uint64, fault bool) (uint64, object.Status) {
+	if v.phys {
+		return v.physBase + idx*PageSize, object.OK
+	}
 	if pa, ok := v.pages.get(idx); ok {
 		return pa, object.OK
 	}
@@ -381,7 +402,7 @@ func (v *VMO) commitLocked(idx uint64, fault bool) (uint64, object.Status) {
 // held.
 func (v *VMO) writablePageLocked(idx uint64, fault bool) (uint64, object.Status) {
 	pa, st := v.commitLocked(idx, fault)
-	if st != object.OK || v.shares.holders(pa) == 1 {
+	if st != object.OK || v.phys || v.shares.holders(pa) == 1 {
 		return pa, st
 	}
 	npa, err := v.frames.Alloc(fault)
@@ -399,7 +420,8 @@ func (v *VMO) writablePageLocked(idx uint64, fault bool) (uint64, object.Status)
 // mapping with perms: a shared page is never writable in the page tables
 // (the write fault copies it). v.mu held.
 func (v *VMO) ptePermsLocked(pa uint64, perms uint32) uint32 {
-	if perms&VMPermWrite != 0 && v.shares.holders(pa) > 1 {
+	perms |= v.cache << permCacheShift
+	if perms&VMPermWrite != 0 && !v.phys && v.shares.holders(pa) > 1 {
 		return perms &^ VMPermWrite
 	}
 	return perms

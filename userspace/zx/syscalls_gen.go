@@ -96,11 +96,13 @@ const (
 	SysObjectGetChild          = 0x1051
 	SysVmoCreateChild          = 0x1052
 	SysResourceCreate          = 0x1053
+	SysVmoCreatePhysical       = 0x1054
+	SysVmoSetCachePolicy       = 0x1055
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 84
+const NumSyscalls = 86
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -533,4 +535,14 @@ func Sys_vmo_create_child(handle Handle, options uint32, offset uint64, size uin
 // Sys_resource_create is zx_resource_create: Create a resource of the kind in options' low 16 bits (ZX_RSRC_KIND_MMIO 0: physical addresses; IRQ 1: global system interrupts; IOPORT 2: x86 I/O ports; ROOT 3; SYSTEM 5: one privilege each, size 1, bases ZX_RSRC_SYSTEM_*_BASE) over [base, base+size), with ZX_RSRC_FLAG_EXCLUSIVE (0x10000) in the high bits to reserve the range against any other resource of the kind while it lives. parent_rsrc is the root resource or a resource of the same kind containing the range (else ZX_ERR_ACCESS_DENIED); exclusive resources are carved only from the root resource (else ZX_ERR_INVALID_ARGS). Invalid kind or flags, ROOT with a range, an empty or wrapping range, an unreadable name: ZX_ERR_INVALID_ARGS. A range outside the kind's space, over RAM the kernel manages or the kernel's own devices (LAPIC, IOAPIC, HPET, framebuffer; COM1, PIC, PIT, i8042, ACPI PM ports; the GSIs of the kernel's console lines), or overlapping an exclusive resource (an exclusive one: any resource of the kind): ZX_ERR_NOT_FOUND. The name is truncated to 31 bytes. Read back with ZX_INFO_RESOURCE.
 func Sys_resource_create(parent_rsrc Handle, options uint32, base uint64, size uint, name *uint8, name_size uint, resource_out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysResourceCreate, uintptr(parent_rsrc), uintptr(options), uintptr(base), uintptr(size), uintptr(unsafe.Pointer(name)), uintptr(name_size), uintptr(unsafe.Pointer(resource_out)), 0)))
+}
+
+// Sys_vmo_create_physical is zx_vmo_create_physical: Create a VMO over the physical range [paddr, paddr+size) (size rounded up to a page): device memory a driver maps with vmar_map. resource must be the root resource or an MMIO resource containing the range (another kind: ZX_ERR_WRONG_TYPE; outside it: ZX_ERR_OUT_OF_RANGE). A range over RAM the kernel manages or the kernel's own devices is ZX_ERR_ACCESS_DENIED even with the root resource (Beryl). paddr not page aligned, size 0 or wrapping: ZX_ERR_INVALID_ARGS. The VMO starts with ZX_CACHE_POLICY_UNCACHED_DEVICE, cannot be read or written with vmo_read/vmo_write (ZX_ERR_NOT_SUPPORTED) nor used as a syscall buffer through a mapping (ZX_ERR_INVALID_ARGS), cannot be resized, decommitted or cloned except as a slice.
+func Sys_vmo_create_physical(resource Handle, paddr uint64, size uint, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysVmoCreatePhysical, uintptr(resource), uintptr(paddr), uintptr(size), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
+}
+
+// Sys_vmo_set_cache_policy is zx_vmo_set_cache_policy: Set the cache policy of a VMO's mappings: ZX_CACHE_POLICY_CACHED (0, write-back), UNCACHED (1) and UNCACHED_DEVICE (2) (both strong uncacheable: PTE PCD|PWT), WRITE_COMBINING (3, PAT entry 7). Unknown policy: ZX_ERR_INVALID_ARGS. ZX_ERR_BAD_STATE while the VMO is mapped, has children, is a child, has pinned pages, or (a paged VMO) has committed pages.
+func Sys_vmo_set_cache_policy(handle Handle, cache_policy uint32) Status {
+	return Status(int32(zxcall.RawCall(SysVmoSetCachePolicy, uintptr(handle), uintptr(cache_policy), 0, 0, 0, 0, 0, 0)))
 }

@@ -280,6 +280,12 @@ const (
 	VMOChildSnapshotAtLeastOnWrite uint32 = 1 << 4
 	VMOChildNoWrite                uint32 = 1 << 5
 
+	// ZX_CACHE_POLICY_* (zx_vmo_set_cache_policy).
+	CachePolicyCached         uint32 = 0
+	CachePolicyUncached       uint32 = 1
+	CachePolicyUncachedDevice uint32 = 2
+	CachePolicyWriteCombining uint32 = 3
+
 	// zx_info_vmo_t.flags (ZX_INFO_VMO).
 	InfoVMOTypePaged  uint32 = 1 << 0
 	InfoVMOResizable  uint32 = 1 << 1
