@@ -39,6 +39,13 @@ var forbidden = []struct {
 	// the host (tools/mkbootfs checks etc/system.yaml): it stays pure Go,
 	// without the zx syscall layer or anything that needs Beryl to run.
 	{"beryl/userspace/sysdesc", []string{"unsafe", "beryl/arch", "beryl/userspace/zx", "beryl/userspace/launch"}},
+	// Driver logic (PCI enumeration, virtio, the network setup) is pure Go
+	// over the interfaces of drivers/hw, so that it runs against fakes on
+	// the host; only the programs (pcibus, virtionetd) touch zx.
+	{"beryl/userspace/drivers/hw/", []string{"beryl/arch", "beryl/userspace/zx", "beryl/userspace/launch"}},
+	{"beryl/userspace/drivers/pci/", []string{"unsafe", "beryl/arch", "beryl/userspace/zx", "beryl/userspace/launch"}},
+	{"beryl/userspace/drivers/virtio/", []string{"unsafe", "beryl/arch", "beryl/userspace/zx", "beryl/userspace/launch"}},
+	{"beryl/userspace/drivers/netcfg/", []string{"unsafe", "beryl/arch", "beryl/userspace/zx", "beryl/userspace/launch"}},
 }
 
 func TestImportRules(t *testing.T) {

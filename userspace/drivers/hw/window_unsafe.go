@@ -71,3 +71,10 @@ func (w *Window) Write16(off uint64, v uint16) { *(*uint16)(w.ptr(off, 2)) = v }
 
 // Write32 stores v at off.
 func (w *Window) Write32(off uint64, v uint32) { atomic.StoreUint32((*uint32)(w.ptr(off, 4)), v) }
+
+// Bytes returns the n bytes mapped at addr as a slice (memory a VMO
+// mapping holds, outside the Go heap; the caller keeps it mapped while
+// the slice is in use).
+func Bytes(addr uintptr, n int) []byte {
+	return unsafe.Slice((*byte)(*(*unsafe.Pointer)(unsafe.Pointer(&addr))), n)
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"beryl/userspace/drivers/pci"
+)
+
+func main() {
+	benchFor := flag.Duration("bench", 0, "after the link is up, measure frames per second for this long per size")
+	timeout := flag.Duration("timeout", 20*time.Second, "give up on DHCP, ARP or ping after this long")
+	flag.Parse()
+	ho, err := pci.DecodeHandoff(os.Getenv(pci.HandoffEnv))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "virtionetd:", err)
+		os.Exit(1)
+	}
+	res, err := zxResources()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "virtionetd: %s: %v\n", ho.Device.Addr, err)
+		os.Exit(1)
+	}
+	drv, err := start(ho, res, os.Stdout)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "virtionetd: %s: %v\n", ho.Device.Addr, err)
+		os.Exit(1)
+	}
+	defer drv.Close()
+	r, err := up(drv, ho.Device.Addr, os.Stdout, *timeout)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "virtionetd: %s: %v\n", ho.Device.Addr, err)
+		os.Exit(1)
+	}
+	if *benchFor > 0 {
+		if err := bench(drv, r, []int{64, 1500}, *benchFor, os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "virtionetd: bench: %v\n", err)
+			os.Exit(1)
+		}
+	}
+	s := drv.Stats()
+	fmt.Printf("virtionetd: %s: %d frames sent, %d received, %d interrupts\n", ho.Device.Addr, s.TxFrames, s.RxFrames, s.Interrupts)
+}
