@@ -36,8 +36,9 @@ bin/zxrun: FORCE
 # the KasperskyOS-style handles and IPC policy, secfile the one of the
 # security interface and the declarative system description; kernelfuzz
 # and soak are the syscall fuzzer and the soak run (make fuzz-kernel,
-# make soak).
-USERPROGS := init hello crash examples/kvstore examples/secfile fuzz/kernelfuzz fuzz/soak
+# make soak); pcibus is the PCI bus program and virtionetd the virtio-net
+# driver it starts.
+USERPROGS := init hello crash examples/kvstore examples/secfile fuzz/kernelfuzz fuzz/soak drivers/pcibus drivers/virtionetd
 userprogs:
 	@mkdir -p build
 	for p in $(USERPROGS); do $(KGOENV) $(GO) build -o build/$$(basename $$p).elf ./userspace/$$p || exit 1; done

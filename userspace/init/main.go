@@ -190,7 +190,13 @@ func classOf(file string) string {
 }
 
 func defaultEnv(cmdline string) []string {
-	return []string{"HOME=/", "PATH=/bin", "BERYL_CMDLINE=" + cmdline}
+	env := []string{"HOME=/", "PATH=/bin", "BERYL_CMDLINE=" + cmdline}
+	// The kernel's list of PCI ECAM windows (from the ACPI MCFG) is for
+	// the PCI bus program.
+	if v, ok := os.LookupEnv("BERYL_PCI_ECAM"); ok {
+		env = append(env, "BERYL_PCI_ECAM="+v)
+	}
+	return env
 }
 
 func splitNUL(b []byte) []string {

@@ -1,0 +1,135 @@
+package qemu
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The guest's NIC on QEMU's user network, isolated from the host
+// (restrict=on: slirp answers DHCP, ARP and ping itself and forwards
+// nothing), its traffic recorded by filter-dump.
+const guestMAC = "52:54:00:12:34:56"
+
+func netArgs(pcap string) []string {
+	a := []string{"-netdev", "user,id=n0,restrict=on", "-device", "virtio-net-pci,netdev=n0,mac=" + guestMAC}
+	if pcap != "" {
+		a = append(a, "-object", "filter-dump,id=f0,netdev=n0,file="+pcap)
+	}
+	return a
+}
+
+// pciBootfs holds init, the bus program and the virtio-net driver.
+func pciBootfs(t *testing.T) string {
+	t.Helper()
+	files := []bootFile{}
+	for _, n := range []string{"init", "pcibus", "virtionetd"} {
+		img, err := os.ReadFile(image(t, n+".elf"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, bootFile{"bin/" + n, img})
+	}
+	files = append(files, bootFile{"etc/policy", readRepo(t, "userspace/etc/policy")})
+	return bootfsOf(t, files...)
+}
+
+var pcibusLine = regexp.MustCompile(`^pcibus: ([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7]) ([0-9a-f]{4}):([0-9a-f]{4}) `)
+
+// qemuPCI lists QEMU's own view of the PCI functions (QMP query-pci) as
+// "BB:DD.F VVVV:DDDD" strings.
+func qemuPCI(q *QMP) ([]string, error) {
+	r, err := q.Execute("query-pci", nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	var walk func(devs []any)
+	walk = func(devs []any) {
+		for _, d := range devs {
+			m, _ := d.(map[string]any)
+			id, _ := m["id"].(map[string]any)
+			out = append(out, fmt.Sprintf("%02x:%02x.%d %04x:%04x", int(m["bus"].(float64)), int(m["slot"].(float64)), int(m["function"].(float64)),
+				int(id["vendor"].(float64)), int(id["device"].(float64))))
+			if br, ok := m["pci_bridge"].(map[string]any); ok {
+				if sub, ok := br["devices"].([]any); ok {
+					walk(sub)
+				}
+			}
+		}
+	}
+	for _, b := range r.([]any) {
+		walk(b.(map[string]any)["devices"].([]any))
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// TestPCIEnumeration boots the bus program on a q35 machine (ECAM, the
+// MCFG's window) and checks it lists exactly the functions QEMU reports,
+// BARs included for the virtio-net device.
+func TestPCIEnumeration(t *testing.T) {
+	for _, c := range []struct{ machine, mode string }{
+		{"q35", "through ECAM segment 0 buses 0-255 at 0xb0000000"},
+	} {
+		t.Run(c.machine, func(t *testing.T) {
+			sock := QMPSocket()
+			qc := make(chan []string, 1)
+			go func() {
+				q, err := DialQMP(sock, time.Minute)
+				if err != nil {
+					t.Error(err)
+					qc <- nil
+					return
+				}
+				defer q.Close()
+				l, err := qemuPCI(q)
+				if err != nil {
+					t.Error(err)
+				}
+				qc <- l
+			}()
+			res, err := Boot(Config{
+				Kernel:  image(t, "beryl.elf"),
+				Cmdline: "run=pcibus system=none",
+				Extra:   append([]string{"-initrd", pciBootfs(t), "-machine", c.machine}, netArgs("")...),
+				Timeout: 3 * time.Minute,
+				StopOn:  "init: pcibus exited",
+				QMP:     sock,
+			})
+			if err != nil {
+				t.Fatalf("boot: %v\n%s", err, tail(res))
+			}
+			want := <-qc
+			out := strings.Join(res.Lines, "\n")
+			if !strings.Contains(out, "pcibus: configuration space "+c.mode) {
+				t.Errorf("no %q line:\n%s", c.mode, tail(res))
+			}
+			var got []string
+			for _, l := range res.Lines {
+				if m := pcibusLine.FindStringSubmatch(l); m != nil {
+					got = append(got, fmt.Sprintf("%s:%s.%s %s:%s", m[2], m[3], m[4], m[5], m[6]))
+				}
+			}
+			sort.Strings(got)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") || len(got) == 0 {
+				t.Errorf("pcibus found:\n%s\nQEMU reports:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			// QEMU's virtio-net-pci: legacy I/O BAR 0, MSI-X table in BAR 1,
+			// the modern registers in the 16 KiB 64-bit BAR 4.
+			if !regexp.MustCompile(`pcibus: 0000:00:0[0-9a-f]\.0 1af4:1000 class 020000 \(Ethernet\) bar0=io:0x[0-9a-f]+\+0x20 bar1=mem32:0x[0-9a-f]+\+0x1000 bar4=mem64:0x[0-9a-f]+\+0x4000 intA msix/\d`).MatchString(out) {
+				t.Errorf("virtio-net line not as expected:\n%s", tail(res))
+			}
+			if !strings.Contains(out, fmt.Sprintf("pcibus: %d functions", len(want))) {
+				t.Errorf("no function count %d", len(want))
+			}
+		})
+	}
+}
+
+var _ = filepath.Join
