@@ -6,7 +6,9 @@
 // that device's resources: a physical VMO per memory BAR, its interrupt
 // and a BTI for DMA (see pci.Handoff).
 //
-// With -list it only enumerates.
+// With -list it only enumerates; with -auto (init starts it so at boot)
+// it prints nothing unless some function has a driver. Arguments after
+// the flags are passed to the drivers.
 package main
 
 import (

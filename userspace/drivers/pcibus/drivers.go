@@ -16,7 +16,7 @@ import (
 // startDrivers starts a driver process for every function a driver
 // exists for, each with only its own device's resources, and waits for
 // them. It returns the exit status: 0 if every driver exited 0.
-func startDrivers(p *zxPlatform, s *Scan) int {
+func startDrivers(p *zxPlatform, s *Scan, driverArgs []string) int {
 	h, ok := zx.TakeStartupHandle(zx.PAVmoBootfs)
 	if !ok {
 		fmt.Fprintln(os.Stderr, "pcibus: no boot filesystem: cannot start drivers")
@@ -35,7 +35,7 @@ func startDrivers(p *zxPlatform, s *Scan) int {
 		if prog == "" {
 			continue
 		}
-		proc, err := p.handOff(fs, s.Bus, d, prog)
+		proc, err := p.handOff(fs, s.Bus, d, prog, driverArgs)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "pcibus: %s: %s: %v\n", d.Addr, prog, err)
 			status = 1
@@ -70,7 +70,7 @@ func koid(h zx.Handle) uint64 {
 // handOff prepares d for its driver (memory decoding and bus mastering
 // on, its interrupt set up) and starts prog with the device's resources
 // only: a physical VMO per memory BAR, the interrupt, a BTI.
-func (z *zxPlatform) handOff(fs *bootfs.FS, bus *pci.Bus, d *pci.Device, prog string) (*launch.Process, error) {
+func (z *zxPlatform) handOff(fs *bootfs.FS, bus *pci.Bus, d *pci.Device, prog string, args []string) (*launch.Process, error) {
 	file, ok := fs.Lookup(prog)
 	if !ok {
 		return nil, fmt.Errorf("not in the boot filesystem")
@@ -115,7 +115,7 @@ func (z *zxPlatform) handOff(fs *bootfs.FS, bus *pci.Bus, d *pci.Device, prog st
 		return fail(err)
 	}
 	return launch.Start(img, launch.Config{
-		Argv:    []string{prog, d.Addr.String()},
+		Argv:    append([]string{prog}, args...),
 		Env:     append(os.Environ(), pci.HandoffEnv+"="+env),
 		Handles: handles,
 	})

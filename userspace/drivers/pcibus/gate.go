@@ -16,7 +16,7 @@ var errNotYet = errors.New("needs ioports_request (not in the kernel yet)")
 // Ports is not available yet.
 func (z *zxPlatform) Ports(base, n uint16) (hw.Ports, error) { return nil, errNotYet }
 
-func startDrivers(p *zxPlatform, s *Scan) int {
+func startDrivers(p *zxPlatform, s *Scan, driverArgs []string) int {
 	println("pcibus: drivers need the interrupt and BTI syscalls (not in the kernel yet)")
 	return 1
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 
 	"beryl/userspace/zx"
@@ -10,6 +12,7 @@ import (
 
 func main() {
 	list := flag.Bool("list", false, "enumerate and print the functions only; start no driver")
+	auto := flag.Bool("auto", false, "print nothing unless a function has a driver (init's boot-time run)")
 	flag.Parse()
 	res, ok := zx.TakeStartupHandle(zx.PAResource)
 	if !ok {
@@ -17,7 +20,12 @@ func main() {
 		os.Exit(1)
 	}
 	p := &zxPlatform{res: res}
-	s, err := scan(p, os.Getenv("BERYL_PCI_ECAM"), os.Stdout)
+	var out io.Writer = os.Stdout
+	var quiet bytes.Buffer
+	if *auto {
+		out = &quiet
+	}
+	s, err := scan(p, os.Getenv("BERYL_PCI_ECAM"), out)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "pcibus:", err)
 		os.Exit(1)
@@ -25,5 +33,17 @@ func main() {
 	if *list {
 		return
 	}
-	os.Exit(startDrivers(p, s))
+	if *auto {
+		n := 0
+		for _, d := range s.Devices {
+			if driverFor(d) != "" {
+				n++
+			}
+		}
+		if n == 0 {
+			return
+		}
+		os.Stdout.Write(quiet.Bytes())
+	}
+	os.Exit(startDrivers(p, s, flag.Args()))
 }
