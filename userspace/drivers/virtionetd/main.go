@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"beryl/userspace/drivers/pci"
@@ -13,6 +14,9 @@ func main() {
 	benchFor := flag.Duration("bench", 0, "after the link is up, measure frames per second for this long per size")
 	timeout := flag.Duration("timeout", 20*time.Second, "give up on DHCP, ARP or ping after this long")
 	flag.Parse()
+	if *benchFor == 0 {
+		*benchFor = cmdlineDuration(os.Getenv("BERYL_CMDLINE"), "net.bench")
+	}
 	ho, err := pci.DecodeHandoff(os.Getenv(pci.HandoffEnv))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "virtionetd:", err)
@@ -42,4 +46,17 @@ func main() {
 	}
 	s := drv.Stats()
 	fmt.Printf("virtionetd: %s: %d frames sent, %d received, %d interrupts\n", ho.Device.Addr, s.TxFrames, s.RxFrames, s.Interrupts)
+}
+
+// cmdlineDuration returns the duration of option name=D on the kernel
+// command line (0 if absent or malformed), so that a boot can ask the
+// driver for its benchmark (net.bench=2s) without arguments to pass.
+func cmdlineDuration(cmdline, name string) time.Duration {
+	for _, f := range strings.Fields(cmdline) {
+		if v, ok := strings.CutPrefix(f, name+"="); ok {
+			d, _ := time.ParseDuration(v)
+			return d
+		}
+	}
+	return 0
 }

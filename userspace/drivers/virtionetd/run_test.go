@@ -75,3 +75,12 @@ func TestNotVirtioNet(t *testing.T) {
 		t.Error("started on an e1000")
 	}
 }
+
+func TestCmdlineDuration(t *testing.T) {
+	if d := cmdlineDuration("run=pcibus net.bench=2s system=none", "net.bench"); d != 2*time.Second {
+		t.Errorf("got %v", d)
+	}
+	if d := cmdlineDuration("net.bench=x", "net.bench"); d != 0 {
+		t.Errorf("malformed: %v", d)
+	}
+}
