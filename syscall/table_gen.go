@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 86
+const NumSyscalls = 92
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -95,6 +95,12 @@ const (
 	SysResourceCreate          = 0x1053
 	SysVmoCreatePhysical       = 0x1054
 	SysVmoSetCachePolicy       = 0x1055
+	SysInterruptCreate         = 0x1056
+	SysInterruptWait           = 0x1057
+	SysInterruptDestroy        = 0x1058
+	SysInterruptAck            = 0x1059
+	SysInterruptTrigger        = 0x105a
+	SysInterruptBind           = 0x105b
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -832,6 +838,61 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysVmoSetCachePolicy(c, object.Handle(uint32(a[0])), uint32(a[1])))
 		},
 	},
+	{
+		Num: 0x1056, Name: "interrupt_create", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "src_obj", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2]), UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1057, Name: "interrupt_wait", NArgs: 2, Blocking: true, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeInterrupt, Rights: object.RightWait, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptWait(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x1058, Name: "interrupt_destroy", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeInterrupt, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptDestroy(c, object.Handle(uint32(a[0]))))
+		},
+	},
+	{
+		Num: 0x1059, Name: "interrupt_ack", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeInterrupt, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptAck(c, object.Handle(uint32(a[0]))))
+		},
+	},
+	{
+		Num: 0x105a, Name: "interrupt_trigger", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeInterrupt, Rights: object.RightSignal, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptTrigger(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2]))))
+		},
+	},
+	{
+		Num: 0x105b, Name: "interrupt_bind", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeInterrupt, Rights: object.RightRead, Checked: true, Consumed: false},
+			{Index: 1, Name: "port_handle", Type: object.ObjTypePort, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysInterruptBind(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2], uint32(a[3])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -923,4 +984,10 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64, UserPtr) object.Status                = (*Dispatcher).sysResourceCreate
 	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysVmoCreatePhysical
 	_ func(*Dispatcher, Caller, object.Handle, uint32) object.Status                                                          = (*Dispatcher).sysVmoSetCachePolicy
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, UserPtr) object.Status                                         = (*Dispatcher).sysInterruptCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysInterruptWait
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysInterruptDestroy
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysInterruptAck
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time) object.Status                                             = (*Dispatcher).sysInterruptTrigger
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint32) object.Status                                   = (*Dispatcher).sysInterruptBind
 )

@@ -108,6 +108,9 @@ type Dispatcher struct {
 	// Power holds the machine's reset and power-off paths for
 	// system_powerctl (nil functions: not possible here).
 	Power PowerOps
+	// IRQ builds the hardware lines of interrupt objects (boot/kmain:
+	// I/O APIC GSIs, MSI vectors); nil fields: not on this machine.
+	IRQ IRQOps
 }
 
 // HandleArg describes a handle argument of a syscall (for checks and docs).

@@ -175,3 +175,10 @@ func (io *IOAPIC) Route(pin uint32, vector uint8, dest uint32, activeLow, level 
 func (io *IOAPIC) Mask(pin uint32) {
 	io.write(0x10+2*pin, io.read(0x10+2*pin)|lvtMasked)
 }
+
+// Unmask unmasks pin, keeping its route.
+//
+//go:nosplit
+func (io *IOAPIC) Unmask(pin uint32) {
+	io.write(0x10+2*pin, io.read(0x10+2*pin)&^lvtMasked)
+}

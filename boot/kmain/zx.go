@@ -10,7 +10,8 @@ import (
 // whose thread loop calls it for every zx number (kernel packages may not
 // import the syscall layer). It runs before any user program starts.
 func setupSyscalls() {
-	proc.SetSyscalls(&zxsys.Dispatcher{Stats: kernelStats, Power: zxsys.PowerOps{Reboot: Reboot, PowerOff: PowerOff}})
+	proc.SetSyscalls(&zxsys.Dispatcher{Stats: kernelStats, Power: zxsys.PowerOps{Reboot: Reboot, PowerOff: PowerOff},
+		IRQ: zxsys.IRQOps{GSILine: newGSILine}})
 }
 
 // kernelStats fills what only the kernel's main package knows for

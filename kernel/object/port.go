@@ -73,6 +73,7 @@ type portNode struct {
 	next, prev *portNode
 	obs        *portObserver // for signal packets: the observer that queued it
 	kernel     bool          // a kernel packet (QueueKernel): not a user packet
+	intr       *PortInterruptSlot
 }
 
 // portWaiter is a port_wait blocked for a packet.
@@ -178,6 +179,52 @@ func (pt *Port) QueueKernel(pk PortPacket) {
 	pt.enqueueLocked(&portNode{pk: pk, kernel: true})
 }
 
+// PortInterruptSlot is an interrupt object's one packet on its bound port
+// (Zircon's preallocated port_packet_): it is queued at most once at a
+// time and can be taken back (interrupt_destroy).
+type PortInterruptSlot struct {
+	node   portNode
+	queued bool // in the port's queue; guarded by the port's mu
+}
+
+// QueueInterrupt queues slot's ZX_PKT_TYPE_INTERRUPT packet with key and
+// timestamp; false if it is still queued. A packet handed straight to a
+// waiter is not queued.
+func (pt *Port) QueueInterrupt(slot *PortInterruptSlot, key uint64, ts Time) bool {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	if slot.queued {
+		return false
+	}
+	if pt.zero {
+		return true
+	}
+	slot.node = portNode{pk: PortPacket{Key: key, Type: PktTypeInterrupt}, intr: slot}
+	binary.LittleEndian.PutUint64(slot.node.pk.Payload[:], uint64(ts))
+	if len(pt.waiters) == 0 {
+		slot.queued = true
+	}
+	pt.enqueueLocked(&slot.node)
+	return true
+}
+
+// RemoveInterrupt takes slot's packet out of the queue; false if it was
+// not queued.
+func (pt *Port) RemoveInterrupt(slot *PortInterruptSlot) bool {
+	pt.mu.Lock()
+	defer pt.mu.Unlock()
+	if !slot.queued {
+		return false
+	}
+	pt.unlinkLocked(&slot.node)
+	slot.queued = false
+	return true
+}
+
+// CanBindInterrupts reports whether the port was created with
+// ZX_PORT_BIND_TO_INTERRUPT.
+func (pt *Port) CanBindInterrupts() bool { return pt.options&PortBindToInterrupt != 0 }
+
 // PortQueue is zx_port_queue (needs ZX_RIGHT_WRITE). The packet's type is
 // forced to ZX_PKT_TYPE_USER; key, status and payload are the caller's.
 func PortQueue(p *Process, h Handle, pk PortPacket) Status {
@@ -234,7 +281,9 @@ func (pt *Port) Wait(deadline Time) (PortPacket, Status) {
 
 // takeLocked finishes dequeuing n; pt.mu must be held.
 func (pt *Port) takeLocked(n *portNode) PortPacket {
-	if n.kernel {
+	if n.intr != nil {
+		n.intr.queued = false
+	} else if n.kernel {
 		// Kernel packets count against no limit.
 	} else if n.obs == nil {
 		pt.nUser--
@@ -446,6 +495,11 @@ func (pt *Port) OnZeroHandles() []*HandleEntry {
 		b.mu.Unlock()
 	}
 	pt.mu.Lock()
+	for n := pt.head; n != nil; n = n.next {
+		if n.intr != nil {
+			n.intr.queued = false
+		}
+	}
 	pt.head, pt.tail, pt.nUser = nil, nil, 0
 	clear(pt.obs)
 	pt.mu.Unlock()

@@ -17,16 +17,45 @@ var irqCounts [NumIRQs]uint32
 // unmasked.
 var irqHandlers [NumIRQs]func()
 
+// irqMaskOnFire marks the level-triggered GSIs a userspace driver
+// holds: the trap path masks them (MaskGSI) until the driver acks, or a
+// line still asserted would interrupt again at once.
+var irqMaskOnFire [NumIRQs]uint32
+
+// MaskGSI masks a GSI at its I/O APIC from the trap path; boot sets it
+// to a nosplit function before any line is marked.
+var MaskGSI func(gsi uint32)
+
 //go:nosplit
 func irq(gsi uint32, f *x86.Frame, fx *x86.FXArea) {
 	if h := irqHandlers[gsi]; h != nil {
 		h()
+	}
+	if irqMaskOnFire[gsi] != 0 {
+		MaskGSI(gsi)
 	}
 	atomic.AddUint32(&irqCounts[gsi], 1)
 	futexWakeAddr(irqCountAddr(gsi), 1<<31)
 	if depth == 1 {
 		reschedule(f, fx)
 	}
+}
+
+// SetIRQMaskOnFire marks (or unmarks) GSI gsi as masked by the trap path
+// when it fires.
+func SetIRQMaskOnFire(gsi uint32, on bool) {
+	v := uint32(0)
+	if on {
+		v = 1
+	}
+	atomic.StoreUint32(&irqMaskOnFire[gsi], v)
+}
+
+// KickIRQ bumps GSI gsi's count and wakes its waiters without an
+// interrupt (a line's owner stopping its waiter).
+func KickIRQ(gsi uint32) {
+	atomic.AddUint32(&irqCounts[gsi], 1)
+	futexWakeAddr(irqCountAddr(gsi), 1<<31)
 }
 
 // SetIRQHandler installs a trap-path handler for GSI gsi.

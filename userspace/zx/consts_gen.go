@@ -17,6 +17,7 @@ const (
 	DefaultEventPairRights                 Rights  = 0xf003
 	DefaultEventRights                     Rights  = 0xd003
 	DefaultFIFORights                      Rights  = 0xf00f
+	DefaultInterruptRights                 Rights  = 0xd00f
 	DefaultJobRights                       Rights  = 0x7dfcf
 	DefaultLogRights                       Rights  = 0xd00b
 	DefaultPortRights                      Rights  = 0x800f
@@ -108,6 +109,18 @@ const (
 	ObjectInfoTimer                        uint32  = 25
 	ObjectInfoVMAR                         uint32  = 7
 	ObjectInfoVMO                          uint32  = 23
+	InterruptBind                          uint32  = 0
+	InterruptModeDefault                   uint32  = 0
+	InterruptModeEdgeBoth                  uint32  = 10
+	InterruptModeEdgeHigh                  uint32  = 4
+	InterruptModeEdgeLow                   uint32  = 2
+	InterruptModeLevelHigh                 uint32  = 8
+	InterruptModeLevelLow                  uint32  = 6
+	InterruptModeMask                      uint32  = 14
+	InterruptRemapIRQ                      uint32  = 1
+	InterruptTimestampMono                 uint32  = 32
+	InterruptUnbind                        uint32  = 1
+	InterruptVirtual                       uint32  = 16
 	JobNoJobs                              Signals = 0x10
 	JobNoProcesses                         Signals = 0x20
 	JobPolAbsolute                         uint32  = 1

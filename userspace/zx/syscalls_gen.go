@@ -98,11 +98,17 @@ const (
 	SysResourceCreate          = 0x1053
 	SysVmoCreatePhysical       = 0x1054
 	SysVmoSetCachePolicy       = 0x1055
+	SysInterruptCreate         = 0x1056
+	SysInterruptWait           = 0x1057
+	SysInterruptDestroy        = 0x1058
+	SysInterruptAck            = 0x1059
+	SysInterruptTrigger        = 0x105a
+	SysInterruptBind           = 0x105b
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 86
+const NumSyscalls = 92
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -545,4 +551,35 @@ func Sys_vmo_create_physical(resource Handle, paddr uint64, size uint, out *Hand
 // Sys_vmo_set_cache_policy is zx_vmo_set_cache_policy: Set the cache policy of a VMO's mappings: ZX_CACHE_POLICY_CACHED (0, write-back), UNCACHED (1) and UNCACHED_DEVICE (2) (both strong uncacheable: PTE PCD|PWT), WRITE_COMBINING (3, PAT entry 7). Unknown policy: ZX_ERR_INVALID_ARGS. ZX_ERR_BAD_STATE while the VMO is mapped, has children, is a child, has pinned pages, or (a paged VMO) has committed pages.
 func Sys_vmo_set_cache_policy(handle Handle, cache_policy uint32) Status {
 	return Status(int32(zxcall.RawCall(SysVmoSetCachePolicy, uintptr(handle), uintptr(cache_policy), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_create is zx_interrupt_create: Create an interrupt object. With ZX_INTERRUPT_VIRTUAL (0x10) a virtual interrupt (src_obj may be ZX_HANDLE_INVALID; only interrupt_trigger raises it); otherwise the I/O APIC line of global system interrupt src_num, which src_obj (the root resource or an IRQ resource) must cover (another kind: ZX_ERR_WRONG_TYPE; outside it: ZX_ERR_OUT_OF_RANGE), with the trigger mode in options (ZX_INTERRUPT_MODE_DEFAULT 0: the MADT's override for an ISA IRQ, else level/low as PCI; EDGE_LOW 2, EDGE_HIGH 4, LEVEL_LOW 6, LEVEL_HIGH 8; EDGE_BOTH 10: ZX_ERR_NOT_SUPPORTED). ZX_INTERRUPT_REMAP_IRQ (1) is ignored (GSIs are not remapped). Unknown option bits or a GSI without a vector: ZX_ERR_INVALID_ARGS; a line another interrupt object holds, or a GSI the kernel keeps (the console's): ZX_ERR_ALREADY_BOUND. A level-triggered line is masked when it fires until the next interrupt_wait or interrupt_ack. The line is released when the object is destroyed (interrupt_destroy, or its last handle closed: a dying driver frees its lines).
+func Sys_interrupt_create(src_obj Handle, src_num uint32, options uint32, out_handle *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysInterruptCreate, uintptr(src_obj), uintptr(src_num), uintptr(options), uintptr(unsafe.Pointer(out_handle)), 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_wait is zx_interrupt_wait: Wait for the interrupt to fire; out_timestamp (optional) receives the monotonic time of its first fire since the last wait. A level line masked by the previous fire is unmasked first. ZX_ERR_BAD_STATE: the interrupt is bound to a port or another thread waits; ZX_ERR_CANCELED: it was destroyed (also while waiting); a bad out_timestamp: ZX_ERR_INVALID_ARGS.
+// It may block; the calling goroutine's P is released meanwhile.
+func Sys_interrupt_wait(handle Handle, out_timestamp *Time) Status {
+	return Status(int32(zxcall.Call(SysInterruptWait, uintptr(handle), uintptr(unsafe.Pointer(out_timestamp)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_destroy is zx_interrupt_destroy: Destroy the interrupt: its line is masked and released, a waiting thread gets ZX_ERR_CANCELED, a queued port packet is removed. Bound to a port whose packet was already read but not acked: ZX_ERR_NOT_FOUND (the interrupt is destroyed all the same).
+func Sys_interrupt_destroy(handle Handle) Status {
+	return Status(int32(zxcall.RawCall(SysInterruptDestroy, uintptr(handle), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_ack is zx_interrupt_ack: Acknowledge a port-bound interrupt: it may deliver its next packet (a level line is unmasked; a fire that came meanwhile is delivered at once). ZX_ERR_BAD_STATE: not bound to a port; ZX_ERR_CANCELED: destroyed.
+func Sys_interrupt_ack(handle Handle) Status {
+	return Status(int32(zxcall.RawCall(SysInterruptAck, uintptr(handle), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_trigger is zx_interrupt_trigger: Raise a virtual interrupt with the given timestamp. options must be 0 (ZX_ERR_INVALID_ARGS); a hardware interrupt: ZX_ERR_BAD_STATE; destroyed: ZX_ERR_CANCELED.
+func Sys_interrupt_trigger(handle Handle, options uint32, timestamp Time) Status {
+	return Status(int32(zxcall.RawCall(SysInterruptTrigger, uintptr(handle), uintptr(options), uintptr(timestamp), 0, 0, 0, 0, 0)))
+}
+
+// Sys_interrupt_bind is zx_interrupt_bind: Bind (options ZX_INTERRUPT_BIND 0) the interrupt to a port created with ZX_PORT_BIND_TO_INTERRUPT (else ZX_ERR_WRONG_TYPE): each fire queues one ZX_PKT_TYPE_INTERRUPT packet (key; zx_packet_interrupt_t.timestamp) and the next waits for interrupt_ack. ZX_INTERRUPT_UNBIND (1) detaches it (ZX_ERR_NOT_FOUND unless bound to that port). Other options: ZX_ERR_INVALID_ARGS; destroyed: ZX_ERR_CANCELED; a thread waits: ZX_ERR_BAD_STATE; already bound: ZX_ERR_ALREADY_BOUND.
+func Sys_interrupt_bind(handle Handle, port_handle Handle, key uint64, options uint32) Status {
+	return Status(int32(zxcall.RawCall(SysInterruptBind, uintptr(handle), uintptr(port_handle), uintptr(key), uintptr(options), 0, 0, 0, 0)))
 }

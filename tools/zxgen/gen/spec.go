@@ -100,7 +100,8 @@ var ObjTypes = map[string]string{
 	"CHANNEL": "ObjTypeChannel", "EVENT": "ObjTypeEvent", "PORT": "ObjTypePort",
 	"LOG": "ObjTypeDebugLog", "SOCKET": "ObjTypeSocket", "RESOURCE": "ObjTypeResource",
 	"EVENTPAIR": "ObjTypeEventPair", "JOB": "ObjTypeJob", "VMAR": "ObjTypeVMAR",
-	"FIFO": "ObjTypeFIFO", "TIMER": "ObjTypeTimer",
+	"FIFO": "ObjTypeFIFO", "TIMER": "ObjTypeTimer", "INTERRUPT": "ObjTypeInterrupt",
+	"IOMMU": "ObjTypeIOMMU", "BTI": "ObjTypeBTI", "PMT": "ObjTypePMT", "MSI": "ObjTypeMSI",
 }
 
 func validType(t string) bool {

@@ -132,8 +132,11 @@ type fuzzer struct {
 
 // machineWide are the calls that act on the whole machine rather than
 // on objects: with the root resource the fuzzer holds, system_powerctl
-// would reset or power off the machine under test.
-var machineWide = map[string]bool{"system_powerctl": true}
+// would reset or power off the machine under test, and the device calls
+// would map device registers, claim interrupt lines or open I/O ports
+// of the machine's real devices.
+var machineWide = map[string]bool{"system_powerctl": true, "vmo_create_physical": true, "interrupt_create": true,
+	"ioports_request": true, "ioports_release": true, "msi_allocate": true, "msi_create": true}
 
 // excluded reports whether the fuzzer never makes call d: it does not
 // return (process_exit, thread_exit: it would end the fuzzer) or acts on
