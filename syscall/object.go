@@ -20,6 +20,7 @@ var infoRecordSize = map[uint32]int{
 	object.InfoSocket:             48,
 	object.InfoTimer:              24,
 	object.InfoResource:           object.InfoResourceSize,
+	object.InfoBTI:                object.InfoBTISize,
 }
 
 func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, buffer UserPtr, size uint64, actual, avail UserPtr) object.Status {

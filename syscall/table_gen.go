@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 92
+const NumSyscalls = 98
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -101,6 +101,12 @@ const (
 	SysInterruptAck            = 0x1059
 	SysInterruptTrigger        = 0x105a
 	SysInterruptBind           = 0x105b
+	SysIommuCreate             = 0x105c
+	SysBtiCreate               = 0x105d
+	SysBtiPin                  = 0x105e
+	SysPmtUnpin                = 0x105f
+	SysBtiReleaseQuarantine    = 0x1060
+	SysVmoCreateContiguous     = 0x1061
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -893,6 +899,61 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysInterruptBind(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2], uint32(a[3])))
 		},
 	},
+	{
+		Num: 0x105c, Name: "iommu_create", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysIommuCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x105d, Name: "bti_create", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "iommu", Type: object.ObjTypeIOMMU, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBtiCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x105e, Name: "bti_pin", NArgs: 8, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeBTI, Rights: object.RightMap, Checked: true, Consumed: false},
+			{Index: 2, Name: "vmo", Type: object.ObjTypeVMO, Rights: object.RightMap, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBtiPin(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Handle(uint32(a[2])), a[3], a[4], UserPtr(a[5]), a[6], UserPtr(a[7])))
+		},
+	},
+	{
+		Num: 0x105f, Name: "pmt_unpin", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypePMT, Rights: object.RightNone, Checked: true, Consumed: true},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPmtUnpin(c, object.Handle(uint32(a[0]))))
+		},
+	},
+	{
+		Num: 0x1060, Name: "bti_release_quarantine", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeBTI, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysBtiReleaseQuarantine(c, object.Handle(uint32(a[0]))))
+		},
+	},
+	{
+		Num: 0x1061, Name: "vmo_create_contiguous", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "bti", Type: object.ObjTypeBTI, Rights: object.RightMap, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmoCreateContiguous(c, object.Handle(uint32(a[0])), a[1], uint32(a[2]), UserPtr(a[3])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -990,4 +1051,10 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysInterruptAck
 	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time) object.Status                                             = (*Dispatcher).sysInterruptTrigger
 	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint32) object.Status                                   = (*Dispatcher).sysInterruptBind
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysIommuCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysBtiCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, UserPtr, uint64, UserPtr) object.Status = (*Dispatcher).sysBtiPin
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysPmtUnpin
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysBtiReleaseQuarantine
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint32, UserPtr) object.Status                                         = (*Dispatcher).sysVmoCreateContiguous
 )

@@ -395,6 +395,13 @@ func ObjectGetInfo(p *Process, h Handle, topic uint32, buf []byte) (actual, avai
 			le.PutUint64(b[32:], info.TxBufMax)
 			le.PutUint64(b[40:], info.TxBufSize)
 		})
+	case InfoBTI:
+		v, st := ObjectGetInfoBTI(p, h)
+		return single(InfoBTISize, st, func(b []byte) {
+			for i, x := range v {
+				le.PutUint64(b[8*i:], x)
+			}
+		})
 	case InfoResource:
 		info, st := ObjectGetInfoResource(p, h)
 		return single(InfoResourceSize, st, info.encode)

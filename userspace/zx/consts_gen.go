@@ -5,6 +5,11 @@ package zx
 // Zircon's ABI constants, with the values kernel/object uses.
 const (
 	BerylSystemClassBase                   uint64  = 256
+	BtiCompress                            uint32  = 8
+	BtiContiguous                          uint32  = 16
+	BtiPermExecute                         uint32  = 4
+	BtiPermRead                            uint32  = 1
+	BtiPermWrite                           uint32  = 2
 	ChannelMaxMsgBytes                             = 65536
 	ChannelMaxMsgHandles                           = 64
 	ChannelPeerClosed                      Signals = 0x4
@@ -13,13 +18,16 @@ const (
 	ChannelWritable                        Signals = 0x2
 	ChannelWriteUseIovec                   uint32  = 2
 	ClockMonotonic                         uint32  = 0
+	DefaultBTIRights                       Rights  = 0xc02f
 	DefaultChannelRights                   Rights  = 0xf00e
 	DefaultEventPairRights                 Rights  = 0xf003
 	DefaultEventRights                     Rights  = 0xd003
 	DefaultFIFORights                      Rights  = 0xf00f
 	DefaultInterruptRights                 Rights  = 0xd00f
+	DefaultIommuRights                     Rights  = 0xc003
 	DefaultJobRights                       Rights  = 0x7dfcf
 	DefaultLogRights                       Rights  = 0xd00b
+	DefaultPMTRights                       Rights  = 0x8000
 	DefaultPortRights                      Rights  = 0x800f
 	DefaultProcessRights                   Rights  = 0x6d3cf
 	DefaultResourceRights                  Rights  = 0x800b
@@ -89,6 +97,8 @@ const (
 	HandleInvalid                          Handle  = 0
 	HandleOpDuplicate                      uint32  = 1
 	HandleOpMove                           uint32  = 0
+	ObjectInfoBTI                          uint32  = 26
+	ObjectInfoBTISize                              = 32
 	ObjectInfoBerylHandleBadges            uint32  = 4097
 	ObjectInfoHandleBasic                  uint32  = 2
 	ObjectInfoHandleCount                  uint32  = 19
@@ -121,6 +131,10 @@ const (
 	InterruptTimestampMono                 uint32  = 32
 	InterruptUnbind                        uint32  = 1
 	InterruptVirtual                       uint32  = 16
+	IommuDummyDescLen                              = 1
+	IommuMaxDescLen                                = 4096
+	IommuTypeDummy                         uint32  = 0
+	IommuTypeIntel                         uint32  = 1
 	JobNoJobs                              Signals = 0x10
 	JobNoProcesses                         Signals = 0x20
 	JobPolAbsolute                         uint32  = 1

@@ -104,11 +104,17 @@ const (
 	SysInterruptAck            = 0x1059
 	SysInterruptTrigger        = 0x105a
 	SysInterruptBind           = 0x105b
+	SysIommuCreate             = 0x105c
+	SysBtiCreate               = 0x105d
+	SysBtiPin                  = 0x105e
+	SysPmtUnpin                = 0x105f
+	SysBtiReleaseQuarantine    = 0x1060
+	SysVmoCreateContiguous     = 0x1061
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 92
+const NumSyscalls = 98
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -582,4 +588,34 @@ func Sys_interrupt_trigger(handle Handle, options uint32, timestamp Time) Status
 // Sys_interrupt_bind is zx_interrupt_bind: Bind (options ZX_INTERRUPT_BIND 0) the interrupt to a port created with ZX_PORT_BIND_TO_INTERRUPT (else ZX_ERR_WRONG_TYPE): each fire queues one ZX_PKT_TYPE_INTERRUPT packet (key; zx_packet_interrupt_t.timestamp) and the next waits for interrupt_ack. ZX_INTERRUPT_UNBIND (1) detaches it (ZX_ERR_NOT_FOUND unless bound to that port). Other options: ZX_ERR_INVALID_ARGS; destroyed: ZX_ERR_CANCELED; a thread waits: ZX_ERR_BAD_STATE; already bound: ZX_ERR_ALREADY_BOUND.
 func Sys_interrupt_bind(handle Handle, port_handle Handle, key uint64, options uint32) Status {
 	return Status(int32(zxcall.RawCall(SysInterruptBind, uintptr(handle), uintptr(port_handle), uintptr(key), uintptr(options), 0, 0, 0, 0)))
+}
+
+// Sys_iommu_create is zx_iommu_create: Create an IOMMU object: type ZX_IOMMU_TYPE_DUMMY (0) with a 1-byte zx_iommu_desc_dummy_t (device addresses are physical addresses); ZX_IOMMU_TYPE_INTEL (1) and others: ZX_ERR_NOT_SUPPORTED. desc_size over ZX_IOMMU_MAX_DESC_LEN (4096) or not the dummy descriptor's size, or an unreadable desc: ZX_ERR_INVALID_ARGS.
+func Sys_iommu_create(resource Handle, iommu_type uint32, desc unsafe.Pointer, desc_size uint, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysIommuCreate, uintptr(resource), uintptr(iommu_type), uintptr(desc), uintptr(desc_size), uintptr(unsafe.Pointer(out)), 0, 0, 0)))
+}
+
+// Sys_bti_create is zx_bti_create: Create a bus transaction initiator (a device's view of memory) on an IOMMU; bti_id names the device (unchecked with the dummy IOMMU). options must be 0 (ZX_ERR_INVALID_ARGS). ZX_INFO_BTI (26) reports minimum contiguity, address-space size and the live and quarantined PMTs.
+func Sys_bti_create(iommu Handle, options uint32, bti_id uint64, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysBtiCreate, uintptr(iommu), uintptr(options), uintptr(bti_id), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
+}
+
+// Sys_bti_pin is zx_bti_pin: Pin [offset, offset+size) of a VMO (page aligned, size > 0: else ZX_ERR_INVALID_ARGS; past the end: ZX_ERR_OUT_OF_RANGE) for DMA and write its device addresses to addrs: one per page (num_addrs = size/4096), one per page with ZX_BTI_COMPRESS (8, minimum contiguity is a page), or the first with ZX_BTI_CONTIGUOUS (16, only on a contiguous or physical VMO; num_addrs 1); another num_addrs, both flags, a flag the VMO does not allow or an unknown bit: ZX_ERR_INVALID_ARGS. ZX_BTI_PERM_READ (1) and PERM_EXECUTE (4) need the VMO's READ right, PERM_WRITE (2) its WRITE (else ZX_ERR_ACCESS_DENIED). Pinned pages are committed, made private, and never move, decommit (ZX_ERR_BAD_STATE) or return to the allocator until unpinned; a PMT whose handle goes without pmt_unpin (e.g. its process dies) is quarantined with its pages pinned until bti_release_quarantine.
+func Sys_bti_pin(handle Handle, options uint32, vmo Handle, offset uint64, size uint64, addrs *uint64, num_addrs uint, pmt *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysBtiPin, uintptr(handle), uintptr(options), uintptr(vmo), uintptr(offset), uintptr(size), uintptr(unsafe.Pointer(addrs)), uintptr(num_addrs), uintptr(unsafe.Pointer(pmt)))))
+}
+
+// Sys_pmt_unpin is zx_pmt_unpin: Unpin the pages of a PMT; the handle is consumed (a second unpin is ZX_ERR_BAD_HANDLE).
+func Sys_pmt_unpin(handle Handle) Status {
+	return Status(int32(zxcall.RawCall(SysPmtUnpin, uintptr(handle), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_bti_release_quarantine is zx_bti_release_quarantine: Unpin every quarantined PMT of the BTI (pinned memory whose PMT handle was closed without pmt_unpin).
+func Sys_bti_release_quarantine(handle Handle) Status {
+	return Status(int32(zxcall.RawCall(SysBtiReleaseQuarantine, uintptr(handle), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_vmo_create_contiguous is zx_vmo_create_contiguous: Create a VMO of size bytes (rounded up to a page) on physically contiguous pages aligned to 2^alignment_log2 bytes (0: a page), committed and zeroed, for DMA through bti. size 0, alignment_log2 in 1..11 or >= 64: ZX_ERR_INVALID_ARGS; no such run of free memory: ZX_ERR_NO_MEMORY. Its pages are never decommitted (ZX_ERR_NOT_SUPPORTED); only slices may be made of it.
+func Sys_vmo_create_contiguous(bti Handle, size uint, alignment_log2 uint32, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysVmoCreateContiguous, uintptr(bti), uintptr(size), uintptr(alignment_log2), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
 }
