@@ -97,7 +97,8 @@ func dhcpType(d *layers.DHCPv4) layers.DHCPMsgType {
 
 // Check verifies the boot exchange of the driver with address mac in
 // packets, in order: DISCOVER, OFFER, REQUEST, ACK (same xid, chaddr
-// mac), ARP request for the ACK's router and its reply, ICMP echo
+// mac), ARP request for the ACK's router (else its DHCP server) and its
+// reply, ICMP echo
 // request from the leased address to the gateway and its reply. Every
 // frame must decode and carry valid checksums; every frame the guest
 // sent must come from mac.
@@ -140,10 +141,20 @@ func Check(packets []gopacket.Packet, mac net.HardwareAddr) (*Exchange, error) {
 				// resent
 			case stage == 3 && t == layers.DHCPMsgTypeAck && d.Xid == xid:
 				ex.Lease = d.YourClientIP.To4()
+				var router, server net.IP
 				for _, o := range d.Options {
 					if o.Type == layers.DHCPOptRouter && len(o.Data) >= 4 {
-						ex.Gateway = net.IP(append([]byte(nil), o.Data[:4]...))
+						router = net.IP(append([]byte(nil), o.Data[:4]...))
 					}
+					if o.Type == layers.DHCPOptServerID && len(o.Data) == 4 {
+						server = net.IP(append([]byte(nil), o.Data...))
+					}
+				}
+				// Without a router option (QEMU's restrict=on) the
+				// driver uses the DHCP server as its gateway.
+				ex.Gateway = router
+				if router == nil {
+					ex.Gateway = server
 				}
 				stage = 4
 			}

@@ -63,8 +63,10 @@ func capture(t *testing.T, frames [][]byte) string {
 
 var mac = net.HardwareAddr{0x52, 0x54, 0, 0x12, 0x34, 0x56}
 
-func exchange(t *testing.T) [][]byte {
-	l := &link{mac: mac, gw: netcfgtest.New()}
+func exchange(t *testing.T) [][]byte { return exchangeWith(t, netcfgtest.New()) }
+
+func exchangeWith(t *testing.T, gw *netcfgtest.Gateway) [][]byte {
+	l := &link{mac: mac, gw: gw}
 	if _, err := netcfg.Up(l, 7, time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +83,24 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ex.Lease.String() != "10.0.2.15" || ex.Gateway.String() != "10.0.2.2" || ex.GatewayMAC.String() != "52:55:0a:00:02:02" || ex.Frames != 8 {
+		t.Errorf("%+v", ex)
+	}
+}
+
+// TestCheckRestricted: the lease names no router; the gateway is the
+// DHCP server.
+func TestCheckRestricted(t *testing.T) {
+	gw := netcfgtest.New()
+	gw.Restricted = true
+	pkts, err := pcapcheck.Read(capture(t, exchangeWith(t, gw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := pcapcheck.Check(pkts, mac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ex.Gateway.String() != "10.0.2.2" {
 		t.Errorf("%+v", ex)
 	}
 }

@@ -35,7 +35,14 @@ type Lease struct {
 
 func (l *Lease) String() string {
 	ones, _ := l.Mask.Size()
-	return fmt.Sprintf("%s/%d gateway %s dns %s server %s lease %v", l.IP, ones, l.Router, l.DNS, l.Server, l.Duration)
+	s := fmt.Sprintf("%s/%d", l.IP, ones)
+	if l.Router != nil {
+		s += fmt.Sprintf(" gateway %s", l.Router)
+	}
+	if l.DNS != nil {
+		s += fmt.Sprintf(" dns %s", l.DNS)
+	}
+	return s + fmt.Sprintf(" from %s for %v", l.Server, l.Duration)
 }
 
 // Errors.
@@ -293,24 +300,31 @@ func Ping(l Link, ours net.IP, dstMAC net.HardwareAddr, dst net.IP, id, seq uint
 
 // Report is what Up found.
 type Report struct {
-	Lease      *Lease
-	GatewayMAC net.HardwareAddr
-	RTT        time.Duration
+	Lease *Lease
+	// Gateway is the lease's router, or the DHCP server when the lease
+	// names none (GatewayIsServer).
+	Gateway         net.IP
+	GatewayIsServer bool
+	GatewayMAC      net.HardwareAddr
+	RTT             time.Duration
 }
 
-// Up leases an address, resolves the gateway and pings it once.
+// Up leases an address, resolves the gateway (the lease's router, else
+// the DHCP server) and pings it once.
 func Up(l Link, xid uint32, timeout time.Duration) (*Report, error) {
 	lease, err := DHCP(l, xid, timeout)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Lease: lease}
-	if lease.Router == nil {
-		return r, fmt.Errorf("netcfg: the lease names no gateway")
+	r := &Report{Lease: lease, Gateway: lease.Router}
+	if r.Gateway == nil {
+		// No router option (QEMU's user network in restrict=on mode
+		// leaves it out): the DHCP server is on the link; use it.
+		r.Gateway, r.GatewayIsServer = lease.Server, true
 	}
-	if r.GatewayMAC, err = ARP(l, lease.IP, lease.Router, timeout); err != nil {
+	if r.GatewayMAC, err = ARP(l, lease.IP, r.Gateway, timeout); err != nil {
 		return r, err
 	}
-	r.RTT, err = Ping(l, lease.IP, r.GatewayMAC, lease.Router, uint16(xid), 1, []byte("beryl ping"), timeout)
+	r.RTT, err = Ping(l, lease.IP, r.GatewayMAC, r.Gateway, uint16(xid), 1, []byte("beryl ping"), timeout)
 	return r, err
 }

@@ -107,6 +107,24 @@ func join(s []string) string {
 	return b.String()
 }
 
+// TestUpRestricted: a lease without a router (QEMU's restrict=on) uses
+// the DHCP server as the gateway.
+func TestUpRestricted(t *testing.T) {
+	gw := netcfgtest.New()
+	gw.Restricted = true
+	drv, _ := rig(t, gw)
+	r, err := netcfg.Up(drv, 5, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Lease.Router != nil || !r.GatewayIsServer || !r.Gateway.Equal(net.IPv4(10, 0, 2, 2)) || r.GatewayMAC.String() != "52:55:0a:00:02:02" {
+		t.Errorf("report %+v", r)
+	}
+	if s := r.Lease.String(); s != "10.0.2.15/24 from 10.0.2.2 for 24h0m0s" {
+		t.Errorf("lease %q", s)
+	}
+}
+
 func TestNAK(t *testing.T) {
 	gw := netcfgtest.New()
 	gw.NAK = true

@@ -1,5 +1,3 @@
-//go:build pcidrv
-
 package main
 
 import (

@@ -3,20 +3,18 @@
 package main
 
 import (
-	"errors"
-
 	"beryl/userspace/drivers/hw"
+	"beryl/userspace/drivers/pci"
+	"beryl/userspace/zx"
 )
 
-// Until the kernel serves ioports_request, the interrupt calls and the
-// BTI calls, the bus program enumerates through ECAM only and starts no
-// driver; build with -tags pcidrv once they exist.
-var errNotYet = errors.New("needs ioports_request (not in the kernel yet)")
-
+// Until the kernel serves ioports_request and the MSI calls, the bus
+// program enumerates through ECAM only and hands drivers their legacy
+// interrupt; build with -tags pcidrv once they exist.
 // Ports is not available yet.
 func (z *zxPlatform) Ports(base, n uint16) (hw.Ports, error) { return nil, errNotYet }
 
-func startDrivers(p *zxPlatform, s *Scan, driverArgs []string) int {
-	println("pcibus: drivers need the interrupt and BTI syscalls (not in the kernel yet)")
-	return 1
+// msix is not available yet: the caller falls back to INTx.
+func (z *zxPlatform) msix(d *pci.Device, msixVMO zx.Handle) (zx.Handle, error) {
+	return zx.HandleInvalid, errNotYet
 }

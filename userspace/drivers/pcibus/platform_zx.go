@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"beryl/userspace/drivers/hw"
@@ -35,3 +36,6 @@ func (z *zxPlatform) physVMO(base, size uint64) (zx.Handle, error) {
 	}
 	return vmo, nil
 }
+
+// errNotYet: a syscall the kernel does not serve yet.
+var errNotYet = errors.New("needs a syscall the kernel does not serve yet")

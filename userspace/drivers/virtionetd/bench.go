@@ -22,7 +22,7 @@ func bench(drv *virtionet.Driver, r *netcfg.Report, sizes []int, d time.Duration
 		udp := &layers.UDP{SrcPort: 9, DstPort: 9}
 		f, err := netcfg.Serialize(
 			&layers.Ethernet{SrcMAC: drv.MAC(), DstMAC: r.GatewayMAC, EthernetType: layers.EthernetTypeIPv4},
-			&layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: ip, DstIP: r.Lease.Router},
+			&layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: ip, DstIP: r.Gateway},
 			udp, gopacket.Payload(make([]byte, max(0, size-14-20-8))))
 		if err != nil {
 			return err
@@ -56,7 +56,7 @@ func echoFlood(drv *virtionet.Driver, r *netcfg.Report, size int, d time.Duratio
 	req := func(seq uint16) ([]byte, error) {
 		return netcfg.Serialize(
 			&layers.Ethernet{SrcMAC: drv.MAC(), DstMAC: r.GatewayMAC, EthernetType: layers.EthernetTypeIPv4},
-			&layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: r.Lease.IP, DstIP: r.Lease.Router, Id: seq},
+			&layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolICMPv4, SrcIP: r.Lease.IP, DstIP: r.Gateway, Id: seq},
 			&layers.ICMPv4{TypeCode: layers.CreateICMPv4TypeCode(layers.ICMPv4TypeEchoRequest, 0), Id: 0xbe, Seq: seq},
 			gopacket.Payload(payload))
 	}
@@ -82,7 +82,7 @@ func echoFlood(drv *virtionet.Driver, r *netcfg.Report, size int, d time.Duratio
 		}
 		p := netcfg.Decode(f)
 		if e, ok := p.Layer(layers.LayerTypeICMPv4).(*layers.ICMPv4); ok && e.TypeCode.Type() == layers.ICMPv4TypeEchoReply && e.Id == 0xbe {
-			if ipl, ok := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4); ok && ipl.SrcIP.Equal(net.IP(r.Lease.Router)) {
+			if ipl, ok := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4); ok && ipl.SrcIP.Equal(net.IP(r.Gateway)) {
 				replies++
 				inflight--
 			}

@@ -61,6 +61,10 @@ func up(drv *virtionet.Driver, addr pci.Addr, out io.Writer, timeout time.Durati
 	if err != nil {
 		return r, err
 	}
-	fmt.Fprintf(out, "virtionetd: %s: gateway %s is at %s, ping %v\n", addr, r.Lease.Router, r.GatewayMAC, r.RTT)
+	how := ""
+	if r.GatewayIsServer {
+		how = " (the DHCP server: the lease names no router)"
+	}
+	fmt.Fprintf(out, "virtionetd: %s: gateway %s%s is at %s, ping %v\n", addr, r.Gateway, how, r.GatewayMAC, r.RTT)
 	return r, nil
 }

@@ -21,6 +21,9 @@ type Gateway struct {
 	LeaseSecs uint32
 	DropDHCP  int // ignore this many DHCP messages first (retransmission tests)
 	NAK       bool
+	// Restricted leaves the router and DNS options out, as QEMU's user
+	// network does with restrict=on.
+	Restricted bool
 }
 
 // New returns a gateway with slirp's addresses.
@@ -78,18 +81,20 @@ func (g *Gateway) Handle(frame []byte) [][]byte {
 			return nil
 		}
 		lease := []byte{byte(g.LeaseSecs >> 24), byte(g.LeaseSecs >> 16), byte(g.LeaseSecs >> 8), byte(g.LeaseSecs)}
+		opts := layers.DHCPOptions{
+			layers.NewDHCPOption(layers.DHCPOptMessageType, []byte{byte(rt)}),
+			layers.NewDHCPOption(layers.DHCPOptServerID, g.IP),
+			layers.NewDHCPOption(layers.DHCPOptLeaseTime, lease),
+			layers.NewDHCPOption(layers.DHCPOptSubnetMask, g.Mask),
+		}
+		if !g.Restricted {
+			opts = append(opts, layers.NewDHCPOption(layers.DHCPOptRouter, g.IP), layers.NewDHCPOption(layers.DHCPOptDNS, g.DNS))
+		}
 		r := &layers.DHCPv4{
 			Operation: layers.DHCPOpReply, HardwareType: layers.LinkTypeEthernet, Xid: d.Xid, Flags: d.Flags,
 			ClientIP: net.IPv4zero, YourClientIP: g.Offer, NextServerIP: g.IP, RelayAgentIP: net.IPv4zero,
 			ClientHWAddr: d.ClientHWAddr,
-			Options: layers.DHCPOptions{
-				layers.NewDHCPOption(layers.DHCPOptMessageType, []byte{byte(rt)}),
-				layers.NewDHCPOption(layers.DHCPOptServerID, g.IP),
-				layers.NewDHCPOption(layers.DHCPOptLeaseTime, lease),
-				layers.NewDHCPOption(layers.DHCPOptSubnetMask, g.Mask),
-				layers.NewDHCPOption(layers.DHCPOptRouter, g.IP),
-				layers.NewDHCPOption(layers.DHCPOptDNS, g.DNS),
-			},
+			Options:      opts,
 		}
 		f, _ := netcfg.Serialize(
 			&layers.Ethernet{SrcMAC: g.MAC, DstMAC: netcfg.Broadcast, EthernetType: layers.EthernetTypeIPv4},
