@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 98
+const NumSyscalls = 100
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -107,6 +107,8 @@ const (
 	SysPmtUnpin                = 0x105f
 	SysBtiReleaseQuarantine    = 0x1060
 	SysVmoCreateContiguous     = 0x1061
+	SysIoportsRequest          = 0x1062
+	SysIoportsRelease          = 0x1063
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -954,6 +956,24 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysVmoCreateContiguous(c, object.Handle(uint32(a[0])), a[1], uint32(a[2]), UserPtr(a[3])))
 		},
 	},
+	{
+		Num: 0x1062, Name: "ioports_request", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysIoportsRequest(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
+		},
+	},
+	{
+		Num: 0x1063, Name: "ioports_release", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "resource", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysIoportsRelease(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1057,4 +1077,6 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysPmtUnpin
 	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysBtiReleaseQuarantine
 	_ func(*Dispatcher, Caller, object.Handle, uint64, uint32, UserPtr) object.Status                                         = (*Dispatcher).sysVmoCreateContiguous
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRequest
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRelease
 )

@@ -94,6 +94,9 @@ type Caller interface {
 	// ExitThread makes the calling thread end when the call returns
 	// (thread_exit); it does not return to user mode.
 	ExitThread()
+	// SetIOPorts allows (allow) or denies the calling process the I/O
+	// ports [base, base+n) (base+n <= 65536): ioports_request/release.
+	SetIOPorts(base, n uint32, allow bool)
 }
 
 // Dispatcher is the zx system-call entry: boot/kmain builds one and hands

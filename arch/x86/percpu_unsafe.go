@@ -15,12 +15,18 @@ type CPU struct {
 	kernFS    uintptr // 0x28: kernel FS base (the M's TLS) while in ring 3
 	userCtx   uintptr // 0x30: *UserContext of the thread in ring 3
 	kernFX    uintptr // 0x38: 16-aligned clean FXSAVE image for kernel code
+	iopbGen   uint64  // 0x40: generation of the I/O bitmap in the TSS (iopb.go)
+	iopbAddr  uintptr // 0x48: address of the TSS's I/O bitmap
 	// ID is the CPU number (0 for the boot CPU).
 	ID uint32
 	// APICID is the local APIC ID.
 	APICID uint32
 	gdt    [8]uint64
 	tss    [26]uint32 // 64-bit TSS, SDM Vol. 3A §8.7 Figure 8-11 (104 bytes)
+	// iopb is the TSS's I/O permission bitmap (SDM Vol. 1 §19.5.2),
+	// right after it, with the 0xFF byte that must end it: the ports
+	// the user thread on this CPU may use (iopb.go).
+	iopb [IOBitmapSize + 8]byte
 	gdtr   [2]uint64  // pseudo-descriptors (limit at byte 0, base at 2)
 	idtr   [2]uint64
 }
@@ -74,7 +80,7 @@ func InitBootCPU() {
 	c.gdt[4] = 0x00CFF2000000FFFF // user data, DPL 3
 	c.gdt[5] = 0x00AFFA000000FFFF // user code 64, DPL 3
 	tss := uint64(uintptr(unsafe.Pointer(&c.tss[0])))
-	limit := uint64(len(c.tss)*4 - 1)
+	limit := uint64(len(c.tss)*4 + IOBitmapSize) // the bitmap and its closing 0xFF byte
 	// 64-bit TSS descriptor (SDM Vol. 3A §8.2.3, Figure 8-4): type 9.
 	c.gdt[6] = limit&0xFFFF | (tss&0xFFFFFF)<<16 | 0x89<<40 | (limit>>16&0xF)<<48 | (tss>>24&0xFF)<<56
 	c.gdt[7] = tss >> 32
@@ -84,7 +90,7 @@ func InitBootCPU() {
 	setIST(c, ISTNMI, stackTop(nmiStack[:]))
 	setIST(c, ISTDF, stackTop(dfStack[:]))
 	setIST(c, ISTMC, stackTop(mcStack[:]))
-	c.tss[25] = 104 << 16 // I/O permission bitmap offset beyond the limit: no bitmap
+	initIOBitmap(c)
 
 	gdtBase := uint64(uintptr(unsafe.Pointer(&c.gdt[0])))
 	c.gdtr[0] = uint64(len(c.gdt)*8-1) | gdtBase<<16

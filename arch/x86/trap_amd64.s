@@ -8,6 +8,8 @@
 #define CPU_KERNFS 0x28
 #define CPU_USERCTX 0x30
 #define CPU_KERNFX 0x38
+#define CPU_IOPBGEN 0x40
+#define CPU_IOPBADDR 0x48
 
 // UserContext offsets (usermode.go): the Frame layout, then FSBase, CR2,
 // CR3, and the FXSAVE image at 256.
@@ -21,6 +23,8 @@
 #define UC_FSBASE 176
 #define UC_CR2 184
 #define UC_CR3 192
+#define UC_IOPB 200
+#define UC_IOPBGEN 208
 #define UC_FX 256
 
 // trapCommon is joined by every IDT stub (vector and error code already
@@ -235,6 +239,24 @@ TEXT ·enterUser(SB),NOSPLIT,$0-8
 	JEQ	samecr3
 	MOVQ	AX, CR3
 samecr3:
+	// The process's I/O permission bitmap (iopb.go), when another one is
+	// in the TSS: 8 KiB copied, or filled with 1s (no port) for none.
+	MOVQ	UC_IOPBGEN(BX), AX
+	CMPQ	AX, CPU_IOPBGEN(GS)
+	JEQ	sameiopb
+	MOVQ	AX, CPU_IOPBGEN(GS)
+	MOVQ	CPU_IOPBADDR(GS), DI
+	MOVQ	$1024, CX
+	MOVQ	UC_IOPB(BX), SI
+	CLD
+	TESTQ	SI, SI
+	JEQ	denyports
+	REP;	MOVSQ
+	JMP	sameiopb
+denyports:
+	MOVQ	$-1, AX
+	REP;	STOSQ
+sameiopb:
 	FXRSTOR64	UC_FX(BX)
 	MOVQ	UC_RFLAGS(BX), AX
 	ANDQ	$0xCD5, AX		// user-settable arithmetic flags and DF

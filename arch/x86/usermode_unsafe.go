@@ -11,7 +11,12 @@ type UserContext struct {
 	FSBase uint64 // IA32_FS_BASE of the thread (arch_prctl)
 	CR2    uint64 // faulting address of the last #PF
 	CR3    uint64 // PML4 of the thread's address space
-	_      [7]uint64
+	// IOPB and IOPBGen name the process's I/O permission bitmap
+	// (IOBitmap.Ptr): enterUser loads it into the TSS when its
+	// generation differs from the one there. 0, 0: no port allowed.
+	IOPB    uintptr
+	IOPBGen uint64
+	_       [5]uint64
 	FX     FXArea
 }
 

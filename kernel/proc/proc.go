@@ -61,6 +61,8 @@ type Process struct {
 	fds       fdTable
 	nextTid   int
 	killed    atomic.Bool
+	// io is the I/O permission bitmap of ioports_request (zero: no port).
+	io x86.IOBitmap
 	started   atomic.Bool
 	// dying is closed when the process is killed.
 	dying chan struct{}
@@ -196,6 +198,11 @@ func (t *Thread) TakeStartupHandle() object.Handle {
 	return object.Handle(t.P.bootstrap.Swap(uint32(object.HandleInvalid)))
 }
 
+// SetIOPorts allows (or denies) the calling process the I/O ports
+// [base, base+n) (ioports_request / ioports_release); the change reaches
+// every thread of the process the next time it enters user mode.
+func (t *Thread) SetIOPorts(base, n uint32, allow bool) { t.P.io.Set(base, n, allow) }
+
 // threadRunning is ZX_THREAD_RUNNING.
 const threadRunning = object.Signal4
 
@@ -206,6 +213,7 @@ func (t *Thread) run() {
 			break
 		}
 		t.deliver()
+		t.Ctx.IOPB, t.Ctx.IOPBGen = t.P.io.Load()
 		x86.EnterUser(t.Ctx)
 		r := &t.Ctx.Regs
 		switch v := r.Vector; {

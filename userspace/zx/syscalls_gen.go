@@ -110,11 +110,13 @@ const (
 	SysPmtUnpin                = 0x105f
 	SysBtiReleaseQuarantine    = 0x1060
 	SysVmoCreateContiguous     = 0x1061
+	SysIoportsRequest          = 0x1062
+	SysIoportsRelease          = 0x1063
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 98
+const NumSyscalls = 100
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -618,4 +620,14 @@ func Sys_bti_release_quarantine(handle Handle) Status {
 // Sys_vmo_create_contiguous is zx_vmo_create_contiguous: Create a VMO of size bytes (rounded up to a page) on physically contiguous pages aligned to 2^alignment_log2 bytes (0: a page), committed and zeroed, for DMA through bti. size 0, alignment_log2 in 1..11 or >= 64: ZX_ERR_INVALID_ARGS; no such run of free memory: ZX_ERR_NO_MEMORY. Its pages are never decommitted (ZX_ERR_NOT_SUPPORTED); only slices may be made of it.
 func Sys_vmo_create_contiguous(bti Handle, size uint, alignment_log2 uint32, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysVmoCreateContiguous, uintptr(bti), uintptr(size), uintptr(alignment_log2), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
+}
+
+// Sys_ioports_request is zx_ioports_request: Allow the calling process IN/OUT on the x86 I/O ports [io_addr, io_addr+len) through its I/O permission bitmap (loaded into the TSS with its threads); any other port faults only that process (#GP: the thread's process is killed as for any fault). resource must be the root resource or an IOPORT resource covering the range (another kind: ZX_ERR_WRONG_TYPE; outside it: ZX_ERR_OUT_OF_RANGE). Ports the kernel drives itself (COM1, PICs, PIT, i8042, ACPI PM, QEMU's debug exit) are ZX_ERR_ACCESS_DENIED even with the root resource (Beryl). io_addr is Zircon's uint16_t: io_addr+len beyond 65536: ZX_ERR_INVALID_ARGS.
+func Sys_ioports_request(resource Handle, io_addr uint32, len uint32) Status {
+	return Status(int32(zxcall.RawCall(SysIoportsRequest, uintptr(resource), uintptr(io_addr), uintptr(len), 0, 0, 0, 0, 0)))
+}
+
+// Sys_ioports_release is zx_ioports_release: Take back ports [io_addr, io_addr+len) from the calling process's I/O permission bitmap (ports never requested stay denied). Resource and range checks as ioports_request.
+func Sys_ioports_release(resource Handle, io_addr uint32, len uint32) Status {
+	return Status(int32(zxcall.RawCall(SysIoportsRelease, uintptr(resource), uintptr(io_addr), uintptr(len), 0, 0, 0, 0, 0)))
 }
