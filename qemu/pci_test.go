@@ -75,11 +75,13 @@ func qemuPCI(q *QMP) ([]string, error) {
 }
 
 // TestPCIEnumeration boots the bus program on a q35 machine (ECAM, the
-// MCFG's window) and checks it lists exactly the functions QEMU reports,
+// MCFG's window) and on a pc machine (i440FX: no MCFG, ports
+// 0xCF8/0xCFC) and checks it lists exactly the functions QEMU reports,
 // BARs included for the virtio-net device.
 func TestPCIEnumeration(t *testing.T) {
 	for _, c := range []struct{ machine, mode string }{
 		{"q35", "through ECAM segment 0 buses 0-255 at 0xb0000000"},
+		{"pc", "through ports 0xCF8/0xCFC"},
 	} {
 		t.Run(c.machine, func(t *testing.T) {
 			sock := QMPSocket()
@@ -137,12 +139,12 @@ func TestPCIEnumeration(t *testing.T) {
 }
 
 // TestVirtioNetWire boots with a virtio-net device on QEMU's user
-// network, on q35 (ECAM): the bus
+// network, on q35 (ECAM) and on pc (ports 0xCF8/0xCFC): the bus
 // program starts the driver, which leases an address, resolves the
 // gateway and pings it. The host decodes the recorded traffic with
 // gopacket (tools/pcapcheck) and checks the exchange and its checksums.
 func TestVirtioNetWire(t *testing.T) {
-	for _, machine := range []string{"q35"} {
+	for _, machine := range []string{"q35", "pc"} {
 		t.Run(machine, func(t *testing.T) {
 			pcap := filepath.Join(t.TempDir(), "net.pcap")
 			res, err := Boot(Config{

@@ -3,17 +3,12 @@
 package main
 
 import (
-	"beryl/userspace/drivers/hw"
 	"beryl/userspace/drivers/pci"
 	"beryl/userspace/zx"
 )
 
-// Until the kernel serves ioports_request and the MSI calls, the bus
-// program enumerates through ECAM only and hands drivers their legacy
-// interrupt; build with -tags pcidrv once they exist.
-// Ports is not available yet.
-func (z *zxPlatform) Ports(base, n uint16) (hw.Ports, error) { return nil, errNotYet }
-
+// Until the kernel serves the MSI calls, the bus program hands drivers
+// their legacy interrupt; build with -tags pcidrv once they exist.
 // msix is not available yet: the caller falls back to INTx.
 func (z *zxPlatform) msix(d *pci.Device, msixVMO zx.Handle) (zx.Handle, error) {
 	return zx.HandleInvalid, errNotYet
