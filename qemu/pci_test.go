@@ -186,6 +186,37 @@ func TestVirtioNetWire(t *testing.T) {
 	}
 }
 
+// TestNetAtBoot: with a virtio-net NIC and no command-line option, the
+// default boot (make run's bootfs) brings the link up on its own: init
+// starts the bus program, which lists the devices and starts the driver,
+// which reports the device, its lease and the gateway's ping time.
+func TestNetAtBoot(t *testing.T) {
+	res, err := Boot(Config{
+		Kernel:  image(t, "beryl.elf"),
+		Extra:   append([]string{"-initrd", image(t, "bootfs.cpio")}, netArgs("")...),
+		Timeout: 3 * time.Minute,
+		StopOn:  "is at 52:55:0a:00:02:02, ping",
+	})
+	if err != nil {
+		t.Fatalf("boot: %v\n%s", err, tail(res))
+	}
+	if res.StopAt == 0 {
+		t.Fatalf("no ping line:\n%s", tail(res))
+	}
+	out := strings.Join(res.Lines, "\n")
+	for _, re := range []string{
+		`pcibus: configuration space through ports 0xCF8/0xCFC`,
+		`pcibus: 0000:00:0[0-9a-f]\.0 1af4:1000 class 020000 \(Ethernet\)`,
+		`virtionetd: 0000:00:0[0-9a-f]\.0: virtio-net mac 52:54:00:12:34:56 link up`,
+		`virtionetd: 0000:00:0[0-9a-f]\.0: leased 10\.0\.2\.15/24 from 10\.0\.2\.2`,
+		`virtionetd: 0000:00:0[0-9a-f]\.0: gateway 10\.0\.2\.2 .*is at 52:55:0a:00:02:02, ping [0-9.]+[µm]?s`,
+	} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("no match for %s:\n%s", re, tail(res))
+		}
+	}
+}
+
 var benchLine = regexp.MustCompile(`^virtionetd: bench (tx|rx) (\d+)-byte frames: (\d+) frames/s`)
 
 // BenchmarkVirtioNet boots q35 with the virtio-net device and reports

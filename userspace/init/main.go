@@ -8,6 +8,9 @@
 //     system=none: none), if the bootfs holds it: every program with its
 //     security class, every kos connection wired with
 //     kos_handle_connect_ex before any of them runs (system.go);
+//   - starts the PCI bus program (bin/pcibus -auto) in the background if
+//     the bootfs holds it (pci=off: not), which starts a driver for each
+//     device it has one for (the virtio-net driver brings its link up);
 //   - runs the programs the command line names (run=a,b), one after the
 //     other, each with a duplicate of the bootfs handle;
 //   - when the bootfs holds etc/zxrun/args (bin/zxrun's boots), runs that
@@ -96,6 +99,9 @@ func run() int {
 		if _, err := startSystem(fs, sysPath, env, report); err != nil {
 			fmt.Fprintf(os.Stderr, "init: system %s: %v\ninit: system %s: refusing to start it; nothing of it runs\n", sysPath, err, sysPath)
 		}
+	}
+	if opts["pci"] != "off" && !zxrun && !contains(splitList(opts["run"]), "pcibus") {
+		startPCIBus(fs, env, report)
 	}
 	for _, prog := range splitList(opts["run"]) {
 		code, err := runProgram(fs, []string{prog}, env)
@@ -278,4 +284,33 @@ func (d debuglog) Write(b []byte) (int, error) {
 		}
 	}
 	return len(b), nil
+}
+
+// pcibusPath is the PCI bus program init starts at boot.
+const pcibusPath = "bin/pcibus"
+
+// startPCIBus starts the PCI bus program in the background, if the bootfs
+// holds it, and reports how it ends. It prints nothing on a machine
+// without a device it has a driver for.
+func startPCIBus(fs *bootfs.FS, env []string, report io.Writer) {
+	if _, ok := fs.Lookup(pcibusPath); !ok {
+		return
+	}
+	go func() {
+		code, err := runProgram(fs, []string{pcibusPath, "-auto"}, env)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "init: %v\n", err)
+		} else if code != 0 {
+			fmt.Fprintf(report, "init: %s exited with status %d\n", pcibusPath, code)
+		}
+	}()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
