@@ -163,6 +163,7 @@ func TestVirtioNetWire(t *testing.T) {
 				"virtio-net mac " + guestMAC + " link up",
 				"leased 10.0.2.15/24 from 10.0.2.2",
 				"gateway 10.0.2.2 (the DHCP server: the lease names no router) is at 52:55:0a:00:02:02, ping",
+				"out of reach (vmo_create_physical: ZX_ERR_",
 				"init: pcibus exited with status 0",
 			} {
 				if !strings.Contains(out, want) {

@@ -22,7 +22,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "virtionetd:", err)
 		os.Exit(1)
 	}
-	res, err := zxResources()
+	res, dmaMem, err := zxResources()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "virtionetd: %s: %v\n", ho.Device.Addr, err)
 		os.Exit(1)
@@ -32,7 +32,21 @@ func main() {
 		fmt.Fprintf(os.Stderr, "virtionetd: %s: %v\n", ho.Device.Addr, err)
 		os.Exit(1)
 	}
-	defer drv.Close()
+	defer func() {
+		drv.Close()
+		if err := dmaMem.unpinAll(); err != nil {
+			fmt.Fprintf(os.Stderr, "virtionetd: %s: %v\n", ho.Device.Addr, err)
+		}
+	}()
+	// The driver holds its own device's resources only.
+	if b, ok := lastMemBAR(ho.Device); ok {
+		st, err := checkIsolation(b.Base, b.Size)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "virtionetd: %s: not isolated: %v\n", ho.Device.Addr, err)
+			os.Exit(1)
+		}
+		fmt.Printf("virtionetd: %s: memory beside BAR %d out of reach (vmo_create_physical: %v)\n", ho.Device.Addr, b.Index, st)
+	}
 	r, err := up(drv, ho.Device.Addr, os.Stdout, *timeout)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "virtionetd: %s: %v\n", ho.Device.Addr, err)
@@ -59,4 +73,16 @@ func cmdlineDuration(cmdline, name string) time.Duration {
 		}
 	}
 	return 0
+}
+
+// lastMemBAR returns the device's last memory BAR.
+func lastMemBAR(d *pci.Device) (pci.BAR, bool) {
+	var out pci.BAR
+	ok := false
+	for _, b := range d.BARs {
+		if b.Kind == pci.BARMem32 || b.Kind == pci.BARMem64 {
+			out, ok = b, true
+		}
+	}
+	return out, ok
 }
