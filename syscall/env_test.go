@@ -42,13 +42,13 @@ const (
 
 var badPtrs = []UserPtr{badPtr, kernelPtr, nonCanonicalPtr, memBase + memSize - 2, roBase}
 
-func (f *fakeCaller) Process() *object.Process         { return f.p }
-func (f *fakeCaller) AddressSpace() *vm.AddressSpace   { return f.as }
-func (f *fakeCaller) ThreadKoid() object.Koid          { return 0x7777 }
-func (f *fakeCaller) Killed() <-chan struct{}          { return nil }
+func (f *fakeCaller) Process() *object.Process              { return f.p }
+func (f *fakeCaller) AddressSpace() *vm.AddressSpace        { return f.as }
+func (f *fakeCaller) ThreadKoid() object.Koid               { return 0x7777 }
+func (f *fakeCaller) Killed() <-chan struct{}               { return nil }
 func (f *fakeCaller) SetIOPorts(base, n uint32, allow bool) {}
-func (f *fakeCaller) TakeStartupHandle() object.Handle { return object.HandleInvalid }
-func (f *fakeCaller) ExitThread()                      { f.exited++ }
+func (f *fakeCaller) TakeStartupHandle() object.Handle      { return object.HandleInvalid }
+func (f *fakeCaller) ExitThread()                           { f.exited++ }
 
 func (f *fakeCaller) span(uaddr uint64, n int, write bool) []byte {
 	end := uaddr + uint64(n)

@@ -13,6 +13,16 @@ type IRQOps struct {
 	// (no such GSI), ALREADY_BOUND (held by another interrupt or the
 	// kernel), NOT_SUPPORTED (mode).
 	GSILine func(gsi, mode uint32, intr *object.Interrupt) (object.InterruptLine, bool, object.Status)
+	// AllocMSI takes count (a power of two, at most 32) consecutive MSI
+	// vectors: their first index, the message address and the data of the
+	// first, and the function that frees them. Errors: INVALID_ARGS
+	// (count), NO_RESOURCES (no such block free).
+	AllocMSI func(count uint32) (base uint32, addr uint64, data uint32, free func(), st object.Status)
+	// MSILine programs vector id of m into the device's MSI capability
+	// (msix false) or MSI-X table (msix true) at physical address regPA
+	// and returns the line, which holds a reference to m until
+	// Unregister. INVALID_ARGS: not an MSI capability.
+	MSILine func(m *object.MSI, id uint32, msix bool, regPA uint64, intr *object.Interrupt) (object.InterruptLine, object.Status)
 }
 
 const interruptOptions = object.InterruptRemapIRQ | object.InterruptModeMask | object.InterruptVirtual | object.InterruptTimestampMono

@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 100
+const NumSyscalls = 102
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -109,6 +109,8 @@ const (
 	SysVmoCreateContiguous     = 0x1061
 	SysIoportsRequest          = 0x1062
 	SysIoportsRelease          = 0x1063
+	SysMsiAllocate             = 0x1064
+	SysMsiCreate               = 0x1065
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -974,6 +976,25 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysIoportsRelease(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2])))
 		},
 	},
+	{
+		Num: 0x1064, Name: "msi_allocate", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeResource, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysMsiAllocate(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
+		},
+	},
+	{
+		Num: 0x1065, Name: "msi_create", NArgs: 6, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeMSI, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 3, Name: "vmo", Type: object.ObjTypeVMO, Rights: object.RightMap, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysMsiCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2]), object.Handle(uint32(a[3])), a[4], UserPtr(a[5])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1079,4 +1100,6 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint64, uint32, UserPtr) object.Status                                         = (*Dispatcher).sysVmoCreateContiguous
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRequest
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRelease
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysMsiAllocate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, object.Handle, uint64, UserPtr) object.Status                  = (*Dispatcher).sysMsiCreate
 )

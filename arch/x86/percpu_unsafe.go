@@ -27,8 +27,8 @@ type CPU struct {
 	// right after it, with the 0xFF byte that must end it: the ports
 	// the user thread on this CPU may use (iopb.go).
 	iopb [IOBitmapSize + 8]byte
-	gdtr   [2]uint64  // pseudo-descriptors (limit at byte 0, base at 2)
-	idtr   [2]uint64
+	gdtr [2]uint64 // pseudo-descriptors (limit at byte 0, base at 2)
+	idtr [2]uint64
 }
 
 // Interrupt stack table slots (SDM Vol. 3A §6.14.5).

@@ -17,7 +17,7 @@ type UserContext struct {
 	IOPB    uintptr
 	IOPBGen uint64
 	_       [5]uint64
-	FX     FXArea
+	FX      FXArea
 }
 
 // VectorUserReturn is the Vector of a UserContext whose thread stopped for

@@ -11,7 +11,7 @@ import (
 // import the syscall layer). It runs before any user program starts.
 func setupSyscalls() {
 	proc.SetSyscalls(&zxsys.Dispatcher{Stats: kernelStats, Power: zxsys.PowerOps{Reboot: Reboot, PowerOff: PowerOff},
-		IRQ: zxsys.IRQOps{GSILine: newGSILine}})
+		IRQ: zxsys.IRQOps{GSILine: newGSILine, AllocMSI: allocMSI, MSILine: msiLineFor}})
 }
 
 // kernelStats fills what only the kernel's main package knows for

@@ -62,8 +62,8 @@ type Process struct {
 	nextTid   int
 	killed    atomic.Bool
 	// io is the I/O permission bitmap of ioports_request (zero: no port).
-	io x86.IOBitmap
-	started   atomic.Bool
+	io      x86.IOBitmap
+	started atomic.Bool
 	// dying is closed when the process is killed.
 	dying chan struct{}
 	sigs  [linux.NSIG + 1]linux.Sigaction

@@ -10,17 +10,17 @@ import (
 // and wakes futex waiters on that counter; goroutine code waits with
 // WaitIRQ, which blocks its thread in the futex through the syscall
 // package (so the Go scheduler hands the P to another thread meanwhile).
-var irqCounts [NumIRQs]uint32
+var irqCounts [NumLines]uint32
 
 // irqHandlers are trap-path functions run at interrupt time (e.g. to drain
 // a device FIFO before acknowledging). Set at init, before the IRQ is
 // unmasked.
-var irqHandlers [NumIRQs]func()
+var irqHandlers [NumLines]func()
 
 // irqMaskOnFire marks the level-triggered GSIs a userspace driver
 // holds: the trap path masks them (MaskGSI) until the driver acks, or a
 // line still asserted would interrupt again at once.
-var irqMaskOnFire [NumIRQs]uint32
+var irqMaskOnFire [NumLines]uint32
 
 // MaskGSI masks a GSI at its I/O APIC from the trap path; boot sets it
 // to a nosplit function before any line is marked.

@@ -16,6 +16,15 @@ const (
 	VectorIRQBase = 0x40
 	// NumIRQs is the number of GSIs with a vector.
 	NumIRQs = 24
+	// VectorMSIBase is the first of the NumMSIs vectors that userspace
+	// drivers' MSIs target (msi_allocate); MSI vector i is counted as
+	// interrupt line NumIRQs+i (IRQCount, WaitIRQ).
+	VectorMSIBase = 0x60
+	// NumMSIs is the number of MSI vectors.
+	NumMSIs = 64
+	// NumLines is the number of interrupt lines with a count: GSIs, then
+	// MSI vectors.
+	NumLines = NumIRQs + NumMSIs
 	// VectorSpurious is the local APIC spurious vector.
 	VectorSpurious = 0xFF
 )
@@ -37,6 +46,9 @@ func HandleTrap(f *x86.Frame, fx *x86.FXArea) {
 		exception(f, fx)
 	case v >= VectorIRQBase && v < VectorIRQBase+NumIRQs:
 		irq(uint32(v-VectorIRQBase), f, fx)
+		x86.Local.EOI()
+	case v >= VectorMSIBase && v < VectorMSIBase+NumMSIs:
+		irq(uint32(NumIRQs+v-VectorMSIBase), f, fx)
 		x86.Local.EOI()
 	case v == VectorSpurious, v >= VectorPICBase && v < VectorPICBase+16:
 		// Spurious: no EOI (SDM Vol. 3A §11.9; 8259A spurious IRQ 7/15).

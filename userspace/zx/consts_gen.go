@@ -27,6 +27,7 @@ const (
 	DefaultIommuRights                     Rights  = 0xc003
 	DefaultJobRights                       Rights  = 0x7dfcf
 	DefaultLogRights                       Rights  = 0xd00b
+	DefaultMSIRights                       Rights  = 0xc003
 	DefaultPMTRights                       Rights  = 0x8000
 	DefaultPortRights                      Rights  = 0x800f
 	DefaultProcessRights                   Rights  = 0x6d3cf
@@ -156,6 +157,8 @@ const (
 	LogRecordMax                                   = 256
 	MaxClassLen                                    = 64
 	MaxNameLen                                     = 32
+	MsiMaxCount                                    = 32
+	MsiModeMSIX                            uint32  = 1
 	OK                                     Status  = 0
 	ObjPropNone                            uint32  = 0
 	ObjPropWaitable                        uint32  = 1

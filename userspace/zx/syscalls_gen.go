@@ -112,11 +112,13 @@ const (
 	SysVmoCreateContiguous     = 0x1061
 	SysIoportsRequest          = 0x1062
 	SysIoportsRelease          = 0x1063
+	SysMsiAllocate             = 0x1064
+	SysMsiCreate               = 0x1065
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 100
+const NumSyscalls = 102
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -630,4 +632,14 @@ func Sys_ioports_request(resource Handle, io_addr uint32, len uint32) Status {
 // Sys_ioports_release is zx_ioports_release: Take back ports [io_addr, io_addr+len) from the calling process's I/O permission bitmap (ports never requested stay denied). Resource and range checks as ioports_request.
 func Sys_ioports_release(resource Handle, io_addr uint32, len uint32) Status {
 	return Status(int32(zxcall.RawCall(SysIoportsRelease, uintptr(resource), uintptr(io_addr), uintptr(len), 0, 0, 0, 0, 0)))
+}
+
+// Sys_msi_allocate is zx_msi_allocate: Allocate count message-signalled interrupt vectors (a power of two up to 32, else ZX_ERR_INVALID_ARGS; none free in one aligned block: ZX_ERR_NO_RESOURCES) as an MSI object (type 32) for msi_create. The vectors return to the kernel when the object and every interrupt made from it are gone.
+func Sys_msi_allocate(handle Handle, count uint32, out_allocation *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysMsiAllocate, uintptr(handle), uintptr(count), uintptr(unsafe.Pointer(out_allocation)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_msi_create is zx_msi_create: Create the interrupt object of vector msi_id of an MSI allocation (past its count: ZX_ERR_INVALID_ARGS; already made: ZX_ERR_ALREADY_BOUND). vmo is a physical VMO with ZX_CACHE_POLICY_UNCACHED_DEVICE (else ZX_ERR_INVALID_ARGS) over the device's registers: with options 0, its PCI configuration space with the MSI capability at vmo_offset (capability ID 05h, else ZX_ERR_INVALID_ARGS), whose message address and data the kernel writes (the driver then sets the capability's enable and multiple-message bits); with ZX_MSI_MODE_MSI_X (1), the MSI-X table at vmo_offset, whose entry msi_id the kernel writes and unmasks. Other options, or registers past the VMO's end: ZX_ERR_INVALID_ARGS. The interrupt is edge-triggered; it is masked (MSI-X vector control, or MSI per-vector mask bits when the device has them) while destroyed.
+func Sys_msi_create(handle Handle, options uint32, msi_id uint32, vmo Handle, vmo_offset uint, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysMsiCreate, uintptr(handle), uintptr(options), uintptr(msi_id), uintptr(vmo), uintptr(vmo_offset), uintptr(unsafe.Pointer(out)), 0, 0)))
 }
