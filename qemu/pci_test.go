@@ -139,18 +139,23 @@ func TestPCIEnumeration(t *testing.T) {
 }
 
 // TestVirtioNetWire boots with a virtio-net device on QEMU's user
-// network, on q35 (ECAM) and on pc (ports 0xCF8/0xCFC): the bus
+// network, on q35 (ECAM) and on pc (ports 0xCF8/0xCFC), interrupted by
+// MSI-X, and on pc by its legacy line (pci.intx): the bus
 // program starts the driver, which leases an address, resolves the
 // gateway and pings it. The host decodes the recorded traffic with
 // gopacket (tools/pcapcheck) and checks the exchange and its checksums.
 func TestVirtioNetWire(t *testing.T) {
-	for _, machine := range []string{"q35", "pc"} {
-		t.Run(machine, func(t *testing.T) {
+	for _, c := range []struct{ machine, cmdline, irq string }{
+		{"q35", "", "msix"},
+		{"pc", "", "msix"},
+		{"pc", "pci.intx", "intx"},
+	} {
+		t.Run(c.machine+"/"+c.irq, func(t *testing.T) {
 			pcap := filepath.Join(t.TempDir(), "net.pcap")
 			res, err := Boot(Config{
 				Kernel:  image(t, "beryl.elf"),
-				Cmdline: "run=pcibus system=none",
-				Extra:   append([]string{"-initrd", pciBootfs(t), "-machine", machine}, netArgs(pcap)...),
+				Cmdline: "run=pcibus system=none " + c.cmdline,
+				Extra:   append([]string{"-initrd", pciBootfs(t), "-machine", c.machine}, netArgs(pcap)...),
 				Timeout: 4 * time.Minute,
 				StopOn:  "init: pcibus exited",
 			})
@@ -160,7 +165,7 @@ func TestVirtioNetWire(t *testing.T) {
 			out := strings.Join(res.Lines, "\n")
 			for _, want := range []string{
 				"virtionetd: 0000:00:0",
-				"virtio-net mac " + guestMAC + " link up",
+				"virtio-net mac " + guestMAC + " link up, interrupt " + c.irq,
 				"leased 10.0.2.15/24 from 10.0.2.2",
 				"gateway 10.0.2.2 (the DHCP server: the lease names no router) is at 52:55:0a:00:02:02, ping",
 				"out of reach (vmo_create_physical: ZX_ERR_",

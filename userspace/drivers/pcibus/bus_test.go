@@ -80,3 +80,11 @@ func TestScanPorts(t *testing.T) {
 		t.Error("bad ECAM list accepted")
 	}
 }
+
+func TestHasOption(t *testing.T) {
+	for c, want := range map[string]bool{"run=pcibus pci.intx": true, "pci.intx=1": true, "pci.intx=0": false, "pci.intxx": false, "": false} {
+		if hasOption(c, "pci.intx") != want {
+			t.Errorf("%q: want %v", c, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"beryl/userspace/drivers/pci"
 	"beryl/userspace/zx"
@@ -14,7 +15,7 @@ import (
 // override for an ISA IRQ, as QEMU's machines route INTx; else level,
 // active low).
 func (z *zxPlatform) interrupt(bus *pci.Bus, d *pci.Device, msixVMO zx.Handle, ho *pci.Handoff) (zx.Handle, error) {
-	if d.MSIX != nil && msixVMO != zx.HandleInvalid {
+	if d.MSIX != nil && msixVMO != zx.HandleInvalid && !z.intx {
 		irq, err := z.msix(d, msixVMO)
 		if err == nil {
 			bus.EnableMSIX(d, true)
@@ -22,9 +23,7 @@ func (z *zxPlatform) interrupt(bus *pci.Bus, d *pci.Device, msixVMO zx.Handle, h
 			ho.IRQMode, ho.IRQ = pci.IRQModeMSIX, 0
 			return irq, nil
 		}
-		if err != errNotYet {
-			return zx.HandleInvalid, err
-		}
+		fmt.Fprintf(os.Stderr, "pcibus: %s: MSI-X: %v; falling back to INTx\n", d.Addr, err)
 	}
 	if d.InterruptPin == 0 || d.InterruptLine == 0xFF {
 		return zx.HandleInvalid, fmt.Errorf("no MSI-X and no routed legacy line")

@@ -1,5 +1,3 @@
-//go:build pcidrv
-
 package main
 
 import (
@@ -17,7 +15,7 @@ func (z *zxPlatform) msix(d *pci.Device, msixVMO zx.Handle) (zx.Handle, error) {
 		return zx.HandleInvalid, fmt.Errorf("msi_allocate: %w", st.Err())
 	}
 	defer alloc.Close()
-	if st := zx.Sys_msi_create(alloc, zx.MSIModeMSIX, 0, msixVMO, uint(d.MSIX.TableOffset), &irq); st != zx.OK {
+	if st := zx.Sys_msi_create(alloc, zx.MsiModeMSIX, 0, msixVMO, uint(d.MSIX.TableOffset), &irq); st != zx.OK {
 		return zx.HandleInvalid, fmt.Errorf("msi_create: %w", st.Err())
 	}
 	return irq, nil

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"beryl/userspace/drivers/hw"
@@ -12,6 +11,8 @@ import (
 // MMIO and ioport resources covering what the bus program uses.
 type zxPlatform struct {
 	res zx.Handle
+	// intx hands drivers their legacy line even where MSI-X exists.
+	intx bool
 }
 
 // MapMMIO maps a physical VMO over [base, base+size) (uncached device
@@ -36,6 +37,3 @@ func (z *zxPlatform) physVMO(base, size uint64) (zx.Handle, error) {
 	}
 	return vmo, nil
 }
-
-// errNotYet: a syscall the kernel does not serve yet.
-var errNotYet = errors.New("needs a syscall the kernel does not serve yet")
