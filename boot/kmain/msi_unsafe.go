@@ -22,7 +22,7 @@ import (
 
 var (
 	msiMu      sync.Mutex
-	msiUsed    uint64             // bit i: MSI vector i allocated; guarded by msiMu
+	msiUsed    uint64                 // bit i: MSI vector i allocated; guarded by msiMu
 	msiWindows = map[uint64]uintptr{} // physical page → uncached kernel mapping; guarded by msiMu
 )
 
