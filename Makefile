@@ -16,6 +16,10 @@ QEMU_DISPLAY ?= none
 # tests and zxrun (e.g. BERYL_SMP=4 make conformance).
 SMP       ?= 1
 QEMUFLAGS := -cpu max -smp $(SMP) -display $(QEMU_DISPLAY) -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# make run's NIC: virtio-net on QEMU's user network, isolated from the
+# host (restrict=on); init's PCI bus program starts its driver, which
+# leases an address and pings the gateway. NETFLAGS= boots without it.
+NETFLAGS  ?= -netdev user,id=net0,restrict=on -device virtio-net-pci,netdev=net0
 CMDLINE   ?=
 # Fuzz runs are counted, not timed: a -fuzztime duration can end in a
 # spurious "context deadline exceeded" with Go 1.26 (golang/go#75804).
@@ -39,21 +43,24 @@ bin/zxrun: FORCE
 # the KasperskyOS-style handles and IPC policy, secfile the one of the
 # security interface and the declarative system description; kernelfuzz
 # and soak are the syscall fuzzer and the soak run (make fuzz-kernel,
-# make soak).
-USERPROGS := init hello crash examples/kvstore examples/secfile fuzz/kernelfuzz fuzz/soak
+# make soak); pcibus is the PCI bus program and virtionetd the virtio-net
+# driver it starts.
+USERPROGS := init hello crash examples/kvstore examples/secfile fuzz/kernelfuzz fuzz/soak drivers/pcibus drivers/virtionetd
 userprogs:
 	@mkdir -p build
 	for p in $(USERPROGS); do $(KGOENV) $(GO) build -o build/$$(basename $$p).elf ./userspace/$$p || exit 1; done
 
 # The boot filesystem of `make run`: init, the example programs (run one
-# with e.g. CMDLINE="run=hello"), the IPC policy and the system
+# with e.g. CMDLINE="run=hello"), the PCI bus program and the virtio-net
+# driver (init starts bin/pcibus at boot), the IPC policy and the system
 # descriptions: init starts etc/system.yaml at boot (the secfile
 # example's; CMDLINE="system=etc/kvstore.yaml" starts the kvstore example
 # instead, "system=none" none). mkbootfs checks each description against
 # the archive and the policy.
 build/bootfs.cpio: userprogs FORCE
 	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/hello=build/hello.elf bin/crash=build/crash.elf \
-		bin/kvstore=build/kvstore.elf bin/secfile=build/secfile.elf etc/policy=userspace/etc/policy \
+		bin/kvstore=build/kvstore.elf bin/secfile=build/secfile.elf bin/pcibus=build/pcibus.elf bin/virtionetd=build/virtionetd.elf \
+		etc/policy=userspace/etc/policy \
 		etc/system.yaml=userspace/examples/secfile/system.yaml etc/kvstore.yaml=userspace/examples/kvstore/system.yaml \
 		etc/kvstore-hold.yaml=userspace/examples/kvstore/system-hold.yaml \
 		etc/trusted=userspace/etc/trusted
@@ -121,13 +128,13 @@ deps:
 	fi
 
 run: deps build/beryl.elf build/bootfs.cpio
-	$(QEMU) $(QEMUFLAGS) -serial mon:stdio -kernel build/beryl.elf -initrd build/bootfs.cpio -append "$(CMDLINE)"
+	$(QEMU) $(QEMUFLAGS) $(NETFLAGS) -serial mon:stdio -kernel build/beryl.elf -initrd build/bootfs.cpio -append "$(CMDLINE)"
 
 test: deps kernel unit fuzz boottest
 
 unit:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
-	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/screen/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/sysdesc/... ./userspace/fs/... ./proto/... ./userspace/examples/... ./userspace/bench/compare/... ./userspace/fuzz/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
+	$(GO) vet ./kernel/object/... ./kernel/acpi/... ./kernel/screen/... ./kernel/ktest/... ./kernel/bootfs/... ./kernel/linux/... ./boot/bootinfo/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./syscall/... ./userspace/zx/... ./userspace/launch/... ./userspace/init/... ./userspace/sysdesc/... ./userspace/fs/... ./proto/... ./userspace/examples/... ./userspace/bench/compare/... ./userspace/drivers/... ./userspace/fuzz/... ./arch/x86/zxcall/... ./tools/... ./qemu/...
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v -e /qemu -e /userspace/conformance/)
 	$(GO) test -count=1 -race ./kernel/object/... ./mm/pmm/... ./mm/pagetable/... ./mm/vm/... ./boot/bootinfo/... ./kernel/options/... ./kernel/klog/... ./kernel/bootfs/... ./syscall/...
 	$(GO) run ./tools/covercheck -min 90 ./kernel/object

@@ -34,7 +34,7 @@ type bootFile struct {
 
 // bootfsOf writes a newc archive of files (no checks: tests also build
 // archives tools/mkbootfs would refuse).
-func bootfsOf(t *testing.T, files ...bootFile) string {
+func bootfsOf(t testing.TB, files ...bootFile) string {
 	t.Helper()
 	var recs []cpio.Record
 	for _, f := range files {

@@ -32,7 +32,7 @@ func systemBootfs(t *testing.T, descs map[string][]byte) string {
 	return bootfsOf(t, files...)
 }
 
-func readRepo(t *testing.T, rel string) []byte {
+func readRepo(t testing.TB, rel string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(Root(), rel))
 	if err != nil {

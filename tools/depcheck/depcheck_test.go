@@ -42,6 +42,13 @@ var forbidden = []struct {
 	// Wire protocols are spoken by the kernel and by userspace alike: pure
 	// Go, importing no other beryl package.
 	{"beryl/proto/", []string{"unsafe", "beryl/"}},
+	// Driver logic (PCI enumeration, virtio, the network setup) is pure Go
+	// over the interfaces of drivers/hw, so that it runs against fakes on
+	// the host; only the programs (pcibus, virtionetd) touch zx.
+	{"beryl/userspace/drivers/hw/", []string{"beryl/arch", "beryl/userspace/zx", "beryl/userspace/launch"}},
+	{"beryl/userspace/drivers/pci/", []string{"unsafe", "beryl/arch", "beryl/userspace/zx", "beryl/userspace/launch"}},
+	{"beryl/userspace/drivers/virtio/", []string{"unsafe", "beryl/arch", "beryl/userspace/zx", "beryl/userspace/launch"}},
+	{"beryl/userspace/drivers/netcfg/", []string{"unsafe", "beryl/arch", "beryl/userspace/zx", "beryl/userspace/launch"}},
 }
 
 func TestImportRules(t *testing.T) {

@@ -8,6 +8,10 @@
 //     system=none: none), if the bootfs holds it: every program with its
 //     security class, every kos connection wired with
 //     kos_handle_connect_ex before any of them runs (system.go);
+//   - starts the PCI bus program (bin/pcibus -auto) in the background if
+//     the bootfs holds it (pci=off: not), which starts a driver for each
+//     device it has one for (the virtio-net driver brings its link up),
+//     and lets it finish (up to 30 s) before the shell starts;
 //   - runs the programs the command line names (run=a,b), one after the
 //     other, each with a duplicate of the bootfs handle;
 //   - when the bootfs holds etc/zxrun/args (bin/zxrun's boots), runs that
@@ -97,6 +101,10 @@ func run() int {
 			fmt.Fprintf(os.Stderr, "init: system %s: %v\ninit: system %s: refusing to start it; nothing of it runs\n", sysPath, err, sysPath)
 		}
 	}
+	var pciDone <-chan struct{}
+	if opts["pci"] != "off" && !zxrun && !contains(splitList(opts["run"]), "pcibus") {
+		pciDone = startPCIBus(fs, env, report)
+	}
 	for _, prog := range splitList(opts["run"]) {
 		code, err := runProgram(fs, []string{prog}, env, false)
 		if err != nil {
@@ -127,6 +135,15 @@ func run() int {
 		}
 		fmt.Fprintf(report, "init: zxrun program exited with status %d\n", code)
 		return int(code)
+	}
+	// The bus program's report (devices, and a NIC's lease and ping)
+	// belongs to init's report: let it finish before the shell, up to
+	// pciWait.
+	if pciDone != nil {
+		select {
+		case <-pciDone:
+		case <-time.After(pciWait):
+		}
 	}
 	if con, ok := zx.TakeStartupHandle(zx.PAFD); ok {
 		// The kernel gave init the console's input: offer the shell.
@@ -217,7 +234,13 @@ func classOf(file string) string {
 }
 
 func defaultEnv(cmdline string) []string {
-	return []string{"HOME=/", "PATH=/bin", "BERYL_CMDLINE=" + cmdline, "BERYL_PCI_ECAM=" + os.Getenv("BERYL_PCI_ECAM")}
+	env := []string{"HOME=/", "PATH=/bin", "BERYL_CMDLINE=" + cmdline}
+	// The kernel's list of PCI ECAM windows (from the ACPI MCFG) is for
+	// the PCI bus program.
+	if v, ok := os.LookupEnv("BERYL_PCI_ECAM"); ok {
+		env = append(env, "BERYL_PCI_ECAM="+v)
+	}
+	return env
 }
 
 func splitNUL(b []byte) []string {
@@ -299,4 +322,43 @@ func (d debuglog) Write(b []byte) (int, error) {
 		}
 	}
 	return len(b), nil
+}
+
+// pcibusPath is the PCI bus program init starts at boot.
+const pcibusPath = "bin/pcibus"
+
+// startPCIBus starts the PCI bus program in the background, if the bootfs
+// holds it, and reports how it ends; the channel closes when it has. As
+// the bus driver it gets the root resource, from which it carves each
+// device's MMIO, I/O port and interrupt resources for that device's
+// driver (Zircon's driver manager plays this part).
+// It prints nothing on a machine without a device it has a driver for.
+func startPCIBus(fs *bootfs.FS, env []string, report io.Writer) <-chan struct{} {
+	if _, ok := fs.Lookup(pcibusPath); !ok {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		code, err := runProgram(fs, []string{pcibusPath, "-auto"}, env, true)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "init: %v\n", err)
+		} else if code != 0 {
+			fmt.Fprintf(report, "init: %s exited with status %d\n", pcibusPath, code)
+		}
+	}()
+	return done
+}
+
+// pciWait bounds how long the shell waits for the bus program (a driver
+// may wait that long for a DHCP server that never answers).
+const pciWait = 30 * time.Second
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
