@@ -374,7 +374,7 @@ func TestScreenWithoutSerial(t *testing.T) {
 				return
 			}
 		}
-		if !waitFor(regexp.MustCompile(`(?m)^beryl> cpus\n1 CPUs in the ACPI MADT`)) {
+		if !waitFor(regexp.MustCompile(`(?m)^beryl> cpus\n1 CPUs online`)) {
 			errc <- fmt.Errorf("cpus' output never showed on the screen")
 			return
 		}

@@ -184,7 +184,9 @@ func runProgramIn(fs *bootfs.FS, argv []string, env []string, w *world, root boo
 	}
 	cfg := launch.Config{Argv: argv, Env: env,
 		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}}
-	if root {
+	// The PCI bus program is the bus driver, however it is started: it
+	// carves each device's resources for that device's driver.
+	if root || file == pcibusPath {
 		trust(&cfg, classOf(file))
 	} else {
 		trustClass(&cfg, classOf(file))
@@ -329,9 +331,9 @@ const pcibusPath = "bin/pcibus"
 
 // startPCIBus starts the PCI bus program in the background, if the bootfs
 // holds it, and reports how it ends; the channel closes when it has. As
-// the bus driver it gets the root resource, from which it carves each
-// device's MMIO, I/O port and interrupt resources for that device's
-// driver (Zircon's driver manager plays this part).
+// the bus driver it gets the root resource (runProgram), from which it
+// carves each device's MMIO, I/O port and interrupt resources for that
+// device's driver (Zircon's driver manager plays this part).
 // It prints nothing on a machine without a device it has a driver for.
 func startPCIBus(fs *bootfs.FS, env []string, report io.Writer) <-chan struct{} {
 	if _, ok := fs.Lookup(pcibusPath); !ok {
@@ -340,7 +342,7 @@ func startPCIBus(fs *bootfs.FS, env []string, report io.Writer) <-chan struct{} 
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		code, err := runProgram(fs, []string{pcibusPath, "-auto"}, env, true)
+		code, err := runProgram(fs, []string{pcibusPath, "-auto"}, env, false)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "init: %v\n", err)
 		} else if code != 0 {

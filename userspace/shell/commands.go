@@ -370,7 +370,7 @@ func (s *Shell) cpus(args []string) error {
 	if err != nil {
 		return err
 	}
-	s.printf("%d CPUs online; threads run on the boot CPU\n", st.CPUs)
+	s.printf("%d CPUs online\n", st.CPUs)
 	return nil
 }
 

@@ -10,8 +10,10 @@ import (
 	"beryl/arch/x86/fpcheck"
 )
 
-// sleep50us is nanosleep's argument (a global: it must not move).
-var sleep50us = syscall.Timespec{Nsec: 50_000}
+// sleep2ms is nanosleep's argument (a global: it must not move); longer
+// than the sleeps the kernel serves by yielding, so that the thread
+// blocks on a timer.
+var sleep2ms = syscall.Timespec{Nsec: 2_000_000}
 
 // TestFPUState: the x87 and SSE state of user threads (register stack,
 // control word, XMM0-15, MXCSR, non-default rounding in both) survives
@@ -31,7 +33,7 @@ func TestFPUState(t *testing.T) {
 		{"sched_yield", 300, 1000, syscall.SYS_SCHED_YIELD, 0},
 		// Every thread asleep: the kernel's runtime threads park and
 		// wake, and a thread resumes on another of them.
-		{"nanosleep", 100, 1000, syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&sleep50us))},
+		{"nanosleep", 50, 1000, syscall.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&sleep2ms))},
 		{"interrupts", 10, 500000, syscall.SYS_GETPPID, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
