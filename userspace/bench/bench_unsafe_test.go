@@ -3,7 +3,8 @@
 // a null zx syscall, handle duplicate+close, channel write+read of 64
 // bytes, a channel round trip between two processes, a kos Call round trip
 // between two processes, the page-fault cost and process
-// create+start+exit.
+// create+start+exit; device_unsafe_test.go adds interrupt latency and
+// bti_pin of 1 MiB.
 package bench
 
 import (
