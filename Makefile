@@ -26,7 +26,7 @@ CMDLINE   ?=
 FUZZN     ?= 400000x
 APT_PKGS  := qemu-system-x86 grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf gdb
 
-.PHONY: all run test unit fuzz fuzz-kernel soak boottest conformance bench compare iso debug deps kernel userprogs clean FORCE
+.PHONY: all run test unit fuzz fuzz-kernel soak boottest gotest-std gotest-std-short conformance bench compare iso debug deps kernel userprogs clean FORCE
 
 all: kernel
 
@@ -130,7 +130,18 @@ deps:
 run: deps build/beryl.elf build/bootfs.cpio
 	$(QEMU) $(QEMUFLAGS) $(NETFLAGS) -serial mon:stdio -kernel build/beryl.elf -initrd build/bootfs.cpio -append "$(CMDLINE)"
 
-test: deps kernel unit fuzz boottest
+test: deps kernel unit fuzz boottest gotest-std-short
+
+# `make gotest-std`: the Go standard library's own tests of 41 packages
+# inside Beryl (go test -exec bin/zxrun), STD_TIMEOUT each; prints one
+# line per package and `std: N/M packages pass`. Long (tens of minutes
+# under TCG); `make test` runs the short list.
+STD_TIMEOUT ?= 5m
+gotest-std: deps kernel
+	$(GO) run ./tools/stdtests -list full -timeout $(STD_TIMEOUT) -zxrun bin/zxrun
+
+gotest-std-short: kernel
+	$(GO) run ./tools/stdtests -list short -timeout 3m -zxrun bin/zxrun
 
 unit:
 	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt -w these files:"; echo "$$unformatted"; exit 1; fi
