@@ -26,8 +26,11 @@ func init() {
 }
 
 // The LAPIC timer ticks at the configured rate within ±5 %, measured
-// against the TSC as the median of five 100 ms windows (a TCG guest that
-// loses the host CPU for a while loses ticks in that window only).
+// against the TSC over five 100 ms windows. The best window counts: a
+// TCG guest that loses the host CPU for a while loses the ticks that
+// fell due meanwhile (QEMU coalesces them), so a loaded host only lowers
+// a window's count, never raises it; a wrongly programmed timer is off
+// in every window.
 func testTimerRate(t *ktest.T) {
 	var ratio [5]float64
 	for i := range ratio {
@@ -38,9 +41,9 @@ func testTimerRate(t *ktest.T) {
 	}
 	r := ratio
 	sort.Float64s(r[:])
-	t.Logf("ticks/expected per window %.3f (median %.3f) at %d Hz", ratio, r[2], rt.TimerHz)
-	if r[2] < 0.95 || r[2] > 1.05 {
-		t.Errorf("tick rate off by more than 5%%: median ratio %.3f", r[2])
+	t.Logf("ticks/expected per window %.3f (best %.3f) at %d Hz", ratio, r[4], rt.TimerHz)
+	if r[4] < 0.95 || r[4] > 1.05 {
+		t.Errorf("tick rate off by more than 5%% in the best window: ratio %.3f", r[4])
 	}
 }
 
