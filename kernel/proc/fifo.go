@@ -54,10 +54,13 @@ func openFifo(key fifoKey, flags uint32, intr <-chan struct{}) (*file, int64) {
 	p.files = append(p.files, f)
 	if r {
 		p.readers++
+		p.readOpens++
 	}
 	if w {
 		p.writers++
+		p.writeOpens++
 	}
+	r0, w0 := p.readOpens, p.writeOpens
 	p.changedLocked()
 	p.mu.Unlock()
 	fifoMu.Unlock()
@@ -67,7 +70,7 @@ func openFifo(key fifoKey, flags uint32, intr <-chan struct{}) (*file, int64) {
 	}
 	for {
 		p.mu.Lock()
-		ready := (r && p.writers > 0) || (w && p.readers > 0)
+		ready := (r && (p.writers > 0 || p.writeOpens != w0)) || (w && (p.readers > 0 || p.readOpens != r0))
 		wake := p.wake
 		p.mu.Unlock()
 		if ready {

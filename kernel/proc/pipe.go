@@ -16,6 +16,10 @@ type pipe struct {
 	buf     []byte
 	readers int
 	writers int
+	// readOpens and writeOpens count the opens of a named FIFO's ends
+	// ever made: an open waiting for the other end is satisfied by an
+	// arrival even if that end has closed again before it looks.
+	readOpens, writeOpens uint64
 	// wake is closed and replaced whenever the pipe changes.
 	wake chan struct{}
 	// files are the files on its ends, whose generations a change bumps
