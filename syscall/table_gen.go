@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 113
+const NumSyscalls = 114
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -122,6 +122,7 @@ const (
 	SysIoportsRelease          = 0x106e
 	SysMsiAllocate             = 0x106f
 	SysMsiCreate               = 0x1070
+	SysVmarOpRange             = 0x1071
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1076,6 +1077,15 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysMsiCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2]), object.Handle(uint32(a[3])), a[4], UserPtr(a[5])))
 		},
 	},
+	{
+		Num: 0x1071, Name: "vmar_op_range", NArgs: 6, Blocking: true, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeVMAR, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmarOpRange(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4]), a[5]))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1194,4 +1204,5 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRelease
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysMsiAllocate
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, object.Handle, uint64, UserPtr) object.Status                  = (*Dispatcher).sysMsiCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                         = (*Dispatcher).sysVmarOpRange
 )

@@ -244,3 +244,23 @@ func vmoInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st 
 	v.InfoVMO(rights, buf)
 	return rec, 1, 1, object.OK
 }
+
+func (d *Dispatcher) sysVmarOpRange(c Caller, h object.Handle, op uint32, addr, size uint64, buffer UserPtr, bufferSize uint64) object.Status {
+	v, rights, st := lookupAs[*vm.VMAR](c, h, object.ObjTypeVMAR, 0)
+	if st != object.OK {
+		return st
+	}
+	defer v.Release()
+	// Zircon's order: the op, the handle's rights, then the buffer.
+	need, known := vm.VMAROpRangeRights(op)
+	if !known {
+		return object.ErrInvalidArgs
+	}
+	if rights&need != need {
+		return object.ErrAccessDenied
+	}
+	if buffer != 0 || bufferSize != 0 {
+		return object.ErrInvalidArgs
+	}
+	return v.OpRangeAs(op, addr, size, rights)
+}

@@ -258,3 +258,25 @@ func (t *HandleTable) forEachLocked(f func(e *HandleEntry)) {
 		}
 	}
 }
+
+// HeldObject is an object a handle refers to, with the handle's rights.
+type HeldObject struct {
+	Obj    Object
+	Rights Rights
+}
+
+// HandlesOfType returns the object and rights of every handle of type
+// typ in the table, in slot order, each object with a reference the
+// caller releases (ZX_INFO_PROCESS_VMOS lists a process's VMO handles).
+func (t *HandleTable) HandlesOfType(typ ObjType) []HeldObject {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	var out []HeldObject
+	t.forEachLocked(func(e *HandleEntry) {
+		if e.obj.Type() == typ {
+			e.obj.base().AddRef()
+			out = append(out, HeldObject{e.obj, e.rights})
+		}
+	})
+	return out
+}

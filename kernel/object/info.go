@@ -14,6 +14,8 @@ const (
 	InfoJobProcesses          uint32 = 9
 	InfoThread                uint32 = 10
 	InfoTaskStats             uint32 = 12
+	InfoProcessMaps           uint32 = 13
+	InfoProcessVMOs           uint32 = 14
 	InfoThreadExceptionReport uint32 = 11
 	InfoThreadStats           uint32 = 15
 	InfoHandleCount           uint32 = 19

@@ -34,9 +34,15 @@ const (
 	VMAlign1GB  uint32 = 30 << VMAlignBase
 	VMAlign4GB  uint32 = 32 << VMAlignBase
 
-	// VMAROpDecommit and VMAROpMapRange are zx_vmar_op_range's ops.
-	VMAROpDecommit uint32 = 2
-	VMAROpMapRange uint32 = 3
+	// zx_vmar_op_range's ops (ZX_VMAR_OP_*, the values of the VMO ops
+	// they match).
+	VMAROpCommit     uint32 = 1
+	VMAROpDecommit   uint32 = 2
+	VMAROpMapRange   uint32 = 3
+	VMAROpZero       uint32 = 10
+	VMAROpDontNeed   uint32 = 12
+	VMAROpAlwaysNeed uint32 = 13
+	VMAROpPrefetch   uint32 = 14
 
 	vmPerms     = VMPermRead | VMPermWrite | VMPermExecute
 	vmCanMapRWX = VMCanMapRead | VMCanMapWrite | VMCanMapExecute
@@ -628,47 +634,174 @@ func (v *VMAR) clearLocked() {
 	}
 }
 
-// OpRange is zx_vmar_op_range. ZX_VMAR_OP_DECOMMIT decommits the VMO pages
-// behind [addr, addr+len), which must be fully covered by mappings (direct
-// children) that are or could be made writable. Errors: INVALID_ARGS (len
-// 0, addr unaligned), BAD_STATE (destroyed, a gap or a sub-VMAR in the
-// range), OUT_OF_RANGE (range outside the VMAR), ACCESS_DENIED (a mapping
-// that cannot be writable), NOT_SUPPORTED (other ops).
+// OpRange is OpRangeAs with every right a VMAR handle can carry.
 func (v *VMAR) OpRange(op uint32, addr, length uint64) object.Status {
+	return v.OpRangeAs(op, addr, length, v.Rights()|object.RightRead|object.RightWrite|object.RightOpChildren)
+}
+
+// VMAROpRangeRights returns the handle right zx_vmar_op_range's op needs
+// (Zircon's is_operation_allowed_from_rights) and whether op is known.
+func VMAROpRangeRights(op uint32) (object.Rights, bool) {
+	switch op {
+	case VMAROpCommit, VMAROpDecommit, VMAROpZero:
+		return object.RightWrite, true
+	case VMAROpMapRange, VMAROpPrefetch:
+		return object.RightRead, true
+	case VMAROpDontNeed, VMAROpAlwaysNeed:
+		return 0, true // hints
+	}
+	return 0, false
+}
+
+// opRangeSpan is one mapping's part of an op_range: [lo, hi) inside m.
+type opRangeSpan struct {
+	m      *Mapping
+	lo, hi uint64
+}
+
+// OpRangeAs is zx_vmar_op_range through a handle with rights, following
+// Zircon's VmAddressRegion::RangeOp: the range must be covered by
+// mappings, in this VMAR or (for MAP_RANGE, ZERO and the hints, with
+// RIGHT_OP_CHILDREN) in its sub-VMARs. COMMIT commits the VMO pages and
+// maps them; DECOMMIT frees them (they read back as zero); MAP_RANGE maps
+// the pages the VMOs already hold; ZERO zeroes them; ALWAYS_NEED maps the
+// present pages; DONT_NEED does nothing (no page reclamation); PREFETCH
+// maps the present pages (anonymous VMOs have nothing to fetch). Errors
+// in Zircon's order: INVALID_ARGS (unknown op), ACCESS_DENIED (the
+// handle lacks WRITE for COMMIT/DECOMMIT/ZERO, READ for MAP_RANGE/
+// PREFETCH), INVALID_ARGS (len 0, addr unaligned), OUT_OF_RANGE (range
+// outside the VMAR), BAD_STATE (destroyed, a gap), INVALID_ARGS (a
+// mapping of a sub-VMAR for COMMIT/DECOMMIT/PREFETCH or without
+// OP_CHILDREN), ACCESS_DENIED (COMMIT/DECOMMIT/ZERO on a mapping that
+// cannot be made writable, PREFETCH on one that cannot be readable), then
+// the VMO's own errors (NOT_SUPPORTED: DECOMMIT of a snapshot child or
+// contiguous VMO; BAD_STATE: pinned pages; NO_MEMORY). Mappings before
+// the first error keep what was done to them, as in Zircon.
+func (v *VMAR) OpRangeAs(op uint32, addr, length uint64, rights object.Rights) object.Status {
+	need, known := VMAROpRangeRights(op)
+	if !known {
+		return object.ErrInvalidArgs
+	}
+	if rights&need != need {
+		return object.ErrAccessDenied
+	}
 	size, ok := pageRoundUp(length)
 	if !ok || size == 0 || !pageAligned(addr) {
 		return object.ErrInvalidArgs
+	}
+	if !v.inRange(addr, size) {
+		return object.ErrOutOfRange
 	}
 	v.as.mu.Lock()
 	defer v.as.mu.Unlock()
 	if v.dead {
 		return object.ErrBadState
 	}
-	if !v.inRange(addr, size) {
-		return object.ErrOutOfRange
-	}
-	if op != VMAROpDecommit {
-		return object.ErrNotSupported
-	}
 	lo, hi := addr, addr+size
-	i, j := v.overlapLocked(lo, hi)
+	var spans []opRangeSpan
+	v.mappingsInLocked(lo, hi, &spans)
 	next := lo
-	for _, c := range v.kids[i:j] {
-		m, ok := c.(*Mapping)
-		if !ok || m.base > next {
+	children := rights&object.RightOpChildren != 0
+	for _, s := range spans {
+		if s.lo > next {
 			return object.ErrBadState
 		}
-		if m.maxPerms&VMPermWrite == 0 {
-			return object.ErrAccessDenied
+		if s.m.parent != v && (!children || op == VMAROpCommit || op == VMAROpDecommit || op == VMAROpPrefetch) {
+			return object.ErrInvalidArgs
 		}
-		next = end(m)
+		if st := s.m.rangeOpLocked(op, s.lo, s.hi); st != object.OK {
+			return st
+		}
+		next = s.hi
 	}
 	if next < hi {
 		return object.ErrBadState
 	}
+	return object.OK
+}
+
+// mappingsInLocked appends the parts of the mappings of v's subtree that
+// overlap [lo, hi), in address order. v.as.mu held.
+func (v *VMAR) mappingsInLocked(lo, hi uint64, out *[]opRangeSpan) {
+	i, j := v.overlapLocked(lo, hi)
 	for _, c := range v.kids[i:j] {
-		m := c.(*Mapping)
-		m.decommitLocked(max(lo, m.base), min(hi, end(m)))
+		switch n := c.(type) {
+		case *VMAR:
+			n.mappingsInLocked(lo, hi, out)
+		case *Mapping:
+			*out = append(*out, opRangeSpan{n, max(lo, n.base), min(hi, end(n))})
+		}
+	}
+}
+
+// rangeOpLocked applies op_range's op to [lo, hi) inside m. m.as.mu held.
+func (m *Mapping) rangeOpLocked(op uint32, lo, hi uint64) object.Status {
+	switch op {
+	case VMAROpCommit, VMAROpDecommit, VMAROpZero:
+		if m.maxPerms&VMPermWrite == 0 {
+			return object.ErrAccessDenied
+		}
+	case VMAROpPrefetch:
+		if m.maxPerms&VMPermRead == 0 {
+			return object.ErrAccessDenied
+		}
+	}
+	off := m.offset + (lo - m.base)
+	n := hi - lo
+	switch op {
+	case VMAROpCommit:
+		if st := m.vmo.OpRange(VMOOpCommit, off, min(n, m.vmo.Size()-min(off, m.vmo.Size()))); st != object.OK {
+			return st
+		}
+		return m.mapPresentLocked(lo, hi)
+	case VMAROpDecommit:
+		m.vmo.mu.Lock()
+		defer m.vmo.mu.Unlock()
+		if m.vmo.cow || m.vmo.contiguous || m.vmo.phys {
+			return object.ErrNotSupported
+		}
+		e := min(off+n, m.vmo.size)
+		if off < e && m.vmo.pinnedLocked(off, e-off) {
+			return object.ErrBadState
+		}
+		m.vmo.decommitLocked(off, e)
+		return object.OK
+	case VMAROpZero:
+		sz := m.vmo.Size()
+		if off >= sz {
+			return object.OK
+		}
+		return m.vmo.OpRange(VMOOpZero, off, min(n, sz-off))
+	case VMAROpMapRange, VMAROpAlwaysNeed, VMAROpPrefetch:
+		return m.mapPresentLocked(lo, hi)
+	}
+	return object.OK // DONT_NEED: a hint
+}
+
+// mapPresentLocked installs the PTEs of the pages of [lo, hi) inside m
+// that its VMO holds (nothing is committed), with the permissions a
+// fault would give them. m.as.mu held.
+func (m *Mapping) mapPresentLocked(lo, hi uint64) object.Status {
+	if m.perms&VMPermRead == 0 {
+		return object.OK
+	}
+	m.vmo.mu.Lock()
+	defer m.vmo.mu.Unlock()
+	for va := lo; va < hi; va += PageSize {
+		off := m.offset + (va - m.base)
+		if off >= m.vmo.size {
+			break
+		}
+		pa, ok := m.vmo.pages.get(off / PageSize)
+		if m.vmo.phys {
+			pa, ok = m.vmo.physBase+off&^(PageSize-1), true
+		}
+		if !ok {
+			continue
+		}
+		if st := m.as.installPTE(va, pa, m.vmo.ptePermsLocked(pa, m.perms)); st != object.OK {
+			return st
+		}
 	}
 	return object.OK
 }

@@ -359,10 +359,47 @@ func TestVMAROpRange(t *testing.T) {
 		{"not writable", VMAROpDecommit, ro, PageSize, object.ErrAccessDenied},
 		{"outside", VMAROpDecommit, 0, PageSize, object.ErrOutOfRange},
 		{"unaligned", VMAROpDecommit, a + 1, PageSize, object.ErrInvalidArgs},
-		{"other op", VMAROpMapRange, a, PageSize, object.ErrNotSupported},
+		{"unknown op", 99, a, PageSize, object.ErrInvalidArgs},
+		{"len 0", VMAROpCommit, a, 0, object.ErrInvalidArgs},
 	} {
 		wantStatus(t, c.name, r.OpRange(c.op, c.addr, c.len), c.want)
 	}
+	wantStatus(t, "commit without WRITE", r.OpRangeAs(VMAROpCommit, a, PageSize, object.RightRead), object.ErrAccessDenied)
+	wantStatus(t, "map_range without READ", r.OpRangeAs(VMAROpMapRange, a, PageSize, object.RightWrite), object.ErrAccessDenied)
+	wantStatus(t, "dont_need without rights", r.OpRangeAs(VMAROpDontNeed, a, PageSize, 0), object.OK)
+}
+
+func TestVMAROpRangeCommitMapRange(t *testing.T) {
+	h := newHostAS(t)
+	r := h.RootVMAR()
+	v := h.vmo(t, 4*PageSize, 0)
+	defer v.Release()
+	a, _ := r.Map(rw, 0, v, 0, 4*PageSize, r.Rights(), allRights)
+	wantStatus(t, "commit", r.OpRange(VMAROpCommit, a, 2*PageSize), object.OK)
+	if v.CommittedPages() != 2 || h.Pages() != 2 || h.pte(a+PageSize) == 0 {
+		t.Errorf("after COMMIT: committed %d, mapped %d", v.CommittedPages(), h.Pages())
+	}
+	v.Write(3*PageSize, []byte{1})
+	wantStatus(t, "map_range", r.OpRange(VMAROpMapRange, a, 4*PageSize), object.OK)
+	if v.CommittedPages() != 3 || h.Pages() != 3 || h.pte(a+2*PageSize) != 0 {
+		t.Errorf("after MAP_RANGE: committed %d, mapped %d", v.CommittedPages(), h.Pages())
+	}
+	wantStatus(t, "zero", r.OpRange(VMAROpZero, a, 4*PageSize), object.OK)
+	if v.CommittedPages() != 0 {
+		t.Errorf("after ZERO: committed %d", v.CommittedPages())
+	}
+	// A mapping in a sub-VMAR: MAP_RANGE passes through it, COMMIT does not.
+	sub, _, st := r.Allocate(VMCanMapRead|VMCanMapWrite, 0, 4*PageSize)
+	wantStatus(t, "allocate", st, object.OK)
+	defer sub.Release()
+	sa, st := sub.Map(rw, 0, v, 0, 4*PageSize, sub.Rights(), allRights)
+	wantStatus(t, "map in sub-VMAR", st, object.OK)
+	wantStatus(t, "commit through parent", r.OpRange(VMAROpCommit, sa, PageSize), object.ErrInvalidArgs)
+	wantStatus(t, "map_range through parent", r.OpRange(VMAROpMapRange, sa, PageSize), object.OK)
+	wantStatus(t, "map_range without OP_CHILDREN", r.OpRangeAs(VMAROpMapRange, sa, PageSize, object.RightRead), object.ErrInvalidArgs)
+	wantStatus(t, "commit in the sub-VMAR", sub.OpRange(VMAROpCommit, sa, PageSize), object.OK)
+	wantStatus(t, "always_need", sub.OpRange(VMAROpAlwaysNeed, sa, 4*PageSize), object.OK)
+	wantStatus(t, "prefetch", sub.OpRange(VMAROpPrefetch, sa, 4*PageSize), object.OK)
 }
 
 func TestMapRange(t *testing.T) {

@@ -118,7 +118,9 @@ const (
 	ObjectInfoNone                         uint32  = 0
 	ObjectInfoProcess                      uint32  = 3
 	ObjectInfoProcessHandleStats           uint32  = 21
+	ObjectInfoProcessMaps                  uint32  = 13
 	ObjectInfoProcessThreads               uint32  = 4
+	ObjectInfoProcessVMOs                  uint32  = 14
 	ObjectInfoResource                     uint32  = 18
 	ObjectInfoResourceSize                         = 56
 	ObjectInfoSocket                       uint32  = 22

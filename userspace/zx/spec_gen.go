@@ -635,4 +635,12 @@ var Syscalls = []SyscallDesc{
 		{Name: "vmo_offset", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "out", CType: "zx_handle_t*", Elem: "zx_handle_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 	}},
+	{Name: "vmar_op_range", Num: 0x1071, Blocking: true, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeVMAR, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "op", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "address", CType: "zx_vaddr_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer", CType: "void*", Elem: "void", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: 5, Count: -1, Optional: true, Consumed: false},
+		{Name: "buffer_size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
 }

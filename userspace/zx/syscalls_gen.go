@@ -125,11 +125,12 @@ const (
 	SysIoportsRelease          = 0x106e
 	SysMsiAllocate             = 0x106f
 	SysMsiCreate               = 0x1070
+	SysVmarOpRange             = 0x1071
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 113
+const NumSyscalls = 114
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -708,4 +709,10 @@ func Sys_msi_allocate(handle Handle, count uint32, out_allocation *Handle) Statu
 // Sys_msi_create is zx_msi_create: Create the interrupt object of vector msi_id of an MSI allocation (past its count: ZX_ERR_INVALID_ARGS; already made: ZX_ERR_ALREADY_BOUND). vmo is a physical VMO with ZX_CACHE_POLICY_UNCACHED_DEVICE (else ZX_ERR_INVALID_ARGS) over the device's registers: with options 0, its PCI configuration space with the MSI capability at vmo_offset (capability ID 05h, else ZX_ERR_INVALID_ARGS), whose message address and data the kernel writes (the driver then sets the capability's enable and multiple-message bits); with ZX_MSI_MODE_MSI_X (1), the MSI-X table at vmo_offset, whose entry msi_id the kernel writes and unmasks. Other options, or registers past the VMO's end: ZX_ERR_INVALID_ARGS. The interrupt is edge-triggered; it is masked (MSI-X vector control, or MSI per-vector mask bits when the device has them) while destroyed.
 func Sys_msi_create(handle Handle, options uint32, msi_id uint32, vmo Handle, vmo_offset uint, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysMsiCreate, uintptr(handle), uintptr(options), uintptr(msi_id), uintptr(vmo), uintptr(vmo_offset), uintptr(unsafe.Pointer(out)), 0, 0)))
+}
+
+// Sys_vmar_op_range is zx_vmar_op_range: Perform an operation on the VMO pages behind [address, address+size) (size rounded up to a page) of a VMAR, which mappings must cover (a gap: ZX_ERR_BAD_STATE). ZX_VMAR_OP_COMMIT (1) commits the pages and maps them; ZX_VMAR_OP_DECOMMIT (2) frees them (they read back as zero); ZX_VMAR_OP_MAP_RANGE (3) maps the pages the VMOs already hold; ZX_VMAR_OP_ZERO (10) zeroes the range; ZX_VMAR_OP_DONT_NEED (12) is a hint (nothing is reclaimed); ZX_VMAR_OP_ALWAYS_NEED (13) and ZX_VMAR_OP_PREFETCH (14) map the pages the VMOs hold. Mappings of sub-VMARs take part only in MAP_RANGE, ZERO and the hints, and only with ZX_RIGHT_OP_CHILDREN (else ZX_ERR_INVALID_ARGS). Errors in order: unknown op ZX_ERR_INVALID_ARGS; the handle's rights ZX_ERR_ACCESS_DENIED; buffer or buffer_size not empty, size 0 or address unaligned ZX_ERR_INVALID_ARGS; range outside the VMAR ZX_ERR_OUT_OF_RANGE; destroyed VMAR ZX_ERR_BAD_STATE; COMMIT/DECOMMIT/ZERO on a mapping that cannot be writable ZX_ERR_ACCESS_DENIED; DECOMMIT of a snapshot child's or a contiguous VMO's pages ZX_ERR_NOT_SUPPORTED, of pinned pages ZX_ERR_BAD_STATE.
+// It may block; the calling goroutine's P is released meanwhile.
+func Sys_vmar_op_range(handle Handle, op uint32, address Vaddr, size uint, buffer unsafe.Pointer, buffer_size uint) Status {
+	return Status(int32(zxcall.Call(SysVmarOpRange, uintptr(handle), uintptr(op), uintptr(address), uintptr(size), uintptr(buffer), uintptr(buffer_size), 0, 0)))
 }

@@ -276,6 +276,20 @@ const (
 	VMOOpCacheCleanInvalid uint32 = 9
 	VMOOpZero              uint32 = 10
 
+	// zx_vmar_op_range ops (the values of the VMO ops they match).
+	VMAROpCommit     uint32 = 1
+	VMAROpDecommit   uint32 = 2
+	VMAROpMapRange   uint32 = 3
+	VMAROpZero       uint32 = 10
+	VMAROpDontNeed   uint32 = 12
+	VMAROpAlwaysNeed uint32 = 13
+	VMAROpPrefetch   uint32 = 14
+
+	// ZX_INFO_PROCESS_MAPS record types (zx_info_maps_t.type).
+	InfoMapsTypeASpace  uint32 = 1
+	InfoMapsTypeVMAR    uint32 = 2
+	InfoMapsTypeMapping uint32 = 3
+
 	// zx_vmo_create_child options.
 	VMOChildSnapshot               uint32 = 1 << 0
 	VMOChildResizable              uint32 = 1 << 2
@@ -294,6 +308,7 @@ const (
 	InfoVMOResizable  uint32 = 1 << 1
 	InfoVMOIsCowClone uint32 = 1 << 2
 	InfoVMOViaHandle  uint32 = 1 << 3
+	InfoVMOViaMapping uint32 = 1 << 4
 
 	// Other properties (zircon/syscalls/object.h).
 	PropProcessDebugAddr       uint32 = 5
