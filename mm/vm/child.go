@@ -322,7 +322,9 @@ func (v *VMO) InfoVMO(rights object.Rights, buf []byte) {
 	le.PutUint64(buf[48:], uint64(v.parentKoid))
 	le.PutUint64(buf[56:], uint64(children))
 	le.PutUint64(buf[64:], nmaps)
-	le.PutUint64(buf[72:], uint64(len(spaces)))
+	// share_count: the address spaces mapping it, at least 1 (Zircon's
+	// VmObject::share_count answers 1 below two mappings).
+	le.PutUint64(buf[72:], uint64(max(1, len(spaces))))
 	le.PutUint32(buf[80:], flags)
 	le.PutUint64(buf[infoVMOCommitted:], st.Committed*PageSize)
 	le.PutUint32(buf[96:], uint32(rights))

@@ -183,4 +183,8 @@ var caseVerdicts = map[string]verdict{
 	"VmoSliceTestCase.ChildSliceOfContiguousParentIsContiguous":   pending(physVmo),
 	"VmoSliceTestCase.RoundUpSizePhysical":                        pending(physVmo),
 	"VmoSliceTestCase.Pin":                                        pending(driver),
+	"Vmar.PartialUnmapAndRead":                                    pending(debugMem),
+	"Vmar.PartialUnmapAndWrite":                                   pending(debugMem),
+	"Vmar.PartialUnmapWithVmarOffset":                             pending(debugMem),
+	"Vmar.ConcurrentUnmapReadMemory":                              pending(debugMem),
 }

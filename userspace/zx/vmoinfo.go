@@ -29,6 +29,12 @@ func (v Vmo) Info() (VmoInfo, error) {
 	if _, _, err := v.GetInfo(ObjectInfoVMO, b[:]); err != nil {
 		return VmoInfo{}, err
 	}
+	return ParseVmoInfo(b[:]), nil
+}
+
+// ParseVmoInfo decodes one zx_info_vmo_t record (ZX_INFO_VMO, and each
+// record of ZX_INFO_PROCESS_VMOS).
+func ParseVmoInfo(b []byte) VmoInfo {
 	le := binary.LittleEndian
 	return VmoInfo{
 		Koid: le.Uint64(b[0:]), SizeBytes: le.Uint64(b[40:]), ParentKoid: le.Uint64(b[48:]),
@@ -37,5 +43,5 @@ func (v Vmo) Info() (VmoInfo, error) {
 		ContentSize: le.Uint64(b[120:]), PopulatedBytes: le.Uint64(b[128:]),
 		CommittedPrivateBytes: le.Uint64(b[136:]), PopulatedPrivateBytes: le.Uint64(b[144:]),
 		CommittedScaledBytes: le.Uint64(b[152:]), PopulatedScaledBytes: le.Uint64(b[160:]),
-	}, nil
+	}
 }
