@@ -201,7 +201,7 @@ func alignment(options uint32) (uint64, bool) {
 // SPECIFIC without the parent's CAN_MAP_SPECIFIC), NO_MEMORY (range taken
 // or no room).
 func (v *VMAR) Allocate(options uint32, offset, size uint64) (*VMAR, object.Rights, object.Status) {
-	const allowed = VMSpecific | VMCanMapSpecific | VMCompact | vmCanMapRWX
+	const allowed = VMSpecific | VMCanMapSpecific | VMCompact | vmCanMapRWX | VMOffsetIsUpperLimit
 	align, ok := alignment(options)
 	if !ok || options&^vmAlignMask&^(allowed|vmPerms|VMSpecificOverwrite|VMMapRange|
 		VMRequireNonResizable|VMAllowFaults|VMOffsetIsUpperLimit) != 0 {
@@ -239,6 +239,18 @@ func (v *VMAR) Allocate(options uint32, offset, size uint64) (*VMAR, object.Righ
 // that it is free). v.as.mu held.
 func (v *VMAR) placeLocked(options uint32, offset, size, align uint64) (uint64, object.Status) {
 	specific := options&(VMSpecific|VMSpecificOverwrite) != 0
+	if options&VMOffsetIsUpperLimit != 0 {
+		// offset is the highest end (from the VMAR's base) the placement
+		// may reach; it cannot be combined with a specific address.
+		if specific || offset > v.size || size > offset {
+			return 0, object.ErrInvalidArgs
+		}
+		base, ok := v.findSpotLocked(size, align, v.base, v.base+offset)
+		if !ok {
+			return 0, object.ErrNoMemory
+		}
+		return base, object.OK
+	}
 	if !specific && offset != 0 {
 		return 0, object.ErrInvalidArgs
 	}
@@ -269,10 +281,11 @@ func (v *VMAR) placeLocked(options uint32, offset, size, align uint64) (uint64, 
 // MAP), INVALID_ARGS (WRITE or EXECUTE without READ, MAP_RANGE with
 // SPECIFIC_OVERWRITE, CAN_MAP_* or other non-mapping options, bad
 // alignment), ACCESS_DENIED (a PERM_* not allowed by both handles' rights
-// or by the VMAR), NOT_SUPPORTED (REQUIRE_NON_RESIZABLE or no ALLOW_FAULTS
-// with a resizable VMO), INVALID_ARGS (len 0, unaligned vmo_offset),
-// OUT_OF_RANGE (vmo_offset+len overflows), BUFFER_TOO_SMALL (mapping past
-// the end of a non-resizable VMO without ALLOW_FAULTS), BAD_STATE (VMAR
+// or by the VMAR), NOT_SUPPORTED (REQUIRE_NON_RESIZABLE with a resizable
+// VMO), INVALID_ARGS (len 0, unaligned vmo_offset),
+// OUT_OF_RANGE (len rounding up or vmo_offset+len overflows),
+// BUFFER_TOO_SMALL (a slice
+// mapped past its end), BAD_STATE (VMAR
 // destroyed), INVALID_ARGS / ACCESS_DENIED for the placement as in
 // Allocate, INVALID_ARGS (SPECIFIC_OVERWRITE over a sub-VMAR), NO_MEMORY
 // (range taken without OVERWRITE, no room, or MAP_RANGE out of memory).
@@ -304,7 +317,8 @@ func (v *VMAR) Map(options uint32, vmarOffset uint64, vmo *VMO, vmoOffset, lengt
 	if perms&^can != 0 {
 		return 0, object.ErrAccessDenied
 	}
-	const allowed = vmPerms | VMSpecific | VMSpecificOverwrite | VMMapRange | VMRequireNonResizable | VMAllowFaults
+	const allowed = vmPerms | VMSpecific | VMSpecificOverwrite | VMMapRange | VMRequireNonResizable | VMAllowFaults |
+		VMOffsetIsUpperLimit
 	align, ok := alignment(options)
 	if !ok || options&^vmAlignMask&^allowed != 0 {
 		return 0, object.ErrInvalidArgs
@@ -313,20 +327,18 @@ func (v *VMAR) Map(options uint32, vmarOffset uint64, vmo *VMO, vmoOffset, lengt
 		return 0, object.ErrNotSupported
 	}
 	size, ok := pageRoundUp(length)
-	if !ok || size == 0 || !pageAligned(vmoOffset) {
+	if length == 0 || !pageAligned(vmoOffset) {
 		return 0, object.ErrInvalidArgs
 	}
-	if vmoOffset+size < vmoOffset {
+	// A length that rounds up past the top of the address space
+	// overflows like vmo_offset+len (Zircon: OUT_OF_RANGE).
+	if !ok || vmoOffset+size < vmoOffset {
 		return 0, object.ErrOutOfRange
 	}
-	if options&VMAllowFaults == 0 {
-		if vmo.Resizable() {
-			return 0, object.ErrNotSupported
-		}
-		if vmoOffset+size > vmo.Size() {
-			return 0, object.ErrBufferTooSmall
-		}
-	}
+	// Without ZX_VM_ALLOW_FAULTS Zircon's kernel still maps resizable
+	// VMOs and windows past a VMO's end (its docs promise NOT_SUPPORTED
+	// and BUFFER_TOO_SMALL; the source leaves them as a TODO): a touch
+	// past the end faults.
 	// A slice maps its parent's pages; it may not reach past its end
 	// (ALLOW_FAULTS or not: the parent's pages there are not the slice's).
 	var slice *VMO

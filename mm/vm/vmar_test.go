@@ -133,12 +133,10 @@ func TestVMARMapErrors(t *testing.T) {
 		{"COMPACT", r, VMPermRead | VMCompact, 0, v, 0, PageSize, rr, allRights, object.ErrInvalidArgs},
 		{"bad ALIGN", r, VMPermRead | 3<<VMAlignBase, 0, v, 0, PageSize, rr, allRights, object.ErrInvalidArgs},
 		{"REQUIRE_NON_RESIZABLE", r, VMPermRead | VMRequireNonResizable | VMAllowFaults, 0, rs, 0, PageSize, rr, allRights, object.ErrNotSupported},
-		{"resizable without ALLOW_FAULTS", r, VMPermRead, 0, rs, 0, PageSize, rr, allRights, object.ErrNotSupported},
-		{"past the end without ALLOW_FAULTS", r, VMPermRead, 0, v, PageSize, 4 * PageSize, rr, allRights, object.ErrBufferTooSmall},
 		{"len 0", r, VMPermRead, 0, v, 0, 0, rr, allRights, object.ErrInvalidArgs},
 		{"unaligned vmo_offset", r, VMPermRead, 0, v, 100, PageSize, rr, allRights, object.ErrInvalidArgs},
 		{"vmo_offset overflow", r, VMPermRead | VMAllowFaults, 0, v, ^uint64(0) &^ (PageSize - 1), 2 * PageSize, rr, allRights, object.ErrOutOfRange},
-		{"len overflow", r, VMPermRead, 0, v, 0, ^uint64(0), rr, allRights, object.ErrInvalidArgs},
+		{"len overflow", r, VMPermRead, 0, v, 0, ^uint64(0), rr, allRights, object.ErrOutOfRange},
 		{"offset without SPECIFIC", r, VMPermRead, PageSize, v, 0, PageSize, rr, allRights, object.ErrInvalidArgs},
 		{"SPECIFIC unaligned", r, VMPermRead | VMSpecific, 100, v, 0, PageSize, rr, allRights, object.ErrInvalidArgs},
 		{"SPECIFIC overlapping a VMAR", r, VMPermRead | VMSpecific, subOff, v, 0, PageSize, rr, allRights, object.ErrNoMemory},
@@ -450,4 +448,39 @@ func TestTLBFlushBatching(t *testing.T) {
 	if h.Pages() != 0 {
 		t.Errorf("%d pages still mapped", h.Pages())
 	}
+}
+
+func TestOffsetIsUpperLimit(t *testing.T) {
+	h := newHostAS(t)
+	r := h.RootVMAR()
+	region, _, st := r.Allocate(VMCanMapRead|VMCanMapWrite|VMCanMapSpecific, 0, 16*PageSize)
+	wantStatus(t, "allocate", st, object.OK)
+	defer region.Release()
+	v := h.vmo(t, 16*PageSize, 0)
+	defer v.Release()
+	const up = rw | VMOffsetIsUpperLimit
+	for _, c := range []struct {
+		name      string
+		opts      uint32
+		off, size uint64
+	}{
+		{"limit past the end", up, 17 * PageSize, PageSize},
+		{"size over the limit", up, PageSize, 2 * PageSize},
+		{"with SPECIFIC", up | VMSpecific, 8 * PageSize, PageSize},
+	} {
+		_, st := region.Map(c.opts, c.off, v, 0, c.size, region.Rights(), allRights)
+		wantStatus(t, c.name, st, object.ErrInvalidArgs)
+	}
+	for i := 0; i < 8; i++ {
+		a, st := region.Map(up, 8*PageSize, v, 0, PageSize, region.Rights(), allRights)
+		wantStatus(t, "map under the limit", st, object.OK)
+		if a < region.Start() || a+PageSize > region.Start()+8*PageSize {
+			t.Fatalf("mapping at %#x beyond the limit", a)
+		}
+	}
+	_, st = region.Map(up, 8*PageSize, v, 0, PageSize, region.Rights(), allRights)
+	wantStatus(t, "below the limit full", st, object.ErrNoMemory)
+	c, _, st := region.Allocate(VMCanMapRead|VMOffsetIsUpperLimit, 16*PageSize, 8*PageSize)
+	wantStatus(t, "allocate under the limit", st, object.OK)
+	c.Release()
 }

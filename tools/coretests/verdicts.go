@@ -167,7 +167,6 @@ var caseVerdicts = map[string]verdict{
 	"FutexTest.ThreadSuspended":                                   pending(suspend),
 	"VmoTestCase.Info":                                            pending("needs vmo_set_cache_policy"),
 	"VmoTestCase.ContentSize":                                     pending("needs ZX_PROP_VMO_CONTENT_SIZE through object_get/set_property"),
-	"VmoTestCase.ResizeHazard":                                    pending("maps a resizable VMO without ZX_VM_ALLOW_FAULTS, which Beryl (as later Zircon) refuses"),
 	"VmoTestCase.CacheFlush":                                      pending("needs zx_cache_flush"),
 	"VmoTestCase.Cache":                                           pending(physVmo),
 	"VmoTestCase.PhysicalSlice":                                   pending(physVmo),

@@ -165,7 +165,6 @@ func TestVmoTestCase_NoPermProtect(t *testing.T) {
 }
 
 func TestVmoTestCase_Resize(t *testing.T) {
-	ctest.KnownFailure(t, "Beryl follows later Zircon: mapping a resizable VMO needs ZX_VM_ALLOW_FAULTS (NOT_SUPPORTED without), which this case predates")
 	n := uint64(4 * pg)
 	v := rawVmo(t, n, zx.VMOResizable)
 	if s := vsize(t, v); s != n {
@@ -372,4 +371,19 @@ func TestVmoTestCase_Rights(t *testing.T) {
 	ctest.Must(t, "port_create", zx.Sys_port_create(0, &port))
 	defer zx.Sys_handle_close(port)
 	ctest.Want(t, "vmo_read(port, no rights)", zx.Sys_vmo_read(ctest.Reduced(t, port, 0), bp, 0, 0), zx.ErrWrongType)
+}
+
+func TestVmoTestCase_ResizeHazard(t *testing.T) {
+	const size = 2 * pg
+	v := rawVmo(t, size, zx.VMOResizable)
+	var a zx.Vaddr
+	ctest.Must(t, "vmar_map without ALLOW_FAULTS", zx.Sys_vmar_map(root(), uint32(zx.VMPermRead|zx.VMPermWrite), 0, v, 0, size, &a))
+	t.Cleanup(func() { zx.Sys_vmar_unmap(root(), a, size) })
+	if (*[2]int32)(ctest.Ptr(uintptr(a)))[1] != 0 {
+		t.Error("fresh VMO not zero")
+	}
+	ctest.Must(t, "set_size(0)", zx.Sys_vmo_set_size(v, 0))
+	if ctest.Probe(uintptr(a)+4, false) || ctest.Probe(uintptr(a)+4, true) {
+		t.Error("a shrunk VMO's mapping still reads or writes")
+	}
 }
