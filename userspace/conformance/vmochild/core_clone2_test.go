@@ -436,3 +436,548 @@ func TestVmoClone2TestCase_DisjointCloneTest2(t *testing.T) {
 		}
 	})
 }
+
+func (v *vmoHandle) cloneOpts(t *testing.T, opts uint32, off, size uint64) *vmoHandle {
+	t.Helper()
+	c := &vmoHandle{}
+	must(t, "vmo_create_child", zx.Sys_vmo_create_child(v.h, opts, off, size, &c.h))
+	t.Cleanup(c.reset)
+	return c
+}
+
+func (v *vmoHandle) setSize(t *testing.T, n uint64) {
+	t.Helper()
+	must(t, "vmo_set_size", zx.Sys_vmo_set_size(v.h, n))
+}
+
+func TestVmoClone2TestCase_DisjointCloneProgressive(t *testing.T) {
+	v := tagged(t, 6)
+	main := v.clone(t, pg, 5*pg)
+	vw(t, main, 7, 3*pg)
+	c1 := main.clone(t, pg, 4*pg)
+	c2 := main.clone(t, 4*pg, pg)
+	c3 := main.clone(t, 2*pg, pg)
+	c4 := main.clone(t, 10*pg, pg)
+	main.reset()
+	c1.reset()
+	c3.reset()
+	c4.reset()
+	c2.reset()
+	last := v.clone(t, 0, 6*pg)
+	for i := uint64(0); i < 6; i++ {
+		vc(t, v, uint32(i+1), i*pg)
+		vc(t, last, uint32(i+1), i*pg)
+	}
+	vw(t, v, 8, 4*pg)
+	for i := uint64(0); i < 6; i++ {
+		w := uint32(i + 1)
+		if i == 4 {
+			w = 8
+		}
+		vc(t, v, w, i*pg)
+		vc(t, last, uint32(i+1), i*pg)
+	}
+}
+
+func resizeTest(t *testing.T, resizeChild bool) {
+	v := &vmoHandle{}
+	must(t, "vmo_create(RESIZABLE)", zx.Sys_vmo_create(4*pg, zx.VMOResizable, &v.h))
+	t.Cleanup(v.reset)
+	for i := uint64(0); i < 4; i++ {
+		vw(t, v, uint32(i+1), i*pg)
+	}
+	c := v.cloneOpts(t, zx.VMOChildSnapshot|zx.VMOChildResizable, 0, 4*pg)
+	vw(t, v, 5, pg)
+	vw(t, c, 5, 2*pg)
+	wantCommitted(t, "original", v, 4)
+	wantCommitted(t, "clone", c, 2)
+	target, other := v, c
+	written := uint64(2)
+	if resizeChild {
+		target, other, written = c, v, 1
+	}
+	target.setSize(t, pg)
+	for i := uint64(0); i < 4; i++ {
+		w := uint32(i + 1)
+		if i == written {
+			w = 5
+		}
+		vc(t, other, w, i*pg)
+	}
+	vc(t, target, 1, 0)
+	vp, cp := uint64(1), uint64(3)
+	if resizeChild {
+		vp, cp = 4, 0
+	}
+	wantCommitted(t, "original after the resize", v, vp)
+	wantCommitted(t, "clone after the resize", c, cp)
+	target.setSize(t, 2*pg)
+	vc(t, target, 0, pg)
+	vw(t, other, 6, 3*pg)
+	wantCommitted(t, "original after a write", v, vp)
+	wantCommitted(t, "clone after a write", c, cp)
+	other.reset()
+	vc(t, target, 1, 0)
+	wantCommitted(t, "the resized VMO alone", target, 1)
+}
+
+func TestVmoCloneResizeTests_ResizeChild(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	resizeTest(t, true)
+}
+
+func TestVmoCloneResizeTests_ResizeOriginal(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	resizeTest(t, false)
+}
+
+func TestVmoClone2TestCase_ResizeGrow(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	v := tagged(t, 2)
+	c := v.cloneOpts(t, zx.VMOChildSnapshot|zx.VMOChildResizable, 0, pg)
+	vc(t, c, 1, 0)
+	c.setSize(t, 2*pg)
+	vc(t, c, 0, pg)
+	vw(t, v, 3, pg)
+	vc(t, c, 0, pg)
+	wantCommitted(t, "original", v, 2)
+	wantCommitted(t, "clone", c, 0)
+}
+
+func TestVmoClone2TestCase_ResizeOffsetChild(t *testing.T) {
+	v := &vmoHandle{}
+	must(t, "vmo_create(RESIZABLE)", zx.Sys_vmo_create(3*pg, zx.VMOResizable, &v.h))
+	t.Cleanup(v.reset)
+	for i := uint64(0); i < 3; i++ {
+		vw(t, v, uint32(i+1), i*pg)
+	}
+	c := v.clone(t, pg, pg)
+	v.setSize(t, 0)
+	vc(t, c, 2, 0)
+	wantCommitted(t, "original", v, 0)
+	wantCommitted(t, "clone", c, 1)
+}
+
+func TestVmoClone2TestCase_ResizeDisjointChild(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	permutations(3, func(perm []int) {
+		v := &vmoHandle{}
+		must(t, "vmo_create(RESIZABLE)", zx.Sys_vmo_create(3*pg, zx.VMOResizable, &v.h))
+		t.Cleanup(v.reset)
+		for i := uint64(0); i < 3; i++ {
+			vw(t, v, uint32(i+1), i*pg)
+		}
+		var cs [3]*vmoHandle
+		for i := range cs {
+			cs[i] = v.cloneOpts(t, zx.VMOChildSnapshot|zx.VMOChildResizable, uint64(i)*pg, pg)
+			vc(t, cs[i], uint32(i+1), 0)
+			wantCommitted(t, "clone", cs[i], 0)
+		}
+		wantCommitted(t, "original", v, 3)
+		cs[perm[0]].setSize(t, 0)
+		cs[perm[1]].setSize(t, 0)
+		v.setSize(t, 0)
+		vc(t, cs[perm[2]], uint32(perm[2]+1), 0)
+		wantCommitted(t, "original shrunk", v, 0)
+		wantCommitted(t, "first shrunk clone", cs[perm[0]], 0)
+		wantCommitted(t, "second shrunk clone", cs[perm[1]], 0)
+		wantCommitted(t, "remaining clone", cs[perm[2]], 1)
+		cs[perm[2]].setSize(t, 0)
+		wantCommitted(t, "last clone shrunk", cs[perm[2]], 0)
+		for _, c := range cs {
+			c.reset()
+		}
+		v.reset()
+	})
+}
+
+func TestVmoClone2TestCase_ResizeMultipleProgressive(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	v := tagged(t, 3)
+	c := v.cloneOpts(t, zx.VMOChildSnapshot|zx.VMOChildResizable, 0, 2*pg)
+	vw(t, v, 4, 0)
+	vw(t, c, 5, pg)
+	c2 := v.clone(t, 0, pg)
+	c.setSize(t, 0)
+	vc(t, v, 4, 0)
+	vc(t, v, 2, pg)
+	vc(t, v, 3, 2*pg)
+	vc(t, c2, 4, 0)
+	wantCommitted(t, "original", v, 3)
+	wantCommitted(t, "clone", c, 0)
+	wantCommitted(t, "clone2", c2, 0)
+}
+
+func TestVmoClone2TestCase_ResizeOverSiblingRange(t *testing.T) {
+	v := &vmoHandle{}
+	must(t, "vmo_create(RESIZABLE)", zx.Sys_vmo_create(4*pg, zx.VMOResizable, &v.h))
+	t.Cleanup(v.reset)
+	for i := uint64(0); i < 4; i++ {
+		vw(t, v, uint32(i+1), i*pg)
+	}
+	v.clone(t, 0, 4*pg)
+	v.cloneOpts(t, zx.VMOChildSnapshot|zx.VMOChildResizable, 2*pg, pg)
+	v.setSize(t, pg)
+	v.setSize(t, 4*pg)
+	vc(t, v, 1, 0)
+	for i := uint64(1); i < 4; i++ {
+		vc(t, v, 0, i*pg)
+	}
+	for i := uint64(1); i < 4; i++ {
+		vw(t, v, uint32(i+1), i*pg)
+	}
+}
+
+func TestVmoClone2TestCase_Children(t *testing.T) {
+	v := newVmoH(t, pg)
+	var o zx.Signals
+	must(t, "ZERO_CHILDREN at first", zx.Sys_object_wait_one(v.h, zeroChildren, zx.TimeInfinitePast, &o))
+	c := v.clone(t, 0, pg)
+	want(t, "ZERO_CHILDREN with a child", zx.Sys_object_wait_one(v.h, zeroChildren, zx.TimeInfinitePast, &o), zx.ErrTimedOut)
+	must(t, "the clone's ZERO_CHILDREN", zx.Sys_object_wait_one(c.h, zeroChildren, zx.TimeInfinitePast, &o))
+	c.reset()
+	must(t, "ZERO_CHILDREN after the close", zx.Sys_object_wait_one(v.h, zeroChildren, zx.TimeInfinitePast, &o))
+}
+
+func manyChildren(t *testing.T, reverse bool) {
+	v := newVmoH(t, pg)
+	const n = 5
+	var cs [n]*vmoHandle
+	for i := range cs {
+		cs[i] = v.clone(t, 0, pg)
+		if got := info(t, v.h).NumChildren; got != uint64(i+1) {
+			t.Fatalf("num_children %d, want %d", got, i+1)
+		}
+	}
+	for k := range n {
+		i := k
+		if reverse {
+			i = n - 1 - k
+		}
+		cs[i].reset()
+		if got := info(t, v.h).NumChildren; got != uint64(n-k-1) {
+			t.Fatalf("num_children %d after %d closes, want %d", got, k+1, n-k-1)
+		}
+	}
+	var o zx.Signals
+	must(t, "ZERO_CHILDREN", zx.Sys_object_wait_one(v.h, zeroChildren, zx.TimeInfinitePast, &o))
+}
+
+func TestVmoClone2TestCase_ManyChildren(t *testing.T)        { manyChildren(t, false) }
+func TestVmoClone2TestCase_ManyChildrenRevClose(t *testing.T) { manyChildren(t, true) }
+
+func TestVmoClone2TestCase_ManyCloneMapping(t *testing.T) {
+	const orig, neu = 0xdeadbeef, 0xc0ffee
+	permutations(4, func(perm []int) {
+		var vs [4]*vmoHandle
+		vs[0] = newVmoH(t, pg)
+		vw(t, vs[0], orig, 0)
+		vs[1] = vs[0].clone(t, 0, pg)
+		vs[2] = vs[0].clone(t, 0, pg)
+		vs[3] = vs[1].clone(t, 0, pg)
+		var ms [4][]byte
+		for i := range vs {
+			ms[i] = mapVmo(t, vs[i].h, pg, 0)
+			if got := binary.LittleEndian.Uint32(ms[i]); got != orig {
+				t.Fatalf("mapping %d reads %#x", i, got)
+			}
+		}
+		var written [4]bool
+		for _, p := range perm {
+			binary.LittleEndian.PutUint32(ms[p], neu)
+			written[p] = true
+			for j := range ms {
+				w := uint32(orig)
+				if written[j] {
+					w = neu
+				}
+				if got := binary.LittleEndian.Uint32(ms[j]); got != w {
+					t.Fatalf("order %v: mapping %d reads %#x, want %#x", perm, j, got, w)
+				}
+			}
+		}
+		for _, v := range vs {
+			v.reset()
+		}
+	})
+}
+
+func TestVmoClone2TestCase_ManyCloneOffset(t *testing.T) {
+	v := newVmoH(t, pg)
+	vw(t, v, 1, 0)
+	c1 := v.clone(t, 0, pg)
+	c1.clone(t, pg, pg)
+	vw(t, c1, 1, 0)
+	c1.reset()
+	vc(t, v, 1, 0)
+}
+
+func TestVmoClone2TestCase_ManyCloneMappingOffset(t *testing.T) {
+	var vs [4]*vmoHandle
+	vs[0] = newVmoH(t, 2*pg)
+	vw(t, vs[0], 1, 0)
+	vs[1] = vs[0].clone(t, 0, 2*pg)
+	vs[2] = vs[0].clone(t, pg, pg)
+	vs[3] = vs[0].clone(t, 0, 2*pg)
+	var ms [4][]byte
+	for i := range vs {
+		ms[i] = mapVmo(t, vs[i].h, pg, 0)
+		if got := binary.LittleEndian.Uint32(ms[i]); i != 2 && got != 1 {
+			t.Fatalf("mapping %d reads %d", i, got)
+		}
+	}
+	vw(t, vs[3], 2, 0)
+	vw(t, vs[1], 3, 0)
+	for i, w := range map[int]uint32{1: 3, 3: 2, 0: 1} {
+		if got := binary.LittleEndian.Uint32(ms[i]); got != w {
+			t.Errorf("mapping %d reads %d, want %d", i, got, w)
+		}
+	}
+	for i, v := range vs {
+		n := uint64(1)
+		if i == 2 {
+			n = 0
+		}
+		wantCommitted(t, "vmo", v, n)
+	}
+}
+
+func TestVmoClone2TestCase_ParentStartLimitRegression(t *testing.T) {
+	r := newVmoH(t, 0x3000)
+	m := r.clone(t, 0x1000, 0x2000)
+	c := m.clone(t, 0, 0x1000)
+	r.clone(t, 0x2000, 0x1000)
+	r.reset()
+	h := m.clone(t, 0x1000, 0x1000)
+	m.reset()
+	h.clone(t, 0, 0x1000)
+	c.reset()
+}
+
+// Zircon core-tests: VmoZeroTestCase (vmo/vmo-zero.cc).
+
+func allSame(b []byte, v byte) bool {
+	for _, x := range b {
+		if x != v {
+			return false
+		}
+	}
+	return true
+}
+
+func fillMapped(t *testing.T, v *vmoHandle, n uint64) []byte {
+	t.Helper()
+	m := mapVmo(t, v.h, n, 0)
+	for i := range m {
+		m[i] = 0xff
+	}
+	return m
+}
+
+func TestVmoZeroTestCase_UnalignedSubPage(t *testing.T) {
+	v := newVmoH(t, pg)
+	m := fillMapped(t, v, pg)
+	zeroOp(t, v, 42, 91)
+	if !allSame(m[:42], 0xff) || !allSame(m[42:42+91], 0) || !allSame(m[42+91:], 0xff) {
+		t.Error("ZERO of bytes 42..133 wrong")
+	}
+}
+
+func TestVmoZeroTestCase_UnalignedCommitted(t *testing.T) {
+	v := newVmoH(t, 2*pg)
+	m := fillMapped(t, v, 2*pg)
+	zeroOp(t, v, pg/2, pg)
+	if !allSame(m[:pg/2], 0xff) || !allSame(m[pg/2:pg/2+pg], 0) || !allSame(m[pg/2+pg:], 0xff) {
+		t.Error("ZERO across a page boundary wrong")
+	}
+}
+
+func TestVmoZeroTestCase_UnalignedUnCommitted(t *testing.T) {
+	v := newVmoH(t, 2*pg)
+	wantCommitted(t, "fresh", v, 0)
+	zeroOp(t, v, pg/2, pg)
+	wantCommitted(t, "after ZERO of uncommitted pages", v, 0)
+}
+
+func TestVmoZeroTestCase_DecommitMiddle(t *testing.T) {
+	v := newVmoH(t, 3*pg)
+	fillMapped(t, v, 3*pg)
+	wantCommitted(t, "filled", v, 3)
+	zeroOp(t, v, pg/2, 2*pg)
+	wantCommitted(t, "after ZERO over the middle page", v, 2)
+}
+
+func TestVmoZeroTestCase_ContentInParentAndChild(t *testing.T) {
+	p := newVmoH(t, 2*pg)
+	vw(t, p, 1, 0)
+	c := p.clone(t, 0, 2*pg)
+	vw(t, c, 2, 0)
+	zeroOp(t, c, 0, pg)
+	vc(t, c, 0, 0)
+}
+
+func TestVmoZeroTestCase_EmptyCowChildren(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	p := newVmoH(t, 2*pg)
+	vw(t, p, 1, 0)
+	c := p.clone(t, 0, 2*pg)
+	wantCommitted(t, "parent", p, 1)
+	wantCommitted(t, "child", c, 0)
+	vc(t, c, 1, 0)
+	zeroOp(t, c, 0, pg)
+	vc(t, c, 0, 0)
+	wantCommitted(t, "parent after the child's ZERO", p, 1)
+	wantCommitted(t, "child after its ZERO", c, 0)
+	zeroOp(t, p, 0, pg)
+	vc(t, p, 0, 0)
+	wantCommitted(t, "parent after its ZERO", p, 0)
+	wantCommitted(t, "child at the end", c, 0)
+}
+
+func TestVmoZeroTestCase_MergeZeroChildren(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	p := newVmoH(t, 2*pg)
+	vw(t, p, 1, 0)
+	c := p.clone(t, 0, pg)
+	wantCommitted(t, "parent", p, 1)
+	wantCommitted(t, "child", c, 0)
+	zeroOp(t, p, 0, pg)
+	wantCommitted(t, "parent after its ZERO", p, 0)
+	wantCommitted(t, "child after the parent's ZERO", c, 1)
+	c.reset()
+	wantCommitted(t, "parent after the child closed", p, 0)
+}
+
+func TestVmoZeroTestCase_AllocateAfterMerge(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	p := tagged(t, 2)
+	c := p.clone(t, 0, 2*pg)
+	vc(t, c, 1, 0)
+	vc(t, c, 2, pg)
+	sum := func() uint64 { return committedBytes(t, p) + committedBytes(t, c) }
+	if sum() != 2*pg {
+		t.Fatalf("parent+child %d bytes, want 2 pages", sum())
+	}
+	zeroOp(t, c, 0, pg)
+	if sum() != 2*pg {
+		t.Fatalf("parent+child after ZERO %d bytes, want 2 pages", sum())
+	}
+	p.reset()
+	wantCommitted(t, "child after the parent closed", c, 1)
+	vc(t, c, 0, 0)
+	vc(t, c, 2, pg)
+}
+
+func TestVmoZeroTestCase_AllocateAfterMergeHiddenChild(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	p := tagged(t, 3)
+	c1 := p.clone(t, 0, 3*pg)
+	sum := func(vs ...*vmoHandle) uint64 {
+		var n uint64
+		for _, v := range vs {
+			n += committedBytes(t, v)
+		}
+		return n / pg
+	}
+	if n := sum(p, c1); n != 3 {
+		t.Fatalf("parent+child1 %d pages, want 3", n)
+	}
+	zeroOp(t, p, 0, pg)
+	if n := sum(p, c1); n != 3 {
+		t.Fatalf("after the parent's ZERO %d pages, want 3", n)
+	}
+	c2 := p.clone(t, 0, 3*pg)
+	zeroOp(t, c1, pg, pg)
+	if n := sum(p, c1, c2); n != 3 {
+		t.Fatalf("after child1's ZERO %d pages, want 3", n)
+	}
+	vc(t, c2, 0, 0)
+	vc(t, c2, 2, pg)
+	vc(t, c2, 3, 2*pg)
+	vc(t, c1, 1, 0)
+	vc(t, c1, 0, pg)
+	vc(t, c1, 3, 2*pg)
+	c1.reset()
+	vc(t, p, 0, 0)
+	vc(t, p, 2, pg)
+	vc(t, p, 3, 2*pg)
+	vc(t, c2, 0, 0)
+	vc(t, c2, 2, pg)
+	vc(t, c2, 3, 2*pg)
+	if n := sum(p, c2); n != 2 {
+		t.Fatalf("after child1 closed %d pages, want 2", n)
+	}
+	vw(t, p, 1, 64)
+	vc(t, p, 0, 0)
+	if n := sum(p, c2); n != 3 {
+		t.Fatalf("after the parent's write %d pages, want 3", n)
+	}
+	vw(t, c2, 5, pg+64)
+	vc(t, c2, 2, pg)
+	vc(t, p, 0, pg+64)
+	vc(t, p, 2, pg)
+	if n := sum(p, c2); n != 4 {
+		t.Fatalf("after child2's write %d pages, want 4", n)
+	}
+}
+
+func TestVmoZeroTestCase_WriteCowParent(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	p := newVmoH(t, 2*pg)
+	vw(t, p, 1, 0)
+	c := p.clone(t, 0, 2*pg)
+	wantCommitted(t, "parent", p, 1)
+	wantCommitted(t, "child", c, 0)
+	vc(t, p, 1, 0)
+	vw(t, p, 2, 0)
+	wantCommitted(t, "parent after its write", p, 1)
+	wantCommitted(t, "child after the parent's write", c, 1)
+	vc(t, c, 1, 0)
+	zeroOp(t, c, 0, pg)
+	vc(t, c, 0, 0)
+	vc(t, p, 2, 0)
+	wantCommitted(t, "parent after the child's ZERO", p, 1)
+	wantCommitted(t, "child after its ZERO", c, 0)
+	p.reset()
+	vc(t, c, 0, 0)
+	wantCommitted(t, "child alone", c, 0)
+}
+
+func TestVmoZeroTestCase_ChildZeroThenWrite(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	p := newVmoH(t, 2*pg)
+	vw(t, p, 1, 0)
+	c := p.clone(t, 0, 2*pg)
+	wantCommitted(t, "parent", p, 1)
+	wantCommitted(t, "child", c, 0)
+	zeroOp(t, c, 0, pg)
+	wantCommitted(t, "parent after the child's ZERO", p, 1)
+	wantCommitted(t, "child after its ZERO", c, 0)
+	vw(t, c, 1, 0)
+	wantCommitted(t, "parent after the child's write", p, 1)
+	wantCommitted(t, "child after its write", c, 1)
+	p.reset()
+	wantCommitted(t, "child alone", c, 1)
+}
+
+func TestVmoZeroTestCase_Nested(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	p := newVmoH(t, 2*pg)
+	vw(t, p, 1, 0)
+	c1 := p.clone(t, 0, pg)
+	c2 := p.clone(t, 0, pg)
+	wantCommitted(t, "parent", p, 1)
+	wantCommitted(t, "child1", c1, 0)
+	wantCommitted(t, "child2", c2, 0)
+	zeroOp(t, p, 0, pg)
+	wantCommitted(t, "parent after its ZERO", p, 0)
+	wantCommitted(t, "child1 after the parent's ZERO", c1, 1)
+	wantCommitted(t, "child2 after the parent's ZERO", c2, 1)
+}
+
+func TestVmoZeroTestCase_ZeroLengths(t *testing.T) {
+	v := newVmoH(t, pg)
+	for _, off := range []uint64{0, 10, pg} {
+		zeroOp(t, v, off, 0)
+	}
+}
