@@ -140,6 +140,17 @@ func (d *Dispatcher) sysObjectGetProperty(c Caller, h object.Handle, prop uint32
 		var b [object.MaxClassLen]byte
 		copy(b[:], class)
 		return copyOut(c, value, b[:])
+	case object.PropVMOContentSize:
+		v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightGetProperty)
+		if st != object.OK {
+			return st
+		}
+		n := v.ContentSize()
+		v.Release()
+		if size < 8 {
+			return object.ErrBufferTooSmall
+		}
+		return writeU64(c, value, n)
 	case object.PropSocketRxThreshold, object.PropSocketTxThreshold:
 		if size < sizeofSizeT {
 			return object.ErrBufferTooSmall
@@ -186,6 +197,20 @@ func (d *Dispatcher) sysObjectSetProperty(c Caller, h object.Handle, prop uint32
 	case object.PropProcessClass:
 		// Read-only: only beryl_process_set_class (root resource) sets it.
 		return object.ErrAccessDenied
+	case object.PropVMOContentSize:
+		v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightSetProperty)
+		if st != object.OK {
+			return st
+		}
+		defer v.Release()
+		if size < 8 {
+			return object.ErrBufferTooSmall
+		}
+		b, st := copyIn(c, value, 8)
+		if st != object.OK {
+			return st
+		}
+		return v.SetContentSize(le.Uint64(b))
 	case object.PropSocketRxThreshold, object.PropSocketTxThreshold:
 		if size < sizeofSizeT {
 			return object.ErrBufferTooSmall

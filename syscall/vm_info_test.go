@@ -89,3 +89,25 @@ func TestVmarOpRangeSyscall(t *testing.T) {
 		f.ok(SysHandleClose, uint64(h))
 	}
 }
+
+// TestVmoContentSizeProperty checks ZX_PROP_VMO_CONTENT_SIZE through
+// object_get/set_property.
+func TestVmoContentSizeProperty(t *testing.T) {
+	f := newEnv(t)
+	v := f.create1(SysVmoCreate, 2*vm.PageSize+5, 0)
+	val := f.alloc(8)
+	f.ok(SysObjectGetProperty, uint64(v), uint64(object.PropVMOContentSize), uint64(val), 8)
+	if f.u64(val) != 2*vm.PageSize+5 {
+		t.Fatalf("content size %d", f.u64(val))
+	}
+	f.want(object.ErrBufferTooSmall, SysObjectGetProperty, uint64(v), uint64(object.PropVMOContentSize), uint64(val), 4)
+	f.put64(val, 10*vm.PageSize)
+	f.ok(SysObjectSetProperty, uint64(v), uint64(object.PropVMOContentSize), uint64(val), 8)
+	f.put64(val, 0)
+	f.ok(SysObjectGetProperty, uint64(v), uint64(object.PropVMOContentSize), uint64(val), 8)
+	if f.u64(val) != 10*vm.PageSize {
+		t.Fatalf("content size %d after set", f.u64(val))
+	}
+	f.want(object.ErrWrongType, SysObjectGetProperty, uint64(f.jobHandle()), uint64(object.PropVMOContentSize), uint64(val), 8)
+	f.ok(SysHandleClose, uint64(v))
+}

@@ -130,6 +130,7 @@ const (
 	PropSocketRxThreshold uint32 = 12
 	PropSocketTxThreshold uint32 = 13
 	PropJobKillOnOOM      uint32 = 15
+	PropVMOContentSize    uint32 = 17
 	// PropProcessClass (Beryl; read-only) is a process's security class
 	// for the kos IPC policy: MaxClassLen bytes, NUL-padded.
 	PropProcessClass uint32 = 0x1002

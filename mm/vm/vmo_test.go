@@ -112,10 +112,14 @@ func TestVMOSetSize(t *testing.T) {
 		t.Error("grown range not zero")
 	}
 	wantStatus(t, "too large", v.SetSize(^uint64(0)), object.ErrOutOfRange)
-	wantStatus(t, "content size > size", v.SetContentSize(9*PageSize), object.ErrOutOfRange)
+	wantStatus(t, "content size > size", v.SetContentSize(9*PageSize), object.OK)
+	v.Write(PageSize, []byte{7})
 	wantStatus(t, "content size", v.SetContentSize(5), object.OK)
 	if v.ContentSize() != 5 || v.Size() != 8*PageSize {
 		t.Errorf("content %d size %d", v.ContentSize(), v.Size())
+	}
+	if v.Read(PageSize, b[:1]); b[0] != 0 {
+		t.Error("bytes past the content size not zeroed")
 	}
 	wantStatus(t, "shrink to 0", v.SetSize(0), object.OK)
 	if h.frames.Live() != 0 {

@@ -240,6 +240,7 @@ const (
 	PropProcessClass                       uint32  = 4098
 	PropSocketRxThreshold                  uint32  = 12
 	PropSocketTxThreshold                  uint32  = 13
+	PropVMOContentSize                     uint32  = 17
 	ResourceFlagExclusive                  uint32  = 65536
 	ResourceFlagsMask                      uint32  = 65536
 	ResourceKindCount                      uint32  = 6

@@ -387,3 +387,31 @@ func TestVmoTestCase_ResizeHazard(t *testing.T) {
 		t.Error("a shrunk VMO's mapping still reads or writes")
 	}
 }
+
+func TestVmoTestCase_ContentSize(t *testing.T) {
+	const n = 4 * pg
+	v := rawVmo(t, n, zx.VMOResizable)
+	get := func() uint64 {
+		t.Helper()
+		var c uint64 = 42
+		ctest.Must(t, "get_property(CONTENT_SIZE)", zx.Sys_object_get_property(v, zx.PropVMOContentSize, unsafe.Pointer(&c), 8))
+		return c
+	}
+	set := func(c uint64) {
+		t.Helper()
+		ctest.Must(t, "set_property(CONTENT_SIZE)", zx.Sys_object_set_property(v, zx.PropVMOContentSize, unsafe.Pointer(&c), 8))
+	}
+	if c := get(); c != n {
+		t.Errorf("content size %d, want %d", c, n)
+	}
+	for _, c := range []uint64{n / 3, n + 15643} {
+		set(c)
+		if got := get(); got != c {
+			t.Errorf("content size %d after setting %d", got, c)
+		}
+	}
+	ctest.Must(t, "set_size", zx.Sys_vmo_set_size(v, 5461))
+	if c := get(); c != 5461 {
+		t.Errorf("content size %d after set_size(5461)", c)
+	}
+}
