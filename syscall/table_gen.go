@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 114
+const NumSyscalls = 115
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -123,6 +123,7 @@ const (
 	SysMsiAllocate             = 0x106f
 	SysMsiCreate               = 0x1070
 	SysVmarOpRange             = 0x1071
+	SysCacheFlush              = 0x1072
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1086,6 +1087,12 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysVmarOpRange(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], a[3], UserPtr(a[4]), a[5]))
 		},
 	},
+	{
+		Num: 0x1072, Name: "cache_flush", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysCacheFlush(c, UserPtr(a[0]), a[1], uint32(a[2])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1205,4 +1212,5 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysMsiAllocate
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, object.Handle, uint64, UserPtr) object.Status                  = (*Dispatcher).sysMsiCreate
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                         = (*Dispatcher).sysVmarOpRange
+	_ func(*Dispatcher, Caller, UserPtr, uint64, uint32) object.Status                                                        = (*Dispatcher).sysCacheFlush
 )

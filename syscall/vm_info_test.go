@@ -111,3 +111,18 @@ func TestVmoContentSizeProperty(t *testing.T) {
 	f.want(object.ErrWrongType, SysObjectGetProperty, uint64(f.jobHandle()), uint64(object.PropVMOContentSize), uint64(val), 8)
 	f.ok(SysHandleClose, uint64(v))
 }
+
+// TestCacheFlush checks zx_cache_flush's options and range checks.
+func TestCacheFlush(t *testing.T) {
+	f := newEnv(t)
+	buf := f.alloc(64)
+	for _, o := range []uint32{object.CacheFlushInsn, object.CacheFlushData, object.CacheFlushData | object.CacheFlushInvalidate,
+		object.CacheFlushData | object.CacheFlushInvalidate | object.CacheFlushInsn} {
+		f.ok(SysCacheFlush, uint64(buf), 64, uint64(o))
+	}
+	for _, o := range []uint32{0, object.CacheFlushInvalidate, object.CacheFlushInsn | object.CacheFlushInvalidate, 1 << 3, ^uint32(0)} {
+		f.want(object.ErrInvalidArgs, SysCacheFlush, uint64(buf), 64, uint64(o))
+	}
+	f.want(object.ErrInvalidArgs, SysCacheFlush, badPtr, 64, uint64(object.CacheFlushData))
+	f.ok(SysCacheFlush, badPtr, 0, uint64(object.CacheFlushData))
+}

@@ -124,6 +124,13 @@ const (
 	TimerSlackLate                 = uint32(2)
 )
 
+// zx_cache_flush options (zircon/types.h).
+const (
+	CacheFlushInsn       uint32 = 1 << 0
+	CacheFlushData       uint32 = 1 << 1
+	CacheFlushInvalidate uint32 = 1 << 2
+)
+
 // Object properties (zircon/syscalls/object.h).
 const (
 	PropName              uint32 = 3

@@ -166,7 +166,6 @@ var caseVerdicts = map[string]verdict{
 	"Threads.GetAffinity":                                         pending(profile),
 	"FutexTest.ThreadSuspended":                                   pending(suspend),
 	"VmoTestCase.Info":                                            pending("needs vmo_set_cache_policy"),
-	"VmoTestCase.CacheFlush":                                      pending("needs zx_cache_flush"),
 	"VmoTestCase.Cache":                                           pending(physVmo),
 	"VmoTestCase.PhysicalSlice":                                   pending(physVmo),
 	"VmoTestCase.CompressedContiguous":                            pending(physVmo),

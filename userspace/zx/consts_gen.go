@@ -10,6 +10,9 @@ const (
 	BtiPermExecute                         uint32  = 4
 	BtiPermRead                            uint32  = 1
 	BtiPermWrite                           uint32  = 2
+	CacheFlushData                         uint32  = 2
+	CacheFlushInsn                         uint32  = 1
+	CacheFlushInvalidate                   uint32  = 4
 	ChannelMaxMsgBytes                             = 65536
 	ChannelMaxMsgHandles                           = 64
 	ChannelPeerClosed                      Signals = 0x4

@@ -126,11 +126,12 @@ const (
 	SysMsiAllocate             = 0x106f
 	SysMsiCreate               = 0x1070
 	SysVmarOpRange             = 0x1071
+	SysCacheFlush              = 0x1072
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 114
+const NumSyscalls = 115
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -715,4 +716,9 @@ func Sys_msi_create(handle Handle, options uint32, msi_id uint32, vmo Handle, vm
 // It may block; the calling goroutine's P is released meanwhile.
 func Sys_vmar_op_range(handle Handle, op uint32, address Vaddr, size uint, buffer unsafe.Pointer, buffer_size uint) Status {
 	return Status(int32(zxcall.Call(SysVmarOpRange, uintptr(handle), uintptr(op), uintptr(address), uintptr(size), uintptr(buffer), uintptr(buffer_size), 0, 0)))
+}
+
+// Sys_cache_flush is zx_cache_flush: Flush the CPU caches over [addr, addr+size) of the caller's address space (Zircon does it in its vDSO). options: ZX_CACHE_FLUSH_INSN (1), ZX_CACHE_FLUSH_DATA (2), ZX_CACHE_FLUSH_INVALIDATE (4, only with DATA); none, unknown bits or INVALIDATE without DATA: ZX_ERR_INVALID_ARGS. A page of the range that is not mapped readable: ZX_ERR_INVALID_ARGS (Beryl; Zircon's vDSO faults). x86 keeps the instruction and data caches coherent, so nothing else is done.
+func Sys_cache_flush(addr unsafe.Pointer, size uint, options uint32) Status {
+	return Status(int32(zxcall.RawCall(SysCacheFlush, uintptr(addr), uintptr(size), uintptr(options), 0, 0, 0, 0, 0)))
 }

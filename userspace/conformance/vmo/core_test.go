@@ -415,3 +415,20 @@ func TestVmoTestCase_ContentSize(t *testing.T) {
 		t.Errorf("content size %d after set_size(5461)", c)
 	}
 }
+
+func TestVmoTestCase_CacheFlush(t *testing.T) {
+	const size = 0x8000
+	v := rawVmo(t, size, 0)
+	ro := vmap(t, zx.VMPermRead, v, 0, size)
+	rw := vmap(t, zx.VMPermRead|zx.VMPermWrite, v, 0, size)
+	ctest.Must(t, "commit", zx.Sys_vmo_op_range(v, zx.VMOOpCommit, 0, size, nil, 0))
+	const insn, data, inval = zx.CacheFlushInsn, zx.CacheFlushData, zx.CacheFlushInvalidate
+	for _, p := range []uintptr{rw, ro} {
+		for _, o := range []uint32{insn, data, data | insn, data | inval, data | inval | insn} {
+			ctest.Must(t, "cache_flush", zx.Sys_cache_flush(ctest.Ptr(p), size, o))
+		}
+	}
+	for _, o := range []uint32{0, inval, insn | inval, 1 << 3, ^uint32(0)} {
+		ctest.Want(t, "cache_flush(bad options)", zx.Sys_cache_flush(ctest.Ptr(ro), size, o), zx.ErrInvalidArgs)
+	}
+}

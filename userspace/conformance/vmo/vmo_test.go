@@ -460,3 +460,14 @@ func TestOpRange(t *testing.T) {
 		want(t, "op_range(event)", op(newEvent(t), zx.VMOOpCommit, 0, pg), zx.ErrWrongType)
 	})
 }
+
+// TestCacheFlushErrors covers zx_cache_flush's documented errors beyond
+// the options (the core-test case covers those).
+func TestCacheFlushErrors(t *testing.T) {
+	s := newScratch(t)
+	must(t, "cache_flush(size 0, NULL)", zx.Sys_cache_flush(nil, 0, zx.CacheFlushData))
+	for _, b := range badAddrs(t, 16, false) {
+		want(t, "cache_flush("+b.Name+")", zx.Sys_cache_flush(ptr(b.Addr), 16, zx.CacheFlushData), zx.ErrInvalidArgs)
+	}
+	must(t, "cache_flush(scratch)", zx.Sys_cache_flush(ptr(s.RW()), 16, zx.CacheFlushData))
+}
