@@ -663,7 +663,7 @@ func manyChildren(t *testing.T, reverse bool) {
 	must(t, "ZERO_CHILDREN", zx.Sys_object_wait_one(v.h, zeroChildren, zx.TimeInfinitePast, &o))
 }
 
-func TestVmoClone2TestCase_ManyChildren(t *testing.T)        { manyChildren(t, false) }
+func TestVmoClone2TestCase_ManyChildren(t *testing.T)         { manyChildren(t, false) }
 func TestVmoClone2TestCase_ManyChildrenRevClose(t *testing.T) { manyChildren(t, true) }
 
 func TestVmoClone2TestCase_ManyCloneMapping(t *testing.T) {
