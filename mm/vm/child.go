@@ -109,12 +109,19 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 	src.mu.Lock()
 	if src.phys || src.contiguous {
 		// Device memory and DMA buffers only have slices (Zircon): a
-		// copy-on-write write would move their pages.
+		// copy-on-write write would move their pages. Zircon answers
+		// NOT_SUPPORTED for physical VMOs, INVALID_ARGS for contiguous
+		// ones (VmoClone2TestCase.NoPhysical, ForbidContiguousVmo).
 		src.mu.Unlock()
 		c.Release()
+		if src.contiguous {
+			return nil, object.ErrInvalidArgs
+		}
 		return nil, object.ErrNotSupported
 	}
-	if src.dead || src.pins > 0 {
+	if src.dead || src.pins > 0 || src.cache != CachePolicyCached {
+		// Pinned pages cannot become shared; uncached ones cannot be
+		// copied (Zircon: BAD_STATE).
 		src.mu.Unlock()
 		c.Release()
 		return nil, object.ErrBadState
@@ -306,10 +313,19 @@ func (v *VMO) InfoVMO(rights object.Rights, buf []byte) {
 	v.mu.Lock()
 	size, content, name := v.size, v.contentSize, v.name
 	v.mu.Unlock()
+	owner.mu.Lock()
+	cache, phys, contig := owner.cache, owner.phys, owner.contiguous
+	owner.mu.Unlock()
 	familyMu.Lock()
 	children := v.children
 	familyMu.Unlock()
-	flags := InfoVMOTypePaged | InfoVMOViaHandle
+	flags := InfoVMOViaHandle
+	if !phys {
+		flags |= InfoVMOTypePaged // ZX_INFO_VMO_TYPE_PHYSICAL is 0
+	}
+	if contig {
+		flags |= InfoVMOContiguous
+	}
 	if v.resizable {
 		flags |= InfoVMOResizable
 	}
@@ -328,8 +344,8 @@ func (v *VMO) InfoVMO(rights object.Rights, buf []byte) {
 	le.PutUint32(buf[80:], flags)
 	le.PutUint64(buf[infoVMOCommitted:], st.Committed*PageSize)
 	le.PutUint32(buf[96:], uint32(rights))
-	// cache_policy (100) ZX_CACHE_POLICY_CACHED = 0; metadata_bytes (104)
-	// and committed_change_events (112) 0.
+	le.PutUint32(buf[100:], cache) // cache_policy
+	// metadata_bytes (104) and committed_change_events (112) 0.
 	le.PutUint64(buf[120:], content)
 	le.PutUint64(buf[infoVMOPopulated:], st.Committed*PageSize)
 	le.PutUint64(buf[infoVMOCommittedPrivate:], st.Private*PageSize)

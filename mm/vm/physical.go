@@ -141,6 +141,11 @@ func (v *VMO) SetCachePolicy(policy uint32) object.Status {
 	if len(v.maps) != 0 || kids != 0 || v.pins != 0 || !v.phys && !v.contiguous && v.pages.len() != 0 {
 		return object.ErrBadState
 	}
+	// A contiguous VMO's committed pages may become uncached, but not
+	// cached again (Zircon: their cache lines may be stale).
+	if v.contiguous && v.cache != CachePolicyCached && policy == CachePolicyCached {
+		return object.ErrBadState
+	}
 	v.cache = policy
 	return object.OK
 }

@@ -241,8 +241,8 @@ func (v *VMO) inRangeLocked(offset, n uint64) bool { return inRange(offset, n, v
 func inRange(offset, n, size uint64) bool { return offset+n >= offset && offset+n <= size }
 
 // Read is zx_vmo_read: len(buf) bytes at offset; uncommitted pages read as
-// zeros and stay uncommitted. Errors: OUT_OF_RANGE (past the end or
-// overflow).
+// zeros and stay uncommitted. Errors: BAD_STATE (a cache policy other
+// than CACHED, as Zircon), OUT_OF_RANGE (past the end or overflow).
 func (v *VMO) Read(offset uint64, buf []byte) object.Status {
 	if v.phys {
 		return object.ErrNotSupported
@@ -255,6 +255,9 @@ func (v *VMO) Read(offset uint64, buf []byte) object.Status {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.cache != CachePolicyCached {
+		return object.ErrBadState // Zircon: no kernel copies through other cache policies
+	}
 	if !v.inRangeLocked(offset, uint64(len(buf))) {
 		return object.ErrOutOfRange
 	}
@@ -272,8 +275,9 @@ func (v *VMO) Read(offset uint64, buf []byte) object.Status {
 }
 
 // Write is zx_vmo_write: writes buf at offset, committing pages. Errors:
-// OUT_OF_RANGE (past the end or overflow), NO_MEMORY (bytes before the
-// failing page are written).
+// BAD_STATE (a cache policy other than CACHED), OUT_OF_RANGE (past the
+// end or overflow), NO_MEMORY (bytes before the failing page are
+// written).
 func (v *VMO) Write(offset uint64, buf []byte) object.Status {
 	if v.phys {
 		return object.ErrNotSupported
@@ -286,6 +290,9 @@ func (v *VMO) Write(offset uint64, buf []byte) object.Status {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.cache != CachePolicyCached {
+		return object.ErrBadState
+	}
 	if !v.inRangeLocked(offset, uint64(len(buf))) {
 		return object.ErrOutOfRange
 	}

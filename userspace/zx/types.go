@@ -309,6 +309,7 @@ const (
 	InfoVMOIsCowClone uint32 = 1 << 2
 	InfoVMOViaHandle  uint32 = 1 << 3
 	InfoVMOViaMapping uint32 = 1 << 4
+	InfoVMOContiguous uint32 = 1 << 6
 
 	// Other properties (zircon/syscalls/object.h).
 	PropProcessDebugAddr       uint32 = 5

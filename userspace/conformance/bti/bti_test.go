@@ -273,7 +273,7 @@ func TestContiguous(t *testing.T) {
 	zx.Sys_pmt_unpin(pmt2)
 	want(t, "decommit contiguous", zx.Sys_vmo_op_range(v, zx.VMOOpDecommit, 0, page, nil, 0), zx.ErrNotSupported)
 	var c zx.Handle
-	want(t, "snapshot of contiguous", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, page, &c), zx.ErrNotSupported)
+	want(t, "snapshot of contiguous", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, page, &c), zx.ErrInvalidArgs)
 	want(t, "size 0", zx.Sys_vmo_create_contiguous(bti, 0, 0, &c), zx.ErrInvalidArgs)
 	want(t, "alignment 11", zx.Sys_vmo_create_contiguous(bti, page, 11, &c), zx.ErrInvalidArgs)
 	want(t, "alignment 64", zx.Sys_vmo_create_contiguous(bti, page, 64, &c), zx.ErrInvalidArgs)

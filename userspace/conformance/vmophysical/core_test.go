@@ -1,0 +1,161 @@
+package vmophysical
+
+import (
+	"encoding/binary"
+	"testing"
+	"unsafe"
+
+	"beryl/userspace/zx"
+)
+
+// Zircon core-tests that need device memory or DMA: VmoTestCase,
+// VmoClone2TestCase and VmoZeroTestCase cases over contiguous and
+// physical VMOs (vmo/vmo.cc, vmo-clone2.cc, vmo-zero.cc).
+
+func newBti(t *testing.T) zx.Handle {
+	t.Helper()
+	var io, bti zx.Handle
+	desc := [1]byte{}
+	must(t, "iommu_create(DUMMY)", zx.Sys_iommu_create(root(t), zx.IommuTypeDummy, unsafe.Pointer(&desc[0]), 1, &io))
+	t.Cleanup(func() { zx.Sys_handle_close(io) })
+	must(t, "bti_create", zx.Sys_bti_create(io, 0, 0xdeadbeef, &bti))
+	t.Cleanup(func() { zx.Sys_handle_close(bti) })
+	return bti
+}
+
+func contiguous(t *testing.T, bti zx.Handle, size uint) zx.Handle {
+	t.Helper()
+	var v zx.Handle
+	must(t, "vmo_create_contiguous", zx.Sys_vmo_create_contiguous(bti, size, 0, &v))
+	t.Cleanup(func() { zx.Sys_handle_close(v) })
+	return v
+}
+
+func vmoInfo(t *testing.T, v zx.Handle) zx.VmoInfo {
+	t.Helper()
+	i, err := zx.Vmo{Handle: v}.Info()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
+// cachePolicy reads zx_info_vmo_t.cache_policy.
+func cachePolicy(t *testing.T, v zx.Handle) uint32 {
+	t.Helper()
+	var b [zx.VmoInfoSize]byte
+	must(t, "get_info(VMO)", zx.Sys_object_get_info(v, zx.ObjectInfoVMO, unsafe.Pointer(&b[0]), zx.VmoInfoSize, nil, nil))
+	return binary.LittleEndian.Uint32(b[100:])
+}
+
+func pinOne(t *testing.T, bti, v zx.Handle, opts uint32, size uint64) (uint64, zx.Handle) {
+	t.Helper()
+	var pa uint64
+	var pmt zx.Handle
+	must(t, "bti_pin", zx.Sys_bti_pin(bti, opts, v, 0, size, &pa, 1, &pmt))
+	return pa, pmt
+}
+
+func TestVmoTestCase_Info(t *testing.T) {
+	const pg = zx.PageSize
+	var v zx.Handle
+	must(t, "vmo_create", zx.Sys_vmo_create(4*pg, 0, &v))
+	i := vmoInfo(t, v)
+	cp := cachePolicy(t, v)
+	zx.Sys_handle_close(v)
+	if i.SizeBytes != 4*pg || i.Flags != zx.InfoVMOTypePaged|zx.InfoVMOViaHandle || cp != zx.CachePolicyCached {
+		t.Errorf("plain VMO: size %d flags %#x cache %d", i.SizeBytes, i.Flags, cp)
+	}
+	must(t, "vmo_create(RESIZABLE)", zx.Sys_vmo_create(8*pg, zx.VMOResizable, &v))
+	must(t, "set_cache_policy(UNCACHED)", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyUncached))
+	var b [zx.VmoInfoSize]byte
+	var actual, avail uint
+	must(t, "get_info(VMO)", zx.Sys_object_get_info(v, zx.ObjectInfoVMO, unsafe.Pointer(&b[0]), zx.VmoInfoSize, &actual, &avail))
+	zx.Sys_handle_close(v)
+	i = zx.ParseVmoInfo(b[:])
+	if actual != 1 || avail != 1 || i.SizeBytes != 8*pg || i.Flags != zx.InfoVMOTypePaged|zx.InfoVMOViaHandle|zx.InfoVMOResizable ||
+		binary.LittleEndian.Uint32(b[100:]) != zx.CachePolicyUncached {
+		t.Errorf("uncached resizable VMO: actual %d avail %d size %d flags %#x cache %d", actual, avail, i.SizeBytes, i.Flags, binary.LittleEndian.Uint32(b[100:]))
+	}
+	c := contiguous(t, newBti(t), 12*pg)
+	i = vmoInfo(t, c)
+	if i.SizeBytes != 12*pg || i.Flags != zx.InfoVMOTypePaged|zx.InfoVMOViaHandle|zx.InfoVMOContiguous || cachePolicy(t, c) != zx.CachePolicyCached {
+		t.Errorf("contiguous VMO: size %d flags %#x cache %d", i.SizeBytes, i.Flags, cachePolicy(t, c))
+	}
+}
+
+func TestVmoTestCase_UncachedContiguous(t *testing.T) {
+	bti := newBti(t)
+	v := contiguous(t, bti, 4*zx.PageSize)
+	must(t, "set_cache_policy(UNCACHED)", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyUncached))
+	data := uint64(42)
+	want(t, "vmo_write of an uncached VMO", zx.Sys_vmo_write(v, unsafe.Pointer(&data), 0, 8), zx.ErrBadState)
+	_, pmt := pinOne(t, bti, v, zx.BtiCompress|zx.BtiPermRead, zx.PageSize)
+	want(t, "set_cache_policy while pinned", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyCached), zx.ErrBadState)
+	must(t, "pmt_unpin", zx.Sys_pmt_unpin(pmt))
+	want(t, "uncached to cached with committed pages", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyCached), zx.ErrBadState)
+}
+
+func TestVmoClone2TestCase_Uncached(t *testing.T) {
+	var v zx.Handle
+	must(t, "vmo_create", zx.Sys_vmo_create(zx.PageSize, 0, &v))
+	t.Cleanup(func() { zx.Sys_handle_close(v) })
+	must(t, "set_cache_policy(UNCACHED)", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyUncached))
+	var a zx.Vaddr
+	must(t, "vmar_map", zx.Sys_vmar_map(zx.VmarRootSelf().Handle, zx.VMPermRead|zx.VMPermWrite, 0, v, 0, zx.PageSize, &a))
+	t.Cleanup(func() { zx.Sys_vmar_unmap(zx.VmarRootSelf().Handle, a, zx.PageSize) })
+	p := (*uint32)(ptr(uintptr(a)))
+	*p = 0xdeadbeef
+	var c zx.Handle
+	want(t, "snapshot of an uncached VMO", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, zx.PageSize, &c), zx.ErrBadState)
+	if *p != 0xdeadbeef {
+		t.Errorf("mapping reads %#x", *p)
+	}
+}
+
+func TestVmoClone2TestCase_NoPhysical(t *testing.T) {
+	v := physical(t, root(t), freeMMIO, zx.PageSize)
+	var c zx.Handle
+	want(t, "snapshot of a physical VMO", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, zx.PageSize, &c), zx.ErrNotSupported)
+}
+
+func TestVmoClone2TestCase_ForbidContiguousVmo(t *testing.T) {
+	bti := newBti(t)
+	v := contiguous(t, bti, zx.PageSize)
+	var c zx.Handle
+	want(t, "snapshot of a contiguous VMO", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, zx.PageSize, &c), zx.ErrInvalidArgs)
+	_, pmt := pinOne(t, bti, v, zx.BtiPermRead, zx.PageSize)
+	zx.Sys_pmt_unpin(pmt)
+}
+
+func TestVmoZeroTestCase_Contiguous(t *testing.T) {
+	const pg = zx.PageSize
+	bti := newBti(t)
+	v := contiguous(t, bti, 2*pg)
+	if c := vmoInfo(t, v).CommittedBytes; c != 2*pg {
+		t.Fatalf("committed %d", c)
+	}
+	pa, pmt := pinOne(t, bti, v, zx.BtiPermWrite|zx.BtiContiguous, 2*pg)
+	zx.Sys_pmt_unpin(pmt)
+	var a zx.Vaddr
+	must(t, "vmar_map", zx.Sys_vmar_map(zx.VmarRootSelf().Handle, zx.VMPermRead|zx.VMPermWrite, 0, v, 0, 2*pg, &a))
+	t.Cleanup(func() { zx.Sys_vmar_unmap(zx.VmarRootSelf().Handle, a, 2*pg) })
+	m := unsafe.Slice((*byte)(ptr(uintptr(a))), 2*pg)
+	for i := range m {
+		m[i] = 0xff
+	}
+	must(t, "vmo_op_range(ZERO)", zx.Sys_vmo_op_range(v, zx.VMOOpZero, 0, pg, nil, 0))
+	if c := vmoInfo(t, v).CommittedBytes; c != 2*pg {
+		t.Errorf("committed %d after ZERO", c)
+	}
+	for i, b := range m {
+		if w := byte(0xff * (i / pg)); b != w {
+			t.Fatalf("byte %d is %#x, want %#x", i, b, w)
+		}
+	}
+	pa2, pmt := pinOne(t, bti, v, zx.BtiPermWrite|zx.BtiContiguous, 2*pg)
+	zx.Sys_pmt_unpin(pmt)
+	if pa2 != pa {
+		t.Errorf("physical address %#x, then %#x", pa, pa2)
+	}
+}
