@@ -981,3 +981,67 @@ func TestVmoZeroTestCase_ZeroLengths(t *testing.T) {
 		zeroOp(t, v, off, 0)
 	}
 }
+
+func progressiveCloneDiscard(t *testing.T, closeThem bool) {
+	const n = 6
+	var vs [n]*vmoHandle
+	vs[0] = tagged(t, n)
+	wantCommitted(t, "original", vs[0], n)
+	for i := 1; i < n; i++ {
+		vs[i] = vs[0].cloneOpts(t, zx.VMOChildSnapshot|zx.VMOChildResizable, 0, n*pg)
+		vw(t, vs[i], n+2, uint64(i)*pg)
+	}
+	for i := range n {
+		wantCommitted(t, "progressive clone", vs[i], uint64(n-i))
+	}
+	for i := range n {
+		for j := range n {
+			w := uint32(j + 1)
+			if i != 0 && j == i {
+				w = n + 2
+			}
+			vc(t, vs[i], w, uint64(j)*pg)
+		}
+	}
+	discard := func(v *vmoHandle) {
+		if closeThem {
+			v.reset()
+		} else {
+			v.setSize(t, 0)
+		}
+	}
+	discard(vs[0])
+	check := func(from int) {
+		for i := from; i < n; i++ {
+			for j := range n {
+				w := uint32(j + 1)
+				if j == i {
+					w = n + 2
+				}
+				vc(t, vs[i], w, uint64(j)*pg)
+			}
+		}
+	}
+	check(1)
+	var observed uint64
+	for i := 1; i < n; i++ {
+		observed += committedBytes(t, vs[i])
+	}
+	if want := uint64(n*(n+1)/2-1) * pg; observed != want {
+		t.Fatalf("clones hold %d bytes, want %d", observed, want)
+	}
+	for i := 1; i < n-2; i++ {
+		discard(vs[i])
+	}
+	check(n - 2)
+}
+
+func TestProgressiveCloneDiscardTests_ProgressiveCloneClose(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	progressiveCloneDiscard(t, true)
+}
+
+func TestProgressiveCloneDiscardTests_ProgressiveCloneTruncate(t *testing.T) {
+	ctest.KnownFailure(t, "expects one-owner attribution of shared copy-on-write pages in committed_bytes (a page shared by clones counts for one of them); Beryl reports every page a VMO can reach, shared ones included (committed_private_bytes and the scaled bytes tell them apart)")
+	progressiveCloneDiscard(t, false)
+}

@@ -205,3 +205,11 @@ func TestVmoSliceTestCase_RoundUpSize(t *testing.T) {
 		t.Errorf("read %d", b)
 	}
 }
+
+func TestVmoSliceTestCase_NotCoWType(t *testing.T) {
+	p := create(t, pg, 0)
+	s := child(t, p, zx.VMOChildSlice, 0, pg)
+	if f := info(t, s).Flags; f&zx.InfoVMOIsCowClone != 0 {
+		t.Errorf("slice flags %#x include IS_COW_CLONE", f)
+	}
+}

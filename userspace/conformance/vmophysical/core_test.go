@@ -159,3 +159,87 @@ func TestVmoZeroTestCase_Contiguous(t *testing.T) {
 		t.Errorf("physical address %#x, then %#x", pa, pa2)
 	}
 }
+
+func TestVmoSliceTestCase_ChildSliceOfContiguousParentIsContiguous(t *testing.T) {
+	v := contiguous(t, newBti(t), zx.PageSize)
+	var c zx.Handle
+	must(t, "vmo_create_child(SLICE)", zx.Sys_vmo_create_child(v, zx.VMOChildSlice, 0, zx.PageSize, &c))
+	defer zx.Sys_handle_close(c)
+	if f := vmoInfo(t, c).Flags; f&zx.InfoVMOContiguous == 0 {
+		t.Errorf("slice of a contiguous VMO: flags %#x", f)
+	}
+}
+
+func TestVmoSliceTestCase_RoundUpSizePhysical(t *testing.T) {
+	v := contiguous(t, newBti(t), zx.PageSize)
+	var c zx.Handle
+	must(t, "vmo_create_child(SLICE, 42 bytes)", zx.Sys_vmo_create_child(v, zx.VMOChildSlice, 0, 42, &c))
+	zx.Sys_handle_close(c)
+}
+
+func TestVmoSliceTestCase_Pin(t *testing.T) {
+	var v, s zx.Handle
+	must(t, "vmo_create", zx.Sys_vmo_create(zx.PageSize, 0, &v))
+	defer zx.Sys_handle_close(v)
+	must(t, "vmo_create_child(SLICE)", zx.Sys_vmo_create_child(v, zx.VMOChildSlice, 0, zx.PageSize, &s))
+	defer zx.Sys_handle_close(s)
+	_, pmt := pinOne(t, newBti(t), s, zx.BtiPermRead, zx.PageSize)
+	want(t, "decommit of the parent's pinned page", zx.Sys_vmo_op_range(v, zx.VMOOpDecommit, 0, zx.PageSize, nil, 0), zx.ErrBadState)
+	must(t, "pmt_unpin", zx.Sys_pmt_unpin(pmt))
+}
+
+func TestVmoClone2TestCase_PinBeforeCreateFailure(t *testing.T) {
+	bti := newBti(t)
+	var v, c zx.Handle
+	must(t, "vmo_create", zx.Sys_vmo_create(zx.PageSize, 0, &v))
+	defer zx.Sys_handle_close(v)
+	_, pmt := pinOne(t, bti, v, zx.BtiPermRead, zx.PageSize)
+	want(t, "snapshot of pinned pages", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, zx.PageSize, &c), zx.ErrBadState)
+	must(t, "pmt_unpin", zx.Sys_pmt_unpin(pmt))
+	must(t, "snapshot after unpin", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, zx.PageSize, &c))
+	zx.Sys_handle_close(c)
+}
+
+func TestVmoClone2TestCase_PinClonePages(t *testing.T) {
+	const n = 4
+	const pattern = 0x73570f00
+	bti := newBti(t)
+	var v, c zx.Handle
+	must(t, "vmo_create", zx.Sys_vmo_create(n*zx.PageSize, 0, &v))
+	defer zx.Sys_handle_close(v)
+	rw := func(h zx.Handle, i uint64, val *uint32, write bool) {
+		t.Helper()
+		if write {
+			must(t, "vmo_write", zx.Sys_vmo_write(h, unsafe.Pointer(val), i*zx.PageSize, 4))
+		} else {
+			must(t, "vmo_read", zx.Sys_vmo_read(h, unsafe.Pointer(val), i*zx.PageSize, 4))
+		}
+	}
+	for i := uint64(0); i < n; i++ {
+		x := uint32(pattern + i)
+		rw(v, i, &x, true)
+	}
+	must(t, "vmo_create_child(SNAPSHOT)", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, n*zx.PageSize, &c))
+	defer zx.Sys_handle_close(c)
+	var pp, cp [n]uint64
+	var ppmt, cpmt zx.Handle
+	must(t, "bti_pin(parent)", zx.Sys_bti_pin(bti, zx.BtiPermRead, v, 0, n*zx.PageSize, &pp[0], n, &ppmt))
+	defer zx.Sys_pmt_unpin(ppmt)
+	must(t, "bti_pin(clone)", zx.Sys_bti_pin(bti, zx.BtiPermRead, c, 0, n*zx.PageSize, &cp[0], n, &cpmt))
+	defer zx.Sys_pmt_unpin(cpmt)
+	for _, a := range pp {
+		for _, b := range cp {
+			if a == b {
+				t.Errorf("parent and clone share physical page %#x after pinning", a)
+			}
+		}
+	}
+	for i := uint64(0); i < n; i++ {
+		var x, y uint32
+		rw(v, i, &x, false)
+		rw(c, i, &y, false)
+		if x != uint32(pattern+i) || y != uint32(pattern+i) {
+			t.Errorf("page %d: parent %#x clone %#x, want %#x", i, x, y, pattern+i)
+		}
+	}
+}
