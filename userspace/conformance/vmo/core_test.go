@@ -432,3 +432,36 @@ func TestVmoTestCase_CacheFlush(t *testing.T) {
 		ctest.Want(t, "cache_flush(bad options)", zx.Sys_cache_flush(ctest.Ptr(ro), size, o), zx.ErrInvalidArgs)
 	}
 }
+
+func TestVmoTestCase_Cache(t *testing.T) {
+	v := rawVmo(t, pg, 0)
+	for _, p := range []uint32{zx.CachePolicyCached, zx.CachePolicyUncached, zx.CachePolicyUncachedDevice, zx.CachePolicyWriteCombining} {
+		ctest.Must(t, "set_cache_policy on a clean VMO", zx.Sys_vmo_set_cache_policy(v, p))
+	}
+	ctest.Want(t, "set_cache_policy(MASK+1)", zx.Sys_vmo_set_cache_policy(v, 4), zx.ErrInvalidArgs)
+	var a zx.Vaddr
+	ctest.Must(t, "vmar_map", zx.Sys_vmar_map(root(), uint32(zx.VMPermRead), 0, v, 0, pg, &a))
+	ctest.Want(t, "set_cache_policy while mapped", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyCached), zx.ErrBadState)
+	ctest.Must(t, "vmar_unmap", zx.Sys_vmar_unmap(root(), a, pg))
+	ctest.Must(t, "set_cache_policy after unmap", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyCached))
+	var c zx.Handle
+	ctest.Must(t, "vmo_create_child", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, pg, &c))
+	ctest.Want(t, "set_cache_policy with a clone", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyCached), zx.ErrBadState)
+	zx.Sys_handle_close(c)
+	ctest.Must(t, "set_cache_policy after the clone closed", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyCached))
+	ctest.Must(t, "vmo_create_child", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, pg, &c))
+	ctest.Want(t, "set_cache_policy on a clone", zx.Sys_vmo_set_cache_policy(c, zx.CachePolicyCached), zx.ErrBadState)
+	zx.Sys_handle_close(c)
+	ctest.Must(t, "set_cache_policy(UNCACHED)", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyUncached))
+	ctest.Want(t, "snapshot of an uncached VMO", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, pg, &c), zx.ErrBadState)
+	ctest.Must(t, "set_cache_policy(CACHED)", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyCached))
+	ctest.Must(t, "snapshot of a cached VMO", zx.Sys_vmo_create_child(v, zx.VMOChildSnapshot, 0, pg, &c))
+	zx.Sys_handle_close(c)
+	var b [1]byte
+	ctest.Must(t, "set_cache_policy(UNCACHED)", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyUncached))
+	ctest.Want(t, "vmo_read uncached", zx.Sys_vmo_read(v, unsafe.Pointer(&b[0]), 0, 1), zx.ErrBadState)
+	ctest.Want(t, "vmo_write uncached", zx.Sys_vmo_write(v, unsafe.Pointer(&b[0]), 0, 1), zx.ErrBadState)
+	ctest.Must(t, "set_cache_policy(CACHED)", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyCached))
+	ctest.Must(t, "vmo_read cached", zx.Sys_vmo_read(v, unsafe.Pointer(&b[0]), 0, 1))
+	ctest.Must(t, "vmo_write cached", zx.Sys_vmo_write(v, unsafe.Pointer(&b[0]), 0, 1))
+}

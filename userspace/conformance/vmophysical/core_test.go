@@ -243,3 +243,21 @@ func TestVmoClone2TestCase_PinClonePages(t *testing.T) {
 		}
 	}
 }
+
+func TestVmoTestCase_CompressedContiguous(t *testing.T) {
+	bti := newBti(t)
+	var info [4]uint64 // zx_info_bti_t: minimum_contiguity first
+	must(t, "get_info(BTI)", zx.Sys_object_get_info(bti, zx.ObjectInfoBTI, unsafe.Pointer(&info[0]), 32, nil, nil))
+	minContig := info[0]
+	const maxAddrs = 2
+	size := min(128<<20, minContig*maxAddrs)
+	v := contiguous(t, bti, uint(size))
+	var paddrs [maxAddrs]uint64
+	n := (size + minContig - 1) / minContig
+	var pmt zx.Handle
+	must(t, "bti_pin(COMPRESS)", zx.Sys_bti_pin(bti, zx.BtiCompress|zx.BtiPermRead, v, 0, size, &paddrs[0], uint(n), &pmt))
+	zx.Sys_pmt_unpin(pmt)
+	if n > 1 {
+		want(t, "bti_pin(COMPRESS) with too few addresses", zx.Sys_bti_pin(bti, zx.BtiCompress|zx.BtiPermRead, v, 0, size, &paddrs[0], 1, &pmt), zx.ErrInvalidArgs)
+	}
+}
