@@ -2,7 +2,10 @@
 
 package zxsys
 
-import "beryl/kernel/object"
+import (
+	"beryl/kernel/object"
+	"beryl/kernel/object/kos"
+)
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
 const NumSyscalls = 113
@@ -692,7 +695,7 @@ var Table = [NumSyscalls]Entry{
 	{
 		Num: 0x1043, Name: "kos_callable_create", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
-			{Index: 2, Name: "server", Type: object.ObjTypeNone, Rights: object.RightRead, Checked: true, Consumed: false},
+			{Index: 2, Name: "server", Type: kos.ObjTypeServer, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
 		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
 			return int64(d.sysKosCallableCreate(c, object.Rights(uint32(a[0])), a[1], object.Handle(uint32(a[2])), uint32(a[3]), UserPtr(a[4])))
@@ -763,7 +766,7 @@ var Table = [NumSyscalls]Entry{
 	{
 		Num: 0x104b, Name: "kos_recv", NArgs: 5, Blocking: true, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
-			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightRead, Checked: true, Consumed: false},
+			{Index: 0, Name: "handle", Type: kos.ObjTypeServer, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
 		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
 			return int64(d.sysKosRecv(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2])), UserPtr(a[3]), UserPtr(a[4])))
@@ -772,7 +775,7 @@ var Table = [NumSyscalls]Entry{
 	{
 		Num: 0x104c, Name: "kos_reply", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
-			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWrite, Checked: true, Consumed: false},
+			{Index: 0, Name: "handle", Type: kos.ObjTypeServer, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
 		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
 			return int64(d.sysKosReply(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
