@@ -105,7 +105,7 @@ const (
 	HandleInvalid                          Handle  = 0
 	HandleOpDuplicate                      uint32  = 1
 	HandleOpMove                           uint32  = 0
-	ObjectInfoBTI                          uint32  = 26
+	ObjectInfoBTI                          uint32  = 20
 	ObjectInfoBTISize                              = 32
 	ObjectInfoBerylHandleBadges            uint32  = 4097
 	ObjectInfoHandleBasic                  uint32  = 2
@@ -115,6 +115,8 @@ const (
 	ObjectInfoJob                          uint32  = 24
 	ObjectInfoJobChildren                  uint32  = 8
 	ObjectInfoJobProcesses                 uint32  = 9
+	ObjectInfoMSI                          uint32  = 28
+	ObjectInfoMSISize                              = 24
 	ObjectInfoNone                         uint32  = 0
 	ObjectInfoProcess                      uint32  = 3
 	ObjectInfoProcessHandleStats           uint32  = 21
