@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 113
+const NumSyscalls = 115
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -125,6 +125,8 @@ const (
 	SysIoportsRelease          = 0x106e
 	SysMsiAllocate             = 0x106f
 	SysMsiCreate               = 0x1070
+	SysProfileCreate           = 0x1071
+	SysObjectSetProfile        = 0x1072
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1079,6 +1081,25 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysMsiCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2]), object.Handle(uint32(a[3])), a[4], UserPtr(a[5])))
 		},
 	},
+	{
+		Num: 0x1071, Name: "profile_create", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "root_job", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysProfileCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1072, Name: "object_set_profile", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeThread, Rights: object.RightManageThread, Checked: true, Consumed: false},
+			{Index: 1, Name: "profile", Type: object.ObjTypeProfile, Rights: object.RightApplyProfile, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectSetProfile(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), uint32(a[2])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1197,4 +1218,6 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRelease
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysMsiAllocate
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, object.Handle, uint64, UserPtr) object.Status                  = (*Dispatcher).sysMsiCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr) object.Status                                        = (*Dispatcher).sysProfileCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint32) object.Status                                           = (*Dispatcher).sysObjectSetProfile
 )

@@ -16,7 +16,6 @@ const (
 	state     = "needs thread_read_state / thread_write_state"
 	except    = "needs exception channels and exception objects"
 	pager     = "needs the pager (pager_create, pager_create_vmo, supply/op_range, page requests on a port)"
-	profile   = "needs profile_create / object_set_profile"
 	stream    = "needs stream objects (stream_create, stream_readv/writev/seek)"
 	sysEvent  = "needs system_get_event (OOM and memory-pressure events)"
 	debugMem  = "needs process_read_memory / process_write_memory"
@@ -39,7 +38,6 @@ var suiteVerdicts = map[string]verdict{
 	"ChannelTest":                  pending(notYet),
 	"ChannelWriteEtcTest":          pending(notYet),
 	"CppThreadTest":                na("tests C++ std::thread over libc's threads"),
-	"CpuMaskProfile":               pending(profile),
 	"ClockTest":                    pending(notYet),
 	"DefaultExceptionHandlerTest":  pending(except),
 	"DebugLogTest":                 pending(notYet),
@@ -72,7 +70,6 @@ var suiteVerdicts = map[string]verdict{
 	"PthreadTls":                   na("tests libc's pthread thread-local storage"),
 	"ProcessGetInfoTest":           pending("needs ZX_INFO_PROCESS_MAPS and ZX_INFO_PROCESS_VMOS"),
 	"ProgressiveCloneDiscardTests": pending("needs ZX_VMO_OP_DECOMMIT on snapshot children's pages and the discard accounting the cases read"),
-	"ProfileTest":                  pending(profile),
 	"SocketTest":                   pending(notYet),
 	"StackTest":                    na("tests the C runtime's safe-stack and unsafe-stack setup"),
 	"StreamTestCase":               pending(stream),
@@ -80,7 +77,6 @@ var suiteVerdicts = map[string]verdict{
 	"SyncCondition":                na(libc),
 	"SyncMutex":                    na(libc),
 	"SystemEvent":                  pending(sysEvent),
-	"SchedulerProfileTest":         pending(profile),
 	"Threads":                      pending(notYet),
 	"TaskGetInfoTest":              pending(notYet),
 	"ThreadGetInfoTest":            pending(notYet),
@@ -160,7 +156,6 @@ var caseVerdicts = map[string]verdict{
 	"Threads.X86AcFlagUserCopy":                                   pending(state),
 	"Threads.GetInfoRuntime":                                      pending(runtime),
 	"Threads.GetLastScheduledCpu":                                 pending(threadSts),
-	"Threads.GetAffinity":                                         pending(profile),
 	"FutexTest.ThreadSuspended":                                   pending(suspend),
 	"VmoTestCase.Info":                                            pending("needs vmo_set_cache_policy"),
 	"VmoTestCase.ContentSize":                                     pending("needs ZX_PROP_VMO_CONTENT_SIZE through object_get/set_property"),

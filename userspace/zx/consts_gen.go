@@ -33,6 +33,7 @@ const (
 	DefaultPMTRights                       Rights  = 0x8000
 	DefaultPortRights                      Rights  = 0x800f
 	DefaultProcessRights                   Rights  = 0x6d3cf
+	DefaultProfileRights                   Rights  = 0x8c003
 	DefaultResourceRights                  Rights  = 0x800b
 	DefaultSocketRights                    Rights  = 0x10f0cf
 	DefaultThreadRights                    Rights  = 0x4d2cf
@@ -234,7 +235,16 @@ const (
 	PolWrongObject                         uint32  = 1
 	PortBindToInterrupt                    uint32  = 1
 	PortPacketSize                                 = 48
+	PriorityDefault                                = 16
+	PriorityHigh                                   = 24
+	PriorityHighest                                = 31
+	PriorityLow                                    = 8
+	PriorityLowest                                 = 0
 	ProcessTerminated                      Signals = 0x8
+	ProfileInfoFlagCPUMask                 uint32  = 2
+	ProfileInfoFlagDeadline                uint32  = 4
+	ProfileInfoFlagPriority                uint32  = 1
+	ProfileInfoSize                                = 96
 	PropJobKillOnOOM                       uint32  = 15
 	PropName                               uint32  = 3
 	PropProcessClass                       uint32  = 4098

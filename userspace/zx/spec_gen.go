@@ -635,4 +635,15 @@ var Syscalls = []SyscallDesc{
 		{Name: "vmo_offset", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "out", CType: "zx_handle_t*", Elem: "zx_handle_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 	}},
+	{Name: "profile_create", Num: 0x1071, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "root_job", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "options", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "profile", CType: "const void*", Elem: "void", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "out", CType: "zx_handle_t*", Elem: "zx_handle_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
+	{Name: "object_set_profile", Num: 0x1072, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeThread, Rights: RightManageThread, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "profile", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeProfile, Rights: RightApplyProfile, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "options", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
 }

@@ -93,4 +93,6 @@ var specCases = []specCase{
 	{Syscall: "msi_allocate", Num: zx.SysMsiAllocate, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeResource, Rights: nil, Consumed: false},
 	{Syscall: "msi_create", Num: zx.SysMsiCreate, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeMSI, Rights: nil, Consumed: false},
 	{Syscall: "msi_create", Num: zx.SysMsiCreate, Blocking: false, Arg: 3, Name: "vmo", Type: zx.ObjTypeVMO, Rights: []zx.Rights{zx.RightMap}, Consumed: false},
+	{Syscall: "object_set_profile", Num: zx.SysObjectSetProfile, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeThread, Rights: []zx.Rights{zx.RightManageThread}, Consumed: false},
+	{Syscall: "object_set_profile", Num: zx.SysObjectSetProfile, Blocking: false, Arg: 1, Name: "profile", Type: zx.ObjTypeProfile, Rights: []zx.Rights{zx.RightApplyProfile}, Consumed: false},
 }

@@ -190,6 +190,11 @@ func (f *fixture) variant(typ zx.ObjType, v int) zx.Handle {
 		if lo != zx.HandleInvalid {
 			f.keep(lo)
 		}
+	case zx.ObjTypeProfile:
+		var info [96]byte
+		info[0] = byte(zx.ProfileInfoFlagPriority)
+		info[8] = zx.PriorityDefault
+		f.must("profile_create", zx.Sys_profile_create(root(f.t), 0, unsafe.Pointer(&info[0]), &h))
 	case zx.ObjTypeMSI:
 		f.must("msi_allocate", zx.Sys_msi_allocate(root(f.t), 1, &h))
 	default:
