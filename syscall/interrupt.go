@@ -21,8 +21,10 @@ type IRQOps struct {
 	// MSILine programs vector id of m into the device's MSI capability
 	// (msix false) or MSI-X table (msix true) at physical address regPA
 	// and returns the line, which holds a reference to m until
-	// Unregister. INVALID_ARGS: not an MSI capability.
-	MSILine func(m *object.MSI, id uint32, msix bool, regPA uint64, intr *object.Interrupt) (object.InterruptLine, object.Status)
+	// Unregister. ram: the registers are RAM (a contiguous VMO's pages,
+	// which the caller keeps until Unregister). INVALID_ARGS: not an MSI
+	// capability.
+	MSILine func(m *object.MSI, id uint32, msix bool, regPA uint64, ram bool, intr *object.Interrupt) (object.InterruptLine, object.Status)
 }
 
 const interruptOptions = object.InterruptRemapIRQ | object.InterruptModeMask | object.InterruptVirtual | object.InterruptTimestampMono

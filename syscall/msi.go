@@ -44,12 +44,14 @@ func (d *Dispatcher) sysMsiCreate(c Caller, mh object.Handle, options, id uint32
 		return object.ErrInvalidArgs
 	}
 	msix := options == object.MsiModeMSIX
-	phys, base := v.Physical()
+	// A physical VMO over the device's registers, or (as Zircon) a
+	// contiguous one: one run of physical pages either way.
+	base, contig := v.ContiguousBase()
 	need := uint64(24) // the largest MSI capability (64-bit, per-vector masking)
 	if msix {
 		need = 16 * (uint64(id) + 1)
 	}
-	if !phys || v.CachePolicy() != vm.CachePolicyUncachedDevice || offset+need < offset || offset+need > v.Size() {
+	if !contig || v.CachePolicy() != vm.CachePolicyUncachedDevice || offset+need < offset || offset+need > v.Size() {
 		return object.ErrInvalidArgs
 	}
 	if d.IRQ.MSILine == nil {
@@ -60,14 +62,34 @@ func (d *Dispatcher) sysMsiCreate(c Caller, mh object.Handle, options, id uint32
 	}
 	intr := object.NewInterrupt(nil, false, 0, m.VecBase+id)
 	m.AddRef()
-	line, st := d.IRQ.MSILine(m, id, msix, base+offset, intr)
+	phys, _ := v.Physical()
+	line, st := d.IRQ.MSILine(m, id, msix, base+offset, !phys, intr)
 	if st != object.OK {
 		m.Unclaim(id)
 		m.Release()
 		intr.Release()
 		return st
 	}
+	if !phys {
+		// The registers are the VMO's own pages: they stay the VMO's
+		// until the line is gone.
+		v.AddRef()
+		line = vmoLine{line, v}
+	}
 	intr.SetLine(line, false)
 	h, st := c.Process().Install(intr, object.DefaultInterruptRights)
 	return out1(c, h, st, out)
+}
+
+// vmoLine is an MSI line whose registers live in a contiguous VMO's
+// pages: it keeps the VMO (and so its pages) until it is unregistered.
+type vmoLine struct {
+	object.InterruptLine
+	v *vm.VMO
+}
+
+// Unregister detaches the line, then lets the VMO go.
+func (l vmoLine) Unregister() {
+	l.InterruptLine.Unregister()
+	l.v.Release()
 }

@@ -22,6 +22,7 @@ var infoRecordSize = map[uint32]int{
 	object.InfoTimer:              24,
 	object.InfoResource:           object.InfoResourceSize,
 	object.InfoBTI:                object.InfoBTISize,
+	object.InfoMSI:                object.InfoMSISize,
 }
 
 func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, buffer UserPtr, size uint64, actual, avail UserPtr) object.Status {

@@ -2,10 +2,13 @@
 
 package zxsys
 
-import "beryl/kernel/object"
+import (
+	"beryl/kernel/object"
+	"beryl/kernel/object/kos"
+)
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 115
+const NumSyscalls = 117
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -124,6 +127,8 @@ const (
 	SysMsiCreate               = 0x1070
 	SysVmarOpRange             = 0x1071
 	SysCacheFlush              = 0x1072
+	SysProfileCreate           = 0x1073
+	SysObjectSetProfile        = 0x1074
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -694,7 +699,7 @@ var Table = [NumSyscalls]Entry{
 	{
 		Num: 0x1043, Name: "kos_callable_create", NArgs: 5, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
-			{Index: 2, Name: "server", Type: object.ObjTypeNone, Rights: object.RightRead, Checked: true, Consumed: false},
+			{Index: 2, Name: "server", Type: kos.ObjTypeServer, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
 		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
 			return int64(d.sysKosCallableCreate(c, object.Rights(uint32(a[0])), a[1], object.Handle(uint32(a[2])), uint32(a[3]), UserPtr(a[4])))
@@ -765,7 +770,7 @@ var Table = [NumSyscalls]Entry{
 	{
 		Num: 0x104b, Name: "kos_recv", NArgs: 5, Blocking: true, NoReturn: false, Alloc: false,
 		Handles: []HandleArg{
-			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightRead, Checked: true, Consumed: false},
+			{Index: 0, Name: "handle", Type: kos.ObjTypeServer, Rights: object.RightRead, Checked: true, Consumed: false},
 		},
 		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
 			return int64(d.sysKosRecv(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2])), UserPtr(a[3]), UserPtr(a[4])))
@@ -774,7 +779,7 @@ var Table = [NumSyscalls]Entry{
 	{
 		Num: 0x104c, Name: "kos_reply", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
 		Handles: []HandleArg{
-			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWrite, Checked: true, Consumed: false},
+			{Index: 0, Name: "handle", Type: kos.ObjTypeServer, Rights: object.RightWrite, Checked: true, Consumed: false},
 		},
 		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
 			return int64(d.sysKosReply(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
@@ -1093,6 +1098,25 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysCacheFlush(c, UserPtr(a[0]), a[1], uint32(a[2])))
 		},
 	},
+	{
+		Num: 0x1073, Name: "profile_create", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "root_job", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysProfileCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1074, Name: "object_set_profile", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeThread, Rights: object.RightManageThread, Checked: true, Consumed: false},
+			{Index: 1, Name: "profile", Type: object.ObjTypeProfile, Rights: object.RightApplyProfile, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysObjectSetProfile(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), uint32(a[2])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1213,4 +1237,6 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, object.Handle, uint64, UserPtr) object.Status                  = (*Dispatcher).sysMsiCreate
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                         = (*Dispatcher).sysVmarOpRange
 	_ func(*Dispatcher, Caller, UserPtr, uint64, uint32) object.Status                                                        = (*Dispatcher).sysCacheFlush
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr) object.Status                                        = (*Dispatcher).sysProfileCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint32) object.Status                                           = (*Dispatcher).sysObjectSetProfile
 )

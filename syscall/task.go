@@ -148,9 +148,9 @@ func threadInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, 
 	}
 	clear(buf[:rec])
 	le.PutUint32(buf[0:], t.State())
-	// wait_exception_channel_type 0 (none); cpu_affinity_mask: CPU 0,
-	// the only one threads run on.
-	buf[8] = 1
+	// wait_exception_channel_type 0 (none); cpu_affinity_mask: the
+	// last profile's, else CPU 0, the only one user threads run on.
+	le.PutUint64(buf[8:], t.AffinityMask())
 	return rec, 1, 1, object.OK
 }
 

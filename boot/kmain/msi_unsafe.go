@@ -83,8 +83,14 @@ type msiLine struct {
 // msiLineFor is IRQOps.MSILine: regPA is the physical address of the MSI
 // capability (msix false) or of the MSI-X table (msix true) of the
 // device. INVALID_ARGS if the capability is not an MSI capability (ID
-// 05h) or the registers cannot be mapped.
-func msiLineFor(m *object.MSI, id uint32, msix bool, regPA uint64, intr *object.Interrupt) (object.InterruptLine, object.Status) {
+// 05h) or the registers cannot be mapped. ram says the registers are RAM
+// (a contiguous VMO's pages, kept alive by the caller until Unregister),
+// reached through the direct map instead of a window of their own.
+func msiLineFor(m *object.MSI, id uint32, msix bool, regPA uint64, ram bool, intr *object.Interrupt) (object.InterruptLine, object.Status) {
+	mmio32 := mmio32
+	if ram {
+		mmio32 = func(pa uint64) (*uint32, bool) { return (*uint32)(kmem.Ptr(kmem.PhysToVirt(pa))), true }
+	}
 	l := &msiLine{m: m, id: id, line: rt.NumIRQs + m.VecBase + id, intr: intr}
 	data := m.Data + id
 	if msix {

@@ -23,7 +23,7 @@ const (
 
 	// InfoBTI is ZX_INFO_BTI: zx_info_bti_t { uint64 minimum_contiguity;
 	// uint64 aspace_size; uint64 pmo_count; uint64 quarantine_count }.
-	InfoBTI     uint32 = 26
+	InfoBTI     uint32 = 20
 	InfoBTISize        = 32
 )
 

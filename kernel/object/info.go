@@ -407,6 +407,9 @@ func ObjectGetInfo(p *Process, h Handle, topic uint32, buf []byte) (actual, avai
 				le.PutUint64(b[8*i:], x)
 			}
 		})
+	case InfoMSI:
+		v, st := ObjectGetInfoMSI(p, h)
+		return single(InfoMSISize, st, func(b []byte) { copy(b, v[:]) })
 	case InfoResource:
 		info, st := ObjectGetInfoResource(p, h)
 		return single(InfoResourceSize, st, info.encode)

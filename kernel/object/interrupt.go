@@ -281,8 +281,9 @@ func (i *Interrupt) Destroy() Status {
 
 // Bind is zx_interrupt_bind after the gates: BIND attaches the port
 // (CANCELED once destroyed, BAD_STATE while a thread waits,
-// ALREADY_BOUND); UNBIND detaches it (NOT_FOUND unless bound to that
-// port), dropping a queued packet.
+// ALREADY_BOUND) and, when the interrupt is already triggered, queues
+// its packet at once (as Zircon); UNBIND detaches it (NOT_FOUND unless
+// bound to that port), dropping a queued packet.
 func (i *Interrupt) Bind(pt *Port, key uint64, options uint32) Status {
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -293,10 +294,12 @@ func (i *Interrupt) Bind(pt *Port, key uint64, options uint32) Status {
 		if i.state == intrDestroyed {
 			return ErrCanceled
 		}
+		// The state stays (as Zircon's Unbind): an interrupt whose packet
+		// was taken still needs its ack, so a later bind or destroy sees
+		// NEEDACK.
 		pt.RemoveInterrupt(&i.slot)
 		i.port.Release()
 		i.port = nil
-		i.state = intrIdle
 		return OK
 	}
 	switch {
@@ -309,6 +312,14 @@ func (i *Interrupt) Bind(pt *Port, key uint64, options uint32) Status {
 	}
 	pt.AddRef()
 	i.port, i.key = pt, key
+	if i.state == intrTriggered {
+		select {
+		case <-i.ev:
+		default:
+		}
+		i.sendPacketLocked(i.ts)
+		i.state = intrNeedAck
+	}
 	return OK
 }
 

@@ -87,8 +87,14 @@ func TestInterruptPortAndLevelLine(t *testing.T) {
 	if pt.QueuedPackets() != 0 {
 		t.Error("unbind left the packet")
 	}
+	// The unbind kept NEEDACK (as Zircon): the fire at 400 is recorded
+	// and the ack delivers it.
 	wantStatus(t, "rebind", i.Bind(pt, 7, InterruptBind), OK)
 	i.Fire(400)
+	if pt.QueuedPackets() != 0 {
+		t.Error("a fire before the ack queued a packet")
+	}
+	wantStatus(t, "ack after rebind", i.Ack(), OK)
 	pt.Wait(TimeInfinite)
 	wantStatus(t, "destroy with packet read, not acked", i.Destroy(), ErrNotFound)
 	if line.unregistered != 1 {
@@ -119,5 +125,31 @@ func TestInterruptZeroHandles(t *testing.T) {
 	}
 	if i.Virtual() || i.Vector() != 3 {
 		t.Error("accessors")
+	}
+}
+
+// TestInterruptBindTriggered: binding an interrupt that is already
+// triggered queues its packet at once (Zircon's Bind), and a wait token
+// is not left behind.
+func TestInterruptBindTriggered(t *testing.T) {
+	i := NewInterrupt(nil, false, InterruptVirtual, 0)
+	defer i.Release()
+	wantStatus(t, "trigger", i.Trigger(12345), OK)
+	pt := NewPort(PortBindToInterrupt)
+	defer pt.Release()
+	wantStatus(t, "bind", i.Bind(pt, 789, InterruptBind), OK)
+	if pt.QueuedPackets() != 1 {
+		t.Fatalf("%d packets queued after binding a triggered interrupt", pt.QueuedPackets())
+	}
+	pk, st := pt.Wait(TimeInfinite)
+	if st != OK || pk.Key != 789 || binary.LittleEndian.Uint64(pk.Payload[:]) != 12345 {
+		t.Fatalf("packet %+v %v", pk, st)
+	}
+	wantStatus(t, "ack", i.Ack(), OK)
+	wantStatus(t, "unbind", i.Bind(pt, 0, InterruptUnbind), OK)
+	select {
+	case <-i.ev:
+		t.Error("a wait token was left behind")
+	default:
 	}
 }

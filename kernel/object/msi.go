@@ -1,5 +1,10 @@
 package object
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // MSI allocations (ZX_OBJ_TYPE_MSI, Zircon's MsiAllocationDispatcher): a
 // block of message-signalled interrupt vectors from msi_allocate, from
 // which msi_create makes one interrupt object per vector.
@@ -9,6 +14,13 @@ const (
 	MsiModeMSIX uint32 = 1
 	// MsiMaxCount bounds one allocation (a PCI MSI capability's 32).
 	MsiMaxCount = 32
+)
+
+// ZX_INFO_MSI: zx_info_msi_t { uint64 target_addr; uint32 target_data;
+// uint32 base_irq_id; uint32 num_irq; uint32 interrupt_count }.
+const (
+	InfoMSI     uint32 = 28
+	InfoMSISize        = 24
 )
 
 // DefaultMSIRights are an MSI allocation's default rights.
@@ -64,4 +76,26 @@ func (m *MSI) OnDestroy() {
 	if m.free != nil {
 		m.free()
 	}
+}
+
+// ObjectGetInfoMSI is ZX_INFO_MSI (needs INSPECT): the message address
+// and data of vector 0, the first vector, the count and how many ids
+// have a live interrupt object.
+func ObjectGetInfoMSI(p *Process, h Handle) ([InfoMSISize]byte, Status) {
+	var b [InfoMSISize]byte
+	m, st := lookupAs[*MSI](p, h, ObjTypeMSI, RightInspect)
+	if st != OK {
+		return b, st
+	}
+	defer m.Release()
+	m.Lock().Lock()
+	used := bits.OnesCount32(m.used)
+	m.Lock().Unlock()
+	le := binary.LittleEndian
+	le.PutUint64(b[0:], m.Addr)
+	le.PutUint32(b[8:], m.Data)
+	le.PutUint32(b[12:], m.VecBase)
+	le.PutUint32(b[16:], m.Count)
+	le.PutUint32(b[20:], uint32(used))
+	return b, OK
 }

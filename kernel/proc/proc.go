@@ -101,6 +101,8 @@ type Thread struct {
 	sig     sigState
 	// lastCPU is the CPU the thread last ran user code on.
 	lastCPU atomic.Uint32
+	// sched holds the scheduler settings profiles gave it (thread_sched.go).
+	sched threadSched
 }
 
 // LastCPU returns the CPU the thread last ran user code on.

@@ -110,6 +110,21 @@ func NewContiguousVMO(frames Frames, size uint64, alignLog2 uint32) (*VMO, objec
 // Physical reports whether v is a physical VMO, and its base address.
 func (v *VMO) Physical() (bool, uint64) { return v.phys, v.physBase }
 
+// ContiguousBase returns the physical address of the first page of a
+// physical or contiguous VMO (both are one run of physical pages), and
+// false for any other VMO.
+func (v *VMO) ContiguousBase() (uint64, bool) {
+	if v.phys {
+		return v.physBase, true
+	}
+	if !v.contiguous {
+		return 0, false
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.pages.get(0)
+}
+
 // Contiguous reports whether v's pages are physically contiguous (a
 // contiguous or physical VMO).
 func (v *VMO) Contiguous() bool { return v.contiguous || v.phys }

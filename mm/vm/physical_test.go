@@ -78,6 +78,14 @@ func TestContiguousVMOAndPin(t *testing.T) {
 	if st != object.OK || owner != v || off != 0 || len(addrs) != 3 || addrs[0]%(1<<14) != 0 || addrs[2] != addrs[0]+2*PageSize {
 		t.Fatalf("pin %v %#x", st, addrs)
 	}
+	if base, ok := v.ContiguousBase(); !ok || base != addrs[0] {
+		t.Errorf("ContiguousBase %#x %v, want %#x", base, ok, addrs[0])
+	}
+	paged, _ := NewVMO(h.frames, PageSize, 0)
+	if _, ok := paged.ContiguousBase(); ok {
+		t.Error("a paged VMO has a contiguous base")
+	}
+	paged.Release()
 	if st := v.OpRange(VMOOpDecommit, 0, PageSize); st != object.ErrNotSupported {
 		t.Errorf("decommit contiguous %v", st)
 	}

@@ -1,7 +1,8 @@
 // Command zxgen generates Beryl's zx syscall glue from syscall/spec.txt:
 // the kernel dispatch table (syscall/table_gen.go), the user stubs and
 // constants (userspace/zx/syscalls_gen.go, consts_gen.go) and the reference
-// (docs/syscalls/README.md).
+// (docs/syscalls/README.md) and the table of the specrights conformance
+// family (userspace/conformance/specrights/cases_gen_test.go).
 //
 // Usage: go run ./tools/zxgen [-root DIR] [-check]
 //

@@ -36,6 +36,7 @@ const (
 	DefaultPMTRights                       Rights  = 0x8000
 	DefaultPortRights                      Rights  = 0x800f
 	DefaultProcessRights                   Rights  = 0x6d3cf
+	DefaultProfileRights                   Rights  = 0x8c003
 	DefaultResourceRights                  Rights  = 0x800b
 	DefaultSocketRights                    Rights  = 0x10f0cf
 	DefaultThreadRights                    Rights  = 0x4d2cf
@@ -108,7 +109,7 @@ const (
 	HandleInvalid                          Handle  = 0
 	HandleOpDuplicate                      uint32  = 1
 	HandleOpMove                           uint32  = 0
-	ObjectInfoBTI                          uint32  = 26
+	ObjectInfoBTI                          uint32  = 20
 	ObjectInfoBTISize                              = 32
 	ObjectInfoBerylHandleBadges            uint32  = 4097
 	ObjectInfoHandleBasic                  uint32  = 2
@@ -118,6 +119,8 @@ const (
 	ObjectInfoJob                          uint32  = 24
 	ObjectInfoJobChildren                  uint32  = 8
 	ObjectInfoJobProcesses                 uint32  = 9
+	ObjectInfoMSI                          uint32  = 28
+	ObjectInfoMSISize                              = 24
 	ObjectInfoNone                         uint32  = 0
 	ObjectInfoProcess                      uint32  = 3
 	ObjectInfoProcessHandleStats           uint32  = 21
@@ -237,7 +240,16 @@ const (
 	PolWrongObject                         uint32  = 1
 	PortBindToInterrupt                    uint32  = 1
 	PortPacketSize                                 = 48
+	PriorityDefault                                = 16
+	PriorityHigh                                   = 24
+	PriorityHighest                                = 31
+	PriorityLow                                    = 8
+	PriorityLowest                                 = 0
 	ProcessTerminated                      Signals = 0x8
+	ProfileInfoFlagCPUMask                 uint32  = 2
+	ProfileInfoFlagDeadline                uint32  = 4
+	ProfileInfoFlagPriority                uint32  = 1
+	ProfileInfoSize                                = 96
 	PropJobKillOnOOM                       uint32  = 15
 	PropName                               uint32  = 3
 	PropProcessClass                       uint32  = 4098

@@ -113,6 +113,8 @@ func TestZirconValues(t *testing.T) {
 		{"ZX_HANDLE_INVALID", int64(HandleInvalid), 0},
 		{"ZX_TIME_INFINITE", int64(TimeInfinite), 1<<63 - 1},
 		{"ZX_INFO_HANDLE_BASIC", int64(ObjectInfoHandleBasic), 2},
+		{"ZX_INFO_BTI", int64(ObjectInfoBTI), 20},
+		{"ZX_INFO_MSI", int64(ObjectInfoMSI), 28},
 		{"ZX_PROP_NAME", int64(PropName), 3},
 		{"ZX_VM_PERM_EXECUTE", int64(VMPermExecute), 4},
 		{"ZX_VMO_RESIZABLE", int64(VMOResizable), 2},

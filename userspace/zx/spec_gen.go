@@ -413,7 +413,7 @@ var Syscalls = []SyscallDesc{
 	{Name: "kos_callable_create", Num: 0x1043, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
 		{Name: "rights", CType: "zx_rights_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "context", CType: "uint64_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
-		{Name: "server", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeNone, Rights: RightRead, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "server", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeKosServer, Rights: RightRead, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "endpoint", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "out", CType: "zx_handle_t*", Elem: "zx_handle_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 	}},
@@ -455,14 +455,14 @@ var Syscalls = []SyscallDesc{
 		{Name: "sizes", CType: "kos_sizes_t*", Elem: "kos_sizes_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: true, Consumed: false},
 	}},
 	{Name: "kos_recv", Num: 0x104b, Blocking: true, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
-		{Name: "handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeNone, Rights: RightRead, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeKosServer, Rights: RightRead, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "options", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "deadline", CType: "zx_time_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "args", CType: "const kos_msg_buf_t*", Elem: "kos_msg_buf_t", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "info", CType: "kos_recv_info_t*", Elem: "kos_recv_info_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 	}},
 	{Name: "kos_reply", Num: 0x104c, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
-		{Name: "handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeNone, Rights: RightWrite, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeKosServer, Rights: RightWrite, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "call_id", CType: "uint64_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "args", CType: "const kos_msg_buf_t*", Elem: "kos_msg_buf_t", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 	}},
@@ -646,6 +646,17 @@ var Syscalls = []SyscallDesc{
 	{Name: "cache_flush", Num: 0x1072, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
 		{Name: "addr", CType: "const void*", Elem: "void", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: 1, Count: -1, Optional: false, Consumed: false},
 		{Name: "size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "options", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
+	{Name: "profile_create", Num: 0x1073, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "root_job", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "options", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "profile", CType: "const void*", Elem: "void", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "out", CType: "zx_handle_t*", Elem: "zx_handle_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
+	{Name: "object_set_profile", Num: 0x1074, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeThread, Rights: RightManageThread, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "profile", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeProfile, Rights: RightApplyProfile, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "options", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 	}},
 }

@@ -127,11 +127,13 @@ const (
 	SysMsiCreate               = 0x1070
 	SysVmarOpRange             = 0x1071
 	SysCacheFlush              = 0x1072
+	SysProfileCreate           = 0x1073
+	SysObjectSetProfile        = 0x1074
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 115
+const NumSyscalls = 117
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -707,7 +709,7 @@ func Sys_msi_allocate(handle Handle, count uint32, out_allocation *Handle) Statu
 	return Status(int32(zxcall.RawCall(SysMsiAllocate, uintptr(handle), uintptr(count), uintptr(unsafe.Pointer(out_allocation)), 0, 0, 0, 0, 0)))
 }
 
-// Sys_msi_create is zx_msi_create: Create the interrupt object of vector msi_id of an MSI allocation (past its count: ZX_ERR_INVALID_ARGS; already made: ZX_ERR_ALREADY_BOUND). vmo is a physical VMO with ZX_CACHE_POLICY_UNCACHED_DEVICE (else ZX_ERR_INVALID_ARGS) over the device's registers: with options 0, its PCI configuration space with the MSI capability at vmo_offset (capability ID 05h, else ZX_ERR_INVALID_ARGS), whose message address and data the kernel writes (the driver then sets the capability's enable and multiple-message bits); with ZX_MSI_MODE_MSI_X (1), the MSI-X table at vmo_offset, whose entry msi_id the kernel writes and unmasks. Other options, or registers past the VMO's end: ZX_ERR_INVALID_ARGS. The interrupt is edge-triggered; it is masked (MSI-X vector control, or MSI per-vector mask bits when the device has them) while destroyed.
+// Sys_msi_create is zx_msi_create: Create the interrupt object of vector msi_id of an MSI allocation (past its count: ZX_ERR_INVALID_ARGS; already made: ZX_ERR_ALREADY_BOUND). vmo is a physical or contiguous VMO (as Zircon) with ZX_CACHE_POLICY_UNCACHED_DEVICE (else ZX_ERR_INVALID_ARGS) over the device's registers: with options 0, its PCI configuration space with the MSI capability at vmo_offset (capability ID 05h, else ZX_ERR_INVALID_ARGS), whose message address and data the kernel writes (the driver then sets the capability's enable and multiple-message bits); with ZX_MSI_MODE_MSI_X (1), the MSI-X table at vmo_offset, whose entry msi_id the kernel writes and unmasks. Other options, or registers past the VMO's end: ZX_ERR_INVALID_ARGS. The interrupt is edge-triggered; it is masked (MSI-X vector control, or MSI per-vector mask bits when the device has them) while destroyed.
 func Sys_msi_create(handle Handle, options uint32, msi_id uint32, vmo Handle, vmo_offset uint, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysMsiCreate, uintptr(handle), uintptr(options), uintptr(msi_id), uintptr(vmo), uintptr(vmo_offset), uintptr(unsafe.Pointer(out)), 0, 0)))
 }
@@ -721,4 +723,14 @@ func Sys_vmar_op_range(handle Handle, op uint32, address Vaddr, size uint, buffe
 // Sys_cache_flush is zx_cache_flush: Flush the CPU caches over [addr, addr+size) of the caller's address space (Zircon does it in its vDSO). options: ZX_CACHE_FLUSH_INSN (1), ZX_CACHE_FLUSH_DATA (2), ZX_CACHE_FLUSH_INVALIDATE (4, only with DATA); none, unknown bits or INVALIDATE without DATA: ZX_ERR_INVALID_ARGS. A page of the range that is not mapped readable: ZX_ERR_INVALID_ARGS (Beryl; Zircon's vDSO faults). x86 keeps the instruction and data caches coherent, so nothing else is done.
 func Sys_cache_flush(addr unsafe.Pointer, size uint, options uint32) Status {
 	return Status(int32(zxcall.RawCall(SysCacheFlush, uintptr(addr), uintptr(size), uintptr(options), 0, 0, 0, 0, 0)))
+}
+
+// Sys_profile_create is zx_profile_create: Create a profile (type 25; rights BASIC|APPLY_PROFILE) from profile, a zx_profile_info_t (96 B: { uint32 flags (ZX_PROFILE_INFO_FLAG_PRIORITY 1, CPU_MASK 2, DEADLINE 4); uint32 reserved; union { int32 priority; { zx_duration_t capacity, relative_deadline, period } }; uint64 cpu_mask[8] }). options other than 0, a NULL or unreadable profile, no flag, an unknown flag, PRIORITY with DEADLINE, a priority outside [ZX_PRIORITY_LOWEST 0, ZX_PRIORITY_HIGHEST 31], or deadline parameters without 0 < capacity <= relative_deadline <= period: ZX_ERR_INVALID_ARGS. Only the first word of the CPU mask counts (at most 64 CPUs).
+func Sys_profile_create(root_job Handle, options uint32, profile unsafe.Pointer, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysProfileCreate, uintptr(root_job), uintptr(options), uintptr(profile), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
+}
+
+// Sys_object_set_profile is zx_object_set_profile: Apply a profile's settings to a thread: its priority or deadline (each replaces the other) and its CPU affinity mask (ZX_INFO_THREAD reports it). Beryl records them; its scheduler runs threads round robin and user threads on the boot CPU (syscall/STATUS.md). options is ignored, as Zircon.
+func Sys_object_set_profile(handle Handle, profile Handle, options uint32) Status {
+	return Status(int32(zxcall.RawCall(SysObjectSetProfile, uintptr(handle), uintptr(profile), uintptr(options), 0, 0, 0, 0, 0)))
 }

@@ -46,6 +46,9 @@ func GenerateAll(root string) (map[string][]byte, error) {
 	if out[UserSpecPath], err = UserSpec(sp); err != nil {
 		return nil, err
 	}
+	if out[RightsCasesPath], err = RightsCases(sp); err != nil {
+		return nil, err
+	}
 	out[DocsPath] = Docs(sp)
 	return out, nil
 }
@@ -100,6 +103,7 @@ func kernelScalar(ct, reg string) (string, string) {
 // KernelTable generates syscall/table_gen.go.
 func KernelTable(sp *Spec) ([]byte, error) {
 	var b bytes.Buffer
+	usesKos := false
 	b.WriteString(header)
 	b.WriteString("package zxsys\n\nimport \"beryl/kernel/object\"\n\n")
 	fmt.Fprintf(&b, "// NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.\n")
@@ -121,7 +125,10 @@ func KernelTable(sp *Spec) ([]byte, error) {
 			}
 			typ := "object.ObjTypeNone"
 			if a.ObjType != "" {
-				typ = "object." + ObjTypes[a.ObjType]
+				typ = KernelObjType(a.ObjType)
+				if strings.HasPrefix(typ, "kos.") {
+					usesKos = true
+				}
 			}
 			rights := "object.RightNone"
 			if len(a.Rights) > 0 {
@@ -183,7 +190,11 @@ func KernelTable(sp *Spec) ([]byte, error) {
 		fmt.Fprintf(&b, "\t_ func(%s)%s = (*Dispatcher).%s\n", strings.Join(ps, ", "), ret, HandlerName(s))
 	}
 	b.WriteString(")\n")
-	return format.Source(b.Bytes())
+	src := b.Bytes()
+	if usesKos {
+		src = bytes.Replace(src, []byte("import \"beryl/kernel/object\"\n"), []byte("import (\n\t\"beryl/kernel/object\"\n\t\"beryl/kernel/object/kos\"\n)\n"), 1)
+	}
+	return format.Source(src)
 }
 
 // kernelRet and userRet are the Go result types (with a leading space) of
@@ -469,4 +480,46 @@ func Docs(sp *Spec) []byte {
 		b.WriteString("\n")
 	}
 	return b.Bytes()
+}
+
+// RightsCasesPath is the generated table of the specrights conformance
+// family.
+const RightsCasesPath = "userspace/conformance/specrights/cases_gen_test.go"
+
+// RightsCases generates the table of the specrights conformance family:
+// every handle argument whose spec entry gives a type= or a checked
+// rights= list, so the family can hand each one a handle lacking each
+// required right (ZX_ERR_ACCESS_DENIED) and a handle of another type
+// (ZX_ERR_WRONG_TYPE). noreturn calls are left out.
+func RightsCases(sp *Spec) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(header)
+	b.WriteString("package specrights\n\nimport \"beryl/userspace/zx\"\n\n")
+	b.WriteString("// specCases is every checked handle argument of syscall/spec.txt.\nvar specCases = []specCase{\n")
+	for _, s := range sp.Syscalls {
+		if s.NoReturn {
+			continue
+		}
+		for i, a := range s.Args {
+			if !a.IsHandle() || (a.ObjType == "" && len(a.Rights) == 0) {
+				continue
+			}
+			typ := "zx.ObjTypeNone"
+			if a.ObjType != "" {
+				typ = "zx." + ObjTypes[a.ObjType]
+			}
+			var rs []string
+			for _, r := range a.Rights {
+				rs = append(rs, "zx.Right"+camel(strings.ToLower(r)))
+			}
+			rights := "nil"
+			if len(rs) > 0 {
+				rights = "[]zx.Rights{" + strings.Join(rs, ", ") + "}"
+			}
+			fmt.Fprintf(&b, "\t{Syscall: %q, Num: zx.Sys%s, Blocking: %v, Arg: %d, Name: %q, Type: %s, Rights: %s, Consumed: %v},\n",
+				s.Name, camel(s.Name), s.Blocking, i, a.Name, typ, rights, a.Consumed)
+		}
+	}
+	b.WriteString("}\n")
+	return format.Source(b.Bytes())
 }

@@ -102,6 +102,22 @@ var ObjTypes = map[string]string{
 	"EVENTPAIR": "ObjTypeEventPair", "JOB": "ObjTypeJob", "VMAR": "ObjTypeVMAR",
 	"FIFO": "ObjTypeFIFO", "TIMER": "ObjTypeTimer", "INTERRUPT": "ObjTypeInterrupt",
 	"IOMMU": "ObjTypeIOMMU", "BTI": "ObjTypeBTI", "PMT": "ObjTypePMT", "MSI": "ObjTypeMSI",
+	"PROFILE": "ObjTypeProfile",
+	"KOS_SERVER": "ObjTypeKosServer", "KOS_CLIENT": "ObjTypeKosClient",
+}
+
+// kernelObjTypes names the kernel's constants of the types that are not
+// in kernel/object (the kos objects, package kernel/object/kos).
+var kernelObjTypes = map[string]string{
+	"KOS_SERVER": "kos.ObjTypeServer", "KOS_CLIENT": "kos.ObjTypeClient",
+}
+
+// KernelObjType is the kernel's constant for spec type t.
+func KernelObjType(t string) string {
+	if k := kernelObjTypes[t]; k != "" {
+		return k
+	}
+	return "object." + ObjTypes[t]
 }
 
 func validType(t string) bool {
