@@ -63,6 +63,10 @@ func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, b
 			rec, na, nv, st = threadStatsInfo(c, h, buf)
 		case object.InfoTaskRuntime:
 			rec, na, nv, st = taskRuntimeInfo(c, h, buf)
+		case object.InfoProcessMaps:
+			rec, na, nv, st = processMapsInfo(c, h, buf)
+		case object.InfoBerylLinuxFds:
+			rec, na, nv, st = linuxFdsInfo(c, h, buf)
 		}
 	}
 	if st != object.OK && st != object.ErrBufferTooSmall {

@@ -712,22 +712,3 @@ func dtype(mode uint32) uint8 {
 	}
 	return 0
 }
-
-// NewProc returns a small /proc for one process: self/exe, a symbolic
-// link to its executable's path exe (absolute: the client resolves it
-// in its namespace, so opening it opens the executable), and
-// self/cmdline. It is built per process by its launcher.
-func NewProc(exe string, argv []string) *FS {
-	f := New(true)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	self := f.mkdirAll([]string{"self"}, 0o555)
-	l := f.newNode(sIflnk | 0o777)
-	l.target = exe
-	self.children["exe"] = l
-	cmd := strings.Join(argv, "\x00") + "\x00"
-	c := f.newNode(sIfreg | 0o444)
-	c.ra, c.size = strings.NewReader(cmd), int64(len(cmd))
-	self.children["cmdline"] = c
-	return f
-}

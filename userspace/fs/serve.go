@@ -24,9 +24,12 @@ func Bind(process zx.Handle, options uint32, path string, dir zx.Handle) error {
 }
 
 // Serve answers requests on ch with h until the peer closes; it closes
-// ch then.
+// ch then, and h too if it has a Close method.
 func Serve(ch zx.Channel, h Handler) {
 	defer ch.Close()
+	if c, ok := h.(interface{ Close() }); ok {
+		defer c.Close()
+	}
 	buf := make([]byte, fsproto.MaxMessage)
 	for {
 		n, _, err := ch.Read(buf, nil, 0)

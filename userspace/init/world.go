@@ -77,8 +77,15 @@ func (w *world) bind(process zx.Handle, exe string, argv []string) error {
 			return fmt.Errorf("binding %s: %w", path, err)
 		}
 	}
-	proc, err := fs.Start(fs.NewProc("/boot/"+exe, argv))
+	// The /proc server inspects the process (maps, fd) through a handle
+	// of its own, closed when the server ends.
+	inspect, err := process.Duplicate(zx.RightInspect)
 	if err != nil {
+		return fmt.Errorf("a handle for the /proc server: %w", err)
+	}
+	proc, err := fs.Start(fs.NewProc("/boot/"+exe, argv, fs.ProcessSource{Process: inspect}))
+	if err != nil {
+		inspect.Close()
 		return fmt.Errorf("starting the /proc server: %w", err)
 	}
 	// The namespace holds its own handle; ours goes, so the server ends

@@ -108,6 +108,7 @@ const (
 	ObjectInfoBTI                          uint32  = 26
 	ObjectInfoBTISize                              = 32
 	ObjectInfoBerylHandleBadges            uint32  = 4097
+	ObjectInfoBerylLinuxFds                uint32  = 4098
 	ObjectInfoHandleBasic                  uint32  = 2
 	ObjectInfoHandleCount                  uint32  = 19
 	ObjectInfoHandleTable                  uint32  = 27
@@ -115,9 +116,12 @@ const (
 	ObjectInfoJob                          uint32  = 24
 	ObjectInfoJobChildren                  uint32  = 8
 	ObjectInfoJobProcesses                 uint32  = 9
+	ObjectInfoLinuxFdSize                          = 128
+	ObjectInfoMapsSize                             = 96
 	ObjectInfoNone                         uint32  = 0
 	ObjectInfoProcess                      uint32  = 3
 	ObjectInfoProcessHandleStats           uint32  = 21
+	ObjectInfoProcessMaps                  uint32  = 13
 	ObjectInfoProcessThreads               uint32  = 4
 	ObjectInfoResource                     uint32  = 18
 	ObjectInfoResourceSize                         = 56
