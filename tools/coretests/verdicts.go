@@ -73,7 +73,7 @@ var suiteVerdicts = map[string]verdict{
 	"Pthread":                      na(libc),
 	"PThreadBarrierTest":           na(libc),
 	"PthreadTls":                   na("tests libc's pthread thread-local storage"),
-	"ProcessGetInfoTest":           pending("needs ZX_INFO_PROCESS_MAPS and ZX_INFO_PROCESS_VMOS"),
+	"ProcessGetInfoTest":           pending("needs ZX_INFO_PROCESS_VMOS"),
 	"ProgressiveCloneDiscardTests": pending("needs ZX_VMO_OP_DECOMMIT on snapshot children's pages and the discard accounting the cases read"),
 	"ProfileTest":                  pending(profile),
 	"Resource":                     pending(driver),
