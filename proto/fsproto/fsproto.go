@@ -38,8 +38,9 @@
 //	OpSymlink  target string, path              → -
 //	OpSetattr  path, mask u32, mode u32, atime i64, mtime i64 → -
 //	OpLink     old path, new path, follow u8    → -  (a hard link)
-//	OpMknod    path, mode u32 (S_IFIFO | perm)  → -  (a named pipe: the
-//	           client makes the pipe when it is opened)
+//	OpMknod    path, mode u32 (S_IFIFO or S_IFSOCK | perm) → -  (a named
+//	           pipe or a socket's name: the client makes the pipe when
+//	           it is opened and keeps the socket bound to the node)
 //
 // A path request may be answered ERedirect with a string: the path to
 // resolve instead (an absolute symbolic link on the way).

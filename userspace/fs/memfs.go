@@ -36,12 +36,13 @@ const (
 	eopnotsupp = 95
 	enotempty  = 39
 
-	sIfmt  = 0o170000
-	sIfdir = 0o040000
-	sIfreg = 0o100000
-	sIflnk = 0o120000
-	sIfchr = 0o020000
-	sIfifo = 0o010000
+	sIfmt   = 0o170000
+	sIfdir  = 0o040000
+	sIfreg  = 0o100000
+	sIflnk  = 0o120000
+	sIfchr  = 0o020000
+	sIfifo  = 0o010000
+	sIfsock = 0o140000
 
 	oAccmode   = 3
 	oCreat     = 0x40
@@ -624,7 +625,7 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		return ok()
 	case fsproto.OpMknod:
 		p, mode := d.Str(), d.U32()
-		if mode&sIfmt != sIfifo {
+		if mode&sIfmt != sIfifo && mode&sIfmt != sIfsock {
 			return fail(eperm)
 		}
 		if f.readOnly {
@@ -637,7 +638,7 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		if dir.children[name] != nil {
 			return fail(eexist)
 		}
-		dir.children[name] = f.newNode(sIfifo | mode&0o7777)
+		dir.children[name] = f.newNode(mode&sIfmt | mode&0o7777)
 		dir.mtime = now()
 		return ok()
 	case fsproto.OpLink:
@@ -709,6 +710,8 @@ func dtype(mode uint32) uint8 {
 		return 2
 	case sIfifo:
 		return 1
+	case sIfsock:
+		return 12
 	}
 	return 0
 }

@@ -140,3 +140,23 @@ func TestReadOnlyAndDev(t *testing.T) {
 		t.Errorf("unknown op: %d, want ENOSYS", errno)
 	}
 }
+
+func TestMknodSocket(t *testing.T) {
+	f := New(false)
+	if e, _ := call(t, f, fsproto.NewRequest(fsproto.OpMknod).Str("s").U32(sIfsock|0o755)); e != 0 {
+		t.Fatalf("mknod socket: %d", e)
+	}
+	if e, _ := call(t, f, fsproto.NewRequest(fsproto.OpMknod).Str("s").U32(sIfsock|0o755)); e != eexist {
+		t.Errorf("mknod twice: %d, want EEXIST", e)
+	}
+	e, d := call(t, f, fsproto.NewRequest(fsproto.OpStat).Str("s").U8(1))
+	if st := d.Stat(); e != 0 || st.Mode != sIfsock|0o755 {
+		t.Errorf("stat: %d, mode %o", e, st.Mode)
+	}
+	if e, _ := call(t, f, fsproto.NewRequest(fsproto.OpMknod).Str("c").U32(sIfchr|0o644)); e != eperm {
+		t.Errorf("mknod char device: %d, want EPERM", e)
+	}
+	if e, _ := call(t, New(true), fsproto.NewRequest(fsproto.OpMknod).Str("s").U32(sIfsock|0o755)); e != erofs {
+		t.Errorf("mknod in a read-only tree: %d, want EROFS", e)
+	}
+}
