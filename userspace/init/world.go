@@ -58,6 +58,8 @@ func newWorld(bfs *bootfs.FS) (*world, error) {
 	}
 	tmp := fs.New(false)
 	tmp.MaxBytes = tmpfsMax
+	// A mapped /tmp file moves into a VMO, shared with its mappings.
+	tmp.NewBacking = fs.VMOBacking
 	w := &world{mounts: map[string]zx.Channel{}, cwd: cwd}
 	for path, h := range map[string]fs.Handler{"/": root, "/boot": boot, "/tmp": tmp, "/dev": fs.NewDev()} {
 		ch, err := fs.Start(h)
