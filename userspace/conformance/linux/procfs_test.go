@@ -130,3 +130,63 @@ func TestProcFd(t *testing.T) {
 		t.Errorf("readlinkat into a bad buffer: %v, want EFAULT", e)
 	}
 }
+
+// TestAnonName: prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME) names anonymous
+// memory, as /proc/self/maps shows; the runtime names its own.
+func TestAnonName(t *testing.T) {
+	const prSetVMA = 0x53564d41
+	m, err := syscall.Mmap(-1, 0, 4*4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Munmap(m)
+	addr := uintptr(unsafe.Pointer(&m[0]))
+	set := func(start, n uintptr, name string) syscall.Errno {
+		var p uintptr
+		if name != "\x00nil" {
+			b := append([]byte(name), 0)
+			p = uintptr(unsafe.Pointer(&b[0]))
+		}
+		_, _, e := syscall.Syscall6(syscall.SYS_PRCTL, prSetVMA, 0, start, n, p, 0)
+		return e
+	}
+	if e := set(addr+4096, 2*4096, "conformance"); e != 0 {
+		t.Fatalf("PR_SET_VMA_ANON_NAME: %v", e)
+	}
+	maps, _ := os.ReadFile("/proc/self/maps")
+	named := false
+	for _, l := range strings.Split(string(maps), "\n") {
+		if strings.HasSuffix(l, "[anon:conformance]") {
+			named = strings.HasPrefix(l, strconv.FormatUint(uint64(addr+4096), 16)+"-"+strconv.FormatUint(uint64(addr+3*4096), 16)+" ")
+		}
+	}
+	if !named {
+		t.Errorf("no [anon:conformance] line for %#x-%#x:\n%s", addr+4096, addr+3*4096, maps)
+	}
+	if !strings.Contains(string(maps), "[anon: Go: heap]") {
+		t.Errorf("the runtime's heap is not named")
+	}
+	for _, c := range []struct {
+		start uintptr
+		name  string
+		want  syscall.Errno
+	}{
+		{addr + 1, "x", syscall.EINVAL},
+		{addr, "bad[name]", syscall.EINVAL},
+		{addr, strings.Repeat("x", 80), syscall.EINVAL},
+		{addr, "\x00nil", 0},
+	} {
+		if e := set(c.start, 4096, c.name); e != c.want {
+			t.Errorf("name %q at %#x: %v, want %v", c.name, c.start, e, c.want)
+		}
+	}
+	if _, _, e := syscall.Syscall(syscall.SYS_MUNMAP, addr+3*4096, 4096, 0); e != 0 {
+		t.Fatalf("munmap: %v", e)
+	}
+	if e := set(addr, 4*4096, "x"); e != syscall.ENOMEM {
+		t.Errorf("a range with a hole: %v, want ENOMEM", e)
+	}
+	if _, _, e := syscall.Syscall6(syscall.SYS_PRCTL, prSetVMA, 0, addr, 4096, 8, 0); e != syscall.EFAULT {
+		t.Errorf("a bad name pointer: %v, want EFAULT", e)
+	}
+}
