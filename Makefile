@@ -45,7 +45,7 @@ bin/zxrun: FORCE
 # and soak are the syscall fuzzer and the soak run (make fuzz-kernel,
 # make soak); pcibus is the PCI bus program and virtionetd the virtio-net
 # driver it starts.
-USERPROGS := init hello crash examples/kvstore examples/secfile fuzz/kernelfuzz fuzz/soak drivers/pcibus drivers/virtionetd
+USERPROGS := init fsd hello crash examples/kvstore examples/secfile fuzz/kernelfuzz fuzz/soak drivers/pcibus drivers/virtionetd
 userprogs:
 	@mkdir -p build
 	for p in $(USERPROGS); do $(KGOENV) $(GO) build -o build/$$(basename $$p).elf ./userspace/$$p || exit 1; done
@@ -58,7 +58,7 @@ userprogs:
 # instead, "system=none" none). mkbootfs checks each description against
 # the archive and the policy.
 build/bootfs.cpio: userprogs FORCE
-	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/hello=build/hello.elf bin/crash=build/crash.elf \
+	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/fsd=build/fsd.elf bin/hello=build/hello.elf bin/crash=build/crash.elf \
 		bin/kvstore=build/kvstore.elf bin/secfile=build/secfile.elf bin/pcibus=build/pcibus.elf bin/virtionetd=build/virtionetd.elf \
 		etc/policy=userspace/etc/policy \
 		etc/system.yaml=userspace/examples/secfile/system.yaml etc/kvstore.yaml=userspace/examples/kvstore/system.yaml \
@@ -72,7 +72,7 @@ CONF_FAMILIES := $(filter-out ctest,$(notdir $(wildcard userspace/conformance/*)
 build/conformance.cpio: userprogs FORCE
 	@mkdir -p build/conformance
 	for f in $(CONF_FAMILIES); do $(KGOENV) $(GO) test -c -o build/conformance/$$f.test ./userspace/conformance/$$f || exit 1; done
-	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf etc/policy=userspace/etc/policy \
+	$(GO) run ./tools/mkbootfs -o $@ bin/init=build/init.elf bin/fsd=build/fsd.elf etc/policy=userspace/etc/policy \
 		$(foreach f,$(CONF_FAMILIES),bin/conformance/$(f).test=build/conformance/$(f).test)
 
 conformance: deps kernel build/conformance.cpio

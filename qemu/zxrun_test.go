@@ -28,7 +28,7 @@ func TestZxrun(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 5 {
 		t.Fatalf("zxrun: %v, want exit status 5\nstderr:\n%s", err, errb.String())
 	}
-	want := "hello from ring 3: args=[\"hello.elf\" \"5\" \"x y\"]\nsum=4950 map=10000 gc=true slept>=20ms:true\n"
+	want := "hello from ring 3: args=[\"/boot/bin/hello.elf\" \"5\" \"x y\"]\nsum=4950 map=10000 gc=true slept>=20ms:true\n"
 	if out.String() != want {
 		t.Errorf("stdout %q\nwant %q", out.String(), want)
 	}

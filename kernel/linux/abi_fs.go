@@ -46,6 +46,11 @@ const (
 	SysMknod       = 133
 	SysMknodat     = 259
 	SysSocket      = 41
+	SysConnect     = 42
+	SysAccept      = 43
+	SysBind        = 49
+	SysListen      = 50
+	SysAccept4     = 288
 	SysSendto      = 44
 	SysRecvfrom    = 45
 	SysSendmsg     = 46

@@ -58,9 +58,11 @@ const (
 	// SIUser is si_code of a signal sent by kill.
 	SIUser = 0
 	// Si_code values of SIGCHLD (and of waitid's siginfo).
-	CldExited = 1
-	CldKilled = 2
-	CldDumped = 3
+	CldExited    = 1
+	CldKilled    = 2
+	CldDumped    = 3
+	CldStopped   = 5
+	CldContinued = 6
 )
 
 // Clone flags (include/uapi/linux/sched.h). The low byte is the signal

@@ -32,6 +32,15 @@ const (
 	// uint64 badge_koid } per handle that carries a badge, with the rights
 	// ZX_INFO_HANDLE_TABLE needs.
 	InfoBerylHandleBadges uint32 = 0x1001
+	// InfoBerylLinuxFds is Beryl's topic for a process's Linux
+	// descriptors: one record { int32 fd; uint32 reserved; char
+	// target[120] } per open descriptor, target being what readlink of
+	// /proc/PID/fd/N gives (NUL-padded, truncated to 119 bytes); INSPECT.
+	InfoBerylLinuxFds uint32 = 0x1002
+	// InfoMapsSize is sizeof(zx_info_maps_t); InfoLinuxFdSize a record of
+	// InfoBerylLinuxFds.
+	InfoMapsSize    = 96
+	InfoLinuxFdSize = 128
 )
 
 // ZX_THREAD_STATE_* values of zx_info_thread_t.state (ZX_INFO_THREAD,

@@ -42,10 +42,16 @@ type file struct {
 	gen atomic.Uint64
 	// closed is set when the last descriptor is gone (epoll drops it).
 	closed atomic.Bool
+	// id numbers the description kernel-wide: the inode number /proc's
+	// fd links show for pipes and sockets ("pipe:[id]").
+	id uint64
 }
 
+// fileIDs numbers open file descriptions.
+var fileIDs atomic.Uint64
+
 func newFile(ops fileOps, flags uint32) *file {
-	f := &file{ops: ops}
+	f := &file{ops: ops, id: fileIDs.Add(1)}
 	f.flags.Store(flags)
 	f.refs.Store(1)
 	return f

@@ -3,8 +3,10 @@ package proc
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 
 	"beryl/kernel/linux"
+	"beryl/mm/vm"
 )
 
 // prctl and the resource limits. Limits are kept per process, inherited
@@ -110,9 +112,10 @@ func sysSetrlimit(t *Thread, a *[6]uint64) (int64, bool) {
 // sysPrctl serves the basic options: thread names, the parent-death
 // signal, the dumpable, keep-capabilities, child-subreaper and
 // no-new-privileges flags, the timer slack, and the capability queries
-// of a root process with every capability. PR_SET_VMA (naming an
-// anonymous mapping, which the Go runtime tries) fails with EINVAL as on
-// a Linux built without CONFIG_ANON_VMA_NAME; so does any other option.
+// of a root process with every capability, and PR_SET_VMA_ANON_NAME
+// (naming anonymous memory, which the Go runtime does for its heap
+// structures: /proc/self/maps shows "[anon:NAME]"). Any other option
+// fails with EINVAL.
 func sysPrctl(t *Thread, a *[6]uint64) (int64, bool) {
 	p := t.P
 	flag := func(v *bool) int64 {
@@ -133,6 +136,8 @@ func sysPrctl(t *Thread, a *[6]uint64) (int64, bool) {
 		return 0
 	}
 	switch a[0] {
+	case linux.PrSetVMA:
+		return setVMAName(t, a), false
 	case linux.PrSetName:
 		var b [linux.TaskCommLen]byte
 		if p.AS.CopyIn(b[:linux.TaskCommLen-1], a[1]) != nil {
@@ -214,4 +219,47 @@ func sysPrctl(t *Thread, a *[6]uint64) (int64, bool) {
 		return 0, false // SECCOMP_MODE_DISABLED
 	}
 	return -linux.EINVAL, false
+}
+
+// anonNameMax is ANON_VMA_NAME_MAX_LEN: a name's bytes and its NUL.
+const anonNameMax = 80
+
+// setVMAName serves prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, start, len,
+// name): name (NULL clears) must be printable ASCII without a
+// backslash, backquote, dollar or square bracket, and shorter than 80
+// bytes (EINVAL); start must be page-aligned (EINVAL); the range must
+// be mapped (ENOMEM) with anonymous memory (EBADF).
+func setVMAName(t *Thread, a *[6]uint64) int64 {
+	if a[1] != 0 { // PR_SET_VMA_ANON_NAME
+		return -linux.EINVAL
+	}
+	var name string
+	if a[4] != 0 {
+		var b [anonNameMax]byte
+		n := 0
+		for ; n < anonNameMax; n++ {
+			if t.P.AS.CopyIn(b[n:n+1], a[4]+uint64(n)) != nil {
+				return -linux.EFAULT
+			}
+			if b[n] == 0 {
+				break
+			}
+			if c := b[n]; c < 0x20 || c > 0x7e || strings.IndexByte("\\`$[]", c) >= 0 {
+				return -linux.EINVAL
+			}
+		}
+		if n == anonNameMax {
+			return -linux.EINVAL
+		}
+		name = string(b[:n])
+	}
+	switch t.P.AS.SetName(a[2], a[3], name) {
+	case nil:
+		return 0
+	case vm.ErrInvalid:
+		return -linux.EINVAL
+	case vm.ErrNotAnon:
+		return -linux.EBADF
+	}
+	return -linux.ENOMEM
 }

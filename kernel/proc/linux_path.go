@@ -285,6 +285,12 @@ func sysOpenat(t *Thread, a *[6]uint64) (int64, bool) {
 		m.put()
 		return -linux.EIO, false
 	}
+	if st.Mode&linux.SIfmt == sIfsock {
+		// A bound socket's node does not open (connect reaches it).
+		m.call(fsproto.NewRequest(fsproto.OpClose).U64(node), nil)
+		m.put()
+		return -enxio, false
+	}
 	if st.Mode&linux.SIfmt == linux.SIfifo {
 		// A named pipe: the kernel's pipe for this node, not the server.
 		m.call(fsproto.NewRequest(fsproto.OpClose).U64(node), nil)

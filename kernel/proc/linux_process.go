@@ -72,6 +72,11 @@ type lxState struct {
 	// finished is set when the process has ended (its pidfds are
 	// readable).
 	finished atomic.Bool
+
+	// Job control (linux_stop.go): stopFlag is set while the process is
+	// stopped; resume (under Process.mu) is closed when it continues.
+	stopFlag atomic.Bool
+	resume   chan struct{}
 }
 
 // childRec is a clone child as its parent sees it.
@@ -83,6 +88,10 @@ type childRec struct {
 	status  uint32 // wait status, once done
 	cld     int32  // CLD_EXITED or CLD_KILLED
 	sistat  int32  // si_status: exit code or signal
+	// ev is a stop or continue not yet waited for (CLD_STOPPED,
+	// CLD_CONTINUED; 0 none) and evSig the stop signal.
+	ev    int32
+	evSig uint64
 }
 
 func (l *lxState) init(pid int) {
@@ -227,6 +236,9 @@ func (p *Process) removeChildLocked(r *childRec) {
 // handled one goes to a thread that does not block it (the first thread
 // if all do).
 func (p *Process) signal(sig uint64) {
+	if p.jobControl(sig) {
+		return
+	}
 	if sig == linux.SIGKILL {
 		p.killBySignal(sig)
 		return
@@ -266,6 +278,9 @@ func (p *Process) signal(sig uint64) {
 
 // signal sends sig to thread t, as tgkill does.
 func (t *Thread) signal(sig uint64) {
+	if t.P.jobControl(sig) {
+		return
+	}
 	a := t.P.sigaction(sig)
 	switch {
 	case sig == linux.SIGKILL:

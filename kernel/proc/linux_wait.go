@@ -6,10 +6,10 @@ import (
 	"beryl/kernel/linux"
 )
 
-// The wait calls: wait4 and waitid on the caller's clone children.
-// Children only exit (no stop or continue events); a signal for the
-// waiting thread interrupts a wait, which is restarted after a handler
-// with SA_RESTART (Go's) and fails with EINTR otherwise.
+// The wait calls: wait4 and waitid on the caller's clone children: their
+// exits, and their stops and continues when asked (linux_stop.go); a
+// signal for the waiting thread interrupts a wait, which is restarted
+// after a handler with SA_RESTART (Go's) and fails with EINTR otherwise.
 
 // waitMatch selects the children a wait looks at.
 type waitMatch struct {
@@ -19,6 +19,8 @@ type waitMatch struct {
 	clone  bool     // __WCLONE: only children whose exit signal is not SIGCHLD
 	all    bool     // __WALL: every child
 	exited bool     // WEXITED (waitid): exit events wanted
+	// stopped, continued: WUNTRACED/WSTOPPED and WCONTINUED events wanted.
+	stopped, continued bool
 }
 
 func (m *waitMatch) matches(r *childRec) bool {
@@ -60,8 +62,15 @@ func (t *Thread) waitChild(m *waitMatch, nohang, keep bool) (*childRec, int64) {
 				found = r
 				break
 			}
+			if !r.done && (m.stopped && r.ev == linux.CldStopped || m.continued && r.ev == linux.CldContinued) {
+				found = r.eventRec()
+				if !keep {
+					r.ev = 0
+				}
+				break
+			}
 		}
-		if found != nil && !keep {
+		if found != nil && found.done && !keep {
 			p.removeChildLocked(found)
 		}
 		ev := p.lx.childEv
@@ -93,7 +102,8 @@ func sysWait4(t *Thread, a *[6]uint64) (int64, bool) {
 	if opts&^known != 0 {
 		return -linux.EINVAL, false
 	}
-	m := &waitMatch{exited: true, clone: opts&linux.WClone != 0, all: opts&linux.WAll != 0}
+	m := &waitMatch{exited: true, clone: opts&linux.WClone != 0, all: opts&linux.WAll != 0,
+		stopped: opts&linux.WUntraced != 0, continued: opts&linux.WContinued != 0}
 	switch {
 	case pid > 0:
 		m.pid = pid
@@ -128,7 +138,8 @@ func sysWaitid(t *Thread, a *[6]uint64) (ret int64, exit bool) {
 	if opts&^known != 0 || opts&(linux.WExited|linux.WUntraced|linux.WContinued) == 0 {
 		return -linux.EINVAL, false
 	}
-	m := &waitMatch{exited: opts&linux.WExited != 0, clone: opts&linux.WClone != 0, all: opts&linux.WAll != 0}
+	m := &waitMatch{exited: opts&linux.WExited != 0, clone: opts&linux.WClone != 0, all: opts&linux.WAll != 0,
+		stopped: opts&linux.WUntraced != 0, continued: opts&linux.WContinued != 0}
 	switch idtype {
 	case linux.PAll:
 	case linux.PPid:

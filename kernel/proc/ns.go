@@ -47,22 +47,40 @@ func (m *mount) put() {
 // call sends one request and returns the reply's errno and fields; a dead
 // server is EIO, an interrupted call EINTR.
 func (m *mount) call(req *fsproto.Encoder, intr <-chan struct{}) (int32, *fsproto.Decoder) {
-	b, hs, st := m.ch.KernelCall(req.B, intr)
+	errno, d, hs := m.callHandles(req, intr)
 	for _, h := range hs {
 		object.ReleaseHandle(h)
 	}
+	return errno, d
+}
+
+// callHandles is call that also returns the reply's handles (the
+// caller's to release; none with an errno other than 0).
+func (m *mount) callHandles(req *fsproto.Encoder, intr <-chan struct{}) (int32, *fsproto.Decoder, []*object.HandleEntry) {
+	errno, d, hs := m.rawCall(req, intr)
+	if errno != 0 {
+		for _, h := range hs {
+			object.ReleaseHandle(h)
+		}
+		hs = nil
+	}
+	return errno, d, hs
+}
+
+func (m *mount) rawCall(req *fsproto.Encoder, intr <-chan struct{}) (int32, *fsproto.Decoder, []*object.HandleEntry) {
+	b, hs, st := m.ch.KernelCall(req.B, intr)
 	switch st {
 	case object.OK:
 	case object.ErrCanceled:
-		return linux.EINTR, nil
+		return linux.EINTR, nil, hs
 	default:
-		return linux.EIO, nil
+		return linux.EIO, nil, hs
 	}
 	h, errno, d, err := fsproto.ParseReply(b)
 	if err != nil || h.Version != fsproto.Version {
-		return linux.EIO, nil
+		return linux.EIO, nil, hs
 	}
-	return errno, d
+	return errno, d, hs
 }
 
 type nsEntry struct {

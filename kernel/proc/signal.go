@@ -62,6 +62,9 @@ func (t *Thread) queue(sig uint64) {
 // deliver runs before the thread re-enters ring 3: it pushes a frame for
 // the lowest pending unmasked signal whose handler is installed.
 func (t *Thread) deliver() {
+	if t.P.lx.stopFlag.Load() {
+		t.P.waitStopped()
+	}
 	if !t.sig.attention.Load() {
 		return
 	}

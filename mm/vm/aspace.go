@@ -434,9 +434,26 @@ func (as *AddressSpace) Mmap(addr, length uint64, prot int, fixed bool) (uint64,
 	if as.destroyed {
 		return 0, ErrNoMem
 	}
+	vmo, st := NewVMO(as.env.Frames, size, 0)
+	if st != object.OK {
+		return 0, ErrNoMem
+	}
+	defer vmo.Release() // the mapping holds the only reference
+	va, err := as.placeLocked(addr, size, fixed)
+	if err != nil {
+		return 0, err
+	}
+	as.root.mapLocked(va, size, vmo, 0, linuxPerms(prot), vmPerms, true)
+	return va, nil
+}
+
+// placeLocked finds where a Linux mapping of size bytes goes (see Mmap),
+// clearing the range for fixed. as.mu held.
+func (as *AddressSpace) placeLocked(addr, size uint64, fixed bool) (uint64, error) {
 	root := as.root
 	hint := addr &^ (PageSize - 1)
 	var va uint64
+	ok := false
 	switch {
 	case fixed:
 		if !validRange(addr, size) {
@@ -455,12 +472,56 @@ func (as *AddressSpace) Mmap(addr, length uint64, prot int, fixed bool) (uint64,
 			}
 		}
 	}
-	vmo, st := NewVMO(as.env.Frames, size, 0)
-	if st != object.OK {
+	return va, nil
+}
+
+// MmapVMO maps [offset, offset+length) of vmo as Mmap places an anonymous
+// mapping: a Linux mapping of a file's VMO. private says the mapping
+// holds the VMO's only reference (a copy-on-write child made for
+// MAP_PRIVATE), so unmapped parts are freed. The part of the range past
+// the VMO's end is mapped inaccessible (Linux's SIGBUS pages past the end
+// of file fault as SIGSEGV here). The mapping takes its own reference.
+// Errors: ErrInvalid (offset not page-aligned, length 0, bad fixed
+// address), ErrNoMem.
+func (as *AddressSpace) MmapVMO(addr, length uint64, prot int, fixed bool, vmo *VMO, offset uint64, private, readOnly bool) (uint64, error) {
+	if length == 0 || !pageAligned(offset) {
+		return 0, ErrInvalid
+	}
+	size, ok := pageRoundUp(length)
+	if !ok || size > UserLimit-UserBase {
 		return 0, ErrNoMem
 	}
-	root.mapLocked(va, size, vmo, 0, linuxPerms(prot), vmPerms, true)
-	vmo.Release() // the mapping holds the only reference
+	covered := uint64(0)
+	if vs := vmo.Size(); offset < vs {
+		covered = min(size, vs-offset)
+	}
+	var rest *VMO
+	if covered < size {
+		var st object.Status
+		if rest, st = NewVMO(as.env.Frames, size-covered, 0); st != object.OK {
+			return 0, ErrNoMem
+		}
+		defer rest.Release()
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	if as.destroyed {
+		return 0, ErrNoMem
+	}
+	va, err := as.placeLocked(addr, size, fixed)
+	if err != nil {
+		return 0, err
+	}
+	if covered > 0 {
+		maxPerms := vmPerms
+		if readOnly {
+			maxPerms &^= VMPermWrite
+		}
+		as.root.mapLocked(va, covered, vmo, offset, linuxPerms(prot), maxPerms, private)
+	}
+	if rest != nil {
+		as.root.mapLocked(va+covered, size-covered, rest, 0, 0, 0, true)
+	}
 	return va, nil
 }
 

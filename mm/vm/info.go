@@ -11,7 +11,7 @@ import (
 // zx_info_maps_mapping_t: mmu_flags, padding, vmo_koid, vmo_offset,
 // committed_pages).
 const (
-	InfoMapsRecordSize = 96
+	InfoMapsRecordSize = object.InfoMapsSize
 
 	InfoMapsTypeASpace  uint32 = 1
 	InfoMapsTypeVMAR    uint32 = 2
@@ -66,7 +66,11 @@ func (v *VMAR) infoMapsLocked(put func(string, uint64, uint64, int, uint32) []by
 			if c.slice != nil {
 				vmo, off = c.slice, c.offset-c.slice.sliceOff
 			}
-			r := put(vmo.Name(), c.base, c.size, depth+1, InfoMapsTypeMapping)
+			name := c.name // a Linux PR_SET_VMA_ANON_NAME, else the VMO's
+			if name == "" {
+				name = vmo.Name()
+			}
+			r := put(name, c.base, c.size, depth+1, InfoMapsTypeMapping)
 			if r == nil {
 				continue
 			}

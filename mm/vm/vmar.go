@@ -88,6 +88,9 @@ type Mapping struct {
 	// referenced so that the parent's ZX_VMO_ZERO_CHILDREN waits for the
 	// mapping to go; nil otherwise.
 	slice *VMO
+	// name is the mapping's own name (Linux's PR_SET_VMA_ANON_NAME; ""
+	// none), which ZX_INFO_PROCESS_MAPS shows instead of the VMO's.
+	name string
 }
 
 func (v *VMAR) span() (uint64, uint64)    { return v.base, v.size }
@@ -500,7 +503,7 @@ func (m *Mapping) removeRangeLocked(lo, hi uint64) {
 // new mapping covering [at, end). m.as.mu held.
 func (m *Mapping) splitLocked(at uint64) *Mapping {
 	n := &Mapping{as: m.as, parent: m.parent, base: at, size: end(m) - at, vmo: m.vmo,
-		offset: m.offset + (at - m.base), perms: m.perms, maxPerms: m.maxPerms, private: m.private, slice: m.slice}
+		offset: m.offset + (at - m.base), perms: m.perms, maxPerms: m.maxPerms, private: m.private, slice: m.slice, name: m.name}
 	m.vmo.AddRef()
 	if m.slice != nil {
 		m.slice.AddRef()

@@ -38,8 +38,15 @@
 //	OpSymlink  target string, path              → -
 //	OpSetattr  path, mask u32, mode u32, atime i64, mtime i64 → -
 //	OpLink     old path, new path, follow u8    → -  (a hard link)
-//	OpMknod    path, mode u32 (S_IFIFO | perm)  → -  (a named pipe: the
-//	           client makes the pipe when it is opened)
+//	OpMknod    path, mode u32 (S_IFIFO or S_IFSOCK | perm) → -  (a named
+//	           pipe or a socket's name: the client makes the pipe when
+//	           it is opened and keeps the socket bound to the node)
+//	OpGetVMO   node, flags u32 (GetVMOWrite)   → size u64, and one handle:
+//	           a VMO holding the file's bytes from then on (reads and
+//	           writes of the file go through it), readable and mappable,
+//	           writable with GetVMOWrite (a read-only tree: EACCES); a
+//	           node that is not a regular file, or a server that keeps
+//	           no VMOs: ENODEV. The only reply with a handle.
 //
 // A path request may be answered ERedirect with a string: the path to
 // resolve instead (an absolute symbolic link on the way).
@@ -83,7 +90,12 @@ const (
 	OpSetattr  = 14
 	OpLink     = 15
 	OpMknod    = 16
+	OpGetVMO   = 17
 )
+
+// GetVMOWrite asks OpGetVMO for a writable VMO (a shared writable
+// mapping).
+const GetVMOWrite = 1
 
 // Setattr mask bits: what to set, and SetNofollow (the last component
 // is not followed if it is a symbolic link).

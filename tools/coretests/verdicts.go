@@ -68,7 +68,7 @@ var suiteVerdicts = map[string]verdict{
 	"Pthread":                     na(libc),
 	"PThreadBarrierTest":          na(libc),
 	"PthreadTls":                  na("tests libc's pthread thread-local storage"),
-	"ProcessGetInfoTest":          pending("needs ZX_INFO_PROCESS_MAPS and ZX_INFO_PROCESS_VMOS"),
+	"ProcessGetInfoTest":          pending("needs ZX_INFO_PROCESS_VMOS"),
 	"SocketTest":                  pending(notYet),
 	"StackTest":                   na("tests the C runtime's safe-stack and unsafe-stack setup"),
 	"StreamTestCase":              pending(stream),

@@ -42,7 +42,8 @@
 //
 // Environment: BERYL_KERNEL (kernel image; default build/beryl.elf next to
 // the bin directory zxrun lives in), BERYL_INIT (init image; default
-// build/init.elf beside the kernel image), ZXRUN_TIMEOUT (Go duration, default
+// build/init.elf beside the kernel image), BERYL_FSD (the file-server
+// image; default fsd.elf beside init's), ZXRUN_TIMEOUT (Go duration, default
 // 10m), ZXRUN_MEMORY (QEMU -m, default 1G), BERYL_SMP (QEMU -smp, default 1),
 // ZXRUN_VERBOSE=1 (copy the kernel
 // console to stderr), ZXRUN_FILES (more boot filesystem files, as
@@ -85,6 +86,17 @@ func main() {
 		os.Exit(failStatus)
 	}
 	os.Exit(code)
+}
+
+// fsdName is where the file-server program lives in the bootfs.
+const fsdName = "bin/fsd"
+
+// fsdPath is the file-server image: BERYL_FSD, or fsd.elf beside init.
+func fsdPath(initImage string) string {
+	if p := os.Getenv("BERYL_FSD"); p != "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(initImage), "fsd.elf")
 }
 
 func initPath(kernel string) string {
@@ -170,6 +182,11 @@ func bootfs(dir, initImage string, policy []byte, program string, args []string)
 	argv := append([]string{filepath.Base(program)}, args...)
 	recs := []cpio.Record{
 		cpio.StaticRecord(initImg, cpio.Info{Name: initName, Mode: cpio.S_IFREG | 0o755}),
+	}
+	// The file-server process, beside init (without it init serves the
+	// program's world itself).
+	if fsd, err := os.ReadFile(fsdPath(initImage)); err == nil {
+		recs = append(recs, cpio.StaticRecord(fsd, cpio.Info{Name: fsdName, Mode: cpio.S_IFREG | 0o755}))
 	}
 	if policy != nil {
 		recs = append(recs, cpio.StaticRecord(policy, cpio.Info{Name: policyName, Mode: cpio.S_IFREG | 0o644}))

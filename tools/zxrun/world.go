@@ -100,7 +100,13 @@ func worldFiles() ([]cpio.Record, error) {
 			cwd, float64(total)/(1<<20), len(files), max, treeMaxFiles)
 	}
 	files = append(files, parentSources(cwd)...)
+	files = append(files, stdShared(root, cwd)...)
+	seen := map[string]bool{}
 	for _, p := range files {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
 		data, err := os.ReadFile(p)
 		if err != nil {
 			continue
@@ -158,6 +164,30 @@ func parentSources(cwd string) []string {
 	})
 	if total > parentMax || len(files) > parentMaxFiles {
 		return nil
+	}
+	return files
+}
+
+// stdSharedDirs are GOROOT/src trees that standard-library tests read
+// from another package's directory (path/filepath's TestBug3486 walks
+// src/unicode); under 1 MiB together.
+var stdSharedDirs = []string{"unicode"}
+
+// stdShared returns the files of stdSharedDirs when cwd is a package
+// directory of GOROOT/src (a standard-library test), else none.
+func stdShared(root, cwd string) []string {
+	src := filepath.Join(root, "src")
+	if !strings.HasPrefix(cwd, src+string(filepath.Separator)) {
+		return nil
+	}
+	var files []string
+	for _, d := range stdSharedDirs {
+		filepath.WalkDir(filepath.Join(src, d), func(p string, e fs.DirEntry, err error) error {
+			if err == nil && e.Type().IsRegular() {
+				files = append(files, p)
+			}
+			return nil
+		})
 	}
 	return files
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"beryl/proto/fsproto"
+	"beryl/userspace/zx"
 )
 
 // Linux values the protocol carries.
@@ -24,6 +25,9 @@ const (
 	enoent     = 2
 	eio        = 5
 	ebadf      = 9
+	enomem     = 12
+	eacces     = 13
+	enodev     = 19
 	eexist     = 17
 	exdev      = 18
 	enotdir    = 20
@@ -36,12 +40,13 @@ const (
 	eopnotsupp = 95
 	enotempty  = 39
 
-	sIfmt  = 0o170000
-	sIfdir = 0o040000
-	sIfreg = 0o100000
-	sIflnk = 0o120000
-	sIfchr = 0o020000
-	sIfifo = 0o010000
+	sIfmt   = 0o170000
+	sIfdir  = 0o040000
+	sIfreg  = 0o100000
+	sIflnk  = 0o120000
+	sIfchr  = 0o020000
+	sIfifo  = 0o010000
+	sIfsock = 0o140000
 
 	oAccmode   = 3
 	oCreat     = 0x40
@@ -72,6 +77,9 @@ type node struct {
 	target              string // symlinks
 	dev                 devKind
 	nlink               uint32
+	// vmo holds a regular file's bytes once a client asked for its VMO
+	// (OpGetVMO, to map it); data and ra are unused from then on.
+	vmo Backing
 }
 
 func (n *node) isDir() bool { return n.mode&sIfmt == sIfdir }
@@ -89,6 +97,11 @@ type FS struct {
 	nextID   uint64
 	// redirect is the path an ERedirect reply carries.
 	redirect string
+	// NewBacking makes the VMO a file moves into when a client maps it;
+	// nil: OpGetVMO is ENODEV (the client copies the file instead).
+	NewBacking func(size int64) (Backing, error)
+	// reply is the handle the reply being built carries (OpGetVMO).
+	reply zx.Handle
 }
 
 // New returns an empty tree; readOnly trees refuse every change (EROFS)
@@ -278,6 +291,14 @@ func (f *FS) grow(n *node, size int64) int32 {
 	if d := size - n.size; d > 0 && f.used+d > f.MaxBytes {
 		return enospc
 	}
+	if n.vmo != nil {
+		if n.vmo.SetSize(size) != nil {
+			return enospc
+		}
+		f.used += size - n.size
+		n.size = size
+		return 0
+	}
 	if e := n.materialize(); e != 0 {
 		return e
 	}
@@ -309,7 +330,33 @@ func (f *FS) Handle(req []byte) []byte {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r := f.handleLocked(h, d)
+	if f.reply != zx.HandleInvalid {
+		// A caller without handles (the host tests) does not take it.
+		f.reply.Close()
+		f.reply = zx.HandleInvalid
+	}
 	return r.B
+}
+
+// HandleMsg answers one request; the reply may carry a handle (OpGetVMO),
+// which the caller sends and so gives away.
+func (f *FS) HandleMsg(req []byte) ([]byte, []zx.Handle) {
+	h, d, err := fsproto.ParseRequest(req)
+	if err != nil {
+		return fsproto.NewReply(h, eio).B, nil
+	}
+	if h.Version != fsproto.Version {
+		return fsproto.NewReply(h, fsproto.EPROTO).B, nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r := f.handleLocked(h, d)
+	var hs []zx.Handle
+	if f.reply != zx.HandleInvalid {
+		hs = []zx.Handle{f.reply}
+		f.reply = zx.HandleInvalid
+	}
+	return r.B, hs
 }
 
 func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder {
@@ -383,6 +430,9 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 			return fail(erofs)
 		}
 		if flags&oTrunc != 0 && writing && n.mode&sIfmt == sIfreg {
+			if n.vmo != nil && n.vmo.SetSize(0) != nil {
+				return fail(eio)
+			}
 			f.used -= n.size
 			n.data, n.ra, n.size = nil, nil, 0
 			n.mtime = now()
@@ -391,7 +441,9 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		f.open[f.nextID] = n
 		return ok().U64(f.nextID).Stat(n.stat())
 	case fsproto.OpClose:
+		n := f.open[d.U64()]
 		delete(f.open, d.U64())
+		f.dropVMOLocked(n)
 		return ok()
 	case fsproto.OpRead:
 		n := nodeOf(d.U64())
@@ -417,6 +469,13 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 			return ok().Bytes(nil)
 		}
 		cnt = min(cnt, n.size-off)
+		if n.vmo != nil {
+			b := make([]byte, cnt)
+			if _, err := n.vmo.ReadAt(b, off); err != nil {
+				return fail(eio)
+			}
+			return ok().Bytes(b)
+		}
 		if n.ra != nil {
 			b := make([]byte, cnt)
 			if _, err := n.ra.ReadAt(b, off); err != nil && err != io.EOF {
@@ -450,7 +509,13 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		} else if e := n.materialize(); e != 0 {
 			return fail(e)
 		}
-		copy(n.data[off:], data)
+		if n.vmo != nil {
+			if _, err := n.vmo.WriteAt(data, off); err != nil {
+				return fail(eio)
+			}
+		} else {
+			copy(n.data[off:], data)
+		}
 		n.mtime = now()
 		return ok().U32(uint32(len(data))).U64(uint64(n.size))
 	case fsproto.OpStat:
@@ -557,6 +622,7 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 			dir.nlink--
 		} else if n.nlink--; n.nlink == 0 {
 			f.used -= n.size
+			f.dropVMOLocked(n)
 		}
 		dir.mtime = now()
 		return ok()
@@ -624,7 +690,7 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		return ok()
 	case fsproto.OpMknod:
 		p, mode := d.Str(), d.U32()
-		if mode&sIfmt != sIfifo {
+		if mode&sIfmt != sIfifo && mode&sIfmt != sIfsock {
 			return fail(eperm)
 		}
 		if f.readOnly {
@@ -637,7 +703,7 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		if dir.children[name] != nil {
 			return fail(eexist)
 		}
-		dir.children[name] = f.newNode(sIfifo | mode&0o7777)
+		dir.children[name] = f.newNode(mode&sIfmt | mode&0o7777)
 		dir.mtime = now()
 		return ok()
 	case fsproto.OpLink:
@@ -687,7 +753,56 @@ func (f *FS) handleLocked(h fsproto.Header, d *fsproto.Decoder) *fsproto.Encoder
 		n.ctime = now()
 		return ok()
 	}
+	if h.Op == fsproto.OpGetVMO {
+		n := nodeOf(d.U64())
+		flags := d.U32()
+		if n == nil || d.Err != nil {
+			return fail(ebadf)
+		}
+		if n.mode&sIfmt != sIfreg || n.dev != devNone || f.NewBacking == nil {
+			return fail(enodev)
+		}
+		writable := flags&fsproto.GetVMOWrite != 0
+		if writable && f.readOnly {
+			return fail(eacces)
+		}
+		if n.vmo == nil {
+			if e := n.materialize(); e != 0 {
+				return fail(e)
+			}
+			b, err := f.NewBacking(n.size)
+			if err != nil {
+				return fail(enomem)
+			}
+			if _, err := b.WriteAt(n.data, 0); err != nil {
+				b.Close()
+				return fail(eio)
+			}
+			n.vmo, n.data = b, nil
+		}
+		hv, err := n.vmo.Handle(writable)
+		if err != nil {
+			return fail(enomem)
+		}
+		f.reply = hv
+		return ok().U64(uint64(n.size))
+	}
 	return fail(fsproto.ENOSYS)
+}
+
+// dropVMOLocked closes n's VMO once n is neither linked nor open (a
+// mapping keeps its own reference to the pages).
+func (f *FS) dropVMOLocked(n *node) {
+	if n == nil || n.vmo == nil || n.nlink > 0 {
+		return
+	}
+	for _, o := range f.open {
+		if o == n {
+			return
+		}
+	}
+	n.vmo.Close()
+	n.vmo = nil
 }
 
 func ebusyOrPerm(rmdir bool) int32 {
@@ -709,25 +824,8 @@ func dtype(mode uint32) uint8 {
 		return 2
 	case sIfifo:
 		return 1
+	case sIfsock:
+		return 12
 	}
 	return 0
-}
-
-// NewProc returns a small /proc for one process: self/exe, a symbolic
-// link to its executable's path exe (absolute: the client resolves it
-// in its namespace, so opening it opens the executable), and
-// self/cmdline. It is built per process by its launcher.
-func NewProc(exe string, argv []string) *FS {
-	f := New(true)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	self := f.mkdirAll([]string{"self"}, 0o555)
-	l := f.newNode(sIflnk | 0o777)
-	l.target = exe
-	self.children["exe"] = l
-	cmd := strings.Join(argv, "\x00") + "\x00"
-	c := f.newNode(sIfreg | 0o444)
-	c.ra, c.size = strings.NewReader(cmd), int64(len(cmd))
-	self.children["cmdline"] = c
-	return f
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"beryl/proto/fsproto"
+	"beryl/userspace/zx"
 )
 
 // call sends one request to f and decodes the reply's errno.
@@ -138,5 +139,84 @@ func TestReadOnlyAndDev(t *testing.T) {
 	}
 	if _, errno, _, _ := fsproto.ParseReply(dev.Handle(fsproto.NewRequest(99).B)); errno != fsproto.ENOSYS {
 		t.Errorf("unknown op: %d, want ENOSYS", errno)
+	}
+}
+
+func TestMknodSocket(t *testing.T) {
+	f := New(false)
+	if e, _ := call(t, f, fsproto.NewRequest(fsproto.OpMknod).Str("s").U32(sIfsock|0o755)); e != 0 {
+		t.Fatalf("mknod socket: %d", e)
+	}
+	if e, _ := call(t, f, fsproto.NewRequest(fsproto.OpMknod).Str("s").U32(sIfsock|0o755)); e != eexist {
+		t.Errorf("mknod twice: %d, want EEXIST", e)
+	}
+	e, d := call(t, f, fsproto.NewRequest(fsproto.OpStat).Str("s").U8(1))
+	if st := d.Stat(); e != 0 || st.Mode != sIfsock|0o755 {
+		t.Errorf("stat: %d, mode %o", e, st.Mode)
+	}
+	if e, _ := call(t, f, fsproto.NewRequest(fsproto.OpMknod).Str("c").U32(sIfchr|0o644)); e != eperm {
+		t.Errorf("mknod char device: %d, want EPERM", e)
+	}
+	if e, _ := call(t, New(true), fsproto.NewRequest(fsproto.OpMknod).Str("s").U32(sIfsock|0o755)); e != erofs {
+		t.Errorf("mknod in a read-only tree: %d, want EROFS", e)
+	}
+}
+
+// memBacking is a Backing in memory for host tests.
+type memBacking struct{ b []byte }
+
+func (m *memBacking) ReadAt(p []byte, off int64) (int, error) { return copy(p, m.b[off:]), nil }
+func (m *memBacking) WriteAt(p []byte, off int64) (int, error) {
+	return copy(m.b[off:], p), nil
+}
+func (m *memBacking) SetSize(n int64) error {
+	nb := make([]byte, n)
+	copy(nb, m.b)
+	m.b = nb
+	return nil
+}
+func (m *memBacking) Handle(bool) (zx.Handle, error) { return zx.HandleInvalid, nil }
+func (m *memBacking) Close()                         {}
+
+func TestGetVMO(t *testing.T) {
+	f := New(false)
+	var mb *memBacking
+	id, _ := open(t, f, "x", oCreat|2)
+	call(t, f, fsproto.NewRequest(fsproto.OpWrite).U64(id).U64(0).U8(0).Bytes([]byte("hello")))
+	if e, _ := call(t, f, fsproto.NewRequest(fsproto.OpGetVMO).U64(id).U32(0)); e != enodev {
+		t.Errorf("get VMO without backings: %d, want ENODEV", e)
+	}
+	f.NewBacking = func(n int64) (Backing, error) { mb = &memBacking{make([]byte, n)}; return mb, nil }
+	e, d := call(t, f, fsproto.NewRequest(fsproto.OpGetVMO).U64(id).U32(fsproto.GetVMOWrite))
+	if e != 0 || d.U64() != 5 || string(mb.b) != "hello" {
+		t.Fatalf("get VMO: %d, backing %q", e, mb.b)
+	}
+	// The file's bytes are the backing's now, both ways.
+	copy(mb.b, "J")
+	_, d = call(t, f, fsproto.NewRequest(fsproto.OpRead).U64(id).U64(0).U32(100))
+	if got := string(d.Bytes()); got != "Jello" {
+		t.Errorf("read %q, want Jello", got)
+	}
+	call(t, f, fsproto.NewRequest(fsproto.OpWrite).U64(id).U64(5).U8(0).Bytes([]byte("!!")))
+	if string(mb.b) != "Jello!!" {
+		t.Errorf("backing after a write: %q", mb.b)
+	}
+	if e, _ := call(t, f, fsproto.NewRequest(fsproto.OpGetVMO).U64(999).U32(0)); e != ebadf {
+		t.Errorf("bad node: %d, want EBADF", e)
+	}
+	f.AddDir("d", 0o755)
+	did, _ := open(t, f, "d", oDirectory)
+	if e, _ := call(t, f, fsproto.NewRequest(fsproto.OpGetVMO).U64(did).U32(0)); e != enodev {
+		t.Errorf("directory: %d, want ENODEV", e)
+	}
+	ro := New(true)
+	ro.AddFile("r", 0o644, 3, strings.NewReader("abc"))
+	ro.NewBacking = f.NewBacking
+	rid, _ := open(t, ro, "r", 0)
+	if e, _ := call(t, ro, fsproto.NewRequest(fsproto.OpGetVMO).U64(rid).U32(fsproto.GetVMOWrite)); e != eacces {
+		t.Errorf("writable VMO of a read-only tree: %d, want EACCES", e)
+	}
+	if e, _ := call(t, ro, fsproto.NewRequest(fsproto.OpGetVMO).U64(rid).U32(0)); e != 0 || string(mb.b) != "abc" {
+		t.Errorf("read-only VMO: %d, %q", e, mb.b)
 	}
 }

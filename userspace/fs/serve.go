@@ -10,6 +10,12 @@ type Handler interface {
 	Handle(req []byte) []byte
 }
 
+// MsgHandler is a Handler whose replies may carry handles (the VMO of
+// OpGetVMO); Serve prefers it.
+type MsgHandler interface {
+	HandleMsg(req []byte) ([]byte, []zx.Handle)
+}
+
 // NsCwd is BERYL_NS_CWD: Bind also sets the working directory.
 const NsCwd = 1
 
@@ -24,9 +30,12 @@ func Bind(process zx.Handle, options uint32, path string, dir zx.Handle) error {
 }
 
 // Serve answers requests on ch with h until the peer closes; it closes
-// ch then.
+// ch then, and h too if it has a Close method.
 func Serve(ch zx.Channel, h Handler) {
 	defer ch.Close()
+	if c, ok := h.(interface{ Close() }); ok {
+		defer c.Close()
+	}
 	buf := make([]byte, fsproto.MaxMessage)
 	for {
 		n, _, err := ch.Read(buf, nil, 0)
@@ -39,7 +48,14 @@ func Serve(ch zx.Channel, h Handler) {
 		if err != nil {
 			return
 		}
-		if err := ch.Write(h.Handle(buf[:n]), nil, 0); err != nil && err != zx.ErrPeerClosed {
+		var reply []byte
+		var hs []zx.Handle
+		if mh, ok := h.(MsgHandler); ok {
+			reply, hs = mh.HandleMsg(buf[:n])
+		} else {
+			reply = h.Handle(buf[:n])
+		}
+		if err := ch.Write(reply, hs, 0); err != nil && err != zx.ErrPeerClosed {
 			return
 		}
 	}

@@ -178,6 +178,13 @@ func runProgramIn(fs *bootfs.FS, argv []string, env []string, w *world, root boo
 		return 0, fmt.Errorf("%s: not in the boot filesystem", argv[0])
 	}
 	img, _ := fs.OpenFile(file)
+	if w != nil {
+		// argv[0] is the executable's path in the namespace, as when a
+		// shell or go test runs a program by its path on Linux: a program
+		// that re-executes os.Args[0] (many standard-library tests) finds
+		// it without a PATH lookup.
+		argv = append([]string{"/boot/" + file}, argv[1:]...)
+	}
 	bfs, err := fs.Vmo.Handle.Duplicate(zx.RightSameRights)
 	if err != nil {
 		return 0, fmt.Errorf("duplicating the bootfs handle: %w", err)

@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
+	"os"
 
 	"beryl/userspace/fs"
 	"beryl/userspace/launch"
@@ -11,55 +11,38 @@ import (
 	"beryl/userspace/zx"
 )
 
-// The zxrun program's world: bin/zxrun packs the files the test needs
-// under zxrunRoot in the boot filesystem (the current directory, the Go
-// toolchain's zoneinfo) at their host paths, and the working directory
-// in zxrunCwd. init serves them as a read-only tree at "/", the whole
-// boot filesystem read-only at /boot, a tmpfs at /tmp and /dev, each a
-// directory server (userspace/fs) on its own channel, and binds them
-// into the program's namespace before it starts.
-const (
-	zxrunRoot = "zxrun/root/"
-	zxrunCwd  = "etc/zxrun/cwd"
-)
+// The world of zxrun programs and conformance families (fs.World): the
+// files bin/zxrun packs, read-only at "/", the boot filesystem at /boot,
+// a tmpfs at /tmp, /dev, and a /proc per program. Its directory servers
+// run in a file-server process, bin/fsd, which init starts with the boot
+// filesystem and asks for each server through a control channel; each
+// server's client end is bound into the programs' namespaces before they
+// start. A boot filesystem without bin/fsd gets the same servers as
+// goroutines of init.
 
-// tmpfsMax bounds the file data of the zxrun program's /tmp.
-const tmpfsMax = 256 << 20
+// fsdPath is the file-server program in the boot filesystem.
+const fsdPath = "bin/fsd"
 
-// world builds the servers once; mounts binds them into a process.
+// world holds the servers' client ends; mounts binds them into a process.
 type world struct {
 	mounts map[string]zx.Channel
 	cwd    string
+	// ctl is fsd's control channel (invalid: the servers run in init).
+	ctl zx.Channel
+	fsd *launch.Process
 }
 
 func newWorld(bfs *bootfs.FS) (*world, error) {
-	root, boot := fs.New(true), fs.New(true)
-	for _, name := range bfs.Names() {
-		r, ok := bfs.OpenFile(name)
-		if !ok {
-			continue
+	w := &world{mounts: map[string]zx.Channel{}, cwd: fs.WorldCwd(bfs)}
+	if img, ok := bfs.OpenFile(fsdPath); ok {
+		err := w.startFsd(bfs, img)
+		if err == nil {
+			return w, nil
 		}
-		mode := uint32(0o644)
-		if strings.HasPrefix(name, "bin/") {
-			mode = 0o755
-		}
-		boot.AddFile(name, mode, r.Size(), r)
-		if rel, ok := strings.CutPrefix(name, zxrunRoot); ok {
-			root.AddFile(rel, mode, r.Size(), r)
-		}
+		fmt.Fprintf(os.Stderr, "init: %s: %v; serving the world from init\n", fsdPath, err)
+		w.mounts = map[string]zx.Channel{}
 	}
-	cwd := "/"
-	if b, err := bfs.ReadFile(zxrunCwd); err == nil && strings.HasPrefix(string(b), "/") {
-		cwd = strings.TrimSpace(string(b))
-		root.AddDir(cwd, 0o755)
-	}
-	for _, d := range []string{"tmp", "dev", "boot", "proc", "etc"} {
-		root.AddDir(d, 0o755)
-	}
-	tmp := fs.New(false)
-	tmp.MaxBytes = tmpfsMax
-	w := &world{mounts: map[string]zx.Channel{}, cwd: cwd}
-	for path, h := range map[string]fs.Handler{"/": root, "/boot": boot, "/tmp": tmp, "/dev": fs.NewDev()} {
+	for path, h := range fs.World(bfs) {
 		ch, err := fs.Start(h)
 		if err != nil {
 			return nil, fmt.Errorf("starting the %s server: %w", path, err)
@@ -67,6 +50,39 @@ func newWorld(bfs *bootfs.FS) (*world, error) {
 		w.mounts[path] = ch
 	}
 	return w, nil
+}
+
+// startFsd starts bin/fsd and asks it for the world's servers.
+func (w *world) startFsd(bfs *bootfs.FS, img io.ReaderAt) error {
+	ctl, ctlServer, err := zx.NewChannel(0)
+	if err != nil {
+		return err
+	}
+	vmo, err := bfs.Vmo.Handle.Duplicate(zx.RightSameRights)
+	if err != nil {
+		ctl.Close()
+		ctlServer.Close()
+		return err
+	}
+	p, err := launch.Start(img, launch.Config{Argv: []string{"/boot/" + fsdPath},
+		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: vmo}, {Type: zx.PAUser0, Handle: ctlServer.Handle}}})
+	if err != nil {
+		ctl.Close()
+		return err
+	}
+	w.ctl, w.fsd = ctl, p
+	for _, path := range []string{"/", "/boot", "/tmp", "/dev"} {
+		client, server, err := zx.NewChannel(0)
+		if err != nil {
+			return err
+		}
+		if err := fs.SendServe(ctl, path, nil, server.Handle); err != nil {
+			client.Close()
+			return fmt.Errorf("asking for %s: %w", path, err)
+		}
+		w.mounts[path] = client
+	}
+	return nil
 }
 
 // bind gives process the world's namespace and working directory, and
@@ -77,7 +93,28 @@ func (w *world) bind(process zx.Handle, exe string, argv []string) error {
 			return fmt.Errorf("binding %s: %w", path, err)
 		}
 	}
-	proc, err := fs.Start(fs.NewProc("/boot/"+exe, argv))
+	// The /proc server inspects the process (maps, fd) through a handle
+	// of its own, closed when the server ends.
+	inspect, err := process.Duplicate(zx.RightInspect | zx.RightTransfer)
+	if err != nil {
+		return fmt.Errorf("a handle for the /proc server: %w", err)
+	}
+	var proc zx.Channel
+	if w.ctl.Handle != zx.HandleInvalid {
+		var server zx.Channel
+		if proc, server, err = zx.NewChannel(0); err == nil {
+			if err = fs.SendServe(w.ctl, "proc", append([]string{"/boot/" + exe}, argv...), server.Handle, inspect); err != nil {
+				proc.Close()
+			}
+		} else {
+			inspect.Close()
+		}
+	} else {
+		proc, err = fs.Start(fs.NewProc("/boot/"+exe, argv, fs.ProcessSource{Process: inspect}))
+		if err != nil {
+			inspect.Close()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("starting the /proc server: %w", err)
 	}

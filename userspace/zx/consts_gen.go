@@ -112,6 +112,7 @@ const (
 	ObjectInfoBTI                          uint32  = 20
 	ObjectInfoBTISize                              = 32
 	ObjectInfoBerylHandleBadges            uint32  = 4097
+	ObjectInfoBerylLinuxFds                uint32  = 4098
 	ObjectInfoHandleBasic                  uint32  = 2
 	ObjectInfoHandleCount                  uint32  = 19
 	ObjectInfoHandleTable                  uint32  = 27
@@ -119,8 +120,10 @@ const (
 	ObjectInfoJob                          uint32  = 24
 	ObjectInfoJobChildren                  uint32  = 8
 	ObjectInfoJobProcesses                 uint32  = 9
+	ObjectInfoLinuxFdSize                          = 128
 	ObjectInfoMSI                          uint32  = 28
 	ObjectInfoMSISize                              = 24
+	ObjectInfoMapsSize                             = 96
 	ObjectInfoNone                         uint32  = 0
 	ObjectInfoProcess                      uint32  = 3
 	ObjectInfoProcessHandleStats           uint32  = 21

@@ -267,8 +267,8 @@ func TestMmapFile(t *testing.T) {
 		}
 	}
 	syscall.Munmap(m)
-	if _, err := syscall.Mmap(int(f.Fd()), 0, 4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED); err != syscall.ENODEV {
-		t.Errorf("shared writable mapping: %v, want ENODEV", err)
+	if _, err := syscall.Mmap(int(f.Fd()), 0, 4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED); err != syscall.EACCES {
+		t.Errorf("shared writable mapping of a read-only descriptor: %v, want EACCES", err)
 	}
 	if _, err := syscall.Mmap(int(f.Fd()), 100, 4096, syscall.PROT_READ, syscall.MAP_PRIVATE); err != syscall.EINVAL {
 		t.Errorf("unaligned offset: %v, want EINVAL", err)
@@ -476,5 +476,74 @@ func TestBadPointers(t *testing.T) {
 	}
 	if names, err := d.Readdirnames(-1); err != nil || len(names) != 1 {
 		t.Errorf("the directory lost entries to failed getdents64: %v, %v", names, err)
+	}
+}
+
+// TestMmapFileShared: a /tmp file mapped MAP_SHARED is the server's VMO:
+// stores through the mapping are what read() returns and writes are
+// seen through the mapping; MAP_PRIVATE is a copy-on-write snapshot.
+func TestMmapFileShared(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "shared")
+	if err := os.WriteFile(p, []byte(strings.Repeat("a", 5000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := syscall.Mmap(int(f.Fd()), 0, 8192, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatalf("shared mapping: %v", err)
+	}
+	defer syscall.Munmap(m)
+	copy(m[4090:], "STORE")
+	b := make([]byte, 5)
+	if _, err := f.ReadAt(b, 4090); err != nil || string(b) != "STORE" {
+		t.Errorf("read after a store through the mapping: %q, %v", b, err)
+	}
+	if _, err := f.WriteAt([]byte("WRITE"), 10); err != nil {
+		t.Fatal(err)
+	}
+	if string(m[10:15]) != "WRITE" {
+		t.Errorf("mapping after a write: %q", m[10:15])
+	}
+	if m[5000] != 0 || m[8191] != 0 {
+		t.Errorf("bytes past the end of file: %d %d, want 0", m[5000], m[8191])
+	}
+	// A second descriptor, read-only, maps the same VMO read-only.
+	g, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	r, err := syscall.Mmap(int(g.Fd()), 0, 4096, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		t.Fatalf("read-only shared mapping: %v", err)
+	}
+	defer syscall.Munmap(r)
+	m[0] = 'Z'
+	if r[0] != 'Z' {
+		t.Errorf("the other mapping sees %q, want Z", r[0])
+	}
+	if err := syscall.Mprotect(r, syscall.PROT_READ|syscall.PROT_WRITE); err == nil {
+		t.Errorf("mprotect writable of a read-only descriptor's shared mapping succeeded")
+	}
+	// MAP_PRIVATE: stores stay in the mapping.
+	q, err := syscall.Mmap(int(f.Fd()), 0, 4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Fatalf("private mapping: %v", err)
+	}
+	defer syscall.Munmap(q)
+	if q[0] != 'Z' || string(q[10:15]) != "WRITE" {
+		t.Errorf("private mapping starts %q", q[:16])
+	}
+	q[1] = 'P'
+	if _, err := f.ReadAt(b[:1], 1); err != nil || b[0] != 'a' {
+		t.Errorf("file after a private store: %q, %v", b[:1], err)
+	}
+	// Truncation and the size: the file keeps its size across stores.
+	if st, _ := f.Stat(); st.Size() != 5000 {
+		t.Errorf("size %d, want 5000", st.Size())
 	}
 }

@@ -29,6 +29,15 @@ func init() {
 	case "sleep":
 		time.Sleep(time.Minute)
 		os.Exit(0)
+	case "tick":
+		// A byte on stdout every 5 ms, for a minute.
+		for range 12000 {
+			if _, err := os.Stdout.Write([]byte{'.'}); err != nil {
+				os.Exit(1)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		os.Exit(0)
 	}
 	os.Exit(99)
 }
