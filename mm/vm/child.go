@@ -107,6 +107,14 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		src, base, limit = v.sliceOf, v.sliceOff, v.size
 	}
 	src.mu.Lock()
+	if src.pager != nil {
+		// Zircon refuses SNAPSHOT of a pager-backed VMO; Beryl does not
+		// yet have its SNAPSHOT_AT_LEAST_ON_WRITE clones either (their
+		// missing pages would have to come from the parent's pager).
+		src.mu.Unlock()
+		c.Release()
+		return nil, object.ErrNotSupported
+	}
 	if src.phys || src.contiguous {
 		// Device memory and DMA buffers only have slices (Zircon): a
 		// copy-on-write write would move their pages.
@@ -315,6 +323,9 @@ func (v *VMO) InfoVMO(rights object.Rights, buf []byte) {
 	}
 	if v.cow {
 		flags |= InfoVMOIsCowClone
+	}
+	if v.pager != nil {
+		flags |= InfoVMOPagerBacked
 	}
 	le.PutUint64(buf[0:], uint64(v.Koid()))
 	copy(buf[8:8+31], name) // name [32], NUL-terminated

@@ -178,7 +178,6 @@ var caseVerdicts = map[string]verdict{
 	"VmoClone2TestCase.PinClonePages":                             pending(driver),
 	"VmoClone2TestCase.Uncached":                                  pending(physVmo),
 	"VmoClone2TestCase.NoPhysical":                                pending(physVmo),
-	"VmoClone2TestCase.NoSnapshotPager":                           pending(pager),
 	"VmoZeroTestCase.Contiguous":                                  pending(physVmo),
 	"VmoSliceTestCase.ChildSliceOfContiguousParentIsContiguous":   pending(physVmo),
 	"VmoSliceTestCase.RoundUpSizePhysical":                        pending(physVmo),

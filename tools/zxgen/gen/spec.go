@@ -102,6 +102,7 @@ var ObjTypes = map[string]string{
 	"EVENTPAIR": "ObjTypeEventPair", "JOB": "ObjTypeJob", "VMAR": "ObjTypeVMAR",
 	"FIFO": "ObjTypeFIFO", "TIMER": "ObjTypeTimer", "INTERRUPT": "ObjTypeInterrupt",
 	"IOMMU": "ObjTypeIOMMU", "BTI": "ObjTypeBTI", "PMT": "ObjTypePMT", "MSI": "ObjTypeMSI",
+	"PAGER": "ObjTypePager",
 }
 
 func validType(t string) bool {

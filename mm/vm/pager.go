@@ -1,0 +1,379 @@
+package vm
+
+import "beryl/kernel/object"
+
+// Pager-backed VMOs (zx_pager_create_vmo). Such a VMO has no zero fill:
+// a page it does not hold is asked of its pager (a ZX_PAGER_VMO_READ
+// packet on the pager's port, queued by object.PagerSource) and whoever
+// needs it (a fault, vmo_read/write, ZX_VMO_OP_COMMIT) waits until
+// zx_pager_supply_pages brings it, zx_pager_op_range(ZX_PAGER_OP_FAIL)
+// fails it, the VMO is detached or its pager closed (ZX_ERR_BAD_STATE),
+// or the waiting thread's process is killed.
+//
+// A request covers a run of missing pages nobody has asked for yet:
+// one page for a fault or a read, up to the end of the range for a
+// commit, stopping at the first page that is present or already
+// requested (so overlapping commits never ask twice). Requests are
+// tracked per page; a request is done when its last page arrives, and
+// its packet is taken back from the port if the pager has not read it
+// yet. All of it is guarded by the VMO's lock; waiting happens with no
+// lock held.
+
+// PageWaiter is the thread that waits for a pager: the wait ends with
+// ZX_ERR_INTERNAL_INTR_KILLED when Killed is closed, and SetBlockedPager
+// brackets the wait (ZX_THREAD_STATE_BLOCKED_PAGER). A waiter that also
+// has ThreadKilled() <-chan struct{} (a thread killed alone) ends the
+// wait the same way when that closes. A nil PageWaiter waits unkillably.
+type PageWaiter interface {
+	Killed() <-chan struct{}
+	SetBlockedPager(on bool)
+}
+
+// pageReq is one outstanding page request.
+type pageReq struct {
+	lo, hi    uint64 // page indices [lo, hi)
+	remaining int    // pages of it not supplied yet
+	done      chan struct{}
+	status    object.Status // valid once done is closed
+	pk        object.PageRequestPacket
+}
+
+// pagerState is a pager-backed VMO's link to its pager. Fields guarded by
+// the VMO's lock.
+type pagerState struct {
+	src      *object.PagerSource
+	reqs     map[uint64]*pageReq // page index → the request that asked for it
+	detached bool                // no pager any more: missing pages fail with BAD_STATE
+}
+
+// NewPagerVMO is the VM side of zx_pager_create_vmo: a VMO of size bytes
+// (rounded up to a page) whose pages come from pg through port, with
+// packets carrying key. Errors: INVALID_ARGS (options other than
+// ZX_VMO_RESIZABLE), OUT_OF_RANGE (size too large).
+func NewPagerVMO(frames Frames, size uint64, options uint32, pg *object.Pager, port *object.Port, key uint64) (*VMO, object.Status) {
+	v, st := NewVMO(frames, size, options)
+	if st != object.OK {
+		return nil, st
+	}
+	v.pager = &pagerState{reqs: map[uint64]*pageReq{}}
+	src := pg.Attach(port, key, v)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.pager.src = src
+	if !src.Attached() {
+		v.pager.detached = true // the pager had no handles left
+	}
+	return v, object.OK
+}
+
+// PagerKoid returns the koid of the pager backing v (0: none).
+func (v *VMO) PagerKoid() object.Koid {
+	if v.pager == nil {
+		return 0
+	}
+	return v.pager.src.PagerKoid()
+}
+
+// PagerBacked reports whether v was made by zx_pager_create_vmo.
+func (v *VMO) PagerBacked() bool { return v.pager != nil }
+
+// needsPagerLocked reports whether page idx must come from the pager
+// (v is pager-backed and does not hold it). v.mu held.
+func (v *VMO) needsPagerLocked(idx uint64) bool {
+	if v.pager == nil {
+		return false
+	}
+	_, ok := v.pages.get(idx)
+	return !ok
+}
+
+// requestLocked returns the request that brings page idx, making one (and
+// queueing its packet) for the run of missing, unrequested pages from idx
+// up to limit if there is none. BAD_STATE once detached. v.mu held.
+func (v *VMO) requestLocked(idx, limit uint64) (*pageReq, object.Status) {
+	ps := v.pager
+	if ps.detached {
+		return nil, object.ErrBadState
+	}
+	if r := ps.reqs[idx]; r != nil {
+		return r, object.OK
+	}
+	limit = min(limit, v.size/PageSize)
+	hi := idx + 1
+	for hi < limit {
+		if _, ok := v.pages.get(hi); ok || ps.reqs[hi] != nil {
+			break
+		}
+		hi++
+	}
+	r := &pageReq{lo: idx, hi: hi, remaining: int(hi - idx), done: make(chan struct{})}
+	for i := idx; i < hi; i++ {
+		ps.reqs[i] = r
+	}
+	ps.src.SendRead(&r.pk, idx*PageSize, (hi-idx)*PageSize)
+	return r, object.OK
+}
+
+// finishLocked ends r with st: its pages are no longer requested, its
+// unread packet is taken back and its waiters wake. v.mu held.
+func (v *VMO) finishLocked(r *pageReq, st object.Status) {
+	ps := v.pager
+	for i := r.lo; i < r.hi; i++ {
+		if ps.reqs[i] == r {
+			delete(ps.reqs, i)
+		}
+	}
+	r.status = st
+	ps.src.Retract(&r.pk)
+	close(r.done)
+}
+
+// pageArrivedLocked counts page idx as no longer needed by its request
+// (supplied, or cut off by a shrink). v.mu held.
+func (v *VMO) pageArrivedLocked(idx uint64) {
+	ps := v.pager
+	r := ps.reqs[idx]
+	if r == nil {
+		return
+	}
+	delete(ps.reqs, idx)
+	if r.remaining--; r.remaining == 0 {
+		v.finishLocked(r, object.OK)
+	}
+}
+
+// failAllLocked ends every outstanding request with st. v.mu held.
+func (v *VMO) failAllLocked(st object.Status) {
+	for _, r := range v.pager.reqs {
+		v.finishLocked(r, st) // deletes every entry of r
+	}
+}
+
+// awaitLocked waits, with v.mu released, for page idx to arrive from the
+// pager (asking for the run up to limit if nobody has). OK means "look
+// again": the page is there, or the VMO changed (it may have shrunk).
+// Errors: the op_range FAIL status, BAD_STATE (detached, pager closed),
+// INTERNAL_INTR_KILLED. v.mu held on entry and on return.
+func (v *VMO) awaitLocked(idx, limit uint64, w PageWaiter) object.Status {
+	r, st := v.requestLocked(idx, limit)
+	if st != object.OK {
+		return st
+	}
+	v.mu.Unlock()
+	st = waitReq(r, w)
+	v.mu.Lock()
+	return st
+}
+
+// waitReq blocks until r is done or w is killed.
+func waitReq(r *pageReq, w PageWaiter) object.Status {
+	if w == nil {
+		<-r.done
+		return r.status
+	}
+	var alone <-chan struct{}
+	if k, ok := w.(interface{ ThreadKilled() <-chan struct{} }); ok {
+		alone = k.ThreadKilled()
+	}
+	w.SetBlockedPager(true)
+	defer w.SetBlockedPager(false)
+	select {
+	case <-r.done:
+		return r.status
+	case <-w.Killed():
+	case <-alone:
+	}
+	return object.ErrInternalIntrKilled
+}
+
+// SupplyPages is zx_pager_supply_pages after the handle checks: it takes
+// the pages of aux at [auxOff, auxOff+length) (aux's missing pages become
+// zero pages; aux's range ends decommitted) and puts them into v at
+// [offset, offset+length) where v has no page yet; pages v already has
+// are kept and aux's copies freed. Offsets and length are page-aligned
+// (the caller checks). Errors: INVALID_ARGS (v not pager-backed),
+// NOT_SUPPORTED (aux is physical or contiguous), BAD_STATE (aux is a
+// clone, pager-backed, has children or pinned pages; v detached),
+// OUT_OF_RANGE (either range past its VMO's end).
+func (v *VMO) SupplyPages(offset, length uint64, aux *VMO, auxOff uint64) object.Status {
+	if v.pager == nil {
+		return object.ErrInvalidArgs
+	}
+	pages, st := aux.takePages(auxOff, length)
+	if st != object.OK {
+		return st
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.inRangeLocked(offset, length) || v.dead {
+		v.freeTaken(pages)
+		if v.dead {
+			return object.ErrBadState
+		}
+		return object.ErrOutOfRange
+	}
+	if v.pager.detached {
+		v.freeTaken(pages)
+		return object.ErrBadState
+	}
+	for i, pa := range pages {
+		idx := offset/PageSize + uint64(i)
+		if _, ok := v.pages.get(idx); ok {
+			if pa != 0 {
+				v.shares.drop(v.frames, pa)
+			}
+			continue
+		}
+		if pa == 0 {
+			npa, err := v.frames.Alloc(false)
+			if err != nil {
+				v.freeTaken(pages[i:])
+				return object.ErrNoMemory
+			}
+			clear(v.frames.Bytes(npa))
+			pa = npa
+		}
+		pages[i] = 0
+		v.pages.set(idx, pa, v.size/PageSize)
+		v.pageArrivedLocked(idx)
+	}
+	return object.OK
+}
+
+// freeTaken frees pages takePages took that found no home.
+func (v *VMO) freeTaken(pages []uint64) {
+	for _, pa := range pages {
+		if pa != 0 {
+			v.shares.drop(v.frames, pa)
+		}
+	}
+}
+
+// takePages removes the pages of [off, off+length) from v (an ordinary
+// paged VMO without children or pins) for a supply: the result holds the
+// physical page of each index, 0 where v had none. v's mappings of the
+// range are unmapped; it reads zero afterwards.
+func (v *VMO) takePages(off, length uint64) ([]uint64, object.Status) {
+	if v.phys || v.contiguous || v.sliceOf != nil {
+		return nil, object.ErrNotSupported
+	}
+	familyMu.Lock()
+	hasKids := v.children > 0
+	familyMu.Unlock()
+	if v.cow || v.pager != nil || hasKids {
+		return nil, object.ErrBadState
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.dead {
+		return nil, object.ErrBadState
+	}
+	if !v.inRangeLocked(off, length) {
+		return nil, object.ErrOutOfRange
+	}
+	if v.pins > 0 && v.pinnedLocked(off, length) {
+		return nil, object.ErrBadState
+	}
+	n := length / PageSize
+	pages := make([]uint64, n)
+	if n == 0 {
+		return pages, object.OK
+	}
+	v.unmapPagesLocked(off, off+length)
+	for i := uint64(0); i < n; i++ {
+		idx := off/PageSize + i
+		pa, ok := v.pages.del(idx)
+		if !ok {
+			continue
+		}
+		if v.shares.holders(pa) > 1 {
+			// Still shared with a dead child's copy-on-write state: give
+			// the pager VMO its own copy.
+			npa, err := v.frames.Alloc(false)
+			if err != nil {
+				v.pages.set(idx, pa, v.size/PageSize)
+				v.freeTaken(pages)
+				return nil, object.ErrNoMemory
+			}
+			copy(v.frames.Bytes(npa), v.frames.Bytes(pa))
+			v.shares.drop(v.frames, pa)
+			pa = npa
+		}
+		pages[i] = pa
+	}
+	return pages, object.OK
+}
+
+// FailPages is ZX_PAGER_OP_FAIL of zx_pager_op_range after the handle
+// checks: every outstanding request with a page in [offset,
+// offset+length) ends with st (its waiters fail with it; later accesses
+// ask again). Errors: INVALID_ARGS (v not pager-backed), OUT_OF_RANGE.
+func (v *VMO) FailPages(offset, length uint64, st object.Status) object.Status {
+	if v.pager == nil {
+		return object.ErrInvalidArgs
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.inRangeLocked(offset, length) {
+		return object.ErrOutOfRange
+	}
+	for idx := offset / PageSize; idx < (offset+length)/PageSize; idx++ {
+		if r := v.pager.reqs[idx]; r != nil {
+			v.finishLocked(r, st)
+		}
+	}
+	return object.OK
+}
+
+// DetachPager is zx_pager_detach_vmo after the handle checks: the VMO
+// leaves its pager for good. Outstanding and later requests fail with
+// BAD_STATE, the pages it holds are decommitted (Zircon), and the port
+// gets a ZX_PAGER_VMO_COMPLETE packet. Detaching twice is OK. Errors:
+// INVALID_ARGS (not pager-backed).
+func (v *VMO) DetachPager() object.Status {
+	if v.pager == nil {
+		return object.ErrInvalidArgs
+	}
+	first := v.pager.src.Detach()
+	v.mu.Lock()
+	v.pager.detached = true
+	v.failAllLocked(object.ErrBadState)
+	if !v.dead && v.size > 0 {
+		v.decommitLocked(0, v.size)
+	}
+	v.mu.Unlock()
+	if first {
+		v.pager.src.SendComplete()
+	}
+	return object.OK
+}
+
+// PagerClosed is object.PagerClient: the pager lost its last handle.
+// Outstanding and later requests fail with BAD_STATE; supplied pages
+// stay.
+func (v *VMO) PagerClosed() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.pager.detached = true
+	v.failAllLocked(object.ErrBadState)
+}
+
+// pagerShrinkLocked drops the requests for pages at or past page end
+// (the VMO shrank): their waiters look again and find the range gone.
+// v.mu held.
+func (v *VMO) pagerShrinkLocked(end uint64) {
+	for idx := range v.pager.reqs {
+		if idx >= end {
+			v.pageArrivedLocked(idx)
+		}
+	}
+}
+
+// pagerDestroy sends ZX_PAGER_VMO_COMPLETE for a VMO that dies attached,
+// and drops the source's port reference.
+func (v *VMO) pagerDestroy() {
+	if v.pager.src.Detach() {
+		v.pager.src.SendComplete()
+	}
+	v.pager.src.Release()
+}
