@@ -299,9 +299,11 @@ func (as *AddressSpace) resolve(va uint64, ec uint64, req **pageReq) object.Stat
 	m.vmo.mu.Lock()
 	defer m.vmo.mu.Unlock()
 	if off := m.offset + (page - m.base); off < m.vmo.size && m.vmo.needsPagerLocked(off/PageSize) {
-		r, st := m.vmo.requestLocked(off/PageSize, off/PageSize+1)
-		*req = r
-		return st
+		r, st := m.vmo.pageSourceLocked(off/PageSize, off/PageSize+1)
+		if st != object.OK || r != nil {
+			*req = r
+			return st
+		}
 	}
 	pa, st := m.vmo.pageForFaultLocked(m.offset+(page-m.base), ec&pfWrite != 0)
 	if st == object.ErrOutOfRange {

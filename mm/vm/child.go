@@ -78,6 +78,7 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		}
 		return v.createSlice(offset, size)
 	}
+	full := options&VMOChildSnapshot != 0
 	switch {
 	case options&VMOChildSnapshot != 0:
 		options &^= VMOChildSnapshot
@@ -107,10 +108,9 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		src, base, limit = v.sliceOf, v.sliceOff, v.size
 	}
 	src.mu.Lock()
-	if src.pager != nil {
-		// Zircon refuses SNAPSHOT of a pager-backed VMO; Beryl does not
-		// yet have its SNAPSHOT_AT_LEAST_ON_WRITE clones either (their
-		// missing pages would have to come from the parent's pager).
+	if full && (src.pager != nil || src.pclone != nil) {
+		// Zircon: a pager's pages cannot be snapshotted in full, only
+		// SNAPSHOT_AT_LEAST_ON_WRITE (pager.go's pagerClone).
 		src.mu.Unlock()
 		c.Release()
 		return nil, object.ErrNotSupported
@@ -149,6 +149,15 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		if c.pages.len() > 0 {
 			src.writeProtectLocked(lo, hi)
 		}
+	}
+	if src.pager != nil || src.pclone != nil {
+		// The clone's missing pages within v's window come from the
+		// pager-backed VMO (pager.go).
+		vis := uint64(0)
+		if offset < limit {
+			vis = (min(offset+rounded, limit) - offset) / PageSize
+		}
+		src.adoptPagerCloneLocked(c, (base+offset)/PageSize, vis)
 	}
 	src.mu.Unlock()
 	c.name = v.Name() // a child starts with its parent's name, as in Zircon

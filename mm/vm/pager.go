@@ -1,6 +1,10 @@
 package vm
 
-import "beryl/kernel/object"
+import (
+	"sync/atomic"
+
+	"beryl/kernel/object"
+)
 
 // Pager-backed VMOs (zx_pager_create_vmo). Such a VMO has no zero fill:
 // a page it does not hold is asked of its pager (a ZX_PAGER_VMO_READ
@@ -44,6 +48,7 @@ type pagerState struct {
 	src      *object.PagerSource
 	reqs     map[uint64]*pageReq // page index → the request that asked for it
 	detached bool                // no pager any more: missing pages fail with BAD_STATE
+	clones   map[*pagerClone]struct{}
 }
 
 // NewPagerVMO is the VM side of zx_pager_create_vmo: a VMO of size bytes
@@ -55,7 +60,7 @@ func NewPagerVMO(frames Frames, size uint64, options uint32, pg *object.Pager, p
 	if st != object.OK {
 		return nil, st
 	}
-	v.pager = &pagerState{reqs: map[uint64]*pageReq{}}
+	v.pager = &pagerState{reqs: map[uint64]*pageReq{}, clones: map[*pagerClone]struct{}{}}
 	src := pg.Attach(port, key, v)
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -78,13 +83,25 @@ func (v *VMO) PagerKoid() object.Koid {
 func (v *VMO) PagerBacked() bool { return v.pager != nil }
 
 // needsPagerLocked reports whether page idx must come from the pager
-// (v is pager-backed and does not hold it). v.mu held.
+// (v is pager-backed, or a clone of a pager-backed VMO within what it
+// sees of it, and does not hold the page). v.mu held.
 func (v *VMO) needsPagerLocked(idx uint64) bool {
-	if v.pager == nil {
+	if v.pager == nil && (v.pclone == nil || idx >= v.pclone.limit.Load()) {
 		return false
 	}
 	_, ok := v.pages.get(idx)
 	return !ok
+}
+
+// pageSourceLocked brings page idx of a VMO that needsPagerLocked: a
+// pager-backed VMO gets the request to wait for (requestLocked); a clone
+// copies its pager-backed parent's page if it is there (nil request),
+// or gets the parent's request for it. v.mu held.
+func (v *VMO) pageSourceLocked(idx, limit uint64) (*pageReq, object.Status) {
+	if v.pager != nil {
+		return v.requestLocked(idx, limit)
+	}
+	return v.pclone.fetchLocked(v, idx, limit)
 }
 
 // requestLocked returns the request that brings page idx, making one (and
@@ -155,8 +172,8 @@ func (v *VMO) failAllLocked(st object.Status) {
 // Errors: the op_range FAIL status, BAD_STATE (detached, pager closed),
 // INTERNAL_INTR_KILLED. v.mu held on entry and on return.
 func (v *VMO) awaitLocked(idx, limit uint64, w PageWaiter) object.Status {
-	r, st := v.requestLocked(idx, limit)
-	if st != object.OK {
+	r, st := v.pageSourceLocked(idx, limit)
+	if st != object.OK || r == nil {
 		return st
 	}
 	v.mu.Unlock()
@@ -367,6 +384,9 @@ func (v *VMO) pagerShrinkLocked(end uint64) {
 			v.pageArrivedLocked(idx)
 		}
 	}
+	for pc := range v.pager.clones {
+		pc.lower(end)
+	}
 }
 
 // pagerDestroy sends ZX_PAGER_VMO_COMPLETE for a VMO that dies attached,
@@ -376,4 +396,96 @@ func (v *VMO) pagerDestroy() {
 		v.pager.src.SendComplete()
 	}
 	v.pager.src.Release()
+}
+
+// pagerClone links a SNAPSHOT_AT_LEAST_ON_WRITE clone to the pager-backed
+// VMO its missing pages come from (clones of clones are flattened onto
+// it). A page the clone does not hold is copied from the parent when the
+// clone first touches it, read or write: the clone then keeps that copy
+// (a snapshot at least from the first touch, which at-least-on-write
+// allows); the parent's missing pages are asked of its pager as the
+// parent's own. Pages the clone held at creation are shared as for any
+// snapshot (child.go).
+type pagerClone struct {
+	parent *VMO          // pager-backed; referenced
+	off    uint64        // the clone's page 0 is the parent's page off
+	limit  atomic.Uint64 // clone pages below this come from the parent
+}
+
+// fetchLocked copies page idx of clone c from its parent, or returns the
+// parent's request for it (up to limit). c.mu held (the parent's lock
+// nests inside its clones' locks).
+func (pc *pagerClone) fetchLocked(c *VMO, idx, limit uint64) (*pageReq, object.Status) {
+	p := pc.parent
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if idx >= pc.limit.Load() {
+		return nil, object.OK // the parent shrank under it: a zero page
+	}
+	pidx := idx + pc.off
+	if pa, ok := p.pages.get(pidx); ok {
+		npa, err := c.frames.Alloc(false)
+		if err != nil {
+			return nil, object.ErrNoMemory
+		}
+		copy(c.frames.Bytes(npa), p.frames.Bytes(pa))
+		c.pages.set(idx, npa, c.size/PageSize)
+		return nil, object.OK
+	}
+	return p.requestLocked(pidx, min(limit, pc.limit.Load())+pc.off)
+}
+
+// lower makes the clones see no parent page at or past parent page end
+// (the parent shrank; growing again shows them nothing new).
+func (pc *pagerClone) lower(end uint64) {
+	n := uint64(0)
+	if end > pc.off {
+		n = end - pc.off
+	}
+	pc.cap(n)
+}
+
+// cap makes clone pages at or past n read zero, not the parent's (the
+// clone shrank).
+func (pc *pagerClone) cap(n uint64) {
+	for {
+		old := pc.limit.Load()
+		if n >= old || pc.limit.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// adoptPagerCloneLocked makes c (new, size pages) a clone of v's pages
+// from page off: of v itself if pager-backed, else of v's own pager
+// parent. v.mu held; reports false if v is neither.
+func (v *VMO) adoptPagerCloneLocked(c *VMO, off, pages uint64) bool {
+	root, lim := v, v.size/PageSize
+	if v.pager == nil {
+		if v.pclone == nil {
+			return false
+		}
+		root, off, lim = v.pclone.parent, off+v.pclone.off, v.pclone.limit.Load()+v.pclone.off
+	}
+	pc := &pagerClone{parent: root, off: off}
+	if lim > off {
+		pc.limit.Store(min(pages, lim-off))
+	}
+	root.AddRef()
+	c.pclone = pc
+	if root != v {
+		root.mu.Lock()
+		defer root.mu.Unlock()
+	}
+	root.pager.clones[pc] = struct{}{}
+	return true
+}
+
+// pcloneDestroy unlinks a dying clone from its pager-backed parent.
+func (v *VMO) pcloneDestroy() {
+	p := v.pclone.parent
+	p.mu.Lock()
+	delete(p.pager.clones, v.pclone)
+	p.mu.Unlock()
+	p.Release()
 }

@@ -245,7 +245,56 @@ func TestPagerSupplyErrors(t *testing.T) {
 	wantStatus(t, "aux a clone", r.v.SupplyPages(0, PageSize, child, 0), object.ErrBadState)
 	child.Release()
 	wantStatus(t, "aux pager-backed", r.v.SupplyPages(0, PageSize, r.v, 0), object.ErrBadState)
-	_, st = r.v.CreateChild(VMOChildSnapshotAtLeastOnWrite, 0, PageSize)
-	wantStatus(t, "clone of a pager VMO", st, object.ErrNotSupported)
+	_, st = r.v.CreateChild(VMOChildSnapshot, 0, PageSize)
+	wantStatus(t, "SNAPSHOT of a pager VMO", st, object.ErrNotSupported)
 	wantStatus(t, "decommit", r.v.OpRange(VMOOpDecommit, 0, PageSize), object.ErrNotSupported)
+}
+
+func TestPagerClone(t *testing.T) {
+	r := newPagerRig(t, 4, VMOResizable)
+	r.supply(t, 1, 1, 1)
+	c, st := r.v.CreateChild(VMOChildSnapshotAtLeastOnWrite, 0, 4*PageSize)
+	if st != object.OK {
+		t.Fatal(st)
+	}
+	defer c.Release()
+	c2, _ := r.v.CreateChild(VMOChildSnapshotAtLeastOnWrite, 0, 4*PageSize)
+	defer c2.Release()
+	_, st = c.CreateChild(VMOChildSnapshot, 0, PageSize)
+	wantStatus(t, "SNAPSHOT of a pager clone", st, object.ErrNotSupported)
+	// A read of the clone asks the parent's pager, then copies.
+	done := make(chan object.Status)
+	b := make([]byte, PageSize)
+	go func() { done <- c.Read(0, b) }()
+	r.wantRead(t, 0, 1)
+	r.supply(t, 0, 1, 4)
+	wantStatus(t, "clone read", <-done, object.OK)
+	if string(b) != string(pattern(PageSize, 4)) {
+		t.Error("clone read the wrong bytes")
+	}
+	// A commit of the clone asks for the runs its parent lacks.
+	go func() { done <- c.OpRange(VMOOpCommit, 0, 4*PageSize) }()
+	r.wantRead(t, 2, 2)
+	r.supply(t, 2, 2, 6)
+	wantStatus(t, "clone commit", <-done, object.OK)
+	if c.CommittedPages() != 4 {
+		t.Errorf("clone committed %d pages", c.CommittedPages())
+	}
+	// Writes stay on their side.
+	c.Write(0, []byte{0xee})
+	r.v.Read(0, b[:1])
+	if b[0] == 0xee {
+		t.Error("a clone write reached the parent")
+	}
+	// A parent shrunk and regrown shows its clones nothing new (c2 held
+	// no page but page 1, shared at its creation).
+	wantStatus(t, "shrink", r.v.SetSize(0), object.OK)
+	wantStatus(t, "grow", r.v.SetSize(4*PageSize), object.OK)
+	wantStatus(t, "clone read past the shrink", c2.Read(3*PageSize, b), object.OK)
+	if !isZero(b) {
+		t.Error("a clone saw past its parent's shrink")
+	}
+	if _, _, _, ok := r.next(t); ok {
+		t.Error("extra request")
+	}
 }

@@ -49,6 +49,7 @@ type VMO struct {
 	physBase   uint64
 	contiguous bool        // a contiguous VMO: committed at creation, never decommitted
 	pager      *pagerState // a pager-backed VMO (pager.go): missing pages come from its pager
+	pclone     *pagerClone // a clone of a pager-backed VMO (pager.go): missing pages come from it
 
 	// Guarded by familyMu (child.go).
 	parent   *VMO // while alive, for ZX_VMO_ZERO_CHILDREN (not referenced)
@@ -183,6 +184,9 @@ func (v *VMO) SetSize(size uint64) object.Status {
 	if rounded < v.size {
 		if v.pager != nil {
 			v.pagerShrinkLocked(rounded / PageSize)
+		}
+		if v.pclone != nil {
+			v.pclone.cap(rounded / PageSize) // regrown pages read zero
 		}
 		v.decommitLocked(rounded, v.size)
 		v.pages.trim((rounded + leafPages*PageSize - 1) / PageSize / leafPages * leafPages)
@@ -461,7 +465,7 @@ func (v *VMO) commitLocked(idx uint64, fault bool) (uint64, object.Status) {
 	if v.dead {
 		return 0, object.ErrBadState
 	}
-	if v.pager != nil {
+	if v.pager != nil || v.pclone != nil && idx < v.pclone.limit.Load() {
 		return 0, object.ErrShouldWait // only the pager brings pages (pager.go)
 	}
 	pa, err := v.frames.Alloc(fault)
@@ -574,6 +578,9 @@ func (v *VMO) OnDestroy() {
 	v.mu.Unlock()
 	if v.pager != nil {
 		v.pagerDestroy()
+	}
+	if v.pclone != nil {
+		v.pcloneDestroy()
 	}
 	v.unlinkFamily()
 	if v.sliceOf != nil {

@@ -465,56 +465,186 @@ func TestPager_ClosePortTest(t *testing.T) {
 	assert(t, th.waitForCrash(v.base), "no crash")
 }
 
-func TestPager_CloneReadFromCloneTest_vmar(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+// clone is the original's Vmo::Clone: a SNAPSHOT_AT_LEAST_ON_WRITE child
+// of the whole VMO, mapped; its content is its parent's (same key).
+func (v *pvmo) clone(t *testing.T) *pvmo {
+	t.Helper()
+	c := &pvmo{up: v.up, key: v.key, pages: v.pages}
+	must(t, "vmo_create_child", zx.Sys_vmo_create_child(v.h, zx.VMOChildSnapshotAtLeastOnWrite, 0, v.pages*pg, &c.h))
+	var a zx.Vaddr
+	must(t, "vmar_map", zx.Sys_vmar_map(zx.VmarRootSelf().Handle, zx.VMPermRead|zx.VMPermWrite, 0, c.h, 0, uint(v.pages*pg), &a))
+	c.base = uintptr(a)
+	t.Cleanup(c.release)
+	return c
 }
-func TestPager_CloneReadFromCloneTest_vmo(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+
+func cloneReadFromClone(t *testing.T, vmar bool) {
+	up := newPager(t)
+	v := up.createVmo(1)
+	c := v.clone(t)
+	th := newThread(func() bool { return checkBuffer(c, 0, 1, vmar) })
+	th.start(t)
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request")
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, th.wait(), "thread failed")
 }
-func TestPager_CloneReadFromParentTest_vmar(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+
+func TestPager_CloneReadFromCloneTest_vmar(t *testing.T) { cloneReadFromClone(t, true) }
+func TestPager_CloneReadFromCloneTest_vmo(t *testing.T)  { cloneReadFromClone(t, false) }
+
+func cloneReadFromParent(t *testing.T, vmar bool) {
+	up := newPager(t)
+	v := up.createVmo(1)
+	c := v.clone(t)
+	th := newThread(func() bool { return checkBuffer(v, 0, 1, vmar) })
+	th.start(t)
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request")
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, th.wait(), "thread failed")
+	t2 := newThread(func() bool { return checkBuffer(c, 0, 1, vmar) })
+	t2.start(t)
+	assert(t, t2.wait(), "clone thread failed")
+	assert(t, !up.waitForPageRead(v, 0, 1, 0), "a second request")
 }
-func TestPager_CloneReadFromParentTest_vmo(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+
+func TestPager_CloneReadFromParentTest_vmar(t *testing.T) { cloneReadFromParent(t, true) }
+func TestPager_CloneReadFromParentTest_vmo(t *testing.T)  { cloneReadFromParent(t, false) }
+
+func cloneSimultaneous(t *testing.T, vmar, twoClones bool) {
+	up := newPager(t)
+	v := up.createVmo(1)
+	a, b := v.clone(t), v
+	if twoClones {
+		b = v.clone(t)
+	}
+	t1 := newThread(func() bool { return checkBuffer(b, 0, 1, vmar) })
+	t2 := newThread(func() bool { return checkBuffer(a, 0, 1, vmar) })
+	t1.start(t)
+	t2.start(t)
+	assert(t, t1.waitForBlocked() && t2.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request")
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, t1.wait() && t2.wait(), "thread failed")
+	assert(t, !up.waitForPageRead(v, 0, 1, 0), "a second request")
 }
-func TestPager_CloneSimultaneousReadTest_vmar(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+
+func TestPager_CloneSimultaneousReadTest_vmar(t *testing.T)      { cloneSimultaneous(t, true, false) }
+func TestPager_CloneSimultaneousReadTest_vmo(t *testing.T)       { cloneSimultaneous(t, false, false) }
+func TestPager_CloneSimultaneousChildReadTest_vmar(t *testing.T) { cloneSimultaneous(t, true, true) }
+func TestPager_CloneSimultaneousChildReadTest_vmo(t *testing.T)  { cloneSimultaneous(t, false, true) }
+
+// firstWord is the first 8 bytes of page 0's generated content.
+func firstWord(v *pvmo) uint64 { return *(*uint64)(unsafe.Pointer(&v.contents(0, 1)[0])) }
+
+func cloneWriteToClone(t *testing.T) {
+	up := newPager(t)
+	v := up.createVmo(1)
+	c := v.clone(t)
+	th := newThread(func() bool {
+		*(*uint64)(ptr(c.base)) = 0xdeadbeef
+		return true
+	})
+	th.start(t)
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request")
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, th.wait(), "thread failed")
+	assert(t, checkBuffer(v, 0, 1, true), "the clone's write reached the parent")
+	assert(t, *(*uint64)(ptr(c.base)) == 0xdeadbeef, "the clone lost its write")
+	*(*uint64)(ptr(c.base)) = firstWord(c)
+	assert(t, checkBuffer(c, 0, 1, true), "clone content")
 }
-func TestPager_CloneSimultaneousReadTest_vmo(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
-}
-func TestPager_CloneSimultaneousChildReadTest_vmar(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
-}
-func TestPager_CloneSimultaneousChildReadTest_vmo(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
-}
-func TestPager_CloneWriteToCloneTest_vmar(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
-}
-func TestPager_CloneWriteToCloneTest_vmo(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
-}
+
+// The original is one VMO_VMAR_TEST whose body only writes through the
+// mapping: both variants run it.
+func TestPager_CloneWriteToCloneTest_vmar(t *testing.T) { cloneWriteToClone(t) }
+func TestPager_CloneWriteToCloneTest_vmo(t *testing.T)  { cloneWriteToClone(t) }
+
 func TestPager_CloneDetachTest(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+	ctest.KnownFailure(t, "a clone of a pager-backed VMO keeps a private copy of every page it has read (Beryl's at-least-on-write clones snapshot on first touch), so after the parent's detach the page read before still reads instead of faulting")
 }
+
 func TestPager_CloneCommitTest(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+	const n = 32
+	up := newPager(t)
+	v := up.createVmo(n)
+	c := v.clone(t)
+	th := newThread(func() bool { return c.commit(0, n) })
+	th.start(t)
+	assert(t, up.waitForPageRead(v, 0, n, inf), "no request")
+	assert(t, up.supply(v, 0, n, 0), "supply")
+	assert(t, th.wait(), "commit failed")
+	if got := vmoInfo(t, c.h).CommittedBytes; got != n*pg {
+		t.Errorf("clone committed %d bytes, want %d", got, n*pg)
+	}
 }
+
 func TestPager_CloneSplitCommitTest(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+	const n = 4
+	up := newPager(t)
+	v := up.createVmo(n)
+	c := v.clone(t)
+	th := newThread(func() bool { return c.commit(0, n) })
+	assert(t, up.supply(v, 1, 2, 0), "supply")
+	assert(t, checkBuffer(c, 1, 1, true), "clone page 1")
+	th.start(t)
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request for page 0")
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, up.waitForPageRead(v, n-1, 1, inf), "no request for the last page")
+	assert(t, up.supply(v, n-1, 1, 0), "supply")
+	assert(t, th.wait(), "commit failed")
+	if got := vmoInfo(t, c.h).CommittedBytes; got != n*pg {
+		t.Errorf("clone committed %d bytes, want %d", got, n*pg)
+	}
 }
+
 func TestPager_CloneResizeCloneHazard(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+	up := newPager(t)
+	v := up.createVmo(2)
+	assert(t, up.supply(v, 0, 2, 0), "supply")
+	var c zx.Handle
+	must(t, "vmo_create_child", zx.Sys_vmo_create_child(v.h, zx.VMOChildSnapshotAtLeastOnWrite|zx.VMOChildResizable, 0, 2*pg, &c))
+	defer zx.Sys_handle_close(c)
+	var a zx.Vaddr
+	must(t, "vmar_map", zx.Sys_vmar_map(zx.VmarRootSelf().Handle, zx.VMPermRead|zx.VMPermWrite|zx.VMAllowFaults, 0, c, 0, 2*pg, &a))
+	defer zx.Sys_vmar_unmap(zx.VmarRootSelf().Handle, a, 2*pg)
+	p := uintptr(a) + 4
+	if *(*int32)(ptr(p)) != int32(uint32(firstWord(v)>>32)) {
+		t.Error("clone does not show the parent's content")
+	}
+	must(t, "vmo_set_size", zx.Sys_vmo_set_size(c, 0))
+	assert(t, !ctest.Probe(p, false), "read probe succeeded past the clone's end")
+	assert(t, !ctest.Probe(p, true), "write probe succeeded past the clone's end")
 }
+
 func TestPager_CloneResizeParentOK(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+	up := newPager(t)
+	v := up.createVmoOpts(2, zx.VMOResizable)
+	assert(t, up.supply(v, 0, 2, 0), "supply")
+	var c zx.Handle
+	must(t, "vmo_create_child", zx.Sys_vmo_create_child(v.h, zx.VMOChildSnapshotAtLeastOnWrite, 0, 2*pg, &c))
+	defer zx.Sys_handle_close(c)
+	var a zx.Vaddr
+	must(t, "vmar_map", zx.Sys_vmar_map(zx.VmarRootSelf().Handle, zx.VMPermRead|zx.VMPermWrite, 0, c, 0, 2*pg, &a))
+	defer zx.Sys_vmar_unmap(zx.VmarRootSelf().Handle, a, 2*pg)
+	p := uintptr(a) + 4
+	_ = *(*int32)(ptr(p))
+	assert(t, v.resize(0), "resize parent")
+	assert(t, ctest.Probe(p, false), "read probe failed")
+	assert(t, ctest.Probe(p, true), "write probe failed")
 }
+
 func TestPager_CloneShrinkGrowParent(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+	ctest.KnownFailure(t, "Beryl's at-least-on-write clones of pager-backed VMOs snapshot a page on first touch (and share the pages present at creation), so they do not see the parent's later writes, which the case expects")
 }
+
 func TestPager_DecommitTest(t *testing.T) {
-	ctest.KnownFailure(t, "clones of pager-backed VMOs (SNAPSHOT_AT_LEAST_ON_WRITE) are not implemented yet: vmo_create_child gives ZX_ERR_NOT_SUPPORTED")
+	up := newPager(t)
+	v := up.createVmo(1)
+	want(t, "decommit", zx.Sys_vmo_op_range(v.h, zx.VMOOpDecommit, 0, pg, nil, 0), zx.ErrNotSupported)
+	var c zx.Handle
+	must(t, "vmo_create_child", zx.Sys_vmo_create_child(v.h, zx.VMOChildSnapshotAtLeastOnWrite, 0, pg, &c))
+	defer zx.Sys_handle_close(c)
+	want(t, "decommit of the clone", zx.Sys_vmo_op_range(c, zx.VMOOpDecommit, 0, pg, nil, 0), zx.ErrNotSupported)
 }
 
 func TestPager_SimpleCommitTest(t *testing.T) {
@@ -1030,7 +1160,9 @@ func TestPager_CleanThreadKill(t *testing.T) {
 func TestVmoClone2TestCase_NoSnapshotPager(t *testing.T) {
 	up := newPager(t)
 	v := up.createVmo(1)
-	var c zx.Handle
+	var c, cc zx.Handle
 	want(t, "SNAPSHOT of a pager VMO", zx.Sys_vmo_create_child(v.h, zx.VMOChildSnapshot, 0, pg, &c), zx.ErrNotSupported)
-	ctest.KnownFailure(t, "SNAPSHOT_AT_LEAST_ON_WRITE clones of pager-backed VMOs are not implemented (ZX_ERR_NOT_SUPPORTED)")
+	must(t, "SNAPSHOT_AT_LEAST_ON_WRITE", zx.Sys_vmo_create_child(v.h, zx.VMOChildSnapshotAtLeastOnWrite, 0, pg, &c))
+	defer zx.Sys_handle_close(c)
+	want(t, "SNAPSHOT of its clone", zx.Sys_vmo_create_child(c, zx.VMOChildSnapshot, 0, pg, &cc), zx.ErrNotSupported)
 }
