@@ -2,7 +2,6 @@ package pager
 
 import (
 	"encoding/binary"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"syscall"
@@ -11,6 +10,7 @@ import (
 	"unsafe"
 
 	"beryl/userspace/conformance/ctest"
+	"beryl/userspace/launch/relaunch"
 	"beryl/userspace/zx"
 )
 
@@ -23,9 +23,6 @@ var (
 
 const pg = zx.PageSize
 
-// rootRes is the root resource (PA_RESOURCE), if init passed it.
-var rootRes = zx.HandleInvalid
-
 // infoVMOPagerBacked is ZX_INFO_VMO_PAGER_BACKED.
 const infoVMOPagerBacked uint32 = 1 << 5
 
@@ -34,14 +31,12 @@ const infoVMOPagerBacked uint32 = 1 << 5
 // does not know it is blocked), so there are enough Ps for every such
 // thread and the pager's own goroutine; and no collection is started,
 // whose stop-the-world would wait for the blocked threads forever.
-// It also takes the root resource init passes to the families.
+// relaunch.Main takes the root resource init passes to the families, or
+// runs a worker process of TestPagerKillBlockedProcess.
 func TestMain(m *testing.M) {
-	if h, ok := zx.TakeStartupHandle(zx.PAResource); ok {
-		rootRes = h
-	}
 	runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 300))
 	debug.SetGCPercent(-1)
-	os.Exit(m.Run())
+	relaunch.Main(m, "BERYL_PAGER_WORKER", worker)
 }
 
 // userPager is the original's UserPager: a pager, its port, and the VMOs

@@ -7,18 +7,22 @@
 package pager
 
 import (
+	"os"
 	"testing"
 	"unsafe"
+
+	"beryl/userspace/launch"
+	"beryl/userspace/launch/relaunch"
 
 	"beryl/userspace/zx"
 )
 
 func rootResource(t *testing.T) zx.Handle {
 	t.Helper()
-	if rootRes == zx.HandleInvalid {
+	if relaunch.RootResource == zx.HandleInvalid {
 		t.Fatal("no root resource (PA_RESOURCE): init passes it to the conformance families")
 	}
-	return rootRes
+	return relaunch.RootResource
 }
 
 // TestPagerSupplyDeviceMemory: a physical or contiguous aux VMO cannot
@@ -97,5 +101,54 @@ func TestPagerBlockedState(t *testing.T) {
 	must(t, "vmo_read", zx.Sys_vmo_read(v.h, unsafe.Pointer(&x[0]), 0, 16))
 	if c := v.contents(0, 1); x[1] != 0x1234 || x[0] != *(*uint64)(unsafe.Pointer(&c[0])) {
 		t.Errorf("read %#x", x)
+	}
+}
+
+// worker is a worker process's body: it waits for a page of the pager
+// VMO it was given (PA_USER0), by vmo_read ("read") or a fault through a
+// mapping ("fault"), until it is killed.
+func worker(mode string) int {
+	v, ok := zx.TakeStartupHandle(zx.PAUser0)
+	if !ok {
+		return 3
+	}
+	switch mode {
+	case "read":
+		var b [8]byte
+		zx.Sys_vmo_read(v, unsafe.Pointer(&b[0]), 0, 8)
+	case "fault":
+		var a zx.Vaddr
+		if zx.Sys_vmar_map(zx.VmarRootSelf().Handle, zx.VMPermRead, 0, v, 0, pg, &a) != zx.OK {
+			return 4
+		}
+		_ = *(*byte)(ptr(uintptr(a)))
+	}
+	return 5 // the page came: the test never supplies it
+}
+
+// TestPagerKillBlockedProcess: a process whose thread waits for a pager
+// (in vmo_read, or in a page fault) ends when it is killed, leaves
+// nothing waiting, and the VMO works on.
+func TestPagerKillBlockedProcess(t *testing.T) {
+	for _, mode := range []string{"read", "fault"} {
+		up := newPager(t)
+		v := up.createVmo(1)
+		var dup zx.Handle
+		must(t, "handle_duplicate", zx.Sys_handle_duplicate(v.h, zx.RightSameRights, &dup))
+		p, err := launch.Start(relaunch.SelfImage(t), launch.Config{Argv: []string{os.Args[0], mode}, Env: relaunch.Environ(mode),
+			Handles: []launch.Handle{{Type: zx.PAUser0, Handle: dup}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assert(t, up.waitForPageRead(v, 0, 1, inf), mode+": no request")
+		must(t, "task_kill", zx.Sys_task_kill(p.Process.Handle))
+		code, err := p.Wait()
+		p.Close()
+		if err != nil || code != zx.TaskRetcodeSyscallKill {
+			t.Fatalf("%s: worker ended with %d %v, want ZX_TASK_RETCODE_SYSCALL_KILL", mode, code, err)
+		}
+		assert(t, up.supply(v, 0, 1, 0), "supply after the kill")
+		assert(t, checkBuffer(v, 0, 1, false), "content")
+		noMore(t, up, v)
 	}
 }
