@@ -257,6 +257,30 @@ func (v *VMO) SupplyPages(offset, length uint64, aux *VMO, auxOff uint64) object
 	return object.OK
 }
 
+// zeroPageLocked makes page idx of a pager-backed VMO (or of a clone of
+// one) a zero page it holds (ZX_VMO_OP_ZERO over a whole page): no
+// request is made, and one waiting for the page is satisfied. v.mu held.
+func (v *VMO) zeroPageLocked(idx uint64) object.Status {
+	if _, ok := v.pages.get(idx); ok {
+		pa, st := v.writablePageLocked(idx, false)
+		if st != object.OK {
+			return st
+		}
+		clear(v.frames.Bytes(pa))
+		return object.OK
+	}
+	pa, err := v.frames.Alloc(false)
+	if err != nil {
+		return object.ErrNoMemory
+	}
+	clear(v.frames.Bytes(pa))
+	v.pages.set(idx, pa, v.size/PageSize)
+	if v.pager != nil {
+		v.pageArrivedLocked(idx)
+	}
+	return object.OK
+}
+
 // freeTaken frees pages takePages took that found no home.
 func (v *VMO) freeTaken(pages []uint64) {
 	for _, pa := range pages {

@@ -298,3 +298,17 @@ func TestPagerClone(t *testing.T) {
 		t.Error("extra request")
 	}
 }
+
+func TestPagerZero(t *testing.T) {
+	r := newPagerRig(t, 2, 0)
+	r.supply(t, 0, 1, 1)
+	wantStatus(t, "ZERO", r.v.OpRange(VMOOpZero, 0, 2*PageSize), object.OK)
+	b := make([]byte, 2*PageSize)
+	wantStatus(t, "read", r.v.Read(0, b), object.OK) // no page asked for
+	if !isZero(b) {
+		t.Error("ZERO left bytes")
+	}
+	if _, _, _, ok := r.next(t); ok {
+		t.Error("ZERO asked the pager")
+	}
+}

@@ -435,6 +435,15 @@ func (v *VMO) zeroLocked(lo, hi uint64) object.Status {
 	for lo < hi {
 		in := lo % PageSize
 		n := min(hi-lo, PageSize-in)
+		if in == 0 && n == PageSize && (v.pager != nil || v.pclone != nil) && !v.pinnedLocked(lo, PageSize) {
+			// A missing page would come from the pager: a whole page
+			// becomes a zero page of the VMO's own (pager.go).
+			if st := v.zeroPageLocked(lo / PageSize); st != object.OK {
+				return st
+			}
+			lo += PageSize
+			continue
+		}
 		if in == 0 && n == PageSize && !v.contiguous && !v.pinnedLocked(lo, PageSize) {
 			end := hi &^ (PageSize - 1)
 			v.decommitLocked(lo, end)
