@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 117
+const NumSyscalls = 122
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -129,6 +129,11 @@ const (
 	SysCacheFlush              = 0x1072
 	SysProfileCreate           = 0x1073
 	SysObjectSetProfile        = 0x1074
+	SysPagerCreate             = 0x1075
+	SysPagerCreateVmo          = 0x1076
+	SysPagerDetachVmo          = 0x1077
+	SysPagerSupplyPages        = 0x1078
+	SysPagerOpRange            = 0x1079
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1117,6 +1122,53 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysObjectSetProfile(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), uint32(a[2])))
 		},
 	},
+	{
+		Num: 0x1075, Name: "pager_create", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPagerCreate(c, uint32(a[0]), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x1076, Name: "pager_create_vmo", NArgs: 6, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "pager", Type: object.ObjTypePager, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 2, Name: "port", Type: object.ObjTypePort, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPagerCreateVmo(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Handle(uint32(a[2])), a[3], a[4], UserPtr(a[5])))
+		},
+	},
+	{
+		Num: 0x1077, Name: "pager_detach_vmo", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "pager", Type: object.ObjTypePager, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 1, Name: "vmo", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPagerDetachVmo(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1]))))
+		},
+	},
+	{
+		Num: 0x1078, Name: "pager_supply_pages", NArgs: 6, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "pager", Type: object.ObjTypePager, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 1, Name: "pager_vmo", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 4, Name: "aux_vmo", Type: object.ObjTypeVMO, Rights: object.RightRead | object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPagerSupplyPages(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2], a[3], object.Handle(uint32(a[4])), a[5]))
+		},
+	},
+	{
+		Num: 0x1079, Name: "pager_op_range", NArgs: 6, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "pager", Type: object.ObjTypePager, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 2, Name: "pager_vmo", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPagerOpRange(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Handle(uint32(a[2])), a[3], a[4], a[5]))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1239,4 +1291,9 @@ var (
 	_ func(*Dispatcher, Caller, UserPtr, uint64, uint32) object.Status                                                        = (*Dispatcher).sysCacheFlush
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr) object.Status                                        = (*Dispatcher).sysProfileCreate
 	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint32) object.Status                                           = (*Dispatcher).sysObjectSetProfile
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysPagerCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, UserPtr) object.Status                  = (*Dispatcher).sysPagerCreateVmo
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle) object.Status                                                   = (*Dispatcher).sysPagerDetachVmo
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint64, object.Handle, uint64) object.Status            = (*Dispatcher).sysPagerSupplyPages
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, uint64) object.Status                   = (*Dispatcher).sysPagerOpRange
 )

@@ -38,6 +38,7 @@ func vmoIO(c Caller, h object.Handle, buffer UserPtr, offset, size uint64, write
 		return object.ErrOutOfRange
 	}
 	buf := make([]byte, min(size, vmoChunk))
+	w := pageWaiter(c)
 	for done := uint64(0); done < size; {
 		n := min(size-done, vmoChunk)
 		b := buf[:n]
@@ -45,11 +46,11 @@ func vmoIO(c Caller, h object.Handle, buffer UserPtr, offset, size uint64, write
 			if st := c.CopyIn(b, uint64(buffer)+done); st != object.OK {
 				return st
 			}
-			if st := v.Write(offset+done, b); st != object.OK {
+			if st := v.WriteWait(offset+done, b, w); st != object.OK {
 				return st
 			}
 		} else {
-			if st := v.Read(offset+done, b); st != object.OK {
+			if st := v.ReadWait(offset+done, b, w); st != object.OK {
 				return st
 			}
 			if st := c.CopyOut(uint64(buffer)+done, b); st != object.OK {
@@ -97,7 +98,7 @@ func (d *Dispatcher) sysVmoOpRange(c Caller, h object.Handle, op uint32, offset,
 		return st
 	}
 	defer v.Release()
-	return v.OpRange(op, offset, size)
+	return v.OpRangeWait(op, offset, size, pageWaiter(c))
 }
 
 func (d *Dispatcher) sysVmarAllocate(c Caller, parent object.Handle, options uint32, offset, size uint64, childVmar, childAddr UserPtr) object.Status {

@@ -25,7 +25,10 @@
 //  2. jobTreeMu (the job tree and task states; never taken while a table
 //     lock or an object lock is held)
 //  3. the object lock (Base.mu; peered objects share one lock)
-//  4. Port.mu (taken by port observers while the object lock is held)
+//  4. Pager.mu (a pager's attached page sources; pager.go), then
+//     Port.mu (taken by port observers while the object lock is held,
+//     and by page sources queueing or taking back page requests, with
+//     mm/vm's VMO lock held)
 //  5. leaf locks: entryLinkMu (handle inheritance links), the FakeClock's
 //
 // Object hooks (OnZeroHandles, OnDestroy) and policy actions (which may

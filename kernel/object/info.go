@@ -45,12 +45,14 @@ const (
 
 // ZX_THREAD_STATE_* values of zx_info_thread_t.state (ZX_INFO_THREAD,
 // served by kernel/proc). Beryl reports neither SUSPENDED nor the
-// BLOCKED_* sub-states: a thread blocked in a syscall is RUNNING.
+// BLOCKED_* sub-states but BLOCKED_PAGER (waiting for a pager's pages): a
+// thread blocked in another syscall is RUNNING.
 const (
-	ThreadStateNew     uint32 = 0
-	ThreadStateRunning uint32 = 1
-	ThreadStateDying   uint32 = 4
-	ThreadStateDead    uint32 = 5
+	ThreadStateNew          uint32 = 0
+	ThreadStateRunning      uint32 = 1
+	ThreadStateDying        uint32 = 4
+	ThreadStateDead         uint32 = 5
+	ThreadStateBlockedPager uint32 = 0x0903
 )
 
 // Object properties flags for InfoHandleBasic.Props.

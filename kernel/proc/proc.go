@@ -103,6 +103,11 @@ type Thread struct {
 	lastCPU atomic.Uint32
 	// sched holds the scheduler settings profiles gave it (thread_sched.go).
 	sched threadSched
+	// blockedPager is set while the thread waits for a pager's pages.
+	blockedPager atomic.Bool
+	// killCh is closed by Kill (task_kill of this thread).
+	killCh   chan struct{}
+	killOnce sync.Once
 }
 
 // LastCPU returns the CPU the thread last ran user code on.
@@ -176,7 +181,7 @@ func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Sta
 func (p *Process) newThread(ctx *x86.UserContext) *Thread {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := &Thread{P: p, Ctx: ctx}
+	t := &Thread{P: p, Ctx: ctx, killCh: make(chan struct{})}
 	t.Base.Init(t, object.ObjTypeThread, nil, true, 0)
 	t.SetRelatedKoid(p.Obj.Koid()) // ZX_INFO_HANDLE_BASIC: a thread is related to its process
 	t.sig.init()
@@ -270,13 +275,15 @@ func (t *Thread) run() {
 				return
 			}
 		case v == x86.VectorPF:
-			st := t.P.AS.Resolve(t.Ctx.CR2, r.ErrorCode)
+			st := t.P.AS.ResolveWait(t.Ctx.CR2, r.ErrorCode, t)
 			if st == object.ErrNoMemory {
 				st = t.stallForMemory(r.ErrorCode)
 			}
 			switch {
 			case st == object.OK:
 				// demand paging: retry
+			case st == object.ErrInternalIntrKilled:
+				// killed while waiting for a pager: the loop ends it
 			case st == object.ErrNoMemory:
 				// No syscall can report this: the process ends, as
 				// under Linux's OOM killer, and frees what it held.

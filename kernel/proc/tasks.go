@@ -43,6 +43,14 @@ func (t *Thread) CopyOut(uaddr uint64, src []byte) object.Status {
 // Killed is closed when the thread must stop (process killed).
 func (t *Thread) Killed() <-chan struct{} { return t.P.dying }
 
+// ThreadKilled is closed when this thread alone is killed (task_kill):
+// it ends a wait for a pager's pages (vm.PageWaiter).
+func (t *Thread) ThreadKilled() <-chan struct{} { return t.killCh }
+
+// SetBlockedPager marks the thread as waiting for a pager's pages
+// (vm.PageWaiter): ZX_INFO_THREAD then reports BLOCKED_PAGER.
+func (t *Thread) SetBlockedPager(on bool) { t.blockedPager.Store(on) }
+
 // ThreadKoid is the calling thread's koid.
 func (t *Thread) ThreadKoid() object.Koid { return t.Koid() }
 
@@ -171,6 +179,7 @@ func (t *Thread) Start(entry, stack, arg1, arg2 uint64) object.Status {
 // dead at once.
 func (t *Thread) Kill() {
 	t.exitReq.Store(true)
+	t.killOnce.Do(func() { close(t.killCh) })
 	t.startMu.Lock()
 	if !t.started {
 		// Never started: it cannot be started any more, and is dead.
@@ -195,6 +204,8 @@ func (t *Thread) State() uint32 {
 		return object.ThreadStateNew
 	case t.exitReq.Load() || t.P.killed.Load():
 		return object.ThreadStateDying
+	case t.blockedPager.Load():
+		return object.ThreadStateBlockedPager
 	}
 	return object.ThreadStateRunning
 }

@@ -247,7 +247,32 @@ func (as *AddressSpace) Fault(va uint64, ec uint64) bool { return as.Resolve(va,
 // (the access was allowed), ZX_ERR_ACCESS_DENIED when the mapping forbids
 // it, ZX_ERR_NOT_FOUND when nothing is mapped there (or the VMO ends
 // before the page), ZX_ERR_BAD_STATE when the address space is gone.
+// A page of a pager-backed VMO is waited for unkillably (ResolveWait).
 func (as *AddressSpace) Resolve(va uint64, ec uint64) object.Status {
+	return as.ResolveWait(va, ec, nil)
+}
+
+// ResolveWait is Resolve where w waits for a pager's pages, with no lock
+// of the address space held (the mapping may go meanwhile: the fault is
+// then resolved afresh). Its errors add the pager's: the op_range FAIL
+// status, ZX_ERR_BAD_STATE (detached, pager closed) and
+// ZX_ERR_INTERNAL_INTR_KILLED.
+func (as *AddressSpace) ResolveWait(va uint64, ec uint64, w PageWaiter) object.Status {
+	for {
+		var r *pageReq
+		st := as.resolve(va, ec, &r)
+		if r == nil {
+			return st
+		}
+		if st := waitReq(r, w); st != object.OK {
+			return st
+		}
+	}
+}
+
+// resolve is one attempt of ResolveWait: a status, or in *req the page
+// request to wait for (with no lock held) before trying again.
+func (as *AddressSpace) resolve(va uint64, ec uint64, req **pageReq) object.Status {
 	if va < UserBase || va >= UserLimit || ec&pfRsvd != 0 {
 		return object.ErrNotFound
 	}
@@ -273,6 +298,13 @@ func (as *AddressSpace) Resolve(va uint64, ec uint64) object.Status {
 	page := va &^ (PageSize - 1)
 	m.vmo.mu.Lock()
 	defer m.vmo.mu.Unlock()
+	if off := m.offset + (page - m.base); off < m.vmo.size && m.vmo.needsPagerLocked(off/PageSize) {
+		r, st := m.vmo.pageSourceLocked(off/PageSize, off/PageSize+1)
+		if st != object.OK || r != nil {
+			*req = r
+			return st
+		}
+	}
 	pa, st := m.vmo.pageForFaultLocked(m.offset+(page-m.base), ec&pfWrite != 0)
 	if st == object.ErrOutOfRange {
 		return object.ErrNotFound
@@ -359,6 +391,9 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 	off := m.offset + (va - m.base)
 	if off >= v.size || v.phys {
 		return ErrFault // device memory is not copied through
+	}
+	if v.needsPagerLocked(off / PageSize) {
+		return ErrFault // the kernel does not wait for a pager's pages in a copy
 	}
 	if !out {
 		if pa, ok := v.pages.get(off / PageSize); ok {

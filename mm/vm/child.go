@@ -78,6 +78,7 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		}
 		return v.createSlice(offset, size)
 	}
+	full := options&VMOChildSnapshot != 0
 	switch {
 	case options&VMOChildSnapshot != 0:
 		options &^= VMOChildSnapshot
@@ -107,6 +108,13 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		src, base, limit = v.sliceOf, v.sliceOff, v.size
 	}
 	src.mu.Lock()
+	if full && (src.pager != nil || src.pclone != nil) {
+		// Zircon: a pager's pages cannot be snapshotted in full, only
+		// SNAPSHOT_AT_LEAST_ON_WRITE (pager.go's pagerClone).
+		src.mu.Unlock()
+		c.Release()
+		return nil, object.ErrNotSupported
+	}
 	if src.phys || src.contiguous {
 		// Device memory and DMA buffers only have slices (Zircon): a
 		// copy-on-write write would move their pages. Zircon answers
@@ -148,6 +156,15 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		if c.pages.len() > 0 {
 			src.writeProtectLocked(lo, hi)
 		}
+	}
+	if src.pager != nil || src.pclone != nil {
+		// The clone's missing pages within v's window come from the
+		// pager-backed VMO (pager.go).
+		vis := uint64(0)
+		if offset < limit {
+			vis = (min(offset+rounded, limit) - offset) / PageSize
+		}
+		src.adoptPagerCloneLocked(c, (base+offset)/PageSize, vis)
 	}
 	src.mu.Unlock()
 	c.name = v.Name() // a child starts with its parent's name, as in Zircon
@@ -331,6 +348,9 @@ func (v *VMO) InfoVMO(rights object.Rights, buf []byte) {
 	}
 	if v.cow {
 		flags |= InfoVMOIsCowClone
+	}
+	if v.pager != nil {
+		flags |= InfoVMOPagerBacked
 	}
 	le.PutUint64(buf[0:], uint64(v.Koid()))
 	copy(buf[8:8+31], name) // name [32], NUL-terminated

@@ -10,6 +10,13 @@
 //     count of extra holders per physical page); shared pages are
 //     read-only in every page table and the first write on either side
 //     copies the page. Slices are windows on their parent's pages.
+//   - Pager-backed VMOs (pager.go): zx_pager_create_vmo. A missing page
+//     is asked of the pager (a page request packet on its port, through
+//     kernel/object's PagerSource) and the fault, vmo_read/write or
+//     commit waits, with no lock held, until pager_supply_pages moves
+//     pages in, pager_op_range fails them, the VMO is detached or the
+//     waiting thread is killed. SNAPSHOT_AT_LEAST_ON_WRITE clones copy a
+//     missing page from their pager-backed parent on first touch.
 //   - VMAR (vmar.go): a virtual memory address region. Every address
 //     space has a root VMAR covering the user range; sub-VMARs and
 //     mappings (a VMO window with permissions) are its children. A
@@ -46,7 +53,9 @@
 //     copies take it shared; map/unmap/protect/destroy exclusively.
 //  2. VMO.mu — a VMO's pages, size and set of mappings. Mapping geometry
 //     is written with both 1 and 2 held, so either lock suffices to read
-//     it.
+//     it. A clone of a pager-backed VMO takes its parent's VMO.mu inside
+//     its own (never the other way); a pager's page requests take the
+//     port's lock (kernel/object) inside VMO.mu.
 //  3. AddressSpace.ptMu — that address space's page tables, present-page
 //     count and TLB flushes.
 //  4. kmem.Lock (interrupts off) — taken inside Frames and the page-table

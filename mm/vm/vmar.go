@@ -424,6 +424,9 @@ func (m *Mapping) populateLocked() object.Status {
 	defer m.vmo.mu.Unlock()
 	for off := uint64(0); off < m.size && m.offset+off < m.vmo.size; off += PageSize {
 		pa, st := m.vmo.commitLocked((m.offset+off)/PageSize, false)
+		if st == object.ErrShouldWait {
+			continue // a pager's page not supplied yet: mapped when it comes
+		}
 		if st != object.OK {
 			return st
 		}

@@ -47,7 +47,9 @@ type VMO struct {
 	parentKoid object.Koid // the VMO it was created from (0: none)
 	phys       bool        // a physical VMO (physical.go): page i is physBase + i pages
 	physBase   uint64
-	contiguous bool // a contiguous VMO: committed at creation, never decommitted
+	contiguous bool        // a contiguous VMO: committed at creation, never decommitted
+	pager      *pagerState // a pager-backed VMO (pager.go): missing pages come from its pager
+	pclone     *pagerClone // a clone of a pager-backed VMO (pager.go): missing pages come from it
 
 	// Guarded by familyMu (child.go).
 	parent   *VMO // while alive, for ZX_VMO_ZERO_CHILDREN (not referenced)
@@ -206,6 +208,12 @@ func (v *VMO) SetSize(size uint64) object.Status {
 		return object.ErrBadState
 	}
 	if rounded < v.size {
+		if v.pager != nil {
+			v.pagerShrinkLocked(rounded / PageSize)
+		}
+		if v.pclone != nil {
+			v.pclone.cap(rounded / PageSize) // regrown pages read zero
+		}
 		v.decommitLocked(rounded, v.size)
 		v.pages.trim((rounded + leafPages*PageSize - 1) / PageSize / leafPages * leafPages)
 	}
@@ -242,8 +250,14 @@ func inRange(offset, n, size uint64) bool { return offset+n >= offset && offset+
 
 // Read is zx_vmo_read: len(buf) bytes at offset; uncommitted pages read as
 // zeros and stay uncommitted. Errors: BAD_STATE (a cache policy other
-// than CACHED, as Zircon), OUT_OF_RANGE (past the end or overflow).
-func (v *VMO) Read(offset uint64, buf []byte) object.Status {
+// than CACHED, as Zircon), OUT_OF_RANGE (past the end or overflow). A
+// pager-backed VMO waits for its missing pages unkillably (ReadWait).
+func (v *VMO) Read(offset uint64, buf []byte) object.Status { return v.ReadWait(offset, buf, nil) }
+
+// ReadWait is Read where w waits for a pager's pages (pager.go): one page
+// is asked for at a time; the wait's errors end the read (the bytes
+// before the page are read).
+func (v *VMO) ReadWait(offset uint64, buf []byte, w PageWaiter) object.Status {
 	if v.phys {
 		return object.ErrNotSupported
 	}
@@ -251,7 +265,7 @@ func (v *VMO) Read(offset uint64, buf []byte) object.Status {
 		if !inRange(offset, uint64(len(buf)), v.size) {
 			return object.ErrOutOfRange
 		}
-		return o.Read(v.sliceOff+offset, buf)
+		return o.ReadWait(v.sliceOff+offset, buf, w)
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -264,6 +278,15 @@ func (v *VMO) Read(offset uint64, buf []byte) object.Status {
 	for len(buf) > 0 {
 		in := offset % PageSize
 		n := min(uint64(len(buf)), PageSize-in)
+		if v.needsPagerLocked(offset / PageSize) {
+			if st := v.awaitLocked(offset/PageSize, offset/PageSize+1, w); st != object.OK {
+				return st
+			}
+			if !v.inRangeLocked(offset, uint64(len(buf))) {
+				return object.ErrOutOfRange
+			}
+			continue
+		}
 		if pa, ok := v.pages.get(offset / PageSize); ok {
 			copy(buf[:n], v.frames.Bytes(pa)[in:])
 		} else {
@@ -277,8 +300,12 @@ func (v *VMO) Read(offset uint64, buf []byte) object.Status {
 // Write is zx_vmo_write: writes buf at offset, committing pages. Errors:
 // BAD_STATE (a cache policy other than CACHED), OUT_OF_RANGE (past the
 // end or overflow), NO_MEMORY (bytes before the failing page are
-// written).
-func (v *VMO) Write(offset uint64, buf []byte) object.Status {
+// written). A pager-backed VMO waits for its missing pages unkillably
+// (WriteWait).
+func (v *VMO) Write(offset uint64, buf []byte) object.Status { return v.WriteWait(offset, buf, nil) }
+
+// WriteWait is Write where w waits for a pager's pages, as ReadWait.
+func (v *VMO) WriteWait(offset uint64, buf []byte, w PageWaiter) object.Status {
 	if v.phys {
 		return object.ErrNotSupported
 	}
@@ -286,7 +313,7 @@ func (v *VMO) Write(offset uint64, buf []byte) object.Status {
 		if !inRange(offset, uint64(len(buf)), v.size) {
 			return object.ErrOutOfRange
 		}
-		return o.Write(v.sliceOff+offset, buf)
+		return o.WriteWait(v.sliceOff+offset, buf, w)
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -299,6 +326,15 @@ func (v *VMO) Write(offset uint64, buf []byte) object.Status {
 	for len(buf) > 0 {
 		in := offset % PageSize
 		n := min(uint64(len(buf)), PageSize-in)
+		if v.needsPagerLocked(offset / PageSize) {
+			if st := v.awaitLocked(offset/PageSize, offset/PageSize+1, w); st != object.OK {
+				return st
+			}
+			if !v.inRangeLocked(offset, uint64(len(buf))) {
+				return object.ErrOutOfRange
+			}
+			continue
+		}
 		pa, st := v.writablePageLocked(offset/PageSize, false)
 		if st != object.OK {
 			return st
@@ -333,7 +369,17 @@ func OpRangeRights(op uint32) object.Rights {
 // op), NOT_SUPPORTED (LOCK/UNLOCK: no discardable VMOs), NO_MEMORY
 // (COMMIT), BAD_STATE (destroyed). On a copy-on-write child DECOMMIT is
 // NOT_SUPPORTED (Zircon); a slice passes the op to its parent.
+// A pager-backed VMO's COMMIT waits for its missing pages unkillably
+// (OpRangeWait).
 func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
+	return v.OpRangeWait(op, offset, size, nil)
+}
+
+// OpRangeWait is OpRange where w waits for a pager's pages: COMMIT asks
+// for each run of missing pages in turn and fails with the wait's error;
+// if the VMO shrinks meanwhile, what is left of the range is committed.
+// DECOMMIT of a pager-backed VMO is NOT_SUPPORTED (Zircon).
+func (v *VMO) OpRangeWait(op uint32, offset, size uint64, w PageWaiter) object.Status {
 	switch op {
 	case VMOOpCommit, VMOOpDecommit, VMOOpZero, VMOOpCacheSync, VMOOpCacheInvalidate,
 		VMOOpCacheClean, VMOOpCacheCleanInvalidate:
@@ -346,9 +392,9 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 		if !inRange(offset, size, v.size) {
 			return object.ErrOutOfRange
 		}
-		return o.OpRange(op, v.sliceOff+offset, size)
+		return o.OpRangeWait(op, v.sliceOff+offset, size, w)
 	}
-	if op == VMOOpDecommit && (v.cow || v.contiguous) || v.phys && (op == VMOOpDecommit || op == VMOOpZero) {
+	if op == VMOOpDecommit && (v.cow || v.contiguous || v.pager != nil) || v.phys && (op == VMOOpDecommit || op == VMOOpZero) {
 		return object.ErrNotSupported
 	}
 	v.mu.Lock()
@@ -366,7 +412,21 @@ func (v *VMO) OpRange(op uint32, offset, size uint64) object.Status {
 		}
 		// Committed means held by this VMO alone: shared pages are
 		// copied (Zircon commits a clone's pages as its own copies).
-		for idx := offset / PageSize; idx <= (offset+size-1)/PageSize && !v.phys; idx++ {
+		last := (offset + size - 1) / PageSize
+		for idx := offset / PageSize; idx <= last && !v.phys; idx++ {
+			if v.needsPagerLocked(idx) {
+				if st := v.awaitLocked(idx, last+1, w); st != object.OK {
+					return st
+				}
+				if end := v.size / PageSize; last >= end {
+					if idx >= end {
+						return object.OK // shrunk past the rest of the range
+					}
+					last = end - 1
+				}
+				idx-- // look again
+				continue
+			}
 			if _, st := v.writablePageLocked(idx, false); st != object.OK {
 				return st
 			}
@@ -408,6 +468,15 @@ func (v *VMO) zeroLocked(lo, hi uint64) object.Status {
 	for lo < hi {
 		in := lo % PageSize
 		n := min(hi-lo, PageSize-in)
+		if in == 0 && n == PageSize && (v.pager != nil || v.pclone != nil) && !v.pinnedLocked(lo, PageSize) {
+			// A missing page would come from the pager: a whole page
+			// becomes a zero page of the VMO's own (pager.go).
+			if st := v.zeroPageLocked(lo / PageSize); st != object.OK {
+				return st
+			}
+			lo += PageSize
+			continue
+		}
 		if in == 0 && n == PageSize && !v.contiguous && !v.pinnedLocked(lo, PageSize) {
 			end := hi &^ (PageSize - 1)
 			v.decommitLocked(lo, end)
@@ -437,6 +506,9 @@ func (v *VMO) commitLocked(idx uint64, fault bool) (uint64, object.Status) {
 	}
 	if v.dead {
 		return 0, object.ErrBadState
+	}
+	if v.pager != nil || v.pclone != nil && idx < v.pclone.limit.Load() {
+		return 0, object.ErrShouldWait // only the pager brings pages (pager.go)
 	}
 	pa, err := v.frames.Alloc(fault)
 	if err != nil {
@@ -546,6 +618,12 @@ func (v *VMO) OnDestroy() {
 	})
 	v.pages.trim(0)
 	v.mu.Unlock()
+	if v.pager != nil {
+		v.pagerDestroy()
+	}
+	if v.pclone != nil {
+		v.pcloneDestroy()
+	}
 	v.unlinkFamily()
 	if v.sliceOf != nil {
 		v.sliceOf.Release()

@@ -157,7 +157,6 @@ var caseVerdicts = map[string]verdict{
 	"Threads.GetLastScheduledCpu":                                 pending(threadSts),
 	"FutexTest.ThreadSuspended":                                   pending(suspend),
 	"VmoTestCase.PhysicalSlice":                                   pending("writes through a physical VMO over RAM (the original's GetTestPhysVmo); Beryl refuses vmo_create_physical over RAM the kernel manages, even with the root resource (syscall/STATUS.md), and has no other RAM to offer"),
-	"VmoClone2TestCase.NoSnapshotPager":                           pending(pager),
 	"Vmar.PartialUnmapAndRead":                                    pending(debugMem),
 	"Vmar.PartialUnmapAndWrite":                                   pending(debugMem),
 	"Vmar.PartialUnmapWithVmarOffset":                             pending(debugMem),

@@ -34,6 +34,7 @@ const (
 	DefaultLogRights                       Rights  = 0xd00b
 	DefaultMSIRights                       Rights  = 0xc003
 	DefaultPMTRights                       Rights  = 0x8000
+	DefaultPagerRights                     Rights  = 0xc0c3
 	DefaultPortRights                      Rights  = 0x800f
 	DefaultProcessRights                   Rights  = 0x6d3cf
 	DefaultProfileRights                   Rights  = 0x8c003
@@ -214,7 +215,11 @@ const (
 	ObjTypeVCPU                            ObjType = 21
 	ObjTypeVMAR                            ObjType = 18
 	ObjTypeVMO                             ObjType = 3
+	PagerOpFail                            uint32  = 1
+	PagerVMOComplete                       uint16  = 1
+	PagerVMORead                           uint16  = 0
 	PktTypeInterrupt                       uint32  = 7
+	PktTypePageRequest                     uint32  = 9
 	PktTypeSignalOne                       uint32  = 1
 	PktTypeUser                            uint32  = 0
 	PolActionAllow                         uint32  = 0
@@ -361,6 +366,7 @@ const (
 	TaskRetcodeSyscallKill                 int64   = -1024
 	TaskRetcodeVDSOKill                    int64   = -1027
 	TaskTerminated                         Signals = 0x8
+	ThreadStateBlockedPager                uint32  = 2307
 	ThreadStateDead                        uint32  = 5
 	ThreadStateDying                       uint32  = 4
 	ThreadStateNew                         uint32  = 0

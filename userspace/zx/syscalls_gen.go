@@ -129,11 +129,16 @@ const (
 	SysCacheFlush              = 0x1072
 	SysProfileCreate           = 0x1073
 	SysObjectSetProfile        = 0x1074
+	SysPagerCreate             = 0x1075
+	SysPagerCreateVmo          = 0x1076
+	SysPagerDetachVmo          = 0x1077
+	SysPagerSupplyPages        = 0x1078
+	SysPagerOpRange            = 0x1079
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 117
+const NumSyscalls = 122
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -733,4 +738,29 @@ func Sys_profile_create(root_job Handle, options uint32, profile unsafe.Pointer,
 // Sys_object_set_profile is zx_object_set_profile: Apply a profile's settings to a thread: its priority or deadline (each replaces the other) and its CPU affinity mask (ZX_INFO_THREAD reports it). Beryl records them; its scheduler runs threads round robin and user threads on the boot CPU (syscall/STATUS.md). options is ignored, as Zircon.
 func Sys_object_set_profile(handle Handle, profile Handle, options uint32) Status {
 	return Status(int32(zxcall.RawCall(SysObjectSetProfile, uintptr(handle), uintptr(profile), uintptr(options), 0, 0, 0, 0, 0)))
+}
+
+// Sys_pager_create is zx_pager_create: Create a pager: the object that supplies the pages of the VMOs made with pager_create_vmo. options must be 0 (else ZX_ERR_INVALID_ARGS). When its last handle goes, accesses to its VMOs that need a page it has not supplied fail as after pager_detach_vmo (pages already supplied stay).
+func Sys_pager_create(options uint32, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysPagerCreate, uintptr(options), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_pager_create_vmo is zx_pager_create_vmo: Create a VMO of size bytes (rounded up to a page; too large: ZX_ERR_OUT_OF_RANGE) whose pages come from pager: a missing page is asked for with a ZX_PKT_TYPE_PAGE_REQUEST packet (command ZX_PAGER_VMO_READ, offset and length in bytes) on port with key, and the faulting thread, vmo_read, vmo_write or ZX_VMO_OP_COMMIT waits (ZX_THREAD_STATE_BLOCKED_PAGER, killable) until pager_supply_pages brings it or pager_op_range fails it. options: 0 or ZX_VMO_RESIZABLE (else ZX_ERR_INVALID_ARGS). A detached or destroyed VMO queues one ZX_PAGER_VMO_COMPLETE packet. ZX_INFO_VMO reports ZX_INFO_VMO_PAGER_BACKED.
+func Sys_pager_create_vmo(pager Handle, options uint32, port Handle, key uint64, size uint64, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysPagerCreateVmo, uintptr(pager), uintptr(options), uintptr(port), uintptr(key), uintptr(size), uintptr(unsafe.Pointer(out)), 0, 0)))
+}
+
+// Sys_pager_detach_vmo is zx_pager_detach_vmo: Detach a VMO from its pager (vmo not made by this pager: ZX_ERR_INVALID_ARGS): its pages are decommitted, waiting and later accesses to missing pages fail with ZX_ERR_BAD_STATE (a fault ends the thread's process unless it handles the signal), and the port gets a ZX_PAGER_VMO_COMPLETE packet. Detaching twice is ZX_OK.
+func Sys_pager_detach_vmo(pager Handle, vmo Handle) Status {
+	return Status(int32(zxcall.RawCall(SysPagerDetachVmo, uintptr(pager), uintptr(vmo), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_pager_supply_pages is zx_pager_supply_pages: Move the pages of aux_vmo at [aux_offset, aux_offset+length) into pager_vmo at [offset, offset+length) where pager_vmo has no page yet (its present pages are kept, aux's freed; aux's missing pages become zero pages); aux's range reads zero afterwards, and the waiters for those pages go on. Unaligned offset, length or aux_offset, or pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; aux_vmo physical or contiguous: ZX_ERR_NOT_SUPPORTED; aux_vmo a clone, pager-backed, with children or pinned pages, or pager_vmo detached: ZX_ERR_BAD_STATE; either range past its VMO's end: ZX_ERR_OUT_OF_RANGE.
+func Sys_pager_supply_pages(pager Handle, pager_vmo Handle, offset uint64, length uint64, aux_vmo Handle, aux_offset uint64) Status {
+	return Status(int32(zxcall.RawCall(SysPagerSupplyPages, uintptr(pager), uintptr(pager_vmo), uintptr(offset), uintptr(length), uintptr(aux_vmo), uintptr(aux_offset), 0, 0)))
+}
+
+// Sys_pager_op_range is zx_pager_op_range: An operation on a range of a pager's VMO. ZX_PAGER_OP_FAIL (1): the outstanding page requests touching [offset, offset+length) end, and their waiters fail with data, which must be ZX_ERR_IO, ZX_ERR_IO_DATA_INTEGRITY, ZX_ERR_BAD_STATE, ZX_ERR_NO_SPACE or ZX_ERR_BUFFER_TOO_SMALL (else ZX_ERR_INVALID_ARGS); a later access asks again. Unaligned offset or length, or pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; range past the end: ZX_ERR_OUT_OF_RANGE; another op: ZX_ERR_NOT_SUPPORTED.
+func Sys_pager_op_range(pager Handle, op uint32, pager_vmo Handle, offset uint64, length uint64, data uint64) Status {
+	return Status(int32(zxcall.RawCall(SysPagerOpRange, uintptr(pager), uintptr(op), uintptr(pager_vmo), uintptr(offset), uintptr(length), uintptr(data), 0, 0)))
 }

@@ -96,4 +96,13 @@ var specCases = []specCase{
 	{Syscall: "vmar_op_range", Num: zx.SysVmarOpRange, Blocking: true, Arg: 0, Name: "handle", Type: zx.ObjTypeVMAR, Rights: nil, Consumed: false},
 	{Syscall: "object_set_profile", Num: zx.SysObjectSetProfile, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeThread, Rights: []zx.Rights{zx.RightManageThread}, Consumed: false},
 	{Syscall: "object_set_profile", Num: zx.SysObjectSetProfile, Blocking: false, Arg: 1, Name: "profile", Type: zx.ObjTypeProfile, Rights: []zx.Rights{zx.RightApplyProfile}, Consumed: false},
+	{Syscall: "pager_create_vmo", Num: zx.SysPagerCreateVmo, Blocking: false, Arg: 0, Name: "pager", Type: zx.ObjTypePager, Rights: nil, Consumed: false},
+	{Syscall: "pager_create_vmo", Num: zx.SysPagerCreateVmo, Blocking: false, Arg: 2, Name: "port", Type: zx.ObjTypePort, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
+	{Syscall: "pager_detach_vmo", Num: zx.SysPagerDetachVmo, Blocking: false, Arg: 0, Name: "pager", Type: zx.ObjTypePager, Rights: nil, Consumed: false},
+	{Syscall: "pager_detach_vmo", Num: zx.SysPagerDetachVmo, Blocking: false, Arg: 1, Name: "vmo", Type: zx.ObjTypeVMO, Rights: nil, Consumed: false},
+	{Syscall: "pager_supply_pages", Num: zx.SysPagerSupplyPages, Blocking: false, Arg: 0, Name: "pager", Type: zx.ObjTypePager, Rights: nil, Consumed: false},
+	{Syscall: "pager_supply_pages", Num: zx.SysPagerSupplyPages, Blocking: false, Arg: 1, Name: "pager_vmo", Type: zx.ObjTypeVMO, Rights: nil, Consumed: false},
+	{Syscall: "pager_supply_pages", Num: zx.SysPagerSupplyPages, Blocking: false, Arg: 4, Name: "aux_vmo", Type: zx.ObjTypeVMO, Rights: []zx.Rights{zx.RightRead, zx.RightWrite}, Consumed: false},
+	{Syscall: "pager_op_range", Num: zx.SysPagerOpRange, Blocking: false, Arg: 0, Name: "pager", Type: zx.ObjTypePager, Rights: nil, Consumed: false},
+	{Syscall: "pager_op_range", Num: zx.SysPagerOpRange, Blocking: false, Arg: 2, Name: "pager_vmo", Type: zx.ObjTypeVMO, Rights: nil, Consumed: false},
 }

@@ -473,6 +473,12 @@ func (f *fuzzer) after(d *zx.SyscallDesc, r *record) string {
 				continue
 			}
 			_, known := f.pool.index[v]
+			if d.Name == "pager_create_vmo" && !failed && !known {
+				// Nothing supplies a fuzzed pager's pages: detached at
+				// once, its VMO fails what would wait for them forever
+				// (vmo_read, COMMIT) with ZX_ERR_BAD_STATE.
+				zx.Sys_pager_detach_vmo(zx.Handle(uint32(r.args[0])), v)
+			}
 			if f.pool.add(v) && failed && !known && msg == "" {
 				// A call that fails must not hand out handles: the
 				// caller, told it failed, would never close them.
