@@ -5,7 +5,7 @@ package zxsys
 import "beryl/kernel/object"
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 113
+const NumSyscalls = 120
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -122,6 +122,13 @@ const (
 	SysIoportsRelease          = 0x106e
 	SysMsiAllocate             = 0x106f
 	SysMsiCreate               = 0x1070
+	SysTaskSuspend             = 0x1071
+	SysTaskSuspendToken        = 0x1072
+	SysThreadReadState         = 0x1073
+	SysThreadWriteState        = 0x1074
+	SysProcessReadMemory       = 0x1075
+	SysProcessWriteMemory      = 0x1076
+	SysJobSetCritical          = 0x1077
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1076,6 +1083,70 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysMsiCreate(c, object.Handle(uint32(a[0])), uint32(a[1]), uint32(a[2]), object.Handle(uint32(a[3])), a[4], UserPtr(a[5])))
 		},
 	},
+	{
+		Num: 0x1071, Name: "task_suspend", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysTaskSuspend(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x1072, Name: "task_suspend_token", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysTaskSuspendToken(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x1073, Name: "thread_read_state", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeThread, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysThreadReadState(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
+		},
+	},
+	{
+		Num: 0x1074, Name: "thread_write_state", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeThread, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysThreadWriteState(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
+		},
+	},
+	{
+		Num: 0x1075, Name: "process_read_memory", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeProcess, Rights: object.RightRead | object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysProcessReadMemory(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2]), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x1076, Name: "process_write_memory", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeProcess, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysProcessWriteMemory(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2]), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x1077, Name: "job_set_critical", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "job", Type: object.ObjTypeJob, Rights: object.RightDestroy, Checked: true, Consumed: false},
+			{Index: 2, Name: "process", Type: object.ObjTypeProcess, Rights: object.RightWait, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysJobSetCritical(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Handle(uint32(a[2]))))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1194,4 +1265,11 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRelease
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysMsiAllocate
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, object.Handle, uint64, UserPtr) object.Status                  = (*Dispatcher).sysMsiCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysTaskSuspend
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysTaskSuspendToken
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysThreadReadState
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysThreadWriteState
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysProcessReadMemory
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysProcessWriteMemory
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle) object.Status                                           = (*Dispatcher).sysJobSetCritical
 )

@@ -133,9 +133,9 @@ func (d *Dispatcher) sysThreadExit(c Caller) {
 	c.ExitThread()
 }
 
-// threadInfo serves ZX_INFO_THREAD (zx_info_thread_t; INSPECT). Deviation:
-// no SUSPENDED or BLOCKED_* states; a thread blocked in a syscall reports
-// RUNNING.
+// threadInfo serves ZX_INFO_THREAD (zx_info_thread_t; INSPECT): the
+// state is kernel/proc's Thread.State (SUSPENDED, and the BLOCKED_* state
+// of the blocking zx call a thread is in; Linux calls report RUNNING).
 func threadInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
 	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect)
 	if st != object.OK {

@@ -82,6 +82,9 @@ type Process struct {
 	// lx is the Linux process state: family, exit report, limits
 	// (linux_process.go).
 	lx lxState
+	// suspends counts the live suspend tokens of the process
+	// (suspend.go); changed under mu.
+	suspends atomic.Int32
 }
 
 // Thread is one user thread, and its kernel object (ZX_OBJ_TYPE_THREAD).
@@ -101,6 +104,10 @@ type Thread struct {
 	sig     sigState
 	// lastCPU is the CPU the thread last ran user code on.
 	lastCPU atomic.Uint32
+	// susp is the thread's suspension (suspend.go).
+	susp suspendState
+	// debug is the state a debugger set (thread_write_state).
+	debug debugState
 }
 
 // LastCPU returns the CPU the thread last ran user code on.
@@ -256,6 +263,10 @@ func (t *Thread) run() {
 		if t.P.killed.Load() || t.exitReq.Load() {
 			break
 		}
+		t.suspendPoint()
+		if t.P.killed.Load() || t.exitReq.Load() {
+			break
+		}
 		t.deliver()
 		t.Ctx.IOPB, t.Ctx.IOPBGen = t.P.io.Load()
 		x86.EnterUser(t.Ctx)
@@ -270,6 +281,10 @@ func (t *Thread) run() {
 		case v == x86.VectorPF:
 			st := t.P.AS.Resolve(t.Ctx.CR2, r.ErrorCode)
 			if st == object.ErrNoMemory {
+				st = t.stallForMemory(r.ErrorCode)
+			}
+			if st == object.ErrNoMemory && !t.P.killed.Load() && object.KillJobOnOOM(RootJob()) {
+				// A job that asked to die on OOM gave its memory back.
 				st = t.stallForMemory(r.ErrorCode)
 			}
 			switch {

@@ -179,6 +179,7 @@ func (t *Thread) Kill() {
 	}
 	t.startMu.Unlock()
 	t.interrupt()
+	t.wakeSuspended()
 }
 
 // State is the thread's ZX_THREAD_STATE_*: NEW until started, DEAD once
@@ -195,6 +196,13 @@ func (t *Thread) State() uint32 {
 		return object.ThreadStateNew
 	case t.exitReq.Load() || t.P.killed.Load():
 		return object.ThreadStateDying
+	}
+	parked, inCall := t.suspendedState()
+	switch {
+	case parked:
+		return object.ThreadStateSuspended
+	case inCall != 0:
+		return inCall
 	}
 	return object.ThreadStateRunning
 }
