@@ -54,6 +54,10 @@ const (
 	ThreadStateBlockedPager     uint32 = 0x903
 )
 
+// InfoInvalidCPU is ZX_INFO_INVALID_CPU: the last_scheduled_cpu of a
+// thread that has not run (ZX_INFO_THREAD_STATS).
+const InfoInvalidCPU uint32 = 0xFFFFFFFF
+
 // ZX_THREAD_STATE_* topics of thread_read_state / thread_write_state
 // (zircon/syscalls/debug.h; served by kernel/proc).
 const (

@@ -102,7 +102,8 @@ type Thread struct {
 	// (zx_thread_exit).
 	exitReq atomic.Bool
 	sig     sigState
-	// lastCPU is the CPU the thread last ran user code on.
+	// lastCPU is the CPU the thread last ran user code on
+	// (object.InfoInvalidCPU before it first did).
 	lastCPU atomic.Uint32
 	// susp is the thread's suspension (suspend.go).
 	susp suspendState
@@ -110,7 +111,8 @@ type Thread struct {
 	debug debugState
 }
 
-// LastCPU returns the CPU the thread last ran user code on.
+// LastCPU returns the CPU the thread last ran user code on, or
+// object.InfoInvalidCPU if it has not run yet.
 func (t *Thread) LastCPU() uint32 { return t.lastCPU.Load() }
 
 var (
@@ -183,6 +185,7 @@ func (p *Process) newThread(ctx *x86.UserContext) *Thread {
 	defer p.mu.Unlock()
 	t := &Thread{P: p, Ctx: ctx}
 	t.Base.Init(t, object.ObjTypeThread, nil, true, 0)
+	t.lastCPU.Store(object.InfoInvalidCPU)
 	t.SetRelatedKoid(p.Obj.Koid()) // ZX_INFO_HANDLE_BASIC: a thread is related to its process
 	t.sig.init()
 	// The first thread's TID is the PID (Linux's thread-group leader);

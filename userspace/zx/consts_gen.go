@@ -112,6 +112,7 @@ const (
 	ObjectInfoHandleCount                  uint32  = 19
 	ObjectInfoHandleTable                  uint32  = 27
 	ObjectInfoHandleValid                  uint32  = 1
+	ObjectInfoInvalidCPU                   uint32  = 4294967295
 	ObjectInfoJob                          uint32  = 24
 	ObjectInfoJobChildren                  uint32  = 8
 	ObjectInfoJobProcesses                 uint32  = 9
