@@ -88,3 +88,27 @@ func (d *Dispatcher) sysTaskKill(c Caller, h object.Handle) object.Status {
 	t.Release()
 	return object.OK
 }
+
+// sysJobSetCritical follows Zircon's sys_job_set_critical: options, the
+// job (DESTROY), the process (WAIT), then the ancestry check.
+func (d *Dispatcher) sysJobSetCritical(c Caller, job object.Handle, options uint32, process object.Handle) object.Status {
+	nonzero := false
+	switch options {
+	case 0:
+	case object.JobCriticalProcessRetcodeNonzero:
+		nonzero = true
+	default:
+		return object.ErrInvalidArgs
+	}
+	j, _, st := lookupAs[*object.Job](c, job, object.ObjTypeJob, object.RightDestroy)
+	if st != object.OK {
+		return st
+	}
+	defer j.Release()
+	po, _, st := lookupAs[*object.Process](c, process, object.ObjTypeProcess, object.RightWait)
+	if st != object.OK {
+		return st
+	}
+	defer po.Release()
+	return po.SetCriticalToJob(j, nonzero)
+}

@@ -166,6 +166,21 @@ func (d *Dispatcher) sysObjectGetProperty(c Caller, h object.Handle, prop uint32
 			return st
 		}
 		return writeU64(c, value, v)
+	case object.PropJobKillOnOOM:
+		j, _, st := lookupAs[*object.Job](c, h, object.ObjTypeJob, object.RightGetProperty)
+		if st != object.OK {
+			return st
+		}
+		on := j.KillOnOOM()
+		j.Release()
+		if size < sizeofSizeT {
+			return object.ErrBufferTooSmall
+		}
+		var v uint64
+		if on {
+			v = 1
+		}
+		return writeU64(c, value, v)
 	}
 	// No other property is readable.
 	if st := probeOut(c, value, min(size, 4096)); st != object.OK {
@@ -223,6 +238,29 @@ func (d *Dispatcher) sysObjectSetProperty(c Caller, h object.Handle, prop uint32
 			return st
 		}
 		return object.ObjectSetProperty(p, h, prop, le.Uint64(b))
+	case object.PropJobKillOnOOM:
+		// Zircon's order: the type, the size, the copy, the value (0 or 1).
+		j, _, st := lookupAs[*object.Job](c, h, object.ObjTypeJob, object.RightSetProperty)
+		if st != object.OK {
+			return st
+		}
+		defer j.Release()
+		if size < sizeofSizeT {
+			return object.ErrBufferTooSmall
+		}
+		b, st := copyIn(c, value, sizeofSizeT)
+		if st != object.OK {
+			return st
+		}
+		switch le.Uint64(b) {
+		case 0:
+			j.SetKillOnOOM(false)
+		case 1:
+			j.SetKillOnOOM(true)
+		default:
+			return object.ErrInvalidArgs
+		}
+		return object.OK
 	}
 	b, st := copyIn(c, value, min(size, 4096))
 	if st != object.OK {

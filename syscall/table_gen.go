@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 122
+const NumSyscalls = 129
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -134,6 +134,13 @@ const (
 	SysPagerDetachVmo          = 0x1077
 	SysPagerSupplyPages        = 0x1078
 	SysPagerOpRange            = 0x1079
+	SysTaskSuspend             = 0x107a
+	SysTaskSuspendToken        = 0x107b
+	SysThreadReadState         = 0x107c
+	SysThreadWriteState        = 0x107d
+	SysProcessReadMemory       = 0x107e
+	SysProcessWriteMemory      = 0x107f
+	SysJobSetCritical          = 0x1080
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1169,6 +1176,70 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysPagerOpRange(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Handle(uint32(a[2])), a[3], a[4], a[5]))
 		},
 	},
+	{
+		Num: 0x107a, Name: "task_suspend", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysTaskSuspend(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x107b, Name: "task_suspend_token", NArgs: 2, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysTaskSuspendToken(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x107c, Name: "thread_read_state", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeThread, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysThreadReadState(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
+		},
+	},
+	{
+		Num: 0x107d, Name: "thread_write_state", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeThread, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysThreadWriteState(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3]))
+		},
+	},
+	{
+		Num: 0x107e, Name: "process_read_memory", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeProcess, Rights: object.RightRead | object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysProcessReadMemory(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2]), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x107f, Name: "process_write_memory", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeProcess, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysProcessWriteMemory(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2]), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x1080, Name: "job_set_critical", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "job", Type: object.ObjTypeJob, Rights: object.RightDestroy, Checked: true, Consumed: false},
+			{Index: 2, Name: "process", Type: object.ObjTypeProcess, Rights: object.RightWait, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysJobSetCritical(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Handle(uint32(a[2]))))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1296,4 +1367,11 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, object.Handle) object.Status                                                   = (*Dispatcher).sysPagerDetachVmo
 	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint64, object.Handle, uint64) object.Status            = (*Dispatcher).sysPagerSupplyPages
 	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, uint64) object.Status                   = (*Dispatcher).sysPagerOpRange
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysTaskSuspend
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysTaskSuspendToken
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysThreadReadState
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysThreadWriteState
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysProcessReadMemory
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysProcessWriteMemory
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle) object.Status                                           = (*Dispatcher).sysJobSetCritical
 )

@@ -133,9 +133,9 @@ func (d *Dispatcher) sysThreadExit(c Caller) {
 	c.ExitThread()
 }
 
-// threadInfo serves ZX_INFO_THREAD (zx_info_thread_t; INSPECT). Deviation:
-// no SUSPENDED or BLOCKED_* states; a thread blocked in a syscall reports
-// RUNNING.
+// threadInfo serves ZX_INFO_THREAD (zx_info_thread_t; INSPECT): the
+// state is kernel/proc's Thread.State (SUSPENDED, and the BLOCKED_* state
+// of the blocking zx call a thread is in; Linux calls report RUNNING).
 func threadInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
 	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect)
 	if st != object.OK {
@@ -156,7 +156,8 @@ func threadInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, 
 
 // threadStatsInfo serves ZX_INFO_THREAD_STATS (zx_info_thread_stats_t;
 // INSPECT): total_runtime is the thread's time in ring 3;
-// last_scheduled_cpu 0, the CPU user threads run on.
+// last_scheduled_cpu the CPU it last ran user code on (ZX_INFO_INVALID_CPU
+// before it first did).
 func threadStatsInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
 	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect)
 	if st != object.OK {
@@ -169,6 +170,7 @@ func threadStatsInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail 
 	}
 	clear(buf[:rec])
 	le.PutUint64(buf[0:], uint64(t.UserTime()))
+	le.PutUint32(buf[8:], t.LastCPU()) // last_scheduled_cpu
 	return rec, 1, 1, object.OK
 }
 

@@ -322,7 +322,7 @@ fxrstor:
 	FXRSTOR64	UC_FX(BX)
 fxdone:
 	MOVQ	UC_RFLAGS(BX), AX
-	ANDQ	$0xCD5, AX		// user-settable arithmetic flags and DF
+	ANDQ	$0xDD5, AX		// user-settable arithmetic flags, DF and TF (a debugger's single step)
 	ORQ	$0x202, AX		// IF, reserved bit 1
 	// The IRETQ frame; SYSRETQ takes only the user RSP from it.
 	PUSHQ	$0x23

@@ -44,15 +44,41 @@ const (
 )
 
 // ZX_THREAD_STATE_* values of zx_info_thread_t.state (ZX_INFO_THREAD,
-// served by kernel/proc). Beryl reports neither SUSPENDED nor the
-// BLOCKED_* sub-states but BLOCKED_PAGER (waiting for a pager's pages): a
-// thread blocked in another syscall is RUNNING.
+// served by kernel/proc). A thread inside a blocking zx system call
+// reports the BLOCKED_* state of that call (kernel/proc; BLOCKED_PAGER
+// while it waits for a pager's pages), one in a Linux system call RUNNING.
 const (
-	ThreadStateNew          uint32 = 0
-	ThreadStateRunning      uint32 = 1
-	ThreadStateDying        uint32 = 4
-	ThreadStateDead         uint32 = 5
-	ThreadStateBlockedPager uint32 = 0x0903
+	ThreadStateNew              uint32 = 0
+	ThreadStateRunning          uint32 = 1
+	ThreadStateSuspended        uint32 = 2
+	ThreadStateBlocked          uint32 = 3
+	ThreadStateDying            uint32 = 4
+	ThreadStateDead             uint32 = 5
+	ThreadStateBlockedException uint32 = 0x103
+	ThreadStateBlockedSleeping  uint32 = 0x203
+	ThreadStateBlockedFutex     uint32 = 0x303
+	ThreadStateBlockedPort      uint32 = 0x403
+	ThreadStateBlockedChannel   uint32 = 0x503
+	ThreadStateBlockedWaitOne   uint32 = 0x603
+	ThreadStateBlockedWaitMany  uint32 = 0x703
+	ThreadStateBlockedInterrupt uint32 = 0x803
+	ThreadStateBlockedPager     uint32 = 0x903
+)
+
+// InfoInvalidCPU is ZX_INFO_INVALID_CPU: the last_scheduled_cpu of a
+// thread that has not run (ZX_INFO_THREAD_STATS).
+const InfoInvalidCPU uint32 = 0xFFFFFFFF
+
+// ZX_THREAD_STATE_* topics of thread_read_state / thread_write_state
+// (zircon/syscalls/debug.h; served by kernel/proc).
+const (
+	ThreadStateGeneralRegs uint32 = 0
+	ThreadStateFPRegs      uint32 = 1
+	ThreadStateVectorRegs  uint32 = 2
+	ThreadStateDebugRegs   uint32 = 4
+	ThreadStateSingleStep  uint32 = 5
+	ThreadStateX86FS       uint32 = 6
+	ThreadStateX86GS       uint32 = 7
 )
 
 // Object properties flags for InfoHandleBasic.Props.
@@ -271,7 +297,7 @@ func ObjectGetInfoJob(p *Process, h Handle) (JobInfo, Status) {
 	defer j.Release()
 	jobTreeMu.Lock()
 	defer jobTreeMu.Unlock()
-	info := JobInfo{Exited: j.dead}
+	info := JobInfo{Exited: j.dead, KillOnOOM: j.killOnOOM}
 	if j.dead {
 		info.ReturnCode = j.retcode
 	}

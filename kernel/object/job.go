@@ -18,6 +18,9 @@ type Job struct {
 	dead     bool
 	retcode  int64
 	name     string
+	// killOnOOM: the job may be killed to free memory
+	// (ZX_PROP_JOB_KILL_ON_OOM; oom.go).
+	killOnOOM bool
 }
 
 // NewRootJob creates a root job (the kernel holds the returned reference).

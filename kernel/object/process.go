@@ -28,6 +28,11 @@ type Process struct {
 	// futex holds the process's futex wait queues (zx and Linux futexes
 	// alike).
 	futex FutexContext
+	// critical is the job the process's death kills (job_set_critical),
+	// with a reference; criticalNonzero: only a non-zero return code
+	// does. Guarded by jobTreeMu.
+	critical        *Job
+	criticalNonzero bool
 }
 
 // Futexes returns the process's futex context.
@@ -226,6 +231,10 @@ func (p *Process) Kill(retcode int64) {
 	p.state = procDead
 	p.retcode = retcode
 	p.job.removeProcessLocked(p)
+	critical := p.critical
+	if critical != nil && p.criticalNonzero && retcode == 0 {
+		critical = nil
+	}
 	jobTreeMu.Unlock()
 
 	if h := p.killHook.Load(); h != nil {
@@ -235,6 +244,32 @@ func (p *Process) Kill(retcode int64) {
 	p.mu.Lock()
 	p.UpdateStateLocked(0, ProcessTerminated)
 	p.mu.Unlock()
+	if critical != nil {
+		// A critical process takes its job down with it (Zircon's
+		// JobDispatcher::CriticalProcessKill).
+		critical.Kill(TaskRetcodeCriticalProcessKill)
+	}
+}
+
+// SetCriticalToJob makes job, the process's job or one of its ancestors,
+// die with the process (job_set_critical); with nonzero only when the
+// process's return code is not 0. ZX_ERR_ALREADY_BOUND if the process
+// is already critical to a job, ZX_ERR_INVALID_ARGS if job is not an
+// ancestor.
+func (p *Process) SetCriticalToJob(job *Job, nonzero bool) Status {
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	if p.critical != nil {
+		return ErrAlreadyBound
+	}
+	for j := p.job; j != nil; j = j.parent {
+		if j == job {
+			job.AddRef()
+			p.critical, p.criticalNonzero = job, nonzero
+			return OK
+		}
+	}
+	return ErrInvalidArgs
 }
 
 // OnZeroHandles kills a process that was never started, as Zircon does.
@@ -248,9 +283,17 @@ func (p *Process) OnZeroHandles() []*HandleEntry {
 	return nil
 }
 
-// OnDestroy drops the process's reference to its job.
+// OnDestroy drops the process's reference to its job (and to the job it
+// is critical to).
 func (p *Process) OnDestroy() {
 	p.Kill(TaskRetcodeSyscallKill)
+	jobTreeMu.Lock()
+	critical := p.critical
+	p.critical = nil
+	jobTreeMu.Unlock()
+	if critical != nil {
+		critical.Release()
+	}
 	p.job.Release()
 }
 

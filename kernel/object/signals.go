@@ -53,9 +53,13 @@ const (
 	FIFOPeerClosed = SignalPeerClosed
 
 	TaskTerminated = SignalSignaled
-	JobTerminated  = SignalSignaled
-	JobNoJobs      = Signal4
-	JobNoProcesses = Signal5
+	// ThreadRunning and ThreadSuspended: exactly one is asserted on a
+	// started, live thread (ZX_THREAD_RUNNING, ZX_THREAD_SUSPENDED).
+	ThreadRunning   = Signal4
+	ThreadSuspended = Signal5
+	JobTerminated   = SignalSignaled
+	JobNoJobs       = Signal4
+	JobNoProcesses  = Signal5
 	// JobNoChildren is __ZX_OBJECT_SIGNAL_6, which Zircon's kernel keeps
 	// active while a job has neither child jobs nor processes (not in its
 	// public headers; its core-tests read it).

@@ -143,6 +143,10 @@ const (
 	PropProcessClass uint32 = 0x1002
 )
 
+// JobCriticalProcessRetcodeNonzero is ZX_JOB_CRITICAL_PROCESS_RETCODE_NONZERO
+// (job_set_critical's option).
+const JobCriticalProcessRetcodeNonzero uint32 = 1
+
 // Task return codes (zircon/syscalls/object.h).
 const (
 	TaskRetcodeSyscallKill         int64 = -1024

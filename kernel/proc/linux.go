@@ -21,13 +21,27 @@ type Syscalls interface {
 	Syscall(t *Thread, num uint64, args *[8]uint64) int64
 }
 
+// BlockedStates is implemented by a Syscalls value that knows the
+// ZX_THREAD_STATE_BLOCKED_* state a thread inside zx call num reports
+// (0: RUNNING, the call does not block).
+type BlockedStates interface {
+	BlockedState(num uint64) uint32
+}
+
 // zx is the dispatcher SetSyscalls installed; nil (no zx calls: every zx
-// number is ZX_ERR_BAD_SYSCALL) until then.
-var zx Syscalls
+// number is ZX_ERR_BAD_SYSCALL) until then. zxBlocked is its
+// BlockedStates, if it has them.
+var (
+	zx        Syscalls
+	zxBlocked BlockedStates
+)
 
 // SetSyscalls installs the zx dispatcher. boot/kmain calls it once,
 // before it starts any user program.
-func SetSyscalls(s Syscalls) { zx = s }
+func SetSyscalls(s Syscalls) {
+	zx = s
+	zxBlocked, _ = s.(BlockedStates)
+}
 
 // syscall serves one system call of thread t, zx or Linux; it reports
 // whether the thread exits.
@@ -38,13 +52,23 @@ func (t *Thread) syscall() (exit bool) {
 		a := [8]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9, r.R12, r.R13}
 		st := int64(int32(object.ErrBadSyscall))
 		if zx != nil {
+			state := object.ThreadStateRunning
+			if zxBlocked != nil {
+				if s := zxBlocked.BlockedState(nr); s != 0 {
+					state = s
+				}
+			}
+			t.enterCall(state)
 			st = zx.Syscall(t, nr, &a)
+			t.leaveCall()
 		}
 		r.RAX = uint64(st)
 		return t.P.killed.Load()
 	}
 	a := [6]uint64{r.RDI, r.RSI, r.RDX, r.R10, r.R8, r.R9}
+	t.enterCall(object.ThreadStateRunning)
 	ret, exit := t.linux(nr, &a)
+	t.leaveCall()
 	if ret == errRestartSys {
 		ret = t.restartSyscall(nr)
 	}

@@ -13,6 +13,8 @@
 // operations its handlers call.
 //
 // Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu;
+// Thread.startMu → Process.mu → suspendState.mu → the thread's object
+// lock (suspend.go);
 // descriptors: fdTable.mu → a file's own lock (pipe, eventfd, epoll,
 // nodeFile) → pollMu (fd.go); namespace.mu alone (ns.go). Of these only
 // a nodeFile's lock (its offset) is held across a call to its directory
@@ -82,6 +84,9 @@ type Process struct {
 	// lx is the Linux process state: family, exit report, limits
 	// (linux_process.go).
 	lx lxState
+	// suspends counts the live suspend tokens of the process
+	// (suspend.go); changed under mu.
+	suspends atomic.Int32
 }
 
 // Thread is one user thread, and its kernel object (ZX_OBJ_TYPE_THREAD).
@@ -99,7 +104,8 @@ type Thread struct {
 	// (zx_thread_exit).
 	exitReq atomic.Bool
 	sig     sigState
-	// lastCPU is the CPU the thread last ran user code on.
+	// lastCPU is the CPU the thread last ran user code on
+	// (object.InfoInvalidCPU before it first did).
 	lastCPU atomic.Uint32
 	// sched holds the scheduler settings profiles gave it (thread_sched.go).
 	sched threadSched
@@ -108,9 +114,14 @@ type Thread struct {
 	// killCh is closed by Kill (task_kill of this thread).
 	killCh   chan struct{}
 	killOnce sync.Once
+	// susp is the thread's suspension (suspend.go).
+	susp suspendState
+	// debug is the state a debugger set (thread_write_state).
+	debug debugState
 }
 
-// LastCPU returns the CPU the thread last ran user code on.
+// LastCPU returns the CPU the thread last ran user code on, or
+// object.InfoInvalidCPU if it has not run yet.
 func (t *Thread) LastCPU() uint32 { return t.lastCPU.Load() }
 
 var (
@@ -183,6 +194,7 @@ func (p *Process) newThread(ctx *x86.UserContext) *Thread {
 	defer p.mu.Unlock()
 	t := &Thread{P: p, Ctx: ctx, killCh: make(chan struct{})}
 	t.Base.Init(t, object.ObjTypeThread, nil, true, 0)
+	t.lastCPU.Store(object.InfoInvalidCPU)
 	t.SetRelatedKoid(p.Obj.Koid()) // ZX_INFO_HANDLE_BASIC: a thread is related to its process
 	t.sig.init()
 	// The first thread's TID is the PID (Linux's thread-group leader);
@@ -263,6 +275,10 @@ func (t *Thread) run() {
 		if t.P.killed.Load() || t.exitReq.Load() {
 			break
 		}
+		t.suspendPoint()
+		if t.P.killed.Load() || t.exitReq.Load() {
+			break
+		}
 		t.deliver()
 		t.Ctx.IOPB, t.Ctx.IOPBGen = t.P.io.Load()
 		x86.EnterUser(t.Ctx)
@@ -277,6 +293,10 @@ func (t *Thread) run() {
 		case v == x86.VectorPF:
 			st := t.P.AS.ResolveWait(t.Ctx.CR2, r.ErrorCode, t)
 			if st == object.ErrNoMemory {
+				st = t.stallForMemory(r.ErrorCode)
+			}
+			if st == object.ErrNoMemory && !t.P.killed.Load() && object.KillJobOnOOM(RootJob()) {
+				// A job that asked to die on OOM gave its memory back.
 				st = t.stallForMemory(r.ErrorCode)
 			}
 			switch {

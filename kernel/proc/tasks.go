@@ -188,6 +188,7 @@ func (t *Thread) Kill() {
 	}
 	t.startMu.Unlock()
 	t.interrupt()
+	t.wakeSuspended()
 }
 
 // State is the thread's ZX_THREAD_STATE_*: NEW until started, DEAD once
@@ -206,6 +207,13 @@ func (t *Thread) State() uint32 {
 		return object.ThreadStateDying
 	case t.blockedPager.Load():
 		return object.ThreadStateBlockedPager
+	}
+	parked, inCall := t.suspendedState()
+	switch {
+	case parked:
+		return object.ThreadStateSuspended
+	case inCall != 0:
+		return inCall
 	}
 	return object.ThreadStateRunning
 }

@@ -134,11 +134,18 @@ const (
 	SysPagerDetachVmo          = 0x1077
 	SysPagerSupplyPages        = 0x1078
 	SysPagerOpRange            = 0x1079
+	SysTaskSuspend             = 0x107a
+	SysTaskSuspendToken        = 0x107b
+	SysThreadReadState         = 0x107c
+	SysThreadWriteState        = 0x107d
+	SysProcessReadMemory       = 0x107e
+	SysProcessWriteMemory      = 0x107f
+	SysJobSetCritical          = 0x1080
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 122
+const NumSyscalls = 129
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -763,4 +770,39 @@ func Sys_pager_supply_pages(pager Handle, pager_vmo Handle, offset uint64, lengt
 // Sys_pager_op_range is zx_pager_op_range: An operation on a range of a pager's VMO. ZX_PAGER_OP_FAIL (1): the outstanding page requests touching [offset, offset+length) end, and their waiters fail with data, which must be ZX_ERR_IO, ZX_ERR_IO_DATA_INTEGRITY, ZX_ERR_BAD_STATE, ZX_ERR_NO_SPACE or ZX_ERR_BUFFER_TOO_SMALL (else ZX_ERR_INVALID_ARGS); a later access asks again. Unaligned offset or length, or pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; range past the end: ZX_ERR_OUT_OF_RANGE; another op: ZX_ERR_NOT_SUPPORTED.
 func Sys_pager_op_range(pager Handle, op uint32, pager_vmo Handle, offset uint64, length uint64, data uint64) Status {
 	return Status(int32(zxcall.RawCall(SysPagerOpRange, uintptr(pager), uintptr(op), uintptr(pager_vmo), uintptr(offset), uintptr(length), uintptr(data), 0, 0)))
+}
+
+// Sys_task_suspend is zx_task_suspend: Suspend a thread or process until the returned suspend token (ZX_OBJ_TYPE_SUSPEND_TOKEN, rights TRANSFER|INSPECT) is closed; a process's threads started later are suspended too. A thread in user mode stops within a timer tick; one inside a system call counts as suspended at once and stops when the call returns (the call is not interrupted). ZX_THREAD_SUSPENDED is asserted on each thread while it is suspended. Another task type: ZX_ERR_WRONG_TYPE; the caller's own thread or process: ZX_ERR_NOT_SUPPORTED; a dying or dead task: ZX_ERR_BAD_STATE. Suspended threads can be killed.
+func Sys_task_suspend(handle Handle, token *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysTaskSuspend, uintptr(handle), uintptr(unsafe.Pointer(token)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_task_suspend_token is zx_task_suspend_token: The same as task_suspend (its older name).
+func Sys_task_suspend_token(handle Handle, token *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysTaskSuspendToken, uintptr(handle), uintptr(unsafe.Pointer(token)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_thread_read_state is zx_thread_read_state: Read a suspended thread's state of topic kind into buffer: ZX_THREAD_STATE_GENERAL_REGS (0), FP_REGS (1: x87), VECTOR_REGS (2: XMM0-15 and MXCSR; the rest of the AVX-512 layout 0), SINGLE_STEP (5), X86_REGISTER_FS (6), X86_REGISTER_GS (7: always 0). Another kind (DEBUG_REGS included): ZX_ERR_INVALID_ARGS; a thread not suspended: ZX_ERR_BAD_STATE; buffer_size below the record: ZX_ERR_BUFFER_TOO_SMALL; a bad buffer: ZX_ERR_INVALID_ARGS.
+func Sys_thread_read_state(handle Handle, kind uint32, buffer unsafe.Pointer, buffer_size uint) Status {
+	return Status(int32(zxcall.RawCall(SysThreadReadState, uintptr(handle), uintptr(kind), uintptr(buffer), uintptr(buffer_size), 0, 0, 0, 0)))
+}
+
+// Sys_thread_write_state is zx_thread_write_state: Write a suspended thread's state of topic kind from buffer (topics and errors as thread_read_state); a value the thread cannot take is ZX_ERR_INVALID_ARGS: single-step other than 0 or 1, MXCSR bits outside MXCSR_MASK, a non-canonical RIP or FS base, a GS base other than 0. RFLAGS takes only CF PF AF ZF SF TF DF OF.
+func Sys_thread_write_state(handle Handle, kind uint32, buffer unsafe.Pointer, buffer_size uint) Status {
+	return Status(int32(zxcall.RawCall(SysThreadWriteState, uintptr(handle), uintptr(kind), uintptr(buffer), uintptr(buffer_size), 0, 0, 0, 0)))
+}
+
+// Sys_process_read_memory is zx_process_read_memory: Read another process's memory at vaddr, through the one mapping that holds it (at most to its end, whatever its permissions); actual gets the bytes read. buffer_size 0 or above 64 MiB, or a bad buffer: ZX_ERR_INVALID_ARGS; nothing mapped at vaddr: ZX_ERR_NO_MEMORY; the process's address space gone: ZX_ERR_BAD_STATE.
+func Sys_process_read_memory(handle Handle, vaddr Vaddr, buffer unsafe.Pointer, buffer_size uint, actual *uint) Status {
+	return Status(int32(zxcall.RawCall(SysProcessReadMemory, uintptr(handle), uintptr(vaddr), uintptr(buffer), uintptr(buffer_size), uintptr(unsafe.Pointer(actual)), 0, 0, 0)))
+}
+
+// Sys_process_write_memory is zx_process_write_memory: Write another process's memory at vaddr (a debugger's breakpoints: read-only mappings too), through the one mapping that holds it; actual gets the bytes written. Errors as process_read_memory.
+func Sys_process_write_memory(handle Handle, vaddr Vaddr, buffer unsafe.Pointer, buffer_size uint, actual *uint) Status {
+	return Status(int32(zxcall.RawCall(SysProcessWriteMemory, uintptr(handle), uintptr(vaddr), uintptr(buffer), uintptr(buffer_size), uintptr(unsafe.Pointer(actual)), 0, 0, 0)))
+}
+
+// Sys_job_set_critical is zx_job_set_critical: Make job die when process dies (job must be the process's job or an ancestor of it, else ZX_ERR_INVALID_ARGS): the job is killed with ZX_TASK_RETCODE_CRITICAL_PROCESS_KILL when the process terminates; with options ZX_JOB_CRITICAL_PROCESS_RETCODE_NONZERO (1) only if its return code is not 0. Other options: ZX_ERR_INVALID_ARGS; a process already critical to a job: ZX_ERR_ALREADY_BOUND.
+func Sys_job_set_critical(job Handle, options uint32, process Handle) Status {
+	return Status(int32(zxcall.RawCall(SysJobSetCritical, uintptr(job), uintptr(options), uintptr(process), 0, 0, 0, 0, 0)))
 }

@@ -105,4 +105,12 @@ var specCases = []specCase{
 	{Syscall: "pager_supply_pages", Num: zx.SysPagerSupplyPages, Blocking: false, Arg: 4, Name: "aux_vmo", Type: zx.ObjTypeVMO, Rights: []zx.Rights{zx.RightRead, zx.RightWrite}, Consumed: false},
 	{Syscall: "pager_op_range", Num: zx.SysPagerOpRange, Blocking: false, Arg: 0, Name: "pager", Type: zx.ObjTypePager, Rights: nil, Consumed: false},
 	{Syscall: "pager_op_range", Num: zx.SysPagerOpRange, Blocking: false, Arg: 2, Name: "pager_vmo", Type: zx.ObjTypeVMO, Rights: nil, Consumed: false},
+	{Syscall: "task_suspend", Num: zx.SysTaskSuspend, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeNone, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
+	{Syscall: "task_suspend_token", Num: zx.SysTaskSuspendToken, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeNone, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
+	{Syscall: "thread_read_state", Num: zx.SysThreadReadState, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeThread, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
+	{Syscall: "thread_write_state", Num: zx.SysThreadWriteState, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeThread, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
+	{Syscall: "process_read_memory", Num: zx.SysProcessReadMemory, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeProcess, Rights: []zx.Rights{zx.RightRead, zx.RightWrite}, Consumed: false},
+	{Syscall: "process_write_memory", Num: zx.SysProcessWriteMemory, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeProcess, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
+	{Syscall: "job_set_critical", Num: zx.SysJobSetCritical, Blocking: false, Arg: 0, Name: "job", Type: zx.ObjTypeJob, Rights: []zx.Rights{zx.RightDestroy}, Consumed: false},
+	{Syscall: "job_set_critical", Num: zx.SysJobSetCritical, Blocking: false, Arg: 2, Name: "process", Type: zx.ObjTypeProcess, Rights: []zx.Rights{zx.RightWait}, Consumed: false},
 }
