@@ -20,12 +20,17 @@ func setupSyscalls() {
 }
 
 // kernelStats fills what only the kernel's main package knows for
-// beryl_kernel_stats: pages, CPUs, processes.
+// beryl_kernel_stats: pages, CPUs and their busy and idle time,
+// processes.
 func kernelStats(s *zxsys.KernelStats) {
 	f := kmem.Lock()
 	s.PagesTotal, s.PagesFree, s.PagesHeap = kmem.Stats()
 	s.PagesUser, s.PagesReserve = kmem.UserPages(), kmem.Reserve()
 	kmem.Unlock(f)
 	s.CPUs = uint64(rt.CPUsOnline())
+	for id := uint32(0); id < uint32(min(s.CPUs, zxsys.StatsCPUs)); id++ {
+		busy, idle := rt.CPUTimes(id)
+		s.CPUBusyNs[id], s.CPUIdleNs[id] = uint64(busy), uint64(idle)
+	}
 	s.Processes = uint64(proc.Live())
 }
