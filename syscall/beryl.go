@@ -63,6 +63,9 @@ type KernelStats struct {
 	// it came up; 0 for CPUs that are not online.
 	CPUBusyNs [StatsCPUs]uint64
 	CPUIdleNs [StatsCPUs]uint64
+	// KernelGCs is the number of garbage collections the kernel's Go
+	// runtime has completed.
+	KernelGCs uint64
 }
 
 // StatsCPUs is the number of per-CPU entries in KernelStats (the most
@@ -70,7 +73,7 @@ type KernelStats struct {
 const StatsCPUs = 64
 
 // KernelStatsSize is the size of the KernelStats record in bytes.
-const KernelStatsSize = 8 * (13 + uint64(object.ObjTypeUpperBound) + 2*StatsCPUs)
+const KernelStatsSize = 8 * (14 + uint64(object.ObjTypeUpperBound) + 2*StatsCPUs)
 
 // checkRootResource accepts ZX_HANDLE_INVALID or the root resource; any
 // other resource is ACCESS_DENIED after the gate's BAD_HANDLE /
@@ -107,6 +110,7 @@ func (d *Dispatcher) sysBerylKernelStats(c Caller, resource object.Handle, buffe
 	words := append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages, s.LiveHandles, s.LiveObjects}, s.Objects[:]...)
 	words = append(words, s.CallerPrivateVmos, s.PagesUser, s.PagesReserve, s.CallerThreads)
 	words = append(append(words, s.CPUBusyNs[:]...), s.CPUIdleNs[:]...)
+	words = append(words, s.KernelGCs)
 	for i, v := range words {
 		le.PutUint64(b[8*i:], v)
 	}

@@ -54,6 +54,7 @@ func TestBerylKernelStats(t *testing.T) {
 		s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes = 100, 40, 10, 2, 3
 		s.PagesUser, s.PagesReserve = 21, 16
 		s.CPUBusyNs[1], s.CPUIdleNs[1] = 7, 9
+		s.KernelGCs = 11
 	}}
 	saved := testDispatcher
 	testDispatcher = d
@@ -83,8 +84,8 @@ func TestBerylKernelStats(t *testing.T) {
 	if tail[0] != 1 || tail[1] != 21 || tail[2] != 16 || tail[3] != uint64(len(proc.ThreadKoids(f.Process()))) {
 		t.Errorf("record tail (caller private VMOs, user pages, reserve, caller threads) %d, want [1 21 16 %d]", tail, len(proc.ThreadKoids(f.Process())))
 	}
-	if busy, idle := w(at+4+1), w(at+4+StatsCPUs+1); busy != 7 || idle != 9 || 8*(at+4+2*StatsCPUs) != int(KernelStatsSize) {
-		t.Errorf("cpu 1 busy %d idle %d ns, want 7 and 9 (record of %d bytes)", busy, idle, KernelStatsSize)
+	if busy, idle := w(at+4+1), w(at+4+StatsCPUs+1); busy != 7 || idle != 9 || w(at+4+2*StatsCPUs) != 11 || 8*(at+5+2*StatsCPUs) != int(KernelStatsSize) {
+		t.Errorf("cpu 1 busy %d idle %d ns, GCs %d, want 7, 9, 11 (record of %d bytes)", busy, idle, w(at+4+2*StatsCPUs), KernelStatsSize)
 	}
 	if f.u64(buf+UserPtr(KernelStatsSize)) != 0x5a5a {
 		t.Fatal("wrote past the record")

@@ -136,7 +136,7 @@ func (d *Dispatcher) sysThreadExit(c Caller) {
 // threadInfo serves ZX_INFO_THREAD (zx_info_thread_t; INSPECT). Deviation:
 // no SUSPENDED or BLOCKED_* states; a thread blocked in a syscall reports
 // RUNNING.
-func threadInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
+func threadInfo(c Caller, h object.Handle, buf []byte, cpus int) (rec, actual, avail int, st object.Status) {
 	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect)
 	if st != object.OK {
 		return 0, 0, 0, st
@@ -148,15 +148,17 @@ func threadInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, 
 	}
 	clear(buf[:rec])
 	le.PutUint32(buf[0:], t.State())
-	// wait_exception_channel_type 0 (none); cpu_affinity_mask: CPU 0,
-	// the only one threads run on.
-	buf[8] = 1
+	// wait_exception_channel_type 0 (none); cpu_affinity_mask: the CPUs
+	// threads run on (zx_cpu_set_t: bit i of word i/64 is CPU i).
+	for i := 0; i < cpus && i < 64*8; i++ {
+		buf[8+i/8] |= 1 << (i % 8)
+	}
 	return rec, 1, 1, object.OK
 }
 
 // threadStatsInfo serves ZX_INFO_THREAD_STATS (zx_info_thread_stats_t;
 // INSPECT): total_runtime is the thread's time in ring 3;
-// last_scheduled_cpu 0, the CPU user threads run on.
+// last_scheduled_cpu the CPU it last ran user code on.
 func threadStatsInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
 	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect)
 	if st != object.OK {
@@ -169,6 +171,7 @@ func threadStatsInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail 
 	}
 	clear(buf[:rec])
 	le.PutUint64(buf[0:], uint64(t.UserTime()))
+	le.PutUint32(buf[8:], t.LastCPU())
 	return rec, 1, 1, object.OK
 }
 

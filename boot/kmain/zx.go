@@ -1,6 +1,8 @@
 package kmain
 
 import (
+	"runtime/metrics"
+
 	"beryl/arch/x86"
 	"beryl/kernel/proc"
 	"beryl/kernel/rt"
@@ -16,7 +18,8 @@ func setupSyscalls() {
 		IRQ: zxsys.IRQOps{GSILine: newGSILine, AllocMSI: allocMSI, MSILine: msiLineFor},
 		// ticks_get is the TSC, at the rate the kernel calibrated.
 		Ticks:          func() int64 { return int64(x86.Rdtsc()) },
-		TicksPerSecond: func() int64 { return int64(rt.TSCHz()) }})
+		TicksPerSecond: func() int64 { return int64(rt.TSCHz()) },
+		SchedCPUs:      rt.SchedCPUs})
 }
 
 // kernelStats fills what only the kernel's main package knows for
@@ -33,4 +36,9 @@ func kernelStats(s *zxsys.KernelStats) {
 		s.CPUBusyNs[id], s.CPUIdleNs[id] = uint64(busy), uint64(idle)
 	}
 	s.Processes = uint64(proc.Live())
+	gcs := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(gcs)
+	if gcs[0].Value.Kind() == metrics.KindUint64 {
+		s.KernelGCs = gcs[0].Value.Uint64()
+	}
 }

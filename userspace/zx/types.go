@@ -191,6 +191,9 @@ type KernelStats struct {
 	// past the CPUs online.
 	CPUBusyNs [StatsCPUs]uint64
 	CPUIdleNs [StatsCPUs]uint64
+	// KernelGCs is the number of garbage collections the kernel's Go
+	// runtime has completed.
+	KernelGCs uint64
 }
 
 // StatsCPUs is the number of per-CPU entries in KernelStats.
