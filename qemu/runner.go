@@ -36,6 +36,7 @@ type Config struct {
 	OVMF    bool   // boot through UEFI firmware (OVMF) instead of SeaBIOS
 	Memory  string // -m value, default 512M
 	// SMP is the number of vCPUs (-smp); 0 takes $BERYL_SMP, else 1.
+	// (Kernel options in $BERYL_KOPTS are appended to Cmdline.)
 	// An -smp in Extra overrides it.
 	SMP     int
 	Timeout time.Duration
@@ -133,8 +134,10 @@ func Args(cfg Config, varsCopy string) []string {
 		a = append(a, "-cdrom", cfg.ISO, "-boot", "d")
 	} else {
 		a = append(a, "-kernel", cfg.Kernel)
-		if cfg.Cmdline != "" {
-			a = append(a, "-append", cfg.Cmdline)
+		// $BERYL_KOPTS adds kernel options to every boot (e.g. smp=on,
+		// to repeat whole test runs with threads on every CPU).
+		if cmdline := strings.TrimSpace(cfg.Cmdline + " " + os.Getenv("BERYL_KOPTS")); cmdline != "" {
+			a = append(a, "-append", cmdline)
 		}
 	}
 	return append(a, cfg.Extra...)

@@ -63,17 +63,22 @@ func TestSMPBoot(t *testing.T) {
 	}
 }
 
-// TestSMPKernelTests runs the in-kernel SMP tests at -smp 4: every
+// TestSMPKernelTests runs the in-kernel SMP tests at -smp 4, with the
+// other CPUs idle and with threads on every CPU (smp=on): every
 // application processor is online with its own per-CPU area and takes
-// its own timer interrupts.
+// its own timer interrupts, and a signal frame's pages are committed
+// before an exception handler writes it.
 func TestSMPKernelTests(t *testing.T) {
-	res, err := Boot(Config{Kernel: image(t, "beryl-test.elf"), Cmdline: "test=smp/*", SMP: 4, Timeout: 2 * time.Minute})
-	if err != nil {
-		t.Fatalf("boot: %v\n%s", err, tail(res))
-	}
-	log := strings.Join(res.Lines, "\n")
-	if res.ExitCode != ExitPass || !strings.Contains(log, "KTEST PASS smp/cpus-tick") || !strings.Contains(log, "cpu 3 (APIC id 3)") {
-		t.Fatalf("QEMU exit %d\n%s", res.ExitCode, res.Tail(30))
+	for _, cmdline := range []string{"test=smp/*", "test=smp/* smp=on"} {
+		res, err := Boot(Config{Kernel: image(t, "beryl-test.elf"), Cmdline: cmdline, SMP: 4, Timeout: 2 * time.Minute})
+		if err != nil {
+			t.Fatalf("%s: boot: %v\n%s", cmdline, err, tail(res))
+		}
+		log := strings.Join(res.Lines, "\n")
+		if res.ExitCode != ExitPass || !strings.Contains(log, "KTEST PASS smp/cpus-tick") || !strings.Contains(log, "cpu 3 (APIC id 3)") ||
+			!strings.Contains(log, "KTEST PASS smp/signal-frame-prepare") {
+			t.Fatalf("%s: QEMU exit %d\n%s", cmdline, res.ExitCode, res.Tail(30))
+		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package zxsys
 
-import "beryl/kernel/object"
+import (
+	"beryl/kernel/object"
+	"beryl/kernel/proc"
+)
 
 // Beryl-specific syscalls: beryl_startup_handle (the process-args
 // bootstrap for Go programs) and beryl_kernel_stats (leak checks, init's
@@ -50,10 +53,27 @@ type KernelStats struct {
 	// last PagesReserve free pages, and the alloc syscalls fail with
 	// ZX_ERR_NO_MEMORY below half of it.
 	PagesReserve uint64
+	// CallerThreads is the number of threads of the calling process
+	// that have not exited (counted in Objects), so that a process
+	// watching the counts can discount the threads its own runtime
+	// starts.
+	CallerThreads uint64
+	// CPUBusyNs and CPUIdleNs are, per CPU (index = CPU number), the
+	// time it has spent running threads and in its idle context since
+	// it came up; 0 for CPUs that are not online.
+	CPUBusyNs [StatsCPUs]uint64
+	CPUIdleNs [StatsCPUs]uint64
+	// KernelGCs is the number of garbage collections the kernel's Go
+	// runtime has completed.
+	KernelGCs uint64
 }
 
+// StatsCPUs is the number of per-CPU entries in KernelStats (the most
+// CPUs the kernel starts).
+const StatsCPUs = 64
+
 // KernelStatsSize is the size of the KernelStats record in bytes.
-const KernelStatsSize = 8 * (12 + uint64(object.ObjTypeUpperBound))
+const KernelStatsSize = 8 * (14 + uint64(object.ObjTypeUpperBound) + 2*StatsCPUs)
 
 // checkRootResource accepts ZX_HANDLE_INVALID or the root resource; any
 // other resource is ACCESS_DENIED after the gate's BAD_HANDLE /
@@ -83,10 +103,15 @@ func (d *Dispatcher) sysBerylKernelStats(c Caller, resource object.Handle, buffe
 		s.Objects[t] = uint64(object.LiveObjects(object.ObjType(t)))
 		s.LiveObjects += s.Objects[t]
 	}
+	s.CallerThreads = uint64(len(proc.ThreadKoids(c.Process())))
 	s.Size = KernelStatsSize
 	s.LiveHandles = uint64(object.LiveHandles())
 	b := make([]byte, KernelStatsSize)
-	for i, v := range append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages, s.LiveHandles, s.LiveObjects}, append(s.Objects[:], s.CallerPrivateVmos, s.PagesUser, s.PagesReserve)...) {
+	words := append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages, s.LiveHandles, s.LiveObjects}, s.Objects[:]...)
+	words = append(words, s.CallerPrivateVmos, s.PagesUser, s.PagesReserve, s.CallerThreads)
+	words = append(append(words, s.CPUBusyNs[:]...), s.CPUIdleNs[:]...)
+	words = append(words, s.KernelGCs)
+	for i, v := range words {
 		le.PutUint64(b[8*i:], v)
 	}
 	return copyOut(c, buffer, b[:n])

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"beryl/kernel/object"
+	"beryl/kernel/proc"
 	"beryl/mm/kmem"
 )
 
@@ -52,6 +53,8 @@ func TestBerylKernelStats(t *testing.T) {
 	d := &Dispatcher{Stats: func(s *KernelStats) {
 		s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes = 100, 40, 10, 2, 3
 		s.PagesUser, s.PagesReserve = 21, 16
+		s.CPUBusyNs[1], s.CPUIdleNs[1] = 7, 9
+		s.KernelGCs = 11
 	}}
 	saved := testDispatcher
 	testDispatcher = d
@@ -76,9 +79,13 @@ func TestBerylKernelStats(t *testing.T) {
 	if w(0) != KernelStatsSize || w(1) != 100 || w(2) != 40 || w(3) != 10 || w(4) != 2 || w(5) != 3 || w(6) != pages {
 		t.Fatalf("header % d", []uint64{w(0), w(1), w(2), w(3), w(4), w(5), w(6)})
 	}
-	tail := []uint64{f.u64(buf + UserPtr(KernelStatsSize-24)), f.u64(buf + UserPtr(KernelStatsSize-16)), f.u64(buf + UserPtr(KernelStatsSize-8))}
-	if tail[0] != 1 || tail[1] != 21 || tail[2] != 16 {
-		t.Errorf("record tail (caller private VMOs, user pages, reserve) %d, want [1 21 16]", tail)
+	at := 9 + int(object.ObjTypeUpperBound) // the words after Objects
+	tail := []uint64{w(at), w(at + 1), w(at + 2), w(at + 3)}
+	if tail[0] != 1 || tail[1] != 21 || tail[2] != 16 || tail[3] != uint64(len(proc.ThreadKoids(f.Process()))) {
+		t.Errorf("record tail (caller private VMOs, user pages, reserve, caller threads) %d, want [1 21 16 %d]", tail, len(proc.ThreadKoids(f.Process())))
+	}
+	if busy, idle := w(at+4+1), w(at+4+StatsCPUs+1); busy != 7 || idle != 9 || w(at+4+2*StatsCPUs) != 11 || 8*(at+5+2*StatsCPUs) != int(KernelStatsSize) {
+		t.Errorf("cpu 1 busy %d idle %d ns, GCs %d, want 7, 9, 11 (record of %d bytes)", busy, idle, w(at+4+2*StatsCPUs), KernelStatsSize)
 	}
 	if f.u64(buf+UserPtr(KernelStatsSize)) != 0x5a5a {
 		t.Fatal("wrote past the record")

@@ -49,7 +49,7 @@ func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, b
 		case object.InfoProcessThreads:
 			rec, na, nv, st = processThreadsInfo(c, h, buf)
 		case object.InfoThread:
-			rec, na, nv, st = threadInfo(c, h, buf)
+			rec, na, nv, st = threadInfo(c, h, buf, d.schedCPUs())
 		case object.InfoTaskStats:
 			rec, na, nv, st = taskStatsInfo(c, h, buf)
 		case object.InfoThreadExceptionReport:

@@ -66,6 +66,16 @@ func (d *Dispatcher) stats() KernelStats {
 	return s
 }
 
+// schedCPUs is the number of CPUs that run threads (at least 1).
+func (d *Dispatcher) schedCPUs() int {
+	if d.SchedCPUs != nil {
+		if n := d.SchedCPUs(); n > 0 {
+			return n
+		}
+	}
+	return 1
+}
+
 // sysSystemGetNumCpus reads the CPU count beryl_kernel_stats reports.
 func (d *Dispatcher) sysSystemGetNumCpus(c Caller) uint32 {
 	if n := d.stats().CPUs; n > 0 {

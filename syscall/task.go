@@ -135,8 +135,9 @@ func (d *Dispatcher) sysThreadExit(c Caller) {
 
 // threadInfo serves ZX_INFO_THREAD (zx_info_thread_t; INSPECT): the
 // state is kernel/proc's Thread.State (SUSPENDED, and the BLOCKED_* state
-// of the blocking zx call a thread is in; Linux calls report RUNNING).
-func threadInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
+// of the blocking zx call a thread is in; Linux calls report RUNNING);
+// cpus is the number of CPUs that run threads.
+func threadInfo(c Caller, h object.Handle, buf []byte, cpus int) (rec, actual, avail int, st object.Status) {
 	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect)
 	if st != object.OK {
 		return 0, 0, 0, st
@@ -149,8 +150,9 @@ func threadInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, 
 	clear(buf[:rec])
 	le.PutUint32(buf[0:], t.State())
 	// wait_exception_channel_type 0 (none); cpu_affinity_mask: the
-	// last profile's, else CPU 0, the only one user threads run on.
-	le.PutUint64(buf[8:], t.AffinityMask())
+	// last profile's, else the CPUs threads run on (zx_cpu_set_t: bit i
+	// of word i/64 is CPU i; Beryl keeps the first word).
+	le.PutUint64(buf[8:], t.AffinityMask(cpus))
 	return rec, 1, 1, object.OK
 }
 

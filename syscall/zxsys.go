@@ -119,6 +119,9 @@ type Dispatcher struct {
 	// monotonic clock.
 	Ticks          func() int64
 	TicksPerSecond func() int64
+	// SchedCPUs is the number of CPUs that run threads (CPUs 0 to n-1):
+	// ZX_INFO_THREAD's affinity mask; nil means one.
+	SchedCPUs func() int
 }
 
 // HandleArg describes a handle argument of a syscall (for checks and docs).

@@ -1,6 +1,8 @@
 package kmain
 
 import (
+	"runtime/metrics"
+
 	"beryl/arch/x86"
 	"beryl/kernel/proc"
 	"beryl/kernel/rt"
@@ -16,16 +18,27 @@ func setupSyscalls() {
 		IRQ: zxsys.IRQOps{GSILine: newGSILine, AllocMSI: allocMSI, MSILine: msiLineFor},
 		// ticks_get is the TSC, at the rate the kernel calibrated.
 		Ticks:          func() int64 { return int64(x86.Rdtsc()) },
-		TicksPerSecond: func() int64 { return int64(rt.TSCHz()) }})
+		TicksPerSecond: func() int64 { return int64(rt.TSCHz()) },
+		SchedCPUs:      rt.SchedCPUs})
 }
 
 // kernelStats fills what only the kernel's main package knows for
-// beryl_kernel_stats: pages, CPUs, processes.
+// beryl_kernel_stats: pages, CPUs and their busy and idle time,
+// processes.
 func kernelStats(s *zxsys.KernelStats) {
 	f := kmem.Lock()
 	s.PagesTotal, s.PagesFree, s.PagesHeap = kmem.Stats()
 	s.PagesUser, s.PagesReserve = kmem.UserPages(), kmem.Reserve()
 	kmem.Unlock(f)
 	s.CPUs = uint64(rt.CPUsOnline())
+	for id := uint32(0); id < uint32(min(s.CPUs, zxsys.StatsCPUs)); id++ {
+		busy, idle := rt.CPUTimes(id)
+		s.CPUBusyNs[id], s.CPUIdleNs[id] = uint64(busy), uint64(idle)
+	}
 	s.Processes = uint64(proc.Live())
+	gcs := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(gcs)
+	if gcs[0].Value.Kind() == metrics.KindUint64 {
+		s.KernelGCs = gcs[0].Value.Uint64()
+	}
 }

@@ -10,8 +10,7 @@ import (
 // priority or deadline parameters, and a soft CPU affinity mask. Beryl's
 // threads are goroutines the Go runtime schedules round robin, so the
 // priority and deadline are kept and reported but do not order threads;
-// user threads run on the boot CPU (smp off), which every mask is
-// treated as including (syscall/STATUS.md).
+// a mask does not restrict where a thread runs (syscall/STATUS.md).
 type threadSched struct {
 	mu sync.Mutex
 	// p: the settings applied so far (Flags says which are set).
@@ -41,16 +40,19 @@ func (t *Thread) ApplyProfile(sp object.SchedParams) {
 }
 
 // AffinityMask returns the thread's CPU affinity mask as ZX_INFO_THREAD
-// reports it: the last profile's mask, or CPU 0 (where user threads run)
-// when no profile set one.
-func (t *Thread) AffinityMask() uint64 {
+// reports it: the last profile's mask, or, when no profile set one, the
+// first cpus CPUs (those that run user threads).
+func (t *Thread) AffinityMask(cpus int) uint64 {
 	s := &t.sched
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.p.Flags&object.ProfileInfoFlagCPUMask != 0 {
 		return s.p.CPUMask
 	}
-	return 1
+	if cpus >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<cpus - 1
 }
 
 // SchedParams returns what profiles have set on the thread.

@@ -17,7 +17,11 @@
 // turns kernel faults in goroutines into Go panics (SIGSEGV, SIGFPE).
 //
 // Everything reachable from HandleTrap is trap-path code: nosplit, no
-// allocation, no Go pointer stores (all state is integers in BSS).
+// allocation, no Go pointer stores (all state is integers in BSS). An
+// exception handler must not fault either: exceptions from ring 0 share
+// one IST stack per CPU, so a nested one would overwrite the outer
+// frame (signal frames are written to pages kmem.Prepare has made
+// present; HandleTrap stops on a nested exception).
 // Locking: the trap path runs with interrupts disabled and holds
 // x86.TrapLock (a CPU-recursive spin lock, also kmem's lock) for all of
 // HandleTrap, so the thread table and the other state here are reached by

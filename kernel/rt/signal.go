@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"beryl/arch/x86"
+	"beryl/mm/kmem"
 )
 
 var sigActions [linux.NSIG + 1]linux.Sigaction
@@ -157,8 +158,15 @@ func deliverPending(f *x86.Frame, fx *x86.FXArea) {
 //go:nosplit
 func pushSignalFrame(t *thread, f *x86.Frame, fx *x86.FXArea, sig uint64, code int32, addr uint64) {
 	a := &sigActions[sig]
-	atomic.AddUint64(&delivered[sig], 1)
 	frame, fp := linux.Place(f.RSP, a.Flags&linux.SAOnstack != 0, t.altSP, t.altSize)
+	// Commit the frame's pages first: this may run in an exception
+	// handler (a fault's signal; a signal made pending by another CPU
+	// and delivered as a page fault returns), where a page fault would
+	// reuse the exception stack and overwrite the frame f points into.
+	if !kmem.Prepare(frame, fp+linux.FPStateLen-frame) {
+		Fatal(f, "signal stack not writable")
+	}
+	atomic.AddUint64(&delivered[sig], 1)
 	*(*x86.FXArea)(ptr(fp)) = *fx
 	linux.EncodeFrame((*[linux.FrameLen]byte)(ptr(frame)), f, frame, a.Restorer, fp, t.altSP, t.altSize, t.sigMask, sig, code, addr)
 	t.sigMask |= a.Mask

@@ -53,6 +53,18 @@ func HandleTrap(f *x86.Frame, fx *x86.FXArea) {
 	}
 	x86.TrapLock.Lock()
 	depthOf[me]++
+	// Exceptions share one IST stack per CPU (x86.ISTExc): one taken
+	// while another is being handled on this CPU starts at the same
+	// stack top and overwrites the outer frame. Nothing may fault there
+	// (kmem.Prepare); if something does, stop with a dump rather than
+	// resume a corrupted context.
+	onExc := v < 32 && v != x86.VectorNMI && v != x86.VectorDF && v != x86.VectorMC
+	if onExc {
+		if inExc[me] {
+			Fatal(f, "exception inside an exception handler")
+		}
+		inExc[me] = true
+	}
 	switch {
 	case v == x86.VectorSyscall:
 		doSyscall(f, fx)
@@ -84,9 +96,16 @@ func HandleTrap(f *x86.Frame, fx *x86.FXArea) {
 	if depthOf[me] == 1 && f.RFLAGS&x86.FlagIF != 0 {
 		deliverPending(f, fx)
 	}
+	if onExc {
+		inExc[me] = false
+	}
 	depthOf[me]--
 	x86.TrapLock.Unlock()
 }
+
+// inExc says, per CPU, that an exception is being handled on its
+// exception stack.
+var inExc [x86.MaxCPUs]bool
 
 var (
 	ticks uint64

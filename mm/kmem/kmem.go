@@ -251,6 +251,36 @@ func HandleFault(va uint64, ec uint64) FaultResult {
 	return FaultResolved
 }
 
+// Prepare makes [va, va+length) of the kernel address space present and
+// writable before trap-path code writes there from an exception handler
+// (a signal frame): demand-zero pages of the runtime region are committed
+// now, because a page fault taken inside an exception handler would reuse
+// the exception stack and overwrite the outer trap frame. It reports
+// false if some page is neither mapped writable nor demand-zero writable,
+// or no page is left.
+// Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func Prepare(va, length uint64) bool {
+	end := va + length
+	if end < va {
+		return false
+	}
+	for a := va &^ (PageSize - 1); a < end; a += PageSize {
+		if a >= HeapBase && a < HeapLimit {
+			if HandleFault(a, x86.PFWrite) != FaultResolved {
+				return false
+			}
+			continue
+		}
+		_, flags, _, err := Kernel.Lookup(a)
+		if err != nil || flags&pagetable.Writable == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // ReserveHeap returns length bytes (a page multiple) of fresh address
 // space in the runtime region. Nothing is mapped. Hints are not honoured:
 // Go falls back to any address when its hints fail.

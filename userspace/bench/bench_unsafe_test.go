@@ -4,7 +4,8 @@
 // bytes, a channel round trip between two processes, a kos Call round trip
 // between two processes, the page-fault cost and process
 // create+start+exit; device_unsafe_test.go adds interrupt latency and
-// bti_pin of 1 MiB.
+// bti_pin of 1 MiB; smp_unsafe_test.go K process pairs at once, a
+// cross-CPU wake-up and the TLB shootdown of an unmap.
 package bench
 
 import (
@@ -36,7 +37,10 @@ func worker(mode string) int {
 		return echo()
 	case "kosecho":
 		return kosEcho()
+	case "ping":
+		return pinger()
 	}
+
 	fmt.Fprintf(os.Stderr, "bench worker: unknown mode %q\n", mode)
 	return 100
 }

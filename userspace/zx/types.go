@@ -183,7 +183,21 @@ type KernelStats struct {
 	// last PagesReserve free pages; calls that create kernel objects fail
 	// with ZX_ERR_NO_MEMORY below half of it.
 	PagesReserve uint64
+	// CallerThreads is the number of threads of the calling process
+	// that have not exited (counted in Objects).
+	CallerThreads uint64
+	// CPUBusyNs and CPUIdleNs are, per CPU (index = CPU number), the
+	// time it has spent running threads and idle since it came up; 0
+	// past the CPUs online.
+	CPUBusyNs [StatsCPUs]uint64
+	CPUIdleNs [StatsCPUs]uint64
+	// KernelGCs is the number of garbage collections the kernel's Go
+	// runtime has completed.
+	KernelGCs uint64
 }
+
+// StatsCPUs is the number of per-CPU entries in KernelStats.
+const StatsCPUs = 64
 
 // InfoThread is zx_info_thread_t: State is a ThreadState* value.
 type InfoThread struct {

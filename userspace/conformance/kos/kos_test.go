@@ -483,11 +483,22 @@ func TestLifetime(t *testing.T) {
 		expect(t, "reply(client closed)", status(s.Reply(r.info.CallID, &zx.KosMsg{})), zx.ErrCanceled)
 	})
 	t.Run("server_closed_under_recv", func(t *testing.T) {
-		l, err := zx.NewListener()
-		ok(t, "listener", err)
-		done := serve(l.Server, zx.TimeInfinite, nil)
-		time.Sleep(10 * time.Millisecond)
-		ok(t, "close listener", l.Close())
-		expect(t, "recv(handle closed)", status((<-done).err), zx.ErrCanceled)
+		// The close must find the receiver blocked, which this process
+		// cannot observe: a recv that started only after the close
+		// (its goroutine ran late on another CPU) rightly gets
+		// BAD_HANDLE, and the case is tried again with a longer wait.
+		var err error
+		for _, wait := range []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 250 * time.Millisecond} {
+			var l zx.Listener
+			l, err = zx.NewListener()
+			ok(t, "listener", err)
+			done := serve(l.Server, zx.TimeInfinite, nil)
+			time.Sleep(wait)
+			ok(t, "close listener", l.Close())
+			if err = (<-done).err; status(err) != zx.ErrBadHandle {
+				break
+			}
+		}
+		expect(t, "recv(handle closed)", status(err), zx.ErrCanceled)
 	})
 }

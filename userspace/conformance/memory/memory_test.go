@@ -10,6 +10,7 @@ package memory
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -29,6 +30,12 @@ const oomKilled = 137
 func TestMain(m *testing.M) { relaunch.Main(m, workerEnv, worker) }
 
 func worker(mode string) int {
+	// One P: the workers take the machine to the edge of its memory,
+	// where the kernel refuses new threads (clone) and pages; with more
+	// CPUs the runtime would start threads (and fault in their signal
+	// stacks) there on its own and die of it, which is not what is
+	// tested.
+	runtime.GOMAXPROCS(1)
 	switch mode {
 	case "commit":
 		return commitAll()

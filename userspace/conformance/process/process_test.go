@@ -441,16 +441,20 @@ func TestThreadKill(t *testing.T) {
 }
 
 // stats is the kernel's counts minus the VMOs behind this process's
-// anonymous mappings: our Go runtime maps memory (a VMO per mmap) when it
-// likes, and the cases measure everything else.
+// anonymous mappings and its threads: our Go runtime maps memory (a VMO
+// per mmap) and starts threads when it likes, and the cases measure
+// everything else.
 func stats(t testing.TB) zx.KernelStats {
 	t.Helper()
 	s, err := zx.GetKernelStats(zx.HandleInvalid)
 	if err != nil {
 		t.Fatalf("beryl_kernel_stats: %v", err)
 	}
+	// What our own runtime maps and the threads it starts (it starts
+	// more as it likes with more than one CPU) are not the kernel's.
 	s.Objects[zx.ObjTypeVMO] -= s.CallerPrivateVmos
-	s.LiveObjects -= s.CallerPrivateVmos
+	s.Objects[zx.ObjTypeThread] -= s.CallerThreads
+	s.LiveObjects -= s.CallerPrivateVmos + s.CallerThreads
 	return s
 }
 

@@ -143,8 +143,10 @@ func TestSet(t *testing.T) {
 			slack := 5 * ms
 			deadline := zx.Now() + 30*ms
 			must(t, "set", zx.Sys_timer_set(h, deadline, zx.Duration(slack)))
-			if i := info(t, h); i.Slack != zx.Duration(slack) {
-				t.Errorf("ZX_INFO_TIMER slack %d", i.Slack)
+			// Unless it already fired (a host that deschedules the
+			// vCPU for 30 ms), the armed timer reports its slack.
+			if i := info(t, h); i.Slack != zx.Duration(slack) && !(i.Deadline == 0 && zx.Now() >= deadline-slack) {
+				t.Errorf("ZX_INFO_TIMER slack %d (deadline %d)", i.Slack, i.Deadline)
 			}
 			must(t, "wait", zx.Sys_object_wait_one(h, zx.TimerSignaled, zx.Now()+10_000*ms, nil))
 			if now := zx.Now(); now < deadline+mode.lo*slack {
