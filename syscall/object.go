@@ -64,6 +64,8 @@ func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, b
 			rec, na, nv, st = threadStatsInfo(c, h, buf)
 		case object.InfoTaskRuntime:
 			rec, na, nv, st = taskRuntimeInfo(c, h, buf)
+		case object.InfoStream:
+			rec, na, nv, st = streamInfo(c, h, buf)
 		}
 	}
 	if st != object.OK && st != object.ErrBufferTooSmall {
@@ -137,6 +139,17 @@ func (d *Dispatcher) sysObjectGetProperty(c Caller, h object.Handle, prop uint32
 		var b [object.MaxClassLen]byte
 		copy(b[:], class)
 		return copyOut(c, value, b[:])
+	case object.PropVmoContentSize:
+		if size < sizeofSizeT {
+			return object.ErrBufferTooSmall
+		}
+		v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightGetProperty)
+		if st != object.OK {
+			return st
+		}
+		n := v.ContentSize()
+		v.Release()
+		return writeU64(c, value, n)
 	case object.PropSocketRxThreshold, object.PropSocketTxThreshold:
 		if size < sizeofSizeT {
 			return object.ErrBufferTooSmall
@@ -183,6 +196,20 @@ func (d *Dispatcher) sysObjectSetProperty(c Caller, h object.Handle, prop uint32
 	case object.PropProcessClass:
 		// Read-only: only beryl_process_set_class (root resource) sets it.
 		return object.ErrAccessDenied
+	case object.PropVmoContentSize:
+		if size < sizeofSizeT {
+			return object.ErrBufferTooSmall
+		}
+		v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightSetProperty)
+		if st != object.OK {
+			return st
+		}
+		defer v.Release()
+		b, st := copyIn(c, value, sizeofSizeT)
+		if st != object.OK {
+			return st
+		}
+		return v.SetContentSize(le.Uint64(b))
 	case object.PropSocketRxThreshold, object.PropSocketTxThreshold:
 		if size < sizeofSizeT {
 			return object.ErrBufferTooSmall

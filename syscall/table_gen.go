@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 115
+const NumSyscalls = 121
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -127,6 +127,12 @@ const (
 	SysMsiCreate               = 0x1070
 	SysProfileCreate           = 0x1071
 	SysObjectSetProfile        = 0x1072
+	SysStreamCreate            = 0x1073
+	SysStreamWritev            = 0x1074
+	SysStreamWritevAt          = 0x1075
+	SysStreamReadv             = 0x1076
+	SysStreamReadvAt           = 0x1077
+	SysStreamSeek              = 0x1078
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1100,6 +1106,60 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysObjectSetProfile(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), uint32(a[2])))
 		},
 	},
+	{
+		Num: 0x1073, Name: "stream_create", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 1, Name: "vmo", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamCreate(c, uint32(a[0]), object.Handle(uint32(a[1])), a[2], UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1074, Name: "stream_writev", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeStream, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamWritev(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x1075, Name: "stream_writev_at", NArgs: 6, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeStream, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamWritevAt(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], UserPtr(a[3]), a[4], UserPtr(a[5])))
+		},
+	},
+	{
+		Num: 0x1076, Name: "stream_readv", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeStream, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamReadv(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x1077, Name: "stream_readv_at", NArgs: 6, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeStream, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamReadvAt(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], UserPtr(a[3]), a[4], UserPtr(a[5])))
+		},
+	},
+	{
+		Num: 0x1078, Name: "stream_seek", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeStream, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamSeek(c, object.Handle(uint32(a[0])), uint32(a[1]), int64(a[2]), UserPtr(a[3])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1220,4 +1280,10 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, object.Handle, uint64, UserPtr) object.Status                  = (*Dispatcher).sysMsiCreate
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr) object.Status                                        = (*Dispatcher).sysProfileCreate
 	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint32) object.Status                                           = (*Dispatcher).sysObjectSetProfile
+	_ func(*Dispatcher, Caller, uint32, object.Handle, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysStreamCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysStreamWritev
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr, uint64, UserPtr) object.Status                        = (*Dispatcher).sysStreamWritevAt
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysStreamReadv
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr, uint64, UserPtr) object.Status                        = (*Dispatcher).sysStreamReadvAt
+	_ func(*Dispatcher, Caller, object.Handle, uint32, int64, UserPtr) object.Status                                          = (*Dispatcher).sysStreamSeek
 )

@@ -95,4 +95,10 @@ var specCases = []specCase{
 	{Syscall: "msi_create", Num: zx.SysMsiCreate, Blocking: false, Arg: 3, Name: "vmo", Type: zx.ObjTypeVMO, Rights: []zx.Rights{zx.RightMap}, Consumed: false},
 	{Syscall: "object_set_profile", Num: zx.SysObjectSetProfile, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeThread, Rights: []zx.Rights{zx.RightManageThread}, Consumed: false},
 	{Syscall: "object_set_profile", Num: zx.SysObjectSetProfile, Blocking: false, Arg: 1, Name: "profile", Type: zx.ObjTypeProfile, Rights: []zx.Rights{zx.RightApplyProfile}, Consumed: false},
+	{Syscall: "stream_create", Num: zx.SysStreamCreate, Blocking: false, Arg: 1, Name: "vmo", Type: zx.ObjTypeVMO, Rights: nil, Consumed: false},
+	{Syscall: "stream_writev", Num: zx.SysStreamWritev, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
+	{Syscall: "stream_writev_at", Num: zx.SysStreamWritevAt, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
+	{Syscall: "stream_readv", Num: zx.SysStreamReadv, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
+	{Syscall: "stream_readv_at", Num: zx.SysStreamReadvAt, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
+	{Syscall: "stream_seek", Num: zx.SysStreamSeek, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: nil, Consumed: false},
 }
