@@ -114,7 +114,9 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 		c.Release()
 		return nil, object.ErrNotSupported
 	}
-	if src.dead || src.pins > 0 {
+	// Uncached memory has no copy-on-write clones (Zircon's
+	// VmObjectPaged::CreateClone: BAD_STATE unless cached).
+	if src.dead || src.pins > 0 || src.cache != CachePolicyCached {
 		src.mu.Unlock()
 		c.Release()
 		return nil, object.ErrBadState

@@ -1,6 +1,7 @@
 package bti
 
 import (
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -189,5 +190,92 @@ func TestBti_DecommitRace(t *testing.T) {
 		_, pmt, st := pin(bti, zx.BtiPermRead, vmo, 0, pages*page, pages)
 		must(t, "bti_pin", st)
 		must(t, "pmt_unpin", zx.Sys_pmt_unpin(pmt))
+	}
+}
+
+// The VMO core-tests that pin pages or use device VMOs (vmo/vmo-clone2.cc).
+
+func TestVmoClone2TestCase_PinBeforeCreateFailure(t *testing.T) {
+	bti := coreBTI(t)
+	vmo := newVMO(t, page)
+	_, pmt, st := pin(bti, zx.BtiPermRead, vmo, 0, page, 1)
+	must(t, "bti_pin", st)
+	var clone zx.Handle
+	want(t, "clone while pinned", zx.Sys_vmo_create_child(vmo, zx.VMOChildSnapshotAtLeastOnWrite, 0, page, &clone), zx.ErrBadState)
+	must(t, "pmt_unpin", zx.Sys_pmt_unpin(pmt))
+	must(t, "clone after the unpin", zx.Sys_vmo_create_child(vmo, zx.VMOChildSnapshotAtLeastOnWrite, 0, page, &clone))
+	zx.Sys_handle_close(clone)
+}
+
+func vmoWord(t *testing.T, v zx.Handle, off uint64) uint32 {
+	t.Helper()
+	var b [4]byte
+	must(t, "vmo_read", zx.Sys_vmo_read(v, unsafe.Pointer(&b[0]), off, 4))
+	return binary.LittleEndian.Uint32(b[:])
+}
+
+// TestVmoClone2TestCase_PinClonePages: pinning a parent and its
+// copy-on-write clone gives each pages of its own, with the data kept.
+func TestVmoClone2TestCase_PinClonePages(t *testing.T) {
+	const pages = 4
+	const pattern = 0x73570f00
+	bti := coreBTI(t)
+	vmo := newVMO(t, pages*page)
+	for i := uint64(0); i < pages; i++ {
+		var b [4]byte
+		binary.LittleEndian.PutUint32(b[:], uint32(pattern+i))
+		must(t, "vmo_write", zx.Sys_vmo_write(vmo, unsafe.Pointer(&b[0]), i*page, 4))
+	}
+	var clone zx.Handle
+	must(t, "vmo_create_child", zx.Sys_vmo_create_child(vmo, zx.VMOChildSnapshotAtLeastOnWrite, 0, pages*page, &clone))
+	defer zx.Sys_handle_close(clone)
+	pa, ppmt, st := pin(bti, zx.BtiPermRead, vmo, 0, pages*page, pages)
+	must(t, "pin the parent", st)
+	defer zx.Sys_pmt_unpin(ppmt)
+	ca, cpmt, st := pin(bti, zx.BtiPermRead, clone, 0, pages*page, pages)
+	must(t, "pin the clone", st)
+	defer zx.Sys_pmt_unpin(cpmt)
+	for _, p := range pa {
+		for _, c := range ca {
+			if p == c {
+				t.Errorf("parent and clone share the pinned page %#x", p)
+			}
+		}
+	}
+	for i := uint64(0); i < pages; i++ {
+		if w := vmoWord(t, vmo, i*page); w != uint32(pattern+i) {
+			t.Errorf("parent page %d: %#x", i, w)
+		}
+		if w := vmoWord(t, clone, i*page); w != uint32(pattern+i) {
+			t.Errorf("clone page %d: %#x", i, w)
+		}
+	}
+}
+
+// TestVmoClone2TestCase_NoPhysical: no copy-on-write clone of a
+// physical VMO (the original's test VMO: a page the root resource
+// grants; here unused physical address space QEMU leaves free).
+func TestVmoClone2TestCase_NoPhysical(t *testing.T) {
+	var phys, clone zx.Handle
+	must(t, "vmo_create_physical", zx.Sys_vmo_create_physical(root(t), 0xd000_0000, page, &phys))
+	defer zx.Sys_handle_close(phys)
+	want(t, "clone of a physical VMO", zx.Sys_vmo_create_child(phys, zx.VMOChildSnapshotAtLeastOnWrite, 0, page, &clone), zx.ErrNotSupported)
+}
+
+// TestVmoClone2TestCase_Uncached: no copy-on-write clone of uncached
+// memory, and the data stays.
+func TestVmoClone2TestCase_Uncached(t *testing.T) {
+	vmo := newVMO(t, page)
+	must(t, "set_cache_policy(UNCACHED)", zx.Sys_vmo_set_cache_policy(vmo, zx.CachePolicyUncached))
+	var addr zx.Vaddr
+	root := zx.VmarRootSelf().Handle
+	must(t, "vmar_map", zx.Sys_vmar_map(root, zx.VMPermRead|zx.VMPermWrite, 0, vmo, 0, page, &addr))
+	defer zx.Sys_vmar_unmap(root, addr, page)
+	p := (*uint32)(ptr(uintptr(addr)))
+	*p = 0xdeadbeef
+	var clone zx.Handle
+	want(t, "clone of uncached memory", zx.Sys_vmo_create_child(vmo, zx.VMOChildSnapshotAtLeastOnWrite, 0, page, &clone), zx.ErrBadState)
+	if *p != 0xdeadbeef {
+		t.Errorf("data %#x", *p)
 	}
 }
