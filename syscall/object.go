@@ -70,6 +70,8 @@ func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, b
 			rec, na, nv, st = processVMOsInfo(c, h, buf)
 		case object.InfoBerylLinuxFds:
 			rec, na, nv, st = linuxFdsInfo(c, h, buf)
+		case object.InfoStream:
+			rec, na, nv, st = streamInfo(c, h, buf)
 		}
 	}
 	if st != object.OK && st != object.ErrBufferTooSmall {

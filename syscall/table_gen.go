@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 129
+const NumSyscalls = 135
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -141,6 +141,12 @@ const (
 	SysProcessReadMemory       = 0x107e
 	SysProcessWriteMemory      = 0x107f
 	SysJobSetCritical          = 0x1080
+	SysStreamCreate            = 0x1081
+	SysStreamWritev            = 0x1082
+	SysStreamWritevAt          = 0x1083
+	SysStreamReadv             = 0x1084
+	SysStreamReadvAt           = 0x1085
+	SysStreamSeek              = 0x1086
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1240,6 +1246,60 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysJobSetCritical(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Handle(uint32(a[2]))))
 		},
 	},
+	{
+		Num: 0x1081, Name: "stream_create", NArgs: 4, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 1, Name: "vmo", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamCreate(c, uint32(a[0]), object.Handle(uint32(a[1])), a[2], UserPtr(a[3])))
+		},
+	},
+	{
+		Num: 0x1082, Name: "stream_writev", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeStream, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamWritev(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x1083, Name: "stream_writev_at", NArgs: 6, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeStream, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamWritevAt(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], UserPtr(a[3]), a[4], UserPtr(a[5])))
+		},
+	},
+	{
+		Num: 0x1084, Name: "stream_readv", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeStream, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamReadv(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2]), a[3], UserPtr(a[4])))
+		},
+	},
+	{
+		Num: 0x1085, Name: "stream_readv_at", NArgs: 6, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeStream, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamReadvAt(c, object.Handle(uint32(a[0])), uint32(a[1]), a[2], UserPtr(a[3]), a[4], UserPtr(a[5])))
+		},
+	},
+	{
+		Num: 0x1086, Name: "stream_seek", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeStream, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysStreamSeek(c, object.Handle(uint32(a[0])), uint32(a[1]), int64(a[2]), UserPtr(a[3])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1374,4 +1434,10 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysProcessReadMemory
 	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysProcessWriteMemory
 	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle) object.Status                                           = (*Dispatcher).sysJobSetCritical
+	_ func(*Dispatcher, Caller, uint32, object.Handle, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysStreamCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysStreamWritev
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr, uint64, UserPtr) object.Status                        = (*Dispatcher).sysStreamWritevAt
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysStreamReadv
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr, uint64, UserPtr) object.Status                        = (*Dispatcher).sysStreamReadvAt
+	_ func(*Dispatcher, Caller, object.Handle, uint32, int64, UserPtr) object.Status                                          = (*Dispatcher).sysStreamSeek
 )

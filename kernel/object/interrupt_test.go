@@ -29,12 +29,12 @@ func TestInterruptVirtualWait(t *testing.T) {
 		}
 		done <- st
 	}()
-	time.Sleep(10 * time.Millisecond)
+	waitIntrState(i, intrWaiting)
 	wantStatus(t, "bind while waiting", i.Bind(NewPort(PortBindToInterrupt), 1, InterruptBind), ErrBadState)
 	i.Trigger(7)
 	wantStatus(t, "woken", <-done, OK)
 	go func() { _, st := i.Wait(nil); done <- st }()
-	time.Sleep(10 * time.Millisecond)
+	waitIntrState(i, intrWaiting)
 	wantStatus(t, "destroy", i.Destroy(), OK)
 	wantStatus(t, "waiter after destroy", <-done, ErrCanceled)
 	_, st = i.Wait(nil)
@@ -151,5 +151,19 @@ func TestInterruptBindTriggered(t *testing.T) {
 	case <-i.ev:
 		t.Error("a wait token was left behind")
 	default:
+	}
+}
+
+// waitIntrState waits until i is in state (a waiter has blocked), rather
+// than sleeping a fixed time that a loaded host may not honour.
+func waitIntrState(i *Interrupt, state int) {
+	for {
+		i.mu.Lock()
+		s := i.state
+		i.mu.Unlock()
+		if s == state {
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

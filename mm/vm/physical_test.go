@@ -126,3 +126,22 @@ func TestContiguousVMOAndPin(t *testing.T) {
 		t.Errorf("decommit after unpin %v", st)
 	}
 }
+
+// TestNoCloneOfUncached: uncached memory has no copy-on-write clones
+// (Zircon), slices it may have.
+func TestNoCloneOfUncached(t *testing.T) {
+	h := newHostAS(t)
+	v := h.vmo(t, PageSize, 0)
+	defer v.Release()
+	if st := v.SetCachePolicy(CachePolicyUncached); st != object.OK {
+		t.Fatal(st)
+	}
+	if _, st := v.CreateChild(VMOChildSnapshotAtLeastOnWrite, 0, PageSize); st != object.ErrBadState {
+		t.Errorf("clone of uncached memory: %v", st)
+	}
+	s, st := v.CreateChild(VMOChildSlice, 0, PageSize)
+	if st != object.OK {
+		t.Fatalf("slice of uncached memory: %v", st)
+	}
+	s.Release()
+}

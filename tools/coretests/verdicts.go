@@ -16,7 +16,6 @@ const (
 	state     = "needs thread_read_state / thread_write_state"
 	except    = "needs exception channels and exception objects"
 	pager     = "needs the pager (pager_create, pager_create_vmo, supply/op_range, page requests on a port)"
-	stream    = "needs stream objects (stream_create, stream_readv/writev/seek)"
 	sysEvent  = "needs system_get_event (OOM and memory-pressure events)"
 	debugMem  = "needs process_read_memory / process_write_memory"
 	critical  = "needs job_set_critical (critical processes)"
@@ -71,7 +70,6 @@ var suiteVerdicts = map[string]verdict{
 	"ProcessGetInfoTest":          pending("needs ZX_INFO_PROCESS_VMOS"),
 	"SocketTest":                  pending(notYet),
 	"StackTest":                   na("tests the C runtime's safe-stack and unsafe-stack setup"),
-	"StreamTestCase":              pending(stream),
 	"SyncCompletionTest":          na(libc),
 	"SyncCondition":               na(libc),
 	"SyncMutex":                   na(libc),

@@ -40,6 +40,7 @@ const (
 	DefaultProfileRights                   Rights  = 0x8c003
 	DefaultResourceRights                  Rights  = 0x800b
 	DefaultSocketRights                    Rights  = 0x10f0cf
+	DefaultStreamRights                    Rights  = 0xd0c3
 	DefaultThreadRights                    Rights  = 0x4d2cf
 	DefaultTimerRights                     Rights  = 0xd00b
 	DefaultVMARRights                      Rights  = 0x8003
@@ -135,6 +136,8 @@ const (
 	ObjectInfoResource                     uint32  = 18
 	ObjectInfoResourceSize                         = 56
 	ObjectInfoSocket                       uint32  = 22
+	ObjectInfoStream                       uint32  = 26
+	ObjectInfoStreamSize                           = 24
 	ObjectInfoTaskRuntime                  uint32  = 30
 	ObjectInfoTaskStats                    uint32  = 12
 	ObjectInfoThread                       uint32  = 10
@@ -351,6 +354,12 @@ const (
 	SocketWritable                         Signals = 0x2
 	SocketWriteDisabled                    Signals = 0x20
 	SocketWriteThreshold                   Signals = 0x800
+	StreamAppend                           uint32  = 1
+	StreamModeRead                         uint32  = 1
+	StreamModeWrite                        uint32  = 2
+	StreamSeekOriginCurrent                uint32  = 1
+	StreamSeekOriginEnd                    uint32  = 2
+	StreamSeekOriginStart                  uint32  = 0
 	SystemPowerctlACPITransitionSState     uint32  = 3
 	SystemPowerctlAckKernelInitiatedReboot uint32  = 9
 	SystemPowerctlArgSize                  uint64  = 12

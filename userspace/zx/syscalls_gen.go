@@ -141,11 +141,17 @@ const (
 	SysProcessReadMemory       = 0x107e
 	SysProcessWriteMemory      = 0x107f
 	SysJobSetCritical          = 0x1080
+	SysStreamCreate            = 0x1081
+	SysStreamWritev            = 0x1082
+	SysStreamWritevAt          = 0x1083
+	SysStreamReadv             = 0x1084
+	SysStreamReadvAt           = 0x1085
+	SysStreamSeek              = 0x1086
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 129
+const NumSyscalls = 135
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -805,4 +811,34 @@ func Sys_process_write_memory(handle Handle, vaddr Vaddr, buffer unsafe.Pointer,
 // Sys_job_set_critical is zx_job_set_critical: Make job die when process dies (job must be the process's job or an ancestor of it, else ZX_ERR_INVALID_ARGS): the job is killed with ZX_TASK_RETCODE_CRITICAL_PROCESS_KILL when the process terminates; with options ZX_JOB_CRITICAL_PROCESS_RETCODE_NONZERO (1) only if its return code is not 0. Other options: ZX_ERR_INVALID_ARGS; a process already critical to a job: ZX_ERR_ALREADY_BOUND.
 func Sys_job_set_critical(job Handle, options uint32, process Handle) Status {
 	return Status(int32(zxcall.RawCall(SysJobSetCritical, uintptr(job), uintptr(options), uintptr(process), 0, 0, 0, 0, 0)))
+}
+
+// Sys_stream_create is zx_stream_create: Create a stream (type 31) over a VMO at seek: ZX_STREAM_MODE_READ (1) needs the VMO's READ right and gives the stream READ, ZX_STREAM_MODE_WRITE (2) needs WRITE and gives WRITE (else ZX_ERR_ACCESS_DENIED); the stream's other rights are BASIC|PROPERTY|SIGNAL. Other options: ZX_ERR_INVALID_ARGS. Reads end at the VMO's content size (ZX_PROP_VMO_CONTENT_SIZE); writes past it extend it.
+func Sys_stream_create(options uint32, vmo Handle, seek uint64, out_stream *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysStreamCreate, uintptr(options), uintptr(vmo), uintptr(seek), uintptr(unsafe.Pointer(out_stream)), 0, 0, 0, 0)))
+}
+
+// Sys_stream_writev is zx_stream_writev: Write the buffers of vector, an array of num_vector zx_iovec_t (16 B: { void* buffer; size_t capacity }), at the seek (advanced) or, with ZX_STREAM_APPEND (1), at the content size. Other options, a NULL vector or capacities summing past 2^64-1: ZX_ERR_INVALID_ARGS; a buffer the kernel cannot read: ZX_ERR_NOT_FOUND. A write past the content size extends it (zeroing any gap) and grows a resizable VMO; past a fixed VMO's end only what fits is written (nothing fits: ZX_ERR_NO_SPACE); an end past 2^64-1 is ZX_ERR_FILE_BIG (ZX_ERR_OUT_OF_RANGE when appending). actual gets the bytes written.
+func Sys_stream_writev(handle Handle, options uint32, vector unsafe.Pointer, num_vector uint, actual *uint) Status {
+	return Status(int32(zxcall.RawCall(SysStreamWritev, uintptr(handle), uintptr(options), uintptr(vector), uintptr(num_vector), uintptr(unsafe.Pointer(actual)), 0, 0, 0)))
+}
+
+// Sys_stream_writev_at is zx_stream_writev_at: stream_writev at offset, leaving the seek; options must be 0 (else ZX_ERR_INVALID_ARGS).
+func Sys_stream_writev_at(handle Handle, options uint32, offset uint64, vector unsafe.Pointer, num_vector uint, actual *uint) Status {
+	return Status(int32(zxcall.RawCall(SysStreamWritevAt, uintptr(handle), uintptr(options), uintptr(offset), uintptr(vector), uintptr(num_vector), uintptr(unsafe.Pointer(actual)), 0, 0)))
+}
+
+// Sys_stream_readv is zx_stream_readv: Read into the buffers of vector (zx_iovec_t[num_vector]) from the seek (advanced) up to the content size; options must be 0, vector non-NULL and the capacities sum below 2^64 (else ZX_ERR_INVALID_ARGS); a buffer the kernel cannot write: ZX_ERR_NOT_FOUND. actual gets the bytes read (0 at or past the content size).
+func Sys_stream_readv(handle Handle, options uint32, vector unsafe.Pointer, num_vector uint, actual *uint) Status {
+	return Status(int32(zxcall.RawCall(SysStreamReadv, uintptr(handle), uintptr(options), uintptr(vector), uintptr(num_vector), uintptr(unsafe.Pointer(actual)), 0, 0, 0)))
+}
+
+// Sys_stream_readv_at is zx_stream_readv_at: stream_readv at offset, leaving the seek.
+func Sys_stream_readv_at(handle Handle, options uint32, offset uint64, vector unsafe.Pointer, num_vector uint, actual *uint) Status {
+	return Status(int32(zxcall.RawCall(SysStreamReadvAt, uintptr(handle), uintptr(options), uintptr(offset), uintptr(vector), uintptr(num_vector), uintptr(unsafe.Pointer(actual)), 0, 0)))
+}
+
+// Sys_stream_seek is zx_stream_seek: Move the seek to offset from ZX_STREAM_SEEK_ORIGIN_START (0), _CURRENT (1) or _END (2, the content size); another whence, or a result below 0 or past 2^64-1: ZX_ERR_INVALID_ARGS. out_seek gets the new seek.
+func Sys_stream_seek(handle Handle, whence uint32, offset int64, out_seek *uint64) Status {
+	return Status(int32(zxcall.RawCall(SysStreamSeek, uintptr(handle), uintptr(whence), uintptr(offset), uintptr(unsafe.Pointer(out_seek)), 0, 0, 0, 0)))
 }

@@ -102,7 +102,7 @@ var ObjTypes = map[string]string{
 	"EVENTPAIR": "ObjTypeEventPair", "JOB": "ObjTypeJob", "VMAR": "ObjTypeVMAR",
 	"FIFO": "ObjTypeFIFO", "TIMER": "ObjTypeTimer", "INTERRUPT": "ObjTypeInterrupt",
 	"IOMMU": "ObjTypeIOMMU", "BTI": "ObjTypeBTI", "PMT": "ObjTypePMT", "MSI": "ObjTypeMSI",
-	"PROFILE": "ObjTypeProfile", "PAGER": "ObjTypePager",
+	"PROFILE": "ObjTypeProfile", "PAGER": "ObjTypePager", "STREAM": "ObjTypeStream",
 	"KOS_SERVER": "ObjTypeKosServer", "KOS_CLIENT": "ObjTypeKosClient",
 }
 

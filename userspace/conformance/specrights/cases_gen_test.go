@@ -113,4 +113,10 @@ var specCases = []specCase{
 	{Syscall: "process_write_memory", Num: zx.SysProcessWriteMemory, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeProcess, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
 	{Syscall: "job_set_critical", Num: zx.SysJobSetCritical, Blocking: false, Arg: 0, Name: "job", Type: zx.ObjTypeJob, Rights: []zx.Rights{zx.RightDestroy}, Consumed: false},
 	{Syscall: "job_set_critical", Num: zx.SysJobSetCritical, Blocking: false, Arg: 2, Name: "process", Type: zx.ObjTypeProcess, Rights: []zx.Rights{zx.RightWait}, Consumed: false},
+	{Syscall: "stream_create", Num: zx.SysStreamCreate, Blocking: false, Arg: 1, Name: "vmo", Type: zx.ObjTypeVMO, Rights: nil, Consumed: false},
+	{Syscall: "stream_writev", Num: zx.SysStreamWritev, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
+	{Syscall: "stream_writev_at", Num: zx.SysStreamWritevAt, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
+	{Syscall: "stream_readv", Num: zx.SysStreamReadv, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
+	{Syscall: "stream_readv_at", Num: zx.SysStreamReadvAt, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
+	{Syscall: "stream_seek", Num: zx.SysStreamSeek, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: nil, Consumed: false},
 }

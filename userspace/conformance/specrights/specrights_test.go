@@ -190,6 +190,9 @@ func (f *fixture) variant(typ zx.ObjType, v int) zx.Handle {
 		if lo != zx.HandleInvalid {
 			f.keep(lo)
 		}
+	case zx.ObjTypeStream:
+		vmo := f.object(zx.ObjTypeVMO)
+		f.must("stream_create", zx.Sys_stream_create(zx.StreamModeRead|zx.StreamModeWrite, vmo, 0, &h))
 	case zx.ObjTypeProfile:
 		var info [96]byte
 		info[0] = byte(zx.ProfileInfoFlagPriority)
