@@ -32,7 +32,7 @@ func TestTaskSuspendErrors(t *testing.T) {
 			r := newRawThread(t, storeCode())
 			ctest.Want(t, "thread without WRITE", c.fn(ctest.Reduced(t, r.thread.Handle, zx.RightRead), &tok), zx.ErrAccessDenied)
 			ctest.Want(t, "NULL token", c.fn(r.thread.Handle, nil), zx.ErrInvalidArgs)
-			ctest.Want(t, "own thread", c.fn(zx.ThreadSelf().Handle, &tok), zx.ErrNotSupported)
+			ctest.Want(t, "own thread", suspendSelf(t, c.fn), zx.ErrNotSupported)
 			ctest.Want(t, "own process", c.fn(zx.ProcessSelf().Handle, &tok), zx.ErrNotSupported)
 			ctest.Must(t, "task_kill", zx.Sys_task_kill(r.thread.Handle))
 			ctest.Want(t, "killed thread", c.fn(r.thread.Handle, &tok), zx.ErrBadState)

@@ -2,6 +2,8 @@ package process
 
 import (
 	"encoding/binary"
+	"runtime"
+	"syscall"
 	"testing"
 	"time"
 
@@ -311,8 +313,7 @@ func TestThreads_SuspendStopsThread(t *testing.T) {
 }
 
 func TestThreads_SuspendSelf(t *testing.T) {
-	var tok zx.Handle
-	ctest.Want(t, "task_suspend(self)", zx.Sys_task_suspend(zx.ThreadSelf().Handle, &tok), zx.ErrNotSupported)
+	ctest.Want(t, "task_suspend(self)", suspendSelf(t, zx.Sys_task_suspend), zx.ErrNotSupported)
 }
 
 func TestThread_SuspendAfterDeath(t *testing.T) {
@@ -445,3 +446,31 @@ func suspendWaitAsync(t *testing.T) {
 
 func TestThreads_SuspendSingleWaitAsyncSignalDelivery(t *testing.T)    { suspendWaitAsync(t) }
 func TestThreads_SuspendRepeatingWaitAsyncSignalDelivery(t *testing.T) { suspendWaitAsync(t) }
+
+// currentThread returns a handle to the OS thread the caller runs on
+// (the caller holds runtime.LockOSThread): zx.ThreadSelf is the initial
+// thread's, and a test goroutine may run on another. Beryl's TIDs are
+// thread koids, except the initial thread's, which is the PID.
+func currentThread(t *testing.T) zx.Handle {
+	t.Helper()
+	if syscall.Gettid() == syscall.Getpid() {
+		return zx.ThreadSelf().Handle
+	}
+	var h zx.Handle
+	ctest.Must(t, "object_get_child(own thread)", zx.Sys_object_get_child(zx.ProcessSelf().Handle, zx.Koid(syscall.Gettid()), zx.RightSameRights, &h))
+	t.Cleanup(func() { zx.Sys_handle_close(h) })
+	return h
+}
+
+// suspendSelf calls fn on the caller's own thread handle; a token it
+// wrongly returns is closed at once, so the thread is not left suspended.
+func suspendSelf(t *testing.T, fn func(zx.Handle, *zx.Handle) zx.Status) zx.Status {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var tok zx.Handle
+	st := fn(currentThread(t), &tok)
+	if st == zx.OK {
+		zx.Sys_handle_close(tok)
+	}
+	return st
+}
