@@ -166,15 +166,18 @@ func sysListen(t *Thread, a *[6]uint64) (int64, bool) {
 		backlog = 4096
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.rx != nil || s.name == "" {
+		s.mu.Unlock()
 		return -linux.EINVAL, false
 	}
-	if s.lis != nil {
-		s.lis.setBacklog(backlog)
-		return 0, false
+	l := s.lis
+	if l == nil {
+		s.lis = newUnixListener(f, backlog)
 	}
-	s.lis = newUnixListener(f, backlog)
+	s.mu.Unlock()
+	if l != nil {
+		l.setBacklog(backlog) // listen again: the new backlog
+	}
 	return 0, false
 }
 

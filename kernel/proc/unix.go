@@ -16,8 +16,8 @@ import (
 // socket, which must be listening, and queues the listener's end of a new
 // connected pair for accept.
 //
-// Locking: unixMu → unixListener.mu; sockFile.mu is never held with
-// either.
+// Locking: unixMu is taken alone; unixListener.mu → sockFile.mu (a
+// connect queues a new pair under the listener's lock).
 
 // unixKey names a bound socket: a node (dev, ino) or an abstract name.
 type unixKey struct {

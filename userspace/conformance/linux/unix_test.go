@@ -193,6 +193,9 @@ func TestUnixErrors(t *testing.T) {
 	if err := syscall.Listen(s, 1); err != nil {
 		t.Fatal(err)
 	}
+	if err := syscall.Listen(s, 2); err != nil {
+		t.Errorf("listen again (a new backlog): %v", err)
+	}
 	syscall.SetNonblock(s, true)
 	if _, _, err := syscall.Accept4(s, 0); err != syscall.EAGAIN {
 		t.Errorf("non-blocking accept with nothing queued: %v, want EAGAIN", err)
