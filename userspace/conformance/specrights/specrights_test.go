@@ -60,6 +60,22 @@ var argFixes = map[string]func(f *fixture, a *[8]uintptr){
 		f.call = zx.ChannelCallArgs{WriteBytes: &f.buf[0], ReadBytes: &f.buf[64], WriteNumBytes: 8, ReadNumBytes: 64}
 		a[3] = uintptr(unsafe.Pointer(&f.call))
 	},
+	// Zircon checks the buffer and its size before the handle.
+	"process_read_memory":  func(f *fixture, a *[8]uintptr) { a[3] = 8 },
+	"process_write_memory": func(f *fixture, a *[8]uintptr) { a[3] = 8 },
+	// Zircon checks that pager_vmo is the pager's and the range is
+	// page-aligned before it looks up aux_vmo.
+	"pager_supply_pages": func(f *fixture, a *[8]uintptr) {
+		a[3] = zx.PageSize
+		if f.arg == 1 {
+			return
+		}
+		var vmo zx.Handle
+		port := f.object(zx.ObjTypePort)
+		if zx.Sys_pager_create_vmo(zx.Handle(a[0]), 0, port, 0, zx.PageSize, &vmo) == zx.OK {
+			a[1] = uintptr(f.keep(vmo))
+		}
+	},
 	// the two futexes must differ.
 	"futex_requeue": func(f *fixture, a *[8]uintptr) { a[3] = f.scratch + 8 },
 }
@@ -81,6 +97,8 @@ type fixture struct {
 	// buf and call hold what argFixes point arguments at.
 	buf  [128]byte
 	call zx.ChannelCallArgs
+	// arg is the index of the argument under test (argFixes leave it).
+	arg int
 }
 
 func (f *fixture) keep(h zx.Handle) zx.Handle {
@@ -200,6 +218,8 @@ func (f *fixture) variant(typ zx.ObjType, v int) zx.Handle {
 		f.must("profile_create", zx.Sys_profile_create(root(f.t), 0, unsafe.Pointer(&info[0]), &h))
 	case zx.ObjTypeMSI:
 		f.must("msi_allocate", zx.Sys_msi_allocate(root(f.t), 1, &h))
+	case zx.ObjTypePager:
+		f.must("pager_create", zx.Sys_pager_create(0, &h))
 	default:
 		f.t.Fatalf("no fixture for object type %d", typ)
 	}
@@ -263,6 +283,7 @@ func (f *fixture) args(d *zx.SyscallDesc, c specCase, h zx.Handle) [8]uintptr {
 		}
 	}
 	if fix := argFixes[c.Syscall]; fix != nil {
+		f.arg = c.Arg
 		fix(f, &a)
 	}
 	return a
