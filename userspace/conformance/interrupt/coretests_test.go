@@ -9,8 +9,7 @@ import (
 
 // The port of Zircon's core-tests interrupt/interrupt-test.cc
 // (TEST_F(InterruptTest, ...)); the VCPU cases are not applicable (no
-// hypervisor) and WaitThreadFunctionsAfterSuspendResume waits for
-// task_suspend.
+// hypervisor). WaitThreadFunctionsAfterSuspendResume is in suspend_test.go.
 
 const (
 	signaledTimeStamp1 = zx.Time(12345)

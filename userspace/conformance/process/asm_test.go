@@ -75,6 +75,11 @@ func (a asm) store32(base int, disp int32, src int) asm {
 	return append(a, rex(false, src, base), 0x89).modrmDisp32(src, base, disp)
 }
 
+// load32: MOV dst32, [base+disp] (8B /r); the upper half is zeroed.
+func (a asm) load32(dst, base int, disp int32) asm {
+	return append(a, rex(false, dst, base), 0x8b).modrmDisp32(dst, base, disp)
+}
+
 // addMem8: ADD qword [base+disp], imm8 (REX.W 83 /0 ib).
 func (a asm) addMem8(base int, disp int32, v int8) asm {
 	return append(append(a, rex(true, 0, base), 0x83).modrmDisp32(0, base, disp), byte(v))
