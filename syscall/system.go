@@ -1,6 +1,9 @@
 package zxsys
 
-import "beryl/kernel/object"
+import (
+	"beryl/kernel/object"
+	"beryl/kernel/proc"
+)
 
 // PowerOps are the machine's reboot and power-off paths; boot/kmain
 // builds them into the Dispatcher (they need ACPI and port I/O). Each
@@ -104,4 +107,36 @@ func (d *Dispatcher) sysSystemGetFeatures(c Caller, kind uint32, features UserPt
 		return object.ErrInvalidArgs
 	}
 	return copyOut(c, features, b[:])
+}
+
+// sysSystemGetEvent follows sys_system_get_event of Zircon's system.cc at
+// the core-tests' version (four kinds, before IMMINENT_OUT_OF_MEMORY):
+// the job handle (MANAGE_PROCESS only for OUT_OF_MEMORY), then that it is
+// the root job (ACCESS_DENIED), then the kind (INVALID_ARGS). The events
+// are created once (object.SystemEvent); the handle lacks SIGNAL so only
+// the kernel changes them.
+func (d *Dispatcher) sysSystemGetEvent(c Caller, rootJob object.Handle, kind uint32, out UserPtr) object.Status {
+	need := object.RightNone
+	if kind == object.SystemEventOutOfMemory {
+		need = object.RightManageProcess
+	}
+	j, _, st := lookupAs[*object.Job](c, rootJob, object.ObjTypeJob, need)
+	if st != object.OK {
+		return st
+	}
+	root := j == proc.RootJob()
+	j.Release()
+	if !root {
+		return object.ErrAccessDenied
+	}
+	e := object.SystemEvent(kind)
+	if e == nil {
+		return object.ErrInvalidArgs
+	}
+	if st := probeOut(c, out, 4); st != object.OK {
+		e.Release()
+		return st
+	}
+	nh, st := c.Process().Install(e, object.DefaultSystemEventLowMemoryRights)
+	return out1(c, nh, st, out)
 }

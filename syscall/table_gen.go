@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 135
+const NumSyscalls = 136
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -147,6 +147,7 @@ const (
 	SysStreamReadv             = 0x1084
 	SysStreamReadvAt           = 0x1085
 	SysStreamSeek              = 0x1086
+	SysSystemGetEvent          = 0x1087
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1300,6 +1301,15 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysStreamSeek(c, object.Handle(uint32(a[0])), uint32(a[1]), int64(a[2]), UserPtr(a[3])))
 		},
 	},
+	{
+		Num: 0x1087, Name: "system_get_event", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "root_job", Type: object.ObjTypeJob, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysSystemGetEvent(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1440,4 +1450,5 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysStreamReadv
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr, uint64, UserPtr) object.Status                        = (*Dispatcher).sysStreamReadvAt
 	_ func(*Dispatcher, Caller, object.Handle, uint32, int64, UserPtr) object.Status                                          = (*Dispatcher).sysStreamSeek
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysSystemGetEvent
 )

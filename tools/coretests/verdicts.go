@@ -16,7 +16,6 @@ const (
 	state     = "needs thread_read_state / thread_write_state"
 	except    = "needs exception channels and exception objects"
 	pager     = "needs the pager (pager_create, pager_create_vmo, supply/op_range, page requests on a port)"
-	sysEvent  = "needs system_get_event (OOM and memory-pressure events)"
 	debugMem  = "needs process_read_memory / process_write_memory"
 	critical  = "needs job_set_critical (critical processes)"
 	runtime   = "needs ZX_INFO_TASK_RUNTIME"
@@ -73,7 +72,6 @@ var suiteVerdicts = map[string]verdict{
 	"SyncCompletionTest":          na(libc),
 	"SyncCondition":               na(libc),
 	"SyncMutex":                   na(libc),
-	"SystemEvent":                 pending(sysEvent),
 	"Threads":                     pending(notYet),
 	"TaskGetInfoTest":             pending(notYet),
 	"ThreadGetInfoTest":           pending(notYet),

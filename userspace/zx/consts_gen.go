@@ -41,6 +41,7 @@ const (
 	DefaultResourceRights                  Rights  = 0x800b
 	DefaultSocketRights                    Rights  = 0x10f0cf
 	DefaultStreamRights                    Rights  = 0xd0c3
+	DefaultSystemEventLowMemoryRights      Rights  = 0x4003
 	DefaultThreadRights                    Rights  = 0x4d2cf
 	DefaultTimerRights                     Rights  = 0xd00b
 	DefaultVMARRights                      Rights  = 0x8003
@@ -360,6 +361,10 @@ const (
 	StreamSeekOriginCurrent                uint32  = 1
 	StreamSeekOriginEnd                    uint32  = 2
 	StreamSeekOriginStart                  uint32  = 0
+	SystemEventMemoryPressureCritical      uint32  = 2
+	SystemEventMemoryPressureNormal        uint32  = 4
+	SystemEventMemoryPressureWarning       uint32  = 3
+	SystemEventOutOfMemory                 uint32  = 1
 	SystemPowerctlACPITransitionSState     uint32  = 3
 	SystemPowerctlAckKernelInitiatedReboot uint32  = 9
 	SystemPowerctlArgSize                  uint64  = 12

@@ -772,4 +772,9 @@ var Syscalls = []SyscallDesc{
 		{Name: "offset", CType: "int64_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "out_seek", CType: "uint64_t*", Elem: "uint64_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: true, Consumed: false},
 	}},
+	{Name: "system_get_event", Num: 0x1087, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "root_job", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeJob, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "kind", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "event", CType: "zx_handle_t*", Elem: "zx_handle_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
 }

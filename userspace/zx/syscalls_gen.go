@@ -147,11 +147,12 @@ const (
 	SysStreamReadv             = 0x1084
 	SysStreamReadvAt           = 0x1085
 	SysStreamSeek              = 0x1086
+	SysSystemGetEvent          = 0x1087
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 135
+const NumSyscalls = 136
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -841,4 +842,9 @@ func Sys_stream_readv_at(handle Handle, options uint32, offset uint64, vector un
 // Sys_stream_seek is zx_stream_seek: Move the seek to offset from ZX_STREAM_SEEK_ORIGIN_START (0), _CURRENT (1) or _END (2, the content size); another whence, or a result below 0 or past 2^64-1: ZX_ERR_INVALID_ARGS. out_seek gets the new seek.
 func Sys_stream_seek(handle Handle, whence uint32, offset int64, out_seek *uint64) Status {
 	return Status(int32(zxcall.RawCall(SysStreamSeek, uintptr(handle), uintptr(whence), uintptr(offset), uintptr(unsafe.Pointer(out_seek)), 0, 0, 0, 0)))
+}
+
+// Sys_system_get_event is zx_system_get_event: Get a handle to a kernel memory event of kind: ZX_SYSTEM_EVENT_OUT_OF_MEMORY (1), MEMORY_PRESSURE_CRITICAL (2), MEMORY_PRESSURE_WARNING (3), MEMORY_PRESSURE_NORMAL (4); exactly one is ZX_EVENT_SIGNALED, the kernel's memory-pressure level (Beryl: always NORMAL, see syscall/STATUS.md). The handle has ZX_DEFAULT_SYSTEM_EVENT_LOW_MEMORY_RIGHTS (WAIT, DUPLICATE, TRANSFER; no SIGNAL). root_job must be the root job (another job: ZX_ERR_ACCESS_DENIED), with MANAGE_PROCESS for OUT_OF_MEMORY; another kind: ZX_ERR_INVALID_ARGS; an unwritable event: ZX_ERR_INVALID_ARGS.
+func Sys_system_get_event(root_job Handle, kind uint32, event *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysSystemGetEvent, uintptr(root_job), uintptr(kind), uintptr(unsafe.Pointer(event)), 0, 0, 0, 0, 0)))
 }
