@@ -774,15 +774,15 @@ func TestPager_ResizeCommitTest(t *testing.T) {
 }
 
 func TestPager_SuspendReadTest_vmar(t *testing.T) {
-	ctest.KnownFailure(t, "needs task_suspend and suspend tokens")
+	ctest.KnownFailure(t, "suspend does not interrupt a pager wait: the request is not sent again after resume, and a thread blocked in a pager fault never reports ZX_THREAD_SUSPENDED")
 }
 
 func TestPager_SuspendReadTest_vmo(t *testing.T) {
-	ctest.KnownFailure(t, "needs task_suspend and suspend tokens")
+	ctest.KnownFailure(t, "suspend does not interrupt a pager wait: the request is not sent again after resume, and a thread blocked in a pager fault never reports ZX_THREAD_SUSPENDED")
 }
 
 func TestPager_SuspendCommitTest(t *testing.T) {
-	ctest.KnownFailure(t, "needs task_suspend and suspend tokens")
+	ctest.KnownFailure(t, "suspend does not interrupt a pager wait: the request is not sent again after resume, and a thread blocked in a pager fault never reports ZX_THREAD_SUSPENDED")
 }
 
 func TestPager_InvalidPagerCreate(t *testing.T) {
