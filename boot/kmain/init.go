@@ -49,18 +49,45 @@ func findBootfs(info *bootinfo.Info) (*bootfs.FS, []byte) {
 }
 
 // bootfsVMO copies the boot filesystem into a VMO for init
-// (PA_VMO_BOOTFS), read-only.
-func bootfsVMO(archive []byte) (proc.Startup, error) {
+// (PA_VMO_BOOTFS), read-only. The VMO is the kernel's only copy of the
+// archive once init has started: execve reads programs from it
+// (bootfsLookup), so the copy startInit read into the kernel heap is
+// garbage then (each MiB of the bootfs would cost 3 MiB of RAM with the
+// heap copy kept: module, heap and VMO).
+func bootfsVMO(archive []byte) (*vm.VMO, proc.Startup, error) {
 	v, st := vm.NewVMO(vm.KernelFrames(), uint64(len(archive)), 0)
 	if st != object.OK {
-		return proc.Startup{}, fmt.Errorf("bootfs VMO: %v", st)
+		return nil, proc.Startup{}, fmt.Errorf("bootfs VMO: %v", st)
 	}
 	if st := v.Write(0, archive); st != object.OK {
 		v.Release()
-		return proc.Startup{}, fmt.Errorf("bootfs VMO: %v", st)
+		return nil, proc.Startup{}, fmt.Errorf("bootfs VMO: %v", st)
 	}
 	v.SetContentSize(uint64(len(archive)))
-	return proc.Startup{Type: proc.PAVmoBootfs, Obj: v, Rights: v.Rights() &^ (object.RightWrite | object.RightSetProperty)}, nil
+	return v, proc.Startup{Type: proc.PAVmoBootfs, Obj: v, Rights: v.Rights() &^ (object.RightWrite | object.RightSetProperty)}, nil
+}
+
+// bootfsLookup is execve's lookup of programs in the boot filesystem
+// (proc.SetExecLookup): it reads a file of fs from v, the bootfs VMO,
+// whose reference it takes, so that it holds no part of fs's archive.
+func bootfsLookup(fs *bootfs.FS, v *vm.VMO) proc.ExecLookup {
+	type extent struct{ off, size uint64 }
+	files := map[string]extent{}
+	for _, name := range fs.Names() {
+		f, _ := fs.Open(name)
+		files[name] = extent{f.Off, uint64(len(f.Data))}
+	}
+	return func(name string) ([]byte, bool) {
+		e, ok := files[strings.TrimPrefix(name, "/")]
+		if !ok {
+			return nil, false
+		}
+		b := make([]byte, e.size)
+		if v.Read(e.off, b) != object.OK {
+			return nil, false
+		}
+		return b, true
+	}
 }
 
 // initModule finds a plain ELF boot module named like the init option's
@@ -90,16 +117,6 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 	fs, archive := findBootfs(info)
 	loadPolicy(fs)
 	if fs != nil {
-		// execve finds programs in the boot filesystem.
-		proc.SetExecLookup(func(name string) ([]byte, bool) {
-			f, ok := fs.Open(name)
-			if !ok {
-				return nil, false
-			}
-			return f.Data, true
-		})
-	}
-	if fs != nil {
 		f, found := fs.Open(opts.Init)
 		if !found {
 			klog.Warnf("init", "%s not in the boot filesystem", klog.Escape(opts.Init))
@@ -107,11 +124,14 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 		}
 		img = f.Data
 		argv = []string{opts.Init}
-		s, err := bootfsVMO(archive)
+		v, s, err := bootfsVMO(archive)
 		if err != nil {
 			klog.Errorf("init", "%v", err)
 			return failed, true
 		}
+		// execve finds programs in the boot filesystem.
+		v.AddRef()
+		proc.SetExecLookup(bootfsLookup(fs, v))
 		extra = append(extra, s)
 		// The root resource: init gets the only handle (PA_RESOURCE).
 		root := object.NewRootResource()

@@ -1,9 +1,11 @@
 // Package bootfs reads the boot filesystem, a newc cpio archive (the
 // "new ASCII" format of cpio(5): a 110-byte header of hexadecimal fields,
 // the NUL-terminated name, then the data, each padded to 4 bytes) built on
-// the host by tools/mkbootfs. The kernel keeps the archive in the boot
-// module's memory and hands out file contents as sub-slices; nothing is
-// copied.
+// the host by tools/mkbootfs. Parse indexes an archive in memory and
+// hands out file contents as sub-slices of it; nothing is copied. Each
+// file's offset in the archive lets a caller that keeps the archive
+// elsewhere (the kernel keeps it in the bootfs VMO only) read it from
+// there.
 package bootfs
 
 import (
@@ -18,6 +20,8 @@ type File struct {
 	Name string
 	Mode uint32
 	Data []byte
+	// Off is the offset of Data in the archive.
+	Off uint64
 }
 
 // FS is a parsed archive.
@@ -82,7 +86,7 @@ func Parse(archive []byte) (*FS, error) {
 			return fs, nil
 		}
 		if mode&modeType == modeReg {
-			fs.files[name] = &File{Name: name, Mode: uint32(mode), Data: archive[dataOff : dataOff+size : dataOff+size]}
+			fs.files[name] = &File{Name: name, Mode: uint32(mode), Data: archive[dataOff : dataOff+size : dataOff+size], Off: uint64(dataOff)}
 		}
 		off = align4(dataOff + size)
 	}

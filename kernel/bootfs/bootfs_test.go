@@ -39,6 +39,10 @@ func TestParse(t *testing.T) {
 		f, ok := fs.Open(name)
 		if !ok || string(f.Data) != want {
 			t.Errorf("%s: found=%v file=%+v", name, ok, f)
+			continue
+		}
+		if at := a[f.Off : f.Off+uint64(len(want))]; string(at) != want {
+			t.Errorf("%s: offset %d holds %q, want %q", name, f.Off, at, want)
 		}
 	}
 	if _, ok := fs.Open("bin"); ok {

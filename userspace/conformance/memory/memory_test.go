@@ -232,7 +232,43 @@ func TestCommitExhaustion(t *testing.T) {
 		t.Fatalf("worker failed check %d", got)
 	}
 	recovered(t, base)
+	bootfsOutsideHeap(t)
 }
+
+// bootfsOutsideHeap checks, after an exhaustion episode (at whose end the
+// kernel's reclaimer returns its Go heap's free pages), that the kernel
+// heap does not hold a copy of the boot filesystem: the kernel keeps the
+// archive in the bootfs VMO (and the boot module) only. A heap copy kept
+// for execve cost every MiB of the bootfs a third MiB of RAM, and
+// standard-library tests under zxrun (whose bootfs holds the program's
+// source tree) ran out of memory. The heap can only be told apart from
+// the bootfs when the bootfs is large (zxrun with ZXRUN_FILES, the
+// conformance suite's boot).
+func bootfsOutsideHeap(t *testing.T) {
+	t.Helper()
+	if relaunch.Bootfs == nil {
+		t.Fatal("no boot filesystem (PA_VMO_BOOTFS)")
+	}
+	pages := uint64(relaunch.Bootfs.Size) / zx.PageSize
+	if pages < minBootfsPages {
+		t.Logf("bootfs of %d pages: too small to tell from the kernel heap (under %d)", pages, minBootfsPages)
+		return
+	}
+	var s zx.KernelStats
+	for range 50 {
+		if s = kstats(); s.PagesHeap < pages/2 {
+			t.Logf("kernel heap %d pages, bootfs %d pages", s.PagesHeap, pages)
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Errorf("kernel heap holds %d pages after the episode, the bootfs %d: a copy of the bootfs in the heap?", s.PagesHeap, pages)
+}
+
+// minBootfsPages is the smallest bootfs (in pages) bootfsOutsideHeap
+// compares with the kernel heap: 48 MiB, several times what the heap
+// holds after a reclaim.
+const minBootfsPages = 48 << 8
 
 // TestFaultExhaustion: a worker touches more pages than RAM has; the
 // kernel ends it (return code 137) and goes on.
