@@ -34,32 +34,18 @@ func (e *eventFile) read(f *file, buf []byte, intr <-chan struct{}) int64 {
 	if len(buf) < 8 {
 		return -linux.EINVAL
 	}
-	for {
-		e.mu.Lock()
-		if e.count > 0 {
-			v := e.count
-			if e.semaphore {
-				v = 1
-			}
-			e.count -= v
-			e.changedLocked()
-			e.mu.Unlock()
-			pollNotify()
-			putLE64(buf, v)
-			return 8
+	return e.block(f, intr, func() bool {
+		if e.count == 0 {
+			return false
 		}
-		if f.nonblock() {
-			e.mu.Unlock()
-			return -linux.EAGAIN
+		v := e.count
+		if e.semaphore {
+			v = 1
 		}
-		wake := e.wake
-		e.mu.Unlock()
-		select {
-		case <-wake:
-		case <-intr:
-			return -linux.EINTR
-		}
-	}
+		e.count -= v
+		putLE64(buf, v)
+		return true
+	})
 }
 
 // write adds to the counter; a sum that would reach 2^64-1 blocks (or
@@ -72,10 +58,24 @@ func (e *eventFile) write(f *file, buf []byte, intr <-chan struct{}) int64 {
 	if v == ^uint64(0) {
 		return -linux.EINVAL
 	}
+	return e.block(f, intr, func() bool {
+		if ^uint64(0)-e.count <= v {
+			return false
+		}
+		e.count += v
+		return true
+	})
+}
+
+// block runs op with e.mu held until it reports that it changed the
+// counter, then wakes pollers and returns 8 (the bytes an eventfd read or
+// write moves). While op cannot go on, a non-blocking file fails with
+// EAGAIN; otherwise it waits for the counter to change, or for intr
+// (EINTR).
+func (e *eventFile) block(f *file, intr <-chan struct{}, op func() bool) int64 {
 	for {
 		e.mu.Lock()
-		if ^uint64(0)-e.count > v {
-			e.count += v
+		if op() {
 			e.changedLocked()
 			e.mu.Unlock()
 			pollNotify()

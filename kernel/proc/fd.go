@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"encoding/binary"
 	"sync"
 	"sync/atomic"
 
@@ -365,3 +366,149 @@ func (c *consoleFile) write(f *file, buf []byte, intr <-chan struct{}) int64 {
 func (c *consoleFile) poll() uint32 { return linux.EpollIn | linux.EpollOut }
 
 func (c *consoleFile) release() {}
+
+// canAccess reports whether f is open for writing (write) or for
+// reading: not O_RDONLY, or not O_WRONLY.
+func (f *file) canAccess(write bool) bool {
+	if write {
+		return f.flags.Load()&linux.OAccmode != linux.ORdonly
+	}
+	return f.flags.Load()&linux.OAccmode != linux.OWronly
+}
+
+// userBufs is the user memory of one read or write: a single buffer
+// (oneBuf) or an iovec array (Thread.iovecs), each {address, length}.
+type userBufs [][2]uint64
+
+// oneBuf is the single user buffer [addr, addr+n).
+func oneBuf(addr, n uint64) userBufs { return userBufs{{addr, n}} }
+
+// copyIn gathers the user buffers into one kernel buffer of at most
+// maxIO bytes (a write's data); EFAULT.
+func (t *Thread) copyIn(u userBufs) ([]byte, int64) {
+	var buf []byte
+	for _, v := range u {
+		b := make([]byte, min(v[1], maxIO-uint64(len(buf))))
+		if t.P.AS.CopyIn(b, v[0]) != nil {
+			return nil, -linux.EFAULT
+		}
+		if buf == nil {
+			buf = b
+		} else {
+			buf = append(buf, b...)
+		}
+	}
+	return buf, 0
+}
+
+// readBuf makes the user buffers' pages present and writable (EFAULT
+// otherwise, before a read consumes anything) and returns a kernel
+// buffer for their total length, at most maxIO bytes.
+func (t *Thread) readBuf(u userBufs) ([]byte, int64) {
+	var total uint64
+	for _, v := range u {
+		total += v[1]
+		if !t.writable(v[0], min(v[1], maxIO)) {
+			return nil, -linux.EFAULT
+		}
+	}
+	return make([]byte, min(total, maxIO)), 0
+}
+
+// copyOut scatters b over the user buffers in order; EFAULT.
+func (t *Thread) copyOut(u userBufs, b []byte) int64 {
+	for _, v := range u {
+		c := min(uint64(len(b)), v[1])
+		if c > 0 && t.P.AS.CopyOut(v[0], b[:c]) != nil {
+			return -linux.EFAULT
+		}
+		b = b[c:]
+	}
+	return 0
+}
+
+// userBufsArg is the user memory of read and write (vec false: the
+// buffer at addr of n bytes) or of readv and writev (vec: the n iovecs
+// at addr; EINVAL, EFAULT).
+func (t *Thread) userBufsArg(addr, n uint64, vec bool) (userBufs, int64) {
+	if vec {
+		return t.iovecs(addr, n)
+	}
+	return oneBuf(addr, n), 0
+}
+
+// writeArgs serves write and writev: the file at fd (a reference to
+// put), which must be open for writing (EBADF), and the bytes of its
+// user buffers (userBufsArg) copied in.
+func (t *Thread) writeArgs(fd, addr, n uint64, vec bool) (*file, []byte, int64) {
+	f := t.fdArg(fd)
+	if f == nil {
+		return nil, nil, -linux.EBADF
+	}
+	if !f.canAccess(true) {
+		f.put()
+		return nil, nil, -linux.EBADF
+	}
+	u, e := t.userBufsArg(addr, n, vec)
+	if e == 0 {
+		var buf []byte
+		if buf, e = t.copyIn(u); e == 0 {
+			return f, buf, 0
+		}
+	}
+	f.put()
+	return nil, nil, e
+}
+
+// readArgs serves read and readv: the file at fd (a reference to put),
+// which must be open for reading (EBADF), its user buffers (userBufsArg)
+// and a kernel buffer to read into (readBuf).
+func (t *Thread) readArgs(fd, addr, n uint64, vec bool) (*file, userBufs, []byte, int64) {
+	f := t.fdArg(fd)
+	if f == nil {
+		return nil, nil, nil, -linux.EBADF
+	}
+	if !f.canAccess(false) {
+		f.put()
+		return nil, nil, nil, -linux.EBADF
+	}
+	u, e := t.userBufsArg(addr, n, vec)
+	if e == 0 {
+		var buf []byte
+		if buf, e = t.readBuf(u); e == 0 {
+			return f, u, buf, 0
+		}
+	}
+	f.put()
+	return nil, nil, nil, e
+}
+
+// probePairArg checks that the two ints of a new descriptor pair can be
+// written at addr (EFAULT), before the pair is made: Linux checks only
+// afterwards, but probing first leaves nothing to undo.
+func (t *Thread) probePairArg(addr uint64) int64 {
+	var probe [8]byte
+	if t.P.AS.CopyIn(probe[:], addr) != nil {
+		return -linux.EFAULT
+	}
+	return 0
+}
+
+// installPairAt installs a and b (pipe2's or socketpair's new files) as
+// two descriptors and writes their numbers as two ints at addr; if that
+// write fails both are closed again (EFAULT).
+func (t *Thread) installPairAt(addr uint64, a, b *file, cloexec bool) int64 {
+	fa, fb, e := t.P.fds.installPair(a, b, cloexec)
+	if e != 0 {
+		return e
+	}
+	var buf [8]byte
+	binary.LittleEndian.PutUint32(buf[:], uint32(fa))
+	binary.LittleEndian.PutUint32(buf[4:], uint32(fb))
+	if t.P.AS.CopyOut(addr, buf[:]) != nil {
+		t.P.fds.close(fa)
+		t.P.fds.close(fb)
+		return -linux.EFAULT
+	}
+	return 0
+}

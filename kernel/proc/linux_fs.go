@@ -28,18 +28,11 @@ func (t *Thread) fdArg(a uint64) *file {
 }
 
 func sysWrite(t *Thread, a *[6]uint64) (int64, bool) {
-	f := t.fdArg(a[0])
-	if f == nil {
-		return -linux.EBADF, false
+	f, buf, e := t.writeArgs(a[0], a[1], a[2], false)
+	if e != 0 {
+		return e, false
 	}
 	defer f.put()
-	if f.flags.Load()&linux.OAccmode == linux.ORdonly {
-		return -linux.EBADF, false
-	}
-	buf := make([]byte, min(a[2], maxIO))
-	if t.P.AS.CopyIn(buf, a[1]) != nil {
-		return -linux.EFAULT, false
-	}
 	return f.ops.write(f, buf, t.interruptCh()), false
 }
 
@@ -66,28 +59,28 @@ func (t *Thread) writable(addr, n uint64) bool {
 	return true
 }
 
-func sysRead(t *Thread, a *[6]uint64) (int64, bool) {
-	f := t.fdArg(a[0])
-	if f == nil {
-		return -linux.EBADF, false
+func sysRead(t *Thread, a *[6]uint64) (int64, bool) { return readCall(t, a, false) }
+
+// readCall serves read (vec false) and readv: one read, its bytes
+// scattered over the user buffers.
+func readCall(t *Thread, a *[6]uint64, vec bool) (int64, bool) {
+	f, u, buf, e := t.readArgs(a[0], a[1], a[2], vec)
+	if e != 0 {
+		return e, false
 	}
 	defer f.put()
-	if f.flags.Load()&linux.OAccmode == linux.OWronly {
-		return -linux.EBADF, false
-	}
-	if !t.writable(a[1], min(a[2], maxIO)) {
-		return -linux.EFAULT, false
-	}
-	buf := make([]byte, min(a[2], maxIO))
 	n := f.ops.read(f, buf, t.interruptCh())
-	if n > 0 && t.P.AS.CopyOut(a[1], buf[:n]) != nil {
-		return -linux.EFAULT, false
+	if n <= 0 {
+		return n, false
+	}
+	if e := t.copyOut(u, buf[:n]); e != 0 {
+		return e, false
 	}
 	return n, false
 }
 
 // iovecs reads an iovec array (at most 1024 entries, as UIO_MAXIOV).
-func (t *Thread) iovecs(addr, n uint64) ([][2]uint64, int64) {
+func (t *Thread) iovecs(addr, n uint64) (userBufs, int64) {
 	if n > 1024 {
 		return nil, -linux.EINVAL
 	}
@@ -109,66 +102,16 @@ func (t *Thread) iovecs(addr, n uint64) ([][2]uint64, int64) {
 
 // sysWritev gathers the buffers and writes them with one write.
 func sysWritev(t *Thread, a *[6]uint64) (int64, bool) {
-	f := t.fdArg(a[0])
-	if f == nil {
-		return -linux.EBADF, false
-	}
-	defer f.put()
-	if f.flags.Load()&linux.OAccmode == linux.ORdonly {
-		return -linux.EBADF, false
-	}
-	iov, e := t.iovecs(a[1], a[2])
+	f, buf, e := t.writeArgs(a[0], a[1], a[2], true)
 	if e != 0 {
 		return e, false
 	}
-	var buf []byte
-	for _, v := range iov {
-		n := min(v[1], maxIO-uint64(len(buf)))
-		b := make([]byte, n)
-		if t.P.AS.CopyIn(b, v[0]) != nil {
-			return -linux.EFAULT, false
-		}
-		buf = append(buf, b...)
-	}
+	defer f.put()
 	return f.ops.write(f, buf, t.interruptCh()), false
 }
 
 // sysReadv reads once and scatters the bytes.
-func sysReadv(t *Thread, a *[6]uint64) (int64, bool) {
-	f := t.fdArg(a[0])
-	if f == nil {
-		return -linux.EBADF, false
-	}
-	defer f.put()
-	if f.flags.Load()&linux.OAccmode == linux.OWronly {
-		return -linux.EBADF, false
-	}
-	iov, e := t.iovecs(a[1], a[2])
-	if e != 0 {
-		return e, false
-	}
-	var total uint64
-	for _, v := range iov {
-		total += v[1]
-		if !t.writable(v[0], min(v[1], maxIO)) {
-			return -linux.EFAULT, false
-		}
-	}
-	buf := make([]byte, min(total, maxIO))
-	n := f.ops.read(f, buf, t.interruptCh())
-	if n <= 0 {
-		return n, false
-	}
-	rest := buf[:n]
-	for _, v := range iov {
-		c := min(uint64(len(rest)), v[1])
-		if c > 0 && t.P.AS.CopyOut(v[0], rest[:c]) != nil {
-			return -linux.EFAULT, false
-		}
-		rest = rest[c:]
-	}
-	return n, false
-}
+func sysReadv(t *Thread, a *[6]uint64) (int64, bool) { return readCall(t, a, true) }
 
 func sysClose(t *Thread, a *[6]uint64) (int64, bool) {
 	if a[0] <= maxFds && t.P.fds.close(int(a[0])) {
@@ -276,26 +219,11 @@ func sysPipe2(t *Thread, a *[6]uint64) (int64, bool) {
 	if !kmem.GateOK() {
 		return -linux.ENFILE, false
 	}
-	// Linux checks the destination only after creating the pipe; probing
-	// it first leaves nothing to undo.
-	var probe [8]byte
-	if t.P.AS.CopyIn(probe[:], a[0]) != nil {
-		return -linux.EFAULT, false
-	}
-	r, w := newPipe(uint32(a[1]))
-	fr, fw, e := t.P.fds.installPair(r, w, a[1]&linux.OCloexec != 0)
-	if e != 0 {
+	if e := t.probePairArg(a[0]); e != 0 {
 		return e, false
 	}
-	var b [8]byte
-	binary.LittleEndian.PutUint32(b[:], uint32(fr))
-	binary.LittleEndian.PutUint32(b[4:], uint32(fw))
-	if t.P.AS.CopyOut(a[0], b[:]) != nil {
-		t.P.fds.close(fr)
-		t.P.fds.close(fw)
-		return -linux.EFAULT, false
-	}
-	return 0, false
+	r, w := newPipe(uint32(a[1]))
+	return t.installPairAt(a[0], r, w, a[1]&linux.OCloexec != 0), false
 }
 
 func sysPipe(t *Thread, a *[6]uint64) (int64, bool) {

@@ -426,6 +426,20 @@ func (t *Thread) nodeArg(fd uint64, notNode int64) (*file, *nodeFile, int64) {
 	return f, n, 0
 }
 
+// dirArg returns fd's served directory (the file reference to put), or
+// -EBADF, or -ENOTDIR for another descriptor or file.
+func (t *Thread) dirArg(fd uint64) (*file, *nodeFile, int64) {
+	f, n, e := t.nodeArg(fd, -linux.ENOTDIR)
+	if e != 0 {
+		return nil, nil, e
+	}
+	if !n.isDir() {
+		f.put()
+		return nil, nil, -linux.ENOTDIR
+	}
+	return f, n, 0
+}
+
 func sysLseek(t *Thread, a *[6]uint64) (int64, bool) {
 	f, n, e := t.nodeArg(a[0], -linux.ESPIPE)
 	if e != 0 {
@@ -459,55 +473,62 @@ func sysLseek(t *Thread, a *[6]uint64) (int64, bool) {
 	return n.off, false
 }
 
+// positionalArg serves pread64 and pwrite64: the served file at fd (the
+// file reference to put; ESPIPE for another kind of descriptor), open
+// for writing (write) or reading (EBADF), and an offset that is not
+// negative (EINVAL).
+func (t *Thread) positionalArg(fd, off uint64, write bool) (*file, *nodeFile, int64) {
+	f, n, e := t.nodeArg(fd, -linux.ESPIPE)
+	if e != 0 {
+		return nil, nil, e
+	}
+	if !f.canAccess(write) {
+		f.put()
+		return nil, nil, -linux.EBADF
+	}
+	if int64(off) < 0 {
+		f.put()
+		return nil, nil, -linux.EINVAL
+	}
+	return f, n, 0
+}
+
 func sysPread64(t *Thread, a *[6]uint64) (int64, bool) {
-	f, n, e := t.nodeArg(a[0], -linux.ESPIPE)
+	f, n, e := t.positionalArg(a[0], a[3], false)
 	if e != 0 {
 		return e, false
 	}
 	defer f.put()
-	if f.flags.Load()&linux.OAccmode == linux.OWronly {
-		return -linux.EBADF, false
-	}
-	if int64(a[3]) < 0 {
-		return -linux.EINVAL, false
-	}
 	buf := make([]byte, min(a[2], maxIO))
 	r := n.pread(buf, int64(a[3]), t.interruptCh())
-	if r > 0 && t.P.AS.CopyOut(a[1], buf[:r]) != nil {
-		return -linux.EFAULT, false
+	if r > 0 {
+		if e := t.copyOut(oneBuf(a[1], a[2]), buf[:r]); e != 0 {
+			return e, false
+		}
 	}
 	return r, false
 }
 
 func sysPwrite64(t *Thread, a *[6]uint64) (int64, bool) {
-	f, n, e := t.nodeArg(a[0], -linux.ESPIPE)
+	f, n, e := t.positionalArg(a[0], a[3], true)
 	if e != 0 {
 		return e, false
 	}
 	defer f.put()
-	if f.flags.Load()&linux.OAccmode == linux.ORdonly {
-		return -linux.EBADF, false
-	}
-	if int64(a[3]) < 0 {
-		return -linux.EINVAL, false
-	}
-	buf := make([]byte, min(a[2], maxIO))
-	if t.P.AS.CopyIn(buf, a[1]) != nil {
-		return -linux.EFAULT, false
+	buf, e := t.copyIn(oneBuf(a[1], a[2]))
+	if e != 0 {
+		return e, false
 	}
 	r, _ := n.pwrite(buf, int64(a[3]), false, t.interruptCh())
 	return r, false
 }
 
 func sysGetdents64(t *Thread, a *[6]uint64) (int64, bool) {
-	f, n, e := t.nodeArg(a[0], -linux.ENOTDIR)
+	f, n, e := t.dirArg(a[0])
 	if e != 0 {
 		return e, false
 	}
 	defer f.put()
-	if !n.isDir() {
-		return -linux.ENOTDIR, false
-	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	size := min(a[2], maxIO)
@@ -600,14 +621,11 @@ func sysChdir(t *Thread, a *[6]uint64) (int64, bool) {
 }
 
 func sysFchdir(t *Thread, a *[6]uint64) (int64, bool) {
-	f, n, e := t.nodeArg(a[0], -linux.ENOTDIR)
+	f, n, e := t.dirArg(a[0])
 	if e != 0 {
 		return e, false
 	}
 	defer f.put()
-	if !n.isDir() {
-		return -linux.ENOTDIR, false
-	}
 	t.P.ns.setwd(n.path)
 	return 0, false
 }
@@ -651,25 +669,38 @@ func sysUnlinkat(t *Thread, a *[6]uint64) (int64, bool) {
 	}), false
 }
 
+// lookupPair resolves two paths (dirfd and path each) that must be on
+// one mount (EXDEV): the mount (a reference to put) and each path
+// relative to it.
+func (t *Thread) lookupPair(dirfd1, path1, dirfd2, path2 uint64) (*mount, string, string, int64) {
+	m1, rel1, _, e := t.lookup(dirfd1, path1)
+	if e != 0 {
+		return nil, "", "", e
+	}
+	m2, rel2, _, e := t.lookup(dirfd2, path2)
+	if e != 0 {
+		m1.put()
+		return nil, "", "", e
+	}
+	m2.put()
+	if m1 != m2 {
+		m1.put()
+		return nil, "", "", -linux.EXDEV
+	}
+	return m1, rel1, rel2, 0
+}
+
 // sysRenameat2 serves renameat and renameat2 without flags; a rename
 // between two mounts is EXDEV.
 func sysRenameat2(t *Thread, a *[6]uint64) (int64, bool) {
 	if a[4] != 0 {
 		return -linux.EINVAL, false
 	}
-	m1, rel1, _, e := t.lookup(a[0], a[1])
+	m1, rel1, rel2, e := t.lookupPair(a[0], a[1], a[2], a[3])
 	if e != 0 {
 		return e, false
 	}
 	defer m1.put()
-	m2, rel2, _, e := t.lookup(a[2], a[3])
-	if e != 0 {
-		return e, false
-	}
-	defer m2.put()
-	if m1 != m2 {
-		return -linux.EXDEV, false
-	}
 	errno, _ := m1.call(fsproto.NewRequest(fsproto.OpRename).Str(rel1).Str(rel2), t.interruptCh())
 	if errno == fsproto.ERedirect {
 		// A directory on the way is an absolute symbolic link: the
@@ -772,19 +803,11 @@ func sysLinkat(t *Thread, a *[6]uint64) (int64, bool) {
 	if a[4]&^(linux.AtSymlinkFollow|linux.AtEmptyPath) != 0 {
 		return -linux.EINVAL, false
 	}
-	m1, rel1, _, e := t.lookup(a[0], a[1])
+	m1, rel1, rel2, e := t.lookupPair(a[0], a[1], a[2], a[3])
 	if e != 0 {
 		return e, false
 	}
 	defer m1.put()
-	m2, rel2, _, e := t.lookup(a[2], a[3])
-	if e != 0 {
-		return e, false
-	}
-	defer m2.put()
-	if m1 != m2 {
-		return -linux.EXDEV, false
-	}
 	var follow uint8
 	if a[4]&linux.AtSymlinkFollow != 0 {
 		follow = 1
@@ -869,7 +892,7 @@ func sysFtruncate(t *Thread, a *[6]uint64) (int64, bool) {
 	if int64(a[1]) < 0 {
 		return -linux.EINVAL, false
 	}
-	if f.flags.Load()&linux.OAccmode == linux.ORdonly {
+	if !f.canAccess(true) {
 		return -linux.EINVAL, false
 	}
 	errno, _ := n.m.call(fsproto.NewRequest(fsproto.OpTruncate).U64(n.node).U64(a[1]), t.interruptCh())

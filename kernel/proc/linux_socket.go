@@ -300,24 +300,11 @@ func sysSocketpair(t *Thread, a *[6]uint64) (int64, bool) {
 	if !kmem.GateOK() {
 		return -linux.ENFILE, false
 	}
-	var probe [8]byte
-	if t.P.AS.CopyIn(probe[:], a[3]) != nil {
-		return -linux.EFAULT, false
-	}
-	s1, s2 := newSocketPair(uint32(a[1]))
-	f1, f2, e := t.P.fds.installPair(s1, s2, a[1]&sockCloexec != 0)
-	if e != 0 {
+	if e := t.probePairArg(a[3]); e != 0 {
 		return e, false
 	}
-	var b [8]byte
-	binary.LittleEndian.PutUint32(b[:], uint32(f1))
-	binary.LittleEndian.PutUint32(b[4:], uint32(f2))
-	if t.P.AS.CopyOut(a[3], b[:]) != nil {
-		t.P.fds.close(f1)
-		t.P.fds.close(f2)
-		return -linux.EFAULT, false
-	}
-	return 0, false
+	s1, s2 := newSocketPair(uint32(a[1]))
+	return t.installPairAt(a[3], s1, s2, a[1]&sockCloexec != 0), false
 }
 
 // sockArg returns fd's socket (the file reference to put) or an errno:
@@ -359,9 +346,9 @@ func sysSendto(t *Thread, a *[6]uint64) (int64, bool) {
 		}
 		return -eopnotsupport, false
 	}
-	buf := make([]byte, min(a[2], maxIO))
-	if t.P.AS.CopyIn(buf, a[1]) != nil {
-		return -linux.EFAULT, false
+	buf, e := t.copyIn(oneBuf(a[1], a[2]))
+	if e != 0 {
+		return e, false
 	}
 	return s.write(callFlags(f, a[3]), buf, t.interruptCh()), false
 }
@@ -405,16 +392,17 @@ func sysRecvfrom(t *Thread, a *[6]uint64) (int64, bool) {
 		return e, false
 	}
 	defer f.put()
-	if !t.writable(a[1], min(a[2], maxIO)) {
-		return -linux.EFAULT, false
+	u := oneBuf(a[1], a[2])
+	buf, e := t.readBuf(u)
+	if e != 0 {
+		return e, false
 	}
-	buf := make([]byte, min(a[2], maxIO))
 	n := s.read(callFlags(f, a[3]), buf, t.interruptCh())
 	if n < 0 {
 		return n, false
 	}
-	if n > 0 && t.P.AS.CopyOut(a[1], buf[:n]) != nil {
-		return -linux.EFAULT, false
+	if e := t.copyOut(u, buf[:n]); e != 0 {
+		return e, false
 	}
 	if e := t.putUnnamed(a[4], a[5]); e != 0 {
 		return e, false
@@ -448,13 +436,9 @@ func sysSendmsg(t *Thread, a *[6]uint64) (int64, bool) {
 	if e != 0 {
 		return e, false
 	}
-	var buf []byte
-	for _, v := range iov {
-		b := make([]byte, min(v[1], maxIO-uint64(len(buf))))
-		if t.P.AS.CopyIn(b, v[0]) != nil {
-			return -linux.EFAULT, false
-		}
-		buf = append(buf, b...)
+	buf, e := t.copyIn(iov)
+	if e != 0 {
+		return e, false
 	}
 	return s.write(callFlags(f, a[2]), buf, t.interruptCh()), false
 }
@@ -476,25 +460,16 @@ func sysRecvmsg(t *Thread, a *[6]uint64) (int64, bool) {
 	if e != 0 {
 		return e, false
 	}
-	var total uint64
-	for _, v := range iov {
-		total += v[1]
-		if !t.writable(v[0], min(v[1], maxIO)) {
-			return -linux.EFAULT, false
-		}
+	buf, e := t.readBuf(iov)
+	if e != 0 {
+		return e, false
 	}
-	buf := make([]byte, min(total, maxIO))
 	n := s.read(callFlags(f, a[2]), buf, t.interruptCh())
 	if n < 0 {
 		return n, false
 	}
-	rest := buf[:n]
-	for _, v := range iov {
-		c := min(uint64(len(rest)), v[1])
-		if c > 0 && t.P.AS.CopyOut(v[0], rest[:c]) != nil {
-			return -linux.EFAULT, false
-		}
-		rest = rest[c:]
+	if e := t.copyOut(iov, buf[:n]); e != 0 {
+		return e, false
 	}
 	le.PutUint32(h[8:], 0)
 	le.PutUint64(h[40:], 0)
