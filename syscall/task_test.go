@@ -246,3 +246,32 @@ func TestProcessCreate(t *testing.T) {
 		t.Fatalf("handles %d→%d", n, f.handles())
 	}
 }
+
+// TestVMOPolicies: vmo_create obeys ZX_POL_NEW_VMO before its options, and
+// vmo_replace_as_executable without a vmex resource obeys
+// ZX_POL_AMBIENT_MARK_VMO_EXEC (consuming the handle), as Zircon's
+// sys_vmo_create and sys_vmo_replace_as_executable.
+func TestVMOPolicies(t *testing.T) {
+	f := newEnv(t)
+	child := func(cond uint32) (*fakeCaller, func()) {
+		job := f.create1(SysJobCreate, uint64(f.jobHandle()), 0)
+		pol := f.alloc(8)
+		f.put32(pol, cond)
+		f.put32(pol+4, object.PolActionDeny)
+		f.ok(SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 1)
+		np, st := object.NewProcess(f.p.Table().Get(job).Object().(*object.Job), "child", object.ProcessConfig{})
+		if st != object.OK {
+			t.Fatal(st)
+		}
+		return newFakeCaller(t, np), func() { f.ok(SysTaskKill, uint64(job)); np.Release() }
+	}
+	g, done := child(object.PolNewVMO)
+	g.want(object.ErrAccessDenied, SysVmoCreate, 4096, 0, uint64(g.alloc(4)))
+	g.want(object.ErrAccessDenied, SysVmoCreate, 4096, 0x80, uint64(g.alloc(4)))
+	done()
+	g, done = child(object.PolAmbientMarkVMOExec)
+	v := g.create1(SysVmoCreate, 4096, 0)
+	g.want(object.ErrAccessDenied, SysVmoReplaceAsExecutable, uint64(v), 0, uint64(g.alloc(4)))
+	g.want(object.ErrBadHandle, SysHandleClose, uint64(v))
+	done()
+}
