@@ -304,6 +304,15 @@ func (d *Dispatcher) sysObjectGetChild(c Caller, h object.Handle, koid object.Ko
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
+	// Zircon's sys_object_get_child checks ENUMERATE and the requested
+	// rights before the type: an event is ACCESS_DENIED, not WRONG_TYPE.
+	info, st := gate(c.Process(), h, object.ObjTypeNone, object.RightEnumerate)
+	if st != object.OK {
+		return st
+	}
+	if rights != object.RightSameRights && info.Rights&rights != rights {
+		return object.ErrAccessDenied
+	}
 	nh, st := object.ObjectGetChild(c.Process(), h, koid, rights)
 	if st == object.ErrWrongType {
 		// A process's threads live in kernel/proc.

@@ -572,7 +572,7 @@ func Sys_system_powerctl(resource Handle, cmd uint32, arg *SystemPowerctlArg) St
 	return Status(int32(zxcall.RawCall(SysSystemPowerctl, uintptr(resource), uintptr(cmd), uintptr(unsafe.Pointer(arg)), 0, 0, 0, 0, 0)))
 }
 
-// Sys_object_get_child is zx_object_get_child: Get a new handle to the live child with koid koid of a job (a job or process) or of a process (a thread), with the parent handle's rights (ZX_RIGHT_SAME_RIGHTS) or a subset of them (more: ZX_ERR_ACCESS_DENIED); no such child: ZX_ERR_NOT_FOUND; another object type: ZX_ERR_WRONG_TYPE.
+// Sys_object_get_child is zx_object_get_child: Get a new handle to the live child with koid koid of a job (a job or process) or of a process (a thread), with the parent handle's rights (ZX_RIGHT_SAME_RIGHTS) or a subset of them (more: ZX_ERR_ACCESS_DENIED); no such child: ZX_ERR_NOT_FOUND; a handle without ENUMERATE (an event, say): ZX_ERR_ACCESS_DENIED, checked before the type (another object type: ZX_ERR_WRONG_TYPE).
 func Sys_object_get_child(handle Handle, koid Koid, rights Rights, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysObjectGetChild, uintptr(handle), uintptr(koid), uintptr(rights), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
 }
