@@ -98,11 +98,14 @@ func (d *Dispatcher) sysVmoSetSize(c Caller, h object.Handle, size uint64) objec
 }
 
 func (d *Dispatcher) sysVmoOpRange(c Caller, h object.Handle, op uint32, offset, size uint64, buffer UserPtr, bufferSize uint64) object.Status {
-	v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, vm.OpRangeRights(op))
+	v, rights, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, vm.OpRangeRights(op))
 	if st != object.OK {
 		return st
 	}
 	defer v.Release()
+	if any := vm.OpRangeAnyRight(op); any != 0 && rights&any == 0 {
+		return object.ErrAccessDenied
+	}
 	return v.OpRangeWait(op, offset, size, pageWaiter(c))
 }
 
