@@ -172,13 +172,19 @@ func TestProcessThreadErrors(t *testing.T) {
 	f.want(object.ErrInvalidArgs, SysThreadCreate, uint64(f.jobHandle()), uint64(name), 1, 0, nonCanonicalPtr)
 	f.want(object.ErrInvalidArgs, SysThreadCreate, uint64(f.jobHandle()), uint64(name), 1, 1, uint64(f.alloc(4)))
 	f.want(object.ErrWrongType, SysThreadCreate, uint64(f.jobHandle()), uint64(name), 1, 0, uint64(f.alloc(4)))
+	// Zircon's copy_user_string: a NULL name is INVALID_ARGS, size 0 too;
+	// options come before the handle.
+	f.want(object.ErrInvalidArgs, SysProcessCreate, uint64(f.jobHandle()), 0, 0, 0, uint64(f.alloc(4)), uint64(f.alloc(4)))
+	f.want(object.ErrInvalidArgs, SysThreadCreate, uint64(f.jobHandle()), 0, 0, 0, uint64(f.alloc(4)))
+	f.want(object.ErrInvalidArgs, SysThreadCreate, 0x9, uint64(name), 1, 1, uint64(f.alloc(4)))
 	f.want(object.ErrWrongType, SysThreadStart, uint64(ev), 0x10000, 0, 0, 0)
 	f.want(object.ErrWrongType, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, 0, 0)
 	// arg1 is consumed on every failure.
 	moved := f.create1(SysEventCreate, 0)
 	f.want(object.ErrWrongType, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, uint64(moved), 0)
 	f.want(object.ErrBadHandle, SysHandleClose, uint64(moved))
-	f.want(object.ErrBadHandle, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, uint64(moved), 0)
+	// The process handle is looked at before arg1 (Zircon's order).
+	f.want(object.ErrWrongType, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, uint64(moved), 0)
 	f.want(object.ErrWrongType, SysTaskKill, uint64(ev))
 	if f.handles() != n+1 { // the job handle
 		t.Fatalf("handles %d→%d", n, f.handles())
@@ -250,7 +256,8 @@ func TestProcessCreate(t *testing.T) {
 // TestVMOPolicies: vmo_create obeys ZX_POL_NEW_VMO before its options, and
 // vmo_replace_as_executable without a vmex resource obeys
 // ZX_POL_AMBIENT_MARK_VMO_EXEC (consuming the handle), as Zircon's
-// sys_vmo_create and sys_vmo_replace_as_executable.
+// sys_vmo_create and sys_vmo_replace_as_executable; process_create checks
+// ZX_POL_NEW_PROCESS before its name.
 func TestVMOPolicies(t *testing.T) {
 	f := newEnv(t)
 	child := func(cond uint32) (*fakeCaller, func()) {
@@ -273,5 +280,9 @@ func TestVMOPolicies(t *testing.T) {
 	v := g.create1(SysVmoCreate, 4096, 0)
 	g.want(object.ErrAccessDenied, SysVmoReplaceAsExecutable, uint64(v), 0, uint64(g.alloc(4)))
 	g.want(object.ErrBadHandle, SysHandleClose, uint64(v))
+	done()
+	// process_create: the policy before the name (sys_process_create).
+	g, done = child(object.PolNewProcess)
+	g.want(object.ErrAccessDenied, SysProcessCreate, 0x9, 0, 0, 0, uint64(g.alloc(4)), uint64(g.alloc(4)))
 	done()
 }
