@@ -22,8 +22,13 @@ func TestJobPolicyAndKill(t *testing.T) {
 		f.want(object.ErrInvalidArgs, SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(bp), 1)
 	}
 	f.want(object.ErrInvalidArgs, SysJobSetPolicy, uint64(job), 7, uint64(object.JobPolBasicV1), uint64(pol), 1)
-	f.want(object.ErrBadHandle, SysJobSetPolicy, 0x9, uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), badPtr, 1)
-	f.want(object.ErrOutOfRange, SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 100)
+	// Zircon copies the policy in before it looks at the handle, and more
+	// than 32 entries are INVALID_ARGS (sys_job_set_policy).
+	f.want(object.ErrInvalidArgs, SysJobSetPolicy, 0x9, uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), badPtr, 1)
+	f.want(object.ErrBadHandle, SysJobSetPolicy, 0x9, uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 1)
+	f.want(object.ErrInvalidArgs, SysJobSetPolicy, 0x9, 7, uint64(object.JobPolBasicV1), uint64(pol), 1)
+	f.want(object.ErrInvalidArgs, SysJobSetPolicy, 0x9, uint64(object.JobPolRelative), 77, uint64(pol), 1)
+	f.want(object.ErrInvalidArgs, SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 33)
 	f.want(object.ErrInvalidArgs, SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 0)
 	f.want(object.ErrInvalidArgs, SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), 77, uint64(pol), 1)
 	f.ok(SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 1)
@@ -46,7 +51,7 @@ func TestJobPolicyAndKill(t *testing.T) {
 		t.Fatal("process survived its job's kill")
 	}
 	np.Release()
-	f.want(object.ErrWrongType, SysTaskKill, uint64(ev))
+	f.want(object.ErrAccessDenied, SysTaskKill, uint64(ev)) // DESTROY before the type (sys_task_kill)
 	f.want(object.ErrBadHandle, SysTaskKill, 0x9)
 	// v2 and timer slack on a fresh empty job.
 	j2 := f.create1(SysJobCreate, uint64(f.jobHandle()), 0)
@@ -185,8 +190,8 @@ func TestProcessThreadErrors(t *testing.T) {
 	f.want(object.ErrBadHandle, SysHandleClose, uint64(moved))
 	// The process handle is looked at before arg1 (Zircon's order).
 	f.want(object.ErrWrongType, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, uint64(moved), 0)
-	f.want(object.ErrWrongType, SysTaskKill, uint64(ev))
-	if f.handles() != n+1 { // the job handle
+	f.want(object.ErrAccessDenied, SysTaskKill, uint64(ev)) // DESTROY before the type (sys_task_kill)
+	if f.handles() != n+1 {                                 // the job handle
 		t.Fatalf("handles %d→%d", n, f.handles())
 	}
 }

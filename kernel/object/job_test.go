@@ -104,7 +104,7 @@ func TestJobPolicy(t *testing.T) {
 	wantStatus(t, "options", JobSetPolicyBasic(e.p, j, 5, JobPolBasicV1, deny), ErrInvalidArgs)
 	wantStatus(t, "empty", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV1, nil), ErrInvalidArgs)
 	wantStatus(t, "topic", JobSetPolicyBasic(e.p, j, JobPolRelative, 7, deny), ErrInvalidArgs)
-	wantStatus(t, "too many", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV1, make([]PolicyBasic, 16)), ErrOutOfRange)
+	wantStatus(t, "too many", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV1, make([]PolicyBasic, 33)), ErrInvalidArgs)
 	wantStatus(t, "condition", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV1, []PolicyBasic{{Condition: 99}}), ErrInvalidArgs)
 	wantStatus(t, "action", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV1, []PolicyBasic{{Condition: 0, Action: 9}}), ErrNotSupported)
 	wantStatus(t, "flags", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV2, []PolicyBasic{{Condition: 0, Flags: 4}}), ErrInvalidArgs)
