@@ -153,6 +153,11 @@ func (s *Socket) Write(data []byte) (int, Status) {
 	}
 	free := dst.capacity - dst.size
 	if s.datagram {
+		// A full socket is SHOULD_WAIT before the datagram's size is
+		// looked at, as Zircon's SocketDispatcher::WriteSelfLocked.
+		if free == 0 {
+			return 0, ErrShouldWait
+		}
 		if len(data) > dst.capacity {
 			return 0, ErrOutOfRange
 		}

@@ -72,6 +72,12 @@ func TestSocketDatagram(t *testing.T) {
 	must(SocketWrite(e.p, a, 0, []byte("abc")))
 	_, st = SocketWrite(e.p, a, 0, []byte("xyz"))
 	wantStatus(t, "no room", st, ErrShouldWait)
+	f0, f1 := must2(SocketCreate(e.p, SocketDatagram))
+	must(SocketWrite(e.p, f0, 0, make([]byte, 10)))
+	_, st = SocketWrite(e.p, f0, 0, make([]byte, 11))
+	wantStatus(t, "too big for a full socket", st, ErrShouldWait)
+	HandleClose(e.p, f0)
+	HandleClose(e.p, f1)
 	if info := must(ObjectGetInfoSocket(e.p, b)); info.RxBufAvailable != 5 || info.RxBufSize != 8 {
 		t.Errorf("info %+v", info)
 	}

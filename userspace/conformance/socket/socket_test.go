@@ -177,6 +177,15 @@ func TestSocketWrite(t *testing.T) {
 		_, err := a.Write(big, 0)
 		expect(t, "socket_write(datagram > capacity)", status(err), zx.ErrOutOfRange)
 		noData(t, b)
+		// A full socket: SHOULD_WAIT comes before the size check
+		// (SocketDispatcher::WriteSelfLocked).
+		n, err := a.Write(big[:len(big)-1], 0)
+		ok(t, "socket_write(a datagram of the capacity)", err)
+		if n != len(big)-1 {
+			t.Fatalf("wrote %d", n)
+		}
+		_, err = a.Write(big, 0)
+		expect(t, "socket_write(datagram > capacity, full)", status(err), zx.ErrShouldWait)
 	})
 	t.Run("datagram_no_room", func(t *testing.T) {
 		a, b := pair(t, zx.SocketDatagram)
