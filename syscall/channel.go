@@ -232,8 +232,27 @@ func consumeUserHandles(c Caller, p UserPtr, n uint64, size uint64) {
 	}
 }
 
+// channelFirst makes the checks Zircon's channel_write and channel_call
+// make before anything is copied in: the options, then the channel handle
+// (rights). On failure the handles are consumed, as there.
+func channelFirst(c Caller, h object.Handle, options, allowed uint32, rights object.Rights, handles UserPtr, numHandles uint32, handleSize uint64) object.Status {
+	st := object.OK
+	if options&^allowed != 0 {
+		st = object.ErrInvalidArgs
+	} else {
+		_, st = gate(c.Process(), h, object.ObjTypeChannel, rights)
+	}
+	if st != object.OK {
+		consumeUserHandles(c, handles, uint64(numHandles), handleSize)
+	}
+	return st
+}
+
 func (d *Dispatcher) sysChannelWrite(c Caller, h object.Handle, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32) object.Status {
 	p := c.Process()
+	if st := channelFirst(c, h, options, object.ChannelWriteUseIovec, object.RightWrite, handles, numHandles, 4); st != object.OK {
+		return st
+	}
 	data, hb, st := writeArgs(c, options, bytes, numBytes, handles, numHandles, 4)
 	if st == object.ErrOutOfRange {
 		// Too many bytes or handles: the handles are consumed, as the
@@ -265,6 +284,9 @@ func decodeDispositions(b []byte) []object.HandleDisposition {
 }
 
 func (d *Dispatcher) sysChannelWriteEtc(c Caller, h object.Handle, options uint32, bytes UserPtr, numBytes uint32, handles UserPtr, numHandles uint32) object.Status {
+	if st := channelFirst(c, h, options, object.ChannelWriteUseIovec, object.RightWrite, handles, numHandles, sizeofHandleDisposition); st != object.OK {
+		return st
+	}
 	data, hb, st := writeArgs(c, options, bytes, numBytes, handles, numHandles, sizeofHandleDisposition)
 	if st == object.ErrOutOfRange {
 		// MOVE sources are always closed, as in Zircon.
@@ -300,6 +322,9 @@ func (d *Dispatcher) sysChannelCall(c Caller, h object.Handle, options uint32, d
 	rdBytes, rdHandles := UserPtr(le.Uint64(ab[16:])), UserPtr(le.Uint64(ab[24:]))
 	wrNB, wrNH := le.Uint32(ab[32:]), le.Uint32(ab[36:])
 	rdNB, rdNH := le.Uint32(ab[40:]), le.Uint32(ab[44:])
+	if st := channelFirst(c, h, options, 0, object.RightRead|object.RightWrite, wrHandles, wrNH, 4); st != object.OK {
+		return st
+	}
 	data, hb, st := writeArgs(c, 0, wrBytes, wrNB, wrHandles, wrNH, 4)
 	if st == object.ErrOutOfRange {
 		consumeUserHandles(c, wrHandles, uint64(wrNH), 4)

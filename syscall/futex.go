@@ -22,13 +22,28 @@ func checkFutexPtr(p UserPtr) object.Status {
 	return object.OK
 }
 
-// checkOwner validates a new owner handle: ZX_HANDLE_INVALID or a thread.
-// Ownership itself (priority inheritance, futex_get_owner) is not tracked.
-func checkOwner(c Caller, owner object.Handle) object.Status {
+// checkOwner validates a new owner handle: ZX_HANDLE_INVALID or a thread
+// (its koid is returned). Ownership itself (priority inheritance,
+// futex_get_owner) is not tracked.
+func checkOwner(c Caller, owner object.Handle) (object.Koid, object.Status) {
 	if owner == object.HandleInvalid {
-		return object.OK
+		return 0, object.OK
 	}
-	_, st := gate(c.Process(), owner, object.ObjTypeThread, object.RightNone)
+	info, st := gate(c.Process(), owner, object.ObjTypeThread, object.RightNone)
+	return info.Koid, st
+}
+
+// afterValue reports a bad owner the way Zircon's FutexContext does: only
+// once the futex still holds current (an unreadable futex INVALID_ARGS, a
+// changed value BAD_STATE come first).
+func afterValue(c Caller, value UserPtr, current int32, st object.Status) object.Status {
+	v, rst := readU32(c, value)
+	if rst != object.OK {
+		return rst
+	}
+	if int32(v) != current {
+		return object.ErrBadState
+	}
 	return st
 }
 
@@ -36,8 +51,12 @@ func (d *Dispatcher) sysFutexWait(c Caller, value UserPtr, current int32, owner 
 	if st := checkFutexPtr(value); st != object.OK {
 		return st
 	}
-	if st := checkOwner(c, owner); st != object.OK {
-		return st
+	koid, st := checkOwner(c, owner)
+	if st == object.OK && koid != 0 && koid == c.ThreadKoid() {
+		st = object.ErrInvalidArgs // the waiter cannot be the new owner
+	}
+	if st != object.OK {
+		return afterValue(c, value, current, st)
 	}
 	return c.Process().Futexes().Wait(uint64(value), futexLoad(c, value), current, deadline, c.Killed())
 }
@@ -60,8 +79,8 @@ func (d *Dispatcher) sysFutexRequeue(c Caller, value UserPtr, wakeCount uint32, 
 	if value == requeue {
 		return object.ErrInvalidArgs
 	}
-	if st := checkOwner(c, owner); st != object.OK {
-		return st
+	if _, st := checkOwner(c, owner); st != object.OK {
+		return afterValue(c, value, current, st)
 	}
 	return c.Process().Futexes().Requeue(uint64(value), wakeCount, futexLoad(c, value), current, uint64(requeue), requeueCount)
 }

@@ -20,23 +20,19 @@ func (d *Dispatcher) sysJobCreate(c Caller, parent object.Handle, options uint32
 	return out1(c, h, st, out)
 }
 
-// sysJobSetPolicy follows Zircon's order: options, handle, topic, count,
-// then the copy of the policy array.
+// sysJobSetPolicy follows the order of Zircon's sys_job_set_policy: the
+// topic, the options, the policy pointer and count (0 or more than
+// ZX_POL_MAX entries: INVALID_ARGS; timer slack: RELATIVE and exactly one
+// entry), the copy of the policy array, and only then the handle.
 func (d *Dispatcher) sysJobSetPolicy(c Caller, h object.Handle, options, topic uint32, policy UserPtr, count uint32) object.Status {
-	if options != object.JobPolRelative && options != object.JobPolAbsolute {
-		return object.ErrInvalidArgs
-	}
 	p := c.Process()
-	if _, st := gate(p, h, object.ObjTypeJob, object.RightSetPolicy); st != object.OK {
-		return st
-	}
 	switch topic {
 	case object.JobPolBasicV1, object.JobPolBasicV2:
-		if count == 0 {
+		if options != object.JobPolRelative && options != object.JobPolAbsolute {
 			return object.ErrInvalidArgs
 		}
-		if count > object.PolMax {
-			return object.ErrOutOfRange
+		if policy == 0 || count == 0 || count > object.PolicyBasicMaxCount {
+			return object.ErrInvalidArgs
 		}
 		size := uint64(sizeofPolicyBasicV2)
 		if topic == object.JobPolBasicV1 {
@@ -56,7 +52,10 @@ func (d *Dispatcher) sysJobSetPolicy(c Caller, h object.Handle, options, topic u
 		}
 		return object.JobSetPolicyBasic(p, h, options, topic, entries)
 	case object.JobPolTimerSlack:
-		if count != 1 {
+		if options != object.JobPolRelative {
+			return object.ErrInvalidArgs
+		}
+		if policy == 0 || count != 1 {
 			return object.ErrInvalidArgs
 		}
 		b, st := copyIn(c, policy, sizeofPolicyTimerSlack)
@@ -69,16 +68,18 @@ func (d *Dispatcher) sysJobSetPolicy(c Caller, h object.Handle, options, topic u
 	return object.ErrInvalidArgs
 }
 
+// sysTaskKill follows Zircon's sys_task_kill: the DESTROY right is
+// checked before the type (an event is ACCESS_DENIED), then jobs and
+// processes are killed; threads too (kernel/proc's), as the Zircon of
+// the core-tests did.
 func (d *Dispatcher) sysTaskKill(c Caller, h object.Handle) object.Status {
 	p := c.Process()
-	st := object.TaskKill(p, h)
-	if st != object.ErrWrongType {
+	info, st := gate(p, h, object.ObjTypeNone, object.RightDestroy)
+	if st != object.OK {
 		return st
 	}
-	// Threads are kernel/proc's.
-	info, gst := gate(p, h, object.ObjTypeThread, object.RightDestroy)
-	if gst != object.OK || info.Type != object.ObjTypeThread {
-		return st
+	if info.Type != object.ObjTypeThread {
+		return object.TaskKill(p, h)
 	}
 	t, _, st := lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightDestroy)
 	if st != object.OK {

@@ -124,7 +124,9 @@ func (d *Dispatcher) sysObjectGetProperty(c Caller, h object.Handle, prop uint32
 			name, st = threadName(c, h)
 		}
 		if st == object.ErrWrongType {
-			return object.ErrNotSupported
+			// An object without a name reads as "", as Zircon's
+			// Dispatcher::get_name.
+			name, st = "", object.OK
 		}
 		if st != object.OK {
 			return st
@@ -188,7 +190,20 @@ func (d *Dispatcher) sysObjectGetProperty(c Caller, h object.Handle, prop uint32
 	if st := probeOut(c, value, min(size, 4096)); st != object.OK {
 		return st
 	}
-	return object.ErrNotSupported
+	return unknownProperty(prop)
+}
+
+// unknownProperty is the status of a property Beryl does not serve:
+// INVALID_ARGS for a number Zircon does not know either (its
+// sys_object_get/set_property default), NOT_SUPPORTED for one of
+// Zircon's that Beryl lacks (register and debug-address properties,
+// exception state and strategy, stream append mode).
+func unknownProperty(prop uint32) object.Status {
+	switch prop {
+	case 2, 4, 5, 6, 7, 8, 16, 18, 19:
+		return object.ErrNotSupported
+	}
+	return object.ErrInvalidArgs
 }
 
 func (d *Dispatcher) sysObjectSetProperty(c Caller, h object.Handle, prop uint32, value UserPtr, size uint64) object.Status {
@@ -272,7 +287,7 @@ func (d *Dispatcher) sysObjectSetProperty(c Caller, h object.Handle, prop uint32
 	case proc.PropStdoutSocket, proc.PropStderrSocket:
 		return setStdio(c, h, prop, b)
 	}
-	return object.ErrNotSupported
+	return unknownProperty(prop)
 }
 
 // cString returns b up to its first NUL.
@@ -288,6 +303,15 @@ func cString(b []byte) string {
 func (d *Dispatcher) sysObjectGetChild(c Caller, h object.Handle, koid object.Koid, rights object.Rights, out UserPtr) object.Status {
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
+	}
+	// Zircon's sys_object_get_child checks ENUMERATE and the requested
+	// rights before the type: an event is ACCESS_DENIED, not WRONG_TYPE.
+	info, st := gate(c.Process(), h, object.ObjTypeNone, object.RightEnumerate)
+	if st != object.OK {
+		return st
+	}
+	if rights != object.RightSameRights && info.Rights&rights != rights {
+		return object.ErrAccessDenied
 	}
 	nh, st := object.ObjectGetChild(c.Process(), h, koid, rights)
 	if st == object.ErrWrongType {

@@ -145,7 +145,18 @@ func TestProperties(t *testing.T) {
 	}
 	f.want(object.ErrBufferTooSmall, SysObjectGetProperty, uint64(s), uint64(object.PropSocketRxThreshold), uint64(v), 4)
 	f.want(object.ErrBufferTooSmall, SysObjectSetProperty, uint64(s), uint64(object.PropSocketRxThreshold), uint64(v), 4)
-	f.want(object.ErrNotSupported, SysObjectGetProperty, uint64(s), 999, uint64(v), 8)
-	f.want(object.ErrNotSupported, SysObjectSetProperty, uint64(s), 999, uint64(v), 8)
-	f.want(object.ErrNotSupported, SysObjectGetProperty, uint64(s), uint64(object.PropName), uint64(out), 32)
+	// Zircon: an unknown property is INVALID_ARGS; one of its own that
+	// Beryl lacks (ZX_PROP_PROCESS_DEBUG_ADDR) NOT_SUPPORTED.
+	f.want(object.ErrInvalidArgs, SysObjectGetProperty, uint64(s), 999, uint64(v), 8)
+	f.want(object.ErrInvalidArgs, SysObjectSetProperty, uint64(s), 999, uint64(v), 8)
+	f.want(object.ErrNotSupported, SysObjectGetProperty, uint64(s), 5, uint64(v), 8)
+	f.want(object.ErrNotSupported, SysObjectSetProperty, uint64(s), 5, uint64(v), 8)
+	// A socket has no name: it reads as "" (Dispatcher::get_name) and
+	// cannot be set.
+	f.put64(out, ^uint64(0))
+	f.ok(SysObjectGetProperty, uint64(s), uint64(object.PropName), uint64(out), 32)
+	if f.u64(out) != 0 {
+		t.Errorf("socket name %#x", f.u64(out))
+	}
+	f.want(object.ErrNotSupported, SysObjectSetProperty, uint64(s), uint64(object.PropName), uint64(v), 8)
 }

@@ -11,6 +11,10 @@ func (d *Dispatcher) sysPortCreate(c Caller, options uint32, out UserPtr) object
 }
 
 func (d *Dispatcher) sysPortQueue(c Caller, h object.Handle, packet UserPtr) object.Status {
+	// The handle before the packet's copy, as Zircon's sys_port_queue.
+	if _, st := gate(c.Process(), h, object.ObjTypePort, object.RightWrite); st != object.OK {
+		return st
+	}
 	var b [object.PortPacketSize]byte
 	if c.CopyIn(b[:], uint64(packet)) != object.OK {
 		return object.ErrInvalidArgs

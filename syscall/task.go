@@ -10,8 +10,12 @@ import (
 // the processes and threads themselves in kernel/proc.
 
 // copyName copies in a task name: at most ZX_MAX_NAME_LEN-1 bytes are
-// read, up to the first NUL (Zircon truncates the same way).
+// read, up to the first NUL (Zircon truncates the same way). A NULL name
+// is INVALID_ARGS even when its size is 0, as Zircon's copy_user_string.
 func copyName(c Caller, name UserPtr, size uint64) (string, object.Status) {
+	if name == 0 {
+		return "", object.ErrInvalidArgs
+	}
 	b, st := copyIn(c, name, min(size, object.MaxNameLen-1))
 	if st != object.OK {
 		return "", st
@@ -19,22 +23,23 @@ func copyName(c Caller, name UserPtr, size uint64) (string, object.Status) {
 	return cString(b), object.OK
 }
 
-// sysProcessCreate: INVALID_ARGS (options), the caller's
-// ZX_POL_NEW_PROCESS, the job handle, then the process itself.
+// sysProcessCreate, in the order of Zircon's sys_process_create:
+// INVALID_ARGS (options), the caller's ZX_POL_NEW_PROCESS, the name, the
+// job handle, then the process itself.
 func (d *Dispatcher) sysProcessCreate(c Caller, job object.Handle, name UserPtr, nameSize uint64, options uint32, procHandle, vmarHandle UserPtr) object.Status {
-	n, st := copyName(c, name, nameSize)
-	if st != object.OK {
-		return st
-	}
-	if st := probeAll(c, 4, procHandle, vmarHandle); st != object.OK {
-		return st
-	}
 	if options != 0 {
 		return object.ErrInvalidArgs
 	}
 	caller := c.Process()
 	// Zircon checks the caller's own policy before the job handle.
 	if st := caller.EnforceBasicPolicy(object.PolNewProcess); st != object.OK {
+		return st
+	}
+	n, st := copyName(c, name, nameSize)
+	if st != object.OK {
+		return st
+	}
+	if st := probeAll(c, 4, procHandle, vmarHandle); st != object.OK {
 		return st
 	}
 	j, _, st := lookupAs[*object.Job](c, job, object.ObjTypeJob, object.RightManageProcess)
@@ -63,26 +68,31 @@ func (d *Dispatcher) sysProcessCreate(c Caller, job object.Handle, name UserPtr,
 }
 
 // sysProcessStart: arg1 is consumed (moved to the new process on success,
-// closed on failure), as in Zircon.
+// closed on failure), in the order of Zircon's sys_process_start: the
+// process and thread handles first, then arg1 is taken out of the table;
+// a value that is no handle starts the process with ZX_HANDLE_INVALID,
+// as there.
 func (d *Dispatcher) sysProcessStart(c Caller, h, thread object.Handle, entry, stack uint64, arg1 object.Handle, arg2 uint64) object.Status {
 	var moved object.HandleOwner
-	if arg1 != object.HandleInvalid {
-		moved = c.Process().Table().Remove(arg1)
-		if !moved.Valid() {
-			return object.ErrBadHandle
+	take := func() {
+		if arg1 != object.HandleInvalid {
+			moved = c.Process().Table().Remove(arg1)
 		}
 	}
-	defer moved.Release() // consumed whatever happens
+	defer func() { moved.Release() }() // consumed whatever happens
 	po, _, st := lookupAs[*object.Process](c, h, object.ObjTypeProcess, object.RightWrite)
 	if st != object.OK {
+		take()
 		return st
 	}
 	defer po.Release()
 	t, _, st := lookupAs[*proc.Thread](c, thread, object.ObjTypeThread, object.RightWrite)
 	if st != object.OK {
+		take()
 		return st
 	}
 	defer t.Release()
+	take()
 	if moved.Valid() && !moved.Rights().Has(object.RightTransfer) {
 		return object.ErrAccessDenied
 	}
@@ -95,16 +105,18 @@ func (d *Dispatcher) sysProcessExit(c Caller, retcode int64) {
 	c.Process().Exit(retcode)
 }
 
+// sysThreadCreate, in the order of Zircon's sys_thread_create: options,
+// the name, then the process handle.
 func (d *Dispatcher) sysThreadCreate(c Caller, process object.Handle, name UserPtr, nameSize uint64, options uint32, out UserPtr) object.Status {
+	if options != 0 {
+		return object.ErrInvalidArgs
+	}
 	n, st := copyName(c, name, nameSize)
 	if st != object.OK {
 		return st
 	}
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
-	}
-	if options != 0 {
-		return object.ErrInvalidArgs
 	}
 	po, _, st := lookupAs[*object.Process](c, process, object.ObjTypeProcess, object.RightManageThread)
 	if st != object.OK {

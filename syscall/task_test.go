@@ -22,8 +22,13 @@ func TestJobPolicyAndKill(t *testing.T) {
 		f.want(object.ErrInvalidArgs, SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(bp), 1)
 	}
 	f.want(object.ErrInvalidArgs, SysJobSetPolicy, uint64(job), 7, uint64(object.JobPolBasicV1), uint64(pol), 1)
-	f.want(object.ErrBadHandle, SysJobSetPolicy, 0x9, uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), badPtr, 1)
-	f.want(object.ErrOutOfRange, SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 100)
+	// Zircon copies the policy in before it looks at the handle, and more
+	// than 32 entries are INVALID_ARGS (sys_job_set_policy).
+	f.want(object.ErrInvalidArgs, SysJobSetPolicy, 0x9, uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), badPtr, 1)
+	f.want(object.ErrBadHandle, SysJobSetPolicy, 0x9, uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 1)
+	f.want(object.ErrInvalidArgs, SysJobSetPolicy, 0x9, 7, uint64(object.JobPolBasicV1), uint64(pol), 1)
+	f.want(object.ErrInvalidArgs, SysJobSetPolicy, 0x9, uint64(object.JobPolRelative), 77, uint64(pol), 1)
+	f.want(object.ErrInvalidArgs, SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 33)
 	f.want(object.ErrInvalidArgs, SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 0)
 	f.want(object.ErrInvalidArgs, SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), 77, uint64(pol), 1)
 	f.ok(SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 1)
@@ -46,7 +51,7 @@ func TestJobPolicyAndKill(t *testing.T) {
 		t.Fatal("process survived its job's kill")
 	}
 	np.Release()
-	f.want(object.ErrWrongType, SysTaskKill, uint64(ev))
+	f.want(object.ErrAccessDenied, SysTaskKill, uint64(ev)) // DESTROY before the type (sys_task_kill)
 	f.want(object.ErrBadHandle, SysTaskKill, 0x9)
 	// v2 and timer slack on a fresh empty job.
 	j2 := f.create1(SysJobCreate, uint64(f.jobHandle()), 0)
@@ -172,15 +177,21 @@ func TestProcessThreadErrors(t *testing.T) {
 	f.want(object.ErrInvalidArgs, SysThreadCreate, uint64(f.jobHandle()), uint64(name), 1, 0, nonCanonicalPtr)
 	f.want(object.ErrInvalidArgs, SysThreadCreate, uint64(f.jobHandle()), uint64(name), 1, 1, uint64(f.alloc(4)))
 	f.want(object.ErrWrongType, SysThreadCreate, uint64(f.jobHandle()), uint64(name), 1, 0, uint64(f.alloc(4)))
+	// Zircon's copy_user_string: a NULL name is INVALID_ARGS, size 0 too;
+	// options come before the handle.
+	f.want(object.ErrInvalidArgs, SysProcessCreate, uint64(f.jobHandle()), 0, 0, 0, uint64(f.alloc(4)), uint64(f.alloc(4)))
+	f.want(object.ErrInvalidArgs, SysThreadCreate, uint64(f.jobHandle()), 0, 0, 0, uint64(f.alloc(4)))
+	f.want(object.ErrInvalidArgs, SysThreadCreate, 0x9, uint64(name), 1, 1, uint64(f.alloc(4)))
 	f.want(object.ErrWrongType, SysThreadStart, uint64(ev), 0x10000, 0, 0, 0)
 	f.want(object.ErrWrongType, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, 0, 0)
 	// arg1 is consumed on every failure.
 	moved := f.create1(SysEventCreate, 0)
 	f.want(object.ErrWrongType, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, uint64(moved), 0)
 	f.want(object.ErrBadHandle, SysHandleClose, uint64(moved))
-	f.want(object.ErrBadHandle, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, uint64(moved), 0)
-	f.want(object.ErrWrongType, SysTaskKill, uint64(ev))
-	if f.handles() != n+1 { // the job handle
+	// The process handle is looked at before arg1 (Zircon's order).
+	f.want(object.ErrWrongType, SysProcessStart, uint64(ev), uint64(ev), 0x10000, 0, uint64(moved), 0)
+	f.want(object.ErrAccessDenied, SysTaskKill, uint64(ev)) // DESTROY before the type (sys_task_kill)
+	if f.handles() != n+1 {                                 // the job handle
 		t.Fatalf("handles %d→%d", n, f.handles())
 	}
 }
@@ -245,4 +256,38 @@ func TestProcessCreate(t *testing.T) {
 	if f.handles() != n+1 { // the job handle
 		t.Fatalf("handles %d→%d", n, f.handles())
 	}
+}
+
+// TestVMOPolicies: vmo_create obeys ZX_POL_NEW_VMO before its options, and
+// vmo_replace_as_executable without a vmex resource obeys
+// ZX_POL_AMBIENT_MARK_VMO_EXEC (consuming the handle), as Zircon's
+// sys_vmo_create and sys_vmo_replace_as_executable; process_create checks
+// ZX_POL_NEW_PROCESS before its name.
+func TestVMOPolicies(t *testing.T) {
+	f := newEnv(t)
+	child := func(cond uint32) (*fakeCaller, func()) {
+		job := f.create1(SysJobCreate, uint64(f.jobHandle()), 0)
+		pol := f.alloc(8)
+		f.put32(pol, cond)
+		f.put32(pol+4, object.PolActionDeny)
+		f.ok(SysJobSetPolicy, uint64(job), uint64(object.JobPolRelative), uint64(object.JobPolBasicV1), uint64(pol), 1)
+		np, st := object.NewProcess(f.p.Table().Get(job).Object().(*object.Job), "child", object.ProcessConfig{})
+		if st != object.OK {
+			t.Fatal(st)
+		}
+		return newFakeCaller(t, np), func() { f.ok(SysTaskKill, uint64(job)); np.Release() }
+	}
+	g, done := child(object.PolNewVMO)
+	g.want(object.ErrAccessDenied, SysVmoCreate, 4096, 0, uint64(g.alloc(4)))
+	g.want(object.ErrAccessDenied, SysVmoCreate, 4096, 0x80, uint64(g.alloc(4)))
+	done()
+	g, done = child(object.PolAmbientMarkVMOExec)
+	v := g.create1(SysVmoCreate, 4096, 0)
+	g.want(object.ErrAccessDenied, SysVmoReplaceAsExecutable, uint64(v), 0, uint64(g.alloc(4)))
+	g.want(object.ErrBadHandle, SysHandleClose, uint64(v))
+	done()
+	// process_create: the policy before the name (sys_process_create).
+	g, done = child(object.PolNewProcess)
+	g.want(object.ErrAccessDenied, SysProcessCreate, 0x9, 0, 0, 0, uint64(g.alloc(4)), uint64(g.alloc(4)))
+	done()
 }

@@ -12,6 +12,11 @@ func (d *Dispatcher) sysVmoCreate(c Caller, size uint64, options uint32, out Use
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
+	// The job policy before the options and the size, as Zircon's
+	// sys_vmo_create.
+	if st := c.Process().EnforceBasicPolicy(object.PolNewVMO); st != object.OK {
+		return st
+	}
 	v, st := vm.NewVMO(c.AddressSpace().Env().Frames, size, options)
 	if st != object.OK {
 		return st
@@ -93,11 +98,14 @@ func (d *Dispatcher) sysVmoSetSize(c Caller, h object.Handle, size uint64) objec
 }
 
 func (d *Dispatcher) sysVmoOpRange(c Caller, h object.Handle, op uint32, offset, size uint64, buffer UserPtr, bufferSize uint64) object.Status {
-	v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, vm.OpRangeRights(op))
+	v, rights, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, vm.OpRangeRights(op))
 	if st != object.OK {
 		return st
 	}
 	defer v.Release()
+	if any := vm.OpRangeAnyRight(op); any != 0 && rights&any == 0 {
+		return object.ErrAccessDenied
+	}
 	return v.OpRangeWait(op, offset, size, pageWaiter(c))
 }
 
@@ -192,6 +200,13 @@ func (d *Dispatcher) sysVmoReplaceAsExecutable(c Caller, h, vmex object.Handle, 
 		object.HandleClose(p, h)
 		return st
 	}
+	// Without a vmex resource the job policy decides, as Zircon's
+	// sys_vmo_replace_as_executable (ZX_POL_AMBIENT_MARK_VMO_EXEC).
+	if vmex == object.HandleInvalid {
+		if st := p.EnforceBasicPolicy(object.PolAmbientMarkVMOExec); st != object.OK {
+			return fail(st)
+		}
+	}
 	if st := checkSystemResource(c, vmex, object.ResourceSystemVmexBase); st != object.OK {
 		return fail(st)
 	}
@@ -230,10 +245,11 @@ func vmarInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st
 }
 
 // vmoInfo serves ZX_INFO_VMO (zx_info_vmo_t, vm.InfoVMORecordSize bytes;
-// INSPECT): size, committed and shared figures, children, mappings,
-// flags and the handle's rights.
+// no right needed, as Zircon's sys_object_get_info and its docs): size,
+// committed and shared figures, children, mappings, flags and the
+// handle's rights.
 func vmoInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
-	v, rights, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightInspect)
+	v, rights, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, 0)
 	if st != object.OK {
 		return 0, 0, 0, st
 	}

@@ -28,6 +28,11 @@ func (d *Dispatcher) sysVmoCreatePhysical(c Caller, resource object.Handle, padd
 }
 
 func (d *Dispatcher) sysVmoSetCachePolicy(c Caller, h object.Handle, policy uint32) object.Status {
+	// The policy is checked before the handle, as Zircon's
+	// sys_vmo_set_cache_policy (ZX_CACHE_POLICY_MASK is 3).
+	if policy&^3 != 0 {
+		return object.ErrInvalidArgs
+	}
 	v, _, st := lookupAs[*vm.VMO](c, h, object.ObjTypeVMO, object.RightMap)
 	if st != object.OK {
 		return st

@@ -467,7 +467,7 @@ func channelCall(p *Process, h Handle, options uint32, deadline Time, args *Chan
 			consumeHandles(p, args.WrHandles)
 		}
 	}
-	if options != 0 || len(args.WrBytes) < 4 {
+	if options != 0 {
 		consume()
 		return 0, 0, ErrInvalidArgs
 	}
@@ -477,6 +477,12 @@ func channelCall(p *Process, h Handle, options uint32, deadline Time, args *Chan
 		return 0, 0, st
 	}
 	defer ch.Release()
+	// The request must hold a transaction id; Zircon checks that after
+	// the handle.
+	if len(args.WrBytes) < 4 {
+		consume()
+		return 0, 0, ErrInvalidArgs
+	}
 	var m *message
 	if etc {
 		m, st = buildMessageEtc(p, ch, args.WrBytes, args.WrDispositions)

@@ -50,11 +50,12 @@ func (e *EventPair) OnZeroHandles() []*HandleEntry {
 	return nil
 }
 
-// EventPairCreate is zx_eventpair_create. Errors: INVALID_ARGS (options
-// != 0), ACCESS_DENIED (ZX_POL_NEW_EVENTPAIR), NO_RESOURCES.
+// EventPairCreate is zx_eventpair_create. Errors: NOT_SUPPORTED (options
+// != 0, as Zircon's sys_eventpair_create: no options are defined),
+// ACCESS_DENIED (ZX_POL_NEW_EVENTPAIR), NO_RESOURCES.
 func EventPairCreate(p *Process, options uint32) (Handle, Handle, Status) {
 	if options != 0 {
-		return HandleInvalid, HandleInvalid, ErrInvalidArgs
+		return HandleInvalid, HandleInvalid, ErrNotSupported
 	}
 	if st := p.EnforceBasicPolicy(PolNewEventPair); st != OK {
 		return HandleInvalid, HandleInvalid, st

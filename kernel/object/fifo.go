@@ -60,20 +60,18 @@ func (f *FIFO) OnZeroHandles() []*HandleEntry {
 	return nil
 }
 
-// FIFOCreate is zx_fifo_create. Errors: OUT_OF_RANGE (options != 0, as
-// Zircon's sys_fifo_create and its core-test FifoTest answer; a zero
-// count or size, or more than 4096 bytes),
-// ACCESS_DENIED (ZX_POL_NEW_FIFO), NO_RESOURCES.
+// FIFOCreate is zx_fifo_create, in the order of Zircon's sys_fifo_create:
+// ACCESS_DENIED (ZX_POL_NEW_FIFO), then OUT_OF_RANGE (a zero count or
+// size, or more than 4096 bytes; any count, as later Zircon, which dropped
+// the power-of-two rule), NO_RESOURCES. options is ignored, as
+// FifoDispatcher::Create ignores it.
 func FIFOCreate(p *Process, elemCount, elemSize uint64, options uint32) (Handle, Handle, Status) {
-	if options != 0 {
-		return HandleInvalid, HandleInvalid, ErrOutOfRange
+	if st := p.EnforceBasicPolicy(PolNewFIFO); st != OK {
+		return HandleInvalid, HandleInvalid, st
 	}
 	if elemCount == 0 || elemSize == 0 || elemCount > FIFOMaxSizeBytes || elemSize > FIFOMaxSizeBytes ||
 		elemCount*elemSize > FIFOMaxSizeBytes {
 		return HandleInvalid, HandleInvalid, ErrOutOfRange
-	}
-	if st := p.EnforceBasicPolicy(PolNewFIFO); st != OK {
-		return HandleInvalid, HandleInvalid, st
 	}
 	a, b := NewFIFO(int(elemCount), int(elemSize))
 	return p.installPair(a, b, DefaultFIFORights)
@@ -81,26 +79,27 @@ func FIFOCreate(p *Process, elemCount, elemSize uint64, options uint32) (Handle,
 
 // FIFOWrite is zx_fifo_write (needs ZX_RIGHT_WRITE): it writes up to count
 // elements of elemSize bytes from data and returns how many fit (at least
-// one). Errors: BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED, OUT_OF_RANGE (count
-// zero or elemSize wrong), INVALID_ARGS (data shorter than count elements),
-// PEER_CLOSED, SHOULD_WAIT (full).
+// one). Errors: BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED, PEER_CLOSED (before
+// the sizes, as Zircon's FifoDispatcher::WriteFromUser), OUT_OF_RANGE
+// (count zero or elemSize wrong), INVALID_ARGS (data shorter than count
+// elements), SHOULD_WAIT (full).
 func FIFOWrite(p *Process, h Handle, elemSize uint64, data []byte, count uint64) (uint64, Status) {
 	f, st := lookupAs[*FIFO](p, h, ObjTypeFIFO, RightWrite)
 	if st != OK {
 		return 0, st
 	}
 	defer f.Release()
-	if count == 0 || elemSize != uint64(f.elemSize) {
-		return 0, ErrOutOfRange
-	}
-	if uint64(len(data))/elemSize < count {
-		return 0, ErrInvalidArgs
-	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	dst := f.peer
 	if dst == nil {
 		return 0, ErrPeerClosed
+	}
+	if count == 0 || elemSize != uint64(f.elemSize) {
+		return 0, ErrOutOfRange
+	}
+	if uint64(len(data))/elemSize < count {
+		return 0, ErrInvalidArgs
 	}
 	free := dst.elemCount - dst.count
 	if free == 0 {

@@ -230,6 +230,10 @@ func TaskKill(p *Process, h Handle) Status {
 	return OK
 }
 
+// PolicyBasicMaxCount is the most entries one zx_job_set_policy call takes
+// (Zircon's job_set_policy_basic: more is INVALID_ARGS).
+const PolicyBasicMaxCount = 32
+
 // JobSetPolicyBasic is zx_job_set_policy for ZX_JOB_POL_BASIC_V1/V2 (needs
 // ZX_RIGHT_SET_POLICY). For V1 every entry's Flags is taken as
 // ZX_POL_OVERRIDE_DENY, as Zircon converts them. The job must be empty.
@@ -248,8 +252,8 @@ func JobSetPolicyBasic(p *Process, h Handle, options, topic uint32, entries []Po
 	if topic != JobPolBasicV1 && topic != JobPolBasicV2 {
 		return ErrInvalidArgs
 	}
-	if len(entries) > int(PolMax) {
-		return ErrOutOfRange
+	if len(entries) > PolicyBasicMaxCount {
+		return ErrInvalidArgs
 	}
 	in := entries
 	if topic == JobPolBasicV1 {

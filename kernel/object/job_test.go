@@ -104,7 +104,7 @@ func TestJobPolicy(t *testing.T) {
 	wantStatus(t, "options", JobSetPolicyBasic(e.p, j, 5, JobPolBasicV1, deny), ErrInvalidArgs)
 	wantStatus(t, "empty", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV1, nil), ErrInvalidArgs)
 	wantStatus(t, "topic", JobSetPolicyBasic(e.p, j, JobPolRelative, 7, deny), ErrInvalidArgs)
-	wantStatus(t, "too many", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV1, make([]PolicyBasic, 16)), ErrOutOfRange)
+	wantStatus(t, "too many", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV1, make([]PolicyBasic, 33)), ErrInvalidArgs)
 	wantStatus(t, "condition", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV1, []PolicyBasic{{Condition: 99}}), ErrInvalidArgs)
 	wantStatus(t, "action", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV1, []PolicyBasic{{Condition: 0, Action: 9}}), ErrNotSupported)
 	wantStatus(t, "flags", JobSetPolicyBasic(e.p, j, JobPolRelative, JobPolBasicV2, []PolicyBasic{{Condition: 0, Flags: 4}}), ErrInvalidArgs)
@@ -145,6 +145,25 @@ func TestJobPolicy(t *testing.T) {
 	} {
 		wantStatus(t, "new any "+name, f(), ErrAccessDenied)
 	}
+	// Zircon checks these options after the policy (in the dispatcher's
+	// Create); channel, event and eventpair check them before.
+	for name, f := range map[string]func() Status{
+		"socket options": func() Status { _, _, st := SocketCreate(r, 0x80); return st },
+		"fifo sizes":     func() Status { _, _, st := FIFOCreate(r, 0, 0, 0); return st },
+		"port options":   func() Status { _, st := PortCreate(r, 0x80); return st },
+		"timer options":  func() Status { _, st := TimerCreate(r, 9, 0); return st },
+	} {
+		wantStatus(t, "new any, bad "+name, f(), ErrAccessDenied)
+	}
+	for name, f := range map[string]func() Status{
+		"channel":     func() Status { _, _, st := ChannelCreate(r, 1); return st },
+		"event":       func() Status { _, st := EventCreate(r, 1); return st },
+		"timer clock": func() Status { _, st := TimerCreate(r, 0, 9); return st },
+	} {
+		wantStatus(t, "new any, bad "+name, f(), ErrInvalidArgs)
+	}
+	_, _, st = EventPairCreate(r, 1)
+	wantStatus(t, "new any, bad eventpair options", st, ErrNotSupported)
 	j2obj := e.p.table.Get(j2).obj
 	j2obj.base().AddRef()
 	rj := must(r.installNew(j2obj, DefaultJobRights))

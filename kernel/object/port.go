@@ -108,11 +108,13 @@ func NewPort(options uint32) *Port {
 // 0 or ZX_PORT_BIND_TO_INTERRUPT), ACCESS_DENIED (ZX_POL_NEW_PORT),
 // NO_RESOURCES.
 func PortCreate(p *Process, options uint32) (Handle, Status) {
-	if options&^PortBindToInterrupt != 0 {
-		return HandleInvalid, ErrInvalidArgs
-	}
+	// The policy before the options, as Zircon's sys_port_create
+	// (PortDispatcher::Create checks them).
 	if st := p.EnforceBasicPolicy(PolNewPort); st != OK {
 		return HandleInvalid, st
+	}
+	if options&^PortBindToInterrupt != 0 {
+		return HandleInvalid, ErrInvalidArgs
 	}
 	return p.installNew(NewPort(options), DefaultPortRights)
 }

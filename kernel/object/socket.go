@@ -105,11 +105,13 @@ func (s *Socket) refreshLocked() {
 // SocketCreate is zx_socket_create. Errors: INVALID_ARGS (options),
 // ACCESS_DENIED (ZX_POL_NEW_SOCKET), NO_RESOURCES.
 func SocketCreate(p *Process, options uint32) (Handle, Handle, Status) {
-	if options&^SocketCreateMask != 0 {
-		return HandleInvalid, HandleInvalid, ErrInvalidArgs
-	}
+	// The policy before the options, as Zircon's sys_socket_create
+	// (SocketDispatcher::Create checks them).
 	if st := p.EnforceBasicPolicy(PolNewSocket); st != OK {
 		return HandleInvalid, HandleInvalid, st
+	}
+	if options&^SocketCreateMask != 0 {
+		return HandleInvalid, HandleInvalid, ErrInvalidArgs
 	}
 	a, b := NewSocket(options)
 	return p.installPair(a, b, DefaultSocketRights)
@@ -151,6 +153,11 @@ func (s *Socket) Write(data []byte) (int, Status) {
 	}
 	free := dst.capacity - dst.size
 	if s.datagram {
+		// A full socket is SHOULD_WAIT before the datagram's size is
+		// looked at, as Zircon's SocketDispatcher::WriteSelfLocked.
+		if free == 0 {
+			return 0, ErrShouldWait
+		}
 		if len(data) > dst.capacity {
 			return 0, ErrOutOfRange
 		}

@@ -72,6 +72,12 @@ func TestSocketDatagram(t *testing.T) {
 	must(SocketWrite(e.p, a, 0, []byte("abc")))
 	_, st = SocketWrite(e.p, a, 0, []byte("xyz"))
 	wantStatus(t, "no room", st, ErrShouldWait)
+	f0, f1 := must2(SocketCreate(e.p, SocketDatagram))
+	must(SocketWrite(e.p, f0, 0, make([]byte, 10)))
+	_, st = SocketWrite(e.p, f0, 0, make([]byte, 11))
+	wantStatus(t, "too big for a full socket", st, ErrShouldWait)
+	HandleClose(e.p, f0)
+	HandleClose(e.p, f1)
 	if info := must(ObjectGetInfoSocket(e.p, b)); info.RxBufAvailable != 5 || info.RxBufSize != 8 {
 		t.Errorf("info %+v", info)
 	}
@@ -171,10 +177,14 @@ func TestFIFO(t *testing.T) {
 		opts        uint32
 		want        Status
 	}{{0, 4, 0, ErrOutOfRange}, {4, 0, 0, ErrOutOfRange}, {4097, 1, 0, ErrOutOfRange},
-		{1, 4097, 0, ErrOutOfRange}, {64, 65, 0, ErrOutOfRange}, {4, 4, 1, ErrOutOfRange}, {64, 64, 0, OK}} {
+		{1, 4097, 0, ErrOutOfRange}, {64, 65, 0, ErrOutOfRange}, {64, 64, 0, OK}} {
 		_, _, st := FIFOCreate(e.p, c.count, c.size, c.opts)
 		wantStatus(t, "create", st, c.want)
 	}
+	// options is ignored, as FifoDispatcher::Create does.
+	oa, ob := must2(FIFOCreate(e.p, 4, 4, 1))
+	HandleClose(e.p, oa)
+	HandleClose(e.p, ob)
 	a, b := must2(FIFOCreate(e.p, 3, 2, 0))
 	data := []byte{1, 1, 2, 2, 3, 3, 4, 4}
 	_, st := FIFOWrite(e.p, a, 3, data, 1)

@@ -27,11 +27,16 @@ func (t *Timer) allowedUserSignals() Signals { return UserSignalAll }
 // slack mode, clock not ZX_CLOCK_MONOTONIC), ACCESS_DENIED
 // (ZX_POL_NEW_TIMER), NO_RESOURCES.
 func TimerCreate(p *Process, options uint32, clockID uint32) (Handle, Status) {
-	if options > TimerSlackLate || clockID != ClockMonotonic {
+	// Zircon's order: the clock, the policy, then the options
+	// (TimerDispatcher::Create).
+	if clockID != ClockMonotonic {
 		return HandleInvalid, ErrInvalidArgs
 	}
 	if st := p.EnforceBasicPolicy(PolNewTimer); st != OK {
 		return HandleInvalid, st
+	}
+	if options > TimerSlackLate {
+		return HandleInvalid, ErrInvalidArgs
 	}
 	return p.installNew(NewTimer(options), DefaultTimerRights)
 }
@@ -107,14 +112,15 @@ func (t *Timer) OnZeroHandles() []*HandleEntry {
 // the job policy's minimum. Errors: BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED,
 // OUT_OF_RANGE (negative slack).
 func TimerSet(p *Process, h Handle, deadline Time, slack Duration) Status {
+	// A negative slack fails before the handle, as Zircon's sys_timer_set.
+	if slack < 0 {
+		return ErrOutOfRange
+	}
 	t, st := lookupAs[*Timer](p, h, ObjTypeTimer, RightWrite)
 	if st != OK {
 		return st
 	}
 	defer t.Release()
-	if slack < 0 {
-		return ErrOutOfRange
-	}
 	if min, _ := p.policy.TimerSlack(); slack < min {
 		slack = min
 	}

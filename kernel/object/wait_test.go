@@ -217,7 +217,7 @@ func TestEventPairPeerClosed(t *testing.T) {
 		t.Error("related koid changed after peer closed")
 	}
 	_, _, st := EventPairCreate(e.p, 1)
-	wantStatus(t, "options", st, ErrInvalidArgs)
+	wantStatus(t, "options", st, ErrNotSupported)
 	_, st = EventCreate(e.p, 1)
 	wantStatus(t, "event options", st, ErrInvalidArgs)
 }

@@ -19,6 +19,9 @@ const (
 	VMOOpCacheClean           uint32 = 8
 	VMOOpCacheCleanInvalidate uint32 = 9
 	VMOOpZero                 uint32 = 10
+	VMOOpTryLock              uint32 = 11
+	VMOOpDontNeed             uint32 = 12
+	VMOOpAlwaysNeed           uint32 = 13
 
 	// VMOZeroChildren is ZX_VMO_ZERO_CHILDREN, asserted while the VMO has
 	// no children (vmo_create_child).
@@ -330,7 +333,7 @@ func (v *VMO) WriteWait(offset uint64, buf []byte, w PageWaiter) object.Status {
 	return object.OK
 }
 
-// OpRangeRights returns the rights the VMO handle needs for
+// OpRangeRights returns the rights (all of them) the VMO handle needs for
 // zx_vmo_op_range(op) (0 for an unknown op, which OpRange rejects).
 func OpRangeRights(op uint32) object.Rights {
 	switch op {
@@ -338,7 +341,16 @@ func OpRangeRights(op uint32) object.Rights {
 		return object.RightWrite
 	case VMOOpCacheSync, VMOOpCacheClean, VMOOpCacheCleanInvalidate:
 		return object.RightRead
-	case VMOOpLock, VMOOpUnlock:
+	}
+	return 0
+}
+
+// OpRangeAnyRight returns the rights of which zx_vmo_op_range's op needs
+// at least one: READ or WRITE for the lock ops, as Zircon's
+// VmObjectDispatcher::RangeOp (0: none).
+func OpRangeAnyRight(op uint32) object.Rights {
+	switch op {
+	case VMOOpLock, VMOOpUnlock, VMOOpTryLock:
 		return object.RightRead | object.RightWrite
 	}
 	return 0
@@ -368,8 +380,15 @@ func (v *VMO) OpRangeWait(op uint32, offset, size uint64, w PageWaiter) object.S
 	switch op {
 	case VMOOpCommit, VMOOpDecommit, VMOOpZero, VMOOpCacheSync, VMOOpCacheInvalidate,
 		VMOOpCacheClean, VMOOpCacheCleanInvalidate:
-	case VMOOpLock, VMOOpUnlock:
+	case VMOOpLock, VMOOpUnlock, VMOOpTryLock:
 		return object.ErrNotSupported
+	case VMOOpDontNeed, VMOOpAlwaysNeed:
+		// Eviction hints: Beryl evicts nothing, so only the range
+		// matters (Zircon's HintRange).
+		if !inRange(offset, size, v.Size()) {
+			return object.ErrOutOfRange
+		}
+		return object.OK
 	default:
 		return object.ErrInvalidArgs
 	}

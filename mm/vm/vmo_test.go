@@ -194,6 +194,11 @@ func TestVMOOpRange(t *testing.T) {
 		{VMOOpDecommit, 0, 10, object.ErrInvalidArgs},
 		{VMOOpLock, 0, PageSize, object.ErrNotSupported},
 		{VMOOpUnlock, 0, PageSize, object.ErrNotSupported},
+		{VMOOpTryLock, 0, PageSize, object.ErrNotSupported},
+		{VMOOpDontNeed, 0, 8 * PageSize, object.OK},
+		{VMOOpAlwaysNeed, 0, PageSize, object.OK},
+		{VMOOpDontNeed, 0, 9 * PageSize, object.ErrOutOfRange},
+		{VMOOpAlwaysNeed, ^uint64(0), 2, object.ErrOutOfRange},
 		{VMOOpCacheSync, 0, 0, object.ErrInvalidArgs},
 		{VMOOpCacheClean, 0, 9 * PageSize, object.ErrOutOfRange},
 		{VMOOpCacheCleanInvalidate, 0, PageSize, object.OK},
@@ -204,7 +209,8 @@ func TestVMOOpRange(t *testing.T) {
 		wantStatus(t, "op_range", v.OpRange(c.op, c.off, c.size), c.want)
 	}
 	if OpRangeRights(VMOOpCommit) != object.RightWrite || OpRangeRights(VMOOpCacheSync) != object.RightRead ||
-		OpRangeRights(99) != 0 {
+		OpRangeRights(99) != 0 || OpRangeRights(VMOOpLock) != 0 ||
+		OpRangeAnyRight(VMOOpTryLock) != object.RightRead|object.RightWrite || OpRangeAnyRight(VMOOpCommit) != 0 {
 		t.Error("OpRangeRights")
 	}
 	h.frames.Limit = h.frames.Live()

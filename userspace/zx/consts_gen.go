@@ -252,6 +252,7 @@ const (
 	PolOverrideDeny                        uint32  = 1
 	PolVMARWX                              uint32  = 2
 	PolWrongObject                         uint32  = 1
+	PolicyBasicMaxCount                            = 32
 	PortBindToInterrupt                    uint32  = 1
 	PortPacketSize                                 = 48
 	PriorityDefault                                = 16

@@ -211,7 +211,7 @@ func Sys_event_create(options uint32, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysEventCreate, uintptr(options), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
 }
 
-// Sys_eventpair_create is zx_eventpair_create: Create an event pair.
+// Sys_eventpair_create is zx_eventpair_create: Create an event pair (options must be 0, else ZX_ERR_NOT_SUPPORTED).
 func Sys_eventpair_create(options uint32, out0 *Handle, out1 *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysEventpairCreate, uintptr(options), uintptr(unsafe.Pointer(out0)), uintptr(unsafe.Pointer(out1)), 0, 0, 0, 0, 0)))
 }
@@ -267,7 +267,7 @@ func Sys_socket_set_disposition(handle Handle, disposition uint32, disposition_p
 	return Status(int32(zxcall.RawCall(SysSocketSetDisposition, uintptr(handle), uintptr(disposition), uintptr(disposition_peer), 0, 0, 0, 0, 0)))
 }
 
-// Sys_fifo_create is zx_fifo_create: Create a fifo of elem_count elements of elem_size bytes.
+// Sys_fifo_create is zx_fifo_create: Create a fifo of elem_count elements of elem_size bytes (options is ignored, as Zircon's FifoDispatcher).
 func Sys_fifo_create(elem_count uint, elem_size uint, options uint32, out0 *Handle, out1 *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysFifoCreate, uintptr(elem_count), uintptr(elem_size), uintptr(options), uintptr(unsafe.Pointer(out0)), uintptr(unsafe.Pointer(out1)), 0, 0, 0)))
 }
@@ -413,7 +413,7 @@ func Sys_job_create(parent_job Handle, options uint32, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysJobCreate, uintptr(parent_job), uintptr(options), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0)))
 }
 
-// Sys_job_set_policy is zx_job_set_policy: Set the policy (basic v1/v2 or timer slack) of an empty job.
+// Sys_job_set_policy is zx_job_set_policy: Set the policy (basic v1/v2, at most 32 entries, or timer slack) of an empty job; the policy is copied in before the handle is looked up.
 func Sys_job_set_policy(handle Handle, options uint32, topic uint32, policy unsafe.Pointer, policy_size uint32) Status {
 	return Status(int32(zxcall.RawCall(SysJobSetPolicy, uintptr(handle), uintptr(options), uintptr(topic), uintptr(policy), uintptr(policy_size), 0, 0, 0)))
 }
@@ -572,7 +572,7 @@ func Sys_system_powerctl(resource Handle, cmd uint32, arg *SystemPowerctlArg) St
 	return Status(int32(zxcall.RawCall(SysSystemPowerctl, uintptr(resource), uintptr(cmd), uintptr(unsafe.Pointer(arg)), 0, 0, 0, 0, 0)))
 }
 
-// Sys_object_get_child is zx_object_get_child: Get a new handle to the live child with koid koid of a job (a job or process) or of a process (a thread), with the parent handle's rights (ZX_RIGHT_SAME_RIGHTS) or a subset of them (more: ZX_ERR_ACCESS_DENIED); no such child: ZX_ERR_NOT_FOUND; another object type: ZX_ERR_WRONG_TYPE.
+// Sys_object_get_child is zx_object_get_child: Get a new handle to the live child with koid koid of a job (a job or process) or of a process (a thread), with the parent handle's rights (ZX_RIGHT_SAME_RIGHTS) or a subset of them (more: ZX_ERR_ACCESS_DENIED); no such child: ZX_ERR_NOT_FOUND; a handle without ENUMERATE (an event, say): ZX_ERR_ACCESS_DENIED, checked before the type (another object type: ZX_ERR_WRONG_TYPE).
 func Sys_object_get_child(handle Handle, koid Koid, rights Rights, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysObjectGetChild, uintptr(handle), uintptr(koid), uintptr(rights), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0)))
 }

@@ -396,12 +396,9 @@ type Process struct{ Handle }
 // root VMAR.
 func NewProcess(job Job, name string, options uint32) (Process, Vmar, error) {
 	var p, v Handle
-	b := []byte(name)
-	var np *uint8
-	if len(b) > 0 {
-		np = &b[0]
-	}
-	err := errOf(Sys_process_create(job.Handle, np, uint(len(b)), options, &p, &v))
+	// The name pointer is never NULL (NULL is ZX_ERR_INVALID_ARGS).
+	b := append([]byte(name), 0)
+	err := errOf(Sys_process_create(job.Handle, &b[0], uint(len(name)), options, &p, &v))
 	return Process{p}, Vmar{v}, err
 }
 
@@ -485,12 +482,9 @@ type Thread struct{ Handle }
 // NewThread creates a thread in process.
 func NewThread(process Process, name string, options uint32) (Thread, error) {
 	var h Handle
-	b := []byte(name)
-	var np *uint8
-	if len(b) > 0 {
-		np = &b[0]
-	}
-	return Thread{h}, errOf(Sys_thread_create(process.Handle, np, uint(len(b)), options, &h))
+	// The name pointer is never NULL (NULL is ZX_ERR_INVALID_ARGS).
+	b := append([]byte(name), 0)
+	return Thread{h}, errOf(Sys_thread_create(process.Handle, &b[0], uint(len(name)), options, &h))
 }
 
 // Start starts the thread.

@@ -243,6 +243,12 @@ func TestChannelCall(t *testing.T) {
 		}
 		empty(t, b)
 	})
+	// sys_channel_call: the handle before the transaction id's size.
+	t.Run("handle_before_size", func(t *testing.T) {
+		args := zx.ChannelCallArgs{WriteBytes: &callReq("x")[0], WriteNumBytes: 3}
+		var nb, nh uint32
+		expect(t, "channel_call(bad handle, 3 bytes)", zx.Sys_channel_call(zx.HandleInvalid, 0, after(time.Second), &args, &nb, &nh), zx.ErrBadHandle)
+	})
 	t.Run("invalid_options", func(t *testing.T) {
 		a, b := pair(t)
 		args := zx.ChannelCallArgs{WriteBytes: &callReq("x")[0], WriteNumBytes: 5}

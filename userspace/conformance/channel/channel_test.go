@@ -247,6 +247,24 @@ func TestChannelWrite(t *testing.T) {
 		}
 		empty(t, b)
 	})
+	// Zircon's channel_write checks the options and the handle before the
+	// message's size (MessagePacket::Create), consuming the handles.
+	t.Run("options_and_handle_before_size", func(t *testing.T) {
+		a, b := pair(t)
+		data := make([]byte, zx.ChannelMaxMsgBytes+1)
+		ev, _ := zx.NewEvent(0)
+		expect(t, "channel_write(options=0x10, 65537 bytes)", zx.Sys_channel_write(a, 0x10, bp(data), uint32(len(data)), &ev.Handle, 1), zx.ErrInvalidArgs)
+		if valid(ev.Handle) {
+			t.Errorf("handle in a failed write not consumed")
+		}
+		ev, _ = zx.NewEvent(0)
+		expect(t, "channel_write(bad handle, 65537 bytes)", zx.Sys_channel_write(zx.HandleInvalid, 0, bp(data), uint32(len(data)), &ev.Handle, 1), zx.ErrBadHandle)
+		if valid(ev.Handle) {
+			t.Errorf("handle in a failed write not consumed")
+		}
+		expect(t, "channel_write(event, bad bytes)", zx.Sys_channel_write(newEvent(t), 0, ptr(0x1000), 16, nil, 0), zx.ErrWrongType)
+		empty(t, b)
+	})
 	t.Run("out_of_range_handles", func(t *testing.T) {
 		a, b := pair(t)
 		hs := make([]zx.Handle, zx.ChannelMaxMsgHandles+1)

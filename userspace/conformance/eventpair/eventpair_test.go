@@ -33,7 +33,7 @@ func TestEventPairCreate(t *testing.T) {
 	t.Run("invalid_options", func(t *testing.T) {
 		var a, b zx.Handle
 		for _, o := range []uint32{1, 0xffffffff} {
-			expect(t, "eventpair_create(options)", zx.Sys_eventpair_create(o, &a, &b), zx.ErrInvalidArgs)
+			expect(t, "eventpair_create(options)", zx.Sys_eventpair_create(o, &a, &b), zx.ErrNotSupported)
 		}
 	})
 	for _, ba := range append(badAddrs, badAddr{Name: "read_only", Addr: roAddr()}) {

@@ -59,7 +59,7 @@ func TestFifoCreate(t *testing.T) {
 		{"max_size_4096", 64, 64, 0, zx.OK},
 		{"one_byte_elements", 4096, 1, 0, zx.OK},
 		{"one_big_element", 1, 4096, 0, zx.OK},
-		{"invalid_options", 4, 4, 1, zx.ErrOutOfRange},
+		{"options_ignored", 4, 4, 1, zx.OK}, // as FifoDispatcher::Create
 		{"zero_count", 0, 4, 0, zx.ErrOutOfRange},
 		{"zero_size", 4, 0, 0, zx.ErrOutOfRange},
 		{"too_large", 64, 65, 0, zx.ErrOutOfRange},
@@ -177,6 +177,9 @@ func TestFifoWrite(t *testing.T) {
 		ok(t, "close", b.Close())
 		data := elems(1, 4)
 		expect(t, "fifo_write(peer closed)", zx.Sys_fifo_write(a.Handle, 4, bp(data), 1, nil), zx.ErrPeerClosed)
+		// FifoDispatcher::WriteFromUser looks at the peer before the sizes.
+		expect(t, "fifo_write(peer closed, count 0)", zx.Sys_fifo_write(a.Handle, 4, bp(data), 0, nil), zx.ErrPeerClosed)
+		expect(t, "fifo_write(peer closed, elem_size 2)", zx.Sys_fifo_write(a.Handle, 2, bp(data), 1, nil), zx.ErrPeerClosed)
 	})
 	for _, ba := range badAddrs {
 		t.Run("bad_data_"+ba.Name, func(t *testing.T) {

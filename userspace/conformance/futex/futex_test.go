@@ -7,6 +7,7 @@ package futex
 import (
 	"runtime"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -134,6 +135,25 @@ func TestWait(t *testing.T) {
 	t.Run("owner-wrong-type", func(t *testing.T) {
 		v := word()
 		want(t, "futex_wait", zx.Sys_futex_wait(v, 0, newEvent(t), zx.Now()-ms), zx.ErrWrongType)
+	})
+	// FutexContext::FutexWait compares the value before it reports a bad
+	// owner, and the waiter may not name itself as the owner.
+	t.Run("owner-errors-after-value", func(t *testing.T) {
+		v := word()
+		*v = 1
+		want(t, "futex_wait(bad owner, value changed)", zx.Sys_futex_wait(v, 0, 0x7fff_fff3, zx.Now()-ms), zx.ErrBadState)
+		want(t, "futex_wait(event owner, value changed)", zx.Sys_futex_wait(v, 0, newEvent(t), zx.Now()-ms), zx.ErrBadState)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		self := zx.ThreadSelf().Handle
+		if syscall.Gettid() != syscall.Getpid() {
+			if st := zx.Sys_object_get_child(zx.ProcessSelf().Handle, zx.Koid(syscall.Gettid()), zx.RightSameRights, &self); st != zx.OK {
+				t.Fatalf("own thread: %v", st)
+			}
+			defer zx.Sys_handle_close(self)
+		}
+		want(t, "futex_wait(owner=self)", zx.Sys_futex_wait(v, 1, self, zx.Now()-ms), zx.ErrInvalidArgs)
+		want(t, "futex_wait(owner=self, value changed)", zx.Sys_futex_wait(v, 0, self, zx.Now()-ms), zx.ErrBadState)
 	})
 	t.Run("misaligned", func(t *testing.T) {
 		var a [2]int64
@@ -342,6 +362,11 @@ func TestRequeue(t *testing.T) {
 	t.Run("owner-wrong-type", func(t *testing.T) {
 		a, b := word(), word()
 		want(t, "requeue", zx.Sys_futex_requeue(a, 1, 0, b, 1, newEvent(t)), zx.ErrWrongType)
+	})
+	t.Run("owner-error-after-value", func(t *testing.T) {
+		a, b := word(), word()
+		*a = 3
+		want(t, "requeue(bad owner, value changed)", zx.Sys_futex_requeue(a, 1, 0, b, 1, 0x7fff_fff3), zx.ErrBadState)
 	})
 	t.Run("owner-thread-accepted", func(t *testing.T) {
 		a, b := word(), word()

@@ -10,9 +10,9 @@ import (
 // TestGetChild: zx_object_get_child on a job finds its child jobs and
 // processes by koid, on a process its threads, with the parent handle's
 // rights or fewer; errors come
-// in Zircon's order (BAD_HANDLE, WRONG_TYPE, ACCESS_DENIED for a missing
-// ENUMERATE right), then ACCESS_DENIED for rights beyond the job
-// handle's, NOT_FOUND for a koid that is no live child, INVALID_ARGS for
+// in the order of Zircon's sys_object_get_child (BAD_HANDLE,
+// ACCESS_DENIED for a missing ENUMERATE right or for rights beyond the
+// handle's, and only then WRONG_TYPE, so an event is ACCESS_DENIED), NOT_FOUND for a koid that is no live child, INVALID_ARGS for
 // an unwritable out pointer.
 func TestGetChild(t *testing.T) {
 	job := newJob(t, zx.JobDefault().Handle)
@@ -47,7 +47,8 @@ func TestGetChild(t *testing.T) {
 	var h zx.Handle
 	want(t, "object_get_child(invalid)", zx.Sys_object_get_child(zx.HandleInvalid, pk, zx.RightSameRights, &h), zx.ErrBadHandle)
 	ev := ctest.NewEvent(t)
-	want(t, "object_get_child(event)", zx.Sys_object_get_child(ev, pk, zx.RightSameRights, &h), zx.ErrWrongType)
+	// sys_object_get_child checks ENUMERATE before the type.
+	want(t, "object_get_child(event)", zx.Sys_object_get_child(ev, pk, zx.RightSameRights, &h), zx.ErrAccessDenied)
 	want(t, "object_get_child(process, no such thread)", zx.Sys_object_get_child(proc, 1, zx.RightSameRights, &h), zx.ErrNotFound)
 	// A process's child is a thread.
 	self := zx.ProcessSelf().Handle

@@ -96,6 +96,22 @@ func TestJobSetPolicy(t *testing.T) {
 	t.Run("wrong_type", func(t *testing.T) {
 		want(t, "set_policy(event)", set(ctest.NewEvent(t), zx.JobPolRelative, zx.JobPolBasicV2, unsafe.Pointer(&basic[0]), 1), zx.ErrWrongType)
 	})
+	// sys_job_set_policy: topic, options, pointer and count (at most 32),
+	// the copy, and only then the handle.
+	t.Run("zircon_order", func(t *testing.T) {
+		j := newJob(t, parent)
+		many := make([]zx.PolicyBasic, 33)
+		for i := range many {
+			many[i] = basic[0]
+		}
+		want(t, "set_policy(33 entries)", set(j, zx.JobPolRelative, zx.JobPolBasicV2, unsafe.Pointer(&many[0]), 33), zx.ErrInvalidArgs)
+		want(t, "set_policy(32 entries)", set(j, zx.JobPolRelative, zx.JobPolBasicV2, unsafe.Pointer(&many[0]), 32), zx.OK)
+		ev := ctest.NewEvent(t)
+		want(t, "set_policy(event, unmapped policy)", set(ev, zx.JobPolRelative, zx.JobPolBasicV2, ctest.Ptr(0x1000), 1), zx.ErrInvalidArgs)
+		want(t, "set_policy(event, count 0)", set(ev, zx.JobPolRelative, zx.JobPolBasicV2, unsafe.Pointer(&basic[0]), 0), zx.ErrInvalidArgs)
+		want(t, "set_policy(event, bad topic)", set(ev, zx.JobPolRelative, 0x77, unsafe.Pointer(&basic[0]), 1), zx.ErrInvalidArgs)
+		want(t, "set_policy(event, timer slack ABSOLUTE)", set(ev, zx.JobPolAbsolute, zx.JobPolTimerSlack, unsafe.Pointer(&basic[0]), 1), zx.ErrInvalidArgs)
+	})
 }
 
 func TestJobKill(t *testing.T) {
@@ -123,5 +139,8 @@ func TestJobKill(t *testing.T) {
 		j := newJob(t, parent)
 		r := ctest.Reduced(t, j, zx.RightDuplicate|zx.RightInspect)
 		want(t, "task_kill(no DESTROY)", zx.Sys_task_kill(r), zx.ErrAccessDenied)
+		// sys_task_kill checks DESTROY before the type.
+		want(t, "task_kill(event)", zx.Sys_task_kill(ctest.NewEvent(t)), zx.ErrAccessDenied)
+		want(t, "task_kill(invalid)", zx.Sys_task_kill(zx.HandleInvalid), zx.ErrBadHandle)
 	})
 }

@@ -146,6 +146,11 @@ func TestPortQueue(t *testing.T) {
 			noPacket(t, p)
 		})
 	}
+	// sys_port_queue looks up the port before it copies the packet.
+	t.Run("handle_before_packet", func(t *testing.T) {
+		expect(t, "port_queue(bad handle, NULL packet)", zx.Sys_port_queue(zx.HandleInvalid, nil), zx.ErrBadHandle)
+		expect(t, "port_queue(event, NULL packet)", zx.Sys_port_queue(newEvent(t), nil), zx.ErrWrongType)
+	})
 }
 
 func TestPortWait(t *testing.T) {

@@ -32,11 +32,9 @@ func nameOf(t *testing.T, h zx.Handle) string {
 
 func rawThreadNamed(t *testing.T, name string) (zx.Handle, zx.Status) {
 	var h zx.Handle
-	var p *byte
-	if len(name) > 0 {
-		p = unsafe.StringData(name)
-	}
-	st := zx.Sys_thread_create(zx.ProcessSelf().Handle, p, uint(len(name)), 0, &h)
+	// As the C string "" of the original: never NULL.
+	b := append([]byte(name), 0)
+	st := zx.Sys_thread_create(zx.ProcessSelf().Handle, &b[0], uint(len(name)), 0, &h)
 	if st == zx.OK {
 		t.Cleanup(func() { zx.Sys_handle_close(h) })
 	}
@@ -119,11 +117,8 @@ func TestThreads_InfoTaskStatsFails(t *testing.T) {
 
 func processNamed(t *testing.T, name string) (zx.Handle, zx.Status) {
 	var p, v zx.Handle
-	var np *byte
-	if len(name) > 0 {
-		np = unsafe.StringData(name)
-	}
-	st := zx.Sys_process_create(zx.JobDefault().Handle, np, uint(len(name)), 0, &p, &v)
+	b := append([]byte(name), 0)
+	st := zx.Sys_process_create(zx.JobDefault().Handle, &b[0], uint(len(name)), 0, &p, &v)
 	if st == zx.OK {
 		t.Cleanup(func() { zx.Sys_handle_close(v); zx.Sys_handle_close(p) })
 	}

@@ -71,7 +71,7 @@ func TestProcessTest_ProcessStartWriteThreadState(t *testing.T) {
 func TestProcessTest_GetRuntimeNoPermission(t *testing.T) {
 	job := miniJob(t)
 	var proc, vmar zx.Handle
-	ctest.Must(t, "process_create", zx.Sys_process_create(job, nil, 0, 0, &proc, &vmar))
+	ctest.Must(t, "process_create", zx.Sys_process_create(job, &[]byte("rt")[0], 2, 0, &proc, &vmar))
 	defer zx.Sys_handle_close(proc)
 	defer zx.Sys_handle_close(vmar)
 	basic := ctest.Basic(t, proc)

@@ -177,6 +177,15 @@ func TestSocketWrite(t *testing.T) {
 		_, err := a.Write(big, 0)
 		expect(t, "socket_write(datagram > capacity)", status(err), zx.ErrOutOfRange)
 		noData(t, b)
+		// A full socket: SHOULD_WAIT comes before the size check
+		// (SocketDispatcher::WriteSelfLocked).
+		n, err := a.Write(big[:len(big)-1], 0)
+		ok(t, "socket_write(a datagram of the capacity)", err)
+		if n != len(big)-1 {
+			t.Fatalf("wrote %d", n)
+		}
+		_, err = a.Write(big, 0)
+		expect(t, "socket_write(datagram > capacity, full)", status(err), zx.ErrShouldWait)
 	})
 	t.Run("datagram_no_room", func(t *testing.T) {
 		a, b := pair(t, zx.SocketDatagram)
@@ -501,6 +510,21 @@ func TestSocketThresholds(t *testing.T) {
 		_, b := pair(t, zx.SocketStream)
 		v := binary.LittleEndian.AppendUint64(nil, uint64(info(t, b).RXBufMax)+1)
 		expect(t, "set RX threshold > capacity", zx.Sys_object_set_property(b.Handle, zx.PropSocketRxThreshold, bp(v), 8), zx.ErrInvalidArgs)
+	})
+	// sys_object_get/set_property: a property number Zircon does not know
+	// is INVALID_ARGS; a socket has no name, which reads as "" and cannot
+	// be set (Dispatcher::get_name / set_name).
+	t.Run("other_properties", func(t *testing.T) {
+		_, b := pair(t, zx.SocketStream)
+		v := make([]byte, zx.MaxNameLen)
+		expect(t, "get property 999", zx.Sys_object_get_property(b.Handle, 999, bp(v), 8), zx.ErrInvalidArgs)
+		expect(t, "set property 999", zx.Sys_object_set_property(b.Handle, 999, bp(v), 8), zx.ErrInvalidArgs)
+		v[0] = 'x'
+		ok(t, "get ZX_PROP_NAME", zx.Sys_object_get_property(b.Handle, zx.PropName, bp(v), zx.MaxNameLen).Err())
+		if !bytes.Equal(v, make([]byte, zx.MaxNameLen)) {
+			t.Errorf("socket name %q", v)
+		}
+		expect(t, "set ZX_PROP_NAME", zx.Sys_object_set_property(b.Handle, zx.PropName, bp([]byte("s")), 1), zx.ErrNotSupported)
 	})
 }
 

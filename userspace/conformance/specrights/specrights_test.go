@@ -49,6 +49,9 @@ var argFixes = map[string]func(f *fixture, a *[8]uintptr){
 	"bti_pin": func(f *fixture, a *[8]uintptr) { a[1] = uintptr(zx.BtiPermRead); a[4] = zx.PageSize; a[6] = 1 },
 	// a mapping of the VMO's first page.
 	"vmar_map": func(f *fixture, a *[8]uintptr) { a[1] = uintptr(zx.VMPermRead); a[5] = zx.PageSize },
+	// one ZX_JOB_POL_BASIC_V1 entry: Zircon copies the policy in before
+	// it looks up the job.
+	"job_set_policy": func(f *fixture, a *[8]uintptr) { a[4] = 1 },
 	// the elements are 8 bytes.
 	"fifo_read":  func(f *fixture, a *[8]uintptr) { a[1] = 8 },
 	"fifo_write": func(f *fixture, a *[8]uintptr) { a[1] = 8 },

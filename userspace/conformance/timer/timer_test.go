@@ -197,6 +197,8 @@ func TestSet(t *testing.T) {
 	})
 	t.Run("bad-handle", func(t *testing.T) {
 		want(t, "set", zx.Sys_timer_set(0x7fff_fff3, 0, 0), zx.ErrBadHandle)
+		// sys_timer_set checks the slack before the handle.
+		want(t, "set(bad handle, slack -1)", zx.Sys_timer_set(0x7fff_fff3, 0, -1), zx.ErrOutOfRange)
 	})
 	t.Run("wrong-type", func(t *testing.T) {
 		want(t, "set(event)", zx.Sys_timer_set(newEvent(t), 0, 0), zx.ErrWrongType)

@@ -433,6 +433,12 @@ func TestOpRange(t *testing.T) {
 		{"unknown-op-1000", 1000, 0, pg, zx.ErrInvalidArgs},
 		{"lock", zx.VMOOpLock, 0, pg, zx.ErrNotSupported},
 		{"unlock", zx.VMOOpUnlock, 0, pg, zx.ErrNotSupported},
+		// TRY_LOCK (11) and the eviction hints (12, 13) as Zircon's
+		// VmObjectDispatcher::RangeOp: no discardable VMOs, hints in range.
+		{"try-lock", 11, 0, pg, zx.ErrNotSupported},
+		{"dont-need", 12, 0, 4 * pg, zx.OK},
+		{"always-need", 13, pg, pg, zx.OK},
+		{"dont-need-past-end", 12, 0, 5 * pg, zx.ErrOutOfRange},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := create(t, 4*pg, 0)
@@ -450,6 +456,12 @@ func TestOpRange(t *testing.T) {
 		want(t, "commit", op(h, zx.VMOOpCommit, 0, pg), zx.ErrAccessDenied)
 		want(t, "decommit", op(h, zx.VMOOpDecommit, 0, pg), zx.ErrAccessDenied)
 		want(t, "zero", op(h, zx.VMOOpZero, 0, pg), zx.ErrAccessDenied)
+	})
+	t.Run("lock-needs-read-or-write", func(t *testing.T) {
+		// READ or WRITE suffices (then NOT_SUPPORTED: not discardable).
+		want(t, "lock(READ)", op(reduced(t, create(t, pg, 0), zx.RightRead), zx.VMOOpLock, 0, pg), zx.ErrNotSupported)
+		want(t, "unlock(WRITE)", op(reduced(t, create(t, pg, 0), zx.RightWrite), zx.VMOOpUnlock, 0, pg), zx.ErrNotSupported)
+		want(t, "lock(MAP)", op(reduced(t, create(t, pg, 0), zx.RightMap), zx.VMOOpLock, 0, pg), zx.ErrAccessDenied)
 	})
 	t.Run("cache-sync-needs-read", func(t *testing.T) {
 		h := reduced(t, create(t, pg, 0), zx.RightWrite)

@@ -162,6 +162,8 @@ func TestVmoSetCachePolicy(t *testing.T) {
 	want(t, "policy 0xffffffff", zx.Sys_vmo_set_cache_policy(v, 0xffffffff), zx.ErrInvalidArgs)
 	want(t, "invalid handle", zx.Sys_vmo_set_cache_policy(zx.HandleInvalid, 0), zx.ErrBadHandle)
 	want(t, "event", zx.Sys_vmo_set_cache_policy(newEvent(t), 0), zx.ErrWrongType)
+	// sys_vmo_set_cache_policy checks the policy before the handle.
+	want(t, "invalid handle, policy 4", zx.Sys_vmo_set_cache_policy(zx.HandleInvalid, 4), zx.ErrInvalidArgs)
 	want(t, "no MAP right", zx.Sys_vmo_set_cache_policy(reduced(t, v, zx.RightRead|zx.RightWrite), 0), zx.ErrAccessDenied)
 	addr := mapVmo(t, v, 0x1000)
 	want(t, "while mapped", zx.Sys_vmo_set_cache_policy(v, zx.CachePolicyCached), zx.ErrBadState)
