@@ -122,9 +122,11 @@ func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
 	now := Nanotime()
 	if isIdle(cur) {
 		atomic.AddInt64(&idleNs[me], now-idleSince[me])
+		x86.LeaveLazyTLB()
 	}
 	if isIdle(next) {
 		idleSince[me] = now
+		x86.EnterLazyTLB()
 	}
 	c := &threads[cur]
 	c.frame = *f
