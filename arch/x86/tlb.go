@@ -28,10 +28,14 @@ import "sync/atomic"
 //
 // A CPU in its idle context runs kernel code only and reaches user
 // memory through the direct map, never through user addresses, so it
-// need not flush before it leaves idle: a request that frees no table
-// (not a retire) marks it stale instead of interrupting it (lazy TLB, as
-// Linux does for lazy CPUs), and LeaveLazyTLB reloads its CR3 before it
-// runs a thread. Lazy marks are read and written under TrapLock only.
+// need not flush before it leaves idle: a request that names its pages
+// marks it stale instead of interrupting it (lazy TLB, as Linux does for
+// lazy CPUs), and LeaveLazyTLB reloads its CR3 before it runs a thread.
+// Requests that may follow freed page tables (a whole flush: mm/vm's
+// pruning of empty tables uses one; a retire) still interrupt it, so that
+// no speculative walk (§4.10.3.1) reads a table that is being reused.
+// Lazy marks are read and written under TrapLock only.
+//
 // Only CPUs whose record names the root are interrupted or marked; when
 // that is the caller alone, the request is served locally with no IPI.
 // Kernel-half requests (ShootKernel) still reach every CPU that runs
@@ -118,7 +122,7 @@ func Shootdown(root uint64, vas []uint64, retire bool, kernelRoot uint64) {
 		if root != ShootKernel && atomic.LoadUint64(&loadedRoot[id]) != root {
 			continue
 		}
-		if root != ShootKernel && !retire && lazyTLB[id] {
+		if root != ShootKernel && !retire && s.n >= 0 && lazyTLB[id] {
 			staleTLB[id] = true
 			continue
 		}
