@@ -82,7 +82,7 @@ func TestInit(t *testing.T) {
 	}
 	log := strings.Join(res.Lines, "\n")
 	for _, want := range []string{
-		`run=hello,crash"`, // init: command line "IMAGE run=hello,crash"
+		`run=hello,crash` + kopts() + `"`, // init: command line "IMAGE run=hello,crash[ $BERYL_KOPTS]"
 		"init: bootfs: 3 files: bin/crash bin/hello bin/init",
 		"init: root resource: koid ",
 		`hello from ring 3: args=["hello"]`,
@@ -125,4 +125,13 @@ func TestConformanceProcess(t *testing.T) {
 			t.Log(strings.TrimSpace(l))
 		}
 	}
+}
+
+// kopts returns the kernel options $BERYL_KOPTS appends to every boot's
+// command line, with the separating space, or "".
+func kopts() string {
+	if o := strings.TrimSpace(os.Getenv("BERYL_KOPTS")); o != "" {
+		return " " + o
+	}
+	return ""
 }

@@ -11,6 +11,7 @@
 #define CPU_FPCTX 0x58
 #define CPU_IOPBGEN 0x68
 #define CPU_IOPBADDR 0x70
+#define CPU_ID 0x40
 
 // UserContext offsets (usermode.go): the Frame layout, then FSBase, CR2,
 // CR3, and the FXSAVE image at 256.
@@ -286,6 +287,11 @@ owned:
 	MOVQ	CR3, CX
 	CMPQ	AX, CX
 	JEQ	samecr3
+	// Record the root before loading it (tlb.go, loadedRoot: the load
+	// is serializing, so shooters see the record before the first walk).
+	MOVL	CPU_ID(GS), CX
+	LEAQ	·loadedRoot(SB), DX
+	MOVQ	AX, (DX)(CX*8)
 	MOVQ	AX, CR3
 samecr3:
 	// The process's I/O permission bitmap (iopb.go), when another one is

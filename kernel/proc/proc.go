@@ -281,8 +281,12 @@ func (t *Thread) run() {
 		}
 		t.deliver()
 		t.Ctx.IOPB, t.Ctx.IOPBGen = t.P.io.Load()
+		pinned := t.pinForUser()
 		x86.EnterUser(t.Ctx)
 		t.lastCPU.Store(x86.ThisCPUID())
+		if pinned {
+			unpinUser()
+		}
 		r := &t.Ctx.Regs
 		switch v := r.Vector; {
 		case v == x86.VectorSyscall:

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"beryl/arch/x86"
+	"beryl/mm/kmem"
 )
 
 // IRQ delivery to goroutines: the trap path counts each interrupt of a GSI
@@ -52,10 +53,14 @@ func SetIRQMaskOnFire(gsi uint32, on bool) {
 }
 
 // KickIRQ bumps GSI gsi's count and wakes its waiters without an
-// interrupt (a line's owner stopping its waiter).
+// interrupt (a line's owner stopping its waiter). It takes the trap lock
+// as the trap path's futex calls hold it: on another CPU a waiter may be
+// between its count check and its block, and the thread table is shared.
 func KickIRQ(gsi uint32) {
+	f := kmem.Lock()
 	atomic.AddUint32(&irqCounts[gsi], 1)
 	futexWakeAddr(irqCountAddr(gsi), 1<<31)
+	kmem.Unlock(f)
 }
 
 // SetIRQHandler installs a trap-path handler for GSI gsi.

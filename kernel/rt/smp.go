@@ -2,8 +2,10 @@ package rt
 
 import (
 	"sync/atomic"
+	"syscall"
 
 	"beryl/arch/x86"
+	"beryl/mm/kmem"
 )
 
 // Application processors come up with their own descriptor tables,
@@ -172,6 +174,44 @@ func kickIdle() {
 				return
 			}
 		}
+	}
+}
+
+// kickIdleIn sends a reschedule IPI to one idle CPU of mask other than
+// this one, so that a thread that may run only there is picked up before
+// their next tick. Called with x86.TrapLock held.
+// Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func kickIdleIn(mask uint64) {
+	me := x86.ThisCPUID()
+	n := uint32(CPUsOnline())
+	for id := uint32(0); id < n; id++ {
+		if id != me && mask&(1<<id) != 0 && isIdle(curOf[id]) {
+			if c := x86.CPUByID(id); c != nil && c.IsOnline() {
+				x86.Local.SendIPI(c.APICID, VectorResched)
+				return
+			}
+		}
+	}
+}
+
+// SetAffinity restricts the calling kernel thread to the CPUs in mask
+// (bit n: CPU n; 0: any) and, when the CPU it runs on is not one of
+// them, moves it to one (a sched_yield: the scheduler runs it only on
+// its CPUs) before it returns. The caller has locked its goroutine to
+// its thread (runtime.LockOSThread) for as long as the mask matters. A
+// mask that names no CPU that runs threads means any.
+func SetAffinity(mask uint64) {
+	if mask&cpuMask(SchedCPUs()) == 0 {
+		mask = 0
+	}
+	f := kmem.Lock()
+	threads[curIdx()].allowed = mask
+	move := mask != 0 && mask&(1<<x86.ThisCPUID()) == 0
+	kmem.Unlock(f)
+	if move {
+		syscall.RawSyscall(syscall.SYS_SCHED_YIELD, 0, 0, 0)
 	}
 }
 

@@ -179,6 +179,7 @@ func clone(f *x86.Frame, fx *x86.FXArea, flags, stack, tls uint64) int64 {
 	t.altSP, t.altSize, t.altFlags = 0, 0, 0
 	t.wait = waitNone
 	t.deadline = 0
+	t.allowed = 0 // not inherited: the runtime starts Ms from any M
 	t.tid = nextTid
 	nextTid++
 	t.state = tsRunnable

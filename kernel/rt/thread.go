@@ -52,6 +52,9 @@ type thread struct {
 	nr uint64
 	// lastCPU is the CPU the thread last ran on.
 	lastCPU uint32
+	// allowed is the set of CPUs the thread may run on (bit n: CPU n);
+	// 0 means any (SetAffinity).
+	allowed uint64
 }
 
 // All of it is guarded by x86.TrapLock (HandleTrap holds it); the
@@ -100,11 +103,19 @@ func pickNext() int32 {
 		if i > n {
 			i = firstThread
 		}
-		if threads[i].state == tsRunnable {
+		if threads[i].state == tsRunnable && allowedOn(i, x86.ThisCPUID()) {
 			return i
 		}
 	}
 	return -1
+}
+
+// allowedOn reports whether thread i may run on CPU id.
+//
+//go:nosplit
+func allowedOn(i int32, id uint32) bool {
+	a := threads[i].allowed
+	return a == 0 || a&(1<<id) != 0
 }
 
 // switchTo saves the live state (f, fx) into the current thread and loads
@@ -122,9 +133,11 @@ func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
 	now := Nanotime()
 	if isIdle(cur) {
 		atomic.AddInt64(&idleNs[me], now-idleSince[me])
+		x86.LeaveLazyTLB()
 	}
 	if isIdle(next) {
 		idleSince[me] = now
+		x86.EnterLazyTLB()
 	}
 	c := &threads[cur]
 	c.frame = *f
@@ -157,12 +170,15 @@ func reschedule(f *x86.Frame, fx *x86.FXArea) {
 	cur := curOf[me]
 	next := pickNext()
 	if next < 0 {
-		if threads[cur].state == tsRunning && !isIdle(cur) {
+		if threads[cur].state == tsRunning && !isIdle(cur) && allowedOn(cur, me) {
 			return
 		}
 		next = int32(me)
 	}
 	switchTo(f, fx, next)
+	if c := &threads[cur]; c.state == tsRunnable && !allowedOn(cur, me) {
+		kickIdleIn(c.allowed)
+	}
 }
 
 // block parks the current thread (its system call returns ret unless a

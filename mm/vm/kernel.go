@@ -109,7 +109,7 @@ func (kernelTLB) Retire(root uint64) {
 		return
 	}
 	if live(root) {
-		x86.WriteCR3(kmem.Kernel.Root)
+		x86.LoadRoot(kmem.Kernel.Root)
 	}
 }
 

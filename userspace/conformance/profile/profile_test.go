@@ -15,6 +15,8 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"runtime"
+	"syscall"
 	"testing"
 	"unsafe"
 
@@ -219,22 +221,44 @@ func TestCpuMaskProfile_ApplyProfile(t *testing.T) {
 	if n >= 64 {
 		t.Fatalf("%d CPUs: the case assumes fewer than 64", n)
 	}
-	defer resetMask(t)
+	// The calling thread, as in the original: it runs between the
+	// profile and the query, so its last CPU is one of the mask's.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	th := currentThread(t)
+	defer resetMaskOf(t, th)
 	for i := uint32(0); i < n; i++ {
 		p := mustCreate(t, cpuMaskInfo(1<<i))
-		must(t, "set_profile", zx.Sys_object_set_profile(self(), p, 0))
-		if m := affinityMask(t, self()); m != 1<<i {
+		must(t, "set_profile", zx.Sys_object_set_profile(th, p, 0))
+		if m := affinityMask(t, th); m != 1<<i {
 			t.Errorf("affinity mask %#x, want %#x", m, uint64(1)<<i)
 		}
-		if c := lastScheduledCPU(t, self()); c != i {
+		if c := lastScheduledCPU(t, th); c != i {
 			t.Errorf("last_scheduled_cpu %d, want %d", c, i)
 		}
 	}
 }
 
-func resetMask(t *testing.T) {
+// currentThread returns a handle to the OS thread the caller runs on
+// (the caller holds runtime.LockOSThread): zx.ThreadSelf is the initial
+// thread's, and a test goroutine may run on another. Beryl's TIDs are
+// thread koids, except the initial thread's, which is the PID.
+func currentThread(t *testing.T) zx.Handle {
 	t.Helper()
-	must(t, "set_profile(all CPUs)", zx.Sys_object_set_profile(self(), mustCreate(t, cpuMaskInfo(math.MaxUint64)), 0))
+	if syscall.Gettid() == syscall.Getpid() {
+		return zx.ThreadSelf().Handle
+	}
+	var h zx.Handle
+	must(t, "object_get_child(own thread)", zx.Sys_object_get_child(zx.ProcessSelf().Handle, zx.Koid(syscall.Gettid()), zx.RightSameRights, &h))
+	t.Cleanup(func() { zx.Sys_handle_close(h) })
+	return h
+}
+
+func resetMask(t *testing.T) { t.Helper(); resetMaskOf(t, self()) }
+
+func resetMaskOf(t *testing.T, th zx.Handle) {
+	t.Helper()
+	must(t, "set_profile(all CPUs)", zx.Sys_object_set_profile(th, mustCreate(t, cpuMaskInfo(math.MaxUint64)), 0))
 }
 
 // TestProfileCreateHandles: the privileged handle's documented errors:

@@ -359,7 +359,15 @@ func TestFutexContention(t *testing.T) {
 // still caching the translation would read a page that is already free,
 // or already someone else's). Each round also commits a fresh VMO of the
 // same size, which tends to reuse the freed pages.
-func TestShootdown(t *testing.T) {
+func TestShootdown(t *testing.T) { shootdownRace(t, false) }
+
+// TestShootdownIdleReader: the same with a reader that sleeps between its
+// reads, so that its CPU idles with the address space still loaded; such
+// a CPU is not interrupted by the unmap's shootdown (lazy TLB) and must
+// flush before it runs the reader again.
+func TestShootdownIdleReader(t *testing.T) { shootdownRace(t, true) }
+
+func shootdownRace(t *testing.T, sleepy bool) {
 	before := quiesce(t)
 	const rounds = 40
 	const size = 4 * zx.PageSize
@@ -375,13 +383,24 @@ func TestShootdown(t *testing.T) {
 	go func() {
 		runtime.LockOSThread()
 		defer close(reading)
+		var last uintptr
 		for !stop.Load() {
 			a := addr.Load()
+			if a == 0 && sleepy {
+				// Read the last mapping after its unmap too: a CPU
+				// that idled through the shootdown must not still
+				// translate it.
+				a = last
+			}
 			if a == 0 {
 				continue
 			}
+			last = a
 			g := gone.Load()
 			v, ok := read64(a)
+			if sleepy {
+				time.Sleep(100 * time.Microsecond)
+			}
 			if !ok {
 				continue
 			}
