@@ -258,7 +258,7 @@ func (t *Thread) exec(name string, f *elf.File, argv, envv []string) int64 {
 
 	c := t.Ctx
 	fresh := newCtx()
-	c.Regs, c.FX, c.FSBase, c.CR3 = fresh.Regs, fresh.FX, 0, nas.Root()
+	c.Regs, c.FX, c.FSBase, c.GSBase, c.CR3 = fresh.Regs, fresh.FX, 0, 0, nas.Root()
 	c.DropFPU() // the new program starts from the fresh image, x87 too
 	c.Regs.RIP, c.Regs.RSP = f.Entry, sp
 	t.sig.mu.Lock()
