@@ -21,4 +21,7 @@ func TestDebugRegsLayout(t *testing.T) {
 	if o := unsafe.Offsetof(u.Debug.DR6); o != 40 {
 		t.Errorf("DebugRegs.DR6 at %d, want 40", o)
 	}
+	if o := unsafe.Offsetof(u.Debug.Gen); o != 48 {
+		t.Errorf("DebugRegs.Gen at %d, want 48", o)
+	}
 }

@@ -243,7 +243,7 @@ func (t *Thread) WriteState(kind uint32, buf []byte) object.Status {
 		// Zircon reads DR6 back from a CPU that holds no status: the
 		// fixed bits.
 		t.debug.dr6, t.debug.dr7 = x86.DR6Fixed, dr7
-		c.Debug.DR, c.Debug.DR6 = dr, 0
+		c.Debug.DR, c.Debug.DR6, c.Debug.Gen = dr, 0, x86.NextDebugGen()
 		c.Debug.DR7 = 0
 		if dr7&x86.DR7Enables != 0 {
 			c.Debug.DR7 = dr7

@@ -169,9 +169,9 @@ func TestDebugRegsPerThread(t *testing.T) {
 		debugRegs([4]uint64{}, ^uint64(0xe00f), ^uint64(0xffff00ff)))
 }
 
-// TestDebugRegsBreakpointFires: an execution breakpoint on the
-// instruction a suspended thread resumes at raises a #DB as soon as it
-// resumes. Without exception channels an unhandled #DB ends the process,
+// TestDebugRegsBreakpointFires: an execution breakpoint on code the
+// thread does not reach lets it run; rewritten onto the instruction the
+// suspended thread resumes at, it raises a #DB as soon as it resumes. Without exception channels an unhandled #DB ends the process,
 // so the thread runs in a child process.
 func TestDebugRegsBreakpointFires(t *testing.T) {
 	job := miniJob(t)
@@ -202,9 +202,16 @@ func TestDebugRegsBreakpointFires(t *testing.T) {
 	if _, err := thread.WaitOne(zx.ThreadRunning, zx.Now()+zx.Time(10*time.Second)); err != nil {
 		t.Fatalf("waiting for ZX_THREAD_RUNNING: %v", err)
 	}
+	// First a breakpoint on code the thread never reaches: it runs on.
 	tok := suspendSync(t, thread)
-	regs := debugRegs([4]uint64{uint64(entry) + uint64(spin)}, 0, 1)
-	ctest.Must(t, "thread_write_state(DEBUG_REGS)", writeState(th, zx.ThreadStateDebugRegs, regs))
+	regs := debugRegs([4]uint64{uint64(entry) + 0x100}, 0, 1)
+	ctest.Must(t, "thread_write_state(DEBUG_REGS), unreached", writeState(th, zx.ThreadStateDebugRegs, regs))
+	resumeSync(t, thread, tok)
+	time.Sleep(5 * time.Millisecond)
+	tok = suspendSync(t, thread)
+	// Then, rewritten, on its spin.
+	regs = debugRegs([4]uint64{uint64(entry) + uint64(spin)}, 0, 1)
+	ctest.Must(t, "thread_write_state(DEBUG_REGS), spin", writeState(th, zx.ThreadStateDebugRegs, regs))
 	ctest.Must(t, "close the token", zx.Sys_handle_close(tok))
 	if _, err := zx.Handle(proc).WaitOne(zx.TaskTerminated, zx.Now()+zx.Time(10*time.Second)); err != nil {
 		t.Fatalf("the breakpoint did not end the process: %v", err)
