@@ -142,8 +142,10 @@ func (t *Thread) ReadState(kind uint32, buf []byte) (int, object.Status) {
 	case object.ThreadStateFPRegs:
 		c.SyncFPU()
 		// fcw fsw ftw - fop fip fdp: the FXSAVE image's first 24 bytes;
-		// st[8] from byte 32 (SDM Vol. 1 Table 10-2).
+		// st[8] from byte 32 (SDM Vol. 1 Table 10-2). The reserved byte
+		// after ftw reads 0, as Zircon's record.
 		copy(buf[:24], c.FX[:24])
+		buf[5] = 0
 		copy(buf[32:160], c.FX[32:160])
 	case object.ThreadStateVectorRegs:
 		for i := 0; i < 16; i++ {
@@ -213,7 +215,10 @@ func (t *Thread) WriteState(kind uint32, buf []byte) object.Status {
 		r.Vector = 0
 	case object.ThreadStateFPRegs:
 		c.SyncFPU()
-		copy(c.FX[:24], buf[:24])
+		// The named fields only (Zircon's arch_set_fp_regs): not the
+		// reserved byte after ftw.
+		copy(c.FX[:5], buf[:5])
+		copy(c.FX[6:24], buf[6:24])
 		copy(c.FX[32:160], buf[32:160])
 		c.DropFPU()
 	case object.ThreadStateVectorRegs:
