@@ -15,15 +15,17 @@ import "sync/atomic"
 // code); one whose Debug.DR7 is 0 gets DR7 cleared only when the CPU
 // still has another context's breakpoints armed (CPU.userDR7). A context
 // that arms none, on a CPU where none is armed, costs two loads and a
-// branch. Armed user breakpoints left in place
-// while the kernel runs cannot fire in ring 0: the kernel reaches user
-// memory through the direct map, never at user linear addresses.
+// branch. Armed user breakpoints left in place while the kernel runs
+// cannot fire in ring 0: the kernel reaches user memory through the
+// direct map, never at user linear addresses, and I/O breakpoints need
+// CR4.DE, which stays clear.
 //
 // A #DB from ring 3 leaves DR6 in the context (Debug.DR6) and resets the
 // register, as the processor never clears its status bits itself.
 
 // DebugRegs is a user context's debug-register state. Its offsets in
-// UserContext are read by debugreg_amd64.s (checked by debugLayoutOK).
+// UserContext are read by debugreg_amd64.s (checked by
+// TestDebugRegsLayout).
 type DebugRegs struct {
 	// DR holds DR0-DR3, loaded when DR7 is non-zero.
 	DR [4]uint64
@@ -60,8 +62,8 @@ const (
 // the kernel's GS, when the context about to run (in BX) or the last one
 // on this CPU arms a breakpoint: it loads DR0-DR3 and DR7 from the
 // context unless the CPU holds them already, or clears DR7 when the
-// context arms none. Register arguments;
-// clobbers AX. Trap path: assembly, no allocation.
+// context arms none. Register arguments; clobbers AX. Trap path:
+// assembly, no allocation.
 func switchDebugRegs()
 
 // saveDebugStatus is called by userTrap on a #DB from ring 3: it copies
