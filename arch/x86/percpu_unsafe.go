@@ -27,6 +27,10 @@ type CPU struct {
 	fxScratch uintptr   // 0x60: 16-aligned FXSAVE area in fx, for saving that state
 	iopbGen   uint64    // 0x68: generation of the I/O bitmap in the TSS (iopb_unsafe.go)
 	iopbAddr  uintptr   // 0x70: address of the TSS's I/O bitmap
+	userGS    uint64    // 0x78: the user GS base in IA32_KERNEL_GS_BASE (EnterUser)
+	userDR7   uint64    // 0x80: DR7 as a user context armed it, 0 if none is (debugreg.go)
+	dbgCtx    uintptr   // 0x88: the context whose debug registers are loaded, if userDR7 != 0
+	dbgGen    uint64    // 0x90: its Debug.Gen when they were loaded
 	// Online is set (atomically) by the CPU itself once it takes
 	// interrupts.
 	Online uint32
@@ -42,9 +46,13 @@ type CPU struct {
 
 // Offsets of CPU fields that assembly reads (checked by cpuLayoutOK).
 const (
-	cpuOffID    = 0x40
-	cpuOffTLS   = 0x48
-	cpuOffFPCtx = 0x58 // CPU_FPCTX in trap_amd64.s
+	cpuOffID      = 0x40
+	cpuOffTLS     = 0x48
+	cpuOffFPCtx   = 0x58 // CPU_FPCTX in trap_amd64.s
+	cpuOffUserGS  = 0x78 // CPU_USERGS in trap_amd64.s
+	cpuOffUserDR7 = 0x80 // CPU_USERDR7 in trap_amd64.s and debugreg_amd64.s
+	cpuOffDbgCtx  = 0x88 // CPU_DBGCTX in debugreg_amd64.s
+	cpuOffDbgGen  = 0x90 // CPU_DBGGEN in debugreg_amd64.s
 )
 
 // MaxCPUs bounds the CPUs the kernel starts.
@@ -169,6 +177,10 @@ func initCPU(c *CPU, ist *[5]uintptr) {
 
 	Wrmsr(MSRGSBase, uint64(c.self))
 	Wrmsr(MSRKernelGSBase, 0)
+	c.userGS = 0
+	// No user breakpoint armed (DR7's reset value 0x400 arms none
+	// either; SDM Vol. 3B §18.2.4).
+	c.userDR7, c.dbgCtx, c.dbgGen = 0, 0, 0
 	// SYSCALL: CS=0x08/SS=0x10; SYSRET: CS=0x18+16, SS=0x18+8 (RPL 3).
 	Wrmsr(MSRSTAR, uint64(SelKernelCode)<<32|uint64(SelUserCode32|3)<<48)
 	Wrmsr(MSRLSTAR, uint64(syscallEntryAddr()))
@@ -190,7 +202,9 @@ func initCPU(c *CPU, ist *[5]uintptr) {
 func cpuLayoutOK() bool {
 	var c CPU
 	return unsafe.Offsetof(c.ID) == cpuOffID && unsafe.Offsetof(c.tls) == cpuOffTLS && unsafe.Offsetof(c.kernFX) == 0x38 &&
-		unsafe.Offsetof(c.fpCtx) == cpuOffFPCtx
+		unsafe.Offsetof(c.fpCtx) == cpuOffFPCtx && unsafe.Offsetof(c.userGS) == cpuOffUserGS &&
+		unsafe.Offsetof(c.userDR7) == cpuOffUserDR7 && unsafe.Offsetof(c.dbgCtx) == cpuOffDbgCtx &&
+		unsafe.Offsetof(c.dbgGen) == cpuOffDbgGen
 }
 
 // setGate writes a 64-bit interrupt gate (SDM Vol. 3A §6.14.1, Figure 6-8).

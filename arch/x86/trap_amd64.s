@@ -12,9 +12,11 @@
 #define CPU_IOPBGEN 0x68
 #define CPU_IOPBADDR 0x70
 #define CPU_ID 0x40
+#define CPU_USERGS 0x78
+#define CPU_USERDR7 0x80
 
 // UserContext offsets (usermode.go): the Frame layout, then FSBase, CR2,
-// CR3, and the FXSAVE image at 256.
+// CR3, ..., GSBase, the FXSAVE image at 256 and the debug registers.
 #define UC_VECTOR 120
 #define UC_ERR 128
 #define UC_RIP 136
@@ -27,8 +29,10 @@
 #define UC_CR3 192
 #define UC_IOPB 200
 #define UC_IOPBGEN 208
+#define UC_GSBASE 216
 #define UC_USERNS 248
 #define UC_FX 256
+#define UC_DR7 (UC_FX+512+32)
 // In the FXSAVE image (SDM Vol. 1 §10.5.1, Table 10-2): MXCSR, XMM0.
 #define UC_MXCSR (UC_FX+24)
 #define UC_XMM (UC_FX+160)
@@ -227,7 +231,7 @@ fxsaved:
 	WRMSR
 	MOVQ	0(SP), BX
 	CMPQ	BX, $32
-	JCS	direct			// exception: below 32
+	JCS	exception		// exception: below 32
 	CMPQ	BX, $256
 	JEQ	direct			// SYSCALL
 	CMPL	BX, ·userTickVector(SB)
@@ -245,6 +249,10 @@ notick:
 	MOVQ	$0x10, 48(SP)
 	MOVQ	CPU_KERNRBP(GS), BP
 	JMP	·trapKernel(SB)
+exception:
+	CMPQ	BX, $1			// #DB: DR6 says why (debugreg.go)
+	JNE	direct
+	CALL	·saveDebugStatus(SB)
 direct:
 	MOVQ	CPU_KERNRSP(GS), SP
 	MOVQ	CPU_KERNRBP(GS), BP
@@ -312,6 +320,26 @@ denyports:
 	MOVQ	$-1, AX
 	REP;	STOSQ
 sameiopb:
+	// The thread's GS base goes into IA32_KERNEL_GS_BASE, which the
+	// SWAPGS before the return makes the GS base (SDM Vol. 2B "SWAPGS").
+	// CPU_USERGS holds the value there (ring 3 cannot change it without
+	// CR4.FSGSBASE), so the WRMSR happens only when it changes.
+	MOVQ	UC_GSBASE(BX), AX
+	CMPQ	AX, CPU_USERGS(GS)
+	JEQ	samegs
+	MOVQ	AX, CPU_USERGS(GS)
+	MOVQ	AX, DX
+	SHRQ	$32, DX
+	MOVL	$0xC0000102, CX
+	WRMSR
+samegs:
+	// Debug registers (debugreg.go): only when this context or the last
+	// one armed on this CPU arms a breakpoint.
+	MOVQ	UC_DR7(BX), AX
+	ORQ	CPU_USERDR7(GS), AX
+	JEQ	nodebug
+	CALL	·switchDebugRegs(SB)
+nodebug:
 	// Lazy switching: when the CPU still holds this context's x87 state
 	// only XMM0-15 and MXCSR come back; otherwise (any other context's
 	// state was saved above) the whole image loads and the CPU holds it.

@@ -16,7 +16,12 @@ type UserContext struct {
 	// generation differs from the one there. 0, 0: no port allowed.
 	IOPB    uintptr
 	IOPBGen uint64
-	_       [4]uint64
+	// GSBase is the thread's user GS base: EnterUser puts it in
+	// IA32_KERNEL_GS_BASE, which the SWAPGS before the return to ring 3
+	// makes the GS base (SDM Vol. 2B "SWAPGS"). Without CR4.FSGSBASE
+	// ring 3 cannot change it, so it needs no saving on entry.
+	GSBase uint64
+	_      [3]uint64
 	// UserNs is the thread's time in ring 3 (ns), sampled: each timer
 	// interrupt taken in ring 3 adds the timer's period (SetUserTick).
 	UserNs uint64
@@ -24,6 +29,8 @@ type UserContext struct {
 	// be stale while the CPU holds the state: SyncFPU before reading it,
 	// DropFPU after writing it.
 	FX FXArea
+	// Debug is the thread's debug-register state (debugreg.go).
+	Debug DebugRegs
 }
 
 // VectorUserReturn is the Vector of a UserContext whose thread stopped for

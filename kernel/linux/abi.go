@@ -93,8 +93,10 @@ const (
 	FutexWake    = 1
 	FutexCmdMask = 127
 
+	ArchSetGS = 0x1001
 	ArchSetFS = 0x1002
 	ArchGetFS = 0x1003
+	ArchGetGS = 0x1004
 
 	FGetfd    = 1
 	FSetfd    = 2

@@ -3,7 +3,9 @@ package proc
 import (
 	"encoding/binary"
 
+	"beryl/arch/x86"
 	"beryl/kernel/object"
+	"beryl/mm/vm"
 )
 
 // Debugger access to threads and processes: thread_read_state,
@@ -16,7 +18,21 @@ const (
 	GeneralRegsSize = 20 * 8
 	FPRegsSize      = 160
 	VectorRegsSize  = 32*64 + 8*8 + 8
+	DebugRegsSize   = 6 * 8
 	SingleStepSize  = 4
+)
+
+// The debug-register masks of Zircon's thread state (X86_DR6_MASK,
+// X86_DR6_USER_MASK, X86_DR7_MASK, X86_DR7_USER_MASK; SDM Vol. 3B
+// §18.2.3, §18.2.4).
+const (
+	// dr6User are B0-B3, BD, BS and BT.
+	dr6User = 0xe00f
+	// dr7Fixed are bit 10 (reads as 1), LE and GE, always set.
+	dr7Fixed = 0x700
+	// dr7User are the bits a debugger may set: L0-L3, G0-G3, R/W0-3 and
+	// LEN0-3 (not GD, which would fault every MOV DR).
+	dr7User = 0xffff00ff
 )
 
 // flagTF is RFLAGS.TF (SDM Vol. 1 §3.4.3.3); flagsUser are the RFLAGS
@@ -31,7 +47,35 @@ const (
 type debugState struct {
 	// singleStep: RFLAGS.TF is kept set while the thread runs.
 	singleStep bool
+	// dr6 and dr7 are the thread's ZX_THREAD_STATE_DEBUG_REGS DR6 and
+	// DR7; 0 until the first write or #DB, when they read as Zircon's
+	// initial values (^dr6User, ^dr7User). The addresses and the DR7
+	// the CPU loads are in Ctx.Debug.
+	dr6, dr7 uint64
 }
+
+// debugRegs returns the thread's DR6 and DR7 as thread_read_state
+// reports them, first taking in the DR6 a #DB left in the context (the
+// thread is suspended: no #DB can come meanwhile).
+func (t *Thread) debugRegs() (dr6, dr7 uint64) {
+	d := &t.Ctx.Debug
+	if d.DR6 != 0 {
+		t.debug.dr6 = d.DR6 | x86.DR6Fixed
+		d.DR6 = 0
+	}
+	dr6, dr7 = t.debug.dr6, t.debug.dr7
+	if dr6 == 0 {
+		dr6 = ^uint64(dr6User)
+	}
+	if dr7 == 0 {
+		dr7 = ^uint64(dr7User)
+	}
+	return dr6, dr7
+}
+
+// userAddr reports whether a lies in the user address space (the root
+// VMAR's range), as Zircon's is_user_address.
+func userAddr(a uint64) bool { return a >= vm.UserBase && a < vm.UserLimit }
 
 var dle = binary.LittleEndian
 
@@ -57,6 +101,8 @@ func stateSize(kind uint32) int {
 		return FPRegsSize
 	case object.ThreadStateVectorRegs:
 		return VectorRegsSize
+	case object.ThreadStateDebugRegs:
+		return DebugRegsSize
 	case object.ThreadStateSingleStep:
 		return SingleStepSize
 	case object.ThreadStateX86FS, object.ThreadStateX86GS:
@@ -66,10 +112,9 @@ func stateSize(kind uint32) int {
 }
 
 // ReadState fills buf with the record of topic kind (thread_read_state):
-// ZX_ERR_INVALID_ARGS for a topic Beryl does not serve (the debug
-// registers are not switched per thread), BUFFER_TOO_SMALL below the
-// record's size, BAD_STATE unless the thread is suspended. It returns the
-// record's size.
+// ZX_ERR_INVALID_ARGS for a topic Beryl does not serve, BUFFER_TOO_SMALL
+// below the record's size, BAD_STATE unless the thread is suspended. It
+// returns the record's size.
 func (t *Thread) ReadState(kind uint32, buf []byte) (int, object.Status) {
 	n := stateSize(kind)
 	if n == 0 {
@@ -87,7 +132,7 @@ func (t *Thread) ReadState(kind uint32, buf []byte) (int, object.Status) {
 	switch kind {
 	case object.ThreadStateGeneralRegs:
 		for i, v := range [...]uint64{r.RAX, r.RBX, r.RCX, r.RDX, r.RSI, r.RDI, r.RBP, r.RSP,
-			r.R8, r.R9, r.R10, r.R11, r.R12, r.R13, r.R14, r.R15, r.RIP, r.RFLAGS, c.FSBase, 0} {
+			r.R8, r.R9, r.R10, r.R11, r.R12, r.R13, r.R14, r.R15, r.RIP, r.RFLAGS, c.FSBase, c.GSBase} {
 			dle.PutUint64(buf[8*i:], v)
 		}
 		if t.debug.singleStep {
@@ -97,20 +142,29 @@ func (t *Thread) ReadState(kind uint32, buf []byte) (int, object.Status) {
 	case object.ThreadStateFPRegs:
 		c.SyncFPU()
 		// fcw fsw ftw - fop fip fdp: the FXSAVE image's first 24 bytes;
-		// st[8] from byte 32 (SDM Vol. 1 Table 10-2).
+		// st[8] from byte 32 (SDM Vol. 1 Table 10-2). The reserved byte
+		// after ftw reads 0, as Zircon's record.
 		copy(buf[:24], c.FX[:24])
+		buf[5] = 0
 		copy(buf[32:160], c.FX[32:160])
 	case object.ThreadStateVectorRegs:
 		for i := 0; i < 16; i++ {
 			copy(buf[64*i:64*i+16], c.FX[160+16*i:176+16*i])
 		}
 		copy(buf[32*64+8*8:], c.FX[24:28]) // MXCSR
+	case object.ThreadStateDebugRegs:
+		dr6, dr7 := t.debugRegs()
+		for i, v := range [...]uint64{c.Debug.DR[0], c.Debug.DR[1], c.Debug.DR[2], c.Debug.DR[3], dr6, dr7} {
+			dle.PutUint64(buf[8*i:], v)
+		}
 	case object.ThreadStateSingleStep:
 		if t.debug.singleStep {
 			dle.PutUint32(buf, 1)
 		}
 	case object.ThreadStateX86FS:
 		dle.PutUint64(buf, c.FSBase)
+	case object.ThreadStateX86GS:
+		dle.PutUint64(buf, c.GSBase)
 	}
 	return n, object.OK
 }
@@ -121,8 +175,10 @@ func canonical(a uint64) bool { return a < 1<<47 }
 // WriteState sets the thread's state of topic kind from buf
 // (thread_write_state): errors as ReadState, and ZX_ERR_INVALID_ARGS for
 // a value the thread cannot take (a single-step value other than 0 or 1,
-// MXCSR bits outside its mask, a non-canonical FS base or RIP, a non-zero
-// GS base: Beryl keeps no user GS base).
+// MXCSR bits outside its mask, an RIP, FS or GS base outside the
+// canonical lower half, a breakpoint address outside the user address
+// space). DEBUG_REGS validates as Zircon's x86_validate_debug_state: DR6
+// is ignored, DR7 keeps only the bits a debugger may set.
 func (t *Thread) WriteState(kind uint32, buf []byte) object.Status {
 	n := stateSize(kind)
 	if n == 0 {
@@ -142,7 +198,7 @@ func (t *Thread) WriteState(kind uint32, buf []byte) object.Status {
 		for i := range v {
 			v[i] = dle.Uint64(buf[8*i:])
 		}
-		if !canonical(v[16]) || !canonical(v[18]) || v[19] != 0 {
+		if !canonical(v[16]) || !canonical(v[18]) || !canonical(v[19]) {
 			return object.ErrInvalidArgs
 		}
 		r.RAX, r.RBX, r.RCX, r.RDX, r.RSI, r.RDI, r.RBP, r.RSP = v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
@@ -153,13 +209,16 @@ func (t *Thread) WriteState(kind uint32, buf []byte) object.Status {
 			flags |= flagTF
 		}
 		r.RFLAGS = flags
-		c.FSBase = v[18]
+		c.FSBase, c.GSBase = v[18], v[19]
 		// The thread resumes with IRETQ, which restores every register
 		// (SYSRETQ would take RIP and RFLAGS from RCX and R11).
 		r.Vector = 0
 	case object.ThreadStateFPRegs:
 		c.SyncFPU()
-		copy(c.FX[:24], buf[:24])
+		// The named fields only (Zircon's arch_set_fp_regs): not the
+		// reserved byte after ftw.
+		copy(c.FX[:5], buf[:5])
+		copy(c.FX[6:24], buf[6:24])
 		copy(c.FX[32:160], buf[32:160])
 		c.DropFPU()
 	case object.ThreadStateVectorRegs:
@@ -177,6 +236,23 @@ func (t *Thread) WriteState(kind uint32, buf []byte) object.Status {
 		}
 		dle.PutUint32(c.FX[24:], mxcsr)
 		c.DropFPU()
+	case object.ThreadStateDebugRegs:
+		var dr [4]uint64
+		for i := range dr {
+			dr[i] = dle.Uint64(buf[8*i:])
+			if dr[i] != 0 && !userAddr(dr[i]) {
+				return object.ErrInvalidArgs
+			}
+		}
+		dr7 := dr7Fixed | dle.Uint64(buf[5*8:])&dr7User
+		// Zircon reads DR6 back from a CPU that holds no status: the
+		// fixed bits.
+		t.debug.dr6, t.debug.dr7 = x86.DR6Fixed, dr7
+		c.Debug.DR, c.Debug.DR6, c.Debug.Gen = dr, 0, x86.NextDebugGen()
+		c.Debug.DR7 = 0
+		if dr7&x86.DR7Enables != 0 {
+			c.Debug.DR7 = dr7
+		}
 	case object.ThreadStateSingleStep:
 		switch dle.Uint32(buf) {
 		case 0:
@@ -195,9 +271,11 @@ func (t *Thread) WriteState(kind uint32, buf []byte) object.Status {
 		}
 		c.FSBase = v
 	case object.ThreadStateX86GS:
-		if dle.Uint64(buf) != 0 {
+		v := dle.Uint64(buf)
+		if !canonical(v) {
 			return object.ErrInvalidArgs
 		}
+		c.GSBase = v
 	}
 	return object.OK
 }

@@ -258,7 +258,10 @@ func (t *Thread) exec(name string, f *elf.File, argv, envv []string) int64 {
 
 	c := t.Ctx
 	fresh := newCtx()
-	c.Regs, c.FX, c.FSBase, c.CR3 = fresh.Regs, fresh.FX, 0, nas.Root()
+	c.Regs, c.FX, c.FSBase, c.GSBase, c.CR3 = fresh.Regs, fresh.FX, 0, 0, nas.Root()
+	// Breakpoints name addresses of the old image: gone, as Linux's
+	// execve flushes them.
+	c.Debug, t.debug.dr6, t.debug.dr7 = fresh.Debug, 0, 0
 	c.DropFPU() // the new program starts from the fresh image, x87 too
 	c.Regs.RIP, c.Regs.RSP = f.Entry, sp
 	t.sig.mu.Lock()

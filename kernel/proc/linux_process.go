@@ -509,7 +509,7 @@ func (t *Thread) spawnClone(a *[6]uint64) int64 {
 	ctx.Regs = t.Ctx.Regs
 	t.Ctx.SyncFPU()
 	ctx.FX = t.Ctx.FX
-	ctx.FSBase, ctx.CR3 = t.Ctx.FSBase, as.Root()
+	ctx.FSBase, ctx.GSBase, ctx.CR3 = t.Ctx.FSBase, t.Ctx.GSBase, as.Root()
 	ctx.Regs.RAX = 0
 	if a[1] != 0 {
 		ctx.Regs.RSP = a[1]

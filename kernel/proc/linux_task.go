@@ -71,18 +71,31 @@ func sysUname(t *Thread, a *[6]uint64) (int64, bool) {
 	return 0, false
 }
 
+// sysArchPrctl sets and gets the thread's FS and GS bases. As Linux, a
+// base at or above the user address space's end is EPERM: EnterUser
+// loads it with WRMSR, which faults on a non-canonical address.
 func sysArchPrctl(t *Thread, a *[6]uint64) (int64, bool) {
+	var base *uint64
 	switch a[0] {
-	case linux.ArchSetFS:
-		t.Ctx.FSBase = a[1]
-		return 0, false
-	case linux.ArchGetFS:
-		if !t.put64(a[1], t.Ctx.FSBase) {
+	case linux.ArchSetFS, linux.ArchGetFS:
+		base = &t.Ctx.FSBase
+	case linux.ArchSetGS, linux.ArchGetGS:
+		base = &t.Ctx.GSBase
+	default:
+		return -linux.EINVAL, false
+	}
+	switch a[0] {
+	case linux.ArchSetFS, linux.ArchSetGS:
+		if !canonical(a[1]) {
+			return -linux.EPERM, false
+		}
+		*base = a[1]
+	default:
+		if !t.put64(a[1], *base) {
 			return -linux.EFAULT, false
 		}
-		return 0, false
 	}
-	return -linux.EINVAL, false
+	return 0, false
 }
 
 // sysClone creates a thread (CLONE_VM|CLONE_THREAD, as the Go runtime
@@ -101,12 +114,15 @@ func (t *Thread) clone(a *[6]uint64) int64 {
 	if a[0]&linux.CloneVM == 0 {
 		return -linux.EINVAL
 	}
+	if a[0]&linux.CloneSettls != 0 && !canonical(a[4]) {
+		return -linux.EPERM // as arch_prctl(ARCH_SET_FS)
+	}
 	t.Ctx.SyncFPU()
 	ctx := *t.Ctx
 	c := newCtx()
 	c.Regs = ctx.Regs
 	c.FX = ctx.FX
-	c.FSBase, c.CR3 = ctx.FSBase, ctx.CR3
+	c.FSBase, c.GSBase, c.CR3 = ctx.FSBase, ctx.GSBase, ctx.CR3
 	c.Regs.RAX = 0
 	if a[1] != 0 {
 		c.Regs.RSP = a[1]

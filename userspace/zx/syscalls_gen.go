@@ -789,12 +789,12 @@ func Sys_task_suspend_token(handle Handle, token *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysTaskSuspendToken, uintptr(handle), uintptr(unsafe.Pointer(token)), 0, 0, 0, 0, 0, 0)))
 }
 
-// Sys_thread_read_state is zx_thread_read_state: Read a suspended thread's state of topic kind into buffer: ZX_THREAD_STATE_GENERAL_REGS (0), FP_REGS (1: x87), VECTOR_REGS (2: XMM0-15 and MXCSR; the rest of the AVX-512 layout 0), SINGLE_STEP (5), X86_REGISTER_FS (6), X86_REGISTER_GS (7: always 0). Another kind (DEBUG_REGS included): ZX_ERR_INVALID_ARGS; a thread not suspended: ZX_ERR_BAD_STATE; buffer_size below the record: ZX_ERR_BUFFER_TOO_SMALL; a bad buffer: ZX_ERR_INVALID_ARGS.
+// Sys_thread_read_state is zx_thread_read_state: Read a suspended thread's state of topic kind into buffer: ZX_THREAD_STATE_GENERAL_REGS (0), FP_REGS (1: x87), VECTOR_REGS (2: XMM0-15 and MXCSR; the rest of the AVX-512 layout 0), DEBUG_REGS (4: DR0-3, DR6 with its fixed bits 0xffff0ff0 and the status of the thread's last #DB, DR7), SINGLE_STEP (5), X86_REGISTER_FS (6), X86_REGISTER_GS (7). Another kind: ZX_ERR_INVALID_ARGS; a thread not suspended: ZX_ERR_BAD_STATE; buffer_size below the record: ZX_ERR_BUFFER_TOO_SMALL; a bad buffer: ZX_ERR_INVALID_ARGS.
 func Sys_thread_read_state(handle Handle, kind uint32, buffer unsafe.Pointer, buffer_size uint) Status {
 	return Status(int32(zxcall.RawCall(SysThreadReadState, uintptr(handle), uintptr(kind), uintptr(buffer), uintptr(buffer_size), 0, 0, 0, 0)))
 }
 
-// Sys_thread_write_state is zx_thread_write_state: Write a suspended thread's state of topic kind from buffer (topics and errors as thread_read_state); a value the thread cannot take is ZX_ERR_INVALID_ARGS: single-step other than 0 or 1, MXCSR bits outside MXCSR_MASK, a non-canonical RIP or FS base, a GS base other than 0. RFLAGS takes only CF PF AF ZF SF TF DF OF.
+// Sys_thread_write_state is zx_thread_write_state: Write a suspended thread's state of topic kind from buffer (topics and errors as thread_read_state); a value the thread cannot take is ZX_ERR_INVALID_ARGS: single-step other than 0 or 1, MXCSR bits outside MXCSR_MASK, an RIP, FS or GS base outside the canonical lower half, a non-zero DR0-3 outside the user address space. RFLAGS takes only CF PF AF ZF SF TF DF OF; DR6 is ignored and DR7 keeps only L0-3, G0-3, R/W0-3 and LEN0-3 (bits 8-10 always set). The debug registers are loaded only while the thread runs.
 func Sys_thread_write_state(handle Handle, kind uint32, buffer unsafe.Pointer, buffer_size uint) Status {
 	return Status(int32(zxcall.RawCall(SysThreadWriteState, uintptr(handle), uintptr(kind), uintptr(buffer), uintptr(buffer_size), 0, 0, 0, 0)))
 }

@@ -1,6 +1,7 @@
 package process
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 	"unsafe"
@@ -86,11 +87,12 @@ func TestThreadStateErrors(t *testing.T) {
 	}{{"thread_read_state", read}, {"thread_write_state", write}} {
 		t.Run(c.name+"/suspended", func(t *testing.T) {
 			copy(buf, regs)
-			for _, kind := range []uint32{3, zx.ThreadStateDebugRegs, 8, 0xffffffff} {
+			for _, kind := range []uint32{3, 8, 0xffffffff} {
 				ctest.Want(t, "unknown kind", c.fn(th, kind, p, len(buf)), zx.ErrInvalidArgs)
 			}
 			ctest.Want(t, "short buffer", c.fn(th, zx.ThreadStateGeneralRegs, p, generalRegsSize-1), zx.ErrBufferTooSmall)
 			ctest.Want(t, "vector, short buffer", c.fn(th, zx.ThreadStateVectorRegs, p, vectorRegsSize-1), zx.ErrBufferTooSmall)
+			ctest.Want(t, "debug, short buffer", c.fn(th, zx.ThreadStateDebugRegs, p, debugRegsSize-1), zx.ErrBufferTooSmall)
 			ctest.Want(t, "bad buffer", c.fn(th, zx.ThreadStateGeneralRegs, ctest.Ptr(0xffff_8000_0000_0000), generalRegsSize), zx.ErrInvalidArgs)
 		})
 	}
@@ -99,9 +101,15 @@ func TestThreadStateErrors(t *testing.T) {
 		bad[16*8+i] = 0xff // a non-canonical RIP
 	}
 	ctest.Want(t, "non-canonical rip", writeState(th, zx.ThreadStateGeneralRegs, bad), zx.ErrInvalidArgs)
-	bad = append([]byte(nil), regs...)
-	bad[19*8] = 1 // gs_base
-	ctest.Want(t, "gs_base", writeState(th, zx.ThreadStateGeneralRegs, bad), zx.ErrInvalidArgs)
+	for i, name := range map[int]string{18: "fs_base", 19: "gs_base"} {
+		bad = append([]byte(nil), regs...)
+		binary.LittleEndian.PutUint64(bad[i*8:], 1<<47) // non-canonical
+		ctest.Want(t, "non-canonical "+name, writeState(th, zx.ThreadStateGeneralRegs, bad), zx.ErrInvalidArgs)
+	}
+	for _, kind := range []uint32{zx.ThreadStateX86FS, zx.ThreadStateX86GS} {
+		ctest.Want(t, "non-canonical FS/GS topic", writeState(th, kind, binary.LittleEndian.AppendUint64(nil, 1<<47)), zx.ErrInvalidArgs)
+	}
+	ctest.Want(t, "DR0 in the kernel", writeState(th, zx.ThreadStateDebugRegs, debugRegs([4]uint64{0xffff_8000_0000_0000}, 0, 1)), zx.ErrInvalidArgs)
 	if got := readState(t, th, zx.ThreadStateGeneralRegs, generalRegsSize); string(got) != string(regs) {
 		t.Error("refused writes changed the registers")
 	}
