@@ -27,10 +27,26 @@ import (
 // ZX_ERR_INTERNAL_INTR_KILLED when Killed is closed, and SetBlockedPager
 // brackets the wait (ZX_THREAD_STATE_BLOCKED_PAGER). A waiter that also
 // has ThreadKilled() <-chan struct{} (a thread killed alone) ends the
-// wait the same way when that closes. A nil PageWaiter waits unkillably.
+// wait the same way when that closes; one that is a SuspendableWaiter
+// leaves the wait while suspended. A nil PageWaiter waits unkillably.
 type PageWaiter interface {
 	Killed() <-chan struct{}
 	SetBlockedPager(on bool)
+}
+
+// SuspendableWaiter is a PageWaiter whose thread can be suspended
+// (task_suspend). As in Zircon, a suspension interrupts the wait: the
+// request is cancelled (its packet taken back if unread) unless others
+// wait for it too, the thread parks in ParkSuspended until resumed, and
+// then looks again, which sends the request anew.
+type SuspendableWaiter interface {
+	PageWaiter
+	// PagerSuspended returns a channel closed when the thread is
+	// suspended (at once if it is already).
+	PagerSuspended() <-chan struct{}
+	// ParkSuspended returns when the thread is no longer suspended (or
+	// is being killed).
+	ParkSuspended()
 }
 
 // pageReq is one outstanding page request.
@@ -40,6 +56,8 @@ type pageReq struct {
 	done      chan struct{}
 	status    object.Status // valid once done is closed
 	pk        object.PageRequestPacket
+	owner     *VMO         // the pager-backed VMO asked
+	waiters   atomic.Int32 // threads waiting for it; changed under owner.mu but for a final decrement
 }
 
 // pagerState is a pager-backed VMO's link to its pager. Fields guarded by
@@ -106,13 +124,15 @@ func (v *VMO) pageSourceLocked(idx, limit uint64) (*pageReq, object.Status) {
 
 // requestLocked returns the request that brings page idx, making one (and
 // queueing its packet) for the run of missing, unrequested pages from idx
-// up to limit if there is none. BAD_STATE once detached. v.mu held.
+// up to limit if there is none; the caller counts as one of its waiters
+// until waitReq returns. BAD_STATE once detached. v.mu held.
 func (v *VMO) requestLocked(idx, limit uint64) (*pageReq, object.Status) {
 	ps := v.pager
 	if ps.detached {
 		return nil, object.ErrBadState
 	}
 	if r := ps.reqs[idx]; r != nil {
+		r.waiters.Add(1)
 		return r, object.OK
 	}
 	limit = min(limit, v.size/PageSize)
@@ -123,7 +143,8 @@ func (v *VMO) requestLocked(idx, limit uint64) (*pageReq, object.Status) {
 		}
 		hi++
 	}
-	r := &pageReq{lo: idx, hi: hi, remaining: int(hi - idx), done: make(chan struct{})}
+	r := &pageReq{lo: idx, hi: hi, remaining: int(hi - idx), done: make(chan struct{}), owner: v}
+	r.waiters.Add(1)
 	for i := idx; i < hi; i++ {
 		ps.reqs[i] = r
 	}
@@ -182,25 +203,58 @@ func (v *VMO) awaitLocked(idx, limit uint64, w PageWaiter) object.Status {
 	return st
 }
 
-// waitReq blocks until r is done or w is killed.
+// waitReq blocks until r is done or w is killed. A suspension of w's
+// thread cancels r (if nobody else waits for it) and parks the thread
+// until resumed; then OK tells the caller to look again.
 func waitReq(r *pageReq, w PageWaiter) object.Status {
 	if w == nil {
 		<-r.done
+		r.waiters.Add(-1)
 		return r.status
 	}
-	var alone <-chan struct{}
+	var alone, susp <-chan struct{}
 	if k, ok := w.(interface{ ThreadKilled() <-chan struct{} }); ok {
 		alone = k.ThreadKilled()
 	}
+	sw, _ := w.(SuspendableWaiter)
+	if sw != nil {
+		susp = sw.PagerSuspended()
+	}
 	w.SetBlockedPager(true)
-	defer w.SetBlockedPager(false)
 	select {
 	case <-r.done:
+		w.SetBlockedPager(false)
+		r.waiters.Add(-1)
 		return r.status
+	case <-susp:
+		w.SetBlockedPager(false)
+		r.cancel()
+		sw.ParkSuspended()
+		return object.OK
 	case <-w.Killed():
 	case <-alone:
 	}
+	w.SetBlockedPager(false)
+	r.waiters.Add(-1)
 	return object.ErrInternalIntrKilled
+}
+
+// cancel drops a waiter that leaves r (suspended): the last one takes
+// the request back, so the page is asked for again when needed (Zircon's
+// PageSource::CancelRequest).
+func (r *pageReq) cancel() {
+	v := r.owner
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if r.waiters.Add(-1) > 0 {
+		return
+	}
+	select {
+	case <-r.done:
+		return
+	default:
+	}
+	v.finishLocked(r, object.ErrInternalIntrRetry)
 }
 
 // SupplyPages is zx_pager_supply_pages after the handle checks: it takes

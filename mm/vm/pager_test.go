@@ -193,6 +193,62 @@ func TestPagerFailDetachKill(t *testing.T) {
 	wantStatus(t, "detach again", r.v.DetachPager(), object.OK)
 }
 
+// suspWaiter is a testWaiter whose thread can be suspended.
+type suspWaiter struct {
+	testWaiter
+	kick   chan struct{} // closed by a suspension
+	resume chan struct{} // ParkSuspended returns when this is closed
+}
+
+func (w *suspWaiter) PagerSuspended() <-chan struct{} { return w.kick }
+func (w *suspWaiter) ParkSuspended()                  { <-w.resume; w.kick = make(chan struct{}) }
+
+func TestPagerSuspendedWaiterAsksAgain(t *testing.T) {
+	r := newPagerRig(t, 1, 0)
+	w := &suspWaiter{testWaiter{make(chan struct{}), make(chan bool, 8)}, make(chan struct{}), make(chan struct{})}
+	done := make(chan object.Status)
+	go func() { done <- r.v.OpRangeWait(VMOOpCommit, 0, PageSize, w) }()
+	r.wantRead(t, 0, 1)
+	close(w.kick) // suspend: the request is cancelled
+	for <-w.blocked {
+	}
+	if _, _, _, ok := r.next(t); ok {
+		t.Fatal("a packet while suspended")
+	}
+	r.v.mu.Lock()
+	left := len(r.v.pager.reqs)
+	r.v.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d pages still requested while the only waiter is suspended", left)
+	}
+	close(w.resume)
+	r.wantRead(t, 0, 1) // asked anew after the resume
+	r.supply(t, 0, 1, 1)
+	wantStatus(t, "commit", <-done, object.OK)
+}
+
+// With another waiter on the request, a suspended one leaves it be.
+func TestPagerSuspendedWaiterLeavesSharedRequest(t *testing.T) {
+	r2 := newPagerRig(t, 1, 0)
+	done := make(chan object.Status)
+	w := &suspWaiter{testWaiter{make(chan struct{}), make(chan bool, 8)}, make(chan struct{}), make(chan struct{})}
+	other := make(chan object.Status)
+	go func() { other <- r2.v.Read(0, make([]byte, 8)) }()
+	r2.wantRead(t, 0, 1)
+	go func() { done <- r2.v.ReadWait(0, make([]byte, 8), w) }()
+	<-w.blocked
+	close(w.kick)
+	for <-w.blocked {
+	}
+	close(w.resume)
+	r2.supply(t, 0, 1, 2)
+	wantStatus(t, "other reader", <-other, object.OK)
+	wantStatus(t, "resumed reader", <-done, object.OK)
+	if _, _, _, ok := r2.next(t); ok {
+		t.Error("a second request although another waiter kept the first")
+	}
+}
+
 func TestPagerFaultsAndClose(t *testing.T) {
 	r := newPagerRig(t, 2, 0)
 	h := r.h

@@ -773,16 +773,35 @@ func TestPager_ResizeCommitTest(t *testing.T) {
 	noMore(t, up, v)
 }
 
-func TestPager_SuspendReadTest_vmar(t *testing.T) {
-	ctest.KnownFailure(t, "suspend does not interrupt a pager wait: the request is not sent again after resume, and a thread blocked in a pager fault never reports ZX_THREAD_SUSPENDED")
-}
+func TestPager_SuspendReadTest_vmar(t *testing.T) { suspendRead(t, true) }
+func TestPager_SuspendReadTest_vmo(t *testing.T)  { suspendRead(t, false) }
 
-func TestPager_SuspendReadTest_vmo(t *testing.T) {
-	ctest.KnownFailure(t, "suspend does not interrupt a pager wait: the request is not sent again after resume, and a thread blocked in a pager fault never reports ZX_THREAD_SUSPENDED")
+func suspendRead(t *testing.T, vmar bool) {
+	up := newPager(t)
+	v := up.createVmo(1)
+	th := newThread(func() bool { return checkBuffer(v, 0, 1, vmar) })
+	th.start(t)
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request")
+	th.suspendSync(t)
+	th.resume()
+	assert(t, th.waitForBlocked(), "not blocked after the resume")
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request after the resume")
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, th.wait(), "read failed")
 }
 
 func TestPager_SuspendCommitTest(t *testing.T) {
-	ctest.KnownFailure(t, "suspend does not interrupt a pager wait: the request is not sent again after resume, and a thread blocked in a pager fault never reports ZX_THREAD_SUSPENDED")
+	up := newPager(t)
+	v := up.createVmo(1)
+	th := newThread(func() bool { return v.commit(0, 1) })
+	th.start(t)
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request")
+	th.suspendSync(t)
+	th.resume()
+	assert(t, th.waitForBlocked(), "not blocked after the resume")
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request after the resume")
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, th.wait(), "commit failed")
 }
 
 func TestPager_InvalidPagerCreate(t *testing.T) {
