@@ -230,7 +230,13 @@ func waitReq(r *pageReq, w PageWaiter) object.Status {
 		w.SetBlockedPager(false)
 		r.cancel()
 		sw.ParkSuspended()
-		return object.OK
+		select { // killed while suspended: ask nothing again
+		case <-w.Killed():
+		case <-alone:
+		default:
+			return object.OK
+		}
+		return object.ErrInternalIntrKilled
 	case <-w.Killed():
 	case <-alone:
 	}

@@ -228,6 +228,24 @@ func TestPagerSuspendedWaiterAsksAgain(t *testing.T) {
 	wantStatus(t, "commit", <-done, object.OK)
 }
 
+// A waiter killed while suspended asks nothing again.
+func TestPagerKilledWhileSuspended(t *testing.T) {
+	r := newPagerRig(t, 1, 0)
+	w := &suspWaiter{testWaiter{make(chan struct{}), make(chan bool, 8)}, make(chan struct{}), make(chan struct{})}
+	done := make(chan object.Status)
+	go func() { done <- r.v.ReadWait(0, make([]byte, 8), w) }()
+	r.wantRead(t, 0, 1)
+	close(w.kick)
+	for <-w.blocked {
+	}
+	close(w.killed)
+	close(w.resume)
+	wantStatus(t, "read", <-done, object.ErrInternalIntrKilled)
+	if _, _, _, ok := r.next(t); ok {
+		t.Error("a request after the kill")
+	}
+}
+
 // With another waiter on the request, a suspended one leaves it be.
 func TestPagerSuspendedWaiterLeavesSharedRequest(t *testing.T) {
 	r2 := newPagerRig(t, 1, 0)
