@@ -34,6 +34,9 @@ type suspendState struct {
 	parked bool
 	// wake is closed (and replaced) by every resume and kill.
 	wake chan struct{}
+	// pagerKick is closed when the thread is suspended, ending a wait
+	// for a pager (pagerwait.go); nil when nobody asked for it.
+	pagerKick chan struct{}
 }
 
 // suspendedLocked reports whether t must not run user code: a token of
@@ -114,6 +117,7 @@ func (t *Thread) noteSuspend() {
 	if t.susp.inCall != 0 && t.suspendedLocked() {
 		t.parkLocked()
 	}
+	t.kickPagerLocked()
 	t.susp.mu.Unlock()
 }
 
@@ -162,6 +166,7 @@ func SuspendThread(caller object.Koid, t *Thread) (*SuspendToken, object.Status)
 	if t.started && t.susp.inCall != 0 {
 		t.parkLocked()
 	}
+	t.kickPagerLocked()
 	t.susp.mu.Unlock()
 	t.AddRef()
 	return newSuspendToken(func() {

@@ -299,8 +299,17 @@ func (as *AddressSpace) resolve(va uint64, ec uint64, req **pageReq) object.Stat
 	m.vmo.mu.Lock()
 	defer m.vmo.mu.Unlock()
 	if off := m.offset + (page - m.base); off < m.vmo.size && m.vmo.needsPagerLocked(off/PageSize) {
-		r, st := m.vmo.pageSourceLocked(off/PageSize, off/PageSize+1)
-		if st != object.OK || r != nil {
+		if pc := m.vmo.pclone; pc != nil && ec&pfWrite == 0 {
+			// A clone's read maps its parent's page read-only: it
+			// sees the parent's writes until it writes itself.
+			done, r, st := pc.sharedLocked(off/PageSize, true, func(pa uint64) object.Status {
+				return as.installPTE(page, pa, m.vmo.ptePermsLocked(pa, m.perms)&^VMPermWrite)
+			})
+			if done || st != object.OK || r != nil {
+				*req = r
+				return st
+			}
+		} else if r, st := m.vmo.pageSourceLocked(off/PageSize, off/PageSize+1); st != object.OK || r != nil {
 			*req = r
 			return st
 		}
@@ -393,7 +402,25 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 		return ErrFault // device memory is not copied through
 	}
 	if v.needsPagerLocked(off / PageSize) {
-		return ErrFault // the kernel does not wait for a pager's pages in a copy
+		// The kernel does not wait for a pager's pages in a copy; a
+		// clone uses its parent's page if it is there.
+		pc := v.pclone
+		if pc == nil {
+			return ErrFault
+		}
+		done, _, _ := pc.sharedLocked(off/PageSize, false, func(pa uint64) object.Status {
+			if out {
+				return pc.forkLocked(v, off/PageSize, pa)
+			}
+			copy(buf, pc.parent.frames.Bytes(pa)[in:])
+			return object.OK
+		})
+		switch {
+		case !done && v.needsPagerLocked(off/PageSize):
+			return ErrFault
+		case done && !out:
+			return nil
+		}
 	}
 	if !out {
 		if pa, ok := v.pages.get(off / PageSize); ok {

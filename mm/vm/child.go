@@ -137,7 +137,9 @@ func (v *VMO) CreateChild(options uint32, offset, size uint64) (*VMO, object.Sta
 	if v.sliceOf == nil {
 		limit = src.size
 	}
-	if offset < limit {
+	if offset < limit && src.pager == nil {
+		// (A pager-backed VMO's clones share its pages until they
+		// write, through pagerClone.)
 		lo, hi := base+offset, base+min(offset+rounded, limit)
 		first, last := lo/PageSize, hi/PageSize // [first, last)
 		share := func(idx, pa uint64) {

@@ -15,8 +15,9 @@
 //     kernel/object's PagerSource) and the fault, vmo_read/write or
 //     commit waits, with no lock held, until pager_supply_pages moves
 //     pages in, pager_op_range fails them, the VMO is detached or the
-//     waiting thread is killed. SNAPSHOT_AT_LEAST_ON_WRITE clones copy a
-//     missing page from their pager-backed parent on first touch.
+//     waiting thread is killed or suspended. SNAPSHOT_AT_LEAST_ON_WRITE
+//     clones share their pager-backed parent's pages until they write
+//     them (read faults map the parent's page read-only).
 //   - VMAR (vmar.go): a virtual memory address region. Every address
 //     space has a root VMAR covering the user range; sub-VMARs and
 //     mappings (a VMO window with permissions) are its children. A
@@ -54,7 +55,9 @@
 //  2. VMO.mu — a VMO's pages, size and set of mappings. Mapping geometry
 //     is written with both 1 and 2 held, so either lock suffices to read
 //     it. A clone of a pager-backed VMO takes its parent's VMO.mu inside
-//     its own (never the other way); a pager's page requests take the
+//     its own (never the other way), also to change its set of mappings
+//     and their geometry, which the parent's unmaps read under the
+//     parent's lock alone; a pager's page requests take the
 //     port's lock (kernel/object) inside VMO.mu.
 //  3. AddressSpace.ptMu — that address space's page tables, present-page
 //     count and TLB flushes.

@@ -27,10 +27,26 @@ import (
 // ZX_ERR_INTERNAL_INTR_KILLED when Killed is closed, and SetBlockedPager
 // brackets the wait (ZX_THREAD_STATE_BLOCKED_PAGER). A waiter that also
 // has ThreadKilled() <-chan struct{} (a thread killed alone) ends the
-// wait the same way when that closes. A nil PageWaiter waits unkillably.
+// wait the same way when that closes; one that is a SuspendableWaiter
+// leaves the wait while suspended. A nil PageWaiter waits unkillably.
 type PageWaiter interface {
 	Killed() <-chan struct{}
 	SetBlockedPager(on bool)
+}
+
+// SuspendableWaiter is a PageWaiter whose thread can be suspended
+// (task_suspend). As in Zircon, a suspension interrupts the wait: the
+// request is cancelled (its packet taken back if unread) unless others
+// wait for it too, the thread parks in ParkSuspended until resumed, and
+// then looks again, which sends the request anew.
+type SuspendableWaiter interface {
+	PageWaiter
+	// PagerSuspended returns a channel closed when the thread is
+	// suspended (at once if it is already).
+	PagerSuspended() <-chan struct{}
+	// ParkSuspended returns when the thread is no longer suspended (or
+	// is being killed).
+	ParkSuspended()
 }
 
 // pageReq is one outstanding page request.
@@ -40,6 +56,8 @@ type pageReq struct {
 	done      chan struct{}
 	status    object.Status // valid once done is closed
 	pk        object.PageRequestPacket
+	owner     *VMO         // the pager-backed VMO asked
+	waiters   atomic.Int32 // threads waiting for it; changed under owner.mu but for a final decrement
 }
 
 // pagerState is a pager-backed VMO's link to its pager. Fields guarded by
@@ -106,13 +124,15 @@ func (v *VMO) pageSourceLocked(idx, limit uint64) (*pageReq, object.Status) {
 
 // requestLocked returns the request that brings page idx, making one (and
 // queueing its packet) for the run of missing, unrequested pages from idx
-// up to limit if there is none. BAD_STATE once detached. v.mu held.
+// up to limit if there is none; the caller counts as one of its waiters
+// until waitReq returns. BAD_STATE once detached. v.mu held.
 func (v *VMO) requestLocked(idx, limit uint64) (*pageReq, object.Status) {
 	ps := v.pager
 	if ps.detached {
 		return nil, object.ErrBadState
 	}
 	if r := ps.reqs[idx]; r != nil {
+		r.waiters.Add(1)
 		return r, object.OK
 	}
 	limit = min(limit, v.size/PageSize)
@@ -123,7 +143,8 @@ func (v *VMO) requestLocked(idx, limit uint64) (*pageReq, object.Status) {
 		}
 		hi++
 	}
-	r := &pageReq{lo: idx, hi: hi, remaining: int(hi - idx), done: make(chan struct{})}
+	r := &pageReq{lo: idx, hi: hi, remaining: int(hi - idx), done: make(chan struct{}), owner: v}
+	r.waiters.Add(1)
 	for i := idx; i < hi; i++ {
 		ps.reqs[i] = r
 	}
@@ -182,25 +203,64 @@ func (v *VMO) awaitLocked(idx, limit uint64, w PageWaiter) object.Status {
 	return st
 }
 
-// waitReq blocks until r is done or w is killed.
+// waitReq blocks until r is done or w is killed. A suspension of w's
+// thread cancels r (if nobody else waits for it) and parks the thread
+// until resumed; then OK tells the caller to look again.
 func waitReq(r *pageReq, w PageWaiter) object.Status {
 	if w == nil {
 		<-r.done
+		r.waiters.Add(-1)
 		return r.status
 	}
-	var alone <-chan struct{}
+	var alone, susp <-chan struct{}
 	if k, ok := w.(interface{ ThreadKilled() <-chan struct{} }); ok {
 		alone = k.ThreadKilled()
 	}
+	sw, _ := w.(SuspendableWaiter)
+	if sw != nil {
+		susp = sw.PagerSuspended()
+	}
 	w.SetBlockedPager(true)
-	defer w.SetBlockedPager(false)
 	select {
 	case <-r.done:
+		w.SetBlockedPager(false)
+		r.waiters.Add(-1)
 		return r.status
+	case <-susp:
+		w.SetBlockedPager(false)
+		r.cancel()
+		sw.ParkSuspended()
+		select { // killed while suspended: ask nothing again
+		case <-w.Killed():
+		case <-alone:
+		default:
+			return object.OK
+		}
+		return object.ErrInternalIntrKilled
 	case <-w.Killed():
 	case <-alone:
 	}
+	w.SetBlockedPager(false)
+	r.waiters.Add(-1)
 	return object.ErrInternalIntrKilled
+}
+
+// cancel drops a waiter that leaves r (suspended): the last one takes
+// the request back, so the page is asked for again when needed (Zircon's
+// PageSource::CancelRequest).
+func (r *pageReq) cancel() {
+	v := r.owner
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if r.waiters.Add(-1) > 0 {
+		return
+	}
+	select {
+	case <-r.done:
+		return
+	default:
+	}
+	v.finishLocked(r, object.ErrInternalIntrRetry)
 }
 
 // SupplyPages is zx_pager_supply_pages after the handle checks: it takes
@@ -274,6 +334,9 @@ func (v *VMO) zeroPageLocked(idx uint64) object.Status {
 		return object.ErrNoMemory
 	}
 	clear(v.frames.Bytes(pa))
+	if v.pclone != nil {
+		v.unmapPagesLocked(idx*PageSize, (idx+1)*PageSize) // they may map the parent's page
+	}
 	v.pages.set(idx, pa, v.size/PageSize)
 	if v.pager != nil {
 		v.pageArrivedLocked(idx)
@@ -424,16 +487,21 @@ func (v *VMO) pagerDestroy() {
 
 // pagerClone links a SNAPSHOT_AT_LEAST_ON_WRITE clone to the pager-backed
 // VMO its missing pages come from (clones of clones are flattened onto
-// it). A page the clone does not hold is copied from the parent when the
-// clone first touches it, read or write: the clone then keeps that copy
-// (a snapshot at least from the first touch, which at-least-on-write
-// allows); the parent's missing pages are asked of its pager as the
-// parent's own. Pages the clone held at creation are shared as for any
-// snapshot (child.go).
+// it). As Zircon's at-least-on-write clones of a pager-backed VMO, the
+// clone shares the parent's pages until it writes them: a read (vmo_read,
+// a read fault, which maps the parent's page read-only) sees the parent's
+// current page, asking its pager if the parent lacks it; a write or a
+// commit copies the page into the clone, which keeps that copy. So the
+// clone sees the parent's later writes to pages it has not written, and
+// loses them when the parent does (detach, shrink). Pages a clone of a
+// clone held at creation are shared as for any snapshot (child.go).
 type pagerClone struct {
 	parent *VMO          // pager-backed; referenced
 	off    uint64        // the clone's page 0 is the parent's page off
 	limit  atomic.Uint64 // clone pages below this come from the parent
+	// maps are the clone's mappings, which the parent's unmaps reach
+	// (they may map its pages); guarded by parent.mu.
+	maps map[*Mapping]bool
 }
 
 // fetchLocked copies page idx of clone c from its parent, or returns the
@@ -448,15 +516,113 @@ func (pc *pagerClone) fetchLocked(c *VMO, idx, limit uint64) (*pageReq, object.S
 	}
 	pidx := idx + pc.off
 	if pa, ok := p.pages.get(pidx); ok {
-		npa, err := c.frames.Alloc(false)
-		if err != nil {
-			return nil, object.ErrNoMemory
-		}
-		copy(c.frames.Bytes(npa), p.frames.Bytes(pa))
-		c.pages.set(idx, npa, c.size/PageSize)
-		return nil, object.OK
+		return nil, pc.forkLocked(c, idx, pa)
 	}
 	return p.requestLocked(pidx, min(limit, pc.limit.Load())+pc.off)
+}
+
+// forkLocked gives clone c its own copy of the parent's page pa as its
+// page idx; c's mappings of the parent's page go. c.mu and the parent's
+// lock held.
+func (pc *pagerClone) forkLocked(c *VMO, idx, pa uint64) object.Status {
+	npa, err := c.frames.Alloc(false)
+	if err != nil {
+		return object.ErrNoMemory
+	}
+	copy(c.frames.Bytes(npa), pc.parent.frames.Bytes(pa))
+	c.unmapPagesLocked(idx*PageSize, (idx+1)*PageSize)
+	c.pages.set(idx, npa, c.size/PageSize)
+	return object.OK
+}
+
+// sharedLocked finds clone page idx in the parent: if the parent holds
+// it, use runs with the parent's page under the parent's lock (done);
+// else, if ask, the parent's request for it is returned to wait for.
+// Neither (nil request, OK) past the clone's limit: the page is the
+// clone's own. c.mu held, c not holding the page.
+func (pc *pagerClone) sharedLocked(idx uint64, ask bool, use func(pa uint64) object.Status) (done bool, r *pageReq, st object.Status) {
+	p := pc.parent
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if idx >= pc.limit.Load() {
+		return false, nil, object.OK
+	}
+	pidx := idx + pc.off
+	if pa, ok := p.pages.get(pidx); ok {
+		return true, nil, use(pa)
+	}
+	if !ask {
+		return false, nil, object.OK
+	}
+	r, st = p.requestLocked(pidx, pidx+1)
+	return false, r, st
+}
+
+// readSharedLocked is sharedLocked for a read of clone c that waits (with
+// c.mu released) for the parent's page: done when use ran; OK without
+// done means "look again". c.mu held.
+func (c *VMO) readSharedLocked(idx uint64, w PageWaiter, use func(pa uint64)) (bool, object.Status) {
+	done, r, st := c.pclone.sharedLocked(idx, true, func(pa uint64) object.Status {
+		use(pa)
+		return object.OK
+	})
+	if done || st != object.OK || r == nil {
+		return done, st
+	}
+	c.mu.Unlock()
+	st = waitReq(r, w)
+	c.mu.Lock()
+	return false, st
+}
+
+// unmapClonesLocked clears the PTEs of v's clones' mappings that may map
+// v's pages in [lo, hi) (byte offsets of v). v.mu held.
+func (v *VMO) unmapClonesLocked(lo, hi uint64) {
+	for pc := range v.pager.clones {
+		base := pc.off * PageSize
+		if hi <= base {
+			continue
+		}
+		clo, chi := max(lo, base)-base, hi-base
+		for m := range pc.maps {
+			s, e := max(clo, m.offset), min(chi, m.offset+m.size)
+			if s < e {
+				m.as.clearPTEs(m.base+(s-m.offset), m.base+(e-m.offset))
+			}
+		}
+	}
+}
+
+// addMapLocked records m as a mapping of v. v.mu held.
+func (v *VMO) addMapLocked(m *Mapping) {
+	v.maps[m] = true
+	if pc := v.pclone; pc != nil {
+		pc.parent.mu.Lock()
+		pc.maps[m] = true
+		pc.parent.mu.Unlock()
+	}
+}
+
+// removeMapLocked forgets m, a mapping of v. v.mu held.
+func (v *VMO) removeMapLocked(m *Mapping) {
+	delete(v.maps, m)
+	if pc := v.pclone; pc != nil {
+		pc.parent.mu.Lock()
+		delete(pc.maps, m)
+		pc.parent.mu.Unlock()
+	}
+}
+
+// splitMapLocked cuts m, a mapping of v, to size bytes and records n, the
+// mapping of the rest. v.mu held.
+func (v *VMO) splitMapLocked(m *Mapping, size uint64, n *Mapping) {
+	if pc := v.pclone; pc != nil {
+		pc.parent.mu.Lock()
+		defer pc.parent.mu.Unlock()
+		pc.maps[n] = true
+	}
+	m.size = size
+	v.maps[n] = true
 }
 
 // lower makes the clones see no parent page at or past parent page end
@@ -491,7 +657,7 @@ func (v *VMO) adoptPagerCloneLocked(c *VMO, off, pages uint64) bool {
 		}
 		root, off, lim = v.pclone.parent, off+v.pclone.off, v.pclone.limit.Load()+v.pclone.off
 	}
-	pc := &pagerClone{parent: root, off: off}
+	pc := &pagerClone{parent: root, off: off, maps: map[*Mapping]bool{}}
 	if lim > off {
 		pc.limit.Store(min(pages, lim-off))
 	}

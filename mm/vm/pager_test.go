@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"beryl/kernel/object"
+	"beryl/mm/pagetable"
 )
 
 // pagerRig is a pager, its port and one pager-backed VMO on host fakes.
@@ -193,6 +194,80 @@ func TestPagerFailDetachKill(t *testing.T) {
 	wantStatus(t, "detach again", r.v.DetachPager(), object.OK)
 }
 
+// suspWaiter is a testWaiter whose thread can be suspended.
+type suspWaiter struct {
+	testWaiter
+	kick   chan struct{} // closed by a suspension
+	resume chan struct{} // ParkSuspended returns when this is closed
+}
+
+func (w *suspWaiter) PagerSuspended() <-chan struct{} { return w.kick }
+func (w *suspWaiter) ParkSuspended()                  { <-w.resume; w.kick = make(chan struct{}) }
+
+func TestPagerSuspendedWaiterAsksAgain(t *testing.T) {
+	r := newPagerRig(t, 1, 0)
+	w := &suspWaiter{testWaiter{make(chan struct{}), make(chan bool, 8)}, make(chan struct{}), make(chan struct{})}
+	done := make(chan object.Status)
+	go func() { done <- r.v.OpRangeWait(VMOOpCommit, 0, PageSize, w) }()
+	r.wantRead(t, 0, 1)
+	close(w.kick) // suspend: the request is cancelled
+	for <-w.blocked {
+	}
+	if _, _, _, ok := r.next(t); ok {
+		t.Fatal("a packet while suspended")
+	}
+	r.v.mu.Lock()
+	left := len(r.v.pager.reqs)
+	r.v.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("%d pages still requested while the only waiter is suspended", left)
+	}
+	close(w.resume)
+	r.wantRead(t, 0, 1) // asked anew after the resume
+	r.supply(t, 0, 1, 1)
+	wantStatus(t, "commit", <-done, object.OK)
+}
+
+// A waiter killed while suspended asks nothing again.
+func TestPagerKilledWhileSuspended(t *testing.T) {
+	r := newPagerRig(t, 1, 0)
+	w := &suspWaiter{testWaiter{make(chan struct{}), make(chan bool, 8)}, make(chan struct{}), make(chan struct{})}
+	done := make(chan object.Status)
+	go func() { done <- r.v.ReadWait(0, make([]byte, 8), w) }()
+	r.wantRead(t, 0, 1)
+	close(w.kick)
+	for <-w.blocked {
+	}
+	close(w.killed)
+	close(w.resume)
+	wantStatus(t, "read", <-done, object.ErrInternalIntrKilled)
+	if _, _, _, ok := r.next(t); ok {
+		t.Error("a request after the kill")
+	}
+}
+
+// With another waiter on the request, a suspended one leaves it be.
+func TestPagerSuspendedWaiterLeavesSharedRequest(t *testing.T) {
+	r2 := newPagerRig(t, 1, 0)
+	done := make(chan object.Status)
+	w := &suspWaiter{testWaiter{make(chan struct{}), make(chan bool, 8)}, make(chan struct{}), make(chan struct{})}
+	other := make(chan object.Status)
+	go func() { other <- r2.v.Read(0, make([]byte, 8)) }()
+	r2.wantRead(t, 0, 1)
+	go func() { done <- r2.v.ReadWait(0, make([]byte, 8), w) }()
+	<-w.blocked
+	close(w.kick)
+	for <-w.blocked {
+	}
+	close(w.resume)
+	r2.supply(t, 0, 1, 2)
+	wantStatus(t, "other reader", <-other, object.OK)
+	wantStatus(t, "resumed reader", <-done, object.OK)
+	if _, _, _, ok := r2.next(t); ok {
+		t.Error("a second request although another waiter kept the first")
+	}
+}
+
 func TestPagerFaultsAndClose(t *testing.T) {
 	r := newPagerRig(t, 2, 0)
 	h := r.h
@@ -262,7 +337,7 @@ func TestPagerClone(t *testing.T) {
 	defer c2.Release()
 	_, st = c.CreateChild(VMOChildSnapshot, 0, PageSize)
 	wantStatus(t, "SNAPSHOT of a pager clone", st, object.ErrNotSupported)
-	// A read of the clone asks the parent's pager, then copies.
+	// A read of the clone asks the parent's pager.
 	done := make(chan object.Status)
 	b := make([]byte, PageSize)
 	go func() { done <- c.Read(0, b) }()
@@ -286,8 +361,8 @@ func TestPagerClone(t *testing.T) {
 	if b[0] == 0xee {
 		t.Error("a clone write reached the parent")
 	}
-	// A parent shrunk and regrown shows its clones nothing new (c2 held
-	// no page but page 1, shared at its creation).
+	// A parent shrunk and regrown shows its clones nothing new (c2 holds
+	// no page of its own).
 	wantStatus(t, "shrink", r.v.SetSize(0), object.OK)
 	wantStatus(t, "grow", r.v.SetSize(4*PageSize), object.OK)
 	wantStatus(t, "clone read past the shrink", c2.Read(3*PageSize, b), object.OK)
@@ -297,6 +372,84 @@ func TestPagerClone(t *testing.T) {
 	if _, _, _, ok := r.next(t); ok {
 		t.Error("extra request")
 	}
+}
+
+// A clone shares its parent's pages until it writes them: through Read,
+// a mapping (read-only PTEs of the parent's page) and kernel copies; the
+// parent's detach and shrink take the shared pages away from it.
+func TestPagerCloneSharesUntilWritten(t *testing.T) {
+	r := newPagerRig(t, 4, VMOResizable)
+	h := r.h
+	r.supply(t, 0, 4, 1)
+	c, st := r.v.CreateChild(VMOChildSnapshotAtLeastOnWrite, PageSize, 3*PageSize)
+	if st != object.OK {
+		t.Fatal(st)
+	}
+	defer c.Release()
+	if c.CommittedPages() != 0 {
+		t.Errorf("a new clone holds %d pages", c.CommittedPages())
+	}
+	addr, st := h.RootVMAR().Map(rw, 0, c, 0, 3*PageSize, allRights, allRights)
+	if st != object.OK {
+		t.Fatal(st)
+	}
+	// Split the mapping: both halves must stay known to the parent.
+	wantStatus(t, "protect", h.RootVMAR().Protect(VMPermRead, addr+2*PageSize, PageSize), object.OK)
+	for i := uint64(0); i < 3; i++ {
+		wantStatus(t, "read fault", h.Resolve(addr+i*PageSize, 0), object.OK)
+		pte := h.pte(addr + i*PageSize)
+		if pte == 0 || pte&pagetable.Writable != 0 {
+			t.Fatalf("page %d: PTE %#x, want a read-only one", i, pte)
+		}
+	}
+	if c.CommittedPages() != 0 {
+		t.Errorf("read faults gave the clone %d pages", c.CommittedPages())
+	}
+	// The parent writes in place: the clone sees it every way.
+	wantStatus(t, "parent write", r.v.Write(2*PageSize, []byte{0xaa}), object.OK)
+	b := make([]byte, 1)
+	wantStatus(t, "clone read", c.Read(PageSize, b), object.OK)
+	if b[0] != 0xaa {
+		t.Error("the clone's Read does not see the parent's write")
+	}
+	if err := h.CopyIn(b, addr+PageSize); err != nil || b[0] != 0xaa {
+		t.Errorf("CopyIn through the clone = %v, %#x", err, b[0])
+	}
+	// A write forks: the copy replaces the read-only PTE.
+	wantStatus(t, "write fault", h.Resolve(addr, pfWrite), object.OK)
+	if pte := h.pte(addr); pte&pagetable.Writable == 0 {
+		t.Errorf("PTE %#x after the write fault", pte)
+	}
+	if err := h.CopyOut(addr+PageSize, []byte{0xbb}); err != nil {
+		t.Fatal(err)
+	}
+	if c.CommittedPages() != 2 {
+		t.Errorf("clone holds %d pages after two writes, want 2", c.CommittedPages())
+	}
+	r.v.Read(2*PageSize, b)
+	if b[0] != 0xaa {
+		t.Error("a clone write reached the parent")
+	}
+	// The parent's shrink unmaps the pages the clone only read.
+	wantStatus(t, "shrink", r.v.SetSize(3*PageSize), object.OK)
+	if h.pte(addr+2*PageSize) != 0 {
+		t.Error("the clone still maps a page its parent freed")
+	}
+	wantStatus(t, "read past the shrink", c.Read(2*PageSize, b), object.OK)
+	if b[0] != 0 {
+		t.Error("the clone reads a page past its parent's shrink")
+	}
+	// Detach: pages the clone forked stay, the others fail.
+	wantStatus(t, "detach", r.v.DetachPager(), object.OK)
+	wantStatus(t, "forked page", c.Read(PageSize, b), object.OK)
+	if b[0] != 0xbb {
+		t.Error("the clone lost its write")
+	}
+	wantStatus(t, "fault on the forked page", h.Resolve(addr+PageSize, 0), object.OK)
+	h.RootVMAR().Unmap(addr, 3*PageSize)
+	c2, _ := r.v.CreateChild(VMOChildSnapshotAtLeastOnWrite, 0, PageSize)
+	defer c2.Release()
+	wantStatus(t, "read of a detached parent's page", c2.Read(0, b), object.ErrBadState)
 }
 
 func TestPagerZero(t *testing.T) {

@@ -408,7 +408,7 @@ func (v *VMAR) mapLocked(base, size uint64, vmo *VMO, offset uint64, perms, maxP
 		perms: perms, maxPerms: maxPerms, private: private}
 	vmo.AddRef()
 	vmo.mu.Lock()
-	vmo.maps[m] = true
+	vmo.addMapLocked(m)
 	vmo.mu.Unlock()
 	v.insertLocked(m)
 	return m
@@ -512,8 +512,7 @@ func (m *Mapping) splitLocked(at uint64) *Mapping {
 		m.slice.AddRef()
 	}
 	m.vmo.mu.Lock()
-	m.size = at - m.base
-	m.vmo.maps[n] = true
+	m.vmo.splitMapLocked(m, at-m.base, n)
 	m.vmo.mu.Unlock()
 	m.parent.insertLocked(n)
 	return n
@@ -528,7 +527,7 @@ func (m *Mapping) destroyLocked() {
 	vmo.mu.Lock()
 	m.as.clearPTEs(m.base, end(m))
 	m.as.pruneTables(m.base, end(m))
-	delete(vmo.maps, m)
+	vmo.removeMapLocked(m)
 	if m.private {
 		vmo.freePagesLocked(m.offset, m.offset+m.size)
 	}

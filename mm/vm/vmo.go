@@ -267,8 +267,20 @@ func (v *VMO) ReadWait(offset uint64, buf []byte, w PageWaiter) object.Status {
 		in := offset % PageSize
 		n := min(uint64(len(buf)), PageSize-in)
 		if v.needsPagerLocked(offset / PageSize) {
-			if st := v.awaitLocked(offset/PageSize, offset/PageSize+1, w); st != object.OK {
+			st, done := object.OK, false
+			if v.pclone != nil { // a clone reads its parent's page
+				done, st = v.readSharedLocked(offset/PageSize, w, func(pa uint64) {
+					copy(buf[:n], v.pclone.parent.frames.Bytes(pa)[in:])
+				})
+			} else {
+				st = v.awaitLocked(offset/PageSize, offset/PageSize+1, w)
+			}
+			if st != object.OK {
 				return st
+			}
+			if done {
+				buf, offset = buf[n:], offset+n
+				continue
 			}
 			if !v.inRangeLocked(offset, uint64(len(buf))) {
 				return object.ErrOutOfRange
@@ -575,6 +587,9 @@ func (v *VMO) unmapPagesLocked(lo, hi uint64) {
 			continue
 		}
 		m.as.clearPTEs(m.base+(s-m.offset), m.base+(e-m.offset))
+	}
+	if v.pager != nil {
+		v.unmapClonesLocked(lo, hi)
 	}
 }
 

@@ -1,6 +1,7 @@
 package pager
 
 import (
+	"sync/atomic"
 	"testing"
 	"unsafe"
 
@@ -559,8 +560,38 @@ func cloneWriteToClone(t *testing.T) {
 func TestPager_CloneWriteToCloneTest_vmar(t *testing.T) { cloneWriteToClone(t) }
 func TestPager_CloneWriteToCloneTest_vmo(t *testing.T)  { cloneWriteToClone(t) }
 
+// Detaching the parent makes the clone fault on the pages it only read
+// (they were the parent's) and on pages never read, not on pages it
+// wrote (forked).
 func TestPager_CloneDetachTest(t *testing.T) {
-	ctest.KnownFailure(t, "a clone of a pager-backed VMO keeps a private copy of every page it has read (Beryl's at-least-on-write clones snapshot on first touch), so after the parent's detach the page read before still reads instead of faulting")
+	up := newPager(t)
+	v := up.createVmo(3)
+	c := v.clone(t)
+	t1 := newThread(func() bool { return checkBuffer(c, 1, 1, true) })
+	t1.start(t)
+	assert(t, up.waitForPageRead(v, 1, 1, inf), "no request for page 1")
+	t2 := newThread(func() bool {
+		*(*uint64)(ptr(c.base)) = 0xdeadbeef // forks page 0 into the clone
+		return true
+	})
+	t2.start(t)
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request for page 0")
+	assert(t, up.supply(v, 0, 2, 0), "supply")
+	assert(t, t1.wait(), "reading page 1 failed")
+	assert(t, t2.wait(), "writing page 0 failed")
+
+	assert(t, up.detach(v), "detach")
+	assert(t, up.waitForPageComplete(v.key, inf), "no COMPLETE")
+	zero := make([]byte, pg)
+	t3 := newThread(func() bool { return checkBufferData(c, 2, 1, zero, true) })
+	t3.start(t)
+	assert(t, t3.waitForCrash(c.base+2*pg), "page 2 (never read) did not fault")
+	t4 := newThread(func() bool { return checkBufferData(c, 1, 1, zero, true) })
+	t4.start(t)
+	assert(t, t4.waitForCrash(c.base+pg), "page 1 (read, not forked) did not fault")
+	t5 := newThread(func() bool { return *(*uint64)(ptr(c.base)) == 0xdeadbeef })
+	t5.start(t)
+	assert(t, t5.wait(), "the forked page 0 lost its write")
 }
 
 func TestPager_CloneCommitTest(t *testing.T) {
@@ -633,8 +664,53 @@ func TestPager_CloneResizeParentOK(t *testing.T) {
 	assert(t, ctest.Probe(p, true), "write probe failed")
 }
 
+// Pages exposed by growing the parent after shrinking it are not visible
+// to the clone; before the shrink, the clone sees the parent's writes.
 func TestPager_CloneShrinkGrowParent(t *testing.T) {
-	ctest.KnownFailure(t, "Beryl's at-least-on-write clones of pager-backed VMOs snapshot a page on first touch (and share the pages present at creation), so they do not see the parent's later writes, which the case expects")
+	for _, cfg := range []struct{ vmoPages, cloneOff, clonePages, testOff uint64 }{
+		{1, 0, 1, 0}, // aligned, truncate to the parent offset
+		{2, 1, 1, 0}, // offset, truncate to before the parent offset
+		{3, 1, 2, 1}, // offset, truncate to partway through the clone
+	} {
+		up := newPager(t)
+		v := up.createVmoOpts(cfg.vmoPages, zx.VMOResizable)
+		supplyCommitted := func() {
+			var aux zx.Handle
+			must(t, "vmo_create", zx.Sys_vmo_create(cfg.vmoPages*pg, 0, &aux))
+			defer zx.Sys_handle_close(aux)
+			must(t, "commit aux", zx.Sys_vmo_op_range(aux, zx.VMOOpCommit, 0, cfg.vmoPages*pg, nil, 0))
+			assert(t, up.supplyFrom(v, 0, cfg.vmoPages, aux, 0), "supply")
+		}
+		supplyCommitted()
+		var c zx.Handle
+		must(t, "vmo_create_child", zx.Sys_vmo_create_child(v.h, zx.VMOChildSnapshotAtLeastOnWrite, cfg.cloneOff*pg, cfg.vmoPages*pg, &c))
+		var a zx.Vaddr
+		must(t, "vmar_map", zx.Sys_vmar_map(zx.VmarRootSelf().Handle, zx.VMPermRead, 0, c, 0, uint(cfg.clonePages*pg), &a))
+		p := (*int32)(ptr(uintptr(a) + uintptr(cfg.testOff*pg)))
+		at := (cfg.cloneOff + cfg.testOff) * pg
+		write := func(val uint32) {
+			must(t, "vmo_write", zx.Sys_vmo_write(v.h, unsafe.Pointer(&val), at, 4))
+		}
+		if got := atomic.LoadInt32(p); got != 0 {
+			t.Errorf("%+v: clone reads %d, want 0", cfg, got)
+		}
+		write(1)
+		if got := atomic.LoadInt32(p); got != 1 {
+			t.Errorf("%+v: clone reads %d after the parent's write, want 1", cfg, got)
+		}
+		assert(t, v.resize(0), "shrink the parent")
+		if got := atomic.LoadInt32(p); got != 0 {
+			t.Errorf("%+v: clone reads %d after the parent's shrink, want 0", cfg, got)
+		}
+		assert(t, v.resize(cfg.vmoPages), "grow the parent")
+		supplyCommitted()
+		write(2)
+		if got := atomic.LoadInt32(p); got != 0 {
+			t.Errorf("%+v: clone reads %d after the parent grew, want 0", cfg, got)
+		}
+		must(t, "vmar_unmap", zx.Sys_vmar_unmap(zx.VmarRootSelf().Handle, a, uint(cfg.clonePages*pg)))
+		zx.Sys_handle_close(c)
+	}
 }
 
 func TestPager_DecommitTest(t *testing.T) {
@@ -773,16 +849,35 @@ func TestPager_ResizeCommitTest(t *testing.T) {
 	noMore(t, up, v)
 }
 
-func TestPager_SuspendReadTest_vmar(t *testing.T) {
-	ctest.KnownFailure(t, "suspend does not interrupt a pager wait: the request is not sent again after resume, and a thread blocked in a pager fault never reports ZX_THREAD_SUSPENDED")
-}
+func TestPager_SuspendReadTest_vmar(t *testing.T) { suspendRead(t, true) }
+func TestPager_SuspendReadTest_vmo(t *testing.T)  { suspendRead(t, false) }
 
-func TestPager_SuspendReadTest_vmo(t *testing.T) {
-	ctest.KnownFailure(t, "suspend does not interrupt a pager wait: the request is not sent again after resume, and a thread blocked in a pager fault never reports ZX_THREAD_SUSPENDED")
+func suspendRead(t *testing.T, vmar bool) {
+	up := newPager(t)
+	v := up.createVmo(1)
+	th := newThread(func() bool { return checkBuffer(v, 0, 1, vmar) })
+	th.start(t)
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request")
+	th.suspendSync(t)
+	th.resume()
+	assert(t, th.waitForBlocked(), "not blocked after the resume")
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request after the resume")
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, th.wait(), "read failed")
 }
 
 func TestPager_SuspendCommitTest(t *testing.T) {
-	ctest.KnownFailure(t, "suspend does not interrupt a pager wait: the request is not sent again after resume, and a thread blocked in a pager fault never reports ZX_THREAD_SUSPENDED")
+	up := newPager(t)
+	v := up.createVmo(1)
+	th := newThread(func() bool { return v.commit(0, 1) })
+	th.start(t)
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request")
+	th.suspendSync(t)
+	th.resume()
+	assert(t, th.waitForBlocked(), "not blocked after the resume")
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no request after the resume")
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, th.wait(), "commit failed")
 }
 
 func TestPager_InvalidPagerCreate(t *testing.T) {

@@ -263,6 +263,7 @@ type testThread struct {
 	ok     bool
 	crash  uintptr // the faulting address, if fn crashed
 	crashd bool
+	token  zx.Handle // the suspend token of suspendSync
 }
 
 func newThread(fn func() bool) *testThread {
@@ -323,6 +324,37 @@ func (th *testThread) waitForBlocked() bool {
 		time.Sleep(time.Millisecond)
 	}
 	return false
+}
+
+// suspendSync suspends the thread and waits until it reports
+// ZX_THREAD_SUSPENDED (SuspendSync).
+func (th *testThread) suspendSync(t *testing.T) {
+	t.Helper()
+	must(t, "task_suspend", zx.Sys_task_suspend_token(th.handle, &th.token))
+	t.Cleanup(th.resume)
+	var got zx.Signals
+	must(t, "wait for ZX_THREAD_SUSPENDED", zx.Sys_object_wait_one(th.handle, zx.ThreadSuspended, zx.Now()+zx.Time(20*time.Second), &got))
+	// The wait for the pager ends just after the signal: the state
+	// follows.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(time.Millisecond) {
+		var info zx.InfoThread
+		var actual, avail uint
+		must(t, "ZX_INFO_THREAD", zx.Sys_object_get_info(th.handle, zx.ObjectInfoThread, unsafe.Pointer(&info), uint(unsafe.Sizeof(info)), &actual, &avail))
+		if info.State == zx.ThreadStateSuspended {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("suspended thread's state %#x, want ZX_THREAD_STATE_SUSPENDED", info.State)
+		}
+	}
+}
+
+// resume closes the suspend token (Resume).
+func (th *testThread) resume() {
+	if th.token != 0 {
+		zx.Sys_handle_close(th.token)
+		th.token = 0
+	}
 }
 
 func (th *testThread) finished() bool {

@@ -152,3 +152,49 @@ func TestPagerKillBlockedProcess(t *testing.T) {
 		noMore(t, up, v)
 	}
 }
+
+// TestPagerSuspendBlockedProcess: suspending a process whose thread waits
+// for a pager (in vmo_read, or in a page fault) interrupts the wait: the
+// thread reports ZX_THREAD_SUSPENDED, and after the resume it asks for the
+// page again and goes on once it is supplied.
+func TestPagerSuspendBlockedProcess(t *testing.T) {
+	for _, mode := range []string{"read", "fault"} {
+		up := newPager(t)
+		v := up.createVmo(1)
+		var dup zx.Handle
+		must(t, "handle_duplicate", zx.Sys_handle_duplicate(v.h, zx.RightSameRights, &dup))
+		p, err := launch.Start(relaunch.SelfImage(t), launch.Config{Argv: []string{os.Args[0], mode}, Env: relaunch.Environ(mode),
+			Handles: []launch.Handle{{Type: zx.PAUser0, Handle: dup}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assert(t, up.waitForPageRead(v, 0, 1, inf), mode+": no request")
+		var tok zx.Handle
+		must(t, "task_suspend", zx.Sys_task_suspend_token(p.Process.Handle, &tok))
+		// Every thread of the worker parks, the one in the pager wait too.
+		var koids [64]zx.Koid
+		var n, avail uint
+		must(t, "ZX_INFO_PROCESS_THREADS", zx.Sys_object_get_info(p.Process.Handle, zx.ObjectInfoProcessThreads, unsafe.Pointer(&koids[0]), uint(unsafe.Sizeof(koids)), &n, &avail))
+		for _, k := range koids[:n] {
+			var th zx.Handle
+			if zx.Sys_object_get_child(p.Process.Handle, k, zx.RightSameRights, &th) != zx.OK {
+				continue // exited meanwhile
+			}
+			var got zx.Signals
+			st := zx.Sys_object_wait_one(th, zx.ThreadSuspended|zx.TaskTerminated, zx.Now()+zx.Time(20e9), &got)
+			zx.Sys_handle_close(th)
+			if st != zx.OK {
+				t.Fatalf("%s: thread %d not suspended: %v", mode, k, st)
+			}
+		}
+		zx.Sys_handle_close(tok)
+		assert(t, up.waitForPageRead(v, 0, 1, zx.Now()+zx.Time(20e9)), mode+": no request after the resume")
+		assert(t, up.supply(v, 0, 1, 0), "supply")
+		code, err := p.Wait()
+		p.Close()
+		if err != nil || code != 5 {
+			t.Fatalf("%s: worker ended with %d %v, want 5 (the page came)", mode, code, err)
+		}
+		noMore(t, up, v)
+	}
+}
