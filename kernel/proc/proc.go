@@ -15,6 +15,8 @@
 // Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu;
 // Thread.startMu → Process.mu → suspendState.mu → the thread's object
 // lock (suspend.go);
+// Process.polMu alone (pending policy exceptions); an exception's wait
+// holds no lock (exception.go);
 // descriptors: fdTable.mu → a file's own lock (pipe, eventfd, epoll,
 // nodeFile) → pollMu (fd.go); namespace.mu alone (ns.go). Of these only
 // a nodeFile's lock (its offset) is held across a call to its directory

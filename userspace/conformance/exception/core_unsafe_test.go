@@ -1,6 +1,7 @@
 package exception
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 	"unsafe"
@@ -119,4 +120,73 @@ func TestThreads_SuspendMultiple(t *testing.T) {
 	if rc := retcode(t, c.proc); rc != 0 {
 		t.Errorf("retcode %d", rc)
 	}
+}
+
+// spin is a raw thread's endless loop (JMP to itself).
+func spin() asm { return asm{0xeb, 0xfe} }
+
+func suspendSync(t *testing.T, thread zx.Handle) zx.Handle {
+	t.Helper()
+	var tok zx.Handle
+	ctest.Must(t, "task_suspend", zx.Sys_task_suspend(thread, &tok))
+	ctest.Must(t, "wait SUSPENDED", zx.Sys_object_wait_one(thread, zx.ThreadSuspended, deadline(), nil))
+	return tok
+}
+
+// X86AcFlagUserCopy: a suspended thread gets RFLAGS.AC and RIP 0; once
+// resumed it faults, nobody handles it, and the process dies with
+// ZX_TASK_RETCODE_EXCEPTION_KILL (the kernel survives). The original's
+// mini-process sleeps in a call; this child spins in user mode.
+func TestThreads_X86AcFlagUserCopy(t *testing.T) {
+	c := newChild(t, spin())
+	c.start(t)
+	tok := suspendSync(t, c.thread)
+	r := readRegs(t, c.thread)
+	r.RFLAGS |= 1 << 18
+	r.RIP = 0
+	writeRegs(t, c.thread, r)
+	zx.Sys_handle_close(tok)
+	if rc := retcode(t, c.proc); rc != zx.TaskRetcodeExceptionKill {
+		t.Errorf("retcode %d, want ZX_TASK_RETCODE_EXCEPTION_KILL", rc)
+	}
+}
+
+// KillSuspendedThread: killing a suspended thread does not let it run
+// user code again, and the debugger sees ZX_EXCP_THREAD_EXITING. The
+// original's thread stores 1 to a variable of the test; this child
+// stores 1 below its stack pointer, read through the stack's VMO.
+func TestThreads_KillSuspendedThread(t *testing.T) {
+	code := asm{0x48, 0xc7, 0x44, 0x24, 0xf8, 0x01, 0x00, 0x00, 0x00} // MOV QWORD [RSP-8], 1
+	code = append(code, 0xeb, byte(0x100-len(code)-2))                // JMP back
+	c := newChild(t, code)
+	c.start(t)
+	addr := c.stack - 8
+	value := func() uint64 {
+		var b [8]byte
+		if err := c.stackVmo.Read(b[:], zx.PageSize-8); err != nil {
+			t.Fatal(err)
+		}
+		return binary.LittleEndian.Uint64(b[:])
+	}
+	for end := time.Now().Add(10 * time.Second); value() != 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the thread never stored 1")
+		}
+	}
+	tok := suspendSync(t, c.thread)
+	dc := channel(t, c.proc, zx.ExceptionChannelDebugger)
+	hundred := uint64(100)
+	var n uint
+	ctest.Must(t, "process_write_memory", zx.Sys_process_write_memory(c.proc, addr, unsafe.Pointer(&hundred), 8, &n))
+	ctest.Must(t, "task_kill", zx.Sys_task_kill(c.thread))
+	ctest.Must(t, "TERMINATED", zx.Sys_object_wait_one(c.thread, zx.TaskTerminated, deadline(), nil))
+	exc, info := readException(t, dc, zx.ExcpThreadExiting)
+	if info.TID != koid(t, c.thread) {
+		t.Error("THREAD_EXITING of another thread")
+	}
+	if v := value(); v != 100 {
+		t.Errorf("value %d after the kill, want 100 (the thread ran again)", v)
+	}
+	zx.Sys_handle_close(tok)
+	zx.Sys_handle_close(exc)
 }

@@ -62,6 +62,7 @@ func deadline() zx.Time { return zx.Now() + zx.Time(10*time.Second) }
 type child struct {
 	job, proc, thread zx.Handle
 	entry, stack      zx.Vaddr
+	stackVmo          zx.Vmo
 }
 
 func newChild(t *testing.T, code asm) *child { return newChildWith(t, code, nil) }
@@ -103,7 +104,8 @@ func newChildWith(t *testing.T, code asm, setup func(job zx.Handle)) *child {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sv.Close()
+	c.stackVmo = sv
+	t.Cleanup(func() { sv.Close() })
 	ctest.Must(t, "vmar_map(stack)", zx.Sys_vmar_map(vmar, zx.VMPermRead|zx.VMPermWrite, 0, sv.Handle, 0, zx.PageSize, &c.stack))
 	c.stack += zx.PageSize
 	return c
