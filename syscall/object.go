@@ -53,13 +53,7 @@ func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, b
 		case object.InfoTaskStats:
 			rec, na, nv, st = taskStatsInfo(c, h, buf)
 		case object.InfoThreadExceptionReport:
-			// No thread is ever in an exception (no exception channels
-			// yet): Zircon's answer for a thread not in one.
-			var t *proc.Thread
-			if t, _, st = lookupAs[*proc.Thread](c, h, object.ObjTypeThread, object.RightInspect); st == object.OK {
-				t.Release()
-				st = object.ErrBadState
-			}
+			rec, na, nv, st = exceptionReportInfo(c, h, buf)
 		case object.InfoThreadStats:
 			rec, na, nv, st = threadStatsInfo(c, h, buf)
 		case object.InfoTaskRuntime:
@@ -170,6 +164,20 @@ func (d *Dispatcher) sysObjectGetProperty(c Caller, h object.Handle, prop uint32
 			return st
 		}
 		return writeU64(c, value, v)
+	case object.PropExceptionState, object.PropExceptionStrategy:
+		if size < 4 {
+			return object.ErrBufferTooSmall
+		}
+		e, _, st := lookupAs[*object.Exception](c, h, object.ObjTypeException, object.RightGetProperty)
+		if st != object.OK {
+			return st
+		}
+		v := e.State()
+		if prop == object.PropExceptionStrategy {
+			v = e.Strategy()
+		}
+		e.Release()
+		return copyOut(c, value, le.AppendUint32(nil, v))
 	case object.PropJobKillOnOOM:
 		j, _, st := lookupAs[*object.Job](c, h, object.ObjTypeJob, object.RightGetProperty)
 		if st != object.OK {
@@ -255,6 +263,28 @@ func (d *Dispatcher) sysObjectSetProperty(c Caller, h object.Handle, prop uint32
 			return st
 		}
 		return object.ObjectSetProperty(p, h, prop, le.Uint64(b))
+	case object.PropExceptionState, object.PropExceptionStrategy:
+		// Zircon's order: the size, the type, (for the strategy: a
+		// debugger holds it), the copy, the value.
+		if size < 4 {
+			return object.ErrBufferTooSmall
+		}
+		e, _, st := lookupAs[*object.Exception](c, h, object.ObjTypeException, object.RightSetProperty)
+		if st != object.OK {
+			return st
+		}
+		defer e.Release()
+		if prop == object.PropExceptionStrategy && !e.HeldByDebugger() {
+			return object.ErrBadState
+		}
+		b, st := copyIn(c, value, 4)
+		if st != object.OK {
+			return st
+		}
+		if prop == object.PropExceptionStrategy {
+			return e.SetStrategy(le.Uint32(b))
+		}
+		return e.SetState(le.Uint32(b))
 	case object.PropJobKillOnOOM:
 		// Zircon's order: the type, the size, the copy, the value (0 or 1).
 		j, _, st := lookupAs[*object.Job](c, h, object.ObjTypeJob, object.RightSetProperty)

@@ -161,7 +161,8 @@ func threadInfo(c Caller, h object.Handle, buf []byte, cpus int) (rec, actual, a
 	}
 	clear(buf[:rec])
 	le.PutUint32(buf[0:], t.State())
-	// wait_exception_channel_type 0 (none); cpu_affinity_mask: the
+	le.PutUint32(buf[4:], t.ExceptionChannelType())
+	// cpu_affinity_mask: the
 	// last profile's, else the CPUs threads run on (zx_cpu_set_t: bit i
 	// of word i/64 is CPU i; Beryl keeps the first word).
 	le.PutUint64(buf[8:], t.AffinityMask(cpus))

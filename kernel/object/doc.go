@@ -24,12 +24,15 @@
 //  1. HandleTable.mu (one process's handle table; never two at once)
 //  2. jobTreeMu (the job tree and task states; never taken while a table
 //     lock or an object lock is held)
-//  3. the object lock (Base.mu; peered objects share one lock)
-//  4. Pager.mu (a pager's attached page sources; pager.go), then
+//  3. Exceptionate.mu (a task's exception channel; ZX_INFO_PROCESS takes
+//     it with jobTreeMu held), before the object locks of the channel
+//     and of the exception it sends
+//  4. the object lock (Base.mu; peered objects share one lock)
+//  5. Pager.mu (a pager's attached page sources; pager.go), then
 //     Port.mu (taken by port observers while the object lock is held,
 //     and by page sources queueing or taking back page requests, with
 //     mm/vm's VMO lock held)
-//  5. leaf locks: entryLinkMu (handle inheritance links), the FakeClock's
+//  6. leaf locks: entryLinkMu (handle inheritance links), the FakeClock's
 //
 // Object hooks (OnZeroHandles, OnDestroy) and policy actions (which may
 // kill a process) run with no lock held.

@@ -281,7 +281,7 @@ func ObjectGetInfoProcess(p *Process, h Handle) (ProcessInfo, Status) {
 	defer target.Release()
 	jobTreeMu.Lock()
 	defer jobTreeMu.Unlock()
-	info := ProcessInfo{Started: target.state != procInitial, Exited: target.state == procDead}
+	info := ProcessInfo{Started: target.state != procInitial, Exited: target.state == procDead, DebuggerAttached: target.debugExc.Bound()}
 	if info.Exited {
 		info.ReturnCode = target.retcode
 	}

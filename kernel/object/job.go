@@ -21,6 +21,17 @@ type Job struct {
 	// killOnOOM: the job may be killed to free memory
 	// (ZX_PROP_JOB_KILL_ON_OOM; oom.go).
 	killOnOOM bool
+	// exc and debugExc are the job's exception channels (standard and
+	// debugger).
+	exc, debugExc Exceptionate
+}
+
+// Exceptionate returns the job's standard or debugger exception channel.
+func (j *Job) Exceptionate(debug bool) *Exceptionate {
+	if debug {
+		return &j.debugExc
+	}
+	return &j.exc
 }
 
 // NewRootJob creates a root job (the kernel holds the returned reference).
@@ -150,6 +161,8 @@ func (j *Job) Kill(retcode int64) {
 		j.parent.removeChildLocked(j)
 	}
 	jobTreeMu.Unlock()
+	j.exc.Shutdown()
+	j.debugExc.Shutdown()
 	j.mu.Lock()
 	j.UpdateStateLocked(0, JobTerminated)
 	j.mu.Unlock()
@@ -157,6 +170,8 @@ func (j *Job) Kill(retcode int64) {
 
 // OnDestroy removes the job from its parent and drops its reference.
 func (j *Job) OnDestroy() {
+	j.exc.Shutdown()
+	j.debugExc.Shutdown()
 	if j.parent == nil {
 		return
 	}

@@ -33,6 +33,25 @@ type Process struct {
 	// does. Guarded by jobTreeMu.
 	critical        *Job
 	criticalNonzero bool
+	// exc and debugExc are the process's exception channels (standard
+	// and debugger).
+	exc, debugExc Exceptionate
+}
+
+// Exceptionate returns the process's standard or debugger exception
+// channel.
+func (p *Process) Exceptionate(debug bool) *Exceptionate {
+	if debug {
+		return &p.debugExc
+	}
+	return &p.exc
+}
+
+// ShutdownExceptionates unbinds the process's exception channels for
+// good: its last thread is gone.
+func (p *Process) ShutdownExceptionates() {
+	p.exc.Shutdown()
+	p.debugExc.Shutdown()
 }
 
 // Futexes returns the process's futex context.
@@ -287,6 +306,7 @@ func (p *Process) OnZeroHandles() []*HandleEntry {
 // is critical to).
 func (p *Process) OnDestroy() {
 	p.Kill(TaskRetcodeSyscallKill)
+	p.ShutdownExceptionates()
 	jobTreeMu.Lock()
 	critical := p.critical
 	p.critical = nil

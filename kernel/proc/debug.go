@@ -80,13 +80,13 @@ func userAddr(a uint64) bool { return a >= vm.UserBase && a < vm.UserLimit }
 var dle = binary.LittleEndian
 
 // stateStatus reports whether t's state may be read or written: it must
-// count as suspended (ZX_ERR_BAD_STATE otherwise, as Zircon's thread
-// neither suspended nor in an exception).
+// count as suspended or be blocked in an exception (ZX_ERR_BAD_STATE
+// otherwise, as Zircon's thread neither suspended nor in an exception).
 func (t *Thread) stateStatus() object.Status {
 	if t.Signals()&object.TaskTerminated != 0 {
 		return object.ErrBadState
 	}
-	if parked, _ := t.suspendedState(); !parked {
+	if parked, _ := t.suspendedState(); !parked && t.exc.cur.Load() == nil {
 		return object.ErrBadState
 	}
 	return object.OK

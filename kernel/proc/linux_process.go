@@ -140,7 +140,7 @@ func (p *Process) waitStatus(code int) (status uint32, cld, sistat int32) {
 	sig, eg, ec := p.lx.termSig, p.lx.exitGroup, p.lx.exitCode
 	p.mu.Unlock()
 	switch {
-	case sig != 0 && code == 128+int(sig):
+	case sig != 0 && (code == 128+int(sig) || code == int(object.TaskRetcodeExceptionKill)):
 	case eg && code == ec || code >= 0 && code <= 255:
 		return linux.ExitStatus(code), linux.CldExited, int32(code & 0xff)
 	default:

@@ -15,6 +15,8 @@
 // Locking: Process.mu → object.FutexContext.mu → vm.AddressSpace.mu;
 // Thread.startMu → Process.mu → suspendState.mu → the thread's object
 // lock (suspend.go);
+// Process.polMu alone (pending policy exceptions); an exception's wait
+// holds no lock (exception.go);
 // descriptors: fdTable.mu → a file's own lock (pipe, eventfd, epoll,
 // nodeFile) → pollMu (fd.go); namespace.mu alone (ns.go). Of these only
 // a nodeFile's lock (its offset) is held across a call to its directory
@@ -87,6 +89,12 @@ type Process struct {
 	// suspends counts the live suspend tokens of the process
 	// (suspend.go); changed under mu.
 	suspends atomic.Int32
+	// polPending holds the conditions of policy exceptions raised inside
+	// system calls, not yet delivered (policy_exception.go); polCount is
+	// its length, read without polMu.
+	polMu      sync.Mutex
+	polPending []uint32
+	polCount   atomic.Int32
 }
 
 // Thread is one user thread, and its kernel object (ZX_OBJ_TYPE_THREAD).
@@ -118,6 +126,12 @@ type Thread struct {
 	susp suspendState
 	// debug is the state a debugger set (thread_write_state).
 	debug debugState
+	// exc is the thread's exception channel and the exception it is
+	// blocked in (exception.go).
+	exc excState
+	// initial is set on a process's first thread (process_start), which
+	// raises ZX_EXCP_PROCESS_STARTING.
+	initial bool
 }
 
 // LastCPU returns the CPU the thread last ran user code on, or
@@ -178,6 +192,7 @@ func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Sta
 	// which drops p's own: a count that reached zero must stay there.
 	obj.AddRef()
 	as.RootVMAR().AddRef()
+	obj.SetExceptionHook(p.queuePolicyException)
 	if !obj.SetKillHook(p.stop) {
 		// Killed with its job before the hook was in: tear it down as the
 		// kill would have, and fail as creating it in a dead job does.
@@ -271,6 +286,10 @@ const threadRunning = object.Signal4
 // run is the thread's kernel goroutine.
 func (t *Thread) run() {
 	defer t.Ctx.DropFPU() // the CPU must not name a context nobody holds
+	if t.initial {
+		t.raiseProcessStarting()
+	}
+	t.raiseDebugger(object.ExcpThreadStarting)
 	for {
 		if t.P.killed.Load() || t.exitReq.Load() {
 			break
@@ -294,6 +313,7 @@ func (t *Thread) run() {
 				t.exitThread()
 				return
 			}
+			t.policyExceptions()
 		case v == x86.VectorPF:
 			st := t.P.AS.ResolveWait(t.Ctx.CR2, r.ErrorCode, t)
 			if st == object.ErrNoMemory {
@@ -312,13 +332,13 @@ func (t *Thread) run() {
 				// No syscall can report this: the process ends, as
 				// under Linux's OOM killer, and frees what it held.
 				t.P.outOfMemory(t, t.Ctx.CR2)
-			case !t.syncFault(v, r.ErrorCode, t.Ctx.CR2):
-				t.P.fault(t, fmt.Sprintf("page fault at %#x (error %#x) rip %#x", t.Ctx.CR2, r.ErrorCode, r.RIP))
+			case !t.userFault(v, r.ErrorCode, t.Ctx.CR2):
+				t.P.exceptionKill(t, fmt.Sprintf("page fault at %#x (error %#x) rip %#x", t.Ctx.CR2, r.ErrorCode, r.RIP), linux.SIGSEGV)
 			}
 		case v < 32:
-			if !t.syncFault(v, r.ErrorCode, t.Ctx.CR2) {
+			if !t.userFault(v, r.ErrorCode, t.Ctx.CR2) {
 				sig, _, _ := t.faultSignal(v, r.ErrorCode, t.Ctx.CR2)
-				t.P.faultSig(t, fmt.Sprintf("exception %d (%s) error %#x rip %#x", v, x86.ExceptionName(v), r.ErrorCode, r.RIP), sig)
+				t.P.exceptionKill(t, fmt.Sprintf("exception %d (%s) error %#x rip %#x", v, x86.ExceptionName(v), r.ErrorCode, r.RIP), sig)
 			}
 		default:
 			// An interrupt arrived in ring 3; the kernel has serviced it.
@@ -329,6 +349,8 @@ func (t *Thread) run() {
 
 func (t *Thread) exitThread() {
 	p := t.P
+	t.raiseDebugger(object.ExcpThreadExiting)
+	t.exc.ch.Shutdown()
 	p.mu.Lock()
 	delete(p.threads, t.TID)
 	p.deadTime += t.UserTime()
@@ -347,6 +369,32 @@ func (t *Thread) exitThread() {
 // fault kills the process for an unhandled exception in thread t, as
 // Linux's fatal SIGSEGV does; the kernel and other processes go on.
 func (p *Process) fault(t *Thread, why string) { p.faultSig(t, why, linux.SIGSEGV) }
+
+// exceptionKill kills the process for an exception in thread t that no
+// handler took. A program of the Linux personality (one that installed a
+// signal handler) dies as Linux kills it, by sig (128+sig, wait status
+// "killed by sig"); any other with ZX_TASK_RETCODE_EXCEPTION_KILL (and
+// "killed by sig" for a Linux parent's wait).
+func (p *Process) exceptionKill(t *Thread, why string, sig uint64) {
+	klog.Warnf("proc", "%s[%d] thread %d: %s: killed", klog.Escape(p.Name), p.PID, t.TID, why)
+	p.mu.Lock()
+	if !p.exiting && p.lx.termSig == 0 {
+		p.lx.termSig = sig
+	}
+	signals := false
+	for _, a := range p.sigs {
+		if a.Handler != linux.SigDfl {
+			signals = true
+			break
+		}
+	}
+	p.mu.Unlock()
+	if signals {
+		p.Exit(128 + int(sig))
+		return
+	}
+	p.Exit(int(object.TaskRetcodeExceptionKill))
+}
 
 // faultSig kills the process with signal sig (exit code 128+sig, wait
 // status "killed by sig") for an exception in thread t it does not
@@ -423,6 +471,7 @@ func (p *Process) finish() {
 	p.mu.Unlock()
 	// The last thread is gone: the process ends (ZX_PROCESS_TERMINATED).
 	p.Obj.Kill(int64(code))
+	p.Obj.ShutdownExceptionates()
 	p.fds.closeAll()
 	p.ns.release()
 	p.releaseStdio()

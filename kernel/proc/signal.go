@@ -113,6 +113,10 @@ func (t *Thread) faultSignal(v, ec, cr2 uint64) (sig uint64, code int32, addr ui
 	case x86.VectorBP:
 		// INT3 (its gate has DPL 3): RIP is past the instruction.
 		sig, code = linux.SIGTRAP, linux.SIKernel
+	case x86.VectorDB:
+		sig, code = linux.SIGTRAP, linux.SIKernel
+	case x86.VectorAC:
+		sig, code = linux.SIGBUS, linux.SIKernel
 	default:
 		// #GP, #SS, and INTO or INT 4 (#OF, DPL 3 too) are SIGSEGV with
 		// SI_KERNEL, as Linux's do_error_trap sends them.

@@ -118,6 +118,7 @@ func StartProcess(po *object.Process, t *Thread, entry, stack uint64, arg1 *obje
 	po.Start()
 	t.Ctx.Regs.RIP, t.Ctx.Regs.RSP = entry, stack
 	t.Ctx.Regs.RDI, t.Ctx.Regs.RSI = uint64(v), arg2
+	t.initial = true
 	t.AddRef()
 	if !t.start() {
 		t.Release() // killed meanwhile; the moved handle went with it
@@ -185,6 +186,7 @@ func (t *Thread) Kill() {
 		// Never started: it cannot be started any more, and is dead.
 		t.started = true
 		t.setSignals(0, object.TaskTerminated)
+		t.exc.ch.Shutdown()
 	}
 	t.startMu.Unlock()
 	t.interrupt()
@@ -207,6 +209,8 @@ func (t *Thread) State() uint32 {
 		return object.ThreadStateDying
 	case t.blockedPager.Load():
 		return object.ThreadStateBlockedPager
+	case t.exc.waiting.Load():
+		return object.ThreadStateBlockedException
 	}
 	parked, inCall := t.suspendedState()
 	switch {

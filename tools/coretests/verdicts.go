@@ -14,7 +14,6 @@ const (
 	driver    = "pins VMO pages through a BTI (bti_pin, which the driver work brought); not ported yet"
 	suspend   = "needs task_suspend and suspend tokens"
 	state     = "needs thread_read_state / thread_write_state"
-	except    = "needs exception channels and exception objects"
 	pager     = "needs the pager (pager_create, pager_create_vmo, supply/op_range, page requests on a port)"
 	debugMem  = "needs process_read_memory / process_write_memory"
 	critical  = "needs job_set_critical (critical processes)"
@@ -37,7 +36,6 @@ var suiteVerdicts = map[string]verdict{
 	"ChannelWriteEtcTest":         pending(notYet),
 	"CppThreadTest":               na("tests C++ std::thread over libc's threads"),
 	"ClockTest":                   pending(notYet),
-	"DefaultExceptionHandlerTest": pending(except),
 	"DebugLogTest":                pending(notYet),
 	"ExecutableTlsTest":           na("tests the C runtime's ELF thread-local storage initialisers"),
 	"EventPairTest":               pending(notYet),
@@ -93,7 +91,6 @@ var suiteVerdicts = map[string]verdict{
 // caseVerdicts overrides a suite's verdict for one case.
 var caseVerdicts = map[string]verdict{
 	"ProcessGetInfoTest.InfoProcessHandleTable":        pending("needs a started process holding exactly the original mini-process's two handles"),
-	"Threads.ThreadStartWithZeroInstructionPointer":    pending(notYet),
 	"BadAccessTest.PciCfgPioRwChannelReadHandle":       na("tests zx_pci_cfg_pio_rw, the kernel's PCI configuration access through ports 0xCF8/0xCFC, which Zircon leaves out with user-mode PCI (ENABLE_USER_PCI); Beryl's PCI bus program drives those ports from userspace through ioports_request, and a kernel path to the same address/data pair would race with it"),
 	"InterruptTest.MAYBE_BindVcpuTest":                 na("binds an interrupt to a hypervisor VCPU; Beryl has no hypervisor"),
 	"InterruptTest.UnableToBindVirtualInterruptToVcpu": na("binds an interrupt to a hypervisor VCPU; Beryl has no hypervisor"),
@@ -101,9 +98,6 @@ var caseVerdicts = map[string]verdict{
 	"Threads.WritingArmFlagsRegister":                  na("arm64 only"),
 	"ProcessTest.GetTaskRuntime":                       pending("needs queue_time in ZX_INFO_TASK_RUNTIME (Beryl samples ring-3 CPU time only) and a job's runtime"),
 	"JobTest.GetRuntimeTest":                           pending("needs queue_time in ZX_INFO_TASK_RUNTIME (Beryl samples ring-3 CPU time only) and a job's runtime"),
-	"Threads.SuspendMultiple":                          pending(except),
-	"Threads.KillSuspendedThread":                      pending("needs exception channels: the case checks ZX_EXCP_THREAD_EXITING of the killed suspended thread"),
-	"Threads.X86AcFlagUserCopy":                        pending("an unhandled fault kills the process with 128+SIGSEGV (139), not ZX_TASK_RETCODE_EXCEPTION_KILL (the kernel itself survives the AC-flagged fault)"),
 	"Threads.GetInfoRuntime":                           pending("needs queue_time in ZX_INFO_TASK_RUNTIME (Beryl samples ring-3 CPU time only) and a job's runtime"),
 	"VmoTestCase.PhysicalSlice":                        pending("writes through a physical VMO over RAM (the original's GetTestPhysVmo); Beryl refuses vmo_create_physical over RAM the kernel manages, even with the root resource (syscall/STATUS.md), and has no other RAM to offer"),
 	"ProcessTest.MiniProcessSanity":                    pending("needs the mini-process's command loop in a child (echo a message, create an event and send it back, exit on command); not ported yet"),

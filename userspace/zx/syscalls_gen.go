@@ -12,147 +12,150 @@ var _ unsafe.Pointer
 
 // Syscall numbers (0x1000 + index in syscall/spec.txt).
 const (
-	SysHandleDuplicate         = 0x1000
-	SysHandleReplace           = 0x1001
-	SysHandleClose             = 0x1002
-	SysHandleCloseMany         = 0x1003
-	SysObjectGetInfo           = 0x1004
-	SysObjectSignal            = 0x1005
-	SysObjectSignalPeer        = 0x1006
-	SysObjectWaitOne           = 0x1007
-	SysObjectWaitMany          = 0x1008
-	SysObjectWaitAsync         = 0x1009
-	SysEventCreate             = 0x100a
-	SysEventpairCreate         = 0x100b
-	SysChannelCreate           = 0x100c
-	SysChannelRead             = 0x100d
-	SysChannelReadEtc          = 0x100e
-	SysChannelWrite            = 0x100f
-	SysChannelWriteEtc         = 0x1010
-	SysChannelCall             = 0x1011
-	SysSocketCreate            = 0x1012
-	SysSocketWrite             = 0x1013
-	SysSocketRead              = 0x1014
-	SysSocketSetDisposition    = 0x1015
-	SysFifoCreate              = 0x1016
-	SysFifoRead                = 0x1017
-	SysFifoWrite               = 0x1018
-	SysPortCreate              = 0x1019
-	SysPortQueue               = 0x101a
-	SysPortWait                = 0x101b
-	SysPortCancel              = 0x101c
-	SysTimerCreate             = 0x101d
-	SysTimerSet                = 0x101e
-	SysTimerCancel             = 0x101f
-	SysVmoCreate               = 0x1020
-	SysVmoRead                 = 0x1021
-	SysVmoWrite                = 0x1022
-	SysVmoGetSize              = 0x1023
-	SysVmoSetSize              = 0x1024
-	SysVmoOpRange              = 0x1025
-	SysVmarAllocate            = 0x1026
-	SysVmarMap                 = 0x1027
-	SysVmarUnmap               = 0x1028
-	SysVmarProtect             = 0x1029
-	SysVmarDestroy             = 0x102a
-	SysProcessCreate           = 0x102b
-	SysProcessStart            = 0x102c
-	SysProcessExit             = 0x102d
-	SysThreadCreate            = 0x102e
-	SysThreadStart             = 0x102f
-	SysThreadExit              = 0x1030
-	SysJobCreate               = 0x1031
-	SysJobSetPolicy            = 0x1032
-	SysTaskKill                = 0x1033
-	SysFutexWait               = 0x1034
-	SysFutexWake               = 0x1035
-	SysFutexRequeue            = 0x1036
-	SysNanosleep               = 0x1037
-	SysClockGetMonotonic       = 0x1038
-	SysDebuglogCreate          = 0x1039
-	SysDebuglogWrite           = 0x103a
-	SysDebuglogRead            = 0x103b
-	SysObjectGetProperty       = 0x103c
-	SysObjectSetProperty       = 0x103d
-	SysBerylStartupHandle      = 0x103e
-	SysBerylKernelStats        = 0x103f
-	SysVmoReplaceAsExecutable  = 0x1040
-	SysKosUserObjectCreate     = 0x1041
-	SysKosUserObjectGetContext = 0x1042
-	SysKosCallableCreate       = 0x1043
-	SysKosBadgeCreate          = 0x1044
-	SysKosHandleCopy           = 0x1045
-	SysKosHandleRevoke         = 0x1046
-	SysKosHandleRevokeSubtree  = 0x1047
-	SysKosHandleConnect        = 0x1048
-	SysKosListenerCreate       = 0x1049
-	SysKosCall                 = 0x104a
-	SysKosRecv                 = 0x104b
-	SysKosReply                = 0x104c
-	SysBerylProcessSetClass    = 0x104d
-	SysKosHandleConnectEx      = 0x104e
-	SysKosSecurityConnect      = 0x104f
-	SysSystemPowerctl          = 0x1050
-	SysObjectGetChild          = 0x1051
-	SysVmoCreateChild          = 0x1052
-	SysClockGetBoot            = 0x1053
-	SysTicksGet                = 0x1054
-	SysTicksPerSecond          = 0x1055
-	SysDeadlineAfter           = 0x1056
-	SysSystemGetNumCpus        = 0x1057
-	SysSystemGetPageSize       = 0x1058
-	SysSystemGetPhysmem        = 0x1059
-	SysSystemGetFeatures       = 0x105a
-	SysCprngDrawOnce           = 0x105b
-	SysCprngAddEntropy         = 0x105c
-	SysBerylNsBind             = 0x105d
-	SysResourceCreate          = 0x105e
-	SysVmoCreatePhysical       = 0x105f
-	SysVmoSetCachePolicy       = 0x1060
-	SysInterruptCreate         = 0x1061
-	SysInterruptWait           = 0x1062
-	SysInterruptDestroy        = 0x1063
-	SysInterruptAck            = 0x1064
-	SysInterruptTrigger        = 0x1065
-	SysInterruptBind           = 0x1066
-	SysIommuCreate             = 0x1067
-	SysBtiCreate               = 0x1068
-	SysBtiPin                  = 0x1069
-	SysPmtUnpin                = 0x106a
-	SysBtiReleaseQuarantine    = 0x106b
-	SysVmoCreateContiguous     = 0x106c
-	SysIoportsRequest          = 0x106d
-	SysIoportsRelease          = 0x106e
-	SysMsiAllocate             = 0x106f
-	SysMsiCreate               = 0x1070
-	SysVmarOpRange             = 0x1071
-	SysCacheFlush              = 0x1072
-	SysProfileCreate           = 0x1073
-	SysObjectSetProfile        = 0x1074
-	SysPagerCreate             = 0x1075
-	SysPagerCreateVmo          = 0x1076
-	SysPagerDetachVmo          = 0x1077
-	SysPagerSupplyPages        = 0x1078
-	SysPagerOpRange            = 0x1079
-	SysTaskSuspend             = 0x107a
-	SysTaskSuspendToken        = 0x107b
-	SysThreadReadState         = 0x107c
-	SysThreadWriteState        = 0x107d
-	SysProcessReadMemory       = 0x107e
-	SysProcessWriteMemory      = 0x107f
-	SysJobSetCritical          = 0x1080
-	SysStreamCreate            = 0x1081
-	SysStreamWritev            = 0x1082
-	SysStreamWritevAt          = 0x1083
-	SysStreamReadv             = 0x1084
-	SysStreamReadvAt           = 0x1085
-	SysStreamSeek              = 0x1086
-	SysSystemGetEvent          = 0x1087
+	SysHandleDuplicate            = 0x1000
+	SysHandleReplace              = 0x1001
+	SysHandleClose                = 0x1002
+	SysHandleCloseMany            = 0x1003
+	SysObjectGetInfo              = 0x1004
+	SysObjectSignal               = 0x1005
+	SysObjectSignalPeer           = 0x1006
+	SysObjectWaitOne              = 0x1007
+	SysObjectWaitMany             = 0x1008
+	SysObjectWaitAsync            = 0x1009
+	SysEventCreate                = 0x100a
+	SysEventpairCreate            = 0x100b
+	SysChannelCreate              = 0x100c
+	SysChannelRead                = 0x100d
+	SysChannelReadEtc             = 0x100e
+	SysChannelWrite               = 0x100f
+	SysChannelWriteEtc            = 0x1010
+	SysChannelCall                = 0x1011
+	SysSocketCreate               = 0x1012
+	SysSocketWrite                = 0x1013
+	SysSocketRead                 = 0x1014
+	SysSocketSetDisposition       = 0x1015
+	SysFifoCreate                 = 0x1016
+	SysFifoRead                   = 0x1017
+	SysFifoWrite                  = 0x1018
+	SysPortCreate                 = 0x1019
+	SysPortQueue                  = 0x101a
+	SysPortWait                   = 0x101b
+	SysPortCancel                 = 0x101c
+	SysTimerCreate                = 0x101d
+	SysTimerSet                   = 0x101e
+	SysTimerCancel                = 0x101f
+	SysVmoCreate                  = 0x1020
+	SysVmoRead                    = 0x1021
+	SysVmoWrite                   = 0x1022
+	SysVmoGetSize                 = 0x1023
+	SysVmoSetSize                 = 0x1024
+	SysVmoOpRange                 = 0x1025
+	SysVmarAllocate               = 0x1026
+	SysVmarMap                    = 0x1027
+	SysVmarUnmap                  = 0x1028
+	SysVmarProtect                = 0x1029
+	SysVmarDestroy                = 0x102a
+	SysProcessCreate              = 0x102b
+	SysProcessStart               = 0x102c
+	SysProcessExit                = 0x102d
+	SysThreadCreate               = 0x102e
+	SysThreadStart                = 0x102f
+	SysThreadExit                 = 0x1030
+	SysJobCreate                  = 0x1031
+	SysJobSetPolicy               = 0x1032
+	SysTaskKill                   = 0x1033
+	SysFutexWait                  = 0x1034
+	SysFutexWake                  = 0x1035
+	SysFutexRequeue               = 0x1036
+	SysNanosleep                  = 0x1037
+	SysClockGetMonotonic          = 0x1038
+	SysDebuglogCreate             = 0x1039
+	SysDebuglogWrite              = 0x103a
+	SysDebuglogRead               = 0x103b
+	SysObjectGetProperty          = 0x103c
+	SysObjectSetProperty          = 0x103d
+	SysBerylStartupHandle         = 0x103e
+	SysBerylKernelStats           = 0x103f
+	SysVmoReplaceAsExecutable     = 0x1040
+	SysKosUserObjectCreate        = 0x1041
+	SysKosUserObjectGetContext    = 0x1042
+	SysKosCallableCreate          = 0x1043
+	SysKosBadgeCreate             = 0x1044
+	SysKosHandleCopy              = 0x1045
+	SysKosHandleRevoke            = 0x1046
+	SysKosHandleRevokeSubtree     = 0x1047
+	SysKosHandleConnect           = 0x1048
+	SysKosListenerCreate          = 0x1049
+	SysKosCall                    = 0x104a
+	SysKosRecv                    = 0x104b
+	SysKosReply                   = 0x104c
+	SysBerylProcessSetClass       = 0x104d
+	SysKosHandleConnectEx         = 0x104e
+	SysKosSecurityConnect         = 0x104f
+	SysSystemPowerctl             = 0x1050
+	SysObjectGetChild             = 0x1051
+	SysVmoCreateChild             = 0x1052
+	SysClockGetBoot               = 0x1053
+	SysTicksGet                   = 0x1054
+	SysTicksPerSecond             = 0x1055
+	SysDeadlineAfter              = 0x1056
+	SysSystemGetNumCpus           = 0x1057
+	SysSystemGetPageSize          = 0x1058
+	SysSystemGetPhysmem           = 0x1059
+	SysSystemGetFeatures          = 0x105a
+	SysCprngDrawOnce              = 0x105b
+	SysCprngAddEntropy            = 0x105c
+	SysBerylNsBind                = 0x105d
+	SysResourceCreate             = 0x105e
+	SysVmoCreatePhysical          = 0x105f
+	SysVmoSetCachePolicy          = 0x1060
+	SysInterruptCreate            = 0x1061
+	SysInterruptWait              = 0x1062
+	SysInterruptDestroy           = 0x1063
+	SysInterruptAck               = 0x1064
+	SysInterruptTrigger           = 0x1065
+	SysInterruptBind              = 0x1066
+	SysIommuCreate                = 0x1067
+	SysBtiCreate                  = 0x1068
+	SysBtiPin                     = 0x1069
+	SysPmtUnpin                   = 0x106a
+	SysBtiReleaseQuarantine       = 0x106b
+	SysVmoCreateContiguous        = 0x106c
+	SysIoportsRequest             = 0x106d
+	SysIoportsRelease             = 0x106e
+	SysMsiAllocate                = 0x106f
+	SysMsiCreate                  = 0x1070
+	SysVmarOpRange                = 0x1071
+	SysCacheFlush                 = 0x1072
+	SysProfileCreate              = 0x1073
+	SysObjectSetProfile           = 0x1074
+	SysPagerCreate                = 0x1075
+	SysPagerCreateVmo             = 0x1076
+	SysPagerDetachVmo             = 0x1077
+	SysPagerSupplyPages           = 0x1078
+	SysPagerOpRange               = 0x1079
+	SysTaskSuspend                = 0x107a
+	SysTaskSuspendToken           = 0x107b
+	SysThreadReadState            = 0x107c
+	SysThreadWriteState           = 0x107d
+	SysProcessReadMemory          = 0x107e
+	SysProcessWriteMemory         = 0x107f
+	SysJobSetCritical             = 0x1080
+	SysStreamCreate               = 0x1081
+	SysStreamWritev               = 0x1082
+	SysStreamWritevAt             = 0x1083
+	SysStreamReadv                = 0x1084
+	SysStreamReadvAt              = 0x1085
+	SysStreamSeek                 = 0x1086
+	SysSystemGetEvent             = 0x1087
+	SysTaskCreateExceptionChannel = 0x1088
+	SysExceptionGetThread         = 0x1089
+	SysExceptionGetProcess        = 0x108a
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 136
+const NumSyscalls = 139
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -847,4 +850,19 @@ func Sys_stream_seek(handle Handle, whence uint32, offset int64, out_seek *uint6
 // Sys_system_get_event is zx_system_get_event: Get a handle to a kernel memory event of kind: ZX_SYSTEM_EVENT_OUT_OF_MEMORY (1), MEMORY_PRESSURE_CRITICAL (2), MEMORY_PRESSURE_WARNING (3), MEMORY_PRESSURE_NORMAL (4); exactly one is ZX_EVENT_SIGNALED, the kernel's memory-pressure level (Beryl: always NORMAL, see syscall/STATUS.md). The handle has ZX_DEFAULT_SYSTEM_EVENT_LOW_MEMORY_RIGHTS (WAIT, DUPLICATE, TRANSFER; no SIGNAL). root_job must be the root job (another job: ZX_ERR_ACCESS_DENIED), with MANAGE_PROCESS for OUT_OF_MEMORY; another kind: ZX_ERR_INVALID_ARGS; an unwritable event: ZX_ERR_INVALID_ARGS.
 func Sys_system_get_event(root_job Handle, kind uint32, event *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysSystemGetEvent, uintptr(root_job), uintptr(kind), uintptr(unsafe.Pointer(event)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_task_create_exception_channel is zx_task_create_exception_channel: Create an exception channel on a thread, process or job (ZX_EXCEPTION_CHANNEL_DEBUGGER: the debugger channel of a process or job). The caller gets the channel's read-only end (TRANSFER, WAIT, READ); each exception arrives as a zx_exception_info_t (pid, tid, type) with the one handle of an exception object (ZX_OBJ_TYPE_EXCEPTION, rights TRANSFER|GET_PROPERTY|SET_PROPERTY|INSPECT), whose close resumes the thread (ZX_PROP_EXCEPTION_STATE HANDLED) or passes it on (TRY_NEXT). Handlers in order: process debugger, thread, process, process debugger again (ZX_EXCEPTION_STRATEGY_SECOND_CHANCE), jobs upwards. Options other than DEBUGGER, or DEBUGGER on a thread: ZX_ERR_INVALID_ARGS; ZX_POL_NEW_CHANNEL denied: ZX_ERR_ACCESS_DENIED; another object type: ZX_ERR_WRONG_TYPE; a process or job handle without ENUMERATE: ZX_ERR_ACCESS_DENIED; a live channel of that kind already bound: ZX_ERR_ALREADY_BOUND; a dead task: ZX_ERR_BAD_STATE.
+func Sys_task_create_exception_channel(handle Handle, options uint32, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysTaskCreateExceptionChannel, uintptr(handle), uintptr(options), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_exception_get_thread is zx_exception_get_thread: Get a handle to an exception's thread, with the rights of the task handle the exception channel was created from. Not an exception: ZX_ERR_WRONG_TYPE.
+func Sys_exception_get_thread(handle Handle, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysExceptionGetThread, uintptr(handle), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_exception_get_process is zx_exception_get_process: Get a handle to an exception's process, with the rights of the task handle the exception channel was created from; the exception of a thread's channel: ZX_ERR_ACCESS_DENIED. Not an exception: ZX_ERR_WRONG_TYPE.
+func Sys_exception_get_process(handle Handle, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysExceptionGetProcess, uintptr(handle), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
 }

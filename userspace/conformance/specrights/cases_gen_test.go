@@ -120,4 +120,5 @@ var specCases = []specCase{
 	{Syscall: "stream_readv_at", Num: zx.SysStreamReadvAt, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
 	{Syscall: "stream_seek", Num: zx.SysStreamSeek, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: nil, Consumed: false},
 	{Syscall: "system_get_event", Num: zx.SysSystemGetEvent, Blocking: false, Arg: 0, Name: "root_job", Type: zx.ObjTypeJob, Rights: nil, Consumed: false},
+	{Syscall: "task_create_exception_channel", Num: zx.SysTaskCreateExceptionChannel, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeNone, Rights: []zx.Rights{zx.RightInspect, zx.RightDuplicate, zx.RightTransfer, zx.RightManageThread}, Consumed: false},
 }
