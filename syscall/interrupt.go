@@ -33,6 +33,13 @@ func (d *Dispatcher) sysInterruptCreate(c Caller, src object.Handle, srcNum, opt
 	if st := probeOut(c, out, 4); st != object.OK {
 		return st
 	}
+	// A hardware interrupt's resource is validated before the options
+	// (Zircon's sys_interrupt_create; the dispatchers check them).
+	if options&object.InterruptVirtual == 0 {
+		if st := lookupRangedResource(c, src, object.ResourceKindIRQ, uint64(srcNum), 1); st != object.OK {
+			return st
+		}
+	}
 	if options&^interruptOptions != 0 {
 		return object.ErrInvalidArgs
 	}
@@ -43,9 +50,6 @@ func (d *Dispatcher) sysInterruptCreate(c Caller, src object.Handle, srcNum, opt
 		}
 		intr = object.NewInterrupt(nil, false, options, 0)
 	} else {
-		if st := lookupRangedResource(c, src, object.ResourceKindIRQ, uint64(srcNum), 1); st != object.OK {
-			return st
-		}
 		if d.IRQ.GSILine == nil {
 			return object.ErrNotSupported
 		}

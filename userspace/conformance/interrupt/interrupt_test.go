@@ -202,6 +202,8 @@ func TestCreateErrors(t *testing.T) {
 	want(t, "unknown option", zx.Sys_interrupt_create(zx.HandleInvalid, 0, zx.InterruptVirtual|0x100, &h), zx.ErrInvalidArgs)
 	want(t, "virtual with mode", zx.Sys_interrupt_create(zx.HandleInvalid, 0, zx.InterruptVirtual|zx.InterruptModeLevelHigh, &h), zx.ErrInvalidArgs)
 	want(t, "hardware, invalid resource", zx.Sys_interrupt_create(zx.HandleInvalid, freeGSI, 0, &h), zx.ErrBadHandle)
+	// sys_interrupt_create validates the resource before the options.
+	want(t, "hardware, invalid resource, unknown option", zx.Sys_interrupt_create(zx.HandleInvalid, freeGSI, 0x100, &h), zx.ErrBadHandle)
 	want(t, "hardware, event", zx.Sys_interrupt_create(newEvent(t), freeGSI, 0, &h), zx.ErrWrongType)
 	var mmio, irq zx.Handle
 	must(t, "resource_create(MMIO)", zx.Sys_resource_create(r, zx.ResourceKindMMIO, 0xd000_0000, 0x1000, nil, 0, &mmio))
