@@ -1,6 +1,8 @@
 package zxsys
 
 import (
+	"runtime"
+
 	"beryl/kernel/object"
 	"beryl/kernel/proc"
 )
@@ -140,3 +142,30 @@ func (d *Dispatcher) sysSystemGetEvent(c Caller, rootJob object.Handle, kind uin
 	nh, st := c.Process().Install(e, object.DefaultSystemEventLowMemoryRights)
 	return out1(c, nh, st, out)
 }
+
+// Version is the kernel's version string, which system_get_version_string
+// returns: the project and the Go toolchain that built the kernel. The
+// build may set it (go build -ldflags "-X beryl/syscall.Version=...").
+var Version = "Beryl x86-64 " + runtime.Version()
+
+// sysSystemGetVersionString copies Version out. Zircon's call is a vDSO
+// string view with no errors; Beryl has no vDSO, so it is a copy into a
+// caller's buffer (at most buffer_size bytes) and the whole length.
+func (d *Dispatcher) sysSystemGetVersionString(c Caller, buffer UserPtr, size uint64, actual UserPtr) object.Status {
+	if st := probeOpt(c, actual, 8); st != object.OK {
+		return st
+	}
+	if st := copyOut(c, buffer, []byte(Version)[:min(size, uint64(len(Version)))]); st != object.OK {
+		return st
+	}
+	if actual == 0 {
+		return object.OK
+	}
+	return copyOut(c, actual, le.AppendUint64(nil, uint64(len(Version))))
+}
+
+// dcacheLineSize is the x86 cache line: CPUID.01H:EBX[15:8] (the CLFLUSH
+// line size in 8-byte units) is 8 on every x86-64 CPU (SDM Vol. 2A, CPUID).
+const dcacheLineSize = 64
+
+func (d *Dispatcher) sysSystemGetDcacheLineSize(c Caller) uint32 { return dcacheLineSize }

@@ -8,149 +8,155 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 139
+const NumSyscalls = 145
 
 // Syscall numbers (Base + index in spec.txt).
 const (
-	SysHandleDuplicate            = 0x1000
-	SysHandleReplace              = 0x1001
-	SysHandleClose                = 0x1002
-	SysHandleCloseMany            = 0x1003
-	SysObjectGetInfo              = 0x1004
-	SysObjectSignal               = 0x1005
-	SysObjectSignalPeer           = 0x1006
-	SysObjectWaitOne              = 0x1007
-	SysObjectWaitMany             = 0x1008
-	SysObjectWaitAsync            = 0x1009
-	SysEventCreate                = 0x100a
-	SysEventpairCreate            = 0x100b
-	SysChannelCreate              = 0x100c
-	SysChannelRead                = 0x100d
-	SysChannelReadEtc             = 0x100e
-	SysChannelWrite               = 0x100f
-	SysChannelWriteEtc            = 0x1010
-	SysChannelCall                = 0x1011
-	SysSocketCreate               = 0x1012
-	SysSocketWrite                = 0x1013
-	SysSocketRead                 = 0x1014
-	SysSocketSetDisposition       = 0x1015
-	SysFifoCreate                 = 0x1016
-	SysFifoRead                   = 0x1017
-	SysFifoWrite                  = 0x1018
-	SysPortCreate                 = 0x1019
-	SysPortQueue                  = 0x101a
-	SysPortWait                   = 0x101b
-	SysPortCancel                 = 0x101c
-	SysTimerCreate                = 0x101d
-	SysTimerSet                   = 0x101e
-	SysTimerCancel                = 0x101f
-	SysVmoCreate                  = 0x1020
-	SysVmoRead                    = 0x1021
-	SysVmoWrite                   = 0x1022
-	SysVmoGetSize                 = 0x1023
-	SysVmoSetSize                 = 0x1024
-	SysVmoOpRange                 = 0x1025
-	SysVmarAllocate               = 0x1026
-	SysVmarMap                    = 0x1027
-	SysVmarUnmap                  = 0x1028
-	SysVmarProtect                = 0x1029
-	SysVmarDestroy                = 0x102a
-	SysProcessCreate              = 0x102b
-	SysProcessStart               = 0x102c
-	SysProcessExit                = 0x102d
-	SysThreadCreate               = 0x102e
-	SysThreadStart                = 0x102f
-	SysThreadExit                 = 0x1030
-	SysJobCreate                  = 0x1031
-	SysJobSetPolicy               = 0x1032
-	SysTaskKill                   = 0x1033
-	SysFutexWait                  = 0x1034
-	SysFutexWake                  = 0x1035
-	SysFutexRequeue               = 0x1036
-	SysNanosleep                  = 0x1037
-	SysClockGetMonotonic          = 0x1038
-	SysDebuglogCreate             = 0x1039
-	SysDebuglogWrite              = 0x103a
-	SysDebuglogRead               = 0x103b
-	SysObjectGetProperty          = 0x103c
-	SysObjectSetProperty          = 0x103d
-	SysBerylStartupHandle         = 0x103e
-	SysBerylKernelStats           = 0x103f
-	SysVmoReplaceAsExecutable     = 0x1040
-	SysKosUserObjectCreate        = 0x1041
-	SysKosUserObjectGetContext    = 0x1042
-	SysKosCallableCreate          = 0x1043
-	SysKosBadgeCreate             = 0x1044
-	SysKosHandleCopy              = 0x1045
-	SysKosHandleRevoke            = 0x1046
-	SysKosHandleRevokeSubtree     = 0x1047
-	SysKosHandleConnect           = 0x1048
-	SysKosListenerCreate          = 0x1049
-	SysKosCall                    = 0x104a
-	SysKosRecv                    = 0x104b
-	SysKosReply                   = 0x104c
-	SysBerylProcessSetClass       = 0x104d
-	SysKosHandleConnectEx         = 0x104e
-	SysKosSecurityConnect         = 0x104f
-	SysSystemPowerctl             = 0x1050
-	SysObjectGetChild             = 0x1051
-	SysVmoCreateChild             = 0x1052
-	SysClockGetBoot               = 0x1053
-	SysTicksGet                   = 0x1054
-	SysTicksPerSecond             = 0x1055
-	SysDeadlineAfter              = 0x1056
-	SysSystemGetNumCpus           = 0x1057
-	SysSystemGetPageSize          = 0x1058
-	SysSystemGetPhysmem           = 0x1059
-	SysSystemGetFeatures          = 0x105a
-	SysCprngDrawOnce              = 0x105b
-	SysCprngAddEntropy            = 0x105c
-	SysBerylNsBind                = 0x105d
-	SysResourceCreate             = 0x105e
-	SysVmoCreatePhysical          = 0x105f
-	SysVmoSetCachePolicy          = 0x1060
-	SysInterruptCreate            = 0x1061
-	SysInterruptWait              = 0x1062
-	SysInterruptDestroy           = 0x1063
-	SysInterruptAck               = 0x1064
-	SysInterruptTrigger           = 0x1065
-	SysInterruptBind              = 0x1066
-	SysIommuCreate                = 0x1067
-	SysBtiCreate                  = 0x1068
-	SysBtiPin                     = 0x1069
-	SysPmtUnpin                   = 0x106a
-	SysBtiReleaseQuarantine       = 0x106b
-	SysVmoCreateContiguous        = 0x106c
-	SysIoportsRequest             = 0x106d
-	SysIoportsRelease             = 0x106e
-	SysMsiAllocate                = 0x106f
-	SysMsiCreate                  = 0x1070
-	SysVmarOpRange                = 0x1071
-	SysCacheFlush                 = 0x1072
-	SysProfileCreate              = 0x1073
-	SysObjectSetProfile           = 0x1074
-	SysPagerCreate                = 0x1075
-	SysPagerCreateVmo             = 0x1076
-	SysPagerDetachVmo             = 0x1077
-	SysPagerSupplyPages           = 0x1078
-	SysPagerOpRange               = 0x1079
-	SysTaskSuspend                = 0x107a
-	SysTaskSuspendToken           = 0x107b
-	SysThreadReadState            = 0x107c
-	SysThreadWriteState           = 0x107d
-	SysProcessReadMemory          = 0x107e
-	SysProcessWriteMemory         = 0x107f
-	SysJobSetCritical             = 0x1080
-	SysStreamCreate               = 0x1081
-	SysStreamWritev               = 0x1082
-	SysStreamWritevAt             = 0x1083
-	SysStreamReadv                = 0x1084
-	SysStreamReadvAt              = 0x1085
-	SysStreamSeek                 = 0x1086
-	SysSystemGetEvent             = 0x1087
-	SysTaskCreateExceptionChannel = 0x1088
-	SysExceptionGetThread         = 0x1089
-	SysExceptionGetProcess        = 0x108a
+	SysHandleDuplicate                = 0x1000
+	SysHandleReplace                  = 0x1001
+	SysHandleClose                    = 0x1002
+	SysHandleCloseMany                = 0x1003
+	SysObjectGetInfo                  = 0x1004
+	SysObjectSignal                   = 0x1005
+	SysObjectSignalPeer               = 0x1006
+	SysObjectWaitOne                  = 0x1007
+	SysObjectWaitMany                 = 0x1008
+	SysObjectWaitAsync                = 0x1009
+	SysEventCreate                    = 0x100a
+	SysEventpairCreate                = 0x100b
+	SysChannelCreate                  = 0x100c
+	SysChannelRead                    = 0x100d
+	SysChannelReadEtc                 = 0x100e
+	SysChannelWrite                   = 0x100f
+	SysChannelWriteEtc                = 0x1010
+	SysChannelCall                    = 0x1011
+	SysSocketCreate                   = 0x1012
+	SysSocketWrite                    = 0x1013
+	SysSocketRead                     = 0x1014
+	SysSocketSetDisposition           = 0x1015
+	SysFifoCreate                     = 0x1016
+	SysFifoRead                       = 0x1017
+	SysFifoWrite                      = 0x1018
+	SysPortCreate                     = 0x1019
+	SysPortQueue                      = 0x101a
+	SysPortWait                       = 0x101b
+	SysPortCancel                     = 0x101c
+	SysTimerCreate                    = 0x101d
+	SysTimerSet                       = 0x101e
+	SysTimerCancel                    = 0x101f
+	SysVmoCreate                      = 0x1020
+	SysVmoRead                        = 0x1021
+	SysVmoWrite                       = 0x1022
+	SysVmoGetSize                     = 0x1023
+	SysVmoSetSize                     = 0x1024
+	SysVmoOpRange                     = 0x1025
+	SysVmarAllocate                   = 0x1026
+	SysVmarMap                        = 0x1027
+	SysVmarUnmap                      = 0x1028
+	SysVmarProtect                    = 0x1029
+	SysVmarDestroy                    = 0x102a
+	SysProcessCreate                  = 0x102b
+	SysProcessStart                   = 0x102c
+	SysProcessExit                    = 0x102d
+	SysThreadCreate                   = 0x102e
+	SysThreadStart                    = 0x102f
+	SysThreadExit                     = 0x1030
+	SysJobCreate                      = 0x1031
+	SysJobSetPolicy                   = 0x1032
+	SysTaskKill                       = 0x1033
+	SysFutexWait                      = 0x1034
+	SysFutexWake                      = 0x1035
+	SysFutexRequeue                   = 0x1036
+	SysNanosleep                      = 0x1037
+	SysClockGetMonotonic              = 0x1038
+	SysDebuglogCreate                 = 0x1039
+	SysDebuglogWrite                  = 0x103a
+	SysDebuglogRead                   = 0x103b
+	SysObjectGetProperty              = 0x103c
+	SysObjectSetProperty              = 0x103d
+	SysBerylStartupHandle             = 0x103e
+	SysBerylKernelStats               = 0x103f
+	SysVmoReplaceAsExecutable         = 0x1040
+	SysKosUserObjectCreate            = 0x1041
+	SysKosUserObjectGetContext        = 0x1042
+	SysKosCallableCreate              = 0x1043
+	SysKosBadgeCreate                 = 0x1044
+	SysKosHandleCopy                  = 0x1045
+	SysKosHandleRevoke                = 0x1046
+	SysKosHandleRevokeSubtree         = 0x1047
+	SysKosHandleConnect               = 0x1048
+	SysKosListenerCreate              = 0x1049
+	SysKosCall                        = 0x104a
+	SysKosRecv                        = 0x104b
+	SysKosReply                       = 0x104c
+	SysBerylProcessSetClass           = 0x104d
+	SysKosHandleConnectEx             = 0x104e
+	SysKosSecurityConnect             = 0x104f
+	SysSystemPowerctl                 = 0x1050
+	SysObjectGetChild                 = 0x1051
+	SysVmoCreateChild                 = 0x1052
+	SysClockGetBoot                   = 0x1053
+	SysTicksGet                       = 0x1054
+	SysTicksPerSecond                 = 0x1055
+	SysDeadlineAfter                  = 0x1056
+	SysSystemGetNumCpus               = 0x1057
+	SysSystemGetPageSize              = 0x1058
+	SysSystemGetPhysmem               = 0x1059
+	SysSystemGetFeatures              = 0x105a
+	SysCprngDrawOnce                  = 0x105b
+	SysCprngAddEntropy                = 0x105c
+	SysBerylNsBind                    = 0x105d
+	SysResourceCreate                 = 0x105e
+	SysVmoCreatePhysical              = 0x105f
+	SysVmoSetCachePolicy              = 0x1060
+	SysInterruptCreate                = 0x1061
+	SysInterruptWait                  = 0x1062
+	SysInterruptDestroy               = 0x1063
+	SysInterruptAck                   = 0x1064
+	SysInterruptTrigger               = 0x1065
+	SysInterruptBind                  = 0x1066
+	SysIommuCreate                    = 0x1067
+	SysBtiCreate                      = 0x1068
+	SysBtiPin                         = 0x1069
+	SysPmtUnpin                       = 0x106a
+	SysBtiReleaseQuarantine           = 0x106b
+	SysVmoCreateContiguous            = 0x106c
+	SysIoportsRequest                 = 0x106d
+	SysIoportsRelease                 = 0x106e
+	SysMsiAllocate                    = 0x106f
+	SysMsiCreate                      = 0x1070
+	SysVmarOpRange                    = 0x1071
+	SysCacheFlush                     = 0x1072
+	SysProfileCreate                  = 0x1073
+	SysObjectSetProfile               = 0x1074
+	SysPagerCreate                    = 0x1075
+	SysPagerCreateVmo                 = 0x1076
+	SysPagerDetachVmo                 = 0x1077
+	SysPagerSupplyPages               = 0x1078
+	SysPagerOpRange                   = 0x1079
+	SysTaskSuspend                    = 0x107a
+	SysTaskSuspendToken               = 0x107b
+	SysThreadReadState                = 0x107c
+	SysThreadWriteState               = 0x107d
+	SysProcessReadMemory              = 0x107e
+	SysProcessWriteMemory             = 0x107f
+	SysJobSetCritical                 = 0x1080
+	SysStreamCreate                   = 0x1081
+	SysStreamWritev                   = 0x1082
+	SysStreamWritevAt                 = 0x1083
+	SysStreamReadv                    = 0x1084
+	SysStreamReadvAt                  = 0x1085
+	SysStreamSeek                     = 0x1086
+	SysSystemGetEvent                 = 0x1087
+	SysTaskCreateExceptionChannel     = 0x1088
+	SysExceptionGetThread             = 0x1089
+	SysExceptionGetProcess            = 0x108a
+	SysSystemGetVersionString         = 0x108b
+	SysSystemGetDcacheLineSize        = 0x108c
+	SysVmarUnmapHandleCloseThreadExit = 0x108d
+	SysFutexWakeHandleCloseThreadExit = 0x108e
+	SysDebugWrite                     = 0x108f
+	SysDebugRead                      = 0x1090
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1340,6 +1346,53 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysExceptionGetProcess(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
 		},
 	},
+	{
+		Num: 0x108b, Name: "system_get_version_string", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysSystemGetVersionString(c, UserPtr(a[0]), a[1], UserPtr(a[2])))
+		},
+	},
+	{
+		Num: 0x108c, Name: "system_get_dcache_line_size", NArgs: 0, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, _ *[8]uint64) int64 {
+			return int64(d.sysSystemGetDcacheLineSize(c))
+		},
+	},
+	{
+		Num: 0x108d, Name: "vmar_unmap_handle_close_thread_exit", NArgs: 4, Blocking: false, NoReturn: true, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "vmar_handle", Type: object.ObjTypeVMAR, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 3, Name: "close_handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysVmarUnmapHandleCloseThreadExit(c, object.Handle(uint32(a[0])), a[1], a[2], object.Handle(uint32(a[3]))))
+		},
+	},
+	{
+		Num: 0x108e, Name: "futex_wake_handle_close_thread_exit", NArgs: 4, Blocking: false, NoReturn: true, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 3, Name: "close_handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			d.sysFutexWakeHandleCloseThreadExit(c, UserPtr(a[0]), uint32(a[1]), int32(uint32(a[2])), object.Handle(uint32(a[3])))
+			return 0
+		},
+	},
+	{
+		Num: 0x108f, Name: "debug_write", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysDebugWrite(c, UserPtr(a[0]), a[1]))
+		},
+	},
+	{
+		Num: 0x1090, Name: "debug_read", NArgs: 4, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeNone, Rights: object.RightNone, Checked: false, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysDebugRead(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2], UserPtr(a[3])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1484,4 +1537,10 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysTaskCreateExceptionChannel
 	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysExceptionGetThread
 	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysExceptionGetProcess
+	_ func(*Dispatcher, Caller, UserPtr, uint64, UserPtr) object.Status                                                       = (*Dispatcher).sysSystemGetVersionString
+	_ func(*Dispatcher, Caller) uint32                                                                                        = (*Dispatcher).sysSystemGetDcacheLineSize
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, object.Handle) object.Status                                   = (*Dispatcher).sysVmarUnmapHandleCloseThreadExit
+	_ func(*Dispatcher, Caller, UserPtr, uint32, int32, object.Handle)                                                        = (*Dispatcher).sysFutexWakeHandleCloseThreadExit
+	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysDebugWrite
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, UserPtr) object.Status                                        = (*Dispatcher).sysDebugRead
 )

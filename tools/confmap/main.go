@@ -49,7 +49,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	cover, err := analyse()
+	cover, err := analyse(spec)
 	if err != nil {
 		fail(err)
 	}
@@ -97,8 +97,15 @@ func specNames(path string) ([]string, error) {
 	return names, nil
 }
 
-// analyse returns syscall name → sorted "family/TestName" cases.
-func analyse() (map[string][]string, error) {
+// analyse returns syscall name → sorted "family/TestName" cases. Besides
+// the Sys_ stubs, a use of a syscall's number constant (zx.SysFooBar)
+// counts: raw machine code issues calls that cannot return to Go (the
+// thread-exit combinations) by number.
+func analyse(spec []string) (map[string][]string, error) {
+	numConst := map[string]string{} // lower-case "foobar" of SysFooBar → foo_bar
+	for _, s := range spec {
+		numConst[strings.ReplaceAll(s, "_", "")] = s
+	}
 	cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedDeps | packages.NeedImports, Tests: true,
 		Env: append(os.Environ(), "GOOS=linux", "GOARCH=amd64")}
 	pkgs, err := packages.Load(cfg, append([]string{"./userspace/conformance/..."}, libs...)...)
@@ -185,6 +192,12 @@ func analyse() (map[string][]string, error) {
 			seen := map[*types.Func]bool{}
 			var walk func(b *ast.BlockStmt)
 			walk = func(b *ast.BlockStmt) {
+				for _, s := range numbers(p.TypesInfo, b, numConst) {
+					if cover[s] == nil {
+						cover[s] = map[string]bool{}
+					}
+					cover[s][family+"/"+fn.Name()] = true
+				}
 				for _, c := range calls(p.TypesInfo, b) {
 					if c.Pkg() != nil && isLib(c.Pkg().Path()) {
 						target := c
@@ -236,6 +249,22 @@ func calls(info *types.Info, body ast.Node) []*types.Func {
 		if id, ok := n.(*ast.Ident); ok {
 			if fn, ok := info.Uses[id].(*types.Func); ok {
 				out = append(out, fn.Origin())
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// numbers returns the syscalls whose zx number constants body uses.
+func numbers(info *types.Info, body ast.Node, numConst map[string]string) []string {
+	var out []string
+	ast.Inspect(body, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if c, ok := info.Uses[id].(*types.Const); ok && c.Pkg() != nil && c.Pkg().Path() == zxPkg && strings.HasPrefix(c.Name(), "Sys") {
+				if s, ok := numConst[strings.ToLower(strings.TrimPrefix(c.Name(), "Sys"))]; ok {
+					out = append(out, s)
+				}
 			}
 		}
 		return true

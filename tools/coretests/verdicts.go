@@ -78,7 +78,7 @@ var suiteVerdicts = map[string]verdict{
 	"Vmar":                        pending(notYet),
 	"VmoTestCase":                 pending(notYet),
 	"VmarGetInfoTest":             pending(notYet),
-	"VersionTest":                 na("tests C++ string wrappers (zx::string_view, std::string_view, std::string) around system_get_version_string"),
+	"VersionTest":                 na("tests the C++ std::string conversions of system_get_version_string's string view (C++14 and later); Go has no such wrapper (ZxStringView and StdStringView are ported)"),
 	"VmoCloneTestCase":            pending(notYet),
 	"VmoClone2TestCase":           pending(notYet),
 	"VmoZeroTestCase":             pending(notYet),

@@ -790,4 +790,32 @@ var Syscalls = []SyscallDesc{
 		{Name: "handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "out", CType: "zx_handle_t*", Elem: "zx_handle_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 	}},
+	{Name: "system_get_version_string", Num: 0x108b, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "buffer", CType: "void*", Elem: "void", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: 1, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer_size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "actual", CType: "size_t*", Elem: "size_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: true, Consumed: false},
+	}},
+	{Name: "system_get_dcache_line_size", Num: 0x108c, Blocking: false, NoReturn: false, Ret: "uint32_t"},
+	{Name: "vmar_unmap_handle_close_thread_exit", Num: 0x108d, Blocking: false, NoReturn: true, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "vmar_handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeVMAR, Rights: RightNone, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "addr", CType: "zx_vaddr_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "close_handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
+	{Name: "futex_wake_handle_close_thread_exit", Num: 0x108e, Blocking: false, NoReturn: true, Ret: "void", Args: []ArgDesc{
+		{Name: "value_ptr", CType: "const zx_futex_t*", Elem: "zx_futex_t", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "wake_count", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "new_value", CType: "zx_futex_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "close_handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
+	{Name: "debug_write", Num: 0x108f, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "buffer", CType: "const char*", Elem: "char", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: 1, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer_size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
+	{Name: "debug_read", Num: 0x1090, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "handle", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer", CType: "void*", Elem: "void", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: 2, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer_size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "actual", CType: "size_t*", Elem: "size_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
 }

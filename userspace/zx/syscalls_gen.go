@@ -12,150 +12,156 @@ var _ unsafe.Pointer
 
 // Syscall numbers (0x1000 + index in syscall/spec.txt).
 const (
-	SysHandleDuplicate            = 0x1000
-	SysHandleReplace              = 0x1001
-	SysHandleClose                = 0x1002
-	SysHandleCloseMany            = 0x1003
-	SysObjectGetInfo              = 0x1004
-	SysObjectSignal               = 0x1005
-	SysObjectSignalPeer           = 0x1006
-	SysObjectWaitOne              = 0x1007
-	SysObjectWaitMany             = 0x1008
-	SysObjectWaitAsync            = 0x1009
-	SysEventCreate                = 0x100a
-	SysEventpairCreate            = 0x100b
-	SysChannelCreate              = 0x100c
-	SysChannelRead                = 0x100d
-	SysChannelReadEtc             = 0x100e
-	SysChannelWrite               = 0x100f
-	SysChannelWriteEtc            = 0x1010
-	SysChannelCall                = 0x1011
-	SysSocketCreate               = 0x1012
-	SysSocketWrite                = 0x1013
-	SysSocketRead                 = 0x1014
-	SysSocketSetDisposition       = 0x1015
-	SysFifoCreate                 = 0x1016
-	SysFifoRead                   = 0x1017
-	SysFifoWrite                  = 0x1018
-	SysPortCreate                 = 0x1019
-	SysPortQueue                  = 0x101a
-	SysPortWait                   = 0x101b
-	SysPortCancel                 = 0x101c
-	SysTimerCreate                = 0x101d
-	SysTimerSet                   = 0x101e
-	SysTimerCancel                = 0x101f
-	SysVmoCreate                  = 0x1020
-	SysVmoRead                    = 0x1021
-	SysVmoWrite                   = 0x1022
-	SysVmoGetSize                 = 0x1023
-	SysVmoSetSize                 = 0x1024
-	SysVmoOpRange                 = 0x1025
-	SysVmarAllocate               = 0x1026
-	SysVmarMap                    = 0x1027
-	SysVmarUnmap                  = 0x1028
-	SysVmarProtect                = 0x1029
-	SysVmarDestroy                = 0x102a
-	SysProcessCreate              = 0x102b
-	SysProcessStart               = 0x102c
-	SysProcessExit                = 0x102d
-	SysThreadCreate               = 0x102e
-	SysThreadStart                = 0x102f
-	SysThreadExit                 = 0x1030
-	SysJobCreate                  = 0x1031
-	SysJobSetPolicy               = 0x1032
-	SysTaskKill                   = 0x1033
-	SysFutexWait                  = 0x1034
-	SysFutexWake                  = 0x1035
-	SysFutexRequeue               = 0x1036
-	SysNanosleep                  = 0x1037
-	SysClockGetMonotonic          = 0x1038
-	SysDebuglogCreate             = 0x1039
-	SysDebuglogWrite              = 0x103a
-	SysDebuglogRead               = 0x103b
-	SysObjectGetProperty          = 0x103c
-	SysObjectSetProperty          = 0x103d
-	SysBerylStartupHandle         = 0x103e
-	SysBerylKernelStats           = 0x103f
-	SysVmoReplaceAsExecutable     = 0x1040
-	SysKosUserObjectCreate        = 0x1041
-	SysKosUserObjectGetContext    = 0x1042
-	SysKosCallableCreate          = 0x1043
-	SysKosBadgeCreate             = 0x1044
-	SysKosHandleCopy              = 0x1045
-	SysKosHandleRevoke            = 0x1046
-	SysKosHandleRevokeSubtree     = 0x1047
-	SysKosHandleConnect           = 0x1048
-	SysKosListenerCreate          = 0x1049
-	SysKosCall                    = 0x104a
-	SysKosRecv                    = 0x104b
-	SysKosReply                   = 0x104c
-	SysBerylProcessSetClass       = 0x104d
-	SysKosHandleConnectEx         = 0x104e
-	SysKosSecurityConnect         = 0x104f
-	SysSystemPowerctl             = 0x1050
-	SysObjectGetChild             = 0x1051
-	SysVmoCreateChild             = 0x1052
-	SysClockGetBoot               = 0x1053
-	SysTicksGet                   = 0x1054
-	SysTicksPerSecond             = 0x1055
-	SysDeadlineAfter              = 0x1056
-	SysSystemGetNumCpus           = 0x1057
-	SysSystemGetPageSize          = 0x1058
-	SysSystemGetPhysmem           = 0x1059
-	SysSystemGetFeatures          = 0x105a
-	SysCprngDrawOnce              = 0x105b
-	SysCprngAddEntropy            = 0x105c
-	SysBerylNsBind                = 0x105d
-	SysResourceCreate             = 0x105e
-	SysVmoCreatePhysical          = 0x105f
-	SysVmoSetCachePolicy          = 0x1060
-	SysInterruptCreate            = 0x1061
-	SysInterruptWait              = 0x1062
-	SysInterruptDestroy           = 0x1063
-	SysInterruptAck               = 0x1064
-	SysInterruptTrigger           = 0x1065
-	SysInterruptBind              = 0x1066
-	SysIommuCreate                = 0x1067
-	SysBtiCreate                  = 0x1068
-	SysBtiPin                     = 0x1069
-	SysPmtUnpin                   = 0x106a
-	SysBtiReleaseQuarantine       = 0x106b
-	SysVmoCreateContiguous        = 0x106c
-	SysIoportsRequest             = 0x106d
-	SysIoportsRelease             = 0x106e
-	SysMsiAllocate                = 0x106f
-	SysMsiCreate                  = 0x1070
-	SysVmarOpRange                = 0x1071
-	SysCacheFlush                 = 0x1072
-	SysProfileCreate              = 0x1073
-	SysObjectSetProfile           = 0x1074
-	SysPagerCreate                = 0x1075
-	SysPagerCreateVmo             = 0x1076
-	SysPagerDetachVmo             = 0x1077
-	SysPagerSupplyPages           = 0x1078
-	SysPagerOpRange               = 0x1079
-	SysTaskSuspend                = 0x107a
-	SysTaskSuspendToken           = 0x107b
-	SysThreadReadState            = 0x107c
-	SysThreadWriteState           = 0x107d
-	SysProcessReadMemory          = 0x107e
-	SysProcessWriteMemory         = 0x107f
-	SysJobSetCritical             = 0x1080
-	SysStreamCreate               = 0x1081
-	SysStreamWritev               = 0x1082
-	SysStreamWritevAt             = 0x1083
-	SysStreamReadv                = 0x1084
-	SysStreamReadvAt              = 0x1085
-	SysStreamSeek                 = 0x1086
-	SysSystemGetEvent             = 0x1087
-	SysTaskCreateExceptionChannel = 0x1088
-	SysExceptionGetThread         = 0x1089
-	SysExceptionGetProcess        = 0x108a
+	SysHandleDuplicate                = 0x1000
+	SysHandleReplace                  = 0x1001
+	SysHandleClose                    = 0x1002
+	SysHandleCloseMany                = 0x1003
+	SysObjectGetInfo                  = 0x1004
+	SysObjectSignal                   = 0x1005
+	SysObjectSignalPeer               = 0x1006
+	SysObjectWaitOne                  = 0x1007
+	SysObjectWaitMany                 = 0x1008
+	SysObjectWaitAsync                = 0x1009
+	SysEventCreate                    = 0x100a
+	SysEventpairCreate                = 0x100b
+	SysChannelCreate                  = 0x100c
+	SysChannelRead                    = 0x100d
+	SysChannelReadEtc                 = 0x100e
+	SysChannelWrite                   = 0x100f
+	SysChannelWriteEtc                = 0x1010
+	SysChannelCall                    = 0x1011
+	SysSocketCreate                   = 0x1012
+	SysSocketWrite                    = 0x1013
+	SysSocketRead                     = 0x1014
+	SysSocketSetDisposition           = 0x1015
+	SysFifoCreate                     = 0x1016
+	SysFifoRead                       = 0x1017
+	SysFifoWrite                      = 0x1018
+	SysPortCreate                     = 0x1019
+	SysPortQueue                      = 0x101a
+	SysPortWait                       = 0x101b
+	SysPortCancel                     = 0x101c
+	SysTimerCreate                    = 0x101d
+	SysTimerSet                       = 0x101e
+	SysTimerCancel                    = 0x101f
+	SysVmoCreate                      = 0x1020
+	SysVmoRead                        = 0x1021
+	SysVmoWrite                       = 0x1022
+	SysVmoGetSize                     = 0x1023
+	SysVmoSetSize                     = 0x1024
+	SysVmoOpRange                     = 0x1025
+	SysVmarAllocate                   = 0x1026
+	SysVmarMap                        = 0x1027
+	SysVmarUnmap                      = 0x1028
+	SysVmarProtect                    = 0x1029
+	SysVmarDestroy                    = 0x102a
+	SysProcessCreate                  = 0x102b
+	SysProcessStart                   = 0x102c
+	SysProcessExit                    = 0x102d
+	SysThreadCreate                   = 0x102e
+	SysThreadStart                    = 0x102f
+	SysThreadExit                     = 0x1030
+	SysJobCreate                      = 0x1031
+	SysJobSetPolicy                   = 0x1032
+	SysTaskKill                       = 0x1033
+	SysFutexWait                      = 0x1034
+	SysFutexWake                      = 0x1035
+	SysFutexRequeue                   = 0x1036
+	SysNanosleep                      = 0x1037
+	SysClockGetMonotonic              = 0x1038
+	SysDebuglogCreate                 = 0x1039
+	SysDebuglogWrite                  = 0x103a
+	SysDebuglogRead                   = 0x103b
+	SysObjectGetProperty              = 0x103c
+	SysObjectSetProperty              = 0x103d
+	SysBerylStartupHandle             = 0x103e
+	SysBerylKernelStats               = 0x103f
+	SysVmoReplaceAsExecutable         = 0x1040
+	SysKosUserObjectCreate            = 0x1041
+	SysKosUserObjectGetContext        = 0x1042
+	SysKosCallableCreate              = 0x1043
+	SysKosBadgeCreate                 = 0x1044
+	SysKosHandleCopy                  = 0x1045
+	SysKosHandleRevoke                = 0x1046
+	SysKosHandleRevokeSubtree         = 0x1047
+	SysKosHandleConnect               = 0x1048
+	SysKosListenerCreate              = 0x1049
+	SysKosCall                        = 0x104a
+	SysKosRecv                        = 0x104b
+	SysKosReply                       = 0x104c
+	SysBerylProcessSetClass           = 0x104d
+	SysKosHandleConnectEx             = 0x104e
+	SysKosSecurityConnect             = 0x104f
+	SysSystemPowerctl                 = 0x1050
+	SysObjectGetChild                 = 0x1051
+	SysVmoCreateChild                 = 0x1052
+	SysClockGetBoot                   = 0x1053
+	SysTicksGet                       = 0x1054
+	SysTicksPerSecond                 = 0x1055
+	SysDeadlineAfter                  = 0x1056
+	SysSystemGetNumCpus               = 0x1057
+	SysSystemGetPageSize              = 0x1058
+	SysSystemGetPhysmem               = 0x1059
+	SysSystemGetFeatures              = 0x105a
+	SysCprngDrawOnce                  = 0x105b
+	SysCprngAddEntropy                = 0x105c
+	SysBerylNsBind                    = 0x105d
+	SysResourceCreate                 = 0x105e
+	SysVmoCreatePhysical              = 0x105f
+	SysVmoSetCachePolicy              = 0x1060
+	SysInterruptCreate                = 0x1061
+	SysInterruptWait                  = 0x1062
+	SysInterruptDestroy               = 0x1063
+	SysInterruptAck                   = 0x1064
+	SysInterruptTrigger               = 0x1065
+	SysInterruptBind                  = 0x1066
+	SysIommuCreate                    = 0x1067
+	SysBtiCreate                      = 0x1068
+	SysBtiPin                         = 0x1069
+	SysPmtUnpin                       = 0x106a
+	SysBtiReleaseQuarantine           = 0x106b
+	SysVmoCreateContiguous            = 0x106c
+	SysIoportsRequest                 = 0x106d
+	SysIoportsRelease                 = 0x106e
+	SysMsiAllocate                    = 0x106f
+	SysMsiCreate                      = 0x1070
+	SysVmarOpRange                    = 0x1071
+	SysCacheFlush                     = 0x1072
+	SysProfileCreate                  = 0x1073
+	SysObjectSetProfile               = 0x1074
+	SysPagerCreate                    = 0x1075
+	SysPagerCreateVmo                 = 0x1076
+	SysPagerDetachVmo                 = 0x1077
+	SysPagerSupplyPages               = 0x1078
+	SysPagerOpRange                   = 0x1079
+	SysTaskSuspend                    = 0x107a
+	SysTaskSuspendToken               = 0x107b
+	SysThreadReadState                = 0x107c
+	SysThreadWriteState               = 0x107d
+	SysProcessReadMemory              = 0x107e
+	SysProcessWriteMemory             = 0x107f
+	SysJobSetCritical                 = 0x1080
+	SysStreamCreate                   = 0x1081
+	SysStreamWritev                   = 0x1082
+	SysStreamWritevAt                 = 0x1083
+	SysStreamReadv                    = 0x1084
+	SysStreamReadvAt                  = 0x1085
+	SysStreamSeek                     = 0x1086
+	SysSystemGetEvent                 = 0x1087
+	SysTaskCreateExceptionChannel     = 0x1088
+	SysExceptionGetThread             = 0x1089
+	SysExceptionGetProcess            = 0x108a
+	SysSystemGetVersionString         = 0x108b
+	SysSystemGetDcacheLineSize        = 0x108c
+	SysVmarUnmapHandleCloseThreadExit = 0x108d
+	SysFutexWakeHandleCloseThreadExit = 0x108e
+	SysDebugWrite                     = 0x108f
+	SysDebugRead                      = 0x1090
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 139
+const NumSyscalls = 145
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -865,4 +871,35 @@ func Sys_exception_get_thread(handle Handle, out *Handle) Status {
 // Sys_exception_get_process is zx_exception_get_process: Get a handle to an exception's process, with the rights of the task handle the exception channel was created from; the exception of a thread's channel: ZX_ERR_ACCESS_DENIED. Not an exception: ZX_ERR_WRONG_TYPE.
 func Sys_exception_get_process(handle Handle, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysExceptionGetProcess, uintptr(handle), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_system_get_version_string is zx_system_get_version_string: Copy the kernel's version string (a read-only constant, no NUL; Zircon returns a zx_string_view_t into the vDSO, Beryl copies) into buffer: its first min(buffer_size, length) bytes; actual gets the whole length. An unwritable buffer or actual: ZX_ERR_INVALID_ARGS.
+func Sys_system_get_version_string(buffer unsafe.Pointer, buffer_size uint, actual *uint) Status {
+	return Status(int32(zxcall.RawCall(SysSystemGetVersionString, uintptr(buffer), uintptr(buffer_size), uintptr(unsafe.Pointer(actual)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_system_get_dcache_line_size is zx_system_get_dcache_line_size: The data cache line size in bytes (64 on x86: CPUID.01H:EBX[15:8] CLFLUSH line size times 8, SDM Vol. 2A CPUID).
+func Sys_system_get_dcache_line_size() uint32 {
+	return uint32(zxcall.RawCall(SysSystemGetDcacheLineSize, 0, 0, 0, 0, 0, 0, 0, 0))
+}
+
+// Sys_vmar_unmap_handle_close_thread_exit is zx_vmar_unmap_handle_close_thread_exit: vmar_unmap(vmar_handle, addr, size), then handle_close(close_handle) (ZX_HANDLE_INVALID: none), then thread_exit; the unmap may take the caller's own stack. An unmap failure returns its status (the errors of vmar_unmap); a close failure kills the process as Zircon's trap does (ZX_TASK_RETCODE_EXCEPTION_KILLED).
+func Sys_vmar_unmap_handle_close_thread_exit(vmar_handle Handle, addr Vaddr, size uint, close_handle Handle) Status {
+	return Status(int32(zxcall.RawCall(SysVmarUnmapHandleCloseThreadExit, uintptr(vmar_handle), uintptr(addr), uintptr(size), uintptr(close_handle), 0, 0, 0, 0)))
+}
+
+// Sys_futex_wake_handle_close_thread_exit is zx_futex_wake_handle_close_thread_exit: Store new_value to *value_ptr (release), futex_wake(value_ptr, wake_count), handle_close(close_handle) (ZX_HANDLE_INVALID: none), then thread_exit; after the store others may free the caller's stack. It has no errors: a failing step kills the process as Zircon's trap does (ZX_TASK_RETCODE_EXCEPTION_KILLED).
+func Sys_futex_wake_handle_close_thread_exit(value_ptr *int32, wake_count uint32, new_value int32, close_handle Handle) {
+	zxcall.RawCall(SysFutexWakeHandleCloseThreadExit, uintptr(unsafe.Pointer(value_ptr)), uintptr(wake_count), uintptr(new_value), uintptr(close_handle), 0, 0, 0, 0)
+	panic("zx: futex_wake_handle_close_thread_exit returned")
+}
+
+// Sys_debug_write is zx_debug_write: Write buffer to the kernel serial console (Beryl: through the debuglog, which the console prints), at most 256 bytes (more is cut); an unreadable buffer: ZX_ERR_INVALID_ARGS. Beryl's serial syscalls are output-only (Zircon's kernel.enable-serial-syscalls=output-only).
+func Sys_debug_write(buffer *uint8, buffer_size uint) Status {
+	return Status(int32(zxcall.RawCall(SysDebugWrite, uintptr(unsafe.Pointer(buffer)), uintptr(buffer_size), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_debug_read is zx_debug_read: Read buffer_size bytes from the kernel serial console. Beryl's serial syscalls are output-only, so this is always ZX_ERR_NOT_SUPPORTED, checked before the handle (the root resource) as in Zircon.
+func Sys_debug_read(handle Handle, buffer unsafe.Pointer, buffer_size uint, actual *uint) Status {
+	return Status(int32(zxcall.RawCall(SysDebugRead, uintptr(handle), uintptr(buffer), uintptr(buffer_size), uintptr(unsafe.Pointer(actual)), 0, 0, 0, 0)))
 }
