@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 136
+const NumSyscalls = 140
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -148,6 +148,10 @@ const (
 	SysStreamReadvAt           = 0x1085
 	SysStreamSeek              = 0x1086
 	SysSystemGetEvent          = 0x1087
+	SysClockCreate             = 0x1088
+	SysClockRead               = 0x1089
+	SysClockGetDetails         = 0x108a
+	SysClockUpdate             = 0x108b
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1310,6 +1314,39 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysSystemGetEvent(c, object.Handle(uint32(a[0])), uint32(a[1]), UserPtr(a[2])))
 		},
 	},
+	{
+		Num: 0x1088, Name: "clock_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysClockCreate(c, a[0], UserPtr(a[1]), UserPtr(a[2])))
+		},
+	},
+	{
+		Num: 0x1089, Name: "clock_read", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeClock, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysClockRead(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x108a, Name: "clock_get_details", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeClock, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysClockGetDetails(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
+		},
+	},
+	{
+		Num: 0x108b, Name: "clock_update", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeClock, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysClockUpdate(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1451,4 +1488,8 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr, uint64, UserPtr) object.Status                        = (*Dispatcher).sysStreamReadvAt
 	_ func(*Dispatcher, Caller, object.Handle, uint32, int64, UserPtr) object.Status                                          = (*Dispatcher).sysStreamSeek
 	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysSystemGetEvent
+	_ func(*Dispatcher, Caller, uint64, UserPtr, UserPtr) object.Status                                                       = (*Dispatcher).sysClockCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysClockRead
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysClockGetDetails
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysClockUpdate
 )

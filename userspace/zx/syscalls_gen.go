@@ -148,11 +148,15 @@ const (
 	SysStreamReadvAt           = 0x1085
 	SysStreamSeek              = 0x1086
 	SysSystemGetEvent          = 0x1087
+	SysClockCreate             = 0x1088
+	SysClockRead               = 0x1089
+	SysClockGetDetails         = 0x108a
+	SysClockUpdate             = 0x108b
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 136
+const NumSyscalls = 140
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -847,4 +851,24 @@ func Sys_stream_seek(handle Handle, whence uint32, offset int64, out_seek *uint6
 // Sys_system_get_event is zx_system_get_event: Get a handle to a kernel memory event of kind: ZX_SYSTEM_EVENT_OUT_OF_MEMORY (1), MEMORY_PRESSURE_CRITICAL (2), MEMORY_PRESSURE_WARNING (3), MEMORY_PRESSURE_NORMAL (4); exactly one is ZX_EVENT_SIGNALED, the kernel's memory-pressure level (Beryl: always NORMAL, see syscall/STATUS.md). The handle has ZX_DEFAULT_SYSTEM_EVENT_LOW_MEMORY_RIGHTS (WAIT, DUPLICATE, TRANSFER; no SIGNAL). root_job must be the root job (another job: ZX_ERR_ACCESS_DENIED), with MANAGE_PROCESS for OUT_OF_MEMORY; another kind: ZX_ERR_INVALID_ARGS; an unwritable event: ZX_ERR_INVALID_ARGS.
 func Sys_system_get_event(root_job Handle, kind uint32, event *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysSystemGetEvent, uintptr(root_job), uintptr(kind), uintptr(unsafe.Pointer(event)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_clock_create is zx_clock_create: Create a clock object (type 30, rights BASIC|READ|WRITE) whose options are ZX_CLOCK_OPT_MONOTONIC (1), CONTINUOUS (2, needs MONOTONIC) and AUTO_START (4: starts as a clone of the monotonic clock, ZX_CLOCK_STARTED asserted), with the args version in bits 58-63: 0 (args must be NULL; backstop 0) or 1 (args is a zx_clock_create_args_v1_t, 8 B: { zx_time_t backstop_time }). Another version, args with version 0 or NULL with version 1, an unknown option, CONTINUOUS without MONOTONIC, a negative backstop, or with AUTO_START a backstop after now, or an unreadable args: ZX_ERR_INVALID_ARGS.
+func Sys_clock_create(options uint64, args unsafe.Pointer, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysClockCreate, uintptr(options), uintptr(args), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_clock_read is zx_clock_read: Read a clock: its transformation applied to the tick counter (the backstop time until its first set). An unwritable now: ZX_ERR_INVALID_ARGS.
+func Sys_clock_read(handle Handle, now *Time) Status {
+	return Status(int32(zxcall.RawCall(SysClockRead, uintptr(handle), uintptr(unsafe.Pointer(now)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_clock_get_details is zx_clock_get_details: Get a clock's zx_clock_details_v1_t (112 B: { uint64 options; zx_time_t backstop_time; zx_clock_transformation_t ticks_to_synthetic, mono_to_synthetic (24 B each: { int64 reference_offset; int64 synthetic_offset; uint32 synthetic_ticks; uint32 reference_ticks }); uint64 error_bound; int64 query_ticks, last_value_update_ticks, last_rate_adjust_update_ticks, last_error_bounds_update_ticks; uint32 generation_counter (even, +2 per update); uint32 padding }). options must be ZX_CLOCK_ARGS_VERSION(1) and details non-NULL (checked before the handle), and details writable: ZX_ERR_INVALID_ARGS otherwise.
+func Sys_clock_get_details(handle Handle, options uint64, details unsafe.Pointer) Status {
+	return Status(int32(zxcall.RawCall(SysClockGetDetails, uintptr(handle), uintptr(options), uintptr(details), 0, 0, 0, 0, 0)))
+}
+
+// Sys_clock_update is zx_clock_update: Set, rate-adjust and/or set the error bound of a clock: options ZX_CLOCK_UPDATE_OPTION_SYNTHETIC_VALUE_VALID (1), RATE_ADJUST_VALID (2), ERROR_BOUND_VALID (4), REFERENCE_VALUE_VALID (8, version 2 only) with the args version 1 (zx_clock_update_args_v1_t, 24 B: { int32 rate_adjust; uint32 padding; int64 value; uint64 error_bound }) or 2 (zx_clock_update_args_v2_t, 32 B: { int32 rate_adjust; uint32 padding; int64 synthetic_value; int64 reference_value; uint64 error_bound }). The first set starts the clock (ZX_CLOCK_STARTED). NULL or unreadable args, another version, no option or an unknown one, a rate_adjust outside [-1000, 1000] ppm (these before the handle), a reference value with version 1 or without a set or rate change, a value below the backstop, a set of a started continuous clock, a monotonic clock moving backwards, and on a started monotonic clock a version 2 set without a reference value or a set or reference value with a rate change: ZX_ERR_INVALID_ARGS; an update of a clock never set that does not set it: ZX_ERR_BAD_STATE.
+func Sys_clock_update(handle Handle, options uint64, args unsafe.Pointer) Status {
+	return Status(int32(zxcall.RawCall(SysClockUpdate, uintptr(handle), uintptr(options), uintptr(args), 0, 0, 0, 0, 0)))
 }

@@ -100,7 +100,7 @@ var ObjTypes = map[string]string{
 	"CHANNEL": "ObjTypeChannel", "EVENT": "ObjTypeEvent", "PORT": "ObjTypePort",
 	"LOG": "ObjTypeDebugLog", "SOCKET": "ObjTypeSocket", "RESOURCE": "ObjTypeResource",
 	"EVENTPAIR": "ObjTypeEventPair", "JOB": "ObjTypeJob", "VMAR": "ObjTypeVMAR",
-	"FIFO": "ObjTypeFIFO", "TIMER": "ObjTypeTimer", "INTERRUPT": "ObjTypeInterrupt",
+	"FIFO": "ObjTypeFIFO", "TIMER": "ObjTypeTimer", "CLOCK": "ObjTypeClock", "INTERRUPT": "ObjTypeInterrupt",
 	"IOMMU": "ObjTypeIOMMU", "BTI": "ObjTypeBTI", "PMT": "ObjTypePMT", "MSI": "ObjTypeMSI",
 	"PROFILE": "ObjTypeProfile", "PAGER": "ObjTypePager", "STREAM": "ObjTypeStream",
 	"KOS_SERVER": "ObjTypeKosServer", "KOS_CLIENT": "ObjTypeKosClient",

@@ -120,4 +120,7 @@ var specCases = []specCase{
 	{Syscall: "stream_readv_at", Num: zx.SysStreamReadvAt, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
 	{Syscall: "stream_seek", Num: zx.SysStreamSeek, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: nil, Consumed: false},
 	{Syscall: "system_get_event", Num: zx.SysSystemGetEvent, Blocking: false, Arg: 0, Name: "root_job", Type: zx.ObjTypeJob, Rights: nil, Consumed: false},
+	{Syscall: "clock_read", Num: zx.SysClockRead, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeClock, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
+	{Syscall: "clock_get_details", Num: zx.SysClockGetDetails, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeClock, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
+	{Syscall: "clock_update", Num: zx.SysClockUpdate, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeClock, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
 }

@@ -76,6 +76,11 @@ var argFixes = map[string]func(f *fixture, a *[8]uintptr){
 			a[1] = uintptr(f.keep(vmo))
 		}
 	},
+	// Zircon checks the args version and the update options first.
+	"clock_get_details": func(f *fixture, a *[8]uintptr) { a[1] = uintptr(zx.ClockArgsVersion(1)) },
+	"clock_update": func(f *fixture, a *[8]uintptr) {
+		a[1] = uintptr(zx.ClockArgsVersion(1) | zx.ClockUpdateOptionRateAdjustValid)
+	},
 	// the two futexes must differ.
 	"futex_requeue": func(f *fixture, a *[8]uintptr) { a[3] = f.scratch + 8 },
 }
@@ -155,6 +160,8 @@ func (f *fixture) variant(typ zx.ObjType, v int) zx.Handle {
 		f.must("port_create", zx.Sys_port_create(0, &h))
 	case zx.ObjTypeTimer:
 		f.must("timer_create", zx.Sys_timer_create(0, zx.ClockMonotonic, &h))
+	case zx.ObjTypeClock:
+		f.must("clock_create", zx.Sys_clock_create(0, nil, &h))
 	case zx.ObjTypeVMO:
 		opts := uint32(0)
 		if v == 1 {
