@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 140
+const NumSyscalls = 141
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -152,6 +152,7 @@ const (
 	SysClockRead               = 0x1089
 	SysClockGetDetails         = 0x108a
 	SysClockUpdate             = 0x108b
+	SysChannelCallEtc          = 0x108c
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1347,6 +1348,15 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysClockUpdate(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
 		},
 	},
+	{
+		Num: 0x108c, Name: "channel_call_etc", NArgs: 6, Blocking: true, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightRead | object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysChannelCallEtc(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2])), UserPtr(a[3]), UserPtr(a[4]), UserPtr(a[5])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1492,4 +1502,5 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysClockRead
 	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysClockGetDetails
 	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysClockUpdate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status                  = (*Dispatcher).sysChannelCallEtc
 )

@@ -27,6 +27,7 @@ func TestLayouts(t *testing.T) {
 		got, want uintptr
 	}{
 		{"sizeof(zx_port_packet_t)", unsafe.Sizeof(pk), 48},
+		{"sizeof(zx_channel_call_etc_args_t)", unsafe.Sizeof(ChannelCallEtcArgs{}), 48},
 		{"sizeof(zx_clock_details_v1_t)", unsafe.Sizeof(ClockDetailsV1{}), 112},
 		{"clock_details.mono_to_synthetic", unsafe.Offsetof(ClockDetailsV1{}.MonoToSynthetic), 40},
 		{"clock_details.generation_counter", unsafe.Offsetof(ClockDetailsV1{}.GenerationCounter), 104},

@@ -152,11 +152,12 @@ const (
 	SysClockRead               = 0x1089
 	SysClockGetDetails         = 0x108a
 	SysClockUpdate             = 0x108b
+	SysChannelCallEtc          = 0x108c
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 140
+const NumSyscalls = 141
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -871,4 +872,10 @@ func Sys_clock_get_details(handle Handle, options uint64, details unsafe.Pointer
 // Sys_clock_update is zx_clock_update: Set, rate-adjust and/or set the error bound of a clock: options ZX_CLOCK_UPDATE_OPTION_SYNTHETIC_VALUE_VALID (1), RATE_ADJUST_VALID (2), ERROR_BOUND_VALID (4), REFERENCE_VALUE_VALID (8, version 2 only) with the args version 1 (zx_clock_update_args_v1_t, 24 B: { int32 rate_adjust; uint32 padding; int64 value; uint64 error_bound }) or 2 (zx_clock_update_args_v2_t, 32 B: { int32 rate_adjust; uint32 padding; int64 synthetic_value; int64 reference_value; uint64 error_bound }). The first set starts the clock (ZX_CLOCK_STARTED). NULL or unreadable args, another version, no option or an unknown one, a rate_adjust outside [-1000, 1000] ppm (these before the handle), a reference value with version 1 or without a set or rate change, a value below the backstop, a set of a started continuous clock, a monotonic clock moving backwards, and on a started monotonic clock a version 2 set without a reference value or a set or reference value with a rate change: ZX_ERR_INVALID_ARGS; an update of a clock never set that does not set it: ZX_ERR_BAD_STATE.
 func Sys_clock_update(handle Handle, options uint64, args unsafe.Pointer) Status {
 	return Status(int32(zxcall.RawCall(SysClockUpdate, uintptr(handle), uintptr(options), uintptr(args), 0, 0, 0, 0, 0)))
+}
+
+// Sys_channel_call_etc is zx_channel_call_etc: channel_call whose request handles are zx_handle_disposition_t (moved or duplicated as channel_write_etc; each needs TRANSFER, and DUPLICATE for ZX_HANDLE_OP_DUPLICATE) and whose reply handles are read as zx_handle_info_t. Errors as channel_call and channel_write_etc: options other than 0, fewer than 4 bytes, an unreadable args or buffers, an unwritable reply buffer, actual_bytes or actual_handles: ZX_ERR_INVALID_ARGS; more than 64 handles or 65536 bytes: ZX_ERR_OUT_OF_RANGE; a failed disposition writes every result back; ZX_ERR_TIMED_OUT, ZX_ERR_PEER_CLOSED, ZX_ERR_BUFFER_TOO_SMALL (reply too large; it is discarded) and ZX_ERR_NO_RESOURCES as channel_call. Every MOVE handle is consumed, also on failure.
+// It may block; the calling goroutine's P is released meanwhile.
+func Sys_channel_call_etc(handle Handle, options uint32, deadline Time, args *ChannelCallEtcArgs, actual_bytes *uint32, actual_handles *uint32) Status {
+	return Status(int32(zxcall.Call(SysChannelCallEtc, uintptr(handle), uintptr(options), uintptr(deadline), uintptr(unsafe.Pointer(args)), uintptr(unsafe.Pointer(actual_bytes)), uintptr(unsafe.Pointer(actual_handles)), 0, 0)))
 }

@@ -60,6 +60,10 @@ var argFixes = map[string]func(f *fixture, a *[8]uintptr){
 		f.call = zx.ChannelCallArgs{WriteBytes: &f.buf[0], ReadBytes: &f.buf[64], WriteNumBytes: 8, ReadNumBytes: 64}
 		a[3] = uintptr(unsafe.Pointer(&f.call))
 	},
+	"channel_call_etc": func(f *fixture, a *[8]uintptr) {
+		f.callEtc = zx.ChannelCallEtcArgs{WriteBytes: &f.buf[0], ReadBytes: &f.buf[64], WriteNumBytes: 8, ReadNumBytes: 64}
+		a[3] = uintptr(unsafe.Pointer(&f.callEtc))
+	},
 	// Zircon checks the buffer and its size before the handle.
 	"process_read_memory":  func(f *fixture, a *[8]uintptr) { a[3] = 8 },
 	"process_write_memory": func(f *fixture, a *[8]uintptr) { a[3] = 8 },
@@ -100,8 +104,9 @@ type fixture struct {
 	scratch uintptr
 	pmts    []zx.Handle
 	// buf and call hold what argFixes point arguments at.
-	buf  [128]byte
-	call zx.ChannelCallArgs
+	buf     [128]byte
+	call    zx.ChannelCallArgs
+	callEtc zx.ChannelCallEtcArgs
 	// arg is the index of the argument under test (argFixes leave it).
 	arg int
 }
