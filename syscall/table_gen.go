@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 141
+const NumSyscalls = 144
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -153,6 +153,9 @@ const (
 	SysClockGetDetails         = 0x108a
 	SysClockUpdate             = 0x108b
 	SysChannelCallEtc          = 0x108c
+	SysFutexWakeSingleOwner    = 0x108d
+	SysFutexRequeueSingleOwner = 0x108e
+	SysFutexGetOwner           = 0x108f
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1357,6 +1360,27 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysChannelCallEtc(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2])), UserPtr(a[3]), UserPtr(a[4]), UserPtr(a[5])))
 		},
 	},
+	{
+		Num: 0x108d, Name: "futex_wake_single_owner", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFutexWakeSingleOwner(c, UserPtr(a[0])))
+		},
+	},
+	{
+		Num: 0x108e, Name: "futex_requeue_single_owner", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 4, Name: "new_requeue_owner", Type: object.ObjTypeThread, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFutexRequeueSingleOwner(c, UserPtr(a[0]), int32(uint32(a[1])), UserPtr(a[2]), uint32(a[3]), object.Handle(uint32(a[4]))))
+		},
+	},
+	{
+		Num: 0x108f, Name: "futex_get_owner", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFutexGetOwner(c, UserPtr(a[0]), UserPtr(a[1])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1503,4 +1527,7 @@ var (
 	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysClockGetDetails
 	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysClockUpdate
 	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status                  = (*Dispatcher).sysChannelCallEtc
+	_ func(*Dispatcher, Caller, UserPtr) object.Status                                                                        = (*Dispatcher).sysFutexWakeSingleOwner
+	_ func(*Dispatcher, Caller, UserPtr, int32, UserPtr, uint32, object.Handle) object.Status                                 = (*Dispatcher).sysFutexRequeueSingleOwner
+	_ func(*Dispatcher, Caller, UserPtr, UserPtr) object.Status                                                               = (*Dispatcher).sysFutexGetOwner
 )

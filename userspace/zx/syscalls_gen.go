@@ -153,11 +153,14 @@ const (
 	SysClockGetDetails         = 0x108a
 	SysClockUpdate             = 0x108b
 	SysChannelCallEtc          = 0x108c
+	SysFutexWakeSingleOwner    = 0x108d
+	SysFutexRequeueSingleOwner = 0x108e
+	SysFutexGetOwner           = 0x108f
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 141
+const NumSyscalls = 144
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -428,18 +431,18 @@ func Sys_task_kill(handle Handle) Status {
 	return Status(int32(zxcall.RawCall(SysTaskKill, uintptr(handle), 0, 0, 0, 0, 0, 0, 0)))
 }
 
-// Sys_futex_wait is zx_futex_wait: Wait on a futex if it still holds current_value, until woken or the deadline.
+// Sys_futex_wait is zx_futex_wait: Wait on a futex if it still holds current_value, until woken or the deadline, making new_futex_owner (ZX_HANDLE_INVALID: none) the futex's owner. A NULL or misaligned value_ptr: ZX_ERR_INVALID_ARGS; then a different value: ZX_ERR_BAD_STATE; then a bad owner handle (BAD_HANDLE, WRONG_TYPE), an owner of another process, not started, the caller itself or waiting on this futex: ZX_ERR_INVALID_ARGS (a dying owner counts as none).
 // It may block; the calling goroutine's P is released meanwhile.
 func Sys_futex_wait(value_ptr *int32, current_value int32, new_futex_owner Handle, deadline Time) Status {
 	return Status(int32(zxcall.Call(SysFutexWait, uintptr(unsafe.Pointer(value_ptr)), uintptr(current_value), uintptr(new_futex_owner), uintptr(deadline), 0, 0, 0, 0)))
 }
 
-// Sys_futex_wake is zx_futex_wake: Wake up to wake_count waiters of a futex.
+// Sys_futex_wake is zx_futex_wake: Wake up to wake_count waiters of a futex; it has no owner afterwards.
 func Sys_futex_wake(value_ptr *int32, wake_count uint32) Status {
 	return Status(int32(zxcall.RawCall(SysFutexWake, uintptr(unsafe.Pointer(value_ptr)), uintptr(wake_count), 0, 0, 0, 0, 0, 0)))
 }
 
-// Sys_futex_requeue is zx_futex_requeue: Wake waiters of a futex and move others to a second futex, if the first still holds current_value.
+// Sys_futex_requeue is zx_futex_requeue: Wake waiters of a futex and move others to a second futex, if the first still holds current_value; the first has no owner afterwards, the second is owned by new_requeue_owner (none if it has no waiters). Owner errors as futex_wait, after the value check; an owner waiting on either futex: ZX_ERR_INVALID_ARGS.
 func Sys_futex_requeue(value_ptr *int32, wake_count uint32, current_value int32, requeue_ptr *int32, requeue_count uint32, new_requeue_owner Handle) Status {
 	return Status(int32(zxcall.RawCall(SysFutexRequeue, uintptr(unsafe.Pointer(value_ptr)), uintptr(wake_count), uintptr(current_value), uintptr(unsafe.Pointer(requeue_ptr)), uintptr(requeue_count), uintptr(new_requeue_owner), 0, 0)))
 }
@@ -878,4 +881,19 @@ func Sys_clock_update(handle Handle, options uint64, args unsafe.Pointer) Status
 // It may block; the calling goroutine's P is released meanwhile.
 func Sys_channel_call_etc(handle Handle, options uint32, deadline Time, args *ChannelCallEtcArgs, actual_bytes *uint32, actual_handles *uint32) Status {
 	return Status(int32(zxcall.Call(SysChannelCallEtc, uintptr(handle), uintptr(options), uintptr(deadline), uintptr(unsafe.Pointer(args)), uintptr(unsafe.Pointer(actual_bytes)), uintptr(unsafe.Pointer(actual_handles)), 0, 0)))
+}
+
+// Sys_futex_wake_single_owner is zx_futex_wake_single_owner: Wake one waiter of a futex and make it the owner if threads still wait (else the futex has no owner). A NULL or misaligned value_ptr: ZX_ERR_INVALID_ARGS.
+func Sys_futex_wake_single_owner(value_ptr *int32) Status {
+	return Status(int32(zxcall.RawCall(SysFutexWakeSingleOwner, uintptr(unsafe.Pointer(value_ptr)), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_futex_requeue_single_owner is zx_futex_requeue_single_owner: futex_requeue waking one waiter, which becomes the owner of the first futex if threads still wait on it. Errors as futex_requeue.
+func Sys_futex_requeue_single_owner(value_ptr *int32, current_value int32, requeue_ptr *int32, requeue_count uint32, new_requeue_owner Handle) Status {
+	return Status(int32(zxcall.RawCall(SysFutexRequeueSingleOwner, uintptr(unsafe.Pointer(value_ptr)), uintptr(current_value), uintptr(unsafe.Pointer(requeue_ptr)), uintptr(requeue_count), uintptr(new_requeue_owner), 0, 0, 0)))
+}
+
+// Sys_futex_get_owner is zx_futex_get_owner: Get the koid of a futex's owner, ZX_KOID_INVALID if it has none (or the owner has died). A NULL or misaligned value_ptr, or an unwritable koid: ZX_ERR_INVALID_ARGS.
+func Sys_futex_get_owner(value_ptr *int32, koid *Koid) Status {
+	return Status(int32(zxcall.RawCall(SysFutexGetOwner, uintptr(unsafe.Pointer(value_ptr)), uintptr(unsafe.Pointer(koid)), 0, 0, 0, 0, 0, 0)))
 }

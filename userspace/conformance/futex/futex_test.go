@@ -177,7 +177,7 @@ func TestWait(t *testing.T) {
 }
 
 // otherThread returns a handle to a new, unstarted thread of this process
-// (a valid owner that is not the caller).
+// (a thread, but no valid owner: it has not started).
 func otherThread(t *testing.T) zx.Handle {
 	t.Helper()
 	th, err := zx.NewThread(zx.ProcessSelf(), "owner", 0)
@@ -343,8 +343,9 @@ func TestRequeue(t *testing.T) {
 		a, b := word(), word()
 		want(t, "requeue", zx.Sys_futex_requeue(a, 1, 0, b, 1, newEvent(t)), zx.ErrWrongType)
 	})
-	t.Run("owner-thread-accepted", func(t *testing.T) {
+	t.Run("owner-unstarted-thread", func(t *testing.T) {
+		// Zircon's ValidateFutexOwner: the owner must have started.
 		a, b := word(), word()
-		want(t, "requeue(owner=thread)", zx.Sys_futex_requeue(a, 1, 0, b, 1, otherThread(t)), zx.OK)
+		want(t, "requeue(owner=unstarted thread)", zx.Sys_futex_requeue(a, 1, 0, b, 1, otherThread(t)), zx.ErrInvalidArgs)
 	})
 }

@@ -124,4 +124,5 @@ var specCases = []specCase{
 	{Syscall: "clock_get_details", Num: zx.SysClockGetDetails, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeClock, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
 	{Syscall: "clock_update", Num: zx.SysClockUpdate, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeClock, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
 	{Syscall: "channel_call_etc", Num: zx.SysChannelCallEtc, Blocking: true, Arg: 0, Name: "handle", Type: zx.ObjTypeChannel, Rights: []zx.Rights{zx.RightRead, zx.RightWrite}, Consumed: false},
+	{Syscall: "futex_requeue_single_owner", Num: zx.SysFutexRequeueSingleOwner, Blocking: false, Arg: 4, Name: "new_requeue_owner", Type: zx.ObjTypeThread, Rights: nil, Consumed: false},
 }

@@ -86,7 +86,8 @@ var argFixes = map[string]func(f *fixture, a *[8]uintptr){
 		a[1] = uintptr(zx.ClockArgsVersion(1) | zx.ClockUpdateOptionRateAdjustValid)
 	},
 	// the two futexes must differ.
-	"futex_requeue": func(f *fixture, a *[8]uintptr) { a[3] = f.scratch + 8 },
+	"futex_requeue":              func(f *fixture, a *[8]uintptr) { a[3] = f.scratch + 8 },
+	"futex_requeue_single_owner": func(f *fixture, a *[8]uintptr) { a[2] = f.scratch + 8 },
 }
 
 func root(t *testing.T) zx.Handle {
