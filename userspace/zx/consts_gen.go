@@ -146,6 +146,10 @@ const (
 	ObjectInfoJob                          uint32  = 24
 	ObjectInfoJobChildren                  uint32  = 8
 	ObjectInfoJobProcesses                 uint32  = 9
+	ObjectInfoKmemStats                    uint32  = 17
+	ObjectInfoKmemStatsExtended            uint32  = 31
+	ObjectInfoKmemStatsExtendedSize                = 112
+	ObjectInfoKmemStatsSize                        = 72
 	ObjectInfoLinuxFdSize                          = 128
 	ObjectInfoMSI                          uint32  = 28
 	ObjectInfoMSISize                              = 24
