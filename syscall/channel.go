@@ -351,3 +351,55 @@ func (d *Dispatcher) sysChannelCall(c Caller, h object.Handle, options uint32, d
 	rb, rh, st := object.ChannelCall(c.Process(), h, options, deadline, ca)
 	return finishRead(c, st, rbuf, rb, rh, ca.RdHandles, nil, rdBytes, rdHandles, actualBytes, actualHandles)
 }
+
+// sysChannelCallEtc is zx_channel_call_etc: channel_call whose request
+// carries zx_handle_disposition_t (zx_channel_call_etc_args_t has the
+// layout of zx_channel_call_args_t) and whose reply is read as
+// zx_handle_info_t. When a disposition fails, every result is written
+// back, as channel_write_etc does.
+func (d *Dispatcher) sysChannelCallEtc(c Caller, h object.Handle, options uint32, deadline object.Time, args UserPtr, actualBytes, actualHandles UserPtr) object.Status {
+	ab, st := copyIn(c, args, sizeofChannelCallArgs)
+	if st != object.OK {
+		return st
+	}
+	wrBytes, wrHandles := UserPtr(le.Uint64(ab[0:])), UserPtr(le.Uint64(ab[8:]))
+	rdBytes, rdHandles := UserPtr(le.Uint64(ab[16:])), UserPtr(le.Uint64(ab[24:]))
+	wrNB, wrNH := le.Uint32(ab[32:]), le.Uint32(ab[36:])
+	rdNB, rdNH := le.Uint32(ab[40:]), le.Uint32(ab[44:])
+	data, hb, st := writeArgs(c, 0, wrBytes, wrNB, wrHandles, wrNH, sizeofHandleDisposition)
+	if st == object.ErrOutOfRange {
+		consumeUserHandles(c, wrHandles, uint64(wrNH), sizeofHandleDisposition)
+		return st
+	}
+	if st != object.OK {
+		return st
+	}
+	if st := probeOut(c, wrHandles, uint64(len(hb))); st != object.OK {
+		return st
+	}
+	rbuf, nh, bufOK, st := readBuffers(c, rdBytes, rdHandles, rdNB, rdNH, sizeofHandleInfo, 0, 0)
+	if st == object.OK && !bufOK {
+		st = object.ErrInvalidArgs
+	}
+	if st != object.OK {
+		return st
+	}
+	if st := probeAll(c, 4, actualBytes, actualHandles); st != object.OK {
+		return st
+	}
+	ca := &object.ChannelCallArgs{WrBytes: data, WrDispositions: decodeDispositions(hb), RdBytes: rbuf, RdHandleInfos: make([]object.HandleInfo, nh)}
+	rb, rh, st := object.ChannelCallEtc(c.Process(), h, options, deadline, ca)
+	if st != object.OK {
+		failed := false
+		for _, x := range ca.WrDispositions {
+			failed = failed || x.Result != object.OK
+		}
+		if failed {
+			for i, x := range ca.WrDispositions {
+				le.PutUint32(hb[i*sizeofHandleDisposition+16:], uint32(x.Result))
+			}
+			copyOut(c, wrHandles, hb)
+		}
+	}
+	return finishRead(c, st, rbuf, rb, rh, nil, ca.RdHandleInfos, rdBytes, rdHandles, actualBytes, actualHandles)
+}

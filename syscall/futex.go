@@ -2,6 +2,7 @@ package zxsys
 
 import (
 	"beryl/kernel/object"
+	"beryl/kernel/proc"
 )
 
 // The wait queues are the calling process's futex context
@@ -22,43 +23,38 @@ func checkFutexPtr(p UserPtr) object.Status {
 	return object.OK
 }
 
-// checkOwner validates a new owner handle: ZX_HANDLE_INVALID or a thread
-// (its koid is returned). Ownership itself (priority inheritance,
-// futex_get_owner) is not tracked.
-func checkOwner(c Caller, owner object.Handle) (object.Koid, object.Status) {
+// futexOwner resolves a new owner handle as Zircon's ValidateFutexOwner:
+// ZX_HANDLE_INVALID is no owner; otherwise a thread (BAD_HANDLE,
+// WRONG_TYPE; no right needed) of the caller's process that has started
+// (else INVALID_ARGS); a dying or dead thread is no owner. The status is
+// reported after the futex value check, as in Zircon.
+func futexOwner(c Caller, owner object.Handle) (object.FutexOwner, object.Status) {
 	if owner == object.HandleInvalid {
-		return 0, object.OK
+		return nil, object.OK
 	}
-	info, st := gate(c.Process(), owner, object.ObjTypeThread, object.RightNone)
-	return info.Koid, st
-}
-
-// afterValue reports a bad owner the way Zircon's FutexContext does: only
-// once the futex still holds current (an unreadable futex INVALID_ARGS, a
-// changed value BAD_STATE come first).
-func afterValue(c Caller, value UserPtr, current int32, st object.Status) object.Status {
-	v, rst := readU32(c, value)
-	if rst != object.OK {
-		return rst
+	t, _, st := lookupAs[*proc.Thread](c, owner, object.ObjTypeThread, object.RightNone)
+	if st != object.OK {
+		return nil, st
 	}
-	if int32(v) != current {
-		return object.ErrBadState
+	defer t.Release()
+	if t.Process() != c.Process() {
+		return nil, object.ErrInvalidArgs
 	}
-	return st
+	switch t.State() {
+	case object.ThreadStateNew:
+		return nil, object.ErrInvalidArgs
+	case object.ThreadStateDying, object.ThreadStateDead:
+		return nil, object.OK
+	}
+	return t, object.OK
 }
 
 func (d *Dispatcher) sysFutexWait(c Caller, value UserPtr, current int32, owner object.Handle, deadline object.Time) object.Status {
 	if st := checkFutexPtr(value); st != object.OK {
 		return st
 	}
-	koid, st := checkOwner(c, owner)
-	if st == object.OK && koid != 0 && koid == c.ThreadKoid() {
-		st = object.ErrInvalidArgs // the waiter cannot be the new owner
-	}
-	if st != object.OK {
-		return afterValue(c, value, current, st)
-	}
-	return c.Process().Futexes().Wait(uint64(value), futexLoad(c, value), current, deadline, c.Killed())
+	o, ost := futexOwner(c, owner)
+	return c.Process().Futexes().WaitOwned(uint64(value), futexLoad(c, value), current, deadline, c.Killed(), c.ThreadKoid(), o, ost)
 }
 
 func (d *Dispatcher) sysFutexWake(c Caller, value UserPtr, count uint32) object.Status {
@@ -69,7 +65,25 @@ func (d *Dispatcher) sysFutexWake(c Caller, value UserPtr, count uint32) object.
 	return object.OK
 }
 
+// sysFutexWakeSingleOwner wakes one waiter and makes it the owner of the
+// futex if others still wait.
+func (d *Dispatcher) sysFutexWakeSingleOwner(c Caller, value UserPtr) object.Status {
+	if st := checkFutexPtr(value); st != object.OK {
+		return st
+	}
+	c.Process().Futexes().WakeSingleOwner(uint64(value))
+	return object.OK
+}
+
 func (d *Dispatcher) sysFutexRequeue(c Caller, value UserPtr, wakeCount uint32, current int32, requeue UserPtr, requeueCount uint32, owner object.Handle) object.Status {
+	return futexRequeue(c, value, wakeCount, current, requeue, requeueCount, owner, false)
+}
+
+func (d *Dispatcher) sysFutexRequeueSingleOwner(c Caller, value UserPtr, current int32, requeue UserPtr, requeueCount uint32, owner object.Handle) object.Status {
+	return futexRequeue(c, value, 1, current, requeue, requeueCount, owner, true)
+}
+
+func futexRequeue(c Caller, value UserPtr, wakeCount uint32, current int32, requeue UserPtr, requeueCount uint32, owner object.Handle, assignWoken bool) object.Status {
 	if st := checkFutexPtr(value); st != object.OK {
 		return st
 	}
@@ -79,8 +93,26 @@ func (d *Dispatcher) sysFutexRequeue(c Caller, value UserPtr, wakeCount uint32, 
 	if value == requeue {
 		return object.ErrInvalidArgs
 	}
-	if _, st := checkOwner(c, owner); st != object.OK {
-		return afterValue(c, value, current, st)
+	o, ost := futexOwner(c, owner)
+	return c.Process().Futexes().RequeueOwned(uint64(value), wakeCount, futexLoad(c, value), current, uint64(requeue), requeueCount,
+		assignWoken, o, ost)
+}
+
+// sysFutexGetOwner reports the koid of the futex's owner, or
+// ZX_KOID_INVALID: none, or an owner thread that has since died (Zircon
+// disowns a dying thread's futexes).
+func (d *Dispatcher) sysFutexGetOwner(c Caller, value UserPtr, koid UserPtr) object.Status {
+	if st := checkFutexPtr(value); st != object.OK {
+		return st
 	}
-	return c.Process().Futexes().Requeue(uint64(value), wakeCount, futexLoad(c, value), current, uint64(requeue), requeueCount)
+	var k object.Koid
+	if o := c.Process().Futexes().Owner(uint64(value)); o != nil {
+		k = o.Koid()
+		if t, ok := o.(*proc.Thread); ok {
+			if s := t.State(); s == object.ThreadStateDying || s == object.ThreadStateDead {
+				k = 0
+			}
+		}
+	}
+	return writeU64(c, koid, uint64(k))
 }

@@ -66,6 +66,8 @@ func (d *Dispatcher) sysObjectGetInfo(c Caller, h object.Handle, topic uint32, b
 			rec, na, nv, st = linuxFdsInfo(c, h, buf)
 		case object.InfoStream:
 			rec, na, nv, st = streamInfo(c, h, buf)
+		case object.InfoKmemStats, object.InfoKmemStatsExtended:
+			rec, na, nv, st = d.kmemStatsInfo(c, h, buf, topic == object.InfoKmemStatsExtended)
 		}
 	}
 	if st != object.OK && st != object.ErrBufferTooSmall {

@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 145
+const NumSyscalls = 153
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -157,6 +157,14 @@ const (
 	SysFutexWakeHandleCloseThreadExit = 0x108e
 	SysDebugWrite                     = 0x108f
 	SysDebugRead                      = 0x1090
+	SysClockCreate                    = 0x1091
+	SysClockRead                      = 0x1092
+	SysClockGetDetails                = 0x1093
+	SysClockUpdate                    = 0x1094
+	SysChannelCallEtc                 = 0x1095
+	SysFutexWakeSingleOwner           = 0x1096
+	SysFutexRequeueSingleOwner        = 0x1097
+	SysFutexGetOwner                  = 0x1098
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1393,6 +1401,69 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysDebugRead(c, object.Handle(uint32(a[0])), UserPtr(a[1]), a[2], UserPtr(a[3])))
 		},
 	},
+	{
+		Num: 0x1091, Name: "clock_create", NArgs: 3, Blocking: false, NoReturn: false, Alloc: true,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysClockCreate(c, a[0], UserPtr(a[1]), UserPtr(a[2])))
+		},
+	},
+	{
+		Num: 0x1092, Name: "clock_read", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeClock, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysClockRead(c, object.Handle(uint32(a[0])), UserPtr(a[1])))
+		},
+	},
+	{
+		Num: 0x1093, Name: "clock_get_details", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeClock, Rights: object.RightRead, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysClockGetDetails(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
+		},
+	},
+	{
+		Num: 0x1094, Name: "clock_update", NArgs: 3, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeClock, Rights: object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysClockUpdate(c, object.Handle(uint32(a[0])), a[1], UserPtr(a[2])))
+		},
+	},
+	{
+		Num: 0x1095, Name: "channel_call_etc", NArgs: 6, Blocking: true, NoReturn: false, Alloc: true,
+		Handles: []HandleArg{
+			{Index: 0, Name: "handle", Type: object.ObjTypeChannel, Rights: object.RightRead | object.RightWrite, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysChannelCallEtc(c, object.Handle(uint32(a[0])), uint32(a[1]), object.Time(int64(a[2])), UserPtr(a[3]), UserPtr(a[4]), UserPtr(a[5])))
+		},
+	},
+	{
+		Num: 0x1096, Name: "futex_wake_single_owner", NArgs: 1, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFutexWakeSingleOwner(c, UserPtr(a[0])))
+		},
+	},
+	{
+		Num: 0x1097, Name: "futex_requeue_single_owner", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 4, Name: "new_requeue_owner", Type: object.ObjTypeThread, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFutexRequeueSingleOwner(c, UserPtr(a[0]), int32(uint32(a[1])), UserPtr(a[2]), uint32(a[3]), object.Handle(uint32(a[4]))))
+		},
+	},
+	{
+		Num: 0x1098, Name: "futex_get_owner", NArgs: 2, Blocking: false, NoReturn: false, Alloc: false,
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysFutexGetOwner(c, UserPtr(a[0]), UserPtr(a[1])))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
@@ -1543,4 +1614,12 @@ var (
 	_ func(*Dispatcher, Caller, UserPtr, uint32, int32, object.Handle)                                                        = (*Dispatcher).sysFutexWakeHandleCloseThreadExit
 	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysDebugWrite
 	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, UserPtr) object.Status                                        = (*Dispatcher).sysDebugRead
+	_ func(*Dispatcher, Caller, uint64, UserPtr, UserPtr) object.Status                                                       = (*Dispatcher).sysClockCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysClockRead
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysClockGetDetails
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysClockUpdate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status                  = (*Dispatcher).sysChannelCallEtc
+	_ func(*Dispatcher, Caller, UserPtr) object.Status                                                                        = (*Dispatcher).sysFutexWakeSingleOwner
+	_ func(*Dispatcher, Caller, UserPtr, int32, UserPtr, uint32, object.Handle) object.Status                                 = (*Dispatcher).sysFutexRequeueSingleOwner
+	_ func(*Dispatcher, Caller, UserPtr, UserPtr) object.Status                                                               = (*Dispatcher).sysFutexGetOwner
 )

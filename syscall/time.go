@@ -31,12 +31,13 @@ func (d *Dispatcher) sysClockGetBoot(c Caller) object.Time {
 }
 
 // sysTicksGet reads Dispatcher.Ticks (the TSC in the kernel), or the
-// monotonic clock in nanoseconds without one.
+// tick source of clock objects (the monotonic clock in nanoseconds)
+// without one.
 func (d *Dispatcher) sysTicksGet(c Caller) int64 {
 	if d.Ticks != nil && d.TicksPerSecond != nil && d.TicksPerSecond() > 0 {
 		return d.Ticks()
 	}
-	return int64(object.Now())
+	return object.Ticks()
 }
 
 func (d *Dispatcher) sysTicksPerSecond(c Caller) int64 {

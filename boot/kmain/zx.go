@@ -4,6 +4,7 @@ import (
 	"runtime/metrics"
 
 	"beryl/arch/x86"
+	"beryl/kernel/object"
 	"beryl/kernel/proc"
 	"beryl/kernel/rt"
 	"beryl/mm/kmem"
@@ -14,12 +15,40 @@ import (
 // whose thread loop calls it for every zx number (kernel packages may not
 // import the syscall layer). It runs before any user program starts.
 func setupSyscalls() {
+	ticks := setupTicks()
 	proc.SetSyscalls(&zxsys.Dispatcher{Stats: kernelStats, Power: zxsys.PowerOps{Reboot: Reboot, PowerOff: PowerOff},
 		IRQ: zxsys.IRQOps{GSILine: newGSILine, AllocMSI: allocMSI, MSILine: msiLineFor},
 		// ticks_get is the TSC, at the rate the kernel calibrated.
-		Ticks:          func() int64 { return int64(x86.Rdtsc()) },
+		Ticks:          ticks,
 		TicksPerSecond: func() int64 { return int64(rt.TSCHz()) },
 		SchedCPUs:      rt.SchedCPUs})
+}
+
+// setupTicks makes the TSC, offset so that it counts from the monotonic
+// clock's zero, the tick counter of ticks_get and of clock objects: ticks
+// scaled by 10^9/TSCHz then read as the monotonic clock, as Zircon's
+// ticks and clock_get_monotonic do.
+func setupTicks() func() int64 {
+	hz := int64(rt.TSCHz())
+	if hz <= 0 {
+		object.SetTickSource(nil, 0)
+		return object.Ticks
+	}
+	object.SetTickSource(func() int64 { return int64(x86.Rdtsc()) }, hz)
+	toTicks := object.TicksToMono().Inverse()
+	// The offset from the narrowest of a few TSC reads around the clock.
+	var base, window int64 = 0, -1
+	for i := 0; i < 8; i++ {
+		a := int64(x86.Rdtsc())
+		m := toTicks.Scale(int64(object.Now()))
+		b := int64(x86.Rdtsc())
+		if window < 0 || b-a < window {
+			base, window = a+(b-a)/2-m, b-a
+		}
+	}
+	read := func() int64 { return int64(x86.Rdtsc()) - base }
+	object.SetTickSource(read, hz)
+	return read
 }
 
 // kernelStats fills what only the kernel's main package knows for

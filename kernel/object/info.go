@@ -26,6 +26,8 @@ const (
 	InfoTimer                 uint32 = 25
 	InfoHandleTable           uint32 = 27
 	InfoTaskRuntime           uint32 = 30
+	InfoKmemStats             uint32 = 17
+	InfoKmemStatsExtended     uint32 = 31
 	InfoResource              uint32 = 18
 	// InfoBerylHandleBadges is Beryl's topic for the kos badges of a
 	// process's handles: one record { uint32 handle; uint32 reserved;
@@ -39,8 +41,12 @@ const (
 	InfoBerylLinuxFds uint32 = 0x1002
 	// InfoMapsSize is sizeof(zx_info_maps_t); InfoLinuxFdSize a record of
 	// InfoBerylLinuxFds.
-	InfoMapsSize    = 96
-	InfoLinuxFdSize = 128
+	InfoMapsSize = 96
+	// InfoKmemStatsSize and InfoKmemStatsExtendedSize are
+	// sizeof(zx_info_kmem_stats_t) and zx_info_kmem_stats_extended_t.
+	InfoKmemStatsSize         = 72
+	InfoKmemStatsExtendedSize = 112
+	InfoLinuxFdSize           = 128
 )
 
 // ZX_THREAD_STATE_* values of zx_info_thread_t.state (ZX_INFO_THREAD,

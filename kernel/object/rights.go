@@ -58,6 +58,7 @@ const (
 	DefaultThreadRights = RightsBasic | RightsIO | RightsProperty | RightDestroy | RightSignal |
 		RightManageThread
 	DefaultTimerRights = RightsBasic | RightWrite | RightSignal
+	DefaultClockRights = RightsBasic | RightsIO
 	DefaultVMARRights  = RightsBasic &^ RightWait
 	DefaultVMORights   = RightsBasic | RightsIO | RightsProperty | RightMap | RightSignal
 )

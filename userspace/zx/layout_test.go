@@ -27,6 +27,12 @@ func TestLayouts(t *testing.T) {
 		got, want uintptr
 	}{
 		{"sizeof(zx_port_packet_t)", unsafe.Sizeof(pk), 48},
+		{"sizeof(zx_channel_call_etc_args_t)", unsafe.Sizeof(ChannelCallEtcArgs{}), 48},
+		{"sizeof(zx_clock_details_v1_t)", unsafe.Sizeof(ClockDetailsV1{}), 112},
+		{"clock_details.mono_to_synthetic", unsafe.Offsetof(ClockDetailsV1{}.MonoToSynthetic), 40},
+		{"clock_details.generation_counter", unsafe.Offsetof(ClockDetailsV1{}.GenerationCounter), 104},
+		{"sizeof(zx_clock_update_args_v1_t)", unsafe.Sizeof(ClockUpdateArgsV1{}), 24},
+		{"sizeof(zx_clock_update_args_v2_t)", unsafe.Sizeof(ClockUpdateArgsV2{}), 32},
 		{"port_packet.type", unsafe.Offsetof(pk.Type), 8},
 		{"port_packet.status", unsafe.Offsetof(pk.Status), 12},
 		{"port_packet.payload", unsafe.Offsetof(pk.Payload), 16},

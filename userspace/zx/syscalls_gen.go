@@ -157,11 +157,19 @@ const (
 	SysFutexWakeHandleCloseThreadExit = 0x108e
 	SysDebugWrite                     = 0x108f
 	SysDebugRead                      = 0x1090
+	SysClockCreate                    = 0x1091
+	SysClockRead                      = 0x1092
+	SysClockGetDetails                = 0x1093
+	SysClockUpdate                    = 0x1094
+	SysChannelCallEtc                 = 0x1095
+	SysFutexWakeSingleOwner           = 0x1096
+	SysFutexRequeueSingleOwner        = 0x1097
+	SysFutexGetOwner                  = 0x1098
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 145
+const NumSyscalls = 153
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -432,18 +440,18 @@ func Sys_task_kill(handle Handle) Status {
 	return Status(int32(zxcall.RawCall(SysTaskKill, uintptr(handle), 0, 0, 0, 0, 0, 0, 0)))
 }
 
-// Sys_futex_wait is zx_futex_wait: Wait on a futex if it still holds current_value, until woken or the deadline.
+// Sys_futex_wait is zx_futex_wait: Wait on a futex if it still holds current_value, until woken or the deadline, making new_futex_owner (ZX_HANDLE_INVALID: none) the futex's owner. A NULL or misaligned value_ptr: ZX_ERR_INVALID_ARGS; then a different value: ZX_ERR_BAD_STATE; then a bad owner handle (BAD_HANDLE, WRONG_TYPE), an owner of another process, not started, the caller itself or waiting on this futex: ZX_ERR_INVALID_ARGS (a dying owner counts as none).
 // It may block; the calling goroutine's P is released meanwhile.
 func Sys_futex_wait(value_ptr *int32, current_value int32, new_futex_owner Handle, deadline Time) Status {
 	return Status(int32(zxcall.Call(SysFutexWait, uintptr(unsafe.Pointer(value_ptr)), uintptr(current_value), uintptr(new_futex_owner), uintptr(deadline), 0, 0, 0, 0)))
 }
 
-// Sys_futex_wake is zx_futex_wake: Wake up to wake_count waiters of a futex.
+// Sys_futex_wake is zx_futex_wake: Wake up to wake_count waiters of a futex; it has no owner afterwards.
 func Sys_futex_wake(value_ptr *int32, wake_count uint32) Status {
 	return Status(int32(zxcall.RawCall(SysFutexWake, uintptr(unsafe.Pointer(value_ptr)), uintptr(wake_count), 0, 0, 0, 0, 0, 0)))
 }
 
-// Sys_futex_requeue is zx_futex_requeue: Wake waiters of a futex and move others to a second futex, if the first still holds current_value.
+// Sys_futex_requeue is zx_futex_requeue: Wake waiters of a futex and move others to a second futex, if the first still holds current_value; the first has no owner afterwards, the second is owned by new_requeue_owner (none if it has no waiters). Owner errors as futex_wait, after the value check; an owner waiting on either futex: ZX_ERR_INVALID_ARGS.
 func Sys_futex_requeue(value_ptr *int32, wake_count uint32, current_value int32, requeue_ptr *int32, requeue_count uint32, new_requeue_owner Handle) Status {
 	return Status(int32(zxcall.RawCall(SysFutexRequeue, uintptr(unsafe.Pointer(value_ptr)), uintptr(wake_count), uintptr(current_value), uintptr(unsafe.Pointer(requeue_ptr)), uintptr(requeue_count), uintptr(new_requeue_owner), 0, 0)))
 }
@@ -902,4 +910,45 @@ func Sys_debug_write(buffer *uint8, buffer_size uint) Status {
 // Sys_debug_read is zx_debug_read: Read buffer_size bytes from the kernel serial console. Beryl's serial syscalls are output-only, so this is always ZX_ERR_NOT_SUPPORTED, checked before the handle (the root resource) as in Zircon.
 func Sys_debug_read(handle Handle, buffer unsafe.Pointer, buffer_size uint, actual *uint) Status {
 	return Status(int32(zxcall.RawCall(SysDebugRead, uintptr(handle), uintptr(buffer), uintptr(buffer_size), uintptr(unsafe.Pointer(actual)), 0, 0, 0, 0)))
+}
+
+// Sys_clock_create is zx_clock_create: Create a clock object (type 30, rights BASIC|READ|WRITE) whose options are ZX_CLOCK_OPT_MONOTONIC (1), CONTINUOUS (2, needs MONOTONIC) and AUTO_START (4: starts as a clone of the monotonic clock, ZX_CLOCK_STARTED asserted), with the args version in bits 58-63: 0 (args must be NULL; backstop 0) or 1 (args is a zx_clock_create_args_v1_t, 8 B: { zx_time_t backstop_time }). Another version, args with version 0 or NULL with version 1, an unknown option, CONTINUOUS without MONOTONIC, a negative backstop, or with AUTO_START a backstop after now, or an unreadable args: ZX_ERR_INVALID_ARGS.
+func Sys_clock_create(options uint64, args unsafe.Pointer, out *Handle) Status {
+	return Status(int32(zxcall.RawCall(SysClockCreate, uintptr(options), uintptr(args), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_clock_read is zx_clock_read: Read a clock: its transformation applied to the tick counter (the backstop time until its first set). An unwritable now: ZX_ERR_INVALID_ARGS.
+func Sys_clock_read(handle Handle, now *Time) Status {
+	return Status(int32(zxcall.RawCall(SysClockRead, uintptr(handle), uintptr(unsafe.Pointer(now)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_clock_get_details is zx_clock_get_details: Get a clock's zx_clock_details_v1_t (112 B: { uint64 options; zx_time_t backstop_time; zx_clock_transformation_t ticks_to_synthetic, mono_to_synthetic (24 B each: { int64 reference_offset; int64 synthetic_offset; uint32 synthetic_ticks; uint32 reference_ticks }); uint64 error_bound; int64 query_ticks, last_value_update_ticks, last_rate_adjust_update_ticks, last_error_bounds_update_ticks; uint32 generation_counter (even, +2 per update); uint32 padding }). options must be ZX_CLOCK_ARGS_VERSION(1) and details non-NULL (checked before the handle), and details writable: ZX_ERR_INVALID_ARGS otherwise.
+func Sys_clock_get_details(handle Handle, options uint64, details unsafe.Pointer) Status {
+	return Status(int32(zxcall.RawCall(SysClockGetDetails, uintptr(handle), uintptr(options), uintptr(details), 0, 0, 0, 0, 0)))
+}
+
+// Sys_clock_update is zx_clock_update: Set, rate-adjust and/or set the error bound of a clock: options ZX_CLOCK_UPDATE_OPTION_SYNTHETIC_VALUE_VALID (1), RATE_ADJUST_VALID (2), ERROR_BOUND_VALID (4), REFERENCE_VALUE_VALID (8, version 2 only) with the args version 1 (zx_clock_update_args_v1_t, 24 B: { int32 rate_adjust; uint32 padding; int64 value; uint64 error_bound }) or 2 (zx_clock_update_args_v2_t, 32 B: { int32 rate_adjust; uint32 padding; int64 synthetic_value; int64 reference_value; uint64 error_bound }). The first set starts the clock (ZX_CLOCK_STARTED). NULL or unreadable args, another version, no option or an unknown one, a rate_adjust outside [-1000, 1000] ppm (these before the handle), a reference value with version 1 or without a set or rate change, a value below the backstop, a set of a started continuous clock, a monotonic clock moving backwards, and on a started monotonic clock a version 2 set without a reference value or a set or reference value with a rate change: ZX_ERR_INVALID_ARGS; an update of a clock never set that does not set it: ZX_ERR_BAD_STATE.
+func Sys_clock_update(handle Handle, options uint64, args unsafe.Pointer) Status {
+	return Status(int32(zxcall.RawCall(SysClockUpdate, uintptr(handle), uintptr(options), uintptr(args), 0, 0, 0, 0, 0)))
+}
+
+// Sys_channel_call_etc is zx_channel_call_etc: channel_call whose request handles are zx_handle_disposition_t (moved or duplicated as channel_write_etc; each needs TRANSFER, and DUPLICATE for ZX_HANDLE_OP_DUPLICATE) and whose reply handles are read as zx_handle_info_t. Errors as channel_call and channel_write_etc: options other than 0, fewer than 4 bytes, an unreadable args or buffers, an unwritable reply buffer, actual_bytes or actual_handles: ZX_ERR_INVALID_ARGS; more than 64 handles or 65536 bytes: ZX_ERR_OUT_OF_RANGE; a failed disposition writes every result back; ZX_ERR_TIMED_OUT, ZX_ERR_PEER_CLOSED, ZX_ERR_BUFFER_TOO_SMALL (reply too large; it is discarded) and ZX_ERR_NO_RESOURCES as channel_call. Every MOVE handle is consumed, also on failure.
+// It may block; the calling goroutine's P is released meanwhile.
+func Sys_channel_call_etc(handle Handle, options uint32, deadline Time, args *ChannelCallEtcArgs, actual_bytes *uint32, actual_handles *uint32) Status {
+	return Status(int32(zxcall.Call(SysChannelCallEtc, uintptr(handle), uintptr(options), uintptr(deadline), uintptr(unsafe.Pointer(args)), uintptr(unsafe.Pointer(actual_bytes)), uintptr(unsafe.Pointer(actual_handles)), 0, 0)))
+}
+
+// Sys_futex_wake_single_owner is zx_futex_wake_single_owner: Wake one waiter of a futex and make it the owner if threads still wait (else the futex has no owner). A NULL or misaligned value_ptr: ZX_ERR_INVALID_ARGS.
+func Sys_futex_wake_single_owner(value_ptr *int32) Status {
+	return Status(int32(zxcall.RawCall(SysFutexWakeSingleOwner, uintptr(unsafe.Pointer(value_ptr)), 0, 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_futex_requeue_single_owner is zx_futex_requeue_single_owner: futex_requeue waking one waiter, which becomes the owner of the first futex if threads still wait on it. Errors as futex_requeue.
+func Sys_futex_requeue_single_owner(value_ptr *int32, current_value int32, requeue_ptr *int32, requeue_count uint32, new_requeue_owner Handle) Status {
+	return Status(int32(zxcall.RawCall(SysFutexRequeueSingleOwner, uintptr(unsafe.Pointer(value_ptr)), uintptr(current_value), uintptr(unsafe.Pointer(requeue_ptr)), uintptr(requeue_count), uintptr(new_requeue_owner), 0, 0, 0)))
+}
+
+// Sys_futex_get_owner is zx_futex_get_owner: Get the koid of a futex's owner, ZX_KOID_INVALID if it has none (or the owner has died). A NULL or misaligned value_ptr, or an unwritable koid: ZX_ERR_INVALID_ARGS.
+func Sys_futex_get_owner(value_ptr *int32, koid *Koid) Status {
+	return Status(int32(zxcall.RawCall(SysFutexGetOwner, uintptr(unsafe.Pointer(value_ptr)), uintptr(unsafe.Pointer(koid)), 0, 0, 0, 0, 0, 0)))
 }

@@ -218,8 +218,8 @@ var userScalar = map[string]string{
 var userStruct = map[string]string{
 	"zx_wait_item_t": "WaitItem", "zx_port_packet_t": "PortPacket",
 	"zx_handle_info_t": "HandleInfo", "zx_handle_disposition_t": "HandleDisposition",
-	"zx_channel_call_args_t": "ChannelCallArgs",
-	"kos_call_args_t":        "KosCallArgs", "kos_msg_buf_t": "KosMsgBuf",
+	"zx_channel_call_args_t": "ChannelCallArgs", "zx_channel_call_etc_args_t": "ChannelCallEtcArgs",
+	"kos_call_args_t": "KosCallArgs", "kos_msg_buf_t": "KosMsgBuf",
 	"kos_sizes_t": "KosSizes", "kos_recv_info_t": "KosRecvInfo",
 	"zx_system_powerctl_arg_t": "SystemPowerctlArg",
 }

@@ -78,7 +78,7 @@ var scalarTypes = map[string]bool{
 
 var structTypes = map[string]bool{
 	"zx_wait_item_t": true, "zx_port_packet_t": true, "zx_handle_info_t": true,
-	"zx_handle_disposition_t": true, "zx_channel_call_args_t": true,
+	"zx_handle_disposition_t": true, "zx_channel_call_args_t": true, "zx_channel_call_etc_args_t": true,
 	"kos_call_args_t": true, "kos_msg_buf_t": true, "kos_sizes_t": true,
 	"kos_recv_info_t": true, "zx_system_powerctl_arg_t": true,
 }
@@ -100,7 +100,7 @@ var ObjTypes = map[string]string{
 	"CHANNEL": "ObjTypeChannel", "EVENT": "ObjTypeEvent", "PORT": "ObjTypePort",
 	"LOG": "ObjTypeDebugLog", "SOCKET": "ObjTypeSocket", "RESOURCE": "ObjTypeResource",
 	"EVENTPAIR": "ObjTypeEventPair", "JOB": "ObjTypeJob", "VMAR": "ObjTypeVMAR",
-	"FIFO": "ObjTypeFIFO", "TIMER": "ObjTypeTimer", "INTERRUPT": "ObjTypeInterrupt",
+	"FIFO": "ObjTypeFIFO", "TIMER": "ObjTypeTimer", "CLOCK": "ObjTypeClock", "INTERRUPT": "ObjTypeInterrupt",
 	"IOMMU": "ObjTypeIOMMU", "BTI": "ObjTypeBTI", "PMT": "ObjTypePMT", "MSI": "ObjTypeMSI",
 	"PROFILE": "ObjTypeProfile", "PAGER": "ObjTypePager", "STREAM": "ObjTypeStream",
 	"KOS_SERVER": "ObjTypeKosServer", "KOS_CLIENT": "ObjTypeKosClient",

@@ -121,4 +121,9 @@ var specCases = []specCase{
 	{Syscall: "stream_seek", Num: zx.SysStreamSeek, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: nil, Consumed: false},
 	{Syscall: "system_get_event", Num: zx.SysSystemGetEvent, Blocking: false, Arg: 0, Name: "root_job", Type: zx.ObjTypeJob, Rights: nil, Consumed: false},
 	{Syscall: "task_create_exception_channel", Num: zx.SysTaskCreateExceptionChannel, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeNone, Rights: []zx.Rights{zx.RightInspect, zx.RightDuplicate, zx.RightTransfer, zx.RightManageThread}, Consumed: false},
+	{Syscall: "clock_read", Num: zx.SysClockRead, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeClock, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
+	{Syscall: "clock_get_details", Num: zx.SysClockGetDetails, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeClock, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
+	{Syscall: "clock_update", Num: zx.SysClockUpdate, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeClock, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
+	{Syscall: "channel_call_etc", Num: zx.SysChannelCallEtc, Blocking: true, Arg: 0, Name: "handle", Type: zx.ObjTypeChannel, Rights: []zx.Rights{zx.RightRead, zx.RightWrite}, Consumed: false},
+	{Syscall: "futex_requeue_single_owner", Num: zx.SysFutexRequeueSingleOwner, Blocking: false, Arg: 4, Name: "new_requeue_owner", Type: zx.ObjTypeThread, Rights: nil, Consumed: false},
 }

@@ -63,6 +63,10 @@ var argFixes = map[string]func(f *fixture, a *[8]uintptr){
 		f.call = zx.ChannelCallArgs{WriteBytes: &f.buf[0], ReadBytes: &f.buf[64], WriteNumBytes: 8, ReadNumBytes: 64}
 		a[3] = uintptr(unsafe.Pointer(&f.call))
 	},
+	"channel_call_etc": func(f *fixture, a *[8]uintptr) {
+		f.callEtc = zx.ChannelCallEtcArgs{WriteBytes: &f.buf[0], ReadBytes: &f.buf[64], WriteNumBytes: 8, ReadNumBytes: 64}
+		a[3] = uintptr(unsafe.Pointer(&f.callEtc))
+	},
 	// Zircon checks the buffer and its size before the handle.
 	"process_read_memory":  func(f *fixture, a *[8]uintptr) { a[3] = 8 },
 	"process_write_memory": func(f *fixture, a *[8]uintptr) { a[3] = 8 },
@@ -79,8 +83,14 @@ var argFixes = map[string]func(f *fixture, a *[8]uintptr){
 			a[1] = uintptr(f.keep(vmo))
 		}
 	},
+	// Zircon checks the args version and the update options first.
+	"clock_get_details": func(f *fixture, a *[8]uintptr) { a[1] = uintptr(zx.ClockArgsVersion(1)) },
+	"clock_update": func(f *fixture, a *[8]uintptr) {
+		a[1] = uintptr(zx.ClockArgsVersion(1) | zx.ClockUpdateOptionRateAdjustValid)
+	},
 	// the two futexes must differ.
-	"futex_requeue": func(f *fixture, a *[8]uintptr) { a[3] = f.scratch + 8 },
+	"futex_requeue":              func(f *fixture, a *[8]uintptr) { a[3] = f.scratch + 8 },
+	"futex_requeue_single_owner": func(f *fixture, a *[8]uintptr) { a[2] = f.scratch + 8 },
 }
 
 func root(t *testing.T) zx.Handle {
@@ -98,8 +108,9 @@ type fixture struct {
 	scratch uintptr
 	pmts    []zx.Handle
 	// buf and call hold what argFixes point arguments at.
-	buf  [128]byte
-	call zx.ChannelCallArgs
+	buf     [128]byte
+	call    zx.ChannelCallArgs
+	callEtc zx.ChannelCallEtcArgs
 	// arg is the index of the argument under test (argFixes leave it).
 	arg int
 }
@@ -158,6 +169,8 @@ func (f *fixture) variant(typ zx.ObjType, v int) zx.Handle {
 		f.must("port_create", zx.Sys_port_create(0, &h))
 	case zx.ObjTypeTimer:
 		f.must("timer_create", zx.Sys_timer_create(0, zx.ClockMonotonic, &h))
+	case zx.ObjTypeClock:
+		f.must("clock_create", zx.Sys_clock_create(0, nil, &h))
 	case zx.ObjTypeVMO:
 		opts := uint32(0)
 		if v == 1 {

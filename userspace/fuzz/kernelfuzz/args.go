@@ -326,6 +326,39 @@ func (f *fuzzer) fillStruct(elem string, off int) {
 		f.put32(off+8, typ)
 		f.put32(off+12, uint32(f.rights()))
 		f.put32(off+16, 0)
+	case "zx_channel_call_etc_args_t":
+		// As zx_channel_call_args_t, with dispositions to write and
+		// handle infos to read.
+		wn := 4 + f.rng.IntN(64)
+		wp, woff := f.place(wn, 92, false)
+		if woff >= 0 {
+			f.randomBytes(f.ar.rw[woff:min(woff+wn, rwBytes)])
+		}
+		const dsz, isz = 20, 16
+		hn := f.rng.IntN(3)
+		hp, hoff := f.place(dsz*hn, 92, false)
+		for k := 0; hoff >= 0 && k < hn; k++ {
+			f.fillStruct("zx_handle_disposition_t", hoff+dsz*k)
+		}
+		rn := f.rng.IntN(128)
+		rp, roff := f.place(rn, 92, false)
+		rh := f.rng.IntN(4)
+		rhp, rhoff := f.place(isz*rh, 92, false)
+		if roff >= 0 {
+			clear(f.ar.rw[roff:min(roff+rn, rwBytes)])
+		}
+		if rhoff >= 0 {
+			clear(f.ar.rw[rhoff:min(rhoff+isz*rh, rwBytes)])
+			f.slots = append(f.slots, slot{rhoff, rh, isz})
+		}
+		f.put64(off, wp)
+		f.put64(off+8, hp)
+		f.put64(off+16, rp)
+		f.put64(off+24, rhp)
+		f.put32(off+32, uint32(f.sizeFor(uint64(wn))))
+		f.put32(off+36, uint32(f.sizeFor(uint64(hn))))
+		f.put32(off+40, uint32(f.sizeFor(uint64(rn))))
+		f.put32(off+44, uint32(f.sizeFor(uint64(rh))))
 	case "zx_channel_call_args_t":
 		wn := 4 + f.rng.IntN(64)
 		wp, woff := f.place(wn, 92, false)

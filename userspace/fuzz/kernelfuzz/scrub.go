@@ -15,16 +15,19 @@ import (
 // calls they did, and the fuzzer lost its own thread handle.
 func (f *fuzzer) scrubConsumed(d *zx.SyscallDesc, args *[8]uint64) {
 	for i, a := range d.Args {
-		if !a.Pointer || a.Count < 0 {
+		if !a.Pointer {
 			continue
 		}
 		switch a.Elem {
 		case "zx_handle_t", "zx_handle_disposition_t", "kos_handle_desc_t":
+			if a.Count < 0 {
+				continue
+			}
 			f.scrubRange(args[i], args[a.Count]*uint64(elemSize(a.Elem)))
-		case "zx_channel_call_args_t":
+		case "zx_channel_call_args_t", "zx_channel_call_etc_args_t":
 			const handlesOff, numOff = 8, 36 // wr_handles, wr_num_handles
 			elem := uint64(4)
-			if d.Name == "channel_call_etc" {
+			if a.Elem == "zx_channel_call_etc_args_t" {
 				elem = uint64(elemSize("zx_handle_disposition_t"))
 			}
 			if p, ok := f.arenaWord(args[i]+handlesOff, 8); ok {
