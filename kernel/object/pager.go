@@ -26,7 +26,17 @@ const (
 	PagerVMORead     uint16 = 0
 	PagerVMOComplete uint16 = 1
 
-	PagerOpFail uint32 = 1
+	PagerOpFail           uint32 = 1
+	PagerOpWritebackBegin uint32 = 3
+	PagerOpWritebackEnd   uint32 = 4
+
+	// VMODirtyRangeIsZero is ZX_VMO_DIRTY_RANGE_IS_ZERO, an option of a
+	// zx_vmo_dirty_range_t and the data of ZX_PAGER_OP_WRITEBACK_BEGIN.
+	VMODirtyRangeIsZero uint64 = 1
+	// PagerVMOStatsModified is ZX_PAGER_VMO_STATS_MODIFIED.
+	PagerVMOStatsModified uint32 = 1
+	// PagerResetVMOStats is ZX_PAGER_RESET_VMO_STATS.
+	PagerResetVMOStats uint32 = 1
 )
 
 // DefaultPagerRights are the rights of a new pager handle.

@@ -303,7 +303,7 @@ func (as *AddressSpace) resolve(va uint64, ec uint64, req **pageReq) object.Stat
 			// A clone's read maps its parent's page read-only: it
 			// sees the parent's writes until it writes itself.
 			done, r, st := pc.sharedLocked(off/PageSize, true, func(pa uint64) object.Status {
-				return as.installPTE(page, pa, m.vmo.ptePermsLocked(pa, m.perms)&^VMPermWrite)
+				return as.installPTE(page, pa, m.vmo.ptePermsLocked(off/PageSize, pa, m.perms)&^VMPermWrite)
 			})
 			if done || st != object.OK || r != nil {
 				*req = r
@@ -321,7 +321,7 @@ func (as *AddressSpace) resolve(va uint64, ec uint64, req **pageReq) object.Stat
 	if st != object.OK {
 		return st
 	}
-	if st := as.installPTE(page, pa, m.vmo.ptePermsLocked(pa, m.perms)); st != object.OK {
+	if st := as.installPTE(page, pa, m.vmo.ptePermsLocked((m.offset+(page-m.base))/PageSize, pa, m.perms)); st != object.OK {
 		return st
 	}
 	if ec&pfWrite == 0 {
@@ -352,7 +352,7 @@ func (as *AddressSpace) faultAroundLocked(m *Mapping, page uint64) {
 			break
 		}
 		if pa, ok := m.vmo.pages.get(off / PageSize); ok {
-			as.installAbsentPTE(va, pa, m.vmo.ptePermsLocked(pa, m.perms))
+			as.installAbsentPTE(va, pa, m.vmo.ptePermsLocked(off/PageSize, pa, m.perms))
 		}
 	}
 }
@@ -435,6 +435,7 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 		return ErrNoMem
 	}
 	copy(v.frames.Bytes(pa)[in:], buf)
+	v.markDirtyLocked(off / PageSize)
 	return nil
 }
 

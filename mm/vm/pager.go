@@ -67,6 +67,8 @@ type pagerState struct {
 	reqs     map[uint64]*pageReq // page index → the request that asked for it
 	detached bool                // no pager any more: missing pages fail with BAD_STATE
 	clones   map[*pagerClone]struct{}
+	dirty    map[uint64]dirtyState // pages not Clean (pagerdirty.go)
+	modified bool                  // written since the last stats reset
 }
 
 // NewPagerVMO is the VM side of zx_pager_create_vmo: a VMO of size bytes
@@ -78,7 +80,7 @@ func NewPagerVMO(frames Frames, size uint64, options uint32, pg *object.Pager, p
 	if st != object.OK {
 		return nil, st
 	}
-	v.pager = &pagerState{reqs: map[uint64]*pageReq{}, clones: map[*pagerClone]struct{}{}}
+	v.pager = &pagerState{reqs: map[uint64]*pageReq{}, clones: map[*pagerClone]struct{}{}, dirty: map[uint64]dirtyState{}}
 	src := pg.Attach(port, key, v)
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -327,6 +329,7 @@ func (v *VMO) zeroPageLocked(idx uint64) object.Status {
 			return st
 		}
 		clear(v.frames.Bytes(pa))
+		v.markDirtyLocked(idx)
 		return object.OK
 	}
 	pa, err := v.frames.Alloc(false)
@@ -340,6 +343,7 @@ func (v *VMO) zeroPageLocked(idx uint64) object.Status {
 	v.pages.set(idx, pa, v.size/PageSize)
 	if v.pager != nil {
 		v.pageArrivedLocked(idx)
+		v.markDirtyLocked(idx)
 	}
 	return object.OK
 }
@@ -466,6 +470,7 @@ func (v *VMO) PagerClosed() {
 // (the VMO shrank): their waiters look again and find the range gone.
 // v.mu held.
 func (v *VMO) pagerShrinkLocked(end uint64) {
+	v.pager.modified = true // Zircon: a resize modifies the VMO
 	for idx := range v.pager.reqs {
 		if idx >= end {
 			v.pageArrivedLocked(idx)

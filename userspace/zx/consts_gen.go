@@ -222,8 +222,12 @@ const (
 	ObjTypeVMAR                            ObjType = 18
 	ObjTypeVMO                             ObjType = 3
 	PagerOpFail                            uint32  = 1
+	PagerOpWritebackBegin                  uint32  = 3
+	PagerOpWritebackEnd                    uint32  = 4
+	PagerResetVMOStats                     uint32  = 1
 	PagerVMOComplete                       uint16  = 1
 	PagerVMORead                           uint16  = 0
+	PagerVMOStatsModified                  uint32  = 1
 	PktTypeInterrupt                       uint32  = 7
 	PktTypePageRequest                     uint32  = 9
 	PktTypeSignalOne                       uint32  = 1
@@ -414,6 +418,7 @@ const (
 	TimerSlackEarly                        uint32  = 1
 	TimerSlackLate                         uint32  = 2
 	UserSignalAll                          Signals = 0xff000000
+	VMODirtyRangeIsZero                    uint64  = 1
 	WaitAsyncEdge                          uint32  = 2
 	WaitAsyncOnce                          uint32  = 0
 	WaitAsyncTimestamp                     uint32  = 1

@@ -148,11 +148,13 @@ const (
 	SysStreamReadvAt           = 0x1085
 	SysStreamSeek              = 0x1086
 	SysSystemGetEvent          = 0x1087
+	SysPagerQueryDirtyRanges   = 0x1088
+	SysPagerQueryVmoStats      = 0x1089
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 136
+const NumSyscalls = 138
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -774,7 +776,7 @@ func Sys_pager_supply_pages(pager Handle, pager_vmo Handle, offset uint64, lengt
 	return Status(int32(zxcall.RawCall(SysPagerSupplyPages, uintptr(pager), uintptr(pager_vmo), uintptr(offset), uintptr(length), uintptr(aux_vmo), uintptr(aux_offset), 0, 0)))
 }
 
-// Sys_pager_op_range is zx_pager_op_range: An operation on a range of a pager's VMO. ZX_PAGER_OP_FAIL (1): the outstanding page requests touching [offset, offset+length) end, and their waiters fail with data, which must be ZX_ERR_IO, ZX_ERR_IO_DATA_INTEGRITY, ZX_ERR_BAD_STATE, ZX_ERR_NO_SPACE or ZX_ERR_BUFFER_TOO_SMALL (else ZX_ERR_INVALID_ARGS); a later access asks again. Unaligned offset or length, or pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; range past the end: ZX_ERR_OUT_OF_RANGE; another op: ZX_ERR_NOT_SUPPORTED.
+// Sys_pager_op_range is zx_pager_op_range: An operation on a range of a pager's VMO. ZX_PAGER_OP_FAIL (1): the outstanding page requests touching [offset, offset+length) end, and their waiters fail with data, which must be ZX_ERR_IO, ZX_ERR_IO_DATA_INTEGRITY, ZX_ERR_BAD_STATE, ZX_ERR_NO_SPACE or ZX_ERR_BUFFER_TOO_SMALL (else ZX_ERR_INVALID_ARGS); a later access asks again. ZX_PAGER_OP_WRITEBACK_BEGIN (3): the Dirty pages of the range become AwaitingClean (data 0 or ZX_VMO_DIRTY_RANGE_IS_ZERO, else ZX_ERR_INVALID_ARGS); a write before the end makes them Dirty again. ZX_PAGER_OP_WRITEBACK_END (4): the AwaitingClean pages of the range become Clean (data must be 0, else ZX_ERR_INVALID_ARGS). The writeback ops work on a detached VMO too. Unaligned offset or length, or pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; range past the end: ZX_ERR_OUT_OF_RANGE; another op: ZX_ERR_NOT_SUPPORTED.
 func Sys_pager_op_range(pager Handle, op uint32, pager_vmo Handle, offset uint64, length uint64, data uint64) Status {
 	return Status(int32(zxcall.RawCall(SysPagerOpRange, uintptr(pager), uintptr(op), uintptr(pager_vmo), uintptr(offset), uintptr(length), uintptr(data), 0, 0)))
 }
@@ -847,4 +849,14 @@ func Sys_stream_seek(handle Handle, whence uint32, offset int64, out_seek *uint6
 // Sys_system_get_event is zx_system_get_event: Get a handle to a kernel memory event of kind: ZX_SYSTEM_EVENT_OUT_OF_MEMORY (1), MEMORY_PRESSURE_CRITICAL (2), MEMORY_PRESSURE_WARNING (3), MEMORY_PRESSURE_NORMAL (4); exactly one is ZX_EVENT_SIGNALED, the kernel's memory-pressure level (Beryl: always NORMAL, see syscall/STATUS.md). The handle has ZX_DEFAULT_SYSTEM_EVENT_LOW_MEMORY_RIGHTS (WAIT, DUPLICATE, TRANSFER; no SIGNAL). root_job must be the root job (another job: ZX_ERR_ACCESS_DENIED), with MANAGE_PROCESS for OUT_OF_MEMORY; another kind: ZX_ERR_INVALID_ARGS; an unwritable event: ZX_ERR_INVALID_ARGS.
 func Sys_system_get_event(root_job Handle, kind uint32, event *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysSystemGetEvent, uintptr(root_job), uintptr(kind), uintptr(unsafe.Pointer(event)), 0, 0, 0, 0, 0)))
+}
+
+// Sys_pager_query_dirty_ranges is zx_pager_query_dirty_ranges: Write to buffer (an array of zx_vmo_dirty_range_t { uint64 offset; uint64 length; uint64 options }, buffer_size bytes) the runs of pages of pager_vmo in [offset, offset+length), rounded out to pages, that are Dirty or AwaitingClean, in order: a page the pager supplied is Clean until written (vmo_write, a write through a mapping, ZX_VMO_OP_ZERO). actual gets the number written, avail the number there are (more when buffer is too small). pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; the range not within the VMO: ZX_ERR_OUT_OF_RANGE; buffer, actual or avail not writable: ZX_ERR_INVALID_ARGS.
+func Sys_pager_query_dirty_ranges(pager Handle, pager_vmo Handle, offset uint64, length uint64, buffer unsafe.Pointer, buffer_size uint, actual *uint, avail *uint) Status {
+	return Status(int32(zxcall.RawCall(SysPagerQueryDirtyRanges, uintptr(pager), uintptr(pager_vmo), uintptr(offset), uintptr(length), uintptr(buffer), uintptr(buffer_size), uintptr(unsafe.Pointer(actual)), uintptr(unsafe.Pointer(avail)))))
+}
+
+// Sys_pager_query_vmo_stats is zx_pager_query_vmo_stats: Write a zx_pager_vmo_stats_t { uint32 modified } for pager_vmo to buffer: modified is ZX_PAGER_VMO_STATS_MODIFIED (1) if the VMO was written or resized since it was made or the last query with ZX_PAGER_RESET_VMO_STATS (1), which options may be (it resets the flag), else 0. buffer_size below 4: ZX_ERR_BUFFER_TOO_SMALL; other options or pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; buffer not writable: ZX_ERR_INVALID_ARGS.
+func Sys_pager_query_vmo_stats(pager Handle, pager_vmo Handle, options uint32, buffer unsafe.Pointer, buffer_size uint) Status {
+	return Status(int32(zxcall.RawCall(SysPagerQueryVmoStats, uintptr(pager), uintptr(pager_vmo), uintptr(options), uintptr(buffer), uintptr(buffer_size), 0, 0, 0)))
 }

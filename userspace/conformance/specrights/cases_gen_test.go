@@ -120,4 +120,8 @@ var specCases = []specCase{
 	{Syscall: "stream_readv_at", Num: zx.SysStreamReadvAt, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: []zx.Rights{zx.RightRead}, Consumed: false},
 	{Syscall: "stream_seek", Num: zx.SysStreamSeek, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeStream, Rights: nil, Consumed: false},
 	{Syscall: "system_get_event", Num: zx.SysSystemGetEvent, Blocking: false, Arg: 0, Name: "root_job", Type: zx.ObjTypeJob, Rights: nil, Consumed: false},
+	{Syscall: "pager_query_dirty_ranges", Num: zx.SysPagerQueryDirtyRanges, Blocking: false, Arg: 0, Name: "pager", Type: zx.ObjTypePager, Rights: nil, Consumed: false},
+	{Syscall: "pager_query_dirty_ranges", Num: zx.SysPagerQueryDirtyRanges, Blocking: false, Arg: 1, Name: "pager_vmo", Type: zx.ObjTypeVMO, Rights: nil, Consumed: false},
+	{Syscall: "pager_query_vmo_stats", Num: zx.SysPagerQueryVmoStats, Blocking: false, Arg: 0, Name: "pager", Type: zx.ObjTypePager, Rights: nil, Consumed: false},
+	{Syscall: "pager_query_vmo_stats", Num: zx.SysPagerQueryVmoStats, Blocking: false, Arg: 1, Name: "pager_vmo", Type: zx.ObjTypeVMO, Rights: nil, Consumed: false},
 }
