@@ -104,6 +104,11 @@ func (d *Dispatcher) sysPagerOpRange(c Caller, pager object.Handle, op uint32, p
 			return object.ErrInvalidArgs
 		}
 		return v.FailPages(offset, length, fail)
+	case object.PagerOpDirty:
+		if data != 0 {
+			return object.ErrInvalidArgs
+		}
+		return v.DirtyPages(offset, length)
 	case object.PagerOpWritebackBegin:
 		if data&^object.VMODirtyRangeIsZero != 0 {
 			return object.ErrInvalidArgs

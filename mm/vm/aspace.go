@@ -314,6 +314,11 @@ func (as *AddressSpace) resolve(va uint64, ec uint64, req **pageReq) object.Stat
 			return st
 		}
 	}
+	if off := m.offset + (page - m.base); ec&pfWrite != 0 && off < m.vmo.size && m.vmo.needsDirtyLocked(off/PageSize) {
+		r, st := m.vmo.dirtyRequestLocked(off/PageSize, off/PageSize+1)
+		*req = r
+		return st
+	}
 	pa, st := m.vmo.pageForFaultLocked(m.offset+(page-m.base), ec&pfWrite != 0)
 	if st == object.ErrOutOfRange {
 		return object.ErrNotFound
@@ -421,6 +426,9 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 		case done && !out:
 			return nil
 		}
+	}
+	if out && v.needsDirtyLocked(off/PageSize) {
+		return ErrFault // the kernel does not wait for a pager in a copy
 	}
 	if !out {
 		if pa, ok := v.pages.get(off / PageSize); ok {

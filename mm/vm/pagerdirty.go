@@ -167,3 +167,99 @@ func (v *VMO) writeback(offset, length uint64, from, to dirtyState) object.Statu
 	}
 	return object.OK
 }
+
+// needsDirtyLocked reports whether a write to page idx must first ask the
+// pager (ZX_VMO_TRAP_DIRTY): the page is present and not Dirty. v.mu held.
+func (v *VMO) needsDirtyLocked(idx uint64) bool {
+	if v.pager == nil || !v.pager.trap || v.pager.dirty[idx] == pageDirty {
+		return false
+	}
+	_, ok := v.pages.get(idx)
+	return ok
+}
+
+// dirtyRequestLocked returns the DIRTY request for page idx, making one
+// (and queueing its packet) for the run of present pages from idx up to
+// limit that are not Dirty and not asked for yet; the caller counts as
+// one of its waiters, as requestLocked. BAD_STATE once detached. v.mu
+// held.
+func (v *VMO) dirtyRequestLocked(idx, limit uint64) (*pageReq, object.Status) {
+	ps := v.pager
+	if ps.detached {
+		return nil, object.ErrBadState
+	}
+	if r := ps.dreqs[idx]; r != nil {
+		r.waiters.Add(1)
+		return r, object.OK
+	}
+	limit = min(limit, v.size/PageSize)
+	hi := idx + 1
+	for hi < limit && ps.dreqs[hi] == nil && v.needsDirtyLocked(hi) {
+		hi++
+	}
+	r := &pageReq{lo: idx, hi: hi, remaining: int(hi - idx), done: make(chan struct{}), owner: v, dirty: true}
+	r.waiters.Add(1)
+	for i := idx; i < hi; i++ {
+		ps.dreqs[i] = r
+	}
+	ps.src.SendDirty(&r.pk, idx*PageSize, (hi-idx)*PageSize)
+	return r, object.OK
+}
+
+// awaitDirtyLocked waits, with v.mu released, until page idx may be
+// written (asking for the run up to limit if nobody has): OK means "look
+// again". Errors as awaitLocked. v.mu held on entry and on return.
+func (v *VMO) awaitDirtyLocked(idx, limit uint64, w PageWaiter) object.Status {
+	r, st := v.dirtyRequestLocked(idx, limit)
+	if st != object.OK {
+		return st
+	}
+	v.mu.Unlock()
+	st = waitReq(r, w)
+	v.mu.Lock()
+	return st
+}
+
+// dirtyArrivedLocked counts page idx as no longer needed by its DIRTY
+// request (dirtied, or cut off by a shrink). v.mu held.
+func (v *VMO) dirtyArrivedLocked(idx uint64) {
+	ps := v.pager
+	r := ps.dreqs[idx]
+	if r == nil {
+		return
+	}
+	delete(ps.dreqs, idx)
+	if r.remaining--; r.remaining == 0 {
+		v.finishLocked(r, object.OK)
+	}
+}
+
+// DirtyPages is ZX_PAGER_OP_DIRTY after the handle and data checks: the
+// pages of [offset, offset+length) (page-aligned) become Dirty, and the
+// writes waiting for them go on. Errors: INVALID_ARGS (not
+// pager-backed), OUT_OF_RANGE, NOT_FOUND (a page of the range is not
+// present; nothing changes), BAD_STATE (detached).
+func (v *VMO) DirtyPages(offset, length uint64) object.Status {
+	if v.pager == nil {
+		return object.ErrInvalidArgs
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.pager.detached {
+		return object.ErrBadState
+	}
+	if !v.inRangeLocked(offset, length) {
+		return object.ErrOutOfRange
+	}
+	first, end := offset/PageSize, (offset+length)/PageSize
+	for idx := first; idx < end; idx++ {
+		if _, ok := v.pages.get(idx); !ok {
+			return object.ErrNotFound
+		}
+	}
+	for idx := first; idx < end; idx++ {
+		v.pager.dirty[idx] = pageDirty
+		v.dirtyArrivedLocked(idx)
+	}
+	return object.OK
+}

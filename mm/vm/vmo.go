@@ -336,6 +336,16 @@ func (v *VMO) WriteWait(offset uint64, buf []byte, w PageWaiter) object.Status {
 			}
 			continue
 		}
+		if v.needsDirtyLocked(offset / PageSize) {
+			last := (offset + uint64(len(buf)) - 1) / PageSize
+			if st := v.awaitDirtyLocked(offset/PageSize, last+1, w); st != object.OK {
+				return st
+			}
+			if !v.inRangeLocked(offset, uint64(len(buf))) {
+				return object.ErrOutOfRange
+			}
+			continue
+		}
 		pa, st := v.writablePageLocked(offset/PageSize, false)
 		if st != object.OK {
 			return st

@@ -312,3 +312,328 @@ func TestPagerInvalidWritebackOps(t *testing.T) {
 	must(t, "begin: detached", zx.Sys_pager_op_range(up.pager, begin, v.h, 0, pg, 0))
 	must(t, "end: detached", zx.Sys_pager_op_range(up.pager, end, v.h, 0, pg, 0))
 }
+
+// ZX_VMO_TRAP_DIRTY: writes to pages not Dirty ask the pager first
+// (pager-writeback.cc in utest/core/pager; TEST(Pager, ...) there at first,
+// TEST(PagerWriteback, ...) later, a suite the core-tests list lacks).
+
+// waitForPageDirty waits for a DIRTY request of exactly [off, off+n) of v.
+func (up *userPager) waitForPageDirty(v *pvmo, off, n uint64, deadline zx.Time) bool {
+	_, ok := up.next(deadline, func(pk *zx.PortPacket) bool {
+		cmd, o, l := request(pk)
+		return pk.Key == v.key && pk.Type == zx.PktTypePageRequest && cmd == zx.PagerVMODirty && o == off && l == n
+	})
+	return ok
+}
+
+// getPageDirtyRequest returns the next DIRTY request of v.
+func (up *userPager) getPageDirtyRequest(v *pvmo, deadline zx.Time) (off, n uint64, ok bool) {
+	pk, ok := up.next(deadline, func(pk *zx.PortPacket) bool {
+		cmd, _, _ := request(pk)
+		return pk.Key == v.key && pk.Type == zx.PktTypePageRequest && cmd == zx.PagerVMODirty
+	})
+	if !ok {
+		return 0, 0, false
+	}
+	_, off, n = request(&pk)
+	return off, n, true
+}
+
+func (up *userPager) dirtyPages(v *pvmo, off, n uint64) bool {
+	if st := zx.Sys_pager_op_range(up.pager, zx.PagerOpDirty, v.h, off*pg, n*pg, 0); st != zx.OK {
+		up.t.Errorf("pager_op_range(DIRTY, %d, %d) = %v", off, n, st)
+		return false
+	}
+	return true
+}
+
+func noMoreRequests(t *testing.T, up *userPager, v *pvmo) {
+	t.Helper()
+	if off, n, ok := up.getPageDirtyRequest(v, 0); ok {
+		t.Errorf("unexpected dirty request (%d, %d)", off, n)
+	}
+	noMore(t, up, v)
+}
+
+func vmoWriteBytes(v *pvmo, off uint64, b []byte) bool {
+	return zx.Sys_vmo_write(v.h, unsafe.Pointer(&b[0]), off, uint(len(b))) == zx.OK
+}
+
+func simpleTrapDirty(t *testing.T, vmar bool) {
+	up := newPager(t)
+	v := up.createVmoOpts(1, zx.VMOTrapDirty)
+	t1 := newThread(func() bool { return checkBuffer(v, 0, 1, vmar) })
+	t1.start(t)
+	assert(t, t1.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no read request")
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, t1.wait(), "read failed")
+
+	t2 := newThread(func() bool { return vmoWriteBytes(v, 0, []byte{0x77}) })
+	t2.start(t)
+	assert(t, t2.waitForBlocked(), "write not blocked")
+	assert(t, up.waitForPageDirty(v, 0, 1, inf), "no dirty request")
+	assert(t, up.dirtyPages(v, 0, 1), "dirty")
+	assert(t, t2.wait(), "write failed")
+
+	// Writes to a VMO made without TRAP_DIRTY go through without blocking.
+	nt := up.createVmo(1)
+	assert(t, up.supply(nt, 0, 1, 0), "supply")
+	assert(t, vmoWriteBytes(nt, 0, []byte{0xcc}), "write without TRAP_DIRTY")
+
+	// A VMO that is not pager-backed cannot have TRAP_DIRTY.
+	var h zx.Handle
+	want(t, "vmo_create(TRAP_DIRTY)", zx.Sys_vmo_create(pg, zx.VMOTrapDirty, &h), zx.ErrInvalidArgs)
+}
+
+func TestPagerWriteback_SimpleTrapDirty_vmar(t *testing.T) { simpleTrapDirty(t, true) }
+func TestPagerWriteback_SimpleTrapDirty_vmo(t *testing.T)  { simpleTrapDirty(t, false) }
+
+func TestPagerWriteback_DirtyRequestsOnVmoWrite(t *testing.T) {
+	const n = 20
+	up := newPager(t)
+	v := up.createVmoOpts(n, zx.VMOTrapDirty)
+	assert(t, up.supply(v, 0, n, 0), "supply")
+	th := newThread(func() bool {
+		data := make([]byte, 8)
+		for i := uint64(0); i < n/2; i += 2 { // pages 0, 2, 4, 6, 8
+			if !vmoWriteBytes(v, i*pg, data) {
+				return false
+			}
+		}
+		if !vmoWriteBytes(v, 3*pg, data) { // [0] [2,3,4] [6] [8]
+			return false
+		}
+		return vmoWriteBytes(v, 11*pg, make([]byte, 5*pg)) // [11, 16)
+	})
+	th.start(t)
+	for i := uint64(0); i < n/2; i += 2 {
+		assert(t, th.waitForBlocked(), "not blocked")
+		assert(t, up.waitForPageDirty(v, i, 1, inf), "no dirty request")
+		assert(t, up.dirtyPages(v, i, 1), "dirty")
+	}
+	assert(t, th.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageDirty(v, 3, 1, inf), "no dirty request for 3")
+	assert(t, up.dirtyPages(v, 3, 1), "dirty")
+	assert(t, th.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageDirty(v, 11, 5, inf), "no dirty request for [11, 16)")
+	assert(t, up.dirtyPages(v, 11, 5), "dirty")
+	assert(t, th.wait(), "thread failed")
+	noMoreRequests(t, up, v)
+}
+
+func TestPagerWriteback_DirtyRequestsViaMapping(t *testing.T) {
+	const n = 20
+	up := newPager(t)
+	v := up.createVmoOpts(n, zx.VMOTrapDirty)
+	assert(t, up.supply(v, 0, n, 0), "supply")
+	th := newThread(func() bool {
+		for i := uint64(0); i < n/2; i += 2 {
+			*mapped(v, i*pg) = 0xcc
+		}
+		*mapped(v, 3*pg) = 0xcc
+		for i := uint64(11); i < 16; i++ {
+			*mapped(v, i*pg) = 0xcc
+		}
+		return true
+	})
+	th.start(t)
+	for i := uint64(0); i < n/2; i += 2 {
+		assert(t, th.waitForBlocked(), "not blocked")
+		assert(t, up.waitForPageDirty(v, i, 1, inf), "no dirty request")
+		assert(t, up.dirtyPages(v, i, 1), "dirty")
+	}
+	assert(t, th.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageDirty(v, 3, 1, inf), "no dirty request for 3")
+	assert(t, up.dirtyPages(v, 3, 1), "dirty")
+	assert(t, th.waitForBlocked(), "not blocked")
+	// Page by page through the mapping: the first request is for page
+	// 11 alone; dirty the whole run.
+	assert(t, up.waitForPageDirty(v, 11, 1, inf), "no dirty request for 11")
+	assert(t, up.dirtyPages(v, 11, 5), "dirty")
+	assert(t, th.wait(), "thread failed")
+	noMoreRequests(t, up, v)
+}
+
+func TestPagerWriteback_NoDirtyRequestsForClones(t *testing.T) {
+	const n = 3
+	up := newPager(t)
+	v := up.createVmoOpts(n, zx.VMOTrapDirty)
+	var clone zx.Handle
+	must(t, "clone", zx.Sys_vmo_create_child(v.h, zx.VMOChildSnapshotAtLeastOnWrite, 0, n*pg, &clone))
+	defer zx.Sys_handle_close(clone)
+	t1 := newThread(func() bool {
+		b := make([]byte, n*pg)
+		return zx.Sys_vmo_write(clone, unsafe.Pointer(&b[0]), 0, uint(len(b))) == zx.OK
+	})
+	t1.start(t)
+	assert(t, t1.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageRead(v, 0, 1, inf), "no read request")
+	assert(t, up.supply(v, 0, n, 0), "supply")
+	if off, l, ok := up.getPageDirtyRequest(v, 0); ok {
+		t.Fatalf("dirty request (%d, %d) for a clone's write", off, l)
+	}
+	assert(t, t1.wait(), "clone write failed")
+
+	t2 := newThread(func() bool { return vmoWriteBytes(v, 0, make([]byte, n*pg)) })
+	t2.start(t)
+	assert(t, t2.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageDirty(v, 0, n, inf), "no dirty request")
+	assert(t, up.dirtyPages(v, 0, n), "dirty")
+	assert(t, t2.wait(), "write failed")
+	noMoreRequests(t, up, v)
+}
+
+func TestPagerWriteback_DirtyRequestsOverlap(t *testing.T) {
+	const n = 20
+	up := newPager(t)
+	v := up.createVmoOpts(n, zx.VMOTrapDirty)
+	assert(t, up.supply(v, 0, n, 0), "supply")
+	write := func(off, pages uint64, b byte) *testThread {
+		return newThread(func() bool {
+			data := make([]byte, pages*pg)
+			for i := range data {
+				data[i] = b
+			}
+			return vmoWriteBytes(v, off*pg, data)
+		})
+	}
+	t1 := write(4, 5, 0xaa) // [4, 9)
+	t1.start(t)
+	assert(t, t1.waitForBlocked(), "t1 not blocked")
+	t2 := write(2, 7, 0xbb) // [2, 9)
+	t2.start(t)
+	assert(t, t2.waitForBlocked(), "t2 not blocked")
+	assert(t, up.waitForPageDirty(v, 4, 5, inf), "no request [4, 9)")
+	assert(t, up.waitForPageDirty(v, 2, 2, inf), "no request [2, 4)")
+	assert(t, up.dirtyPages(v, 4, 5), "dirty [4, 9)")
+	assert(t, t1.wait(), "t1 failed")
+	assert(t, up.dirtyPages(v, 2, 2), "dirty [2, 4)")
+	assert(t, t2.wait(), "t2 failed")
+
+	t3 := write(11, 5, 0xcc) // [11, 16)
+	t3.start(t)
+	assert(t, t3.waitForBlocked(), "t3 not blocked")
+	t4 := write(15, 4, 0xdd) // [15, 19)
+	t4.start(t)
+	assert(t, t4.waitForBlocked(), "t4 not blocked")
+	assert(t, up.waitForPageDirty(v, 11, 5, inf), "no request [11, 16)")
+	if off, l, ok := up.getPageDirtyRequest(v, 0); ok {
+		t.Fatalf("unexpected dirty request (%d, %d)", off, l)
+	}
+	assert(t, up.dirtyPages(v, 11, 5), "dirty [11, 16)")
+	assert(t, t3.wait(), "t3 failed")
+	assert(t, t4.waitForBlocked(), "t4 not blocked again")
+	assert(t, up.waitForPageDirty(v, 16, 3, inf), "no request [16, 19)")
+	assert(t, up.dirtyPages(v, 16, 3), "dirty [16, 19)")
+	assert(t, t4.wait(), "t4 failed")
+	noMoreRequests(t, up, v)
+}
+
+func TestPagerWriteback_DirtyRequestsRandomOffsets(t *testing.T) {
+	const n = 20
+	up := newPager(t)
+	v := up.createVmoOpts(n, zx.VMOTrapDirty)
+	var state [n]int // 0 empty, 1 clean, 2 dirty
+	seed := uint32(zx.Sys_clock_get_monotonic())
+	for i := range state {
+		seed = seed*1103515245 + 12345
+		state[i] = int(seed>>16) % 3
+		if state[i] > 0 {
+			assert(t, up.supply(v, uint64(i), 1, 0), "supply")
+		}
+		if state[i] == 2 {
+			assert(t, up.dirtyPages(v, uint64(i), 1), "dirty")
+		}
+	}
+	th := newThread(func() bool { return vmoWriteBytes(v, 0, make([]byte, n*pg)) })
+	th.start(t)
+	cleanStart, cleanLen := uint64(0), uint64(0)
+	resolveClean := func() {
+		if cleanLen > 0 {
+			assert(t, th.waitForBlocked(), "not blocked")
+			assert(t, up.waitForPageDirty(v, cleanStart, cleanLen, inf), "no dirty request")
+			assert(t, up.dirtyPages(v, cleanStart, cleanLen), "dirty")
+		}
+	}
+	for i := uint64(0); i < n; i++ {
+		switch state[i] {
+		case 0:
+			resolveClean()
+			assert(t, th.waitForBlocked(), "not blocked")
+			assert(t, up.waitForPageRead(v, i, 1, inf), "no read request")
+			assert(t, up.supply(v, i, 1, 0), "supply")
+			state[i] = 1 // look at it again: it starts a clean run
+			cleanStart, cleanLen = i, 0
+			i--
+		case 1:
+			cleanLen++
+		default:
+			resolveClean()
+			cleanStart, cleanLen = i+1, 0
+		}
+	}
+	resolveClean()
+	assert(t, th.wait(), "write failed")
+	noMoreRequests(t, up, v)
+}
+
+func TestPagerWriteback_FailDirtyRequests(t *testing.T) {
+	up := newPager(t)
+	v := up.createVmoOpts(2, zx.VMOTrapDirty)
+	assert(t, up.supply(v, 0, 2, 0), "supply")
+	t1 := newThread(func() bool { *mapped(v, 0) = 0xcc; return true })
+	t1.start(t)
+	assert(t, t1.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageDirty(v, 0, 1, inf), "no dirty request")
+	assert(t, up.fail(v, 0, 1, zx.ErrIO), "fail")
+	assert(t, t1.waitForCrash(v.base), "no crash")
+
+	t2 := newThread(func() bool { return vmoWriteBytes(v, pg, []byte{0xdd}) })
+	t2.start(t)
+	assert(t, t2.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageDirty(v, 1, 1, inf), "no dirty request")
+	assert(t, up.fail(v, 1, 1, zx.ErrIO), "fail")
+	assert(t, t2.waitForFailure(), "write did not fail")
+}
+
+// Writeback of a TRAP_DIRTY VMO: a written-back page asks again.
+func TestPagerTrapDirtyWriteback(t *testing.T) {
+	up := newPager(t)
+	v := up.createVmoOpts(1, zx.VMOTrapDirty)
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	assert(t, up.dirtyPages(v, 0, 1), "dirty")
+	up.wantDirty(v, "dirtied", dirtyRange{0, 1, 0})
+	assert(t, !up.modified(v, false), "OP_DIRTY modified the VMO")
+	assert(t, vmoWriteBytes(v, 0, []byte{1}), "write to a dirty page")
+	up.writeback(v, zx.PagerOpWritebackBegin, 0, 1)
+	up.wantDirty(v, "awaiting clean", dirtyRange{0, 1, 0})
+	up.writeback(v, zx.PagerOpWritebackEnd, 0, 1)
+	up.wantDirty(v, "clean")
+	th := newThread(func() bool { return vmoWriteBytes(v, 0, []byte{2}) })
+	th.start(t)
+	assert(t, th.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageDirty(v, 0, 1, inf), "no dirty request")
+	assert(t, up.dirtyPages(v, 0, 1), "dirty")
+	assert(t, th.wait(), "write failed")
+	up.wantDirty(v, "written again", dirtyRange{0, 1, 0})
+}
+
+func TestPagerInvalidOpDirty(t *testing.T) {
+	up := newPager(t)
+	v := up.createVmoOpts(2, zx.VMOTrapDirty)
+	op := zx.PagerOpDirty
+	want(t, "data 1", zx.Sys_pager_op_range(up.pager, op, v.h, 0, 0, 1), zx.ErrInvalidArgs)
+	want(t, "unaligned", zx.Sys_pager_op_range(up.pager, op, v.h, 1, 0, 0), zx.ErrInvalidArgs)
+	want(t, "range", zx.Sys_pager_op_range(up.pager, op, v.h, pg, 2*pg, 0), zx.ErrOutOfRange)
+	want(t, "not supplied", zx.Sys_pager_op_range(up.pager, op, v.h, 0, pg, 0), zx.ErrNotFound)
+	assert(t, up.supply(v, 0, 1, 0), "supply")
+	want(t, "partly supplied", zx.Sys_pager_op_range(up.pager, op, v.h, 0, 2*pg, 0), zx.ErrNotFound)
+	up.wantDirty(v, "after NOT_FOUND")
+	must(t, "supplied", zx.Sys_pager_op_range(up.pager, op, v.h, 0, pg, 0))
+	must(t, "empty", zx.Sys_pager_op_range(up.pager, op, v.h, 0, 0, 0))
+	var h zx.Handle
+	want(t, "pager_create_vmo(bad option)", zx.Sys_pager_create_vmo(up.pager, 1<<6, up.port, 0, pg, &h), zx.ErrInvalidArgs)
+	assert(t, up.detach(v), "detach")
+	want(t, "detached", zx.Sys_pager_op_range(up.pager, op, v.h, 0, 0, 0), zx.ErrBadState)
+}
