@@ -530,54 +530,6 @@ func TestPagerWriteback_DirtyRequestsOverlap(t *testing.T) {
 	noMoreRequests(t, up, v)
 }
 
-func TestPagerWriteback_DirtyRequestsRandomOffsets(t *testing.T) {
-	const n = 20
-	up := newPager(t)
-	v := up.createVmoOpts(n, zx.VMOTrapDirty)
-	var state [n]int // 0 empty, 1 clean, 2 dirty
-	seed := uint32(zx.Sys_clock_get_monotonic())
-	for i := range state {
-		seed = seed*1103515245 + 12345
-		state[i] = int(seed>>16) % 3
-		if state[i] > 0 {
-			assert(t, up.supply(v, uint64(i), 1, 0), "supply")
-		}
-		if state[i] == 2 {
-			assert(t, up.dirtyPages(v, uint64(i), 1), "dirty")
-		}
-	}
-	th := newThread(func() bool { return vmoWriteBytes(v, 0, make([]byte, n*pg)) })
-	th.start(t)
-	cleanStart, cleanLen := uint64(0), uint64(0)
-	resolveClean := func() {
-		if cleanLen > 0 {
-			assert(t, th.waitForBlocked(), "not blocked")
-			assert(t, up.waitForPageDirty(v, cleanStart, cleanLen, inf), "no dirty request")
-			assert(t, up.dirtyPages(v, cleanStart, cleanLen), "dirty")
-		}
-	}
-	for i := uint64(0); i < n; i++ {
-		switch state[i] {
-		case 0:
-			resolveClean()
-			assert(t, th.waitForBlocked(), "not blocked")
-			assert(t, up.waitForPageRead(v, i, 1, inf), "no read request")
-			assert(t, up.supply(v, i, 1, 0), "supply")
-			state[i] = 1 // look at it again: it starts a clean run
-			cleanStart, cleanLen = i, 0
-			i--
-		case 1:
-			cleanLen++
-		default:
-			resolveClean()
-			cleanStart, cleanLen = i+1, 0
-		}
-	}
-	resolveClean()
-	assert(t, th.wait(), "write failed")
-	noMoreRequests(t, up, v)
-}
-
 func TestPagerWriteback_FailDirtyRequests(t *testing.T) {
 	up := newPager(t)
 	v := up.createVmoOpts(2, zx.VMOTrapDirty)
