@@ -1,6 +1,8 @@
 package zxsys
 
 import (
+	"encoding/binary"
+
 	"beryl/kernel/object"
 	"beryl/mm/vm"
 )
@@ -102,8 +104,79 @@ func (d *Dispatcher) sysPagerOpRange(c Caller, pager object.Handle, op uint32, p
 			return object.ErrInvalidArgs
 		}
 		return v.FailPages(offset, length, fail)
+	case object.PagerOpDirty:
+		if data != 0 {
+			return object.ErrInvalidArgs
+		}
+		return v.DirtyPages(offset, length)
+	case object.PagerOpWritebackBegin:
+		if data&^object.VMODirtyRangeIsZero != 0 {
+			return object.ErrInvalidArgs
+		}
+		return v.WritebackBegin(offset, length)
+	case object.PagerOpWritebackEnd:
+		if data != 0 {
+			return object.ErrInvalidArgs
+		}
+		return v.WritebackEnd(offset, length)
 	}
 	return object.ErrNotSupported
+}
+
+// dirtyRangeSize is sizeof(zx_vmo_dirty_range_t).
+const dirtyRangeSize = 24
+
+func (d *Dispatcher) sysPagerQueryDirtyRanges(c Caller, pager, pagerVmo object.Handle, offset, length uint64, buffer UserPtr, bufferSize uint64, actual, avail UserPtr) object.Status {
+	v, st := pagerVMO(c, pager, pagerVmo)
+	if st != object.OK {
+		return st
+	}
+	defer v.Release()
+	ranges, st := v.DirtyRanges(offset, length)
+	if st != object.OK {
+		return st
+	}
+	n := min(uint64(len(ranges)), bufferSize/dirtyRangeSize)
+	buf := make([]byte, n*dirtyRangeSize)
+	for i, r := range ranges[:n] {
+		b := buf[i*dirtyRangeSize:]
+		binary.LittleEndian.PutUint64(b[0:], r.Offset)
+		binary.LittleEndian.PutUint64(b[8:], r.Length)
+		binary.LittleEndian.PutUint64(b[16:], r.Options)
+	}
+	if n > 0 && copyOut(c, buffer, buf) != object.OK {
+		return object.ErrInvalidArgs
+	}
+	if writeOptU64(c, actual, n) != object.OK || writeOptU64(c, avail, uint64(len(ranges))) != object.OK {
+		return object.ErrInvalidArgs
+	}
+	return object.OK
+}
+
+func (d *Dispatcher) sysPagerQueryVmoStats(c Caller, pager, pagerVmo object.Handle, options uint32, buffer UserPtr, bufferSize uint64) object.Status {
+	v, st := pagerVMO(c, pager, pagerVmo)
+	if st != object.OK {
+		return st
+	}
+	defer v.Release()
+	if bufferSize < 4 {
+		return object.ErrBufferTooSmall
+	}
+	if options&^object.PagerResetVMOStats != 0 {
+		return object.ErrInvalidArgs
+	}
+	modified, st := v.QueryPagerStats(options&object.PagerResetVMOStats != 0)
+	if st != object.OK {
+		return st
+	}
+	var m uint32
+	if modified {
+		m = object.PagerVMOStatsModified
+	}
+	if writeU32(c, buffer, m) != object.OK {
+		return object.ErrInvalidArgs
+	}
+	return object.OK
 }
 
 // pageWaiter is the calling thread as a waiter for a pager's pages: the

@@ -8,7 +8,7 @@ import (
 )
 
 // NumSyscalls is the number of zx syscalls; numbers are Base..Base+NumSyscalls-1.
-const NumSyscalls = 153
+const NumSyscalls = 155
 
 // Syscall numbers (Base + index in spec.txt).
 const (
@@ -165,6 +165,8 @@ const (
 	SysFutexWakeSingleOwner           = 0x1096
 	SysFutexRequeueSingleOwner        = 0x1097
 	SysFutexGetOwner                  = 0x1098
+	SysPagerQueryDirtyRanges          = 0x1099
+	SysPagerQueryVmoStats             = 0x109a
 )
 
 // Table is the dispatch table, indexed by number - Base.
@@ -1464,162 +1466,184 @@ var Table = [NumSyscalls]Entry{
 			return int64(d.sysFutexGetOwner(c, UserPtr(a[0]), UserPtr(a[1])))
 		},
 	},
+	{
+		Num: 0x1099, Name: "pager_query_dirty_ranges", NArgs: 8, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "pager", Type: object.ObjTypePager, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 1, Name: "pager_vmo", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPagerQueryDirtyRanges(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), a[2], a[3], UserPtr(a[4]), a[5], UserPtr(a[6]), UserPtr(a[7])))
+		},
+	},
+	{
+		Num: 0x109a, Name: "pager_query_vmo_stats", NArgs: 5, Blocking: false, NoReturn: false, Alloc: false,
+		Handles: []HandleArg{
+			{Index: 0, Name: "pager", Type: object.ObjTypePager, Rights: object.RightNone, Checked: true, Consumed: false},
+			{Index: 1, Name: "pager_vmo", Type: object.ObjTypeVMO, Rights: object.RightNone, Checked: true, Consumed: false},
+		},
+		Fn: func(d *Dispatcher, c Caller, a *[8]uint64) int64 {
+			return int64(d.sysPagerQueryVmoStats(c, object.Handle(uint32(a[0])), object.Handle(uint32(a[1])), uint32(a[2]), UserPtr(a[3]), a[4]))
+		},
+	},
 }
 
 // Handler signatures: a spec change that does not match the handlers
 // fails to compile here.
 var (
-	_ func(*Dispatcher, Caller, object.Handle, object.Rights, UserPtr) object.Status                                          = (*Dispatcher).sysHandleDuplicate
-	_ func(*Dispatcher, Caller, object.Handle, object.Rights, UserPtr) object.Status                                          = (*Dispatcher).sysHandleReplace
-	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysHandleClose
-	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysHandleCloseMany
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr, UserPtr) object.Status                       = (*Dispatcher).sysObjectGetInfo
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysObjectSignal
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysObjectSignalPeer
-	_ func(*Dispatcher, Caller, object.Handle, object.Signals, object.Time, UserPtr) object.Status                            = (*Dispatcher).sysObjectWaitOne
-	_ func(*Dispatcher, Caller, UserPtr, uint64, object.Time) object.Status                                                   = (*Dispatcher).sysObjectWaitMany
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, object.Signals, uint32) object.Status                   = (*Dispatcher).sysObjectWaitAsync
-	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysEventCreate
-	_ func(*Dispatcher, Caller, uint32, UserPtr, UserPtr) object.Status                                                       = (*Dispatcher).sysEventpairCreate
-	_ func(*Dispatcher, Caller, uint32, UserPtr, UserPtr) object.Status                                                       = (*Dispatcher).sysChannelCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status      = (*Dispatcher).sysChannelRead
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status      = (*Dispatcher).sysChannelReadEtc
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                        = (*Dispatcher).sysChannelWrite
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                        = (*Dispatcher).sysChannelWriteEtc
-	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status                  = (*Dispatcher).sysChannelCall
-	_ func(*Dispatcher, Caller, uint32, UserPtr, UserPtr) object.Status                                                       = (*Dispatcher).sysSocketCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysSocketWrite
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysSocketRead
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysSocketSetDisposition
-	_ func(*Dispatcher, Caller, uint64, uint64, uint32, UserPtr, UserPtr) object.Status                                       = (*Dispatcher).sysFifoCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysFifoRead
-	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysFifoWrite
-	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysPortCreate
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysPortQueue
-	_ func(*Dispatcher, Caller, object.Handle, object.Time, UserPtr) object.Status                                            = (*Dispatcher).sysPortWait
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64) object.Status                                           = (*Dispatcher).sysPortCancel
-	_ func(*Dispatcher, Caller, uint32, uint32, UserPtr) object.Status                                                        = (*Dispatcher).sysTimerCreate
-	_ func(*Dispatcher, Caller, object.Handle, object.Time, object.Duration) object.Status                                    = (*Dispatcher).sysTimerSet
-	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysTimerCancel
-	_ func(*Dispatcher, Caller, uint64, uint32, UserPtr) object.Status                                                        = (*Dispatcher).sysVmoCreate
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                         = (*Dispatcher).sysVmoRead
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                         = (*Dispatcher).sysVmoWrite
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysVmoGetSize
-	_ func(*Dispatcher, Caller, object.Handle, uint64) object.Status                                                          = (*Dispatcher).sysVmoSetSize
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                         = (*Dispatcher).sysVmoOpRange
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, UserPtr) object.Status                        = (*Dispatcher).sysVmarAllocate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, object.Handle, uint64, uint64, UserPtr) object.Status          = (*Dispatcher).sysVmarMap
-	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64) object.Status                                                  = (*Dispatcher).sysVmarUnmap
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64) object.Status                                          = (*Dispatcher).sysVmarProtect
-	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysVmarDestroy
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint32, UserPtr, UserPtr) object.Status                       = (*Dispatcher).sysProcessCreate
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint64, object.Handle, uint64) object.Status            = (*Dispatcher).sysProcessStart
-	_ func(*Dispatcher, Caller, int64)                                                                                        = (*Dispatcher).sysProcessExit
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint32, UserPtr) object.Status                                = (*Dispatcher).sysThreadCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, uint64, uint64) object.Status                                  = (*Dispatcher).sysThreadStart
-	_ func(*Dispatcher, Caller)                                                                                               = (*Dispatcher).sysThreadExit
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysJobCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, UserPtr, uint32) object.Status                                 = (*Dispatcher).sysJobSetPolicy
-	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysTaskKill
-	_ func(*Dispatcher, Caller, UserPtr, int32, object.Handle, object.Time) object.Status                                     = (*Dispatcher).sysFutexWait
-	_ func(*Dispatcher, Caller, UserPtr, uint32) object.Status                                                                = (*Dispatcher).sysFutexWake
-	_ func(*Dispatcher, Caller, UserPtr, uint32, int32, UserPtr, uint32, object.Handle) object.Status                         = (*Dispatcher).sysFutexRequeue
-	_ func(*Dispatcher, Caller, object.Time) object.Status                                                                    = (*Dispatcher).sysNanosleep
-	_ func(*Dispatcher, Caller) object.Time                                                                                   = (*Dispatcher).sysClockGetMonotonic
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysDebuglogCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysDebuglogWrite
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysDebuglogRead
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysObjectGetProperty
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysObjectSetProperty
-	_ func(*Dispatcher, Caller, UserPtr) object.Status                                                                        = (*Dispatcher).sysBerylStartupHandle
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64) object.Status                                                 = (*Dispatcher).sysBerylKernelStats
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle, UserPtr) object.Status                                          = (*Dispatcher).sysVmoReplaceAsExecutable
-	_ func(*Dispatcher, Caller, object.Rights, uint64, object.Handle, uint64, UserPtr) object.Status                          = (*Dispatcher).sysKosUserObjectCreate
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysKosUserObjectGetContext
-	_ func(*Dispatcher, Caller, object.Rights, uint64, object.Handle, uint32, UserPtr) object.Status                          = (*Dispatcher).sysKosCallableCreate
-	_ func(*Dispatcher, Caller, uint64, object.Handle, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysKosBadgeCreate
-	_ func(*Dispatcher, Caller, object.Handle, object.Rights, object.Handle, UserPtr) object.Status                           = (*Dispatcher).sysKosHandleCopy
-	_ func(*Dispatcher, Caller, object.Handle, uint32) object.Status                                                          = (*Dispatcher).sysKosHandleRevoke
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle) object.Status                                                   = (*Dispatcher).sysKosHandleRevokeSubtree
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status                               = (*Dispatcher).sysKosHandleConnect
-	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysKosListenerCreate
-	_ func(*Dispatcher, Caller, object.Handle, object.Time, UserPtr, UserPtr) object.Status                                   = (*Dispatcher).sysKosCall
-	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr) object.Status                           = (*Dispatcher).sysKosRecv
-	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysKosReply
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                                  = (*Dispatcher).sysBerylProcessSetClass
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status = (*Dispatcher).sysKosHandleConnectEx
-	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysKosSecurityConnect
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysSystemPowerctl
-	_ func(*Dispatcher, Caller, object.Handle, object.Koid, object.Rights, UserPtr) object.Status                             = (*Dispatcher).sysObjectGetChild
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysVmoCreateChild
-	_ func(*Dispatcher, Caller) object.Time                                                                                   = (*Dispatcher).sysClockGetBoot
-	_ func(*Dispatcher, Caller) int64                                                                                         = (*Dispatcher).sysTicksGet
-	_ func(*Dispatcher, Caller) int64                                                                                         = (*Dispatcher).sysTicksPerSecond
-	_ func(*Dispatcher, Caller, object.Duration) object.Time                                                                  = (*Dispatcher).sysDeadlineAfter
-	_ func(*Dispatcher, Caller) uint32                                                                                        = (*Dispatcher).sysSystemGetNumCpus
-	_ func(*Dispatcher, Caller) uint32                                                                                        = (*Dispatcher).sysSystemGetPageSize
-	_ func(*Dispatcher, Caller) uint64                                                                                        = (*Dispatcher).sysSystemGetPhysmem
-	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysSystemGetFeatures
-	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysCprngDrawOnce
-	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysCprngAddEntropy
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, object.Handle) object.Status                          = (*Dispatcher).sysBerylNsBind
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64, UserPtr) object.Status                = (*Dispatcher).sysResourceCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysVmoCreatePhysical
-	_ func(*Dispatcher, Caller, object.Handle, uint32) object.Status                                                          = (*Dispatcher).sysVmoSetCachePolicy
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, UserPtr) object.Status                                         = (*Dispatcher).sysInterruptCreate
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysInterruptWait
-	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysInterruptDestroy
-	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysInterruptAck
-	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time) object.Status                                             = (*Dispatcher).sysInterruptTrigger
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint32) object.Status                                   = (*Dispatcher).sysInterruptBind
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysIommuCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysBtiCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, UserPtr, uint64, UserPtr) object.Status = (*Dispatcher).sysBtiPin
-	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysPmtUnpin
-	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                  = (*Dispatcher).sysBtiReleaseQuarantine
-	_ func(*Dispatcher, Caller, object.Handle, uint64, uint32, UserPtr) object.Status                                         = (*Dispatcher).sysVmoCreateContiguous
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRequest
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                  = (*Dispatcher).sysIoportsRelease
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysMsiAllocate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, object.Handle, uint64, UserPtr) object.Status                  = (*Dispatcher).sysMsiCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                         = (*Dispatcher).sysVmarOpRange
-	_ func(*Dispatcher, Caller, UserPtr, uint64, uint32) object.Status                                                        = (*Dispatcher).sysCacheFlush
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr) object.Status                                        = (*Dispatcher).sysProfileCreate
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint32) object.Status                                           = (*Dispatcher).sysObjectSetProfile
-	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                = (*Dispatcher).sysPagerCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, UserPtr) object.Status                  = (*Dispatcher).sysPagerCreateVmo
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle) object.Status                                                   = (*Dispatcher).sysPagerDetachVmo
-	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint64, object.Handle, uint64) object.Status            = (*Dispatcher).sysPagerSupplyPages
-	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, uint64) object.Status                   = (*Dispatcher).sysPagerOpRange
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysTaskSuspend
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysTaskSuspendToken
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysThreadReadState
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                         = (*Dispatcher).sysThreadWriteState
-	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysProcessReadMemory
-	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysProcessWriteMemory
-	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle) object.Status                                           = (*Dispatcher).sysJobSetCritical
-	_ func(*Dispatcher, Caller, uint32, object.Handle, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysStreamCreate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysStreamWritev
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr, uint64, UserPtr) object.Status                        = (*Dispatcher).sysStreamWritevAt
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                = (*Dispatcher).sysStreamReadv
-	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr, uint64, UserPtr) object.Status                        = (*Dispatcher).sysStreamReadvAt
-	_ func(*Dispatcher, Caller, object.Handle, uint32, int64, UserPtr) object.Status                                          = (*Dispatcher).sysStreamSeek
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysSystemGetEvent
-	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                 = (*Dispatcher).sysTaskCreateExceptionChannel
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysExceptionGetThread
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysExceptionGetProcess
-	_ func(*Dispatcher, Caller, UserPtr, uint64, UserPtr) object.Status                                                       = (*Dispatcher).sysSystemGetVersionString
-	_ func(*Dispatcher, Caller) uint32                                                                                        = (*Dispatcher).sysSystemGetDcacheLineSize
-	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, object.Handle) object.Status                                   = (*Dispatcher).sysVmarUnmapHandleCloseThreadExit
-	_ func(*Dispatcher, Caller, UserPtr, uint32, int32, object.Handle)                                                        = (*Dispatcher).sysFutexWakeHandleCloseThreadExit
-	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                = (*Dispatcher).sysDebugWrite
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, UserPtr) object.Status                                        = (*Dispatcher).sysDebugRead
-	_ func(*Dispatcher, Caller, uint64, UserPtr, UserPtr) object.Status                                                       = (*Dispatcher).sysClockCreate
-	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                         = (*Dispatcher).sysClockRead
-	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysClockGetDetails
-	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                 = (*Dispatcher).sysClockUpdate
-	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status                  = (*Dispatcher).sysChannelCallEtc
-	_ func(*Dispatcher, Caller, UserPtr) object.Status                                                                        = (*Dispatcher).sysFutexWakeSingleOwner
-	_ func(*Dispatcher, Caller, UserPtr, int32, UserPtr, uint32, object.Handle) object.Status                                 = (*Dispatcher).sysFutexRequeueSingleOwner
-	_ func(*Dispatcher, Caller, UserPtr, UserPtr) object.Status                                                               = (*Dispatcher).sysFutexGetOwner
+	_ func(*Dispatcher, Caller, object.Handle, object.Rights, UserPtr) object.Status                                           = (*Dispatcher).sysHandleDuplicate
+	_ func(*Dispatcher, Caller, object.Handle, object.Rights, UserPtr) object.Status                                           = (*Dispatcher).sysHandleReplace
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                   = (*Dispatcher).sysHandleClose
+	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                 = (*Dispatcher).sysHandleCloseMany
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr, UserPtr) object.Status                        = (*Dispatcher).sysObjectGetInfo
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                   = (*Dispatcher).sysObjectSignal
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                   = (*Dispatcher).sysObjectSignalPeer
+	_ func(*Dispatcher, Caller, object.Handle, object.Signals, object.Time, UserPtr) object.Status                             = (*Dispatcher).sysObjectWaitOne
+	_ func(*Dispatcher, Caller, UserPtr, uint64, object.Time) object.Status                                                    = (*Dispatcher).sysObjectWaitMany
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, object.Signals, uint32) object.Status                    = (*Dispatcher).sysObjectWaitAsync
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                 = (*Dispatcher).sysEventCreate
+	_ func(*Dispatcher, Caller, uint32, UserPtr, UserPtr) object.Status                                                        = (*Dispatcher).sysEventpairCreate
+	_ func(*Dispatcher, Caller, uint32, UserPtr, UserPtr) object.Status                                                        = (*Dispatcher).sysChannelCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status       = (*Dispatcher).sysChannelRead
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr, uint32, uint32, UserPtr, UserPtr) object.Status       = (*Dispatcher).sysChannelReadEtc
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                         = (*Dispatcher).sysChannelWrite
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint32, UserPtr, uint32) object.Status                         = (*Dispatcher).sysChannelWriteEtc
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status                   = (*Dispatcher).sysChannelCall
+	_ func(*Dispatcher, Caller, uint32, UserPtr, UserPtr) object.Status                                                        = (*Dispatcher).sysSocketCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysSocketWrite
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysSocketRead
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                   = (*Dispatcher).sysSocketSetDisposition
+	_ func(*Dispatcher, Caller, uint64, uint64, uint32, UserPtr, UserPtr) object.Status                                        = (*Dispatcher).sysFifoCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysFifoRead
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysFifoWrite
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                 = (*Dispatcher).sysPortCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                          = (*Dispatcher).sysPortQueue
+	_ func(*Dispatcher, Caller, object.Handle, object.Time, UserPtr) object.Status                                             = (*Dispatcher).sysPortWait
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64) object.Status                                            = (*Dispatcher).sysPortCancel
+	_ func(*Dispatcher, Caller, uint32, uint32, UserPtr) object.Status                                                         = (*Dispatcher).sysTimerCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Time, object.Duration) object.Status                                     = (*Dispatcher).sysTimerSet
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                   = (*Dispatcher).sysTimerCancel
+	_ func(*Dispatcher, Caller, uint64, uint32, UserPtr) object.Status                                                         = (*Dispatcher).sysVmoCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                          = (*Dispatcher).sysVmoRead
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint64) object.Status                                          = (*Dispatcher).sysVmoWrite
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                          = (*Dispatcher).sysVmoGetSize
+	_ func(*Dispatcher, Caller, object.Handle, uint64) object.Status                                                           = (*Dispatcher).sysVmoSetSize
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                          = (*Dispatcher).sysVmoOpRange
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, UserPtr) object.Status                         = (*Dispatcher).sysVmarAllocate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, object.Handle, uint64, uint64, UserPtr) object.Status           = (*Dispatcher).sysVmarMap
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64) object.Status                                                   = (*Dispatcher).sysVmarUnmap
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64) object.Status                                           = (*Dispatcher).sysVmarProtect
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                   = (*Dispatcher).sysVmarDestroy
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint32, UserPtr, UserPtr) object.Status                        = (*Dispatcher).sysProcessCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint64, object.Handle, uint64) object.Status             = (*Dispatcher).sysProcessStart
+	_ func(*Dispatcher, Caller, int64)                                                                                         = (*Dispatcher).sysProcessExit
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, uint32, UserPtr) object.Status                                 = (*Dispatcher).sysThreadCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, uint64, uint64) object.Status                                   = (*Dispatcher).sysThreadStart
+	_ func(*Dispatcher, Caller)                                                                                                = (*Dispatcher).sysThreadExit
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                  = (*Dispatcher).sysJobCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, UserPtr, uint32) object.Status                                  = (*Dispatcher).sysJobSetPolicy
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                   = (*Dispatcher).sysTaskKill
+	_ func(*Dispatcher, Caller, UserPtr, int32, object.Handle, object.Time) object.Status                                      = (*Dispatcher).sysFutexWait
+	_ func(*Dispatcher, Caller, UserPtr, uint32) object.Status                                                                 = (*Dispatcher).sysFutexWake
+	_ func(*Dispatcher, Caller, UserPtr, uint32, int32, UserPtr, uint32, object.Handle) object.Status                          = (*Dispatcher).sysFutexRequeue
+	_ func(*Dispatcher, Caller, object.Time) object.Status                                                                     = (*Dispatcher).sysNanosleep
+	_ func(*Dispatcher, Caller) object.Time                                                                                    = (*Dispatcher).sysClockGetMonotonic
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                  = (*Dispatcher).sysDebuglogCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                          = (*Dispatcher).sysDebuglogWrite
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                          = (*Dispatcher).sysDebuglogRead
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                          = (*Dispatcher).sysObjectGetProperty
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                          = (*Dispatcher).sysObjectSetProperty
+	_ func(*Dispatcher, Caller, UserPtr) object.Status                                                                         = (*Dispatcher).sysBerylStartupHandle
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64) object.Status                                                  = (*Dispatcher).sysBerylKernelStats
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, UserPtr) object.Status                                           = (*Dispatcher).sysVmoReplaceAsExecutable
+	_ func(*Dispatcher, Caller, object.Rights, uint64, object.Handle, uint64, UserPtr) object.Status                           = (*Dispatcher).sysKosUserObjectCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                          = (*Dispatcher).sysKosUserObjectGetContext
+	_ func(*Dispatcher, Caller, object.Rights, uint64, object.Handle, uint32, UserPtr) object.Status                           = (*Dispatcher).sysKosCallableCreate
+	_ func(*Dispatcher, Caller, uint64, object.Handle, uint64, UserPtr) object.Status                                          = (*Dispatcher).sysKosBadgeCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Rights, object.Handle, UserPtr) object.Status                            = (*Dispatcher).sysKosHandleCopy
+	_ func(*Dispatcher, Caller, object.Handle, uint32) object.Status                                                           = (*Dispatcher).sysKosHandleRevoke
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle) object.Status                                                    = (*Dispatcher).sysKosHandleRevokeSubtree
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status                                = (*Dispatcher).sysKosHandleConnect
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                 = (*Dispatcher).sysKosListenerCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Time, UserPtr, UserPtr) object.Status                                    = (*Dispatcher).sysKosCall
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr) object.Status                            = (*Dispatcher).sysKosRecv
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                  = (*Dispatcher).sysKosReply
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, UserPtr, uint64) object.Status                                   = (*Dispatcher).sysBerylProcessSetClass
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, object.Handle, uint32, UserPtr, UserPtr, UserPtr) object.Status  = (*Dispatcher).sysKosHandleConnectEx
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                 = (*Dispatcher).sysKosSecurityConnect
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                  = (*Dispatcher).sysSystemPowerctl
+	_ func(*Dispatcher, Caller, object.Handle, object.Koid, object.Rights, UserPtr) object.Status                              = (*Dispatcher).sysObjectGetChild
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr) object.Status                                  = (*Dispatcher).sysVmoCreateChild
+	_ func(*Dispatcher, Caller) object.Time                                                                                    = (*Dispatcher).sysClockGetBoot
+	_ func(*Dispatcher, Caller) int64                                                                                          = (*Dispatcher).sysTicksGet
+	_ func(*Dispatcher, Caller) int64                                                                                          = (*Dispatcher).sysTicksPerSecond
+	_ func(*Dispatcher, Caller, object.Duration) object.Time                                                                   = (*Dispatcher).sysDeadlineAfter
+	_ func(*Dispatcher, Caller) uint32                                                                                         = (*Dispatcher).sysSystemGetNumCpus
+	_ func(*Dispatcher, Caller) uint32                                                                                         = (*Dispatcher).sysSystemGetPageSize
+	_ func(*Dispatcher, Caller) uint64                                                                                         = (*Dispatcher).sysSystemGetPhysmem
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                 = (*Dispatcher).sysSystemGetFeatures
+	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                 = (*Dispatcher).sysCprngDrawOnce
+	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                 = (*Dispatcher).sysCprngAddEntropy
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, object.Handle) object.Status                           = (*Dispatcher).sysBerylNsBind
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64, UserPtr) object.Status                 = (*Dispatcher).sysResourceCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, UserPtr) object.Status                                          = (*Dispatcher).sysVmoCreatePhysical
+	_ func(*Dispatcher, Caller, object.Handle, uint32) object.Status                                                           = (*Dispatcher).sysVmoSetCachePolicy
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, UserPtr) object.Status                                          = (*Dispatcher).sysInterruptCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                          = (*Dispatcher).sysInterruptWait
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                   = (*Dispatcher).sysInterruptDestroy
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                   = (*Dispatcher).sysInterruptAck
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time) object.Status                                              = (*Dispatcher).sysInterruptTrigger
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint32) object.Status                                    = (*Dispatcher).sysInterruptBind
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysIommuCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr) object.Status                                          = (*Dispatcher).sysBtiCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, UserPtr, uint64, UserPtr) object.Status  = (*Dispatcher).sysBtiPin
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                   = (*Dispatcher).sysPmtUnpin
+	_ func(*Dispatcher, Caller, object.Handle) object.Status                                                                   = (*Dispatcher).sysBtiReleaseQuarantine
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint32, UserPtr) object.Status                                          = (*Dispatcher).sysVmoCreateContiguous
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                   = (*Dispatcher).sysIoportsRequest
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32) object.Status                                                   = (*Dispatcher).sysIoportsRelease
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                  = (*Dispatcher).sysMsiAllocate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint32, object.Handle, uint64, UserPtr) object.Status                   = (*Dispatcher).sysMsiCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, uint64, UserPtr, uint64) object.Status                          = (*Dispatcher).sysVmarOpRange
+	_ func(*Dispatcher, Caller, UserPtr, uint64, uint32) object.Status                                                         = (*Dispatcher).sysCacheFlush
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, UserPtr) object.Status                                         = (*Dispatcher).sysProfileCreate
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint32) object.Status                                            = (*Dispatcher).sysObjectSetProfile
+	_ func(*Dispatcher, Caller, uint32, UserPtr) object.Status                                                                 = (*Dispatcher).sysPagerCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, UserPtr) object.Status                   = (*Dispatcher).sysPagerCreateVmo
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle) object.Status                                                    = (*Dispatcher).sysPagerDetachVmo
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint64, object.Handle, uint64) object.Status             = (*Dispatcher).sysPagerSupplyPages
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle, uint64, uint64, uint64) object.Status                    = (*Dispatcher).sysPagerOpRange
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                          = (*Dispatcher).sysTaskSuspend
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                          = (*Dispatcher).sysTaskSuspendToken
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                          = (*Dispatcher).sysThreadReadState
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64) object.Status                                          = (*Dispatcher).sysThreadWriteState
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysProcessReadMemory
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysProcessWriteMemory
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Handle) object.Status                                            = (*Dispatcher).sysJobSetCritical
+	_ func(*Dispatcher, Caller, uint32, object.Handle, uint64, UserPtr) object.Status                                          = (*Dispatcher).sysStreamCreate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysStreamWritev
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr, uint64, UserPtr) object.Status                         = (*Dispatcher).sysStreamWritevAt
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr, uint64, UserPtr) object.Status                                 = (*Dispatcher).sysStreamReadv
+	_ func(*Dispatcher, Caller, object.Handle, uint32, uint64, UserPtr, uint64, UserPtr) object.Status                         = (*Dispatcher).sysStreamReadvAt
+	_ func(*Dispatcher, Caller, object.Handle, uint32, int64, UserPtr) object.Status                                           = (*Dispatcher).sysStreamSeek
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                  = (*Dispatcher).sysSystemGetEvent
+	_ func(*Dispatcher, Caller, object.Handle, uint32, UserPtr) object.Status                                                  = (*Dispatcher).sysTaskCreateExceptionChannel
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                          = (*Dispatcher).sysExceptionGetThread
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                          = (*Dispatcher).sysExceptionGetProcess
+	_ func(*Dispatcher, Caller, UserPtr, uint64, UserPtr) object.Status                                                        = (*Dispatcher).sysSystemGetVersionString
+	_ func(*Dispatcher, Caller) uint32                                                                                         = (*Dispatcher).sysSystemGetDcacheLineSize
+	_ func(*Dispatcher, Caller, object.Handle, uint64, uint64, object.Handle) object.Status                                    = (*Dispatcher).sysVmarUnmapHandleCloseThreadExit
+	_ func(*Dispatcher, Caller, UserPtr, uint32, int32, object.Handle)                                                         = (*Dispatcher).sysFutexWakeHandleCloseThreadExit
+	_ func(*Dispatcher, Caller, UserPtr, uint64) object.Status                                                                 = (*Dispatcher).sysDebugWrite
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr, uint64, UserPtr) object.Status                                         = (*Dispatcher).sysDebugRead
+	_ func(*Dispatcher, Caller, uint64, UserPtr, UserPtr) object.Status                                                        = (*Dispatcher).sysClockCreate
+	_ func(*Dispatcher, Caller, object.Handle, UserPtr) object.Status                                                          = (*Dispatcher).sysClockRead
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                  = (*Dispatcher).sysClockGetDetails
+	_ func(*Dispatcher, Caller, object.Handle, uint64, UserPtr) object.Status                                                  = (*Dispatcher).sysClockUpdate
+	_ func(*Dispatcher, Caller, object.Handle, uint32, object.Time, UserPtr, UserPtr, UserPtr) object.Status                   = (*Dispatcher).sysChannelCallEtc
+	_ func(*Dispatcher, Caller, UserPtr) object.Status                                                                         = (*Dispatcher).sysFutexWakeSingleOwner
+	_ func(*Dispatcher, Caller, UserPtr, int32, UserPtr, uint32, object.Handle) object.Status                                  = (*Dispatcher).sysFutexRequeueSingleOwner
+	_ func(*Dispatcher, Caller, UserPtr, UserPtr) object.Status                                                                = (*Dispatcher).sysFutexGetOwner
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint64, uint64, UserPtr, uint64, UserPtr, UserPtr) object.Status = (*Dispatcher).sysPagerQueryDirtyRanges
+	_ func(*Dispatcher, Caller, object.Handle, object.Handle, uint32, UserPtr, uint64) object.Status                           = (*Dispatcher).sysPagerQueryVmoStats
 )

@@ -25,8 +25,22 @@ const (
 
 	PagerVMORead     uint16 = 0
 	PagerVMOComplete uint16 = 1
+	PagerVMODirty    uint16 = 2
 
-	PagerOpFail uint32 = 1
+	PagerOpFail           uint32 = 1
+	PagerOpDirty          uint32 = 2
+	PagerOpWritebackBegin uint32 = 3
+	PagerOpWritebackEnd   uint32 = 4
+
+	// VMODirtyRangeIsZero is ZX_VMO_DIRTY_RANGE_IS_ZERO, an option of a
+	// zx_vmo_dirty_range_t and the data of ZX_PAGER_OP_WRITEBACK_BEGIN.
+	VMODirtyRangeIsZero uint64 = 1
+	// PagerVMOStatsModified is ZX_PAGER_VMO_STATS_MODIFIED.
+	PagerVMOStatsModified uint32 = 1
+	// PagerResetVMOStats is ZX_PAGER_RESET_VMO_STATS.
+	PagerResetVMOStats uint32 = 1
+	// VMOTrapDirty is ZX_VMO_TRAP_DIRTY, an option of zx_pager_create_vmo.
+	VMOTrapDirty uint32 = 1 << 3
 )
 
 // DefaultPagerRights are the rights of a new pager handle.
@@ -157,13 +171,23 @@ func (s *PagerSource) pageRequest(cmd uint16, off, length uint64) PortPacket {
 // off+length) in pk (a packet not queued now). Packets for a port without
 // handles are dropped.
 func (s *PagerSource) SendRead(pk *PageRequestPacket, off, length uint64) {
+	s.send(pk, PagerVMORead, off, length)
+}
+
+// SendDirty queues a ZX_PAGER_VMO_DIRTY request for the byte range [off,
+// off+length) in pk, as SendRead.
+func (s *PagerSource) SendDirty(pk *PageRequestPacket, off, length uint64) {
+	s.send(pk, PagerVMODirty, off, length)
+}
+
+func (s *PagerSource) send(pk *PageRequestPacket, cmd uint16, off, length uint64) {
 	pt := s.port
 	pt.mu.Lock()
 	defer pt.mu.Unlock()
 	if pk.slot.queued || pt.zero {
 		return
 	}
-	pk.slot.node = portNode{pk: s.pageRequest(PagerVMORead, off, length), intr: &pk.slot}
+	pk.slot.node = portNode{pk: s.pageRequest(cmd, off, length), intr: &pk.slot}
 	if len(pt.waiters) == 0 {
 		pk.slot.queued = true
 	}

@@ -303,7 +303,7 @@ func (as *AddressSpace) resolve(va uint64, ec uint64, req **pageReq) object.Stat
 			// A clone's read maps its parent's page read-only: it
 			// sees the parent's writes until it writes itself.
 			done, r, st := pc.sharedLocked(off/PageSize, true, func(pa uint64) object.Status {
-				return as.installPTE(page, pa, m.vmo.ptePermsLocked(pa, m.perms)&^VMPermWrite)
+				return as.installPTE(page, pa, m.vmo.ptePermsLocked(off/PageSize, pa, m.perms)&^VMPermWrite)
 			})
 			if done || st != object.OK || r != nil {
 				*req = r
@@ -314,6 +314,11 @@ func (as *AddressSpace) resolve(va uint64, ec uint64, req **pageReq) object.Stat
 			return st
 		}
 	}
+	if off := m.offset + (page - m.base); ec&pfWrite != 0 && off < m.vmo.size && m.vmo.needsDirtyLocked(off/PageSize) {
+		r, st := m.vmo.dirtyRequestLocked(off/PageSize, off/PageSize+1)
+		*req = r
+		return st
+	}
 	pa, st := m.vmo.pageForFaultLocked(m.offset+(page-m.base), ec&pfWrite != 0)
 	if st == object.ErrOutOfRange {
 		return object.ErrNotFound
@@ -321,7 +326,7 @@ func (as *AddressSpace) resolve(va uint64, ec uint64, req **pageReq) object.Stat
 	if st != object.OK {
 		return st
 	}
-	if st := as.installPTE(page, pa, m.vmo.ptePermsLocked(pa, m.perms)); st != object.OK {
+	if st := as.installPTE(page, pa, m.vmo.ptePermsLocked((m.offset+(page-m.base))/PageSize, pa, m.perms)); st != object.OK {
 		return st
 	}
 	if ec&pfWrite == 0 {
@@ -352,7 +357,7 @@ func (as *AddressSpace) faultAroundLocked(m *Mapping, page uint64) {
 			break
 		}
 		if pa, ok := m.vmo.pages.get(off / PageSize); ok {
-			as.installAbsentPTE(va, pa, m.vmo.ptePermsLocked(pa, m.perms))
+			as.installAbsentPTE(va, pa, m.vmo.ptePermsLocked(off/PageSize, pa, m.perms))
 		}
 	}
 }
@@ -422,6 +427,9 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 			return nil
 		}
 	}
+	if out && v.needsDirtyLocked(off/PageSize) {
+		return ErrFault // the kernel does not wait for a pager in a copy
+	}
 	if !out {
 		if pa, ok := v.pages.get(off / PageSize); ok {
 			copy(buf, v.frames.Bytes(pa)[in:])
@@ -435,6 +443,7 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 		return ErrNoMem
 	}
 	copy(v.frames.Bytes(pa)[in:], buf)
+	v.markDirtyLocked(off / PageSize)
 	return nil
 }
 

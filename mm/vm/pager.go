@@ -57,6 +57,7 @@ type pageReq struct {
 	status    object.Status // valid once done is closed
 	pk        object.PageRequestPacket
 	owner     *VMO         // the pager-backed VMO asked
+	dirty     bool         // a ZX_PAGER_VMO_DIRTY request (pagerdirty.go), not a READ
 	waiters   atomic.Int32 // threads waiting for it; changed under owner.mu but for a final decrement
 }
 
@@ -67,6 +68,10 @@ type pagerState struct {
 	reqs     map[uint64]*pageReq // page index → the request that asked for it
 	detached bool                // no pager any more: missing pages fail with BAD_STATE
 	clones   map[*pagerClone]struct{}
+	dirty    map[uint64]dirtyState // pages not Clean (pagerdirty.go)
+	dreqs    map[uint64]*pageReq   // page index → the DIRTY request that asked for it
+	trap     bool                  // ZX_VMO_TRAP_DIRTY: writes to pages not Dirty ask the pager
+	modified bool                  // written since the last stats reset
 }
 
 // NewPagerVMO is the VM side of zx_pager_create_vmo: a VMO of size bytes
@@ -74,11 +79,12 @@ type pagerState struct {
 // packets carrying key. Errors: INVALID_ARGS (options other than
 // ZX_VMO_RESIZABLE), OUT_OF_RANGE (size too large).
 func NewPagerVMO(frames Frames, size uint64, options uint32, pg *object.Pager, port *object.Port, key uint64) (*VMO, object.Status) {
-	v, st := NewVMO(frames, size, options)
+	v, st := NewVMO(frames, size, options&^object.VMOTrapDirty)
 	if st != object.OK {
 		return nil, st
 	}
-	v.pager = &pagerState{reqs: map[uint64]*pageReq{}, clones: map[*pagerClone]struct{}{}}
+	v.pager = &pagerState{reqs: map[uint64]*pageReq{}, clones: map[*pagerClone]struct{}{}, dirty: map[uint64]dirtyState{},
+		dreqs: map[uint64]*pageReq{}, trap: options&object.VMOTrapDirty != 0}
 	src := pg.Attach(port, key, v)
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -156,9 +162,13 @@ func (v *VMO) requestLocked(idx, limit uint64) (*pageReq, object.Status) {
 // unread packet is taken back and its waiters wake. v.mu held.
 func (v *VMO) finishLocked(r *pageReq, st object.Status) {
 	ps := v.pager
+	reqs := ps.reqs
+	if r.dirty {
+		reqs = ps.dreqs
+	}
 	for i := r.lo; i < r.hi; i++ {
-		if ps.reqs[i] == r {
-			delete(ps.reqs, i)
+		if reqs[i] == r {
+			delete(reqs, i)
 		}
 	}
 	r.status = st
@@ -184,6 +194,9 @@ func (v *VMO) pageArrivedLocked(idx uint64) {
 func (v *VMO) failAllLocked(st object.Status) {
 	for _, r := range v.pager.reqs {
 		v.finishLocked(r, st) // deletes every entry of r
+	}
+	for _, r := range v.pager.dreqs {
+		v.finishLocked(r, st)
 	}
 }
 
@@ -327,6 +340,7 @@ func (v *VMO) zeroPageLocked(idx uint64) object.Status {
 			return st
 		}
 		clear(v.frames.Bytes(pa))
+		v.markDirtyLocked(idx)
 		return object.OK
 	}
 	pa, err := v.frames.Alloc(false)
@@ -340,6 +354,7 @@ func (v *VMO) zeroPageLocked(idx uint64) object.Status {
 	v.pages.set(idx, pa, v.size/PageSize)
 	if v.pager != nil {
 		v.pageArrivedLocked(idx)
+		v.markDirtyLocked(idx)
 	}
 	return object.OK
 }
@@ -425,6 +440,9 @@ func (v *VMO) FailPages(offset, length uint64, st object.Status) object.Status {
 		if r := v.pager.reqs[idx]; r != nil {
 			v.finishLocked(r, st)
 		}
+		if r := v.pager.dreqs[idx]; r != nil {
+			v.finishLocked(r, st)
+		}
 	}
 	return object.OK
 }
@@ -466,9 +484,15 @@ func (v *VMO) PagerClosed() {
 // (the VMO shrank): their waiters look again and find the range gone.
 // v.mu held.
 func (v *VMO) pagerShrinkLocked(end uint64) {
+	v.pager.modified = true // Zircon: a resize modifies the VMO
 	for idx := range v.pager.reqs {
 		if idx >= end {
 			v.pageArrivedLocked(idx)
+		}
+	}
+	for idx := range v.pager.dreqs {
+		if idx >= end {
+			v.dirtyArrivedLocked(idx)
 		}
 	}
 	for pc := range v.pager.clones {

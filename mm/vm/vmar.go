@@ -430,7 +430,7 @@ func (m *Mapping) populateLocked() object.Status {
 		if st != object.OK {
 			return st
 		}
-		if st := m.as.installPTE(m.base+off, pa, m.vmo.ptePermsLocked(pa, m.perms)); st != object.OK {
+		if st := m.as.installPTE(m.base+off, pa, m.vmo.ptePermsLocked((m.offset+off)/PageSize, pa, m.perms)); st != object.OK {
 			return st
 		}
 	}
@@ -816,7 +816,7 @@ func (m *Mapping) mapPresentLocked(lo, hi uint64) object.Status {
 		if !ok {
 			continue
 		}
-		if st := m.as.installPTE(va, pa, m.vmo.ptePermsLocked(pa, m.perms)); st != object.OK {
+		if st := m.as.installPTE(va, pa, m.vmo.ptePermsLocked(off/PageSize, pa, m.perms)); st != object.OK {
 			return st
 		}
 	}

@@ -212,6 +212,7 @@ func (v *VMO) SetSize(size uint64) object.Status {
 				return st
 			}
 			clear(v.frames.Bytes(pa)[tail:])
+			v.markDirtyLocked(size / PageSize)
 		}
 	}
 	v.size = rounded
@@ -335,11 +336,22 @@ func (v *VMO) WriteWait(offset uint64, buf []byte, w PageWaiter) object.Status {
 			}
 			continue
 		}
+		if v.needsDirtyLocked(offset / PageSize) {
+			last := (offset + uint64(len(buf)) - 1) / PageSize
+			if st := v.awaitDirtyLocked(offset/PageSize, last+1, w); st != object.OK {
+				return st
+			}
+			if !v.inRangeLocked(offset, uint64(len(buf))) {
+				return object.ErrOutOfRange
+			}
+			continue
+		}
 		pa, st := v.writablePageLocked(offset/PageSize, false)
 		if st != object.OK {
 			return st
 		}
 		copy(v.frames.Bytes(pa)[in:], buf[:n])
+		v.markDirtyLocked(offset / PageSize)
 		buf, offset = buf[n:], offset+n
 	}
 	return object.OK
@@ -505,6 +517,7 @@ func (v *VMO) zeroLocked(lo, hi uint64) object.Status {
 				return st
 			}
 			clear(v.frames.Bytes(pa)[in : in+n])
+			v.markDirtyLocked(lo / PageSize)
 		}
 		lo += n
 	}
@@ -556,12 +569,13 @@ func (v *VMO) writablePageLocked(idx uint64, fault bool) (uint64, object.Status)
 	return npa, object.OK
 }
 
-// ptePermsLocked returns the permissions to install for page pa of a
-// mapping with perms: a shared page is never writable in the page tables
-// (the write fault copies it). v.mu held.
-func (v *VMO) ptePermsLocked(pa uint64, perms uint32) uint32 {
+// ptePermsLocked returns the permissions to install for page pa (index
+// idx) of a mapping with perms: a shared page is never writable in the
+// page tables (the write fault copies it), nor is a pager-backed VMO's
+// page that is not Dirty (the write fault marks it). v.mu held.
+func (v *VMO) ptePermsLocked(idx, pa uint64, perms uint32) uint32 {
 	perms |= v.cache << permCacheShift
-	if perms&VMPermWrite != 0 && !v.phys && v.shares.holders(pa) > 1 {
+	if perms&VMPermWrite != 0 && !v.phys && (v.shares.holders(pa) > 1 || v.cleanLocked(idx)) {
 		return perms &^ VMPermWrite
 	}
 	return perms
@@ -597,6 +611,9 @@ func (v *VMO) unmapPagesLocked(lo, hi uint64) {
 // is smaller: the range or the page map. v.mu held.
 func (v *VMO) freePagesLocked(lo, hi uint64) {
 	first, last := lo/PageSize, (hi-1)/PageSize
+	if v.pager != nil {
+		v.forgetDirtyLocked(first, last+1)
+	}
 	if last-first < uint64(v.pages.len()) {
 		for idx := first; idx <= last; idx++ {
 			if pa, ok := v.pages.del(idx); ok {
@@ -619,7 +636,11 @@ func (v *VMO) pageForFaultLocked(off uint64, write bool) (uint64, object.Status)
 		return 0, object.ErrOutOfRange
 	}
 	if write {
-		return v.writablePageLocked(off/PageSize, true)
+		pa, st := v.writablePageLocked(off/PageSize, true)
+		if st == object.OK {
+			v.markDirtyLocked(off / PageSize)
+		}
+		return pa, st
 	}
 	return v.commitLocked(off/PageSize, true)
 }

@@ -273,9 +273,15 @@ const (
 	ObjTypeVCPU                            ObjType = 21
 	ObjTypeVMAR                            ObjType = 18
 	ObjTypeVMO                             ObjType = 3
+	PagerOpDirty                           uint32  = 2
 	PagerOpFail                            uint32  = 1
+	PagerOpWritebackBegin                  uint32  = 3
+	PagerOpWritebackEnd                    uint32  = 4
+	PagerResetVMOStats                     uint32  = 1
 	PagerVMOComplete                       uint16  = 1
+	PagerVMODirty                          uint16  = 2
 	PagerVMORead                           uint16  = 0
+	PagerVMOStatsModified                  uint32  = 1
 	PktTypeInterrupt                       uint32  = 7
 	PktTypePageRequest                     uint32  = 9
 	PktTypeSignalOne                       uint32  = 1
@@ -468,6 +474,8 @@ const (
 	TimerSlackEarly                        uint32  = 1
 	TimerSlackLate                         uint32  = 2
 	UserSignalAll                          Signals = 0xff000000
+	VMODirtyRangeIsZero                    uint64  = 1
+	VMOTrapDirty                           uint32  = 8
 	WaitAsyncEdge                          uint32  = 2
 	WaitAsyncOnce                          uint32  = 0
 	WaitAsyncTimestamp                     uint32  = 1

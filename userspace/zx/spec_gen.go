@@ -859,4 +859,21 @@ var Syscalls = []SyscallDesc{
 		{Name: "value_ptr", CType: "const zx_futex_t*", Elem: "zx_futex_t", Pointer: true, Const: true, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 		{Name: "koid", CType: "zx_koid_t*", Elem: "zx_koid_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
 	}},
+	{Name: "pager_query_dirty_ranges", Num: 0x1099, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "pager", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypePager, Rights: RightNone, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "pager_vmo", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeVMO, Rights: RightNone, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "offset", CType: "uint64_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "length", CType: "uint64_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer", CType: "void*", Elem: "void", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: 5, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer_size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "actual", CType: "size_t*", Elem: "size_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: true, Consumed: false},
+		{Name: "avail", CType: "size_t*", Elem: "size_t", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: true, Consumed: false},
+	}},
+	{Name: "pager_query_vmo_stats", Num: 0x109a, Blocking: false, NoReturn: false, Ret: "zx_status_t", Args: []ArgDesc{
+		{Name: "pager", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypePager, Rights: RightNone, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "pager_vmo", CType: "zx_handle_t", Elem: "", Pointer: false, Const: false, Handle: true, ObjType: ObjTypeVMO, Rights: RightNone, RightsChecked: true, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "options", CType: "uint32_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer", CType: "void*", Elem: "void", Pointer: true, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: 4, Count: -1, Optional: false, Consumed: false},
+		{Name: "buffer_size", CType: "size_t", Elem: "", Pointer: false, Const: false, Handle: false, ObjType: ObjTypeNone, Rights: RightNone, RightsChecked: false, Size: -1, Count: -1, Optional: false, Consumed: false},
+	}},
 }

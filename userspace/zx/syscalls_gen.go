@@ -165,11 +165,13 @@ const (
 	SysFutexWakeSingleOwner           = 0x1096
 	SysFutexRequeueSingleOwner        = 0x1097
 	SysFutexGetOwner                  = 0x1098
+	SysPagerQueryDirtyRanges          = 0x1099
+	SysPagerQueryVmoStats             = 0x109a
 )
 
 // NumSyscalls is the number of zx syscalls: numbers 0x1000 up to
 // 0x1000+NumSyscalls-1 exist, any other is ZX_ERR_BAD_SYSCALL.
-const NumSyscalls = 153
+const NumSyscalls = 155
 
 // Sys_handle_duplicate is zx_handle_duplicate: Duplicate a handle, optionally with fewer rights.
 func Sys_handle_duplicate(handle Handle, rights Rights, out *Handle) Status {
@@ -776,7 +778,7 @@ func Sys_pager_create(options uint32, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysPagerCreate, uintptr(options), uintptr(unsafe.Pointer(out)), 0, 0, 0, 0, 0, 0)))
 }
 
-// Sys_pager_create_vmo is zx_pager_create_vmo: Create a VMO of size bytes (rounded up to a page; too large: ZX_ERR_OUT_OF_RANGE) whose pages come from pager: a missing page is asked for with a ZX_PKT_TYPE_PAGE_REQUEST packet (command ZX_PAGER_VMO_READ, offset and length in bytes) on port with key, and the faulting thread, vmo_read, vmo_write or ZX_VMO_OP_COMMIT waits (ZX_THREAD_STATE_BLOCKED_PAGER, killable) until pager_supply_pages brings it or pager_op_range fails it. options: 0 or ZX_VMO_RESIZABLE (else ZX_ERR_INVALID_ARGS). A detached or destroyed VMO queues one ZX_PAGER_VMO_COMPLETE packet. ZX_INFO_VMO reports ZX_INFO_VMO_PAGER_BACKED.
+// Sys_pager_create_vmo is zx_pager_create_vmo: Create a VMO of size bytes (rounded up to a page; too large: ZX_ERR_OUT_OF_RANGE) whose pages come from pager: a missing page is asked for with a ZX_PKT_TYPE_PAGE_REQUEST packet (command ZX_PAGER_VMO_READ, offset and length in bytes) on port with key, and the faulting thread, vmo_read, vmo_write or ZX_VMO_OP_COMMIT waits (ZX_THREAD_STATE_BLOCKED_PAGER, killable) until pager_supply_pages brings it or pager_op_range fails it. options: ZX_VMO_RESIZABLE and ZX_VMO_TRAP_DIRTY (1<<3; else ZX_ERR_INVALID_ARGS); with ZX_VMO_TRAP_DIRTY a write (vmo_write, a fault) to a page that is present and not Dirty first sends a ZX_PAGER_VMO_DIRTY request (command 2) for the run of such pages and waits, as for a read, until pager_op_range(ZX_PAGER_OP_DIRTY) dirties them or fails them. A detached or destroyed VMO queues one ZX_PAGER_VMO_COMPLETE packet. ZX_INFO_VMO reports ZX_INFO_VMO_PAGER_BACKED.
 func Sys_pager_create_vmo(pager Handle, options uint32, port Handle, key uint64, size uint64, out *Handle) Status {
 	return Status(int32(zxcall.RawCall(SysPagerCreateVmo, uintptr(pager), uintptr(options), uintptr(port), uintptr(key), uintptr(size), uintptr(unsafe.Pointer(out)), 0, 0)))
 }
@@ -791,7 +793,7 @@ func Sys_pager_supply_pages(pager Handle, pager_vmo Handle, offset uint64, lengt
 	return Status(int32(zxcall.RawCall(SysPagerSupplyPages, uintptr(pager), uintptr(pager_vmo), uintptr(offset), uintptr(length), uintptr(aux_vmo), uintptr(aux_offset), 0, 0)))
 }
 
-// Sys_pager_op_range is zx_pager_op_range: An operation on a range of a pager's VMO. ZX_PAGER_OP_FAIL (1): the outstanding page requests touching [offset, offset+length) end, and their waiters fail with data, which must be ZX_ERR_IO, ZX_ERR_IO_DATA_INTEGRITY, ZX_ERR_BAD_STATE, ZX_ERR_NO_SPACE or ZX_ERR_BUFFER_TOO_SMALL (else ZX_ERR_INVALID_ARGS); a later access asks again. Unaligned offset or length, or pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; range past the end: ZX_ERR_OUT_OF_RANGE; another op: ZX_ERR_NOT_SUPPORTED.
+// Sys_pager_op_range is zx_pager_op_range: An operation on a range of a pager's VMO. ZX_PAGER_OP_FAIL (1): the outstanding page requests touching [offset, offset+length) end, and their waiters fail with data, which must be ZX_ERR_IO, ZX_ERR_IO_DATA_INTEGRITY, ZX_ERR_BAD_STATE, ZX_ERR_NO_SPACE or ZX_ERR_BUFFER_TOO_SMALL (else ZX_ERR_INVALID_ARGS); a later access asks again (ZX_PAGER_VMO_DIRTY requests too). ZX_PAGER_OP_DIRTY (2): the pages of the range become Dirty and the writes waiting for them go on (data must be 0, else ZX_ERR_INVALID_ARGS; a page of the range not supplied: ZX_ERR_NOT_FOUND; a detached VMO: ZX_ERR_BAD_STATE). ZX_PAGER_OP_WRITEBACK_BEGIN (3): the Dirty pages of the range become AwaitingClean (data 0 or ZX_VMO_DIRTY_RANGE_IS_ZERO, else ZX_ERR_INVALID_ARGS); a write before the end makes them Dirty again. ZX_PAGER_OP_WRITEBACK_END (4): the AwaitingClean pages of the range become Clean (data must be 0, else ZX_ERR_INVALID_ARGS). The writeback ops work on a detached VMO too. Unaligned offset or length, or pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; range past the end: ZX_ERR_OUT_OF_RANGE; another op: ZX_ERR_NOT_SUPPORTED.
 func Sys_pager_op_range(pager Handle, op uint32, pager_vmo Handle, offset uint64, length uint64, data uint64) Status {
 	return Status(int32(zxcall.RawCall(SysPagerOpRange, uintptr(pager), uintptr(op), uintptr(pager_vmo), uintptr(offset), uintptr(length), uintptr(data), 0, 0)))
 }
@@ -951,4 +953,14 @@ func Sys_futex_requeue_single_owner(value_ptr *int32, current_value int32, reque
 // Sys_futex_get_owner is zx_futex_get_owner: Get the koid of a futex's owner, ZX_KOID_INVALID if it has none (or the owner has died). A NULL or misaligned value_ptr, or an unwritable koid: ZX_ERR_INVALID_ARGS.
 func Sys_futex_get_owner(value_ptr *int32, koid *Koid) Status {
 	return Status(int32(zxcall.RawCall(SysFutexGetOwner, uintptr(unsafe.Pointer(value_ptr)), uintptr(unsafe.Pointer(koid)), 0, 0, 0, 0, 0, 0)))
+}
+
+// Sys_pager_query_dirty_ranges is zx_pager_query_dirty_ranges: Write to buffer (an array of zx_vmo_dirty_range_t { uint64 offset; uint64 length; uint64 options }, buffer_size bytes) the runs of pages of pager_vmo in [offset, offset+length), rounded out to pages, that are Dirty or AwaitingClean, in order: a page the pager supplied is Clean until written (vmo_write, a write through a mapping, ZX_VMO_OP_ZERO). actual gets the number written, avail the number there are (more when buffer is too small). pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; the range not within the VMO: ZX_ERR_OUT_OF_RANGE; buffer, actual or avail not writable: ZX_ERR_INVALID_ARGS.
+func Sys_pager_query_dirty_ranges(pager Handle, pager_vmo Handle, offset uint64, length uint64, buffer unsafe.Pointer, buffer_size uint, actual *uint, avail *uint) Status {
+	return Status(int32(zxcall.RawCall(SysPagerQueryDirtyRanges, uintptr(pager), uintptr(pager_vmo), uintptr(offset), uintptr(length), uintptr(buffer), uintptr(buffer_size), uintptr(unsafe.Pointer(actual)), uintptr(unsafe.Pointer(avail)))))
+}
+
+// Sys_pager_query_vmo_stats is zx_pager_query_vmo_stats: Write a zx_pager_vmo_stats_t { uint32 modified } for pager_vmo to buffer: modified is ZX_PAGER_VMO_STATS_MODIFIED (1) if the VMO was written or resized since it was made or the last query with ZX_PAGER_RESET_VMO_STATS (1), which options may be (it resets the flag), else 0. buffer_size below 4: ZX_ERR_BUFFER_TOO_SMALL; other options or pager_vmo not made by pager: ZX_ERR_INVALID_ARGS; buffer not writable: ZX_ERR_INVALID_ARGS.
+func Sys_pager_query_vmo_stats(pager Handle, pager_vmo Handle, options uint32, buffer unsafe.Pointer, buffer_size uint) Status {
+	return Status(int32(zxcall.RawCall(SysPagerQueryVmoStats, uintptr(pager), uintptr(pager_vmo), uintptr(options), uintptr(buffer), uintptr(buffer_size), 0, 0, 0)))
 }

@@ -126,4 +126,8 @@ var specCases = []specCase{
 	{Syscall: "clock_update", Num: zx.SysClockUpdate, Blocking: false, Arg: 0, Name: "handle", Type: zx.ObjTypeClock, Rights: []zx.Rights{zx.RightWrite}, Consumed: false},
 	{Syscall: "channel_call_etc", Num: zx.SysChannelCallEtc, Blocking: true, Arg: 0, Name: "handle", Type: zx.ObjTypeChannel, Rights: []zx.Rights{zx.RightRead, zx.RightWrite}, Consumed: false},
 	{Syscall: "futex_requeue_single_owner", Num: zx.SysFutexRequeueSingleOwner, Blocking: false, Arg: 4, Name: "new_requeue_owner", Type: zx.ObjTypeThread, Rights: nil, Consumed: false},
+	{Syscall: "pager_query_dirty_ranges", Num: zx.SysPagerQueryDirtyRanges, Blocking: false, Arg: 0, Name: "pager", Type: zx.ObjTypePager, Rights: nil, Consumed: false},
+	{Syscall: "pager_query_dirty_ranges", Num: zx.SysPagerQueryDirtyRanges, Blocking: false, Arg: 1, Name: "pager_vmo", Type: zx.ObjTypeVMO, Rights: nil, Consumed: false},
+	{Syscall: "pager_query_vmo_stats", Num: zx.SysPagerQueryVmoStats, Blocking: false, Arg: 0, Name: "pager", Type: zx.ObjTypePager, Rights: nil, Consumed: false},
+	{Syscall: "pager_query_vmo_stats", Num: zx.SysPagerQueryVmoStats, Blocking: false, Arg: 1, Name: "pager_vmo", Type: zx.ObjTypeVMO, Rights: nil, Consumed: false},
 }
