@@ -244,8 +244,19 @@ func TestPortWait(t *testing.T) {
 			ok(t, "port_queue", p.Queue(userPacket(k, 0)))
 		}
 		wg.Wait()
-		if len(got) != waiters-2 || timeouts != 2 {
-			t.Errorf("%d distinct packets delivered, %d timeouts; want %d and 2", len(got), timeouts, waiters-2)
+		// A loaded host may run the queueing after some waits timed out;
+		// those packets stay queued. Every packet reaches exactly one
+		// waiter or stays in the port, and each waiter got one or timed out.
+		delivered := len(got)
+		for {
+			pk, err := p.Wait(0)
+			if err != nil {
+				break
+			}
+			got[pk.Key]++
+		}
+		if len(got) != waiters-2 || delivered+timeouts != waiters {
+			t.Errorf("%d distinct packets (%d delivered), %d timeouts; want %d packets, %d delivered+timeouts", len(got), delivered, timeouts, waiters-2, waiters)
 		}
 		for k, n := range got {
 			if n != 1 {
