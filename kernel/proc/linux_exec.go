@@ -291,6 +291,7 @@ func (t *Thread) stopOthers() bool {
 		for _, o := range others {
 			o.exitReq.Store(true)
 			o.interrupt()
+			o.abortWaits()
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -33,7 +33,7 @@ func sysWrite(t *Thread, a *[6]uint64) (int64, bool) {
 		return e, false
 	}
 	defer f.put()
-	return f.ops.write(f, buf, t.interruptCh()), false
+	return f.ops.write(f, buf, t.blockCh(f)), false
 }
 
 // pfWriteFault is the x86 page-fault error code of a write (SDM Vol. 3A
@@ -69,7 +69,7 @@ func readCall(t *Thread, a *[6]uint64, vec bool) (int64, bool) {
 		return e, false
 	}
 	defer f.put()
-	n := f.ops.read(f, buf, t.interruptCh())
+	n := f.ops.read(f, buf, t.blockCh(f))
 	if n <= 0 {
 		return n, false
 	}
@@ -107,7 +107,7 @@ func sysWritev(t *Thread, a *[6]uint64) (int64, bool) {
 		return e, false
 	}
 	defer f.put()
-	return f.ops.write(f, buf, t.interruptCh()), false
+	return f.ops.write(f, buf, t.blockCh(f)), false
 }
 
 // sysReadv reads once and scatters the bytes.

@@ -65,7 +65,7 @@ func mmapFile(t *Thread, a *[6]uint64) (int64, bool) {
 	buf := make([]byte, min(length, maxIO))
 	for done := uint64(0); done < length; {
 		c := min(length-done, uint64(len(buf)))
-		r := n.pread(buf[:c], int64(off+done), t.interruptCh())
+		r := n.pread(buf[:c], int64(off+done), t.abortCh())
 		if r < 0 {
 			t.P.AS.Munmap(va, length)
 			return r, false
@@ -97,7 +97,7 @@ func mmapVMO(t *Thread, n *nodeFile, a *[6]uint64, shared, writable bool) (int64
 	if shared && writable {
 		flags = fsproto.GetVMOWrite
 	}
-	errno, d, hs := n.m.callHandles(fsproto.NewRequest(fsproto.OpGetVMO).U64(n.node).U32(flags), t.interruptCh())
+	errno, d, hs := n.m.callHandles(fsproto.NewRequest(fsproto.OpGetVMO).U64(n.node).U32(flags), t.abortCh())
 	defer func() {
 		for _, h := range hs {
 			object.ReleaseHandle(h)

@@ -223,7 +223,7 @@ func (t *Thread) pathCall(abs string, mk func(rel string) *fsproto.Encoder) (*mo
 		if !ok {
 			return nil, "", linux.ENOENT, nil
 		}
-		errno, d := m.call(mk(rel), t.interruptCh())
+		errno, d := m.call(mk(rel), t.abortCh())
 		if errno == fsproto.ERedirect {
 			next := d.Str()
 			m.put()
@@ -335,7 +335,7 @@ func (t *Thread) putStat(addr uint64, dev uint64, st fsproto.Stat) int64 {
 func (t *Thread) fstatFile(f *file, addr uint64) int64 {
 	switch o := f.ops.(type) {
 	case *nodeFile:
-		st, errno := o.stat(t.interruptCh())
+		st, errno := o.stat(t.abortCh())
 		if errno != 0 {
 			return -int64(errno)
 		}
@@ -455,7 +455,7 @@ func sysLseek(t *Thread, a *[6]uint64) (int64, bool) {
 	case linux.SeekCur:
 		base = n.off
 	case linux.SeekEnd:
-		st, errno := n.stat(t.interruptCh())
+		st, errno := n.stat(t.abortCh())
 		if errno != 0 {
 			return -int64(errno), false
 		}
@@ -500,7 +500,7 @@ func sysPread64(t *Thread, a *[6]uint64) (int64, bool) {
 	}
 	defer f.put()
 	buf := make([]byte, min(a[2], maxIO))
-	r := n.pread(buf, int64(a[3]), t.interruptCh())
+	r := n.pread(buf, int64(a[3]), t.abortCh())
 	if r > 0 {
 		if e := t.copyOut(oneBuf(a[1], a[2]), buf[:r]); e != 0 {
 			return e, false
@@ -519,7 +519,7 @@ func sysPwrite64(t *Thread, a *[6]uint64) (int64, bool) {
 	if e != 0 {
 		return e, false
 	}
-	r, _ := n.pwrite(buf, int64(a[3]), false, t.interruptCh())
+	r, _ := n.pwrite(buf, int64(a[3]), false, t.abortCh())
 	return r, false
 }
 
@@ -538,7 +538,7 @@ func sysGetdents64(t *Thread, a *[6]uint64) (int64, bool) {
 	var out []byte
 	for {
 		if len(n.pending) == 0 && !n.eof {
-			errno, d := n.m.call(fsproto.NewRequest(fsproto.OpReaddir).U64(n.node).U64(n.cookie), t.interruptCh())
+			errno, d := n.m.call(fsproto.NewRequest(fsproto.OpReaddir).U64(n.node).U64(n.cookie), t.abortCh())
 			if errno != 0 {
 				return -int64(errno), false
 			}
@@ -701,7 +701,7 @@ func sysRenameat2(t *Thread, a *[6]uint64) (int64, bool) {
 		return e, false
 	}
 	defer m1.put()
-	errno, _ := m1.call(fsproto.NewRequest(fsproto.OpRename).Str(rel1).Str(rel2), t.interruptCh())
+	errno, _ := m1.call(fsproto.NewRequest(fsproto.OpRename).Str(rel1).Str(rel2), t.abortCh())
 	if errno == fsproto.ERedirect {
 		// A directory on the way is an absolute symbolic link: the
 		// two paths are not resolved together.
@@ -812,7 +812,7 @@ func sysLinkat(t *Thread, a *[6]uint64) (int64, bool) {
 	if a[4]&linux.AtSymlinkFollow != 0 {
 		follow = 1
 	}
-	errno, _ := m1.call(fsproto.NewRequest(fsproto.OpLink).Str(rel1).Str(rel2).U8(follow), t.interruptCh())
+	errno, _ := m1.call(fsproto.NewRequest(fsproto.OpLink).Str(rel1).Str(rel2).U8(follow), t.abortCh())
 	if errno == fsproto.ERedirect {
 		return -linux.EXDEV, false
 	}
@@ -895,7 +895,7 @@ func sysFtruncate(t *Thread, a *[6]uint64) (int64, bool) {
 	if !f.canAccess(true) {
 		return -linux.EINVAL, false
 	}
-	errno, _ := n.m.call(fsproto.NewRequest(fsproto.OpTruncate).U64(n.node).U64(a[1]), t.interruptCh())
+	errno, _ := n.m.call(fsproto.NewRequest(fsproto.OpTruncate).U64(n.node).U64(a[1]), t.abortCh())
 	return -int64(errno), false
 }
 

@@ -45,9 +45,11 @@ func (m *mount) put() {
 }
 
 // call sends one request and returns the reply's errno and fields; a dead
-// server is EIO, an interrupted call EINTR.
-func (m *mount) call(req *fsproto.Encoder, intr <-chan struct{}) (int32, *fsproto.Decoder) {
-	errno, d, hs := m.callHandles(req, intr)
+// server is EIO, a call abandoned because abort closed EINTR. Callers pass
+// their thread's abortCh, not interruptCh: once sent, a request may have
+// been carried out, so a signal must not end the wait for its reply.
+func (m *mount) call(req *fsproto.Encoder, abort <-chan struct{}) (int32, *fsproto.Decoder) {
+	errno, d, hs := m.callHandles(req, abort)
 	for _, h := range hs {
 		object.ReleaseHandle(h)
 	}

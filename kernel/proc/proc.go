@@ -122,6 +122,11 @@ type Thread struct {
 	// killCh is closed by Kill (task_kill of this thread).
 	killCh   chan struct{}
 	killOnce sync.Once
+	// abort is closed when the thread must end (its kill, its process's,
+	// or exec's removal of the other threads): the only thing that ends
+	// an uninterruptible wait (abortCh).
+	abort     chan struct{}
+	abortOnce sync.Once
 	// susp is the thread's suspension (suspend.go).
 	susp suspendState
 	// debug is the state a debugger set (thread_write_state).
@@ -207,7 +212,7 @@ func newProcess(name string, job *object.Job, env *vm.Env) (*Process, object.Sta
 func (p *Process) newThread(ctx *x86.UserContext) *Thread {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := &Thread{P: p, Ctx: ctx, killCh: make(chan struct{})}
+	t := &Thread{P: p, Ctx: ctx, killCh: make(chan struct{}), abort: make(chan struct{})}
 	t.Base.Init(t, object.ObjTypeThread, nil, true, 0)
 	t.lastCPU.Store(object.InfoInvalidCPU)
 	t.SetRelatedKoid(p.Obj.Koid()) // ZX_INFO_HANDLE_BASIC: a thread is related to its process
@@ -454,6 +459,7 @@ func (p *Process) stop(retcode int64) {
 		close(p.dying)
 		for _, t := range p.threads {
 			t.interrupt()
+			t.abortWaits()
 		}
 		if len(p.threads) == 0 && !p.finishing {
 			p.finishing, idle = true, true

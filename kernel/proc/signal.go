@@ -35,6 +35,26 @@ func (t *Thread) interruptCh() <-chan struct{} {
 	return t.sig.intr
 }
 
+// abortCh returns the channel an uninterruptible wait selects on: a
+// request already sent to a file server is waited for whatever signals
+// arrive (Linux never fails a regular file's open, read or write, nor
+// mkdir, symlink, rename or unlink, with EINTR; failing after the server
+// acted would make the runtime's retry see the call's own effect, e.g.
+// EEXIST), and given up only when the thread is to end.
+func (t *Thread) abortCh() <-chan struct{} { return t.abort }
+
+// abortWaits ends the thread's uninterruptible wait: it is to end.
+func (t *Thread) abortWaits() { t.abortOnce.Do(func() { close(t.abort) }) }
+
+// blockCh is the channel a blocking operation on f selects on: abortCh
+// for a file server's files (uninterruptible), else interruptCh.
+func (t *Thread) blockCh(f *file) <-chan struct{} {
+	if _, ok := f.ops.(*nodeFile); ok {
+		return t.abortCh()
+	}
+	return t.interruptCh()
+}
+
 // interrupt wakes the thread's blocking call (EINTR).
 func (t *Thread) interrupt() {
 	t.sig.mu.Lock()

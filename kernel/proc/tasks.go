@@ -190,6 +190,7 @@ func (t *Thread) Kill() {
 	}
 	t.startMu.Unlock()
 	t.interrupt()
+	t.abortWaits()
 	t.wakeSuspended()
 }
 

@@ -2,13 +2,18 @@ package linux
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -545,5 +550,136 @@ func TestMmapFileShared(t *testing.T) {
 	// Truncation and the size: the file keeps its size across stores.
 	if st, _ := f.Stat(); st.Size() != 5000 {
 		t.Errorf("size %d, want 5000", st.Size())
+	}
+}
+
+// TestFsCallsNotInterrupted: a signal arriving while a path call waits for
+// the file server must not fail it with EINTR (Linux never does for these
+// calls; the server may already have acted, so a retry would see EEXIST or
+// ENOENT). Workers make the raw calls (no retry in package syscall) while
+// another goroutine keeps sending them SIGURG, as the runtime's preemption.
+func TestFsCallsNotInterrupted(t *testing.T) {
+	dir, err := os.MkdirTemp("", "eintr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	const workers = 3
+	pid := syscall.Getpid()
+	tids := make(chan int, workers)
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	deadline := time.Now().Add(700 * time.Millisecond)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			tids <- syscall.Gettid()
+			fail := func(op string, err error) {
+				errs <- fmt.Errorf("worker %d: %s: %v", w, op, err)
+			}
+			for i := 0; i < 400 && time.Now().Before(deadline); i++ {
+				d := filepath.Join(dir, fmt.Sprintf("d%d-%d", w, i))
+				l := d + ".l"
+				r := d + ".r"
+				if err := syscall.Mkdir(d, 0o755); err != nil {
+					fail("mkdir", err)
+					return
+				}
+				if err := syscall.Symlink(d, l); err != nil {
+					fail("symlink", err)
+					return
+				}
+				if err := syscall.Rename(l, r); err != nil {
+					fail("rename", err)
+					return
+				}
+				fd, err := syscall.Open(filepath.Join(d, "f"), syscall.O_CREAT|syscall.O_EXCL|syscall.O_WRONLY, 0o644)
+				if err != nil {
+					fail("open O_CREAT|O_EXCL", err)
+					return
+				}
+				if n, err := syscall.Write(fd, []byte("data")); n != 4 || err != nil {
+					syscall.Close(fd)
+					fail("write", err)
+					return
+				}
+				syscall.Close(fd)
+				if err := syscall.Unlink(filepath.Join(d, "f")); err != nil {
+					fail("unlink", err)
+					return
+				}
+				if err := syscall.Unlink(r); err != nil {
+					fail("unlink symlink", err)
+					return
+				}
+				if err := syscall.Rmdir(d); err != nil {
+					fail("rmdir", err)
+					return
+				}
+			}
+		}(w)
+	}
+	var ts []int
+	for range workers {
+		ts = append(ts, <-tids)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for !stop.Load() {
+			for _, tid := range ts {
+				syscall.Tgkill(pid, tid, syscall.SIGURG)
+			}
+			runtime.Gosched()
+		}
+	}()
+	wg.Wait()
+	stop.Store(true)
+	<-done
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestFileWriteNotInterrupted: a signal arriving during a large write to a
+// regular file (many requests to the file server) neither fails it with
+// EINTR nor cuts it short: Linux completes regular-file writes.
+func TestFileWriteNotInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	tid := make(chan int, 1)
+	type result struct {
+		n   int
+		err error
+	}
+	out := make(chan result, 1)
+	buf := make([]byte, 1<<20) // maxIO: one write(2) at most
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		fd, err := syscall.Open(filepath.Join(dir, "big"), syscall.O_CREAT|syscall.O_WRONLY, 0o644)
+		if err != nil {
+			tid <- 0
+			out <- result{0, err}
+			return
+		}
+		defer syscall.Close(fd)
+		tid <- syscall.Gettid()
+		n, err := syscall.Write(fd, buf)
+		out <- result{n, err}
+	}()
+	if id := <-tid; id != 0 {
+		time.Sleep(2 * time.Millisecond)
+		for range 3 {
+			syscall.Tgkill(syscall.Getpid(), id, syscall.SIGURG)
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if r := <-out; r.n != len(buf) || r.err != nil {
+		t.Errorf("write of %d bytes: %d, %v; want all", len(buf), r.n, r.err)
 	}
 }
