@@ -193,8 +193,9 @@ func threadStatsInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail 
 // cpu_time, queue_time, page_fault_time, lock_contention_time; INSPECT)
 // for a thread, a process (its threads, exited ones included) or a job
 // (its processes and child jobs, dead ones included): cpu_time is the
-// time in ring 3, queue_time the time a started thread waited for a CPU
-// before it first ran; the other fields are not measured (0).
+// time in ring 3, queue_time the time a started thread was runnable but
+// not running (kernel/proc, kernel/rt); the other fields are not measured
+// (0).
 func taskRuntimeInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
 	o, _, st := c.Process().Lookup(h, object.ObjTypeNone, object.RightInspect)
 	if st != object.OK {

@@ -113,7 +113,8 @@ type Thread struct {
 	// (zx_thread_exit).
 	exitReq atomic.Bool
 	// readyAt is when start made the thread runnable (rt.Nanotime; 0
-	// once its goroutine ran); queueNs the time it waited to run.
+	// once its goroutine ran); queueNs the time it was runnable but not
+	// running (ZX_INFO_TASK_RUNTIME's queue_time).
 	readyAt, queueNs atomic.Int64
 	sig              sigState
 	// lastCPU is the CPU the thread last ran user code on
@@ -310,7 +311,13 @@ func (t *Thread) run() {
 		t.deliver()
 		t.Ctx.IOPB, t.Ctx.IOPBGen = t.P.io.Load()
 		pinned := t.pinForUser()
+		// Time the kernel thread spent preempted (runnable, not running)
+		// while it ran this thread's user code is the thread's queue time.
+		qi, q0 := rt.CurQueue()
 		x86.EnterUser(t.Ctx)
+		if qj, q1 := rt.CurQueue(); qj == qi && q1 > q0 {
+			t.queueNs.Add(q1 - q0)
+		}
 		t.lastCPU.Store(x86.ThisCPUID())
 		if pinned {
 			unpinUser()

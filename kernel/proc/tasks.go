@@ -339,7 +339,8 @@ func ResidentPages(po *object.Process) uint64 {
 func (t *Thread) UserTime() int64 { return int64(atomic.LoadUint64(&t.Ctx.UserNs)) }
 
 // Runtime returns the thread's ZX_INFO_TASK_RUNTIME times: its ring-3
-// time and the time it waited, runnable, for a CPU after it was started.
+// time and the time it was runnable but not running (after its start, and
+// while its kernel thread was preempted in its user code).
 func (t *Thread) Runtime() object.TaskRuntime {
 	return object.TaskRuntime{CPU: t.UserTime(), Queue: t.queueNs.Load()}
 }

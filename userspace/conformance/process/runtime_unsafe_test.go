@@ -111,3 +111,33 @@ func TestThreads_GetInfoRuntime(t *testing.T) {
 	var b [32]byte
 	ctest.Want(t, "get_info(TASK_RUNTIME) without INSPECT", zx.Sys_object_get_info(dup, zx.ObjectInfoTaskRuntime, unsafe.Pointer(&b[0]), 32, nil, nil), zx.ErrAccessDenied)
 }
+
+// Beryl: a thread that spins in ring 3 while more spinners than CPUs
+// compete keeps accruing queue_time, not only at its start.
+func TestTaskRuntime_QueueTimeGrowsUnderContention(t *testing.T) {
+	code, _ := asm{}.spin()
+	var rs []*rawThread
+	for i := 0; i < 4; i++ {
+		r := newRawThread(t, code)
+		r.start(t, 0, 0)
+		rs = append(rs, r)
+	}
+	defer func() {
+		for _, r := range rs {
+			zx.Sys_task_kill(r.thread.Handle)
+			waitTerminated(t, r.thread.Handle)
+		}
+	}()
+	h := rs[0].thread.Handle
+	_, q0 := pollRuntime(t, h)
+	deadline := time.Now().Add(10 * time.Second)
+	_, q1 := taskRuntime(t, h)
+	for q1 == q0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		_, q1 = taskRuntime(t, h)
+	}
+	if q1 <= q0 {
+		t.Errorf("queue_time stayed %d while 4 spinners competed for the CPUs", q0)
+	}
+	t.Logf("queue_time %d -> %d", q0, q1)
+}
