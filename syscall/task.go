@@ -191,20 +191,24 @@ func threadStatsInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail 
 
 // taskRuntimeInfo serves ZX_INFO_TASK_RUNTIME (zx_info_task_runtime_t:
 // cpu_time, queue_time, page_fault_time, lock_contention_time; INSPECT)
-// for a thread or a process: cpu_time is the time in ring 3 (a process's
-// counts its exited threads too); the other fields are not measured (0).
-// A job: ZX_ERR_WRONG_TYPE (its runtime is not kept).
+// for a thread, a process (its threads, exited ones included) or a job
+// (its processes and child jobs, dead ones included): cpu_time is the
+// time in ring 3, queue_time the time a started thread was runnable but
+// not running (kernel/proc, kernel/rt); the other fields are not measured
+// (0).
 func taskRuntimeInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail int, st object.Status) {
 	o, _, st := c.Process().Lookup(h, object.ObjTypeNone, object.RightInspect)
 	if st != object.OK {
 		return 0, 0, 0, st
 	}
-	var ns int64
+	var r object.TaskRuntime
 	switch v := o.(type) {
 	case *proc.Thread:
-		ns = v.UserTime()
+		r = v.Runtime()
 	case *object.Process:
-		ns = proc.ProcessUserTime(v)
+		r = proc.ProcessRuntime(v)
+	case *object.Job:
+		r = v.Runtime()
 	default:
 		o.(interface{ Release() }).Release()
 		return 0, 0, 0, object.ErrWrongType
@@ -215,7 +219,8 @@ func taskRuntimeInfo(c Caller, h object.Handle, buf []byte) (rec, actual, avail 
 		return rec, 0, 1, object.ErrBufferTooSmall
 	}
 	clear(buf[:rec])
-	le.PutUint64(buf[0:], uint64(ns))
+	le.PutUint64(buf[0:], uint64(r.CPU))
+	le.PutUint64(buf[8:], uint64(r.Queue))
 	return rec, 1, 1, object.OK
 }
 

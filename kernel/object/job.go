@@ -24,6 +24,51 @@ type Job struct {
 	// exc and debugExc are the job's exception channels (standard and
 	// debugger).
 	exc, debugExc Exceptionate
+	// deadRuntime is the runtime of the processes and child jobs that
+	// have left the job (guarded by jobTreeMu).
+	deadRuntime TaskRuntime
+}
+
+// TaskRuntime is the zx_info_task_runtime_t times (ns) this kernel keeps.
+type TaskRuntime struct {
+	CPU, Queue int64
+}
+
+// Add adds o to r.
+func (r *TaskRuntime) Add(o TaskRuntime) { r.CPU += o.CPU; r.Queue += o.Queue }
+
+// ProcessRuntime returns a process's runtime, its threads' (live and
+// exited); the package that runs processes (kernel/proc) sets it. It is
+// called without jobTreeMu held.
+var ProcessRuntime func(*Process) TaskRuntime
+
+// Runtime returns the job's runtime (ZX_INFO_TASK_RUNTIME): that of its
+// live processes and child jobs plus the totals of those that died.
+func (j *Job) Runtime() TaskRuntime {
+	var r TaskRuntime
+	var procs []*Process
+	var walk func(*Job)
+	walk = func(j *Job) {
+		r.Add(j.deadRuntime)
+		for _, p := range j.procs {
+			if p.tryAddRef() {
+				procs = append(procs, p)
+			}
+		}
+		for _, c := range j.children {
+			walk(c)
+		}
+	}
+	jobTreeMu.Lock()
+	walk(j)
+	jobTreeMu.Unlock()
+	for _, p := range procs {
+		if f := ProcessRuntime; f != nil {
+			r.Add(f(p))
+		}
+		p.Release()
+	}
+	return r
 }
 
 // Exceptionate returns the job's standard or debugger exception channel.
@@ -113,10 +158,14 @@ func (j *Job) removeProcessLocked(p *Process) {
 	}
 }
 
+// removeChildLocked removes c from j's children and folds its runtime
+// into j's (c has no process or child left: Kill and OnDestroy come after
+// them).
 func (j *Job) removeChildLocked(c *Job) {
 	for i, x := range j.children {
 		if x == c {
 			j.children = append(j.children[:i], j.children[i+1:]...)
+			j.deadRuntime.Add(c.deadRuntime)
 			j.updateChildSignalsLocked()
 			return
 		}

@@ -256,6 +256,15 @@ func (p *Process) Kill(retcode int64) {
 	}
 	jobTreeMu.Unlock()
 
+	// Fold the process's runtime into its job's (Zircon's
+	// JobDispatcher::RemoveChildProcess); ring-3 time its threads take
+	// before they stop counts for the process only.
+	if f := ProcessRuntime; f != nil {
+		r := f(p)
+		jobTreeMu.Lock()
+		p.job.deadRuntime.Add(r)
+		jobTreeMu.Unlock()
+	}
 	if h := p.killHook.Load(); h != nil {
 		(*h)(retcode)
 	}

@@ -34,6 +34,7 @@ import (
 	"beryl/kernel/klog"
 	"beryl/kernel/linux"
 	"beryl/kernel/object"
+	"beryl/kernel/rt"
 	"beryl/mm/vm"
 )
 
@@ -68,8 +69,8 @@ type Process struct {
 	done      chan struct{}
 	fds       fdTable
 	ns        namespace
-	// deadTime is the ring-3 time of the threads that have exited.
-	deadTime int64
+	// deadTime is the runtime of the threads that have exited.
+	deadTime object.TaskRuntime
 	// leaderMade is set once the first thread (TID = PID) exists.
 	leaderMade bool
 	killed     atomic.Bool
@@ -111,7 +112,11 @@ type Thread struct {
 	// exitReq ends the thread at its next return to the kernel
 	// (zx_thread_exit).
 	exitReq atomic.Bool
-	sig     sigState
+	// readyAt is when start made the thread runnable (rt.Nanotime; 0
+	// once its goroutine ran); queueNs the time it was runnable but not
+	// running (ZX_INFO_TASK_RUNTIME's queue_time).
+	readyAt, queueNs atomic.Int64
+	sig              sigState
 	// lastCPU is the CPU the thread last ran user code on
 	// (object.InfoInvalidCPU before it first did).
 	lastCPU atomic.Uint32
@@ -245,6 +250,7 @@ func (t *Thread) start() bool {
 	p.mu.Unlock()
 	t.started = true
 	t.setSignals(0, threadRunning)
+	t.readyAt.Store(rt.Nanotime())
 	go t.run()
 	return true
 }
@@ -291,6 +297,10 @@ const threadRunning = object.Signal4
 // run is the thread's kernel goroutine.
 func (t *Thread) run() {
 	defer t.Ctx.DropFPU() // the CPU must not name a context nobody holds
+	// The thread was ready, but not running, until its goroutine got a CPU.
+	if at := t.readyAt.Swap(0); at != 0 {
+		t.queueNs.Add(max(rt.Nanotime()-at, 1))
+	}
 	if t.initial {
 		t.raiseProcessStarting()
 	}
@@ -306,7 +316,13 @@ func (t *Thread) run() {
 		t.deliver()
 		t.Ctx.IOPB, t.Ctx.IOPBGen = t.P.io.Load()
 		pinned := t.pinForUser()
+		// Time the kernel thread spent preempted (runnable, not running)
+		// while it ran this thread's user code is the thread's queue time.
+		qi, q0 := rt.CurQueue()
 		x86.EnterUser(t.Ctx)
+		if qj, q1 := rt.CurQueue(); qj == qi && q1 > q0 {
+			t.queueNs.Add(q1 - q0)
+		}
 		t.lastCPU.Store(x86.ThisCPUID())
 		if pinned {
 			unpinUser()
@@ -358,7 +374,7 @@ func (t *Thread) exitThread() {
 	t.exc.ch.Shutdown()
 	p.mu.Lock()
 	delete(p.threads, t.TID)
-	p.deadTime += t.UserTime()
+	p.deadTime.Add(t.Runtime())
 	last := len(p.threads) == 0 && !p.finishing
 	if last {
 		p.finishing = true

@@ -339,18 +339,27 @@ func ResidentPages(po *object.Process) uint64 {
 // by the scheduler's timer (x86.SetUserTick).
 func (t *Thread) UserTime() int64 { return int64(atomic.LoadUint64(&t.Ctx.UserNs)) }
 
-// ProcessUserTime returns the ring-3 time of the process's threads, live
-// and exited (ns); 0 for a process kernel/proc does not run.
-func ProcessUserTime(po *object.Process) int64 {
+// Runtime returns the thread's ZX_INFO_TASK_RUNTIME times: its ring-3
+// time and the time it was runnable but not running (after its start, and
+// while its kernel thread was preempted in its user code).
+func (t *Thread) Runtime() object.TaskRuntime {
+	return object.TaskRuntime{CPU: t.UserTime(), Queue: t.queueNs.Load()}
+}
+
+// ProcessRuntime returns the runtime of the process's threads, live and
+// exited; zero for a process kernel/proc does not run.
+func ProcessRuntime(po *object.Process) object.TaskRuntime {
 	p := processOf(po)
 	if p == nil {
-		return 0
+		return object.TaskRuntime{}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := p.deadTime
+	r := p.deadTime
 	for _, t := range p.threads {
-		n += t.UserTime()
+		r.Add(t.Runtime())
 	}
-	return n
+	return r
 }
+
+func init() { object.ProcessRuntime = ProcessRuntime }

@@ -55,6 +55,10 @@ type thread struct {
 	// allowed is the set of CPUs the thread may run on (bit n: CPU n);
 	// 0 means any (SetAffinity).
 	allowed uint64
+	// readySince is when the thread last became runnable (0: not
+	// stamped); queueNs the time it has spent runnable, not running.
+	readySince int64
+	queueNs    int64
 }
 
 // All of it is guarded by x86.TrapLock (HandleTrap holds it); the
@@ -128,6 +132,7 @@ func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
 	cur := curOf[me]
 	if next == cur {
 		threads[cur].state = tsRunning
+		threads[cur].readySince = 0
 		return
 	}
 	now := Nanotime()
@@ -146,8 +151,13 @@ func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
 	x86.SaveFPUForSwitch(fx)
 	if c.state == tsRunning {
 		c.state = tsRunnable
+		c.readySince = now
 	}
 	n := &threads[next]
+	if n.readySince != 0 {
+		atomic.AddInt64(&n.queueNs, now-n.readySince)
+		n.readySince = 0
+	}
 	*f = n.frame
 	*fx = n.fx
 	n.state = tsRunning
@@ -157,6 +167,17 @@ func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
 		x86.SetKernelFSBase(n.fsBase)
 		loadedFSOf[me] = n.fsBase
 	}
+}
+
+// CurQueue returns the table index of the calling kernel thread and the
+// time (ns) it has spent runnable but not running. A caller that moves to
+// another CPU between two calls may see another thread's index: compare
+// them. Nosplit, no allocation.
+//
+//go:nosplit
+func CurQueue() (int32, int64) {
+	i := curIdx()
+	return i, atomic.LoadInt64(&threads[i].queueNs)
 }
 
 // reschedule switches away from the current thread if another is
@@ -203,6 +224,7 @@ func block(f *x86.Frame, fx *x86.FXArea, kind uint32, addr uint64, deadline int6
 func wake(t *thread, ret int64) {
 	t.frame.RAX = uint64(ret)
 	t.state = tsRunnable
+	t.readySince = Nanotime()
 	t.wait = waitNone
 	t.deadline = 0
 	kickIdle()
@@ -216,6 +238,7 @@ func wakeRestart(t *thread) {
 	t.frame.RIP -= 2
 	t.frame.RAX = t.nr
 	t.state = tsRunnable
+	t.readySince = Nanotime()
 	t.wait = waitNone
 	t.deadline = 0
 	kickIdle()
