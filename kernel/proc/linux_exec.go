@@ -131,6 +131,11 @@ func sysExecve(t *Thread, a *[6]uint64) (int64, bool) {
 	if err != nil || f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
 		return -linux.ENOEXEC, false
 	}
+	if !staticExec(f) {
+		// Linux's answer when the PT_INTERP loader does not exist, and
+		// Beryl has none.
+		return -linux.ENOENT, false
+	}
 	return t.exec(path.Base(name), f, argv, envv), false
 }
 

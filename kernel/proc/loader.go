@@ -34,7 +34,7 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
+	if !staticExec(f) {
 		return nil, fmt.Errorf("%s: not a static x86-64 executable", name)
 	}
 	p, st := newProcess(name, job, vm.KernelEnv())
@@ -75,6 +75,21 @@ func SpawnIn(job *object.Job, name string, image []byte, argv, envv []string, st
 	p.Obj.Start()
 	t.start()
 	return p, nil
+}
+
+// staticExec reports whether f is a static x86-64 executable, the only
+// kind Beryl loads: an image that names a dynamic loader (PT_INTERP)
+// would start in a loader Beryl does not have.
+func staticExec(f *elf.File) bool {
+	if f.Class != elf.ELFCLASS64 || f.Machine != elf.EM_X86_64 || f.Type != elf.ET_EXEC {
+		return false
+	}
+	for _, ph := range f.Progs {
+		if ph.Type == elf.PT_INTERP {
+			return false
+		}
+	}
+	return true
 }
 
 // loadImage maps f's PT_LOAD segments and the first thread's stack into

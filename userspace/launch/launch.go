@@ -189,6 +189,10 @@ func Prepare(image io.ReaderAt, cfg Config) (*Prepared, error) {
 		closeExtras()
 		return nil, fmt.Errorf("launch %s: not a static x86-64 executable", cfg.Argv[0])
 	}
+	if hasInterp(f) {
+		closeExtras()
+		return nil, fmt.Errorf("launch %s: dynamically linked (PT_INTERP): Beryl has no dynamic loader; build it static (CGO_ENABLED=0)", cfg.Argv[0])
+	}
 	name := cfg.Name
 	if name == "" {
 		name = cfg.Argv[0][strings.LastIndexByte(cfg.Argv[0], '/')+1:]
@@ -493,4 +497,15 @@ func BuildStack(base, size uint64, argv, env []string) (img []byte, sp uint64, e
 	}
 	copy(img[strBase-sp:], strs)
 	return img, sp, nil
+}
+
+// hasInterp reports whether f names a dynamic loader (PT_INTERP): such an
+// image starts in the loader, which Beryl does not have.
+func hasInterp(f *elf.File) bool {
+	for _, ph := range f.Progs {
+		if ph.Type == elf.PT_INTERP {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package launch
 
 import (
 	"bytes"
+	"debug/elf"
 	"encoding/binary"
 	"io"
 	"strings"
@@ -98,5 +99,19 @@ func TestFindFile(t *testing.T) {
 	copy(bad[6+8*11:], "zzzzzzzz") // name length of the first record
 	if _, err := FindFile(bytes.NewReader(bad), "bin/a"); err == nil {
 		t.Error("bad header field accepted")
+	}
+}
+
+// TestHasInterp checks that an image naming a dynamic loader is told
+// apart from a static one (Launch refuses it with a clear error instead
+// of starting a process that would jump into a loader Beryl lacks).
+func TestHasInterp(t *testing.T) {
+	static := &elf.File{Progs: []*elf.Prog{{ProgHeader: elf.ProgHeader{Type: elf.PT_LOAD}}}}
+	dynamic := &elf.File{Progs: []*elf.Prog{{ProgHeader: elf.ProgHeader{Type: elf.PT_LOAD}}, {ProgHeader: elf.ProgHeader{Type: elf.PT_INTERP}}}}
+	if hasInterp(static) {
+		t.Error("static image reported as dynamically linked")
+	}
+	if !hasInterp(dynamic) {
+		t.Error("PT_INTERP image not reported as dynamically linked")
 	}
 }
