@@ -313,27 +313,45 @@ func (d *Dispatcher) sysChannelWriteEtc(c Caller, h object.Handle, options uint3
 	return st
 }
 
-func (d *Dispatcher) sysChannelCall(c Caller, h object.Handle, options uint32, deadline object.Time, args UserPtr, actualBytes, actualHandles UserPtr) object.Status {
+// callArgs is zx_channel_call_args_t, whose layout
+// zx_channel_call_etc_args_t shares: the request's bytes and handles, the
+// reply's buffers, and their counts.
+type callArgs struct {
+	wrBytes, wrHandles, rdBytes, rdHandles UserPtr
+	wrNB, wrNH, rdNB, rdNH                 uint32
+}
+
+// readCallArgs copies in and decodes a callArgs.
+func readCallArgs(c Caller, args UserPtr) (callArgs, object.Status) {
 	ab, st := copyIn(c, args, sizeofChannelCallArgs)
 	if st != object.OK {
+		return callArgs{}, st
+	}
+	return callArgs{
+		wrBytes: UserPtr(le.Uint64(ab[0:])), wrHandles: UserPtr(le.Uint64(ab[8:])),
+		rdBytes: UserPtr(le.Uint64(ab[16:])), rdHandles: UserPtr(le.Uint64(ab[24:])),
+		wrNB: le.Uint32(ab[32:]), wrNH: le.Uint32(ab[36:]),
+		rdNB: le.Uint32(ab[40:]), rdNH: le.Uint32(ab[44:]),
+	}, object.OK
+}
+
+func (d *Dispatcher) sysChannelCall(c Caller, h object.Handle, options uint32, deadline object.Time, args UserPtr, actualBytes, actualHandles UserPtr) object.Status {
+	a, st := readCallArgs(c, args)
+	if st != object.OK {
 		return st
 	}
-	wrBytes, wrHandles := UserPtr(le.Uint64(ab[0:])), UserPtr(le.Uint64(ab[8:]))
-	rdBytes, rdHandles := UserPtr(le.Uint64(ab[16:])), UserPtr(le.Uint64(ab[24:]))
-	wrNB, wrNH := le.Uint32(ab[32:]), le.Uint32(ab[36:])
-	rdNB, rdNH := le.Uint32(ab[40:]), le.Uint32(ab[44:])
-	if st := channelFirst(c, h, options, 0, object.RightRead|object.RightWrite, wrHandles, wrNH, 4); st != object.OK {
+	if st := channelFirst(c, h, options, 0, object.RightRead|object.RightWrite, a.wrHandles, a.wrNH, 4); st != object.OK {
 		return st
 	}
-	data, hb, st := writeArgs(c, 0, wrBytes, wrNB, wrHandles, wrNH, 4)
+	data, hb, st := writeArgs(c, 0, a.wrBytes, a.wrNB, a.wrHandles, a.wrNH, 4)
 	if st == object.ErrOutOfRange {
-		consumeUserHandles(c, wrHandles, uint64(wrNH), 4)
+		consumeUserHandles(c, a.wrHandles, uint64(a.wrNH), 4)
 		return st
 	}
 	if st != object.OK {
 		return st
 	}
-	rbuf, nh, bufOK, st := readBuffers(c, rdBytes, rdHandles, rdNB, rdNH, 4, 0, 0)
+	rbuf, nh, bufOK, st := readBuffers(c, a.rdBytes, a.rdHandles, a.rdNB, a.rdNH, 4, 0, 0)
 	if st == object.OK && !bufOK {
 		st = object.ErrInvalidArgs
 	}
@@ -344,12 +362,12 @@ func (d *Dispatcher) sysChannelCall(c Caller, h object.Handle, options uint32, d
 		return st
 	}
 	ca := &object.ChannelCallArgs{WrBytes: data, RdBytes: rbuf, RdHandles: make([]object.Handle, nh)}
-	ca.WrHandles = make([]object.Handle, wrNH)
+	ca.WrHandles = make([]object.Handle, a.wrNH)
 	for i := range ca.WrHandles {
 		ca.WrHandles[i] = object.Handle(le.Uint32(hb[4*i:]))
 	}
 	rb, rh, st := object.ChannelCall(c.Process(), h, options, deadline, ca)
-	return finishRead(c, st, rbuf, rb, rh, ca.RdHandles, nil, rdBytes, rdHandles, actualBytes, actualHandles)
+	return finishRead(c, st, rbuf, rb, rh, ca.RdHandles, nil, a.rdBytes, a.rdHandles, actualBytes, actualHandles)
 }
 
 // sysChannelCallEtc is zx_channel_call_etc: channel_call whose request
@@ -358,26 +376,22 @@ func (d *Dispatcher) sysChannelCall(c Caller, h object.Handle, options uint32, d
 // zx_handle_info_t. When a disposition fails, every result is written
 // back, as channel_write_etc does.
 func (d *Dispatcher) sysChannelCallEtc(c Caller, h object.Handle, options uint32, deadline object.Time, args UserPtr, actualBytes, actualHandles UserPtr) object.Status {
-	ab, st := copyIn(c, args, sizeofChannelCallArgs)
+	a, st := readCallArgs(c, args)
 	if st != object.OK {
 		return st
 	}
-	wrBytes, wrHandles := UserPtr(le.Uint64(ab[0:])), UserPtr(le.Uint64(ab[8:]))
-	rdBytes, rdHandles := UserPtr(le.Uint64(ab[16:])), UserPtr(le.Uint64(ab[24:]))
-	wrNB, wrNH := le.Uint32(ab[32:]), le.Uint32(ab[36:])
-	rdNB, rdNH := le.Uint32(ab[40:]), le.Uint32(ab[44:])
-	data, hb, st := writeArgs(c, 0, wrBytes, wrNB, wrHandles, wrNH, sizeofHandleDisposition)
+	data, hb, st := writeArgs(c, 0, a.wrBytes, a.wrNB, a.wrHandles, a.wrNH, sizeofHandleDisposition)
 	if st == object.ErrOutOfRange {
-		consumeUserHandles(c, wrHandles, uint64(wrNH), sizeofHandleDisposition)
+		consumeUserHandles(c, a.wrHandles, uint64(a.wrNH), sizeofHandleDisposition)
 		return st
 	}
 	if st != object.OK {
 		return st
 	}
-	if st := probeOut(c, wrHandles, uint64(len(hb))); st != object.OK {
+	if st := probeOut(c, a.wrHandles, uint64(len(hb))); st != object.OK {
 		return st
 	}
-	rbuf, nh, bufOK, st := readBuffers(c, rdBytes, rdHandles, rdNB, rdNH, sizeofHandleInfo, 0, 0)
+	rbuf, nh, bufOK, st := readBuffers(c, a.rdBytes, a.rdHandles, a.rdNB, a.rdNH, sizeofHandleInfo, 0, 0)
 	if st == object.OK && !bufOK {
 		st = object.ErrInvalidArgs
 	}
@@ -398,8 +412,8 @@ func (d *Dispatcher) sysChannelCallEtc(c Caller, h object.Handle, options uint32
 			for i, x := range ca.WrDispositions {
 				le.PutUint32(hb[i*sizeofHandleDisposition+16:], uint32(x.Result))
 			}
-			copyOut(c, wrHandles, hb)
+			copyOut(c, a.wrHandles, hb)
 		}
 	}
-	return finishRead(c, st, rbuf, rb, rh, nil, ca.RdHandleInfos, rdBytes, rdHandles, actualBytes, actualHandles)
+	return finishRead(c, st, rbuf, rb, rh, nil, ca.RdHandleInfos, a.rdBytes, a.rdHandles, actualBytes, actualHandles)
 }
