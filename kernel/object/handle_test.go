@@ -277,3 +277,24 @@ func TestHandleOwner(t *testing.T) {
 		t.Fatalf("release: handles %d→%d", n, LiveHandles())
 	}
 }
+
+// ZX_INFO_HANDLE_TABLE lists newest first, as Zircon's handle list does,
+// even when a new handle reuses an older one's slot.
+func TestHandleTableNewestFirst(t *testing.T) {
+	e := newEnv(t)
+	a, b := e.event(), e.event()
+	wantStatus(t, "close", HandleClose(e.p, a), OK)
+	c, d := e.event(), e.event()
+	want := []Handle{d, c, b}
+	var got []Handle
+	e.p.table.mu.RLock()
+	e.p.table.forEachNewestFirstLocked(func(x *HandleEntry) {
+		if x.value == b || x.value == c || x.value == d {
+			got = append(got, x.value)
+		}
+	})
+	e.p.table.mu.RUnlock()
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Fatalf("order %#x, want %#x", got, want)
+	}
+}

@@ -1,7 +1,9 @@
 package object
 
 import (
+	"cmp"
 	"math/rand/v2"
+	"slices"
 	"sync"
 )
 
@@ -26,6 +28,7 @@ const (
 type slot struct {
 	e   *HandleEntry
 	gen uint32
+	seq uint64 // when e was added, for forEachNewestFirstLocked
 }
 
 // HandleTable is one process's handle table.
@@ -38,6 +41,7 @@ type HandleTable struct {
 	max    int
 	closed bool
 	proc   *Process
+	adds   uint64 // handles ever added, numbering slot.seq
 }
 
 // newHandleTable returns an empty table bounded to max handles, whose
@@ -109,6 +113,8 @@ func (t *HandleTable) addLocked(e *HandleEntry) (Handle, Status) {
 	}
 	s := &t.slots[idx]
 	s.e = e
+	t.adds++
+	s.seq = t.adds
 	v := t.valueOf(idx, s.gen)
 	e.value = v
 	e.owner.Store(t)
@@ -256,6 +262,22 @@ func (t *HandleTable) forEachLocked(f func(e *HandleEntry)) {
 		if e := t.slots[i].e; e != nil {
 			f(e)
 		}
+	}
+}
+
+// forEachNewestFirstLocked calls f for each handle, the most recently
+// added first: the order of Zircon's handle list, which adds at the front
+// (ZX_INFO_HANDLE_TABLE lists in it); t.mu must be held.
+func (t *HandleTable) forEachNewestFirstLocked(f func(e *HandleEntry)) {
+	idx := make([]uint32, 0, t.count)
+	for i := range t.slots {
+		if t.slots[i].e != nil {
+			idx = append(idx, uint32(i))
+		}
+	}
+	slices.SortFunc(idx, func(a, b uint32) int { return cmp.Compare(t.slots[b].seq, t.slots[a].seq) })
+	for _, i := range idx {
+		f(t.slots[i].e)
 	}
 }
 

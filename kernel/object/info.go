@@ -230,9 +230,10 @@ func ObjectGetInfoProcessHandleStats(p *Process, h Handle) (ProcessHandleStats, 
 }
 
 // ObjectGetInfoHandleTable is ZX_INFO_HANDLE_TABLE: one record per handle
-// of the process h refers to. Listing another process's handles needs
-// more than INSPECT: Zircon asks for INSPECT, MANAGE_PROCESS and
-// MANAGE_THREAD, the rights of a debugger of that process.
+// of the process h refers to, newest first as in Zircon. Listing another
+// process's handles needs more than INSPECT: Zircon asks for INSPECT,
+// MANAGE_PROCESS and MANAGE_THREAD, the rights of a debugger of that
+// process.
 func ObjectGetInfoHandleTable(p *Process, h Handle) ([]HandleExtendedInfo, Status) {
 	target, st := lookupAs[*Process](p, h, ObjTypeProcess, RightInspect|RightManageProcess|RightManageThread)
 	if st != OK {
@@ -242,7 +243,7 @@ func ObjectGetInfoHandleTable(p *Process, h Handle) ([]HandleExtendedInfo, Statu
 	var out []HandleExtendedInfo
 	t := target.table
 	t.mu.RLock()
-	t.forEachLocked(func(e *HandleEntry) {
+	t.forEachNewestFirstLocked(func(e *HandleEntry) {
 		b := basicOf(e)
 		out = append(out, HandleExtendedInfo{Type: b.Type, HandleValue: e.value, Rights: b.Rights,
 			Props: b.Props, Koid: b.Koid, RelatedKoid: b.RelatedKoid})

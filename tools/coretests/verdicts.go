@@ -90,13 +90,11 @@ var suiteVerdicts = map[string]verdict{
 
 // caseVerdicts overrides a suite's verdict for one case.
 var caseVerdicts = map[string]verdict{
-	"ProcessGetInfoTest.InfoProcessHandleTable":        pending("needs a started process holding exactly the original mini-process's two handles"),
 	"BadAccessTest.PciCfgPioRwChannelReadHandle":       na("tests zx_pci_cfg_pio_rw, the kernel's PCI configuration access through ports 0xCF8/0xCFC, which Zircon leaves out with user-mode PCI (ENABLE_USER_PCI); Beryl's PCI bus program drives those ports from userspace through ioports_request, and a kernel path to the same address/data pair would race with it"),
 	"InterruptTest.MAYBE_BindVcpuTest":                 na("binds an interrupt to a hypervisor VCPU; Beryl has no hypervisor"),
 	"InterruptTest.UnableToBindVirtualInterruptToVcpu": na("binds an interrupt to a hypervisor VCPU; Beryl has no hypervisor"),
 	"InterruptTest.MAYBE_UnableToBindToVcpuAfterPort":  na("binds an interrupt to a hypervisor VCPU; Beryl has no hypervisor"),
 	"Threads.WritingArmFlagsRegister":                  na("arm64 only"),
 	"VmoTestCase.PhysicalSlice":                        pending("writes through a physical VMO over RAM (the original's GetTestPhysVmo); Beryl refuses vmo_create_physical over RAM the kernel manages, even with the root resource (syscall/STATUS.md), and has no other RAM to offer"),
-	"ProcessTest.MiniProcessSanity":                    pending("needs the mini-process's command loop in a child (echo a message, create an event and send it back, exit on command); not ported yet"),
 	"ProcessTest.CreateAndKillJobRaceStress":           pending("a Go port (goroutines racing process_create with job kills) took about 25 s under a loaded TCG host, over the suite's time budget; not kept"),
 }

@@ -10,7 +10,8 @@ import (
 
 // Zircon core-tests: ProcessGetInfoTest (object-info/process-object-info-test.cc).
 // The original's fixture process is a started mini-process; the topics
-// ported here read no state of it that a created process lacks.
+// ported here read no state of it that a created process lacks, except
+// ZX_INFO_HANDLE_TABLE, which starts one (ctest.StartMiniProcessEtc).
 
 // handleExtended is zx_info_handle_extended_t (ZX_INFO_HANDLE_TABLE).
 type handleExtended struct {
@@ -187,6 +188,52 @@ func TestProcessGetInfoTest_InfoProcessHandleTableEmpty(t *testing.T) {
 	ctest.Must(t, "get_info(HANDLE_TABLE)", zx.Sys_object_get_info(newProcess(t), zx.ObjectInfoHandleTable, unsafe.Pointer(&recs[0]), uint(unsafe.Sizeof(recs)), &actual, &avail))
 	if actual != 0 || avail != 0 {
 		t.Errorf("actual %d avail %d, want 0 and 0", actual, avail)
+	}
+}
+
+// The original's fixture: a mini-process started with an unmapped VMO
+// as its transferred handle and its control channel then closed, so it
+// holds that VMO and its end of the channel, whose peer is gone.
+func TestProcessGetInfoTest_InfoProcessHandleTable(t *testing.T) {
+	p, v, err := zx.NewProcess(zx.JobDefault(), "object-info-mini-proc", 0)
+	if err != nil {
+		t.Fatalf("process_create: %v", err)
+	}
+	proc := p.Handle
+	var thread, vmo zx.Handle
+	t.Cleanup(func() {
+		zx.Sys_task_kill(proc)
+		zx.Sys_object_wait_one(proc, zx.TaskTerminated, zx.TimeInfinite, nil)
+		zx.Sys_handle_close(thread)
+		v.Handle.Close()
+		p.Handle.Close()
+	})
+	n := []byte("object-info-mini-thrd")
+	ctest.Must(t, "thread_create", zx.Sys_thread_create(proc, &n[0], uint(len(n)), 0, &thread))
+	ctest.Must(t, "vmo_create", zx.Sys_vmo_create(zx.PageSize, 0, &vmo))
+	ctl, st := ctest.StartMiniProcessEtc(proc, thread, v.Handle, vmo)
+	ctest.Must(t, "start_mini_process_etc", st)
+	zx.Sys_handle_close(ctl)
+
+	var recs [4]handleExtended
+	var actual, avail uint
+	ctest.Must(t, "get_info(HANDLE_TABLE)", zx.Sys_object_get_info(proc, zx.ObjectInfoHandleTable, unsafe.Pointer(&recs[0]), uint(unsafe.Sizeof(recs)), &actual, &avail))
+	if actual != 2 || avail != 2 {
+		t.Fatalf("actual %d avail %d, want 2 and 2", actual, avail)
+	}
+	if recs[0].Type != zx.ObjTypeVMO || recs[1].Type != zx.ObjTypeChannel {
+		t.Errorf("types %d, %d; want VMO (%d), channel (%d)", recs[0].Type, recs[1].Type, zx.ObjTypeVMO, zx.ObjTypeChannel)
+	}
+	for i, r := range recs[:2] {
+		if r.Handle == zx.HandleInvalid || r.Koid == 0 || r.PeerOwnerKoid != 0 {
+			t.Errorf("record %d: %+v", i, r)
+		}
+	}
+	if recs[0].RelatedKoid != 0 {
+		t.Errorf("the VMO's related koid %d, want 0", recs[0].RelatedKoid)
+	}
+	if recs[1].RelatedKoid == 0 {
+		t.Error("the channel has no related koid")
 	}
 }
 

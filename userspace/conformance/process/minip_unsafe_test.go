@@ -14,6 +14,8 @@ import (
 // thread sleeps forever (raw code, as testProcess's). Each child lives in
 // a job of its own that the cleanup kills, so a case that leaves its
 // child running (as the originals do) leaks nothing into later cases.
+// MiniProcessSanity runs the mini-process's command loop itself
+// (ctest.StartMiniProcessEtc).
 
 // miniJob returns a child job of the default job, killed at cleanup.
 func miniJob(t *testing.T) zx.Handle {
@@ -180,4 +182,31 @@ func TestProcessTest_InfoReflectsProcessState(t *testing.T) {
 	if info := processInfo(t, proc); !info.Started || !info.Exited || info.ReturnCode != zx.TaskRetcodeSyscallKill {
 		t.Errorf("killed: %+v", info)
 	}
+}
+
+func TestProcessTest_MiniProcessSanity(t *testing.T) {
+	var proc, thread, vmar zx.Handle
+	n := []byte("mini-p")
+	ctest.Must(t, "process_create", zx.Sys_process_create(zx.JobDefault().Handle, &n[0], 3, 0, &proc, &vmar))
+	ctest.Must(t, "thread_create", zx.Sys_thread_create(proc, &n[0], 2, 0, &thread))
+	defer func() {
+		// The child has exited; kill it anyway should an assertion fail early.
+		zx.Sys_task_kill(proc)
+		zx.Sys_handle_close(thread)
+		zx.Sys_handle_close(proc)
+		zx.Sys_handle_close(vmar)
+	}()
+	ctl, st := ctest.StartMiniProcessEtc(proc, thread, vmar, newEvent(t))
+	ctest.Must(t, "start_mini_process_etc", st)
+	defer zx.Sys_handle_close(ctl)
+	ctest.Want(t, "MINIP_CMD_ECHO_MSG", ctest.MiniProcessCmd(ctl, ctest.MinipCmdEchoMsg, nil), zx.OK)
+	var oev zx.Handle
+	ctest.Want(t, "MINIP_CMD_CREATE_EVENT", ctest.MiniProcessCmd(ctl, ctest.MinipCmdCreateEvent, &oev), zx.OK)
+	if oev != zx.HandleInvalid {
+		if b := ctest.Basic(t, oev); b.Type != zx.ObjTypeEvent {
+			t.Errorf("the child's event has type %d", b.Type)
+		}
+		zx.Sys_handle_close(oev)
+	}
+	ctest.Want(t, "MINIP_CMD_EXIT_NORMAL", ctest.MiniProcessCmd(ctl, ctest.MinipCmdExitNormal, nil), zx.ErrPeerClosed)
 }
