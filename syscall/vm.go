@@ -51,7 +51,9 @@ func vmoIO(c Caller, h object.Handle, buffer UserPtr, offset, size uint64, write
 			if st := c.CopyIn(b, uint64(buffer)+done); st != object.OK {
 				return st
 			}
-			if st := v.WriteWait(offset+done, b, w); st != object.OK {
+			// The whole write's end: a DIRTY request is not cut at
+			// the chunk's.
+			if st := v.WriteWaitUpTo(offset+done, b, w, offset+size); st != object.OK {
 				return st
 			}
 		} else {

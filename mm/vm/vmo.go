@@ -307,14 +307,24 @@ func (v *VMO) Write(offset uint64, buf []byte) object.Status { return v.WriteWai
 
 // WriteWait is Write where w waits for a pager's pages, as ReadWait.
 func (v *VMO) WriteWait(offset uint64, buf []byte, w PageWaiter) object.Status {
+	return v.WriteWaitUpTo(offset, buf, w, offset+uint64(len(buf)))
+}
+
+// WriteWaitUpTo is WriteWait for one chunk of a longer write that ends at
+// byte end (vmo_write copies the caller's buffer in chunks): a DIRTY
+// request (ZX_VMO_TRAP_DIRTY) covers the run of pages that are not Dirty
+// up to end, as Zircon's, which sees the whole write at once, and not
+// only up to the end of the chunk.
+func (v *VMO) WriteWaitUpTo(offset uint64, buf []byte, w PageWaiter, end uint64) object.Status {
 	if v.phys {
 		return object.ErrNotSupported
 	}
+	end = max(end, offset+uint64(len(buf)))
 	if o := v.sliceOf; o != nil {
 		if !inRange(offset, uint64(len(buf)), v.size) {
 			return object.ErrOutOfRange
 		}
-		return o.WriteWait(v.sliceOff+offset, buf, w)
+		return o.WriteWaitUpTo(v.sliceOff+offset, buf, w, v.sliceOff+min(end, v.size))
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -337,7 +347,7 @@ func (v *VMO) WriteWait(offset uint64, buf []byte, w PageWaiter) object.Status {
 			continue
 		}
 		if v.needsDirtyLocked(offset / PageSize) {
-			last := (offset + uint64(len(buf)) - 1) / PageSize
+			last := (end - 1) / PageSize
 			if st := v.awaitDirtyLocked(offset/PageSize, last+1, w); st != object.OK {
 				return st
 			}

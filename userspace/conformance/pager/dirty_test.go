@@ -1,6 +1,7 @@
 package pager
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"unsafe"
@@ -547,6 +548,86 @@ func TestPagerWriteback_FailDirtyRequests(t *testing.T) {
 	assert(t, up.waitForPageDirty(v, 1, 1, inf), "no dirty request")
 	assert(t, up.fail(v, 1, 1, zx.ErrIO), "fail")
 	assert(t, t2.waitForFailure(), "write did not fail")
+}
+
+// A write over pages in random states (missing, Clean, Dirty) asks for
+// each missing page with a READ request, then for each run of Clean pages
+// with one DIRTY request, in order. 20 pages as the case's first version
+// (TEST(Pager, ...); 10 in TEST(PagerWriteback, ...)): the write spans
+// more than one of vmo_write's 64 KiB chunks, and a run of Clean pages
+// across the chunk boundary is still one request.
+func TestPagerWriteback_DirtyRequestsRandomOffsets(t *testing.T) {
+	up := newPager(t)
+	const numPages = 20
+	v := up.createVmoOpts(numPages, zx.VMOTrapDirty)
+	var state [numPages]int // 0: missing, 1: clean, 2: dirty
+	for i := range uint64(numPages) {
+		state[i] = rand.IntN(3)
+		if state[i] == 0 {
+			continue
+		}
+		assert(t, up.supply(v, i, 1, i), "supply")
+		if state[i] == 2 {
+			assert(t, up.dirtyPages(v, i, 1), "dirty")
+		}
+	}
+	th := newThread(func() bool { return vmoWriteBytes(v, 0, make([]byte, numPages*pg)) })
+	th.start(t)
+
+	cleanStart, cleanLen := uint64(0), uint64(0)
+	resolve := func() {
+		t.Helper()
+		if cleanLen == 0 {
+			return
+		}
+		assert(t, th.waitForBlocked(), "not blocked")
+		assert(t, up.waitForPageDirty(v, cleanStart, cleanLen, inf), "no dirty request")
+		assert(t, up.dirtyPages(v, cleanStart, cleanLen), "dirty")
+	}
+	for i := uint64(0); i < numPages; i++ {
+		switch state[i] {
+		case 0:
+			resolve()
+			assert(t, th.waitForBlocked(), "not blocked")
+			assert(t, up.waitForPageRead(v, i, 1, inf), "no read request")
+			assert(t, up.supply(v, i, 1, i), "supply")
+			// The page is Clean now: look at it again, it may start a run.
+			state[i] = 1
+			cleanStart, cleanLen = i, 0
+			i--
+		case 1:
+			cleanLen++
+		case 2:
+			resolve()
+			cleanStart, cleanLen = i+1, 0
+		}
+	}
+	resolve()
+	assert(t, th.wait(), "write failed")
+	noMoreRequests(t, up, v)
+}
+
+// A DIRTY request covers the run of Clean pages up to the end of the
+// write, past vmo_write's 64 KiB chunks (the kernel copies the caller's
+// buffer in pieces): 20 Clean pages, one request.
+func TestPagerTrapDirtyLongWrite(t *testing.T) {
+	const n = 20
+	up := newPager(t)
+	v := up.createVmoOpts(n, zx.VMOTrapDirty)
+	assert(t, up.supply(v, 0, n, 0), "supply")
+	b := make([]byte, n*pg)
+	for i := range b {
+		b[i] = byte(i / pg)
+	}
+	th := newThread(func() bool { return vmoWriteBytes(v, 0, b) })
+	th.start(t)
+	assert(t, th.waitForBlocked(), "not blocked")
+	assert(t, up.waitForPageDirty(v, 0, n, inf), "no dirty request for [0, 20)")
+	assert(t, up.dirtyPages(v, 0, n), "dirty")
+	assert(t, th.wait(), "write failed")
+	up.wantDirty(v, "written", dirtyRange{0, n, 0})
+	assert(t, checkBufferData(v, 0, n, b, false), "contents")
+	noMoreRequests(t, up, v)
 }
 
 // Writeback of a TRAP_DIRTY VMO: a written-back page asks again.
