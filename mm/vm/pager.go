@@ -133,28 +133,44 @@ func (v *VMO) pageSourceLocked(idx, limit uint64) (*pageReq, object.Status) {
 // up to limit if there is none; the caller counts as one of its waiters
 // until waitReq returns. BAD_STATE once detached. v.mu held.
 func (v *VMO) requestLocked(idx, limit uint64) (*pageReq, object.Status) {
+	return v.askLocked(idx, limit, false, func(i uint64) bool {
+		_, ok := v.pages.get(i)
+		return !ok
+	})
+}
+
+// askLocked is requestLocked for a READ request (dirty false) and
+// dirtyRequestLocked for a DIRTY one: the request that covers page idx in
+// the map of its kind, else a new one for the run from idx up to limit
+// of pages that need (wants) and are not asked for yet. v.mu held.
+func (v *VMO) askLocked(idx, limit uint64, dirty bool, wants func(uint64) bool) (*pageReq, object.Status) {
 	ps := v.pager
 	if ps.detached {
 		return nil, object.ErrBadState
 	}
-	if r := ps.reqs[idx]; r != nil {
+	reqs := ps.reqs
+	if dirty {
+		reqs = ps.dreqs
+	}
+	if r := reqs[idx]; r != nil {
 		r.waiters.Add(1)
 		return r, object.OK
 	}
 	limit = min(limit, v.size/PageSize)
 	hi := idx + 1
-	for hi < limit {
-		if _, ok := v.pages.get(hi); ok || ps.reqs[hi] != nil {
-			break
-		}
+	for hi < limit && reqs[hi] == nil && wants(hi) {
 		hi++
 	}
-	r := &pageReq{lo: idx, hi: hi, remaining: int(hi - idx), done: make(chan struct{}), owner: v}
+	r := &pageReq{lo: idx, hi: hi, remaining: int(hi - idx), done: make(chan struct{}), owner: v, dirty: dirty}
 	r.waiters.Add(1)
 	for i := idx; i < hi; i++ {
-		ps.reqs[i] = r
+		reqs[i] = r
 	}
-	ps.src.SendRead(&r.pk, idx*PageSize, (hi-idx)*PageSize)
+	if dirty {
+		ps.src.SendDirty(&r.pk, idx*PageSize, (hi-idx)*PageSize)
+	} else {
+		ps.src.SendRead(&r.pk, idx*PageSize, (hi-idx)*PageSize)
+	}
 	return r, object.OK
 }
 

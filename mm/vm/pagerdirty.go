@@ -184,26 +184,7 @@ func (v *VMO) needsDirtyLocked(idx uint64) bool {
 // one of its waiters, as requestLocked. BAD_STATE once detached. v.mu
 // held.
 func (v *VMO) dirtyRequestLocked(idx, limit uint64) (*pageReq, object.Status) {
-	ps := v.pager
-	if ps.detached {
-		return nil, object.ErrBadState
-	}
-	if r := ps.dreqs[idx]; r != nil {
-		r.waiters.Add(1)
-		return r, object.OK
-	}
-	limit = min(limit, v.size/PageSize)
-	hi := idx + 1
-	for hi < limit && ps.dreqs[hi] == nil && v.needsDirtyLocked(hi) {
-		hi++
-	}
-	r := &pageReq{lo: idx, hi: hi, remaining: int(hi - idx), done: make(chan struct{}), owner: v, dirty: true}
-	r.waiters.Add(1)
-	for i := idx; i < hi; i++ {
-		ps.dreqs[i] = r
-	}
-	ps.src.SendDirty(&r.pk, idx*PageSize, (hi-idx)*PageSize)
-	return r, object.OK
+	return v.askLocked(idx, limit, true, v.needsDirtyLocked)
 }
 
 // awaitDirtyLocked waits, with v.mu released, until page idx may be
