@@ -44,15 +44,6 @@ func (as *AddressSpace) SetName(addr, length uint64, name string) error {
 	if next < hi {
 		return ErrNoMem
 	}
-	for _, c := range append([]node(nil), v.kids[i:j]...) {
-		m := c.(*Mapping)
-		if m.base < lo {
-			m = m.splitLocked(lo)
-		}
-		if end(m) > hi {
-			m.splitLocked(hi)
-		}
-		m.name = name
-	}
+	v.splitMappingsLocked(lo, hi, func(m *Mapping) { m.name = name })
 	return nil
 }

@@ -194,13 +194,17 @@ func (v *VMO) finishLocked(r *pageReq, st object.Status) {
 
 // pageArrivedLocked counts page idx as no longer needed by its request
 // (supplied, or cut off by a shrink). v.mu held.
-func (v *VMO) pageArrivedLocked(idx uint64) {
-	ps := v.pager
-	r := ps.reqs[idx]
+func (v *VMO) pageArrivedLocked(idx uint64) { v.arrivedLocked(v.pager.reqs, idx) }
+
+// arrivedLocked counts page idx as no longer needed by the request reqs
+// (the READ or the DIRTY map) holds for it, ending the request with its
+// last page. v.mu held.
+func (v *VMO) arrivedLocked(reqs map[uint64]*pageReq, idx uint64) {
+	r := reqs[idx]
 	if r == nil {
 		return
 	}
-	delete(ps.reqs, idx)
+	delete(reqs, idx)
 	if r.remaining--; r.remaining == 0 {
 		v.finishLocked(r, object.OK)
 	}

@@ -203,17 +203,7 @@ func (v *VMO) awaitDirtyLocked(idx, limit uint64, w PageWaiter) object.Status {
 
 // dirtyArrivedLocked counts page idx as no longer needed by its DIRTY
 // request (dirtied, or cut off by a shrink). v.mu held.
-func (v *VMO) dirtyArrivedLocked(idx uint64) {
-	ps := v.pager
-	r := ps.dreqs[idx]
-	if r == nil {
-		return
-	}
-	delete(ps.dreqs, idx)
-	if r.remaining--; r.remaining == 0 {
-		v.finishLocked(r, object.OK)
-	}
-}
+func (v *VMO) dirtyArrivedLocked(idx uint64) { v.arrivedLocked(v.pager.dreqs, idx) }
 
 // DirtyPages is ZX_PAGER_OP_DIRTY after the handle and data checks: the
 // pages of [offset, offset+length) (page-aligned) become Dirty, and the

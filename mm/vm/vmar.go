@@ -593,9 +593,10 @@ func (v *VMAR) checkProtectLocked(lo, hi uint64, perms uint32) object.Status {
 	return object.OK
 }
 
-// protectLocked applies perms to the mappings in [lo, hi) (checked by
-// checkProtectLocked). v.as.mu held.
-func (v *VMAR) protectLocked(lo, hi uint64, perms uint32) {
+// splitMappingsLocked calls f for each child mapping overlapping
+// [lo, hi), first split so that it lies inside the range; the caller has
+// checked that only mappings overlap it. v.as.mu held.
+func (v *VMAR) splitMappingsLocked(lo, hi uint64, f func(*Mapping)) {
 	i, j := v.overlapLocked(lo, hi)
 	for _, c := range append([]node(nil), v.kids[i:j]...) {
 		m := c.(*Mapping)
@@ -605,9 +606,17 @@ func (v *VMAR) protectLocked(lo, hi uint64, perms uint32) {
 		if end(m) > hi {
 			m.splitLocked(hi)
 		}
+		f(m)
+	}
+}
+
+// protectLocked applies perms to the mappings in [lo, hi) (checked by
+// checkProtectLocked). v.as.mu held.
+func (v *VMAR) protectLocked(lo, hi uint64, perms uint32) {
+	v.splitMappingsLocked(lo, hi, func(m *Mapping) {
 		m.perms = perms
 		m.as.protectPTEs(m.base, end(m), perms)
-	}
+	})
 }
 
 // Destroy is zx_vmar_destroy: unmaps every mapping and destroys every
