@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"beryl/arch/x86"
@@ -108,6 +109,10 @@ func Main(magic uint32, infoAddr uint64) {
 	// registers; with smp=on a thread may resume on another CPU.
 	x86.SetLazyFPU(opts.FPU == "lazy" && !opts.SMP)
 	if wait, ok := startInit(info, opts); ok {
+		// startInit's copy of the boot filesystem is garbage now (execve
+		// reads the bootfs VMO): collect it and give its pages back
+		// once, rather than when a memory episode happens to do it.
+		debug.FreeOSMemory()
 		if consoleIn != nil {
 			go pumpConsole(consoleIn)
 		} else if opts.UserIO == "console" {
