@@ -171,8 +171,17 @@ user:
 // stack EnterUser was called on) and goes through trapKernel like any
 // kernel trap, so the interrupt is serviced and the kernel thread can be
 // switched out right here.
+// RFLAGS.DF is cleared first: an exception leaves the user's DF in
+// RFLAGS (SDM Vol. 3A §6.12.1.3: delivery clears only TF, VM, RF, NT
+// and, through an interrupt gate, IF; only SYSCALL masks DF, through
+// IA32_FMASK), and the Go code an exception returns to needs DF clear
+// (Go's ABI). A user fault in the middle of a backward copy (STD; REP
+// MOVSQ, as Go's own memmove does for overlapping moves) would otherwise
+// run the kernel's fault handling, and whatever its thread runs next,
+// with every REP MOVS copying downward over the memory below its target.
 // Trap path: interrupts disabled, no allocation.
 TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
+	CLD
 	SWAPGS
 	PUSHQ	AX
 	MOVQ	CPU_USERCTX(GS), AX
