@@ -171,17 +171,24 @@ user:
 // stack EnterUser was called on) and goes through trapKernel like any
 // kernel trap, so the interrupt is serviced and the kernel thread can be
 // switched out right here.
-// RFLAGS.DF is cleared first: an exception leaves the user's DF in
-// RFLAGS (SDM Vol. 3A §6.12.1.3: delivery clears only TF, VM, RF, NT
-// and, through an interrupt gate, IF; only SYSCALL masks DF, through
-// IA32_FMASK), and the Go code an exception returns to needs DF clear
-// (Go's ABI). A user fault in the middle of a backward copy (STD; REP
-// MOVSQ, as Go's own memmove does for overlapping moves) would otherwise
-// run the kernel's fault handling, and whatever its thread runs next,
-// with every REP MOVS copying downward over the memory below its target.
+// RFLAGS.DF and RFLAGS.AC are cleared first: an interrupt or exception
+// leaves the user's DF and AC in RFLAGS (SDM Vol. 3A §6.12.1.3: delivery
+// clears only TF, VM, RF, NT and, through an interrupt gate, IF; only
+// SYSCALL masks them, through IA32_FMASK). The Go code an exception
+// returns to needs DF clear (Go's ABI): a user fault in the middle of a
+// backward copy (STD; REP MOVSQ, as Go's own memmove does for
+// overlapping moves) would otherwise run the kernel's fault handling,
+// and whatever its thread runs next, with every REP MOVS copying
+// downward over the memory below its target. AC set in ring 0 turns
+// SMAP's check of supervisor accesses to user pages off (SDM Vol. 3A
+// §4.6.1), so a user program could switch it off for the kernel's whole
+// handling of its faults. PUSHFQ/POPFQ rather than CLD and CLAC: CLAC is
+// #UD on CPUs without SMAP. The stack is the kernel's (RSP0 or IST).
 // Trap path: interrupts disabled, no allocation.
 TEXT ·userTrap(SB),NOSPLIT|NOFRAME,$0
-	CLD
+	PUSHFQ
+	ANDQ	$~0x40400, (SP)		// AC (bit 18), DF (bit 10)
+	POPFQ
 	SWAPGS
 	PUSHQ	AX
 	MOVQ	CPU_USERCTX(GS), AX

@@ -281,3 +281,46 @@ func vexLen(b []byte) int {
 	}
 	return l
 }
+
+// UserEntry is the asm function every entry from ring 3 goes through.
+const UserEntry = "beryl/arch/x86.userTrap.abi0"
+
+// userFlags are the RFLAGS bits an entry from ring 3 must clear before
+// kernel code runs: DF (bit 10, Go's ABI) and AC (bit 18, SMAP).
+const userFlags = 1<<10 | 1<<18
+
+// EntryFlags checks that fn (UserEntry in the kernel) begins by clearing
+// RFLAGS.DF and RFLAGS.AC (PUSHFQ; AND [RSP], mask; POPFQ): an interrupt
+// or exception from ring 3 keeps the user's DF and AC (SDM Vol. 3A
+// §6.12.1.3), and only SYSCALL masks them (IA32_FMASK). It returns what
+// is wrong, or "" when the entry is right.
+func EntryFlags(path, fn string) (string, error) {
+	text, code, esyms, err := load(path)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range esyms {
+		if s.Name != fn || s.Value < text.Addr || s.Value >= text.Addr+text.Size {
+			continue
+		}
+		body := code[s.Value-text.Addr:]
+		var insts []x86asm.Inst
+		for off := 0; len(insts) < 3; {
+			inst, err := x86asm.Decode(body[off:], 64)
+			if err != nil {
+				return fmt.Sprintf("%s: undecodable at +%d", fn, off), nil
+			}
+			insts = append(insts, inst)
+			off += inst.Len
+		}
+		and := insts[1]
+		m, okMem := and.Args[0].(x86asm.Mem)
+		imm, okImm := and.Args[1].(x86asm.Imm)
+		if insts[0].Op != x86asm.PUSHFQ || insts[2].Op != x86asm.POPFQ || and.Op != x86asm.AND ||
+			!okMem || m.Base != x86asm.RSP || m.Index != 0 || m.Disp != 0 || !okImm || uint64(imm)&userFlags != 0 {
+			return fmt.Sprintf("%s does not begin by clearing DF and AC: %v; %v; %v", fn, insts[0], insts[1], insts[2]), nil
+		}
+		return "", nil
+	}
+	return "", fmt.Errorf("%s: no such function", fn)
+}

@@ -85,3 +85,28 @@ func TestX87Detects(t *testing.T) {
 		t.Fatalf("FNINIT in the boot entry not found: %v", v)
 	}
 }
+
+// TestUserEntryFlags checks that every entry from ring 3 clears the
+// user's DF and AC before kernel code runs (userspace/conformance/linux
+// TestFaultWithDirectionFlag is the behaviour DF protects).
+func TestUserEntryFlags(t *testing.T) {
+	bad, err := EntryFlags(kernel(t), UserEntry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad != "" {
+		t.Error(bad)
+	}
+}
+
+// TestUserEntryFlagsDetects makes sure the check can fail: trapCommon,
+// the kernel-mode entry, does not begin that way.
+func TestUserEntryFlagsDetects(t *testing.T) {
+	bad, err := EntryFlags(kernel(t), "beryl/arch/x86.trapCommon.abi0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad == "" {
+		t.Fatal("trapCommon passed the entry-flags check")
+	}
+}
