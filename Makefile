@@ -227,7 +227,7 @@ build/beryl.iso: build/beryl.elf boot/grub/grub.cfg $(ISO_BOOTFS)
 	$(call mkiso,$@,beryl-mb2,$(ISO_TIMEOUT),$(ISO_BOOTFS))
 
 # The conformance suite from a GRUB ISO, as hardware runs it (boot test).
-build/beryl-conformance.iso: export ISO_CMDLINE = conformance loglevel=warn
+build/beryl-conformance.iso: export ISO_CMDLINE = conformance loglevel=warn test.ram.reserve=0x10000
 build/beryl-conformance.iso: deps build/beryl.elf boot/grub/grub.cfg build/conformance.cpio
 	$(call mkiso,$@,beryl-mb2,0,build/conformance.cpio)
 

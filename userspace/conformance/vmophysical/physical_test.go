@@ -6,6 +6,9 @@ package vmophysical
 
 import (
 	"bytes"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -49,6 +52,27 @@ func mapVmo(t *testing.T, v zx.Handle, size uint64) uintptr {
 	must(t, "vmar_map", zx.Sys_vmar_map(zx.VmarRootSelf().Handle, zx.VMPermRead, 0, v, 0, uint(size), &addr))
 	t.Cleanup(func() { zx.Sys_vmar_unmap(zx.VmarRootSelf().Handle, addr, uint(size)) })
 	return uintptr(addr)
+}
+
+// testRAM returns the RAM the kernel set aside for physical VMOs
+// (test.ram.reserve, which init passes on as BERYL_TEST_RAM=BASE:SIZE).
+// As the original's GetTestPhysVmo, having the root resource but no such
+// RAM is a test error: every harness boot (make conformance, zxrun, the
+// conformance ISO) reserves it.
+func testRAM(t *testing.T) (base, size uint64) {
+	t.Helper()
+	v := os.Getenv("BERYL_TEST_RAM")
+	b, s, ok := strings.Cut(v, ":")
+	if ok {
+		var err1, err2 error
+		base, err1 = strconv.ParseUint(b, 0, 64)
+		size, err2 = strconv.ParseUint(s, 0, 64)
+		ok = err1 == nil && err2 == nil && size != 0
+	}
+	if !ok {
+		t.Fatalf("no test RAM (BERYL_TEST_RAM %q): boot with test.ram.reserve=SIZE", v)
+	}
+	return base, size
 }
 
 // TestVmoPhysicalMapFirmware maps the BIOS area through an MMIO resource
@@ -114,14 +138,22 @@ func TestVmoPhysicalInvalidArgs(t *testing.T) {
 }
 
 // TestVmoPhysicalKernelMemory: RAM the kernel manages and its own
-// devices are refused even with the root resource.
+// devices are refused even with the root resource; of RAM, only the
+// test RAM (test.ram.reserve) is left to physical VMOs, and not a page
+// more.
 func TestVmoPhysicalKernelMemory(t *testing.T) {
 	r := root(t)
 	var v zx.Handle
+	tb, ts := testRAM(t)
+	ram := uint64(16 << 20)
+	if ram >= tb && ram < tb+ts {
+		ram = tb + ts
+	}
 	for _, c := range []struct {
 		what        string
 		paddr, size uint64
-	}{{"RAM at 16 MiB", 16 << 20, 0x1000}, {"the kernel image at 2 MiB", 2 << 20, 0x1000}, {"LAPIC", 0xfee0_0000, 0x1000}, {"I/O APIC", 0xfec0_0000, 0x1000}, {"range ending in RAM", 0xff000, 0x2000}} {
+	}{{"RAM at 16 MiB", ram, 0x1000}, {"the kernel image at 2 MiB", 2 << 20, 0x1000}, {"LAPIC", 0xfee0_0000, 0x1000}, {"I/O APIC", 0xfec0_0000, 0x1000}, {"range ending in RAM", 0xff000, 0x2000},
+		{"the test RAM and the page after it", tb, ts + 0x1000}, {"the page before the test RAM and the test RAM", tb - 0x1000, ts + 0x1000}} {
 		want(t, c.what, zx.Sys_vmo_create_physical(r, c.paddr, uint(c.size), &v), zx.ErrAccessDenied)
 	}
 }
