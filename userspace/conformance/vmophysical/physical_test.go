@@ -54,23 +54,26 @@ func mapVmo(t *testing.T, v zx.Handle, size uint64) uintptr {
 	return uintptr(addr)
 }
 
-// testRAM returns the RAM the kernel set aside for physical VMOs
-// (test.ram.reserve, which init passes on as BERYL_TEST_RAM=BASE:SIZE).
-// As the original's GetTestPhysVmo, having the root resource but no such
-// RAM is a test error: every harness boot (make conformance, zxrun, the
-// conformance ISO) reserves it.
+// testRAMRange parses BERYL_TEST_RAM=BASE:SIZE, the RAM the kernel set
+// aside for physical VMOs (test.ram.reserve, passed on by init).
+func testRAMRange() (base, size uint64, ok bool) {
+	b, s, ok := strings.Cut(os.Getenv("BERYL_TEST_RAM"), ":")
+	if !ok {
+		return 0, 0, false
+	}
+	base, err1 := strconv.ParseUint(b, 0, 64)
+	size, err2 := strconv.ParseUint(s, 0, 64)
+	return base, size, err1 == nil && err2 == nil && size != 0
+}
+
+// testRAM returns the test RAM. As the original's GetTestPhysVmo, having
+// the root resource but no such RAM is a test error: every harness boot
+// (make conformance, zxrun, the conformance ISO) reserves it.
 func testRAM(t *testing.T) (base, size uint64) {
 	t.Helper()
-	v := os.Getenv("BERYL_TEST_RAM")
-	b, s, ok := strings.Cut(v, ":")
-	if ok {
-		var err1, err2 error
-		base, err1 = strconv.ParseUint(b, 0, 64)
-		size, err2 = strconv.ParseUint(s, 0, 64)
-		ok = err1 == nil && err2 == nil && size != 0
-	}
+	base, size, ok := testRAMRange()
 	if !ok {
-		t.Fatalf("no test RAM (BERYL_TEST_RAM %q): boot with test.ram.reserve=SIZE", v)
+		t.Fatalf("no test RAM (BERYL_TEST_RAM %q): boot with test.ram.reserve=SIZE", os.Getenv("BERYL_TEST_RAM"))
 	}
 	return base, size
 }
@@ -144,16 +147,19 @@ func TestVmoPhysicalInvalidArgs(t *testing.T) {
 func TestVmoPhysicalKernelMemory(t *testing.T) {
 	r := root(t)
 	var v zx.Handle
-	tb, ts := testRAM(t)
-	ram := uint64(16 << 20)
-	if ram >= tb && ram < tb+ts {
-		ram = tb + ts
-	}
-	for _, c := range []struct {
+	type span struct {
 		what        string
 		paddr, size uint64
-	}{{"RAM at 16 MiB", ram, 0x1000}, {"the kernel image at 2 MiB", 2 << 20, 0x1000}, {"LAPIC", 0xfee0_0000, 0x1000}, {"I/O APIC", 0xfec0_0000, 0x1000}, {"range ending in RAM", 0xff000, 0x2000},
-		{"the test RAM and the page after it", tb, ts + 0x1000}, {"the page before the test RAM and the test RAM", tb - 0x1000, ts + 0x1000}} {
+	}
+	ram := uint64(16 << 20)
+	var test []span
+	if tb, ts, ok := testRAMRange(); ok {
+		if ram >= tb && ram < tb+ts {
+			ram = tb + ts
+		}
+		test = []span{{"the test RAM and the page after it", tb, ts + 0x1000}, {"the page before the test RAM and the test RAM", tb - 0x1000, ts + 0x1000}}
+	}
+	for _, c := range append([]span{{"RAM at 16 MiB", ram, 0x1000}, {"the kernel image at 2 MiB", 2 << 20, 0x1000}, {"LAPIC", 0xfee0_0000, 0x1000}, {"I/O APIC", 0xfec0_0000, 0x1000}, {"range ending in RAM", 0xff000, 0x2000}}, test...) {
 		want(t, c.what, zx.Sys_vmo_create_physical(r, c.paddr, uint(c.size), &v), zx.ErrAccessDenied)
 	}
 }
