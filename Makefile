@@ -219,7 +219,7 @@ iso: deps build/beryl.iso
 
 # The boot filesystem on the ISO: init and the examples by default; for the
 # conformance suite on hardware:
-#   make iso ISO_BOOTFS=build/conformance.cpio CMDLINE=conformance
+#   make iso ISO_BOOTFS=build/conformance.cpio CMDLINE="conformance test.ram.reserve=0x10000"
 ISO_BOOTFS ?= build/bootfs.cpio
 
 build/beryl.iso: export ISO_CMDLINE = $(CMDLINE)
