@@ -26,10 +26,10 @@ func vmarInfo(t *testing.T, h zx.Handle) (base, size uint64) {
 // takes the lowest non-canonical address from CPUID's linear-address
 // width, while Beryl runs 4-level paging (no LA57), where it is 2^47
 // whatever the CPU could do; and it maps in its own root VMAR, where
-// Beryl's placement has put this program's initial stack (the launcher's
-// 1 MiB) at the top
-// (Zircon's randomized placement rarely does), so the port maps in the
-// root VMAR of a new process, whose bounds are this one's.
+// Beryl's placement has put this program's initial stack (the
+// launcher's 1 MiB) at the top (Zircon's randomized placement rarely
+// does), so the port maps in the root VMAR of a new process, whose
+// bounds are this one's.
 func TestMemoryMappingTest_AddressSpaceLimitsTest(t *testing.T) {
 	const noncanon = uint64(1) << 47
 	var v zx.Handle
