@@ -1,7 +1,7 @@
 // Package vmophysical is the conformance family for device memory, run
 // inside Beryl: zx_vmo_create_physical (resource checks, the kernel's RAM
-// and devices refused, mapping and reading firmware memory) and
-// zx_vmo_set_cache_policy.
+// and devices refused, mapping and reading firmware memory, physical VMOs
+// over the test RAM of test.ram.reserve) and zx_vmo_set_cache_policy.
 package vmophysical
 
 import (

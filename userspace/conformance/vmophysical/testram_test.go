@@ -1,6 +1,7 @@
 package vmophysical
 
 import (
+	"math"
 	"testing"
 
 	"beryl/userspace/zx"
@@ -66,5 +67,35 @@ func TestVmoTestCase_PhysicalSlice(t *testing.T) {
 	}
 	if *private != 0 {
 		t.Errorf("parent's first page reads %d, want 0", *private)
+	}
+}
+
+// TestVmoTestCase_CacheOp (utest/core/vmo: CacheOp): every cache op over
+// ranges in and out of a paged VMO and, as the original does when it
+// has the root resource, of a cached physical VMO over the test RAM.
+func TestVmoTestCase_CacheOp(t *testing.T) {
+	const size = 0x8000
+	var normal zx.Handle
+	must(t, "vmo_create", zx.Sys_vmo_create(size, 0, &normal))
+	defer zx.Sys_handle_close(normal)
+	phys, psize := testPhysVmo(t, 0)
+	if psize < size {
+		t.Fatalf("test RAM %#x bytes, below %#x", psize, size)
+	}
+	must(t, "set_cache_policy(CACHED)", zx.Sys_vmo_set_cache_policy(phys, zx.CachePolicyCached))
+	for _, c := range []struct {
+		what string
+		v    zx.Handle
+		size uint64
+	}{{"paged", normal, size}, {"physical", phys, psize}} {
+		for _, op := range []uint32{zx.VMOOpCacheSync, zx.VMOOpCacheClean, zx.VMOOpCacheCleanInvalid, zx.VMOOpCacheInvalidate} {
+			for _, r := range [][2]uint64{{0, 1}, {1, 1}, {0, c.size}, {1, c.size - 1}, {0x5200, 1}, {0x5200, 0x800}, {0x5200, 0x1000}, {0x5200, 0x1200}} {
+				want(t, c.what+": cache op", zx.Sys_vmo_op_range(c.v, op, r[0], r[1], nil, 0), zx.OK)
+			}
+			want(t, c.what+": cache op(0, 0)", zx.Sys_vmo_op_range(c.v, op, 0, 0, nil, 0), zx.ErrInvalidArgs)
+			for _, r := range [][2]uint64{{1, c.size}, {c.size, 1}, {c.size + 1, 1}, {math.MaxUint64 - 1, 1}, {math.MaxUint64, 1}, {math.MaxUint64, math.MaxUint64}} {
+				want(t, c.what+": cache op out of range", zx.Sys_vmo_op_range(c.v, op, r[0], r[1], nil, 0), zx.ErrOutOfRange)
+			}
+		}
 	}
 }
