@@ -219,7 +219,7 @@ iso: deps build/beryl.iso
 
 # The boot filesystem on the ISO: init and the examples by default; for the
 # conformance suite on hardware:
-#   make iso ISO_BOOTFS=build/conformance.cpio CMDLINE=conformance
+#   make iso ISO_BOOTFS=build/conformance.cpio CMDLINE="conformance test.ram.reserve=0x10000"
 ISO_BOOTFS ?= build/bootfs.cpio
 
 build/beryl.iso: export ISO_CMDLINE = $(CMDLINE)
@@ -227,7 +227,7 @@ build/beryl.iso: build/beryl.elf boot/grub/grub.cfg $(ISO_BOOTFS)
 	$(call mkiso,$@,beryl-mb2,$(ISO_TIMEOUT),$(ISO_BOOTFS))
 
 # The conformance suite from a GRUB ISO, as hardware runs it (boot test).
-build/beryl-conformance.iso: export ISO_CMDLINE = conformance loglevel=warn
+build/beryl-conformance.iso: export ISO_CMDLINE = conformance loglevel=warn test.ram.reserve=0x10000
 build/beryl-conformance.iso: deps build/beryl.elf boot/grub/grub.cfg build/conformance.cpio
 	$(call mkiso,$@,beryl-mb2,0,build/conformance.cpio)
 

@@ -24,7 +24,7 @@ var (
 func TestConformanceSuite(t *testing.T) {
 	checkSuite(t, Config{
 		Kernel:  image(t, "beryl.elf"),
-		Cmdline: "conformance loglevel=warn",
+		Cmdline: "conformance loglevel=warn test.ram.reserve=0x10000",
 		Memory:  "1G",
 		Extra:   []string{"-initrd", image(t, "conformance.cpio")},
 		Timeout: 15 * time.Minute,

@@ -158,6 +158,9 @@ func startInit(info *bootinfo.Info, opts options.Options) (wait func() int, ok b
 	}
 	name := path.Base(argv[0])
 	env = append(env, "BERYL_CMDLINE="+info.CmdLine, ecamEnv())
+	if e := testRAMEnv(); e != "" {
+		env = append(env, e)
+	}
 	p, err := proc.Spawn(name, img, argv, env, stdout, stderr, extra...)
 	if err != nil {
 		klog.Errorf("init", "%v", err)

@@ -90,6 +90,7 @@ func Main(magic uint32, infoAddr uint64) {
 		log.Infof("smp: threads run on %d CPUs, GOMAXPROCS %d", rt.SchedCPUs(), runtime.GOMAXPROCS(0))
 	}
 	setupPower()
+	setupTestRAM(opts)
 	setupResources(info)
 	x86.SetupPAT()
 	for _, m := range info.Modules {

@@ -19,7 +19,8 @@ var ECAMs []acpi.ECAM
 // setupResources sets the address space of each resource kind and
 // withholds what the kernel itself uses, so that no resource (and no
 // physical VMO) ever covers it: every RAM region of the memory map
-// (the allocator's pages, the kernel image, the boot modules), the LAPIC,
+// (the allocator's pages, the kernel image, the boot modules; not the
+// test RAM of test.ram.reserve), the LAPIC,
 // the I/O APICs, the HPET and the framebuffer; the I/O ports of the
 // console UARTs, the PICs, the PIT, the i8042, QEMU's debug-exit port
 // and the ACPI PM blocks; the GSIs of the serial and keyboard lines.
@@ -37,7 +38,7 @@ func setupResources(info *bootinfo.Info) {
 	for _, r := range info.MemMap {
 		if r.Type == bootinfo.MemAvailable {
 			b := r.Base &^ (kmem.PageSize - 1)
-			mmio(b, (r.End()-b+kmem.PageSize-1)&^(kmem.PageSize-1))
+			reserveRAM(mmio, b, (r.End()-b+kmem.PageSize-1)&^(kmem.PageSize-1))
 		}
 	}
 	for _, m := range info.Modules {

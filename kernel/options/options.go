@@ -32,6 +32,7 @@ type Options struct {
 	Test          string   // test: in-kernel tests to run (see TestSelected)
 	TestFault     bool     // test.fault: trigger a deliberate unrecoverable fault
 	TestAbsentCPU int      // test.absentcpu: APIC id of a CPU that is not there, to start anyway
+	TestRAM       int      // test.ram.reserve: bytes of RAM set aside for physical-VMO tests
 	Init          string   // init: path of the first user program
 	Run           []string // run: programs init starts, in order
 	Conformance   bool     // conformance: init runs the syscall conformance suite
@@ -134,6 +135,9 @@ var table = []Spec{
 	{Name: "test.fault", Kind: Bool, Default: "false",
 		Doc:   "trigger a deliberate unrecoverable fault to test the fault dump",
 		Field: func(o *Options) any { return &o.TestFault }},
+	{Name: "test.ram.reserve", Kind: Int, Default: "0", Min: 0, Max: 64 << 20,
+		Doc:   "bytes of RAM (rounded up to pages) taken from the allocator at boot and left to vmo_create_physical, for tests of physical VMOs over RAM (Zircon's kernel.test.ram.reserve); init passes the range as BERYL_TEST_RAM (0: none)",
+		Field: func(o *Options) any { return &o.TestRAM }},
 	{Name: "timer.hz", Kind: Int, Default: "1000", Min: 100, Max: 10000,
 		Doc:   "timer interrupt frequency in Hz",
 		Field: func(o *Options) any { return &o.TimerHz }},

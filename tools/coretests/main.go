@@ -4,7 +4,8 @@
 // defines a test function named after it, Test<Suite>_<Case>; such a case
 // is "ported-passing" unless the function's first statement is
 // ctest.KnownFailure(t, "reason"), which makes it "ported-failing" with
-// that reason. A case not ported takes its verdict from verdicts.go:
+// that reason; a passing case may carry a note on how the port differs
+// (portNotes in verdicts.go). A case not ported takes its verdict from verdicts.go:
 // "not-applicable" (the case tests something other than the kernel, e.g.
 // C's libc) or "not-ported" (what it waits for), each with its reason.
 //
@@ -201,6 +202,11 @@ func build(names []string, ported map[string]portedCase) ([]row, []error) {
 			errs = append(errs, fmt.Errorf("verdicts.go: case %s is not in the list", k))
 		}
 	}
+	for k := range portNotes {
+		if _, ok := ported[k]; !ok {
+			errs = append(errs, fmt.Errorf("verdicts.go: port note for %s, which is not ported", k))
+		}
+	}
 	for s := range suiteVerdicts {
 		if !suites[s] {
 			errs = append(errs, fmt.Errorf("verdicts.go: suite %s is not in the list", s))
@@ -212,7 +218,7 @@ func build(names []string, ported map[string]portedCase) ([]row, []error) {
 			if _, stale := caseVerdicts[n]; stale {
 				errs = append(errs, fmt.Errorf("verdicts.go: %s is ported (%s); drop its verdict", n, p.where))
 			}
-			r := row{name: n, status: Passing, where: p.where}
+			r := row{name: n, status: Passing, where: p.where, reason: portNotes[n]}
 			if p.failing != "" {
 				r.status, r.reason = Failing, p.failing
 			}

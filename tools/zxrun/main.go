@@ -276,7 +276,7 @@ func run(program string, args []string) (int, error) {
 		"-accel", "tcg", "-cpu", "max", "-smp", smp, "-display", "none", "-no-reboot", "-m", mem, "-monitor", "none",
 		"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 		"-kernel", kernel, "-initrd", fsPath,
-		"-append", strings.TrimSpace("init="+initName+" userio=ports loglevel=warn "+os.Getenv("ZXRUN_CMDLINE")),
+		"-append", strings.TrimSpace("init="+initName+" userio=ports loglevel=warn test.ram.reserve=0x10000 "+os.Getenv("ZXRUN_CMDLINE")),
 		// COM1: kernel console; COM2, COM3: the program's stdout and
 		// stderr, appended (they may be one file).
 		"-serial", "stdio",

@@ -122,6 +122,9 @@ func run() int {
 		env := env
 		if e, err := fs.ReadFile(zxrunEnv); err == nil {
 			env = append(splitNUL(e), "BERYL_CMDLINE="+cmdline)
+			if v, ok := os.LookupEnv("BERYL_TEST_RAM"); ok {
+				env = append(env, "BERYL_TEST_RAM="+v)
+			}
 		}
 		w, err := newWorld(fs)
 		if err != nil {
@@ -248,6 +251,11 @@ func defaultEnv(cmdline string) []string {
 	// the PCI bus program.
 	if v, ok := os.LookupEnv("BERYL_PCI_ECAM"); ok {
 		env = append(env, "BERYL_PCI_ECAM="+v)
+	}
+	// The RAM test.ram.reserve set aside (BASE:SIZE) is for the
+	// conformance families' physical VMOs over RAM.
+	if v, ok := os.LookupEnv("BERYL_TEST_RAM"); ok {
+		env = append(env, "BERYL_TEST_RAM="+v)
 	}
 	return env
 }

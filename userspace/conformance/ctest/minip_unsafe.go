@@ -23,6 +23,7 @@ const (
 	MinipCmdCreateEvent   = 1 << 1
 	MinipCmdCreateChannel = 1 << 3
 	MinipCmdExitNormal    = 1 << 7
+	MinipCmdChannelWrite  = 1 << 12 // one byte 0 to the transferred handle
 )
 
 // minipStackSize is the original's VMO size; the child uses 96 bytes.
@@ -194,11 +195,22 @@ func minipCode() []byte {
 	a.sys(zx.SysEventCreate)
 	a.jmp("reply")
 	a.label("channel")
-	a.command(MinipCmdCreateChannel, "exit")
+	a.command(MinipCmdCreateChannel, "chwrite")
 	a.movImm(mDI, 0)
 	a.lea(mSI, fHandle)
 	a.lea(mDX, fHandle+4)
 	a.sys(zx.SysChannelCreate)
+	a.jmp("reply")
+	a.label("chwrite")
+	a.command(MinipCmdChannelWrite, "exit")
+	// channel_write(transferred, 0, &zero, 1, NULL, 0); fHandle is 0.
+	a.load32(mDI, fOrig)
+	a.movImm(mSI, 0)
+	a.lea(mDX, fHandle)
+	a.movImm(mR10, 1)
+	a.movImm(mR8, 0)
+	a.movImm(mR9, 0)
+	a.sys(zx.SysChannelWrite)
 	a.jmp("reply")
 	a.label("exit")
 	a.command(MinipCmdExitNormal, "unknown")

@@ -298,20 +298,6 @@ func TestVmoTestCase_DecommitMisaligned(t *testing.T) {
 	ctest.Want(t, "decommit(misaligned)", zx.Sys_vmo_op_range(v, zx.VMOOpDecommit, 0x10, 0x100, nil, 0), zx.ErrInvalidArgs)
 }
 
-func TestVmoTestCase_CacheOp(t *testing.T) {
-	const size = 0x8000
-	v := rawVmo(t, size, 0)
-	for _, op := range []uint32{zx.VMOOpCacheSync, zx.VMOOpCacheClean, zx.VMOOpCacheCleanInvalid, zx.VMOOpCacheInvalidate} {
-		for _, r := range [][2]uint64{{0, 1}, {1, 1}, {0, size}, {1, size - 1}, {0x5200, 1}, {0x5200, 0x800}, {0x5200, 0x1000}, {0x5200, 0x1200}} {
-			ctest.Must(t, "cache op", zx.Sys_vmo_op_range(v, op, r[0], r[1], nil, 0))
-		}
-		ctest.Want(t, "cache op(0, 0)", zx.Sys_vmo_op_range(v, op, 0, 0, nil, 0), zx.ErrInvalidArgs)
-		for _, r := range [][2]uint64{{1, size}, {size, 1}, {size + 1, 1}, {math.MaxUint64 - 1, 1}, {math.MaxUint64, 1}, {math.MaxUint64, math.MaxUint64}} {
-			ctest.Want(t, "cache op out of range", zx.Sys_vmo_op_range(v, op, r[0], r[1], nil, 0), zx.ErrOutOfRange)
-		}
-	}
-}
-
 func TestVmoTestCase_Rights(t *testing.T) {
 	const n = 4 * pg
 	var buf [16]byte

@@ -1,11 +1,14 @@
 // Package vmophysical is the conformance family for device memory, run
 // inside Beryl: zx_vmo_create_physical (resource checks, the kernel's RAM
-// and devices refused, mapping and reading firmware memory) and
-// zx_vmo_set_cache_policy.
+// and devices refused, mapping and reading firmware memory, physical VMOs
+// over the test RAM of test.ram.reserve) and zx_vmo_set_cache_policy.
 package vmophysical
 
 import (
 	"bytes"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -49,6 +52,30 @@ func mapVmo(t *testing.T, v zx.Handle, size uint64) uintptr {
 	must(t, "vmar_map", zx.Sys_vmar_map(zx.VmarRootSelf().Handle, zx.VMPermRead, 0, v, 0, uint(size), &addr))
 	t.Cleanup(func() { zx.Sys_vmar_unmap(zx.VmarRootSelf().Handle, addr, uint(size)) })
 	return uintptr(addr)
+}
+
+// testRAMRange parses BERYL_TEST_RAM=BASE:SIZE, the RAM the kernel set
+// aside for physical VMOs (test.ram.reserve, passed on by init).
+func testRAMRange() (base, size uint64, ok bool) {
+	b, s, ok := strings.Cut(os.Getenv("BERYL_TEST_RAM"), ":")
+	if !ok {
+		return 0, 0, false
+	}
+	base, err1 := strconv.ParseUint(b, 0, 64)
+	size, err2 := strconv.ParseUint(s, 0, 64)
+	return base, size, err1 == nil && err2 == nil && size != 0
+}
+
+// testRAM returns the test RAM. As the original's GetTestPhysVmo, having
+// the root resource but no such RAM is a test error: every harness boot
+// (make conformance, zxrun, the conformance ISO) reserves it.
+func testRAM(t *testing.T) (base, size uint64) {
+	t.Helper()
+	base, size, ok := testRAMRange()
+	if !ok {
+		t.Fatalf("no test RAM (BERYL_TEST_RAM %q): boot with test.ram.reserve=SIZE", os.Getenv("BERYL_TEST_RAM"))
+	}
+	return base, size
 }
 
 // TestVmoPhysicalMapFirmware maps the BIOS area through an MMIO resource
@@ -114,14 +141,25 @@ func TestVmoPhysicalInvalidArgs(t *testing.T) {
 }
 
 // TestVmoPhysicalKernelMemory: RAM the kernel manages and its own
-// devices are refused even with the root resource.
+// devices are refused even with the root resource; of RAM, only the
+// test RAM (test.ram.reserve) is left to physical VMOs, and not a page
+// more.
 func TestVmoPhysicalKernelMemory(t *testing.T) {
 	r := root(t)
 	var v zx.Handle
-	for _, c := range []struct {
+	type span struct {
 		what        string
 		paddr, size uint64
-	}{{"RAM at 16 MiB", 16 << 20, 0x1000}, {"the kernel image at 2 MiB", 2 << 20, 0x1000}, {"LAPIC", 0xfee0_0000, 0x1000}, {"I/O APIC", 0xfec0_0000, 0x1000}, {"range ending in RAM", 0xff000, 0x2000}} {
+	}
+	ram := uint64(16 << 20)
+	var test []span
+	if tb, ts, ok := testRAMRange(); ok {
+		if ram >= tb && ram < tb+ts {
+			ram = tb + ts
+		}
+		test = []span{{"the test RAM and the page after it", tb, ts + 0x1000}, {"the page before the test RAM and the test RAM", tb - 0x1000, ts + 0x1000}}
+	}
+	for _, c := range append([]span{{"RAM at 16 MiB", ram, 0x1000}, {"the kernel image at 2 MiB", 2 << 20, 0x1000}, {"LAPIC", 0xfee0_0000, 0x1000}, {"I/O APIC", 0xfec0_0000, 0x1000}, {"range ending in RAM", 0xff000, 0x2000}}, test...) {
 		want(t, c.what, zx.Sys_vmo_create_physical(r, c.paddr, uint(c.size), &v), zx.ErrAccessDenied)
 	}
 }
