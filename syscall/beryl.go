@@ -66,6 +66,12 @@ type KernelStats struct {
 	// KernelGCs is the number of garbage collections the kernel's Go
 	// runtime has completed.
 	KernelGCs uint64
+	// PrivateVmos is the number of VMOs behind the Linux anonymous
+	// mappings of every live process (CallerPrivateVmos is the caller's
+	// part): their Go runtimes' heaps, which each runtime grows and
+	// shrinks on its own schedule, so that a leak check can discount
+	// other processes' runtimes too (counted in Objects).
+	PrivateVmos uint64
 }
 
 // StatsCPUs is the number of per-CPU entries in KernelStats (the most
@@ -73,7 +79,7 @@ type KernelStats struct {
 const StatsCPUs = 64
 
 // KernelStatsSize is the size of the KernelStats record in bytes.
-const KernelStatsSize = 8 * (14 + uint64(object.ObjTypeUpperBound) + 2*StatsCPUs)
+const KernelStatsSize = 8 * (15 + uint64(object.ObjTypeUpperBound) + 2*StatsCPUs)
 
 // checkRootResource accepts ZX_HANDLE_INVALID or the root resource; any
 // other resource is ACCESS_DENIED after the gate's BAD_HANDLE /
@@ -104,13 +110,14 @@ func (d *Dispatcher) sysBerylKernelStats(c Caller, resource object.Handle, buffe
 		s.LiveObjects += s.Objects[t]
 	}
 	s.CallerThreads = uint64(len(proc.ThreadKoids(c.Process())))
+	s.PrivateVmos = proc.PrivateVMOs()
 	s.Size = KernelStatsSize
 	s.LiveHandles = uint64(object.LiveHandles())
 	b := make([]byte, KernelStatsSize)
 	words := append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages, s.LiveHandles, s.LiveObjects}, s.Objects[:]...)
 	words = append(words, s.CallerPrivateVmos, s.PagesUser, s.PagesReserve, s.CallerThreads)
 	words = append(append(words, s.CPUBusyNs[:]...), s.CPUIdleNs[:]...)
-	words = append(words, s.KernelGCs)
+	words = append(words, s.KernelGCs, s.PrivateVmos)
 	for i, v := range words {
 		le.PutUint64(b[8*i:], v)
 	}

@@ -2,10 +2,12 @@ package zxsys
 
 import (
 	"testing"
+	"time"
 
 	"beryl/kernel/object"
 	"beryl/kernel/proc"
 	"beryl/mm/kmem"
+	"beryl/mm/vm"
 )
 
 // takerCaller adds TakeStartupHandle to the fake caller.
@@ -84,8 +86,11 @@ func TestBerylKernelStats(t *testing.T) {
 	if tail[0] != 1 || tail[1] != 21 || tail[2] != 16 || tail[3] != uint64(len(proc.ThreadKoids(f.Process()))) {
 		t.Errorf("record tail (caller private VMOs, user pages, reserve, caller threads) %d, want [1 21 16 %d]", tail, len(proc.ThreadKoids(f.Process())))
 	}
-	if busy, idle := w(at+4+1), w(at+4+StatsCPUs+1); busy != 7 || idle != 9 || w(at+4+2*StatsCPUs) != 11 || 8*(at+5+2*StatsCPUs) != int(KernelStatsSize) {
+	if busy, idle := w(at+4+1), w(at+4+StatsCPUs+1); busy != 7 || idle != 9 || w(at+4+2*StatsCPUs) != 11 || 8*(at+6+2*StatsCPUs) != int(KernelStatsSize) {
 		t.Errorf("cpu 1 busy %d idle %d ns, GCs %d, want 7, 9, 11 (record of %d bytes)", busy, idle, w(at+4+2*StatsCPUs), KernelStatsSize)
+	}
+	if got, want := w(at+5+2*StatsCPUs), proc.PrivateVMOs(); got != want {
+		t.Errorf("every process's private VMOs %d, want %d", got, want)
 	}
 	if f.u64(buf+UserPtr(KernelStatsSize)) != 0x5a5a {
 		t.Fatal("wrote past the record")
@@ -109,6 +114,34 @@ func TestBerylKernelStats(t *testing.T) {
 	}
 	for _, bp := range badPtrs {
 		f.want(object.ErrInvalidArgs, SysBerylKernelStats, 0, uint64(bp), KernelStatsSize)
+	}
+	// Another process's anonymous mappings count in PrivateVmos, and
+	// leave it with the process.
+	job := object.NewRootJob()
+	env, _, _, _ := vm.NewHostEnv()
+	po, root, st := proc.CreateProcess(f.Process(), job, "other", env)
+	if st != object.OK {
+		t.Fatal(st)
+	}
+	before := proc.PrivateVMOs()
+	for range 2 {
+		if _, err := proc.AddressSpaceOf(po).Mmap(0, 4096, 3, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.ok(SysBerylKernelStats, 0, uint64(buf), KernelStatsSize)
+	if got := w(at + 5 + 2*StatsCPUs); got != before+2 {
+		t.Errorf("private VMOs with another process's two mappings: %d, want %d", got, before+2)
+	}
+	po.Kill(0)
+	root.Release()
+	po.Release()
+	job.Kill(0)
+	job.Release()
+	for deadline := time.Now().Add(2 * time.Second); proc.PrivateVMOs() != before; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("private VMOs %d after the other process ended, want %d", proc.PrivateVMOs(), before)
+		}
 	}
 	ev := f.create1(SysEventCreate, 0)
 	f.want(object.ErrWrongType, SysBerylKernelStats, uint64(ev), uint64(buf), KernelStatsSize)

@@ -478,22 +478,34 @@ func PortCancel(p *Process, h Handle, source Handle, key uint64) Status {
 }
 
 // OnZeroHandles cancels every wait registered on the port and drops its
-// packets: nobody can read them any more.
+// packets: nobody can read them any more. Each object with waits is
+// swept once, whatever their number: taking them out one by one is
+// quadratic in the waits on one object, and a port closed with tens of
+// thousands of them pending on one event (wait_async in a loop, as
+// Zircon's CloseWaitRace stress does) then held its closer for seconds.
+// No wait is added once zero is set, so every armed observer of this
+// port on those objects is one of the snapshot's.
 func (pt *Port) OnZeroHandles() []*HandleEntry {
 	pt.mu.Lock()
 	pt.zero = true
-	obs := make([]*portObserver, 0, len(pt.obs))
+	objs := make(map[*Base]struct{})
 	for o := range pt.obs {
-		obs = append(obs, o)
+		objs[o.obj] = struct{}{}
 	}
 	pt.mu.Unlock()
-	for _, o := range obs {
-		b := o.obj
+	for b := range objs {
 		b.mu.Lock()
-		if o.armed {
-			b.removeObserverLocked(o)
-			o.armed = false
+		j := 0
+		for _, x := range b.obs {
+			if o, ok := x.(*portObserver); ok && o.port == pt {
+				o.armed = false
+				continue
+			}
+			b.obs[j] = x
+			j++
 		}
+		clear(b.obs[j:])
+		b.obs = b.obs[:j]
 		b.mu.Unlock()
 	}
 	pt.mu.Lock()

@@ -203,3 +203,58 @@ func TestPortPacketEncoding(t *testing.T) {
 		t.Errorf("round trip %+v", d)
 	}
 }
+
+// TestPortCloseManyWaits: closing a port with many waits pending on one
+// object unregisters them in one sweep of the object's observers. One by
+// one, the removal was quadratic in their number: with the tens of
+// thousands a wait_async loop leaves on one event while the closer of
+// Zircon's CloseWaitRace stress is delayed, the close held its caller
+// for seconds (the stress's "a racer hangs"). Another port's waits on
+// the object stay.
+func TestPortCloseManyWaits(t *testing.T) {
+	e := newEnv(t)
+	port := must(PortCreate(e.p, 0))
+	other := must(PortCreate(e.p, 0))
+	ev := e.event()
+	n, every := 100000, 1000
+	if raceEnabled {
+		n = 10000 // the sweep is what is checked; the timing needs no race detector
+	}
+	for i := range n {
+		wantStatus(t, "wait_async", ObjectWaitAsync(e.p, ev, port, uint64(i), SignalUser0, 0), OK)
+		if i%every == 0 {
+			wantStatus(t, "wait_async(other)", ObjectWaitAsync(e.p, ev, other, uint64(i), SignalUser0, 0), OK)
+		}
+	}
+	b := e.p.table.Get(ev).obj.base()
+	done := make(chan struct{})
+	start := time.Now()
+	go func() {
+		HandleClose(e.p, port)
+		close(done)
+	}()
+	// Quadratic, the close takes minutes here; one sweep, milliseconds.
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("closing a port with %d waits on one event takes more than 10 s", n)
+	}
+	t.Logf("closed a port with %d waits on one event in %v", n, time.Since(start))
+	b.mu.Lock()
+	left := len(b.obs)
+	b.mu.Unlock()
+	if left != n/every {
+		t.Errorf("%d observers left on the event, want the other port's %d", left, n/every)
+	}
+	ObjectSignal(e.p, ev, 0, SignalUser0)
+	got := 0
+	for {
+		if _, st := PortWait(e.p, other, 0); st != OK {
+			break
+		}
+		got++
+	}
+	if got != n/every {
+		t.Errorf("the other port got %d packets, want %d", got, n/every)
+	}
+}

@@ -194,6 +194,10 @@ type KernelStats struct {
 	// KernelGCs is the number of garbage collections the kernel's Go
 	// runtime has completed.
 	KernelGCs uint64
+	// PrivateVmos is the number of VMOs behind the anonymous mappings
+	// of every live process (the caller's CallerPrivateVmos among
+	// them): their Go runtimes' heaps (counted in Objects).
+	PrivateVmos uint64
 }
 
 // StatsCPUs is the number of per-CPU entries in KernelStats.

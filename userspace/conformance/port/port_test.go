@@ -507,3 +507,41 @@ func TestPortCancel(t *testing.T) {
 		expect(t, "port_cancel(stale source)", zx.Sys_port_cancel(p.Handle, staleHandle(t), 1), zx.ErrBadHandle)
 	})
 }
+
+// TestPortCloseManyWaits: closing a port with tens of thousands of waits
+// pending on one event returns promptly and unregisters them all, while
+// a wait through another port stays. (The kernel took them out one by
+// one, quadratic in their number: CloseWaitRace's closer, delayed while
+// its racers piled up waits, was held for seconds and reported as a hung
+// racer.)
+func TestPortCloseManyWaits(t *testing.T) {
+	p, err := zx.NewPort(0)
+	ok(t, "port_create", err)
+	other := newPort(t)
+	ev := newEvent(t)
+	const n = 30000
+	for i := range n {
+		if st := zx.Sys_object_wait_async(ev, p.Handle, uint64(i), zx.EventSignaled, 0); st != zx.OK {
+			zx.Sys_handle_close(p.Handle)
+			t.Fatalf("wait_async %d: %v", i, st)
+		}
+	}
+	ok(t, "wait_async(other port)", other.WaitAsync(ev, 7, zx.EventSignaled, 0))
+	done := make(chan zx.Status, 1)
+	start := time.Now()
+	go func() { done <- zx.Sys_handle_close(p.Handle) }()
+	select {
+	case st := <-done:
+		if st != zx.OK {
+			t.Fatalf("handle_close(port) = %v", st)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("handle_close of a port with %d waits on one event hangs", n)
+	}
+	t.Logf("handle_close of a port with %d waits on one event: %v", n, time.Since(start))
+	ok(t, "signal", ev.Signal(0, zx.EventSignaled))
+	if pk := wait(t, other); pk.Key != 7 {
+		t.Errorf("other port: key %d, want 7", pk.Key)
+	}
+	noPacket(t, other)
+}

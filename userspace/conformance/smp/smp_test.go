@@ -6,7 +6,8 @@
 // on one CPU while another unmaps it (TLB shootdown: the read must
 // fault, never see the old page), a storm of processes started and
 // killed, and the kernel's garbage collector under that load. Each case
-// leaves the kernel's object counts and used pages where they were.
+// leaves the kernel's object counts and used pages where they were (the
+// Go runtimes' own heap mappings, in any process, taken out).
 // With one CPU (or with the other CPUs idle) the cases still run; the
 // checks that need parallelism say so and only apply when threads run
 // on more than one CPU.
@@ -18,6 +19,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,9 +55,51 @@ func worker(mode string) int {
 		}
 	case "exit":
 		return 0
+	case "mmap":
+		return mmapWorker()
 	}
 	return 100
 }
+
+// mmapWorker answers "ready" on its PA_USER0 channel, then on any
+// message maps mmapRegions anonymous regions (each a VMO of its own),
+// touches them, answers "done" and waits to be killed.
+func mmapWorker() int {
+	h, ok := zx.TakeStartupHandle(zx.PAUser0)
+	if !ok {
+		return 3
+	}
+	ch := zx.Channel{Handle: h}
+	if ch.Write([]byte("ready"), nil, 0) != nil {
+		return 4
+	}
+	var b [16]byte
+	if _, err := ch.Handle.WaitOne(zx.ChannelReadable, zx.TimeInfinite); err != nil {
+		return 5
+	}
+	if _, _, err := ch.Read(b[:], nil, 0); err != nil {
+		return 6
+	}
+	var keep [][]byte
+	for range mmapRegions {
+		m, err := syscall.Mmap(-1, 0, 64<<10, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+		if err != nil {
+			return 7
+		}
+		m[0] = 1
+		keep = append(keep, m)
+	}
+	if ch.Write([]byte("done"), nil, 0) != nil {
+		return 8
+	}
+	// Until killed (or the launcher's end closes); the mappings stay.
+	ch.Handle.WaitOne(zx.ChannelPeerClosed, zx.TimeInfinite)
+	runtime.KeepAlive(keep)
+	return 0
+}
+
+// mmapRegions is how many mappings mmapWorker adds.
+const mmapRegions = 8
 
 // kernelStats reads beryl_kernel_stats or fails t.
 func kernelStats(t testing.TB) zx.KernelStats {
@@ -138,6 +182,66 @@ func expectBaseline(t *testing.T, before kstats.Snapshot, slack int64) {
 		if time.Now().After(deadline) {
 			t.Fatalf("not back at baseline:\nbefore: %v\nafter:  %v\n%s", before, after, before.Diff(after))
 		}
+	}
+}
+
+// TestCountsOtherRuntimes: the leak checks' counts (kstats) take out the
+// VMOs behind every live process's anonymous mappings, not just the
+// caller's: another process's Go runtime mapping more heap while a case
+// runs is no leak. (With the caller's alone it counted as one: fsd's
+// anonymous VMOs come and go while the storm runs, the likely source of
+// TestProcessStorm's "two VMOs alive" after the storm at -smp 4.) A
+// worker stands in for that process.
+func TestCountsOtherRuntimes(t *testing.T) {
+	mine, theirs, err := zx.NewChannel(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mine.Handle.Close()
+	p, err := launch.Start(relaunch.SelfImage(t), launch.Config{Argv: []string{"smp.test"}, Env: relaunch.Environ("mmap"),
+		Handles: []launch.Handle{{Type: zx.PAUser0, Handle: theirs.Handle}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		p.Process.Kill()
+		p.Process.Handle.WaitOne(zx.TaskTerminated, zx.Sys_deadline_after(zx.Duration(10*time.Second)))
+		p.Close()
+	}()
+	await := func(want string) {
+		t.Helper()
+		var b [16]byte
+		if _, err := mine.Handle.WaitOne(zx.ChannelReadable|zx.ChannelPeerClosed, zx.Sys_deadline_after(zx.Duration(20*time.Second))); err != nil {
+			t.Fatalf("waiting for %q: %v", want, err)
+		}
+		n, _, err := mine.Read(b[:], nil, 0)
+		if err != nil || string(b[:n]) != want {
+			t.Fatalf("worker: %q, %v; want %q", b[:n], err, want)
+		}
+	}
+	// The worker's VMOs, one record per mapping (ZX_INFO_PROCESS_VMOS).
+	vmos := func() int {
+		t.Helper()
+		_, avail, err := p.Process.GetInfo(zx.ObjectInfoProcessVMOs, nil)
+		if err != nil {
+			t.Fatalf("ZX_INFO_PROCESS_VMOS: %v", err)
+		}
+		return int(avail)
+	}
+	await("ready")
+	before := quiesce(t)
+	n0 := vmos()
+	if err := mine.Write([]byte("go"), nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	await("done")
+	if n := vmos(); n < n0+mmapRegions {
+		t.Fatalf("the worker has %d mappings of VMOs after mapping %d regions, had %d", n, mmapRegions, n0)
+	}
+	after := quiesce(t)
+	if after.Objects[zx.ObjTypeVMO] != before.Objects[zx.ObjTypeVMO] {
+		t.Errorf("VMOs %d → %d with another process's runtime mapping %d regions:\nbefore: %v\nafter:  %v",
+			before.Objects[zx.ObjTypeVMO], after.Objects[zx.ObjTypeVMO], mmapRegions, before, after)
 	}
 }
 

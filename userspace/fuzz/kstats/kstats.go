@@ -1,9 +1,9 @@
 // Package kstats takes snapshots of the kernel's object, handle and page
-// counts (beryl_kernel_stats) for leak and growth checks, with the
-// calling process's own runtime noise taken out: the VMOs behind its
-// anonymous mappings (its Go heap maps memory when it likes), its threads
-// (the Go runtime starts threads and never ends them) and its resident
-// pages.
+// counts (beryl_kernel_stats) for leak and growth checks, with runtime
+// noise taken out: the VMOs behind the anonymous mappings of every live
+// process (each Go heap maps memory when it likes: the caller's, and
+// fsd's or init's while a test runs), the calling process's threads (the
+// Go runtime starts threads and never ends them) and its resident pages.
 package kstats
 
 import (
@@ -22,15 +22,21 @@ type Snapshot struct {
 	OwnThreads uint64
 }
 
-// Take reads beryl_kernel_stats and removes the caller's private VMOs and
-// threads from the object counts.
+// Take reads beryl_kernel_stats and removes every live process's private
+// VMOs and the caller's threads from the object counts. Only the
+// caller's private VMOs were taken out once: another process's runtime
+// mapping heap while a test ran (fsd's come and go during
+// smp/TestProcessStorm) then looked like leaked VMOs.
 func Take() (Snapshot, error) {
 	s, err := zx.GetKernelStats(zx.HandleInvalid)
 	if err != nil {
 		return Snapshot{}, err
 	}
-	s.Objects[zx.ObjTypeVMO] -= s.CallerPrivateVmos
-	s.LiveObjects -= s.CallerPrivateVmos
+	// A kernel without the PrivateVmos field leaves it 0: the caller's
+	// part is then all that can be taken out.
+	private := max(s.PrivateVmos, s.CallerPrivateVmos)
+	s.Objects[zx.ObjTypeVMO] -= private
+	s.LiveObjects -= private
 	n := ownThreads()
 	s.Objects[zx.ObjTypeThread] -= n
 	s.LiveObjects -= n
