@@ -81,23 +81,34 @@ func TestHandleRevokeErrors(t *testing.T) {
 func TestRevokedHandle(t *testing.T) {
 	e := newEnv(t)
 	p, q := e.proc("prov"), e.proc("cli")
-	evp := must(object.EventCreate(p, 0))
-	ev := give(t, p, evp, object.RightSameRights, nil, q)
 	port := must(object.PortCreate(q, 0))
 	c0, c1 := must2(object.ChannelCreate(q, 0))
-	// A wait through the handle ends when it is revoked.
-	waited := make(chan Status, 1)
-	go func() {
-		_, st := object.ObjectWaitOne(q, ev, object.SignalUser0, object.TimeInfinite)
-		waited <- st
-	}()
-	time.Sleep(10 * time.Millisecond)
-	wantStatus(t, "revoke", HandleRevoke(p, evp, RevokeClose), OK)
-	select {
-	case st := <-waited:
+	// A wait through the handle ends when it is revoked. The waiter may
+	// not have begun by the revoke on a loaded host (its wait then fails
+	// with ErrHandleRevoked, as a wait after the revoke must): try again
+	// with a fresh event and a longer head start.
+	var evp, ev Handle
+	for try := 0; ; try++ {
+		evp = must(object.EventCreate(p, 0))
+		ev = give(t, p, evp, object.RightSameRights, nil, q)
+		waited := make(chan Status, 1)
+		go func() {
+			_, st := object.ObjectWaitOne(q, ev, object.SignalUser0, object.TimeInfinite)
+			waited <- st
+		}()
+		time.Sleep(10 * time.Millisecond << try)
+		wantStatus(t, "revoke", HandleRevoke(p, evp, RevokeClose), OK)
+		var st Status
+		select {
+		case st = <-waited:
+		case <-time.After(5 * time.Second):
+			t.Fatal("wait not canceled")
+		}
+		if st == ErrHandleRevoked && try < 5 {
+			continue
+		}
 		wantStatus(t, "wait", st, object.ErrCanceled)
-	case <-time.After(5 * time.Second):
-		t.Fatal("wait not canceled")
+		break
 	}
 	if object.LiveObjects(object.ObjTypeEvent) != 0 {
 		t.Error("event still alive after its last live handle was revoked")
