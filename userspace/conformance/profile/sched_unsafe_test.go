@@ -101,10 +101,10 @@ func spinShares(t *testing.T, d time.Duration, profiles ...zx.Handle) []int64 {
 	return got
 }
 
-// TestSchedulerProfile_PriorityOrdersThreads: priority 24 against 8 on
+// TestSchedPriorityOrdersThreads: priority 24 against 8 on
 // one CPU. Zircon's weights (15832 and 616) give the first about 25
 // times the CPU time of the second; round robin gives both the same.
-func TestSchedulerProfile_PriorityOrdersThreads(t *testing.T) {
+func TestSchedPriorityOrdersThreads(t *testing.T) {
 	hi := mustCreate(t, withMask(schedulerInfo(24), 1))
 	lo := mustCreate(t, withMask(schedulerInfo(8), 1))
 	got := spinShares(t, 400*time.Millisecond, hi, lo)
@@ -117,13 +117,13 @@ func TestSchedulerProfile_PriorityOrdersThreads(t *testing.T) {
 	}
 }
 
-// TestSchedulerProfile_DeadlineShare: a deadline thread (capacity 2 ms
+// TestSchedDeadlineShare: a deadline thread (capacity 2 ms
 // every 20 ms) spinning against a fair one on the same CPU gets about a
 // tenth of it, never much more (its capacity), and the fair thread the
 // rest. (A loaded host stops the virtual CPU at times, mostly while the
 // fair thread runs, which shifts the work done towards the deadline
 // thread: hence the loose upper bound.)
-func TestSchedulerProfile_DeadlineShare(t *testing.T) {
+func TestSchedDeadlineShare(t *testing.T) {
 	dl := mustCreate(t, withMask(deadlineInfo(2e6, 20e6, 20e6), 1))
 	fair := mustCreate(t, cpuMaskInfo(1))
 	got := spinShares(t, 400*time.Millisecond, dl, fair)
