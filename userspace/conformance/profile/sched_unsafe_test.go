@@ -140,3 +140,31 @@ func TestSchedDeadlineShare(t *testing.T) {
 		t.Errorf("deadline thread's share %.2f: far below its capacity (0.1)", share)
 	}
 }
+
+// TestSchedBoundThreadSuspends: a thread with a profile runs its user
+// code across interrupts without coming back to the kernel's loop until
+// something recalls it; task_suspend does: the thread stops counting
+// while suspended and counts again once resumed.
+func TestSchedBoundThreadSuspends(t *testing.T) {
+	s := startSpinner(t, mustCreate(t, withMask(schedulerInfo(24), 1)))
+	deadline := zx.Now() + zx.Time(10*time.Second)
+	for s.read(t) == 0 && zx.Now() < deadline {
+		time.Sleep(time.Millisecond)
+	}
+	var token zx.Handle
+	must(t, "task_suspend", zx.Sys_task_suspend(s.thread, &token))
+	must(t, "wait SUSPENDED", zx.Sys_object_wait_one(s.thread, zx.ThreadSuspended, zx.Now()+zx.Time(10*time.Second), nil))
+	c0 := s.read(t)
+	time.Sleep(30 * time.Millisecond)
+	if c1 := s.read(t); c1 != c0 {
+		t.Errorf("suspended thread counted on: %d -> %d", c0, c1)
+	}
+	must(t, "close token", zx.Sys_handle_close(token))
+	must(t, "wait RUNNING", zx.Sys_object_wait_one(s.thread, zx.ThreadRunning, zx.Now()+zx.Time(10*time.Second), nil))
+	for s.read(t) == c0 && zx.Now() < deadline {
+		time.Sleep(time.Millisecond)
+	}
+	if s.read(t) == c0 {
+		t.Error("resumed thread does not count")
+	}
+}
