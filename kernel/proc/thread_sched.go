@@ -152,8 +152,8 @@ func (t *Thread) unbindOnExit() {
 	}
 }
 
-// unbindKernelThread resets the calling kernel thread to the default discipline on
-// any CPU and unlocks the goroutine from it.
+// unbindKernelThread resets the calling kernel thread to the default
+// discipline on any CPU and unlocks the goroutine from it.
 func unbindKernelThread() {
 	rt.SetPriority(sched.PriorityDefault)
 	rt.SetAffinity(0)
