@@ -43,6 +43,7 @@ func (p *Process) stopBy(sig uint64) {
 	}
 	p.lx.resume = make(chan struct{})
 	p.lx.stopFlag.Store(true)
+	p.recall()
 	p.mu.Unlock()
 	p.notifyParent(linux.CldStopped, sig)
 }

@@ -42,6 +42,8 @@ import (
 type Process struct {
 	Name string
 	PID  int
+	// recalls is Thread.recalls for every thread of the process.
+	recalls uint32
 	// PPID is the creator's PID (getppid); 0 for processes the kernel
 	// starts.
 	PPID int
@@ -104,6 +106,10 @@ type Thread struct {
 	P   *Process
 	TID int
 	Ctx *x86.UserContext
+	// recalls counts requests that the thread come back from user mode
+	// to its kernel loop (recall); a bound thread runs user code across
+	// interrupts until one arrives (enterUser).
+	recalls uint32
 	// Name is the thread's name (ZX_PROP_NAME).
 	Name string
 
@@ -282,6 +288,7 @@ func onRevoke(po *object.Process, obj object.Object) {
 		if o.Kind() == object.ResourceKindIOPort {
 			base, size := o.Range()
 			p.io.Set(uint32(base), uint32(size), false)
+			p.recall()
 		}
 	}
 }
@@ -289,7 +296,10 @@ func onRevoke(po *object.Process, obj object.Object) {
 // SetIOPorts allows (or denies) the calling process the I/O ports
 // [base, base+n) (ioports_request / ioports_release); the change reaches
 // every thread of the process the next time it enters user mode.
-func (t *Thread) SetIOPorts(base, n uint32, allow bool) { t.P.io.Set(base, n, allow) }
+func (t *Thread) SetIOPorts(base, n uint32, allow bool) {
+	t.P.io.Set(base, n, allow)
+	t.P.recall()
+}
 
 // threadRunning is ZX_THREAD_RUNNING.
 const threadRunning = object.Signal4
@@ -297,6 +307,7 @@ const threadRunning = object.Signal4
 // run is the thread's kernel goroutine.
 func (t *Thread) run() {
 	defer t.Ctx.DropFPU() // the CPU must not name a context nobody holds
+	defer t.unbindOnExit()
 	// The thread was ready, but not running, until its goroutine got a CPU.
 	if at := t.readyAt.Swap(0); at != 0 {
 		t.queueNs.Add(max(rt.Nanotime()-at, 1))
@@ -306,6 +317,9 @@ func (t *Thread) run() {
 	}
 	t.raiseDebugger(object.ExcpThreadStarting)
 	for {
+		// Read before the checks: a request made after them recalls
+		// the thread from user mode.
+		ra, rp := atomic.LoadUint32(&t.recalls), atomic.LoadUint32(&t.P.recalls)
 		if t.P.killed.Load() || t.exitReq.Load() {
 			break
 		}
@@ -315,18 +329,15 @@ func (t *Thread) run() {
 		}
 		t.deliver()
 		t.Ctx.IOPB, t.Ctx.IOPBGen = t.P.io.Load()
-		pinned := t.pinForUser()
+		bound := t.bindForUser()
 		// Time the kernel thread spent preempted (runnable, not running)
 		// while it ran this thread's user code is the thread's queue time.
 		qi, q0 := rt.CurQueue()
-		x86.EnterUser(t.Ctx)
+		t.enterUser(bound, ra, rp)
 		if qj, q1 := rt.CurQueue(); qj == qi && q1 > q0 {
 			t.queueNs.Add(q1 - q0)
 		}
 		t.lastCPU.Store(x86.ThisCPUID())
-		if pinned {
-			unpinUser()
-		}
 		r := &t.Ctx.Regs
 		switch v := r.Vector; {
 		case v == x86.VectorSyscall:

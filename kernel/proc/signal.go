@@ -63,6 +63,7 @@ func (t *Thread) interrupt() {
 		close(t.sig.intr)
 		t.sig.closed = true
 		t.sig.attention.Store(true)
+		t.recall()
 	}
 }
 
@@ -72,6 +73,7 @@ func (t *Thread) queue(sig uint64) {
 	t.sig.mu.Lock()
 	t.sig.pending |= 1 << (sig - 1)
 	t.sig.attention.Store(true)
+	t.recall()
 	unmasked := t.sig.mask&(1<<(sig-1)) == 0
 	t.sig.mu.Unlock()
 	if unmasked {

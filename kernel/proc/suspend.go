@@ -163,6 +163,7 @@ func SuspendThread(caller object.Koid, t *Thread) (*SuspendToken, object.Status)
 	}
 	t.susp.mu.Lock()
 	t.susp.count++
+	t.recall()
 	if t.started && t.susp.inCall != 0 {
 		t.parkLocked()
 	}

@@ -180,6 +180,7 @@ func (t *Thread) Start(entry, stack, arg1, arg2 uint64) object.Status {
 // dead at once.
 func (t *Thread) Kill() {
 	t.exitReq.Store(true)
+	t.recall()
 	t.killOnce.Do(func() { close(t.killCh) })
 	t.startMu.Lock()
 	if !t.started {

@@ -3,22 +3,36 @@ package proc
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 
+	"beryl/arch/x86"
 	"beryl/kernel/object"
 	"beryl/kernel/rt"
+	"beryl/kernel/sched"
 )
 
 // threadSched is what object_set_profile recorded on a thread: a
-// priority or deadline parameters, and a CPU affinity mask. Beryl's
-// threads are goroutines the Go runtime schedules round robin, so the
-// priority and deadline are kept and reported but do not order threads
-// (syscall/STATUS.md). A mask that leaves out some of the CPUs that run
-// threads is honoured: the thread's goroutine runs its user code only on
-// a kernel thread pinned to the mask's CPUs (pinForUser).
+// priority or deadline parameters, and a CPU affinity mask. A thread
+// whose profile asks for anything but the defaults (a priority other
+// than 16, deadline parameters, a mask that leaves out some of the CPUs
+// that run threads) is bound: its goroutine is locked to a kernel
+// thread of its own, which kernel/rt schedules by the thread's
+// discipline (fair at the priority's weight, or deadline) and runs only
+// on the mask's CPUs, and it enters user mode without holding a P of the
+// Go runtime (x86.EnterUserDetached), so that kernel/rt, not the Go
+// scheduler, decides between bound threads (bindForUser).
 type threadSched struct {
 	mu sync.Mutex
 	// p: the settings applied so far (Flags says which are set).
 	p object.SchedParams
+	// gen counts the profiles applied; bound.gen is the one the
+	// thread's kernel thread was last brought in line with.
+	gen atomic.Uint64
+	// bound is touched only by the thread's own goroutine.
+	bound struct {
+		gen uint64
+		on  bool
+	}
 }
 
 // ApplyProfile is object_set_profile on t (Zircon's
@@ -41,6 +55,8 @@ func (t *Thread) ApplyProfile(sp object.SchedParams) {
 		s.p.Flags |= object.ProfileInfoFlagCPUMask
 		s.p.CPUMask = sp.CPUMask
 	}
+	s.gen.Add(1)
+	t.recall()
 }
 
 // AffinityMask returns the thread's CPU affinity mask as ZX_INFO_THREAD
@@ -88,21 +104,84 @@ func (t *Thread) userMask() uint64 {
 	return m & all
 }
 
-// pinForUser moves the calling goroutine (the thread's) onto one of the
-// CPUs of its affinity mask and keeps it there until unpin; it returns
-// false, doing nothing, when the thread may run anywhere.
-func (t *Thread) pinForUser() bool {
-	m := t.userMask()
-	if m == 0 {
-		return false
+// bindForUser brings the calling goroutine (the thread's) and its kernel
+// thread in line with the thread's profile before it enters user mode,
+// and reports whether the thread is bound (so enters user mode detached
+// from its P). It locks the goroutine to its kernel thread when the
+// profile first asks for something, and gives the kernel thread back
+// (default discipline, any CPU) when a later profile asks for nothing.
+// The kernel-side work of a bound thread runs bound too, as in Zircon,
+// where a thread's priority is its own in the kernel as in user mode.
+func (t *Thread) bindForUser() bool {
+	s := &t.sched
+	g := s.gen.Load()
+	if g == s.bound.gen {
+		return s.bound.on
 	}
-	runtime.LockOSThread()
-	rt.SetAffinity(m)
-	return true
+	p := t.SchedParams()
+	mask := t.userMask()
+	dl := p.Flags&object.ProfileInfoFlagDeadline != 0
+	prio := p.Flags&object.ProfileInfoFlagPriority != 0 && p.Priority != sched.PriorityDefault
+	on := mask != 0 || dl || prio
+	switch {
+	case on:
+		if !s.bound.on {
+			runtime.LockOSThread()
+		}
+		rt.SetAffinity(mask)
+		switch {
+		case dl:
+			rt.SetDeadline(int64(p.Capacity), int64(p.RelativeDeadline), int64(p.Period))
+		case prio:
+			rt.SetPriority(p.Priority)
+		default:
+			rt.SetPriority(sched.PriorityDefault)
+		}
+	case s.bound.on:
+		unbindKernelThread()
+	}
+	s.bound.gen, s.bound.on = g, on
+	return on
 }
 
-// unpinUser undoes pinForUser.
-func unpinUser() {
+// unbindOnExit gives the kernel thread of an exiting bound thread back.
+func (t *Thread) unbindOnExit() {
+	if t.sched.bound.on {
+		t.sched.bound.on = false
+		unbindKernelThread()
+	}
+}
+
+// unbindKernelThread resets the calling kernel thread to the default
+// discipline on any CPU and unlocks the goroutine from it.
+func unbindKernelThread() {
+	rt.SetPriority(sched.PriorityDefault)
 	rt.SetAffinity(0)
 	runtime.UnlockOSThread()
 }
+
+// maxDetachedInterrupts bounds the interrupts a bound thread's user code
+// runs across without its kernel loop looking (about 50 ms at the
+// default tick): a backstop for a request that forgot to recall it.
+const maxDetachedInterrupts = 50
+
+// enterUser runs the thread's user code until it traps. A bound thread
+// runs detached from its P and, while nothing recalls it (recall; ra and
+// rp are the thread's and its process's recall counts from before the
+// loop's checks), resumes its user code after an interrupt without
+// coming back to Go, which would need a P again at every tick.
+func (t *Thread) enterUser(bound bool, ra, rp uint32) {
+	if bound {
+		x86.EnterUserDetached(t.Ctx, &t.recalls, ra, &t.P.recalls, rp, maxDetachedInterrupts)
+		return
+	}
+	x86.EnterUser(t.Ctx)
+}
+
+// recall asks the thread to come back from user mode to its kernel loop
+// at the next interrupt (a bound thread otherwise stays in user mode
+// across them): after anything its loop checks changes.
+func (t *Thread) recall() { atomic.AddUint32(&t.recalls, 1) }
+
+// recall is Thread.recall for every thread of p.
+func (p *Process) recall() { atomic.AddUint32(&p.recalls, 1) }

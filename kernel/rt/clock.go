@@ -164,6 +164,7 @@ func startTimer(hz uint64) {
 	elapsed := uint64(0xFFFFFFFF - x86.Local.Read(x86.LAPICCurCount))
 	lapicHz = elapsed * 100
 	TimerHz = hz
+	tickNs = int64(1e9 / hz)
 	x86.SetUserTick(VectorTimer, 1e9/hz)
 	count := lapicHz / hz
 	if count == 0 {

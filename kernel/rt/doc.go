@@ -9,8 +9,24 @@
 // trap frame into the outgoing thread and of the incoming thread's frame
 // onto the trap stack, and IRETQ resumes whichever thread is current.
 // Blocking calls (futex, nanosleep, epoll_pwait) park the thread and
-// switch; the timer wakes deadlines and rotates runnable threads so that a
-// CPU-bound goroutine cannot starve sysmon.
+// switch; the timer wakes deadlines and reschedules, so that a CPU-bound
+// goroutine cannot starve sysmon.
+//
+// Scheduling follows Zircon's two disciplines (package sched holds the
+// arithmetic): at every tick, block, wake-up IPI and sched_yield, a CPU
+// charges its current thread for the time it ran and picks, among the
+// runnable threads allowed on it and its current one, first the eligible
+// deadline thread with the earliest deadline (each runs for its capacity
+// per period, then waits for its next period), else the fair thread with
+// the least weighted virtual time, rotating among equals. Every thread is
+// fair at the default priority (16) until SetPriority or SetDeadline says
+// otherwise (kernel/proc does for threads with a profile, whose goroutines
+// it locks to kernel threads of their own), so the Go runtime's own Ms
+// are never starved by a fair thread and get what deadline threads leave.
+// A thread that wakes starts no earlier in virtual time than the CPU it
+// last ran on has reached (vnowOf), so sleeping earns no credit. The
+// idle contexts are not in the competition: a CPU runs its idle context
+// when nothing is eligible.
 //
 // Signals are delivered Linux-style (rt_sigframe on the sigaltstack,
 // rt_sigreturn), which gives the runtime async preemption (SIGURG) and
@@ -26,7 +42,8 @@
 // x86.TrapLock (a CPU-recursive spin lock, also kmem's lock) for all of
 // HandleTrap, so the thread table and the other state here are reached by
 // one CPU at a time; scheduler state that is per CPU (current thread,
-// loaded FS base, trap depth) is indexed by the CPU number. Goroutine
+// loaded FS base, trap depth, virtual time, charge start) is indexed by
+// the CPU number. Goroutine
 // code that shares state with the trap path (IRQ counters) uses atomics.
 // Application processors run threads only with smp=on (see smp.go); with
 // smp=off they take no lock and touch none of this. Lock order: rt →

@@ -46,6 +46,7 @@ func EarlyInit() {
 func SetTimerHz(hz uint64) {
 	f := kmem.Lock()
 	TimerHz = hz
+	tickNs = int64(1e9 / hz)
 	x86.SetUserTick(VectorTimer, 1e9/hz)
 	x86.Local.TimerPeriodic(VectorTimer, uint32(lapicHz/hz))
 	kmem.Unlock(f)

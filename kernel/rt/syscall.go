@@ -43,6 +43,7 @@ func doSyscall(f *x86.Frame, fx *x86.FXArea) {
 		r = clockGettime(a0, a1)
 	case linux.SysSchedYield:
 		f.RAX = 0
+		yieldOf[x86.ThisCPUID()] = true
 		reschedule(f, fx)
 		r = handled
 	case linux.SysClone:
@@ -180,6 +181,7 @@ func clone(f *x86.Frame, fx *x86.FXArea, flags, stack, tls uint64) int64 {
 	t.wait = waitNone
 	t.deadline = 0
 	t.allowed = 0 // not inherited: the runtime starts Ms from any M
+	t.sch.Reset(vnowOf[x86.ThisCPUID()])
 	t.tid = nextTid
 	nextTid++
 	t.state = tsRunnable

@@ -5,6 +5,7 @@ import (
 
 	"beryl/arch/x86"
 	"beryl/kernel/linux"
+	"beryl/kernel/sched"
 )
 
 // MaxThreads bounds the kernel threads (Ms); the table also holds one
@@ -59,6 +60,9 @@ type thread struct {
 	// stamped); queueNs the time it has spent runnable, not running.
 	readySince int64
 	queueNs    int64
+	// sch is the thread's discipline and its place in it (SetPriority,
+	// SetDeadline; a fair thread of the default weight otherwise).
+	sch sched.State
 }
 
 // All of it is guarded by x86.TrapLock (HandleTrap holds it); the
@@ -78,6 +82,21 @@ var (
 
 	idleStack [4096]byte
 	idleTLS   [2]uint64
+
+	// runSince is, per CPU, when its current thread's CPU time was last
+	// charged to its scheduling state.
+	runSince [x86.MaxCPUs]int64
+	// vnowOf is, per CPU, the virtual time of the fair thread it last
+	// picked: the least virtual time of its runnable fair threads then,
+	// never going back. A thread that wakes after running there starts
+	// no earlier (sched.State.Wake).
+	vnowOf [x86.MaxCPUs]int64
+	// tickNs is the timer's period: the scheduler looks again after it
+	// (sched.State.Refresh's quantum).
+	tickNs int64 = 1e6
+	// yieldOf says, per CPU, that its current thread called sched_yield:
+	// the pick prefers any other eligible thread.
+	yieldOf [x86.MaxCPUs]bool
 )
 
 // curIdx returns the index of the thread current on this CPU.
@@ -90,28 +109,71 @@ func curIdx() int32 { return curOf[x86.ThisCPUID()] }
 //go:nosplit
 func isIdle(i int32) bool { return i < firstThread }
 
-// pickNext returns the next runnable thread after this CPU's current one
-// in round-robin order over the shared table, or -1 if none (idle
-// contexts are not candidates). A runnable thread is current nowhere, so
-// any CPU may take it: the table is one run queue all CPUs share.
+// pickNext returns the thread this CPU should run at now, or -1 for its
+// idle context: among the runnable threads allowed on it and its current
+// thread (if still running and allowed), the first best by sched.Before
+// of those eligible, scanning the shared table round robin from the one
+// after the current thread, which comes last (so equals take turns, and
+// after sched_yield it is chosen only when nothing else is). A runnable
+// thread is current nowhere, so any CPU may take it: the table is one run
+// queue all CPUs share. Deadline threads whose period is spent start the
+// next one here (sched.State.Refresh).
+// Trap path: nosplit, no allocation.
 //
 //go:nosplit
-func pickNext() int32 {
+func pickNext(me uint32, now int64) int32 {
 	n := hiThread
-	i := curIdx()
+	cur := curOf[me]
+	i := cur
 	if i < firstThread {
 		i = firstThread - 1
 	}
+	best := int32(-1)
 	for k := int32(firstThread); k <= n; k++ {
 		i++
 		if i > n {
 			i = firstThread
 		}
-		if threads[i].state == tsRunnable && allowedOn(i, x86.ThisCPUID()) {
-			return i
+		t := &threads[i]
+		if i == cur {
+			if t.state != tsRunning || yieldOf[me] && best >= 0 {
+				continue
+			}
+		} else if t.state != tsRunnable {
+			continue
+		}
+		if !allowedOn(i, me) {
+			continue
+		}
+		t.sch.Refresh(now, tickNs)
+		if !t.sch.Eligible(now) {
+			continue
+		}
+		if best < 0 || sched.Before(&t.sch, &threads[best].sch) {
+			best = i
 		}
 	}
-	return -1
+	if best >= 0 {
+		if b := &threads[best].sch; b.Discipline == sched.Fair && b.VTime > vnowOf[me] {
+			vnowOf[me] = b.VTime
+		}
+	}
+	return best
+}
+
+// charge accounts the time since runSince[me] to the thread current on
+// CPU me (the idle context has no account), at most two ticks: the
+// scheduler looks at least every tick, so a longer gap is time the CPU
+// did not run (a virtual CPU the host stopped: steal time, which a
+// thread should not pay for).
+// Trap path: nosplit, no allocation.
+//
+//go:nosplit
+func charge(me uint32, now int64) {
+	if cur := curOf[me]; !isIdle(cur) {
+		threads[cur].sch.Charge(min(now-runSince[me], 2*tickNs))
+	}
+	runSince[me] = now
 }
 
 // allowedOn reports whether thread i may run on CPU id.
@@ -127,7 +189,7 @@ func allowedOn(i int32, id uint32) bool {
 // Trap path: nosplit, no allocation.
 //
 //go:nosplit
-func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
+func switchTo(f *x86.Frame, fx *x86.FXArea, next int32, now int64) {
 	me := x86.ThisCPUID()
 	cur := curOf[me]
 	if next == cur {
@@ -135,7 +197,6 @@ func switchTo(f *x86.Frame, fx *x86.FXArea, next int32) {
 		threads[cur].readySince = 0
 		return
 	}
-	now := Nanotime()
 	if isIdle(cur) {
 		atomic.AddInt64(&idleNs[me], now-idleSince[me])
 		x86.LeaveLazyTLB()
@@ -180,23 +241,24 @@ func CurQueue() (int32, int64) {
 	return i, atomic.LoadInt64(&threads[i].queueNs)
 }
 
-// reschedule switches away from the current thread if another is
-// runnable; a current thread that is no longer running (blocked, exited)
-// is always replaced, by the idle context if need be.
+// reschedule charges the current thread for the time it ran and switches
+// to the thread pickNext chooses: the current one stays while it is the
+// best (a thread that is no longer running, blocked or exited, is always
+// replaced, by the idle context if need be).
 // Trap path: nosplit, no allocation.
 //
 //go:nosplit
 func reschedule(f *x86.Frame, fx *x86.FXArea) {
 	me := x86.ThisCPUID()
 	cur := curOf[me]
-	next := pickNext()
+	now := Nanotime()
+	charge(me, now)
+	next := pickNext(me, now)
+	yieldOf[me] = false
 	if next < 0 {
-		if threads[cur].state == tsRunning && !isIdle(cur) && allowedOn(cur, me) {
-			return
-		}
 		next = int32(me)
 	}
-	switchTo(f, fx, next)
+	switchTo(f, fx, next, now)
 	if c := &threads[cur]; c.state == tsRunnable && !allowedOn(cur, me) {
 		kickIdleIn(c.allowed)
 	}
@@ -224,6 +286,7 @@ func block(f *x86.Frame, fx *x86.FXArea, kind uint32, addr uint64, deadline int6
 func wake(t *thread, ret int64) {
 	t.frame.RAX = uint64(ret)
 	t.state = tsRunnable
+	t.sch.Wake(vnowOf[t.lastCPU])
 	t.readySince = Nanotime()
 	t.wait = waitNone
 	t.deadline = 0
@@ -238,6 +301,7 @@ func wakeRestart(t *thread) {
 	t.frame.RIP -= 2
 	t.frame.RAX = t.nr
 	t.state = tsRunnable
+	t.sch.Wake(vnowOf[t.lastCPU])
 	t.readySince = Nanotime()
 	t.wait = waitNone
 	t.deadline = 0

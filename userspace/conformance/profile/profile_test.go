@@ -1,8 +1,9 @@
 // Package profile is the conformance family for scheduler profiles, run
 // inside Beryl: profile_create (the privileged handle, the info's
 // validation) and object_set_profile (priorities, deadlines, CPU masks
-// recorded on threads and reported by ZX_INFO_THREAD), with the port of
-// Zircon's core-tests profile/profile.cc.
+// recorded on threads, reported by ZX_INFO_THREAD and honoured by the
+// scheduler: sched_unsafe_test.go), with the port of Zircon's core-tests
+// profile/profile.cc.
 //
 // The original passes zx::job::default_job(), which in Zircon's
 // core-tests is the root job. A conformance family runs in a job of its
