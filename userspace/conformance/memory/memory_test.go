@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"beryl/userspace/fuzz/kstats"
 	"beryl/userspace/launch"
 	"beryl/userspace/launch/relaunch"
 	"beryl/userspace/zx"
@@ -49,7 +50,8 @@ func worker(mode string) int {
 	return 100
 }
 
-func kstats() zx.KernelStats {
+// kernelStats reads beryl_kernel_stats (panics on failure: workers use it too).
+func kernelStats() zx.KernelStats {
 	s, err := zx.GetKernelStats(zx.HandleInvalid)
 	if err != nil {
 		panic(err)
@@ -77,7 +79,7 @@ func stillServing() int {
 // fault that finds no page would stall it. Then it checks that the kernel
 // still creates objects and queues messages.
 func commitAll() int {
-	before := kstats()
+	before := kernelStats()
 	size := before.PagesTotal * zx.PageSize
 	msg := make([]byte, 1024)
 	v, err := zx.NewVmo(size, 0)
@@ -120,7 +122,7 @@ func commitAll() int {
 // refuses with NO_MEMORY (its Go heap would otherwise eat the machine);
 // with the gate shut, new objects fail too, calls that free memory work.
 func queueAll() int {
-	s := kstats()
+	s := kernelStats()
 	a, b, err := zx.NewChannel(0)
 	if err != nil {
 		return 2
@@ -174,12 +176,12 @@ func run(t *testing.T, mode string) int64 {
 // mapping) is in the baseline.
 func baseline(t *testing.T) zx.KernelStats {
 	t.Helper()
-	procs := kstats().Processes
+	procs := kernelStats().Processes
 	if got := run(t, "exit"); got != 0 {
 		t.Fatalf("worker exit: %d", got)
 	}
 	for range 100 {
-		if s := kstats(); s.Processes == procs {
+		if s := kernelStats(); s.Processes == procs {
 			return s
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -198,15 +200,20 @@ func recovered(t *testing.T, base zx.KernelStats) {
 	// The kernel's heap may keep a little of what it grew by, never what
 	// the worker made it hold: the next family needs that memory.
 	const heapSlack = 4096
-	// This process's own runtime maps VMOs and starts threads as it
-	// likes: both are taken out of the object counts (threads altogether:
-	// the process family checks their lifetimes; this one, memory).
-	baseObjects := base.LiveObjects - base.CallerPrivateVmos - base.Objects[zx.ObjTypeThread]
+	// Every live process's runtime (ours, fsd's, init's) maps VMOs as it
+	// likes, and ours starts threads: both are taken out of the object
+	// counts (threads altogether: the process family checks their
+	// lifetimes; this one, memory). VMOs no live process maps still
+	// count, so one the worker leaked shows.
+	objects := func(s zx.KernelStats) uint64 {
+		return s.LiveObjects - kstats.RuntimeVmos(s) - s.Objects[zx.ObjTypeThread]
+	}
+	baseObjects := objects(base)
 	var s zx.KernelStats
 	for range 100 {
-		s = kstats()
+		s = kernelStats()
 		if s.PagesUser <= base.PagesUser+slack && s.PagesFree+s.PagesHeap+slack >= base.PagesFree+base.PagesHeap && s.PagesFree+heapSlack >= base.PagesFree &&
-			s.LiveObjects-s.CallerPrivateVmos-s.Objects[zx.ObjTypeThread] == baseObjects && s.Processes == base.Processes {
+			objects(s) == baseObjects && s.Processes == base.Processes {
 			t.Logf("back to baseline: free %d→%d, kernel heap %d→%d pages", base.PagesFree, s.PagesFree, base.PagesHeap, s.PagesHeap)
 			return
 		}
@@ -218,9 +225,9 @@ func recovered(t *testing.T, base zx.KernelStats) {
 			types = append(types, fmt.Sprintf("type %d: %d→%d", ty, base.Objects[ty], s.Objects[ty]))
 		}
 	}
-	t.Errorf("not back to baseline after 10 s (objects by type %v): user pages %d→%d, free %d→%d, kernel heap %d→%d, objects %d→%d (private VMOs %d→%d), processes %d→%d",
+	t.Errorf("not back to baseline after 10 s (objects by type %v): user pages %d→%d, free %d→%d, kernel heap %d→%d, objects %d→%d (runtime VMOs %d→%d, ours %d→%d), processes %d→%d",
 		types, base.PagesUser, s.PagesUser, base.PagesFree, s.PagesFree, base.PagesHeap, s.PagesHeap, base.LiveObjects, s.LiveObjects,
-		base.CallerPrivateVmos, s.CallerPrivateVmos, base.Processes, s.Processes)
+		kstats.RuntimeVmos(base), kstats.RuntimeVmos(s), base.CallerPrivateVmos, s.CallerPrivateVmos, base.Processes, s.Processes)
 }
 
 // TestCommitExhaustion: a worker commits more than RAM; the commit fails
@@ -256,7 +263,7 @@ func bootfsOutsideHeap(t *testing.T) {
 	}
 	var s zx.KernelStats
 	for range 50 {
-		if s = kstats(); s.PagesHeap < pages/2 {
+		if s = kernelStats(); s.PagesHeap < pages/2 {
 			t.Logf("kernel heap %d pages, bootfs %d pages", s.PagesHeap, pages)
 			return
 		}
@@ -294,7 +301,7 @@ func TestKernelHeapExhaustion(t *testing.T) {
 // TestReserveReported: beryl_kernel_stats reports the reserve and the
 // user pages, and the reserve is within its documented bounds.
 func TestReserveReported(t *testing.T) {
-	s := kstats()
+	s := kernelStats()
 	if s.PagesReserve < 8<<8 && s.PagesReserve != s.PagesTotal/2 {
 		t.Errorf("reserve %d pages: under 8 MiB", s.PagesReserve)
 	}

@@ -30,7 +30,7 @@ func commitAndRelease(v zx.Vmo, size, release uint64) (zx.KernelStats, zx.Status
 // touchAll maps a VMO as large as RAM and writes every page: no call can
 // report the fault that finds no page, so the kernel ends this process.
 func touchAll() int {
-	s := kstats()
+	s := kernelStats()
 	size := s.PagesTotal * zx.PageSize
 	v, err := zx.NewVmo(size, 0)
 	if err != nil {

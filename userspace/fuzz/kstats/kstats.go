@@ -32,15 +32,22 @@ func Take() (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, err
 	}
-	// A kernel without the PrivateVmos field leaves it 0: the caller's
-	// part is then all that can be taken out.
-	private := max(s.PrivateVmos, s.CallerPrivateVmos)
+	private := RuntimeVmos(s)
 	s.Objects[zx.ObjTypeVMO] -= private
 	s.LiveObjects -= private
 	n := ownThreads()
 	s.Objects[zx.ObjTypeThread] -= n
 	s.LiveObjects -= n
 	return Snapshot{KernelStats: s, OwnThreads: n}, nil
+}
+
+// RuntimeVmos is how many VMOs a leak check takes out of s's VMO count:
+// those behind the anonymous mappings of every live process (their Go
+// runtimes' heaps). A VMO no live process maps still counts, so a leaked
+// one shows. A kernel without the PrivateVmos field leaves it 0: the
+// caller's part is then all that can be taken out.
+func RuntimeVmos(s zx.KernelStats) uint64 {
+	return max(s.PrivateVmos, s.CallerPrivateVmos)
 }
 
 // ownThreads counts the caller's threads (ZX_INFO_PROCESS_THREADS avail).
