@@ -5,9 +5,12 @@ import (
 	"math/bits"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"beryl/arch/x86"
 	"beryl/kernel/linux"
+	"beryl/kernel/object"
+	"beryl/mm/vm"
 )
 
 // sigState is a thread's signal state: mask, pending set, alternate
@@ -113,7 +116,22 @@ func (t *Thread) deliver() {
 		t.P.killBySignal(sig) // the default action of the rest: terminate
 		return
 	}
-	if !t.push(sig, linux.SITkill, 0, a) {
+	switch _, err := t.push(sig, linux.SITkill, 0, a); {
+	case err == nil:
+	case err == vm.ErrNoMem:
+		// The stack is good but its page could not be committed: the
+		// machine is at its reserve (often for another process's
+		// sake). An asynchronous signal can wait: it stays pending and
+		// the next entry to the kernel (a syscall, at the latest the
+		// next tick) tries again, while the thread runs on. Linux's
+		// OOM killer would free memory for the frame; killing this
+		// process for it, as for a bad stack, ended innocent ones.
+		t.sig.mu.Lock()
+		t.sig.pending |= 1 << (sig - 1)
+		t.sig.attention.Store(true)
+		t.sig.mu.Unlock()
+		signalsDeferred.Add(1)
+	default:
 		t.P.fault(t, "cannot deliver a signal (bad signal stack)")
 	}
 }
@@ -149,7 +167,12 @@ func (t *Thread) faultSignal(v, ec, cr2 uint64) (sig uint64, code int32, addr ui
 
 // syncFault turns a CPU exception in user code into its signal, as Linux
 // does; it reports false when the process has no handler for it (or the
-// signal is masked), and the caller kills the process.
+// signal is masked) or the handler's frame cannot be written to its stack
+// (a bad stack), and the caller kills the process. A frame that finds no
+// memory cannot wait as an asynchronous signal does (the instruction
+// would fault again): it stalls as a page fault without memory does, and
+// then the process ends for want of memory (return code 137, reported
+// true: the process is already dying).
 func (t *Thread) syncFault(v, ec, cr2 uint64) bool {
 	switch v {
 	case x86.VectorPF, x86.VectorDE, x86.VectorUD, x86.VectorBP, x86.VectorOF, x86.VectorGP, x86.VectorSS:
@@ -164,11 +187,30 @@ func (t *Thread) syncFault(v, ec, cr2 uint64) bool {
 	if a.Handler == linux.SigDfl || a.Handler == linux.SigIgn || masked {
 		return false
 	}
-	return t.push(sig, code, addr, a)
+	frame, err := t.push(sig, code, addr, a)
+	stall := func() {
+		for i := 0; err == vm.ErrNoMem && i < oomStallSteps && !t.P.killed.Load(); i++ {
+			time.Sleep(oomStallStep)
+			frame, err = t.push(sig, code, addr, a)
+		}
+	}
+	stall()
+	if err == vm.ErrNoMem && !t.P.killed.Load() && object.KillJobOnOOM(RootJob()) {
+		stall() // a job that asked to die on OOM gave its memory back
+	}
+	if err == vm.ErrNoMem {
+		t.P.outOfMemory(t, frame)
+		return true
+	}
+	return err == nil
 }
 
-// push builds the signal frame in user memory.
-func (t *Thread) push(sig uint64, code int32, addr uint64, a linux.Sigaction) bool {
+// push builds the signal frame in user memory and enters the handler. It
+// returns the frame's address and CopyOut's error: vm.ErrNoMem when a page
+// of the stack could not be committed (no memory), vm.ErrFault when the
+// stack is not mapped writable (a bad stack). A failed push changes no
+// thread state, so it can be retried.
+func (t *Thread) push(sig uint64, code int32, addr uint64, a linux.Sigaction) (uint64, error) {
 	r := &t.Ctx.Regs
 	t.sig.mu.Lock()
 	altSP, altSize, mask := t.sig.altSP, t.sig.altSize, t.sig.mask
@@ -177,8 +219,11 @@ func (t *Thread) push(sig uint64, code int32, addr uint64, a linux.Sigaction) bo
 	var b [linux.FrameLen]byte
 	linux.EncodeFrame(&b, r, frame, a.Restorer, fp, altSP, altSize, mask, sig, code, addr)
 	t.Ctx.SyncFPU()
-	if t.P.AS.CopyOut(fp, t.Ctx.FX[:]) != nil || t.P.AS.CopyOut(frame, b[:]) != nil {
-		return false
+	if err := t.P.AS.CopyOut(fp, t.Ctx.FX[:]); err != nil {
+		return frame, err
+	}
+	if err := t.P.AS.CopyOut(frame, b[:]); err != nil {
+		return frame, err
 	}
 	t.sig.mu.Lock()
 	t.sig.mask |= a.Mask
@@ -189,7 +234,7 @@ func (t *Thread) push(sig uint64, code int32, addr uint64, a linux.Sigaction) bo
 	t.sig.mu.Unlock()
 	linux.Enter(r, a.Handler, frame, sig)
 	signalsDelivered.Add(1)
-	return true
+	return frame, nil
 }
 
 // sigreturn restores the context saved by push (rt_sigreturn).

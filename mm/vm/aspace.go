@@ -439,8 +439,12 @@ func (m *Mapping) copyPage(va, in uint64, buf []byte, out bool) error {
 		return nil
 	}
 	pa, st := v.writablePageLocked(off/PageSize, true) // as the user's own write would
-	if st != object.OK {
-		return ErrNoMem
+	switch st {
+	case object.OK:
+	case object.ErrNoMemory:
+		return ErrNoMem // the address is good; memory is short
+	default:
+		return ErrFault // a dead VMO
 	}
 	copy(v.frames.Bytes(pa)[in:], buf)
 	v.markDirtyLocked(off / PageSize)
@@ -455,6 +459,11 @@ func (as *AddressSpace) CopyIn(dst []byte, uaddr uint64) error {
 }
 
 // CopyOut writes src at user address uaddr, which must be mapped writable.
+// It gives ErrFault for an address CopyIn refuses or a mapping without
+// write permission, and ErrNoMem when a page could not be committed (or
+// copied on write) for want of memory: callers that must tell a bad
+// address from a full machine (signal delivery) test for ErrNoMem. A
+// failed copy may have written a prefix.
 func (as *AddressSpace) CopyOut(uaddr uint64, src []byte) error {
 	return as.copy(uaddr, src, true, false)
 }

@@ -345,6 +345,38 @@ func TestCopyBadAddresses(t *testing.T) {
 	}
 }
 
+// TestCopyOutNoMemory: a writable page that cannot be committed gives
+// ErrNoMem, not ErrFault (signal delivery keeps an asynchronous signal
+// pending for the one and kills for the other), and the copy works once
+// memory is back; a bad address stays ErrFault while memory is short.
+func TestCopyOutNoMemory(t *testing.T) {
+	h := newHostAS(t)
+	a, _ := h.Mmap(0x10_0000, 2*PageSize, ProtRead|ProtWrite, true)
+	ro, _ := h.Mmap(0x20_0000, PageSize, ProtRead, true)
+	if err := h.CopyOut(a, []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	h.frames.Limit = h.frames.Live()
+	if err := h.CopyOut(a+8, []byte{2}); err != nil {
+		t.Errorf("committed page without memory: %v", err)
+	}
+	if err := h.CopyOut(a+PageSize, []byte{3}); err != ErrNoMem {
+		t.Errorf("uncommitted page without memory: CopyOut = %v, want ErrNoMem", err)
+	}
+	if err := h.CopyOut(a+PageSize-4, make([]byte, 8)); err != ErrNoMem {
+		t.Errorf("across into an uncommitted page: CopyOut = %v, want ErrNoMem", err)
+	}
+	for _, va := range []uint64{0x50_0000, ro, a + 2*PageSize} {
+		if err := h.CopyOut(va, []byte{4}); err != ErrFault {
+			t.Errorf("bad address %#x without memory: CopyOut = %v, want ErrFault", va, err)
+		}
+	}
+	h.frames.Limit = 0
+	if err := h.CopyOut(a+PageSize, []byte{3}); err != nil {
+		t.Errorf("memory back: %v", err)
+	}
+}
+
 func TestDestroy(t *testing.T) {
 	h := newHostAS(t)
 	h.tlb.SetLive(h.Root())

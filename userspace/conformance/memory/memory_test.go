@@ -44,6 +44,10 @@ func worker(mode string) int {
 		return touchAll()
 	case "messages":
 		return queueAll()
+	case "signal":
+		return signalAtFloor(false)
+	case "faultsignal":
+		return signalAtFloor(true)
 	case "exit":
 		return 0
 	}
@@ -286,6 +290,40 @@ func TestFaultExhaustion(t *testing.T) {
 	}
 	recovered(t, base)
 }
+
+// TestSignalAtFloor: a signal whose frame finds no memory (the machine at
+// the floor page faults stop at, the alternate signal stack untouched)
+// stays pending and comes once memory is back; the kernel does not kill
+// the process for a bad signal stack (exit 139), as it did to the touch
+// worker's parent at -smp 2 when a SIGURG came at the wrong time.
+func TestSignalAtFloor(t *testing.T) {
+	base := baseline(t)
+	if got := run(t, "signal"); got != 0 {
+		t.Fatalf("worker failed check %d", got)
+	}
+	recovered(t, base)
+}
+
+// TestSignalFaultAtFloor: a synchronous fault (SIGSEGV with Go's handler
+// installed) whose frame finds no memory stalls as a page fault without
+// memory does: it ends the process for want of memory (137), or, if a
+// page came free during the stall (another process's runtime gave one
+// back), the handler runs and Go's panic exits with 2. Never is it taken
+// for a bad signal stack (139, as before the kernel told the two apart).
+func TestSignalFaultAtFloor(t *testing.T) {
+	base := baseline(t)
+	switch got := run(t, "faultsignal"); got {
+	case oomKilled:
+	case goPanicked:
+		t.Log("a page came free during the stall: the handler ran")
+	default:
+		t.Fatalf("worker return code %d, want %d (killed for want of memory) or %d (the handler ran)", got, oomKilled, goPanicked)
+	}
+	recovered(t, base)
+}
+
+// goPanicked is the exit status of a Go program that panicked.
+const goPanicked = 2
 
 // TestKernelHeapExhaustion: a worker queues messages until the kernel
 // refuses with NO_MEMORY (below half the reserve); the kernel survives
