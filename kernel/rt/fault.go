@@ -70,6 +70,9 @@ func exception(f *x86.Frame, fx *x86.FXArea) {
 // the trap stack of a dying machine, so it may only read.
 var Symbolizer func(pc uint64, ret bool) (fn, file string, line int)
 
+// symbolize says the fault dump may call Symbolizer (canSymbolize).
+var symbolize bool
+
 // frame prints one backtrace line (frame-pointer walk: Go on amd64 keeps
 // RBP chains).
 //
@@ -77,7 +80,7 @@ var Symbolizer func(pc uint64, ret bool) (fn, file string, line int)
 func frame(pc uint64, ret bool) {
 	x86.SerialPuts("FAULT frame ")
 	x86.SerialPutHex(pc)
-	if Symbolizer != nil {
+	if Symbolizer != nil && symbolize {
 		if fn, file, line := Symbolizer(pc, ret); fn != "" {
 			x86.SerialPuts(" ")
 			x86.SerialPuts(fn)
@@ -167,6 +170,7 @@ func Fatal(f *x86.Frame, why string) {
 		}
 		x86.SerialPuts("\n")
 	}
+	symbolize = canSymbolize()
 	frame(f.RIP, false)
 	bp := f.RBP
 	for i := 0; i < 32 && bp != 0 && kmem.Readable(bp) && kmem.Readable(bp+15); i++ {
