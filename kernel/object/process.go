@@ -33,9 +33,23 @@ type Process struct {
 	// does. Guarded by jobTreeMu.
 	critical        *Job
 	criticalNonzero bool
+	// deadRuntime is the process's runtime when it died, what its job
+	// took over; set (with deadRuntimeSet) before ZX_PROCESS_TERMINATED.
+	// Guarded by jobTreeMu.
+	deadRuntime    TaskRuntime
+	deadRuntimeSet bool
 	// exc and debugExc are the process's exception channels (standard
 	// and debugger).
 	exc, debugExc Exceptionate
+}
+
+// DeadRuntime returns the runtime a dead process had when it was killed
+// (ZX_INFO_TASK_RUNTIME of a dead process stays fixed, however long its
+// threads take to stop); ok is false while the process lives.
+func (p *Process) DeadRuntime() (r TaskRuntime, ok bool) {
+	jobTreeMu.Lock()
+	defer jobTreeMu.Unlock()
+	return p.deadRuntime, p.deadRuntimeSet
 }
 
 // Exceptionate returns the process's standard or debugger exception
@@ -257,12 +271,14 @@ func (p *Process) Kill(retcode int64) {
 	jobTreeMu.Unlock()
 
 	// Fold the process's runtime into its job's (Zircon's
-	// JobDispatcher::RemoveChildProcess); ring-3 time its threads take
-	// before they stop counts for the process only.
+	// JobDispatcher::RemoveChildProcess) and keep it as the dead
+	// process's: ring-3 time its threads take before they stop counts
+	// for the threads only.
 	if f := ProcessRuntime; f != nil {
 		r := f(p)
 		jobTreeMu.Lock()
 		p.job.deadRuntime.Add(r)
+		p.deadRuntime, p.deadRuntimeSet = r, true
 		jobTreeMu.Unlock()
 	}
 	if h := p.killHook.Load(); h != nil {

@@ -348,8 +348,13 @@ func (t *Thread) Runtime() object.TaskRuntime {
 }
 
 // ProcessRuntime returns the runtime of the process's threads, live and
-// exited; zero for a process kernel/proc does not run.
+// exited; for a dead process the runtime it had when it was killed (its
+// threads may still be stopping, and its kernel/proc state goes away
+// once the last has); zero for a process kernel/proc does not run.
 func ProcessRuntime(po *object.Process) object.TaskRuntime {
+	if r, ok := po.DeadRuntime(); ok {
+		return r
+	}
 	p := processOf(po)
 	if p == nil {
 		return object.TaskRuntime{}
