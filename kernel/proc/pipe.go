@@ -84,7 +84,7 @@ func (e *pipeEnd) read(f *file, buf []byte, intr <-chan struct{}) int64 {
 		select {
 		case <-wake:
 		case <-intr:
-			return -linux.EINTR
+			return errRestartSys
 		}
 	}
 }
@@ -138,7 +138,7 @@ func (e *pipeEnd) write(f *file, buf []byte, intr <-chan struct{}) int64 {
 			if done > 0 {
 				return int64(done)
 			}
-			return -linux.EINTR
+			return errRestartSys
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -376,5 +377,38 @@ func TestEpollPipe(t *testing.T) {
 	}
 	if _, _, e := syscall.RawSyscall6(syscall.SYS_EPOLL_WAIT, uintptr(ep), uintptr(unsafe.Pointer(&evs[0])), 0, 0, 0, 0); e != syscall.EINVAL {
 		t.Errorf("epoll_wait maxevents 0: %v, want EINVAL", e)
+	}
+}
+
+// TestPipeReadRestarted: a blocking pipe read interrupted by a signal
+// whose handler has SA_RESTART (all of Go's) is restarted, as Linux's
+// pipe_read returns -ERESTARTSYS; it does not fail with EINTR. At -smp 4
+// the runtime's own SIGURG made TestPipeBlocking's read fail that way.
+func TestPipeReadRestarted(t *testing.T) {
+	r, w := pipe(t, 0)
+	tids := make(chan int, 1)
+	type result struct {
+		n   int
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		tids <- syscall.Gettid()
+		buf := make([]byte, 8)
+		n, err := syscall.Read(r, buf)
+		res <- result{n, err}
+	}()
+	tid := <-tids
+	for range 5 {
+		time.Sleep(10 * time.Millisecond)
+		if err := syscall.Tgkill(syscall.Getpid(), tid, syscall.SIGURG); err != nil {
+			t.Fatalf("tgkill: %v", err)
+		}
+	}
+	syscall.Write(w, []byte("x"))
+	if got := <-res; got.n != 1 || got.err != nil {
+		t.Fatalf("read after signals: %d, %v (want 1, nil: restarted)", got.n, got.err)
 	}
 }
