@@ -158,17 +158,10 @@ var (
 	live atomic.Int64
 	// signalsDelivered counts signal frames pushed to user threads.
 	signalsDelivered atomic.Int64
-	// signalsDeferred counts asynchronous signals left pending because
-	// their frame found no memory.
-	signalsDeferred atomic.Int64
 )
 
 // SignalsDelivered returns how many signals user threads have received.
 func SignalsDelivered() int64 { return signalsDelivered.Load() }
-
-// SignalsDeferred returns how many times an asynchronous signal stayed
-// pending because its frame found no memory (retried at the next entry).
-func SignalsDeferred() int64 { return signalsDeferred.Load() }
 
 // Live returns the number of processes that have not finished exiting.
 func Live() int64 { return live.Load() }

@@ -130,7 +130,6 @@ func (t *Thread) deliver() {
 		t.sig.pending |= 1 << (sig - 1)
 		t.sig.attention.Store(true)
 		t.sig.mu.Unlock()
-		signalsDeferred.Add(1)
 	default:
 		t.P.fault(t, "cannot deliver a signal (bad signal stack)")
 	}
