@@ -12,9 +12,10 @@ QEMU      ?= qemu-system-x86_64
 # QEMU_DISPLAY=gtk (or sdl, vnc=:0) shows the screen console and takes
 # keyboard input there too.
 QEMU_DISPLAY ?= none
-# SMP sets the vCPU count of `make run`; BERYL_SMP=N does it for the QEMU
-# tests and zxrun (e.g. BERYL_SMP=4 make conformance).
-SMP       ?= 1
+# SMP sets the vCPU count of `make run` (default 2; the kernel runs
+# threads on every CPU unless CMDLINE has smp=off); BERYL_SMP=N does it for
+# the QEMU tests and zxrun (e.g. BERYL_SMP=4 make conformance).
+SMP       ?= 2
 QEMUFLAGS := -cpu max -smp $(SMP) -display $(QEMU_DISPLAY) -no-reboot -m 512M -device isa-debug-exit,iobase=0xf4,iosize=0x04
 # make run's NIC: virtio-net on QEMU's user network, isolated from the
 # host (restrict=on); init's PCI bus program starts its driver, which

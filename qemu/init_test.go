@@ -62,11 +62,22 @@ func bootfsOf(t testing.TB, files ...bootFile) string {
 // bin/init from the bootfs; init lists the bootfs, reports memory and CPUs
 // (beryl_kernel_stats), launches hello and crash from userspace
 // (userspace/launch) with their exit statuses, then offers its shell on
-// the console, which answers.
+// the console, which answers. It boots twice at -smp 2: with threads on
+// both CPUs (the default) and with smp=off (the second CPU idles).
 func TestInit(t *testing.T) {
+	for _, smpOff := range []bool{false, true} {
+		name, cmdline := "smp", "run=hello,crash"
+		if smpOff {
+			name, cmdline = "smp=off", cmdline+" smp=off"
+		}
+		t.Run(name, func(t *testing.T) { testInit(t, cmdline, smpOff) })
+	}
+}
+
+func testInit(t *testing.T, cmdline string, smpOff bool) {
 	res, err := Boot(Config{
 		Kernel:  image(t, "beryl.elf"),
-		Cmdline: "run=hello,crash",
+		Cmdline: cmdline,
 		Extra:   []string{"-initrd", bootfsWith(t, "init", "hello", "crash"), "-smp", "2"},
 		Timeout: 2 * time.Minute,
 		OnLine: func(l string) []byte {
@@ -82,7 +93,7 @@ func TestInit(t *testing.T) {
 	}
 	log := strings.Join(res.Lines, "\n")
 	for _, want := range []string{
-		`run=hello,crash` + kopts() + `"`, // init: command line "IMAGE run=hello,crash[ $BERYL_KOPTS]"
+		cmdline + kopts() + `"`, // init: command line "IMAGE run=hello,crash[ smp=off][ $BERYL_KOPTS]"
 		"init: bootfs: 3 files: bin/crash bin/hello bin/init",
 		"init: root resource: koid ",
 		`hello from ring 3: args=["hello"]`,
@@ -99,6 +110,9 @@ func TestInit(t *testing.T) {
 	m := regexp.MustCompile(`init: memory: (\d+) MiB, (\d+) MiB free; (\d+) CPUs; (\d+) kernel objects, (\d+) handles`).FindStringSubmatch(log)
 	if m == nil || m[3] != "2" || m[1] == "0" {
 		t.Errorf("no memory/CPU report (want 2 CPUs): %q\n%s", m, res.Tail(40))
+	}
+	if threads := strings.Contains(log, "smp: threads run on 2 CPUs, GOMAXPROCS 2"); threads == smpOff {
+		t.Errorf("smp=off %v, but the log says threads run on 2 CPUs: %v", smpOff, threads)
 	}
 }
 

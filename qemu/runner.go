@@ -35,7 +35,7 @@ type Config struct {
 	ISO     string // boot this image as a CD-ROM instead
 	OVMF    bool   // boot through UEFI firmware (OVMF) instead of SeaBIOS
 	Memory  string // -m value, default 512M
-	// SMP is the number of vCPUs (-smp); 0 takes $BERYL_SMP, else 1.
+	// SMP is the number of vCPUs (-smp); 0 takes $BERYL_SMP, else 2.
 	// (Kernel options in $BERYL_KOPTS are appended to Cmdline.)
 	// An -smp in Extra overrides it.
 	SMP     int
@@ -134,8 +134,8 @@ func Args(cfg Config, varsCopy string) []string {
 		a = append(a, "-cdrom", cfg.ISO, "-boot", "d")
 	} else {
 		a = append(a, "-kernel", cfg.Kernel)
-		// $BERYL_KOPTS adds kernel options to every boot (e.g. smp=on,
-		// to repeat whole test runs with threads on every CPU).
+		// $BERYL_KOPTS adds kernel options to every boot (e.g. smp=off,
+		// to repeat whole test runs with threads on the boot CPU only).
 		if cmdline := strings.TrimSpace(cfg.Cmdline + " " + os.Getenv("BERYL_KOPTS")); cmdline != "" {
 			a = append(a, "-append", cmdline)
 		}
@@ -144,7 +144,7 @@ func Args(cfg Config, varsCopy string) []string {
 }
 
 // SMP returns the -smp value for n vCPUs: n if positive, else $BERYL_SMP
-// (so that whole test runs can be repeated at -smp 2 and 4), else 1.
+// (so that whole test runs can be repeated at -smp 1 and 4), else 2.
 func SMP(n int) string {
 	if n > 0 {
 		return strconv.Itoa(n)
@@ -152,7 +152,7 @@ func SMP(n int) string {
 	if e := os.Getenv("BERYL_SMP"); e != "" {
 		return e
 	}
-	return "1"
+	return "2"
 }
 
 // Boot runs QEMU until it exits, cfg.StopOn is seen or the timeout passes.

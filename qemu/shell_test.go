@@ -188,7 +188,7 @@ func TestShell(t *testing.T) {
 	expect("ps", `(?m)^\d+ +process +running +\d+[KMB] +init$`)
 	expect("ps", `(?m)^\d+ +thread +running`)
 	expect("mem", `physical: [\d.]+ MiB total, [\d.]+ MiB free`)
-	expect("cpus", `(?m)^1 CPUs`)
+	expect("cpus", `(?m)^`+SMP(cfg.SMP)+` CPUs`)
 	expect("run hello a b", `hello from ring 3: args=\["hello" "a" "b"\][\s\S]*hello \(koid \d+\) exited with status 0`)
 	expect("run crash", `nil pointer dereference[\s\S]*crash \(koid \d+\) exited with status 2`)
 	expect("bogus command", `(?m)^bogus: unknown command \(type help\)$`)

@@ -24,7 +24,7 @@ func TestSoakShort(t *testing.T) {
 		}
 		files = append(files, "bin/conformance/"+fam+".test="+p)
 	}
-	cmd := exec.Command(zxrun(t), image(t, "soak.elf"), "-d", "20s", "-interval", "5s", "-fuzz-n", "20000")
+	cmd := exec.Command(zxrun(t), image(t, "soak.elf"), "-d", "20s", "-interval", "5s", "-fuzz-n", "10000")
 	cmd.Env = append(os.Environ(), "ZXRUN_FILES="+strings.Join(files, " "), "ZXRUN_TIMEOUT=5m")
 	out, err := cmd.CombinedOutput()
 	s := string(out)

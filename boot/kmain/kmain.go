@@ -106,9 +106,10 @@ func Main(magic uint32, infoAddr uint64) {
 		os.Exit(0)
 	}
 	setupSyscalls()
-	// With one CPU running threads, user x87 state can stay in its
-	// registers; with smp=on a thread may resume on another CPU.
-	x86.SetLazyFPU(opts.FPU == "lazy" && !opts.SMP)
+	// With one CPU running threads (smp=off, or one CPU online), user
+	// x87 state can stay in its registers; otherwise a thread may resume
+	// on another CPU.
+	x86.SetLazyFPU(opts.FPU == "lazy" && rt.SchedCPUs() == 1)
 	if wait, ok := startInit(info, opts); ok {
 		// startInit's copy of the boot filesystem is garbage now (execve
 		// reads the bootfs VMO): collect it and give its pages back

@@ -13,9 +13,13 @@ func TestDefaults(t *testing.T) {
 	if len(warns) != 0 {
 		t.Fatalf("warnings for empty command line: %v", warns)
 	}
-	want := Options{LogLevel: "info", TimerHz: 1000, Init: "bin/init", UserIO: "console", Screen: "auto", FPU: "lazy"}
+	want := Options{LogLevel: "info", TimerHz: 1000, Init: "bin/init", UserIO: "console", Screen: "auto", FPU: "lazy", SMP: true}
 	if !reflect.DeepEqual(o, want) || !reflect.DeepEqual(Defaults(), want) {
 		t.Errorf("defaults %+v", o)
+	}
+	// Threads run on every CPU unless smp=off turns it off.
+	if o, warns := Parse("smp=off"); o.SMP || len(warns) != 0 {
+		t.Errorf("smp=off: SMP %v, warnings %v", o.SMP, warns)
 	}
 }
 
@@ -64,7 +68,7 @@ func TestParseAll(t *testing.T) {
 	want := Options{
 		LogLevel: "debug", TimerHz: 1000, Test: "pmm,vmo/*", TestFault: true,
 		Init: "bin/my init", Run: []string{"a", "b"}, Conformance: true, ReadyExit: true,
-		BootImage: "/boot/kernel.elf", UserIO: "console", Screen: "auto", FPU: "lazy",
+		BootImage: "/boot/kernel.elf", UserIO: "console", Screen: "auto", FPU: "lazy", SMP: true,
 	}
 	if !reflect.DeepEqual(o, want) {
 		t.Errorf("got  %+v\nwant %+v", o, want)

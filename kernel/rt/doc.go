@@ -45,7 +45,7 @@
 // loaded FS base, trap depth, virtual time, charge start) is indexed by
 // the CPU number. Goroutine
 // code that shares state with the trap path (IRQ counters) uses atomics.
-// Application processors run threads only with smp=on (see smp.go); with
-// smp=off they take no lock and touch none of this. Lock order: rt →
+// Application processors run threads with smp=on, the default (see
+// smp.go); with smp=off they take no lock and touch none of this. Lock order: rt →
 // kmem (the same lock, taken recursively).
 package rt

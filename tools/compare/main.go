@@ -15,8 +15,8 @@
 //	  -serial stdio -kernel vmlinuz -initrd initrd.cpio -append "console=ttyS0 quiet panic=-1"
 //
 // /init powers the VM off when it is done. Beryl: bin/zxrun runs the same
-// program through init with ZXRUN_MEMORY=512M and ZXRUN_CWD=none (zxrun boots -accel tcg
-// -cpu max -smp 1). The consoles go to DIR/linux.log and DIR/beryl.log.
+// program through init with BERYL_SMP=1, ZXRUN_MEMORY=512M and ZXRUN_CWD=none (zxrun boots
+// -accel tcg -cpu max -smp 1). The consoles go to DIR/linux.log and DIR/beryl.log.
 //
 // The figures are host nanoseconds of QEMU's emulation: compare them only
 // as ratios, taken on one host in one session (README, "Comparing with
@@ -94,7 +94,7 @@ func run(program, dir, zxrun string, timeout time.Duration, reps, ms int, only s
 	}
 
 	fmt.Fprintln(os.Stderr, "compare: booting Beryl")
-	env := append([]string{"PATH=" + os.Getenv("PATH"), "ZXRUN_MEMORY=512M", "ZXRUN_CWD=none", "ZXRUN_TIMEOUT=" + timeout.String()}, knobs...)
+	env := append([]string{"PATH=" + os.Getenv("PATH"), "BERYL_SMP=1", "ZXRUN_MEMORY=512M", "ZXRUN_CWD=none", "ZXRUN_TIMEOUT=" + timeout.String()}, knobs...)
 	beryl, err := boot(filepath.Join(dir, "beryl.log"), timeout, env, zxrun, program)
 	if err != nil {
 		return fmt.Errorf("Beryl: %w", err)

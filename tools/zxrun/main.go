@@ -44,7 +44,7 @@
 // the bin directory zxrun lives in), BERYL_INIT (init image; default
 // build/init.elf beside the kernel image), BERYL_FSD (the file-server
 // image; default fsd.elf beside init's), ZXRUN_TIMEOUT (Go duration, default
-// 10m), ZXRUN_MEMORY (QEMU -m, default 1G), BERYL_SMP (QEMU -smp, default 1),
+// 10m), ZXRUN_MEMORY (QEMU -m, default 1G), BERYL_SMP (QEMU -smp, default 2),
 // ZXRUN_VERBOSE=1 (copy the kernel
 // console to stderr), ZXRUN_FILES (more boot filesystem files, as
 // space-separated NAME=PATH pairs: e.g. the programs a soak run launches),
@@ -266,7 +266,7 @@ func run(program string, args []string) (int, error) {
 	if m := os.Getenv("ZXRUN_MEMORY"); m != "" {
 		mem = m
 	}
-	smp := "1"
+	smp := "2"
 	if n := os.Getenv("BERYL_SMP"); n != "" {
 		smp = n
 	}
