@@ -164,8 +164,12 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZN) ./userspace/sysdesc
 	$(GO) test -run='^$$' -fuzz='^FuzzFindS5$$' -fuzztime=$(FUZZN) ./kernel/acpi
 
+# The boot tests run the conformance suite three times: at the default
+# 2 vCPUs (TestConformanceSuite), at -smp 1 (TestConformanceSuiteSMP1)
+# and from the GRUB ISO at -smp 4 (TestConformanceISO); each prints its
+# own "conformance suite (TEST, -smp N): N passed, N failed" line.
 boottest: kernel
-	$(GO) test -count=1 -v -timeout 20m ./qemu/ 2>&1 | tee build/boottest.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+\S+_test.go)' ; \
+	$(GO) test -count=1 -v -timeout 30m ./qemu/ 2>&1 | tee build/boottest.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|conformance suite|core-tests|\s+\S+_test.go)' ; \
 	status=$${PIPESTATUS[0]}; exit $$status
 
 bench: deps kernel
