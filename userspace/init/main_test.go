@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -57,7 +59,7 @@ func TestParseResults(t *testing.T) {
 --- SKIP: TestD (0.00s)
 FAIL
 `
-	got, err := parseResults(bytes.NewBufferString(out), "fam")
+	got, tail, err := parseResults(bytes.NewBufferString(out), "fam")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +74,32 @@ FAIL
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
+	if len(tail) != 19 || tail[0] != "=== RUN   TestA" || tail[18] != "FAIL" {
+		t.Errorf("tail %q", tail)
+	}
 	if leaves := leafCases(got); len(leaves) != 5 || leaves[1].name != "TestB/ok" {
 		t.Errorf("leaves %q", leaves)
+	}
+}
+
+// TestParseResultsTail: a family that dies without a result line (a panic,
+// -test.timeout) leaves its last tailLines lines for init to print.
+func TestParseResultsTail(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("=== RUN   TestHang\n")
+	for i := 0; i < 2*tailLines; i++ {
+		fmt.Fprintf(&b, "goroutine %d [chan receive]:\n", i)
+	}
+	b.WriteString("panic: test timed out after 6m0s\n")
+	got, tail, err := parseResults(strings.NewReader(b.String()), "fam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Errorf("results %q", got)
+	}
+	if len(tail) != tailLines || tail[len(tail)-1] != "panic: test timed out after 6m0s" ||
+		tail[0] != fmt.Sprintf("goroutine %d [chan receive]:", tailLines+1) {
+		t.Errorf("tail has %d lines, first %q, last %q", len(tail), tail[0], tail[len(tail)-1])
 	}
 }

@@ -19,7 +19,16 @@ import (
 // and the rest still run) with -test.v, its output in a socket that init
 // reads, and prints one line per case and a final "N passed, N failed"
 // line (", N skipped" when any were skipped, each skip with its reason).
+// A family that runs longer than familyTimeout panics (-test.timeout) with
+// every goroutine's stack; a family that exits non-zero without a failing
+// case (a crash or that timeout) has the last tailLines lines of its
+// output printed, so a hang or crash in CI leaves its cause in the log.
 const suiteDir = "bin/conformance/"
+
+const (
+	familyTimeout = "6m"
+	tailLines     = 400
+)
 
 var (
 	resultLine = regexp.MustCompile(`^\s*--- (PASS|FAIL|SKIP): (\S+)`)
@@ -61,14 +70,17 @@ func runSuite(fs *bootfs.FS, out io.Writer, env []string) int {
 	crashed := 0
 	for _, path := range families {
 		family := strings.TrimSuffix(strings.TrimPrefix(path, suiteDir), ".test")
-		results, code, err := runFamily(fs, path, family, out, env)
+		results, tail, code, err := runFamily(fs, path, family, out, env)
 		all = append(all, results...)
 		switch {
 		case err != nil:
 			fmt.Fprintf(out, "conformance: %s: %v\n", family, err)
 			crashed++
 		case code != 0 && !anyFailed(results):
-			fmt.Fprintf(out, "conformance: %s exited with status %d without a failing case (crash?)\n", family, code)
+			fmt.Fprintf(out, "conformance: %s exited with status %d without a failing case (crash?); the end of its output:\n", family, code)
+			for _, l := range tail {
+				fmt.Fprintf(out, "  | %s\n", l)
+			}
 			crashed++
 		}
 	}
@@ -106,31 +118,31 @@ func anyFailed(rs []caseResult) bool {
 
 // runFamily runs one test binary and collects its leaf cases (a test with
 // subtests counts through its subtests).
-func runFamily(fs *bootfs.FS, path, family string, out io.Writer, env []string) ([]caseResult, int64, error) {
+func runFamily(fs *bootfs.FS, path, family string, out io.Writer, env []string) ([]caseResult, []string, int64, error) {
 	img, _ := fs.OpenFile(path)
 	mine, theirs, err := zx.NewSocket(0)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	defer mine.Close()
 	bfs, err := fs.Vmo.Handle.Duplicate(zx.RightSameRights)
 	if err != nil {
 		theirs.Close()
-		return nil, 0, fmt.Errorf("duplicating the bootfs handle: %w", err)
+		return nil, nil, 0, fmt.Errorf("duplicating the bootfs handle: %w", err)
 	}
-	cfg := launch.Config{Argv: []string{path, "-test.v"}, Env: env, Stdout: theirs, Stderr: theirs,
+	cfg := launch.Config{Argv: []string{path, "-test.v", "-test.timeout=" + familyTimeout}, Env: env, Stdout: theirs, Stderr: theirs,
 		Handles: []launch.Handle{{Type: zx.PAVmoBootfs, Handle: bfs}}}
 	trust(&cfg, "conformance")
 	p, err := startIn(img, path, cfg, suiteWorld)
 	theirs.Close() // the child holds its own handle now
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	defer p.Close()
-	results, readErr := parseResults(socketReader{mine}, family)
+	results, tail, readErr := parseResults(socketReader{mine}, family)
 	code, err := p.Wait()
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	leaves := leafCases(results)
 	for _, r := range leaves {
@@ -140,15 +152,17 @@ func runFamily(fs *bootfs.FS, path, family string, out io.Writer, env []string) 
 		}
 	}
 	if readErr != nil {
-		return leaves, code, fmt.Errorf("reading its output: %w", readErr)
+		return leaves, tail, code, fmt.Errorf("reading its output: %w", readErr)
 	}
-	return leaves, code, nil
+	return leaves, tail, code, nil
 }
 
 // parseResults reads a test binary's -test.v output: every result line
-// with the log lines of the cases that did not pass.
-func parseResults(r io.Reader, family string) ([]caseResult, error) {
+// with the log lines of the cases that did not pass, and the last
+// tailLines lines of the whole output.
+func parseResults(r io.Reader, family string) ([]caseResult, []string, error) {
 	var results []caseResult
+	var tail []string
 	var last *caseResult
 	// With -test.v a case's log lines come before its result line (under
 	// "=== RUN name" or "=== NAME name"); without it, after. Keep both.
@@ -158,6 +172,10 @@ func parseResults(r io.Reader, family string) ([]caseResult, error) {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
+		if len(tail) == tailLines {
+			tail = append(tail[:0], tail[1:]...)
+		}
+		tail = append(tail, line)
 		if m := runningLine.FindStringSubmatch(line); m != nil {
 			running, last = m[2], nil
 			continue
@@ -182,7 +200,7 @@ func parseResults(r io.Reader, family string) ([]caseResult, error) {
 			pending[running] = append(pending[running], strings.TrimSpace(line))
 		}
 	}
-	return results, sc.Err()
+	return results, tail, sc.Err()
 }
 
 // leafCases drops tests whose subtests were reported (they are counted
