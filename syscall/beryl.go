@@ -72,6 +72,12 @@ type KernelStats struct {
 	// shrinks on its own schedule, so that a leak check can discount
 	// other processes' runtimes too (counted in Objects).
 	PrivateVmos uint64
+	// ClonedThreads is the number of threads that Linux clone calls made
+	// (CLONE_THREAD: a Go runtime's threads) and that have not exited, in
+	// every live process but the caller (CallerThreads covers the
+	// caller's), so that a leak check can discount the threads other
+	// processes' runtimes start (counted in Objects).
+	ClonedThreads uint64
 }
 
 // StatsCPUs is the number of per-CPU entries in KernelStats (the most
@@ -79,7 +85,7 @@ type KernelStats struct {
 const StatsCPUs = 64
 
 // KernelStatsSize is the size of the KernelStats record in bytes.
-const KernelStatsSize = 8 * (15 + uint64(object.ObjTypeUpperBound) + 2*StatsCPUs)
+const KernelStatsSize = 8 * (16 + uint64(object.ObjTypeUpperBound) + 2*StatsCPUs)
 
 // checkRootResource accepts ZX_HANDLE_INVALID or the root resource; any
 // other resource is ACCESS_DENIED after the gate's BAD_HANDLE /
@@ -111,13 +117,14 @@ func (d *Dispatcher) sysBerylKernelStats(c Caller, resource object.Handle, buffe
 	}
 	s.CallerThreads = uint64(len(proc.ThreadKoids(c.Process())))
 	s.PrivateVmos = proc.PrivateVMOs()
+	s.ClonedThreads = proc.ClonedThreads(c.Process())
 	s.Size = KernelStatsSize
 	s.LiveHandles = uint64(object.LiveHandles())
 	b := make([]byte, KernelStatsSize)
 	words := append([]uint64{s.Size, s.PagesTotal, s.PagesFree, s.PagesHeap, s.CPUs, s.Processes, s.CallerPages, s.LiveHandles, s.LiveObjects}, s.Objects[:]...)
 	words = append(words, s.CallerPrivateVmos, s.PagesUser, s.PagesReserve, s.CallerThreads)
 	words = append(append(words, s.CPUBusyNs[:]...), s.CPUIdleNs[:]...)
-	words = append(words, s.KernelGCs, s.PrivateVmos)
+	words = append(words, s.KernelGCs, s.PrivateVmos, s.ClonedThreads)
 	for i, v := range words {
 		le.PutUint64(b[8*i:], v)
 	}

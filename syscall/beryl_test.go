@@ -86,11 +86,14 @@ func TestBerylKernelStats(t *testing.T) {
 	if tail[0] != 1 || tail[1] != 21 || tail[2] != 16 || tail[3] != uint64(len(proc.ThreadKoids(f.Process()))) {
 		t.Errorf("record tail (caller private VMOs, user pages, reserve, caller threads) %d, want [1 21 16 %d]", tail, len(proc.ThreadKoids(f.Process())))
 	}
-	if busy, idle := w(at+4+1), w(at+4+StatsCPUs+1); busy != 7 || idle != 9 || w(at+4+2*StatsCPUs) != 11 || 8*(at+6+2*StatsCPUs) != int(KernelStatsSize) {
+	if busy, idle := w(at+4+1), w(at+4+StatsCPUs+1); busy != 7 || idle != 9 || w(at+4+2*StatsCPUs) != 11 || 8*(at+7+2*StatsCPUs) != int(KernelStatsSize) {
 		t.Errorf("cpu 1 busy %d idle %d ns, GCs %d, want 7, 9, 11 (record of %d bytes)", busy, idle, w(at+4+2*StatsCPUs), KernelStatsSize)
 	}
 	if got, want := w(at+5+2*StatsCPUs), proc.PrivateVMOs(); got != want {
 		t.Errorf("every process's private VMOs %d, want %d", got, want)
+	}
+	if got, want := w(at+6+2*StatsCPUs), proc.ClonedThreads(f.Process()); got != want {
+		t.Errorf("other processes' cloned threads %d, want %d", got, want)
 	}
 	if f.u64(buf+UserPtr(KernelStatsSize)) != 0x5a5a {
 		t.Fatal("wrote past the record")

@@ -134,6 +134,7 @@ func (t *Thread) clone(a *[6]uint64) int64 {
 		return -linux.EAGAIN
 	}
 	nt := t.P.newThread(c)
+	nt.cloned = true
 	if !nt.start() {
 		nt.Release()
 		return -linux.EAGAIN

@@ -115,6 +115,9 @@ type Thread struct {
 
 	startMu sync.Mutex
 	started bool
+	// cloned: made by the Linux clone call (CLONE_THREAD), as a Go
+	// runtime makes its threads (ClonedThreads).
+	cloned bool
 	// exitReq ends the thread at its next return to the kernel
 	// (zx_thread_exit).
 	exitReq atomic.Bool

@@ -246,6 +246,30 @@ func ThreadKoids(po *object.Process) []object.Koid {
 	return koids
 }
 
+// ClonedThreads counts the threads made by clone (CLONE_THREAD) that have
+// not exited, in every live process but except's: the threads Go
+// runtimes start, each on its own schedule, which a leak check taking
+// the kernel's counts discounts (beryl_kernel_stats).
+func ClonedThreads(except *object.Process) uint64 {
+	skip := processOf(except)
+	var n uint64
+	registry.Range(func(_, v any) bool {
+		p := v.(*Process)
+		if p == skip {
+			return true
+		}
+		p.mu.Lock()
+		for _, t := range p.threads {
+			if t.cloned {
+				n++
+			}
+		}
+		p.mu.Unlock()
+		return true
+	})
+	return n
+}
+
 // Beryl process properties (outside Zircon's ZX_PROP_* range): a launcher
 // sets a process's stdout or stderr to a socket before starting it; the
 // process's write(1) and write(2) then go into the socket (the launcher

@@ -56,7 +56,7 @@ func TestLayouts(t *testing.T) {
 		{"handle_basic.props", unsafe.Offsetof(hb.Props), 24},
 		{"sizeof(zx_info_handle_count_t)", unsafe.Sizeof(InfoHandleCount{}), 4},
 		{"sizeof(zx_info_process_handle_stats_t)", unsafe.Sizeof(InfoProcessHandleStats{}), 256},
-		{"sizeof(beryl kernel stats) = syscall.KernelStatsSize", unsafe.Sizeof(KernelStats{}), 608 + 24 + 2*8*StatsCPUs},
+		{"sizeof(beryl kernel stats) = syscall.KernelStatsSize", unsafe.Sizeof(KernelStats{}), 608 + 32 + 2*8*StatsCPUs},
 		{"sizeof(zx_info_process_t)", unsafe.Sizeof(ip), 16},
 		{"sizeof(zx_info_thread_t)", unsafe.Sizeof(InfoThread{}), 72},
 		{"info_thread.cpu_affinity_mask", unsafe.Offsetof(InfoThread{}.CPUAffinityMask), 8},

@@ -198,6 +198,10 @@ type KernelStats struct {
 	// of every live process (the caller's CallerPrivateVmos among
 	// them): their Go runtimes' heaps (counted in Objects).
 	PrivateVmos uint64
+	// ClonedThreads is the number of threads Linux clone calls made (Go
+	// runtimes' threads) that have not exited, in every live process but
+	// the caller (counted in Objects).
+	ClonedThreads uint64
 }
 
 // StatsCPUs is the number of per-CPU entries in KernelStats.

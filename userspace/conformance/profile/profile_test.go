@@ -167,15 +167,21 @@ func TestSchedulerProfileTest_CreateProfileWithNonZeroOptionsIsInvalidArgs(t *te
 func TestSchedulerProfileTest_SetThreadPriorityIsOk(t *testing.T) {
 	p1 := mustCreate(t, schedulerInfo(zx.PriorityLowest))
 	p2 := mustCreate(t, schedulerInfo(zx.PriorityHigh))
-	done := make(chan zx.Status, 2)
+	p0 := mustCreate(t, schedulerInfo(zx.PriorityDefault))
+	done := make(chan zx.Status, 3)
 	go func() {
+		// One thread throughout: the profiles are set on it and it goes
+		// back to the default for the cases after this one (a runtime
+		// thread left at a high priority competes with their spinners).
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
 		done <- zx.Sys_object_set_profile(self(), p1, 0)
 		done <- zx.Sys_object_set_profile(self(), p2, 0)
+		done <- zx.Sys_object_set_profile(self(), p0, 0)
 	}()
 	must(t, "set first profile", <-done)
 	must(t, "set second profile", <-done)
-	// Back to the default for the cases after this one.
-	must(t, "set default", zx.Sys_object_set_profile(self(), mustCreate(t, schedulerInfo(zx.PriorityDefault)), 0))
+	must(t, "set default", <-done)
 }
 
 func TestProfileTest_CreateProfileWithDefaultInitializedProfileInfoIsError(t *testing.T) {
@@ -204,6 +210,8 @@ func TestProfileTest_CreateProfileWithNullProfileIsInvalidArgs(t *testing.T) {
 
 func TestCpuMaskProfile_EmptyMaskIsValid(t *testing.T) {
 	p := mustCreate(t, cpuMaskInfo(0))
+	runtime.LockOSThread() // the same thread for the reset
+	defer runtime.UnlockOSThread()
 	must(t, "set_profile", zx.Sys_object_set_profile(self(), p, 0))
 	defer resetMask(t)
 	if m := affinityMask(t, self()); m != 0 {

@@ -57,6 +57,8 @@ func worker(mode string) int {
 		return 0
 	case "mmap":
 		return mmapWorker()
+	case "threads":
+		return threadsWorker()
 	}
 	return 100
 }
@@ -242,6 +244,118 @@ func TestCountsOtherRuntimes(t *testing.T) {
 	if after.Objects[zx.ObjTypeVMO] != before.Objects[zx.ObjTypeVMO] {
 		t.Errorf("VMOs %d → %d with another process's runtime mapping %d regions:\nbefore: %v\nafter:  %v",
 			before.Objects[zx.ObjTypeVMO], after.Objects[zx.ObjTypeVMO], mmapRegions, before, after)
+	}
+}
+
+// threadsWorker answers "ready" on its PA_USER0 channel, then on any
+// message makes its runtime run at least threadsBlocked+1 threads (each
+// of threadsBlocked goroutines locked to a thread blocked in a wait), creates one thread
+// with zx_thread_create (never started), answers "done" and waits to be
+// killed.
+func threadsWorker() int {
+	h, ok := zx.TakeStartupHandle(zx.PAUser0)
+	if !ok {
+		return 3
+	}
+	ch := zx.Channel{Handle: h}
+	if ch.Write([]byte("ready"), nil, 0) != nil {
+		return 4
+	}
+	var b [16]byte
+	if _, err := ch.Handle.WaitOne(zx.ChannelReadable, zx.TimeInfinite); err != nil {
+		return 5
+	}
+	if _, _, err := ch.Read(b[:], nil, 0); err != nil {
+		return 6
+	}
+	ev, err := zx.NewEvent(0)
+	if err != nil {
+		return 7
+	}
+	var blocked sync.WaitGroup
+	for range threadsBlocked {
+		blocked.Add(1)
+		go func() {
+			runtime.LockOSThread()
+			blocked.Done()
+			ev.Handle.WaitOne(zx.EventSignaled, zx.TimeInfinite)
+		}()
+	}
+	blocked.Wait()
+	th, err := zx.NewThread(zx.ProcessSelf(), "unstarted", 0)
+	if err != nil {
+		return 8
+	}
+	if ch.Write([]byte("done"), nil, 0) != nil {
+		return 9
+	}
+	ch.Handle.WaitOne(zx.ChannelPeerClosed, zx.TimeInfinite)
+	runtime.KeepAlive(th)
+	return 0
+}
+
+// threadsBlocked is how many threads threadsWorker blocks (more than its
+// runtime starts with, so the runtime starts more).
+const threadsBlocked = 8
+
+// TestCountsOtherRuntimeThreads: the leak checks' counts take out the
+// threads another live process's Go runtime starts (at -smp 4 init's or
+// fsd's runtime started two during process/TestReap100, which then
+// failed "thread +2"), but a thread made by zx_thread_create still
+// counts. A worker stands in for that process: its runtime starts
+// threads for threadsBlocked blocked goroutines and it creates one with
+// zx_thread_create.
+func TestCountsOtherRuntimeThreads(t *testing.T) {
+	mine, theirs, err := zx.NewChannel(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mine.Handle.Close()
+	p, err := launch.Start(relaunch.SelfImage(t), launch.Config{Argv: []string{"smp.test"}, Env: relaunch.Environ("threads"),
+		Handles: []launch.Handle{{Type: zx.PAUser0, Handle: theirs.Handle}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		p.Process.Kill()
+		p.Process.Handle.WaitOne(zx.TaskTerminated, zx.Sys_deadline_after(zx.Duration(10*time.Second)))
+		p.Close()
+	}()
+	await := func(want string) {
+		t.Helper()
+		var b [16]byte
+		if _, err := mine.Handle.WaitOne(zx.ChannelReadable|zx.ChannelPeerClosed, zx.Sys_deadline_after(zx.Duration(20*time.Second))); err != nil {
+			t.Fatalf("waiting for %q: %v", want, err)
+		}
+		n, _, err := mine.Read(b[:], nil, 0)
+		if err != nil || string(b[:n]) != want {
+			t.Fatalf("worker: %q, %v; want %q", b[:n], err, want)
+		}
+	}
+	threads := func() int {
+		t.Helper()
+		_, avail, err := p.Process.GetInfo(zx.ObjectInfoProcessThreads, nil)
+		if err != nil {
+			t.Fatalf("ZX_INFO_PROCESS_THREADS: %v", err)
+		}
+		return int(avail)
+	}
+	await("ready")
+	before := quiesce(t)
+	n0 := threads()
+	if err := mine.Write([]byte("go"), nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	await("done")
+	// Each blocked goroutine holds a thread, and the runtime needs one
+	// more to answer.
+	if n := threads(); n <= n0 || n < threadsBlocked+1 {
+		t.Fatalf("the worker has %d running threads after blocking %d, had %d", n, threadsBlocked, n0)
+	}
+	after := quiesce(t)
+	if got, want := after.Objects[zx.ObjTypeThread], before.Objects[zx.ObjTypeThread]+1; got != want {
+		t.Errorf("threads counted %d, want %d (%d before, plus the unstarted one) with another process's runtime starting %d:\nbefore: %v\nafter:  %v",
+			got, want, before.Objects[zx.ObjTypeThread], threadsBlocked, before, after)
 	}
 }
 

@@ -109,7 +109,9 @@ func TestSet(t *testing.T) {
 		h := newTimer(t, 0)
 		deadline := zx.Now() + 20*ms
 		must(t, "set", zx.Sys_timer_set(h, deadline, 0))
-		if i := info(t, h); i.Deadline != deadline {
+		// A fired timer reports deadline 0 (Zircon's OnTimerFired clears
+		// it); on a loaded host the 20 ms may be over before the read.
+		if i := info(t, h); i.Deadline != deadline && !(i.Deadline == 0 && zx.Now() >= deadline) {
 			t.Errorf("ZX_INFO_TIMER deadline %d, want %d", i.Deadline, deadline)
 		}
 		var obs zx.Signals

@@ -2,8 +2,10 @@
 // counts (beryl_kernel_stats) for leak and growth checks, with runtime
 // noise taken out: the VMOs behind the anonymous mappings of every live
 // process (each Go heap maps memory when it likes: the caller's, and
-// fsd's or init's while a test runs), the calling process's threads (the
-// Go runtime starts threads and never ends them) and its resident pages.
+// fsd's or init's while a test runs), the calling process's threads and
+// the threads every other live process's runtime made (a Go runtime
+// starts threads when it likes and never ends them), and the caller's
+// resident pages.
 package kstats
 
 import (
@@ -18,15 +20,19 @@ import (
 type Snapshot struct {
 	zx.KernelStats
 	// OwnThreads is the number of the caller's threads, taken out of
-	// Objects[ObjTypeThread] and LiveObjects.
+	// Objects[ObjTypeThread] and LiveObjects with the other processes'
+	// runtime threads (ClonedThreads).
 	OwnThreads uint64
 }
 
 // Take reads beryl_kernel_stats and removes every live process's private
-// VMOs and the caller's threads from the object counts. Only the
-// caller's private VMOs were taken out once: another process's runtime
-// mapping heap while a test ran (fsd's come and go during
-// smp/TestProcessStorm) then looked like leaked VMOs.
+// VMOs, the caller's threads and the other live processes' runtime
+// threads from the object counts. Only the caller's were taken out once:
+// another process's runtime mapping heap while a test ran (fsd's come
+// and go during smp/TestProcessStorm) then looked like leaked VMOs, and
+// at -smp 4 init's or fsd's runtime starting two threads during
+// process/TestReap100 like leaked threads. Threads made by
+// zx_thread_create, and any thread of a dead process, still count.
 func Take() (Snapshot, error) {
 	s, err := zx.GetKernelStats(zx.HandleInvalid)
 	if err != nil {
@@ -36,8 +42,8 @@ func Take() (Snapshot, error) {
 	s.Objects[zx.ObjTypeVMO] -= private
 	s.LiveObjects -= private
 	n := ownThreads()
-	s.Objects[zx.ObjTypeThread] -= n
-	s.LiveObjects -= n
+	s.Objects[zx.ObjTypeThread] -= n + s.ClonedThreads
+	s.LiveObjects -= n + s.ClonedThreads
 	return Snapshot{KernelStats: s, OwnThreads: n}, nil
 }
 
