@@ -6,7 +6,6 @@ package futex
 
 import (
 	"runtime"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -16,9 +15,8 @@ import (
 
 const ms = zx.Time(1_000_000)
 
-// settle gives waiters that announced themselves time to block in the
-// kernel (there is no portable way to observe a futex queue from user
-// space; Zircon's tests poll thread state, which Beryl does not report).
+// settle gives waiters whose threads report ZX_THREAD_STATE_BLOCKED_FUTEX
+// (set as futex_wait starts) time to reach the futex's queue.
 const settle = 200 * ms
 
 // waiters starts n goroutines, each on its own locked OS thread, waiting
@@ -33,18 +31,33 @@ func waiters(t *testing.T, n int, addr *int32, value int32) <-chan zx.Status {
 		t.Cleanup(func() { runtime.GOMAXPROCS(old) })
 	}
 	res := make(chan zx.Status, n)
-	var started atomic.Int32
+	threads := make(chan zx.Handle, n)
 	for i := 0; i < n; i++ {
 		go func() {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			started.Add(1)
+			h, _ := lockedThread(t)
+			threads <- h
 			res <- zx.Sys_futex_wait(addr, value, zx.HandleInvalid, zx.TimeInfinite)
 		}()
 	}
-	for started.Load() != int32(n) {
-		time.Sleep(time.Millisecond)
+	// Each waiter's thread inside futex_wait (ZX_INFO_THREAD), as
+	// Zircon's tests wait for ZX_THREAD_STATE_BLOCKED_FUTEX; a loaded
+	// host can hold a started goroutine back for longer than settle.
+	for i := 0; i < n; i++ {
+		h := <-threads
+		for try := 0; ; try++ {
+			info, err := zx.Thread{Handle: h}.Info()
+			if err == nil && info.State == zx.ThreadStateBlockedFutex {
+				break
+			}
+			if try > 10000 {
+				t.Fatalf("waiter %d did not block (state %#x, %v)", i, info.State, err)
+			}
+			time.Sleep(time.Millisecond)
+		}
 	}
+	// The state is set as the call starts: time to reach the queue.
 	zx.Sys_nanosleep(zx.Now() + settle)
 	return res
 }
