@@ -366,6 +366,7 @@ func (d *Dispatcher) sysChannelCall(c Caller, h object.Handle, options uint32, d
 	for i := range ca.WrHandles {
 		ca.WrHandles[i] = object.Handle(le.Uint32(hb[4*i:]))
 	}
+	ca.Killed = c.Killed()
 	rb, rh, st := object.ChannelCall(c.Process(), h, options, deadline, ca)
 	return finishRead(c, st, rbuf, rb, rh, ca.RdHandles, nil, a.rdBytes, a.rdHandles, actualBytes, actualHandles)
 }
@@ -402,6 +403,7 @@ func (d *Dispatcher) sysChannelCallEtc(c Caller, h object.Handle, options uint32
 		return st
 	}
 	ca := &object.ChannelCallArgs{WrBytes: data, WrDispositions: decodeDispositions(hb), RdBytes: rbuf, RdHandleInfos: make([]object.HandleInfo, nh)}
+	ca.Killed = c.Killed()
 	rb, rh, st := object.ChannelCallEtc(c.Process(), h, options, deadline, ca)
 	if st != object.OK {
 		failed := false

@@ -26,7 +26,7 @@ func (d *Dispatcher) sysPortWait(c Caller, h object.Handle, deadline object.Time
 	if st := probeOut(c, packet, object.PortPacketSize); st != object.OK {
 		return st
 	}
-	pk, st := object.PortWait(c.Process(), h, deadline)
+	pk, st := object.PortWaitKillable(c.Process(), h, deadline, c.Killed())
 	if st != object.OK {
 		return st
 	}

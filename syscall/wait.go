@@ -6,7 +6,7 @@ func (d *Dispatcher) sysObjectWaitOne(c Caller, h object.Handle, signals object.
 	if st := probeOpt(c, observed, 4); st != object.OK {
 		return st
 	}
-	obs, st := object.ObjectWaitOne(c.Process(), h, signals, deadline)
+	obs, st := object.ObjectWaitOneKillable(c.Process(), h, signals, deadline, c.Killed())
 	switch st {
 	case object.OK, object.ErrTimedOut, object.ErrCanceled:
 		if writeOptU32(c, observed, uint32(obs)) != object.OK {
@@ -36,7 +36,7 @@ func (d *Dispatcher) sysObjectWaitMany(c Caller, items UserPtr, n uint64, deadli
 		r := b[i*sizeofWaitItem:]
 		wi[i] = object.WaitItem{Handle: object.Handle(le.Uint32(r)), WaitFor: object.Signals(le.Uint32(r[4:]))}
 	}
-	st = object.ObjectWaitMany(c.Process(), wi, deadline)
+	st = object.ObjectWaitManyKillable(c.Process(), wi, deadline, c.Killed())
 	switch st {
 	case object.OK, object.ErrTimedOut, object.ErrCanceled:
 		if n == 0 {

@@ -84,8 +84,11 @@ type Caller interface {
 	CopyOut(uaddr uint64, src []byte) object.Status
 	// ThreadKoid is the calling thread's koid (debuglog records carry it).
 	ThreadKoid() object.Koid
-	// Killed is closed when the calling thread must stop: futex_wait and
-	// nanosleep then return ZX_ERR_INTERNAL_INTR_KILLED.
+	// Killed is closed when the calling thread must stop (task_kill of
+	// the thread or of its process): every call that blocks (nanosleep,
+	// futex_wait, object_wait_one and _many, port_wait, channel_call,
+	// interrupt_wait) then returns ZX_ERR_INTERNAL_INTR_KILLED and the
+	// thread ends on its way out.
 	Killed() <-chan struct{}
 	// TakeStartupHandle returns, once, the handle value process_start
 	// passed to the calling process as arg1 (HandleInvalid if none or

@@ -440,6 +440,10 @@ type ChannelCallArgs struct {
 	RdBytes        []byte
 	RdHandles      []Handle
 	RdHandleInfos  []HandleInfo
+	// Killed, when closed, ends the wait for the reply with
+	// ZX_ERR_INTERNAL_INTR_KILLED: the calling thread is to end (nil:
+	// never).
+	Killed <-chan struct{}
 }
 
 // ChannelCall is zx_channel_call (needs ZX_RIGHT_READ and ZX_RIGHT_WRITE):
@@ -510,7 +514,12 @@ func channelCall(p *Process, h Handle, options uint32, deadline Time, args *Chan
 		tm := CurrentClock().AfterFunc(deadline, w.wake)
 		defer tm.Stop()
 	}
-	<-w.ch
+	ended := ErrTimedOut
+	select {
+	case <-w.ch:
+	case <-args.Killed:
+		ended = ErrInternalIntrKilled
+	}
 	ch.mu.Lock()
 	if !w.done {
 		for i, x := range ch.waiters {
@@ -519,7 +528,7 @@ func channelCall(p *Process, h Handle, options uint32, deadline Time, args *Chan
 				break
 			}
 		}
-		w.done, w.status = true, ErrTimedOut
+		w.done, w.status = true, ended
 	}
 	ch.mu.Unlock()
 	if w.status != OK {

@@ -39,17 +39,28 @@ func CurrentClock() Clock { return currentClock.Load().c }
 func Now() Time { return CurrentClock().Now() }
 
 // SleepUntil blocks until deadline has passed (zx_nanosleep).
-func SleepUntil(deadline Time) {
-	if deadline == TimeInfinite {
-		select {}
-	}
+func SleepUntil(deadline Time) { SleepUntilKillable(deadline, nil) }
+
+// SleepUntilKillable is SleepUntil that killed (closed when the sleeping
+// thread is to end; nil: never) cuts short: it reports false if killed
+// ended the sleep.
+func SleepUntilKillable(deadline Time, killed <-chan struct{}) bool {
 	c := CurrentClock()
-	if c.Now() >= deadline {
-		return
+	if deadline != TimeInfinite && c.Now() >= deadline {
+		return true
 	}
-	ch := make(chan struct{})
-	c.AfterFunc(deadline, func() { close(ch) })
-	<-ch
+	var ch chan struct{}
+	if deadline != TimeInfinite {
+		ch = make(chan struct{})
+		s := c.AfterFunc(deadline, func() { close(ch) })
+		defer s.Stop()
+	}
+	select {
+	case <-ch:
+		return true
+	case <-killed:
+		return false
+	}
 }
 
 // MonotonicClock returns a clock backed by the Go runtime's monotonic time,

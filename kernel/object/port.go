@@ -239,7 +239,11 @@ func PortQueue(p *Process, h Handle, pk PortPacket) Status {
 }
 
 // Wait dequeues the oldest packet, blocking until the deadline.
-func (pt *Port) Wait(deadline Time) (PortPacket, Status) {
+func (pt *Port) Wait(deadline Time) (PortPacket, Status) { return pt.WaitKillable(deadline, nil) }
+
+// WaitKillable is Wait for a thread that killed ends: once it is closed
+// the wait returns ZX_ERR_INTERNAL_INTR_KILLED.
+func (pt *Port) WaitKillable(deadline Time, killed <-chan struct{}) (PortPacket, Status) {
 	pt.mu.Lock()
 	if n := pt.head; n != nil {
 		pt.unlinkLocked(n)
@@ -260,9 +264,12 @@ func (pt *Port) Wait(deadline Time) (PortPacket, Status) {
 	if deadline != TimeInfinite {
 		tm = CurrentClock().AfterFunc(deadline, func() { close(timeout) })
 	}
+	st := ErrTimedOut
 	select {
 	case <-w.ch:
 	case <-timeout:
+	case <-killed:
+		st = ErrInternalIntrKilled
 	}
 	if tm != nil {
 		tm.Stop()
@@ -276,7 +283,7 @@ func (pt *Port) Wait(deadline Time) (PortPacket, Status) {
 				break
 			}
 		}
-		return PortPacket{}, ErrTimedOut
+		return PortPacket{}, st
 	}
 	return pt.takeLocked(w.node), OK
 }
@@ -299,12 +306,18 @@ func (pt *Port) takeLocked(n *portNode) PortPacket {
 // ZX_ERR_TIMED_OUT once the deadline passes. Each packet wakes exactly one
 // waiter.
 func PortWait(p *Process, h Handle, deadline Time) (PortPacket, Status) {
+	return PortWaitKillable(p, h, deadline, nil)
+}
+
+// PortWaitKillable is PortWait for a thread that killed ends
+// (ZX_ERR_INTERNAL_INTR_KILLED once it is closed).
+func PortWaitKillable(p *Process, h Handle, deadline Time, killed <-chan struct{}) (PortPacket, Status) {
 	pt, st := lookupAs[*Port](p, h, ObjTypePort, RightRead)
 	if st != OK {
 		return PortPacket{}, st
 	}
 	defer pt.Release()
-	return pt.Wait(deadline)
+	return pt.WaitKillable(deadline, killed)
 }
 
 // portObserver is an object_wait_async registration: it queues one signal

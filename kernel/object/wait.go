@@ -39,16 +39,25 @@ func putWaitBlock(w *waitBlock, n int, reusable bool) {
 	waitPool.Put(w)
 }
 
-// block waits for an observer or the deadline; it reports whether w may be
-// reused (no timer callback outstanding).
-func (w *waitBlock) block(deadline Time) bool {
+// block waits for an observer, the deadline or killed (closed when the
+// waiting thread is to end; nil: never); it reports whether w may be
+// reused (no timer callback outstanding) and whether killed ended it.
+func (w *waitBlock) block(deadline Time, killed <-chan struct{}) (reusable, wasKilled bool) {
 	if deadline == TimeInfinite {
-		<-w.ch
-		return true
+		select {
+		case <-w.ch:
+		case <-killed:
+			wasKilled = true
+		}
+		return true, wasKilled
 	}
 	t := CurrentClock().AfterFunc(deadline, w.wake)
-	<-w.ch
-	return t.Stop()
+	select {
+	case <-w.ch:
+	case <-killed:
+		wasKilled = true
+	}
+	return t.Stop(), wasKilled
 }
 
 // waitObserver is a synchronous waiter's observer. Until one of its
@@ -115,6 +124,13 @@ func deadlinePassed(deadline Time) bool {
 // and returns the observed signals. Errors before waiting: BAD_HANDLE,
 // ACCESS_DENIED (no ZX_RIGHT_WAIT), NOT_SUPPORTED (not waitable).
 func ObjectWaitOne(p *Process, h Handle, signals Signals, deadline Time) (Signals, Status) {
+	return ObjectWaitOneKillable(p, h, signals, deadline, nil)
+}
+
+// ObjectWaitOneKillable is ObjectWaitOne for a thread that killed ends:
+// once it is closed the wait returns ZX_ERR_INTERNAL_INTR_KILLED (the
+// thread then exits, as Zircon's interruptible waits do).
+func ObjectWaitOneKillable(p *Process, h Handle, signals Signals, deadline Time, killed <-chan struct{}) (Signals, Status) {
 	t := p.table
 	t.mu.RLock()
 	e := t.getLocked(h)
@@ -149,7 +165,7 @@ func ObjectWaitOne(p *Process, h Handle, signals Signals, deadline Time) (Signal
 	b.mu.Unlock()
 	t.mu.RUnlock()
 
-	reusable := w.block(deadline)
+	reusable, wasKilled := w.block(deadline, killed)
 	obs, matched, canceled := o.end()
 	putWaitBlock(w, 1, reusable)
 	switch {
@@ -157,6 +173,8 @@ func ObjectWaitOne(p *Process, h Handle, signals Signals, deadline Time) (Signal
 		return obs, ErrCanceled
 	case matched:
 		return obs, OK
+	case wasKilled:
+		return obs, ErrInternalIntrKilled
 	default:
 		return obs, ErrTimedOut
 	}
@@ -168,12 +186,20 @@ func ObjectWaitOne(p *Process, h Handle, signals Signals, deadline Time) (Signal
 // precedence over ZX_OK and ZX_ERR_TIMED_OUT. With no items it sleeps until
 // the deadline and returns ZX_ERR_TIMED_OUT.
 func ObjectWaitMany(p *Process, items []WaitItem, deadline Time) Status {
+	return ObjectWaitManyKillable(p, items, deadline, nil)
+}
+
+// ObjectWaitManyKillable is ObjectWaitMany for a thread that killed ends
+// (ZX_ERR_INTERNAL_INTR_KILLED, as ObjectWaitOneKillable).
+func ObjectWaitManyKillable(p *Process, items []WaitItem, deadline Time, killed <-chan struct{}) Status {
 	n := len(items)
 	if n > WaitManyMaxItems {
 		return ErrOutOfRange
 	}
 	if n == 0 {
-		SleepUntil(deadline)
+		if !SleepUntilKillable(deadline, killed) {
+			return ErrInternalIntrKilled
+		}
 		return ErrTimedOut
 	}
 	var entries [WaitManyMaxItems]*HandleEntry
@@ -217,9 +243,9 @@ func ObjectWaitMany(p *Process, items []WaitItem, deadline Time) Status {
 	}
 	t.mu.RUnlock()
 
-	reusable := true
+	reusable, wasKilled := true, false
 	if !satisfied && !deadlinePassed(deadline) {
-		reusable = w.block(deadline)
+		reusable, wasKilled = w.block(deadline, killed)
 	}
 	anyCanceled, anySatisfied := false, false
 	for i := range items {
@@ -234,6 +260,8 @@ func ObjectWaitMany(p *Process, items []WaitItem, deadline Time) Status {
 		return ErrCanceled
 	case anySatisfied:
 		return OK
+	case wasKilled:
+		return ErrInternalIntrKilled
 	default:
 		return ErrTimedOut
 	}

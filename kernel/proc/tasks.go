@@ -40,8 +40,11 @@ func (t *Thread) CopyOut(uaddr uint64, src []byte) object.Status {
 	return object.OK
 }
 
-// Killed is closed when the thread must stop (process killed).
-func (t *Thread) Killed() <-chan struct{} { return t.P.dying }
+// Killed is closed when the thread must stop: task_kill of the thread or
+// of its process, or another thread's exec (abortWaits). Only the
+// process's kill once ended the calls that block, so a thread killed
+// alone stayed in its nanosleep or wait for good.
+func (t *Thread) Killed() <-chan struct{} { return t.abort }
 
 // ThreadKilled is closed when this thread alone is killed (task_kill):
 // it ends a wait for a pager's pages (vm.PageWaiter).

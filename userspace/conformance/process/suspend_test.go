@@ -474,3 +474,52 @@ func suspendSelf(t *testing.T, fn func(zx.Handle, *zx.Handle) zx.Status) zx.Stat
 	}
 	return st
 }
+
+// TestThreadKillEndsBlockedCall: task_kill of a thread (not its process)
+// blocked in a call that waits without a deadline ends the wait and the
+// thread (Zircon: the wait returns ZX_ERR_INTERNAL_INTR_KILLED and the
+// thread exits on its way out). The kill comes once the thread reports
+// the blocked state, so the race of TestThread_SuspendAfterDeath (kill
+// before or after the thread starts sleeping) is decided: after.
+func TestThreadKillEndsBlockedCall(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		code  func() []byte
+		arg   func(t *testing.T, r *rawThread) uintptr
+		state uint32
+	}{
+		{"nanosleep", sleepCode, func(*testing.T, *rawThread) uintptr { return uintptr(infinite) }, zx.ThreadStateBlockedSleeping},
+		{"futex_wait", func() []byte {
+			var a asm
+			a = a.movImm(rSI, 0).movImm(rDX, 0).movImm(r10, infinite).sys(zx.SysFutexWait)
+			return a.sys(zx.SysThreadExit).ud2()
+		}, func(_ *testing.T, r *rawThread) uintptr { return uintptr(r.data) }, zx.ThreadStateBlockedFutex},
+		{"object_wait_one", waitCode, func(t *testing.T, _ *rawThread) uintptr {
+			ev, err := zx.NewEvent(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ev.Handle.Close() })
+			return uintptr(ev.Handle)
+		}, zx.ThreadStateBlockedWaitOne},
+		{"object_wait_many", func() []byte {
+			var a asm
+			a = a.movImm(rDI, 0).movImm(rSI, 0).movImm(rDX, infinite).sys(zx.SysObjectWaitMany)
+			return a.sys(zx.SysThreadExit).ud2()
+		}, func(*testing.T, *rawThread) uintptr { return 0 }, zx.ThreadStateBlockedWaitMany},
+		{"port_wait", portCode, func(t *testing.T, _ *rawThread) uintptr {
+			var p zx.Handle
+			ctest.Must(t, "port_create", zx.Sys_port_create(0, &p))
+			t.Cleanup(func() { zx.Sys_handle_close(p) })
+			return uintptr(p)
+		}, zx.ThreadStateBlockedPort},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := newRawThread(t, c.code())
+			r.start(t, c.arg(t, r), 0)
+			waitState(t, r.thread, c.state)
+			ctest.Must(t, "task_kill(thread)", zx.Sys_task_kill(r.thread.Handle))
+			waitTerminated(t, r.thread.Handle)
+		})
+	}
+}
