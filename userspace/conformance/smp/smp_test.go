@@ -63,24 +63,35 @@ func worker(mode string) int {
 	return 100
 }
 
+// awaitGo is a channel worker's start: it answers "ready" on its PA_USER0
+// channel and waits for a message; a non-zero code is the exit status of
+// what failed.
+func awaitGo() (zx.Channel, int) {
+	h, ok := zx.TakeStartupHandle(zx.PAUser0)
+	if !ok {
+		return zx.Channel{}, 3
+	}
+	ch := zx.Channel{Handle: h}
+	if ch.Write([]byte("ready"), nil, 0) != nil {
+		return ch, 4
+	}
+	var b [16]byte
+	if _, err := ch.Handle.WaitOne(zx.ChannelReadable, zx.TimeInfinite); err != nil {
+		return ch, 5
+	}
+	if _, _, err := ch.Read(b[:], nil, 0); err != nil {
+		return ch, 6
+	}
+	return ch, 0
+}
+
 // mmapWorker answers "ready" on its PA_USER0 channel, then on any
 // message maps mmapRegions anonymous regions (each a VMO of its own),
 // touches them, answers "done" and waits to be killed.
 func mmapWorker() int {
-	h, ok := zx.TakeStartupHandle(zx.PAUser0)
-	if !ok {
-		return 3
-	}
-	ch := zx.Channel{Handle: h}
-	if ch.Write([]byte("ready"), nil, 0) != nil {
-		return 4
-	}
-	var b [16]byte
-	if _, err := ch.Handle.WaitOne(zx.ChannelReadable, zx.TimeInfinite); err != nil {
-		return 5
-	}
-	if _, _, err := ch.Read(b[:], nil, 0); err != nil {
-		return 6
+	ch, code := awaitGo()
+	if code != 0 {
+		return code
 	}
 	var keep [][]byte
 	for range mmapRegions {
@@ -187,30 +198,28 @@ func expectBaseline(t *testing.T, before kstats.Snapshot, slack int64) {
 	}
 }
 
-// TestCountsOtherRuntimes: the leak checks' counts (kstats) take out the
-// VMOs behind every live process's anonymous mappings, not just the
-// caller's: another process's Go runtime mapping more heap while a case
-// runs is no leak. (With the caller's alone it counted as one: fsd's
-// anonymous VMOs come and go while the storm runs, the likely source of
-// TestProcessStorm's "two VMOs alive" after the storm at -smp 4.) A
-// worker stands in for that process.
-func TestCountsOtherRuntimes(t *testing.T) {
+// startChanWorker starts this binary as the worker mode names, with a
+// channel on PA_USER0, and returns its process, a function that waits
+// for the worker's next message and checks it, and one that sends it
+// "go". The worker is killed at cleanup.
+func startChanWorker(t *testing.T, mode string) (proc zx.Process, await func(want string), kick func()) {
+	t.Helper()
 	mine, theirs, err := zx.NewChannel(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer mine.Handle.Close()
-	p, err := launch.Start(relaunch.SelfImage(t), launch.Config{Argv: []string{"smp.test"}, Env: relaunch.Environ("mmap"),
+	t.Cleanup(func() { mine.Handle.Close() })
+	p, err := launch.Start(relaunch.SelfImage(t), launch.Config{Argv: []string{"smp.test"}, Env: relaunch.Environ(mode),
 		Handles: []launch.Handle{{Type: zx.PAUser0, Handle: theirs.Handle}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		p.Process.Kill()
 		p.Process.Handle.WaitOne(zx.TaskTerminated, zx.Sys_deadline_after(zx.Duration(10*time.Second)))
 		p.Close()
-	}()
-	await := func(want string) {
+	})
+	await = func(want string) {
 		t.Helper()
 		var b [16]byte
 		if _, err := mine.Handle.WaitOne(zx.ChannelReadable|zx.ChannelPeerClosed, zx.Sys_deadline_after(zx.Duration(20*time.Second))); err != nil {
@@ -221,10 +230,28 @@ func TestCountsOtherRuntimes(t *testing.T) {
 			t.Fatalf("worker: %q, %v; want %q", b[:n], err, want)
 		}
 	}
+	kick = func() {
+		t.Helper()
+		if err := mine.Write([]byte("go"), nil, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p.Process, await, kick
+}
+
+// TestCountsOtherRuntimes: the leak checks' counts (kstats) take out the
+// VMOs behind every live process's anonymous mappings, not just the
+// caller's: another process's Go runtime mapping more heap while a case
+// runs is no leak. (With the caller's alone it counted as one: fsd's
+// anonymous VMOs come and go while the storm runs, the likely source of
+// TestProcessStorm's "two VMOs alive" after the storm at -smp 4.) A
+// worker stands in for that process.
+func TestCountsOtherRuntimes(t *testing.T) {
+	p, await, kick := startChanWorker(t, "mmap")
 	// The worker's VMOs, one record per mapping (ZX_INFO_PROCESS_VMOS).
 	vmos := func() int {
 		t.Helper()
-		_, avail, err := p.Process.GetInfo(zx.ObjectInfoProcessVMOs, nil)
+		_, avail, err := p.GetInfo(zx.ObjectInfoProcessVMOs, nil)
 		if err != nil {
 			t.Fatalf("ZX_INFO_PROCESS_VMOS: %v", err)
 		}
@@ -233,9 +260,7 @@ func TestCountsOtherRuntimes(t *testing.T) {
 	await("ready")
 	before := quiesce(t)
 	n0 := vmos()
-	if err := mine.Write([]byte("go"), nil, 0); err != nil {
-		t.Fatal(err)
-	}
+	kick()
 	await("done")
 	if n := vmos(); n < n0+mmapRegions {
 		t.Fatalf("the worker has %d mappings of VMOs after mapping %d regions, had %d", n, mmapRegions, n0)
@@ -253,20 +278,9 @@ func TestCountsOtherRuntimes(t *testing.T) {
 // with zx_thread_create (never started), answers "done" and waits to be
 // killed.
 func threadsWorker() int {
-	h, ok := zx.TakeStartupHandle(zx.PAUser0)
-	if !ok {
-		return 3
-	}
-	ch := zx.Channel{Handle: h}
-	if ch.Write([]byte("ready"), nil, 0) != nil {
-		return 4
-	}
-	var b [16]byte
-	if _, err := ch.Handle.WaitOne(zx.ChannelReadable, zx.TimeInfinite); err != nil {
-		return 5
-	}
-	if _, _, err := ch.Read(b[:], nil, 0); err != nil {
-		return 6
+	ch, code := awaitGo()
+	if code != 0 {
+		return code
 	}
 	ev, err := zx.NewEvent(0)
 	if err != nil {
@@ -306,35 +320,10 @@ const threadsBlocked = 8
 // threads for threadsBlocked blocked goroutines and it creates one with
 // zx_thread_create.
 func TestCountsOtherRuntimeThreads(t *testing.T) {
-	mine, theirs, err := zx.NewChannel(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mine.Handle.Close()
-	p, err := launch.Start(relaunch.SelfImage(t), launch.Config{Argv: []string{"smp.test"}, Env: relaunch.Environ("threads"),
-		Handles: []launch.Handle{{Type: zx.PAUser0, Handle: theirs.Handle}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		p.Process.Kill()
-		p.Process.Handle.WaitOne(zx.TaskTerminated, zx.Sys_deadline_after(zx.Duration(10*time.Second)))
-		p.Close()
-	}()
-	await := func(want string) {
-		t.Helper()
-		var b [16]byte
-		if _, err := mine.Handle.WaitOne(zx.ChannelReadable|zx.ChannelPeerClosed, zx.Sys_deadline_after(zx.Duration(20*time.Second))); err != nil {
-			t.Fatalf("waiting for %q: %v", want, err)
-		}
-		n, _, err := mine.Read(b[:], nil, 0)
-		if err != nil || string(b[:n]) != want {
-			t.Fatalf("worker: %q, %v; want %q", b[:n], err, want)
-		}
-	}
+	p, await, kick := startChanWorker(t, "threads")
 	threads := func() int {
 		t.Helper()
-		_, avail, err := p.Process.GetInfo(zx.ObjectInfoProcessThreads, nil)
+		_, avail, err := p.GetInfo(zx.ObjectInfoProcessThreads, nil)
 		if err != nil {
 			t.Fatalf("ZX_INFO_PROCESS_THREADS: %v", err)
 		}
@@ -343,9 +332,7 @@ func TestCountsOtherRuntimeThreads(t *testing.T) {
 	await("ready")
 	before := quiesce(t)
 	n0 := threads()
-	if err := mine.Write([]byte("go"), nil, 0); err != nil {
-		t.Fatal(err)
-	}
+	kick()
 	await("done")
 	// Each blocked goroutine holds a thread, and the runtime needs one
 	// more to answer.
