@@ -52,6 +52,9 @@ type Shell struct {
 	cfg  Config
 	in   *consoleReader
 	term *term.Terminal
+	// out is where output goes: the terminal, each write of it sent to
+	// the console as one write (lineOut).
+	out  io.Writer
 	mu   sync.Mutex
 	jobs map[zx.Koid]*bgJob // background programs by process koid
 }
@@ -97,23 +100,80 @@ func New(cfg Config) *Shell {
 	}
 	s := &Shell{cfg: cfg, jobs: map[zx.Koid]*bgJob{}}
 	s.in = &consoleReader{sock: cfg.Console}
+	bw := &batchWriter{w: cfg.Out}
 	s.term = term.NewTerminal(struct {
 		io.Reader
 		io.Writer
-	}{s.in, cfg.Out}, cfg.Prompt)
+	}{s.in, bw}, cfg.Prompt)
+	s.out = lineOut{s.term, bw}
 	return s
+}
+
+// batchWriter passes writes through to w, except while a batch is open:
+// it then collects them and sends them as one write when the last open
+// batch ends.
+type batchWriter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	depth int
+	buf   []byte
+}
+
+func (b *batchWriter) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.depth > 0 {
+		b.buf = append(b.buf, p...)
+		return len(p), nil
+	}
+	return b.w.Write(p)
+}
+
+func (b *batchWriter) begin() {
+	b.mu.Lock()
+	b.depth++
+	b.mu.Unlock()
+}
+
+func (b *batchWriter) end() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.depth--; b.depth > 0 || len(b.buf) == 0 {
+		return nil
+	}
+	_, err := b.w.Write(b.buf)
+	b.buf = b.buf[:0]
+	return err
+}
+
+// lineOut writes to the terminal as one console write: the terminal
+// sends a line as several (the text, then CR LF, and the prompt around
+// them), between which another program's console output (init's, a
+// background program's) would land inside the line.
+type lineOut struct {
+	t *term.Terminal
+	b *batchWriter
+}
+
+func (l lineOut) Write(p []byte) (int, error) {
+	l.b.begin()
+	n, err := l.t.Write(p)
+	if e := l.b.end(); err == nil {
+		err = e
+	}
+	return n, err
 }
 
 // Run reads and runs commands until the console input closes.
 func (s *Shell) Run() error {
-	fmt.Fprintln(s.term, "beryl shell: type help for the commands")
+	fmt.Fprintln(s.out, "beryl shell: type help for the commands")
 	for {
 		line, err := s.term.ReadLine()
 		if errors.Is(err, io.EOF) && s.in.closed {
 			return err
 		}
 		if err != nil { // Ctrl-D on an empty line, Ctrl-C
-			fmt.Fprintln(s.term, "(use poweroff or reboot to leave)")
+			fmt.Fprintln(s.out, "(use poweroff or reboot to leave)")
 			continue
 		}
 		s.Exec(line)
@@ -129,21 +189,21 @@ func (s *Shell) Exec(line string) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(s.term, "%s: internal error: %v\n", args[0], r)
+			fmt.Fprintf(s.out, "%s: internal error: %v\n", args[0], r)
 		}
 	}()
 	for _, c := range commands {
 		if c.name == args[0] {
 			if err := c.run(s, args[1:]); err != nil {
-				fmt.Fprintf(s.term, "%s: %v\n", args[0], err)
+				fmt.Fprintf(s.out, "%s: %v\n", args[0], err)
 			}
 			return
 		}
 	}
-	fmt.Fprintf(s.term, "%s: unknown command (type help)\n", args[0])
+	fmt.Fprintf(s.out, "%s: unknown command (type help)\n", args[0])
 }
 
-func (s *Shell) printf(format string, args ...any) { fmt.Fprintf(s.term, format, args...) }
+func (s *Shell) printf(format string, args ...any) { fmt.Fprintf(s.out, format, args...) }
 
 func (s *Shell) help(args []string) error {
 	names := make([]string, 0, len(commands))
