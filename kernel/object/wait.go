@@ -43,21 +43,16 @@ func putWaitBlock(w *waitBlock, n int, reusable bool) {
 // waiting thread is to end; nil: never); it reports whether w may be
 // reused (no timer callback outstanding) and whether killed ended it.
 func (w *waitBlock) block(deadline Time, killed <-chan struct{}) (reusable, wasKilled bool) {
-	if deadline == TimeInfinite {
-		select {
-		case <-w.ch:
-		case <-killed:
-			wasKilled = true
-		}
-		return true, wasKilled
+	var t Stopper
+	if deadline != TimeInfinite {
+		t = CurrentClock().AfterFunc(deadline, w.wake)
 	}
-	t := CurrentClock().AfterFunc(deadline, w.wake)
 	select {
 	case <-w.ch:
 	case <-killed:
 		wasKilled = true
 	}
-	return t.Stop(), wasKilled
+	return t == nil || t.Stop(), wasKilled
 }
 
 // waitObserver is a synchronous waiter's observer. Until one of its

@@ -352,11 +352,10 @@ func (t *Thread) run() {
 		case v == x86.VectorPF:
 			st := t.P.AS.ResolveWait(t.Ctx.CR2, r.ErrorCode, t)
 			if st == object.ErrNoMemory {
-				st = t.stallForMemory(r.ErrorCode)
-			}
-			if st == object.ErrNoMemory && !t.P.killed.Load() && object.KillJobOnOOM(RootJob()) {
-				// A job that asked to die on OOM gave its memory back.
-				st = t.stallForMemory(r.ErrorCode)
+				t.stallForMemory(func() bool {
+					st = t.P.AS.Resolve(t.Ctx.CR2, r.ErrorCode)
+					return st == object.ErrNoMemory
+				})
 			}
 			switch {
 			case st == object.OK:
@@ -448,16 +447,25 @@ const (
 	oomStallSteps = 100
 )
 
-// stallForMemory retries the page fault at CR2 that found no free page
-// until one is free, the process is killed, or the stall times out; it
-// returns the last result.
-func (t *Thread) stallForMemory(ec uint64) object.Status {
-	st := object.ErrNoMemory
-	for i := 0; i < oomStallSteps && st == object.ErrNoMemory && !t.P.killed.Load(); i++ {
-		time.Sleep(oomStallStep)
-		st = t.P.AS.Resolve(t.Ctx.CR2, ec)
+// stallForMemory retries something that found no free page (a page
+// fault, a signal frame): retry redoes it and reports whether memory is
+// still short. It retries every oomStallStep until memory is found, the
+// process is killed or the stall times out, and once more after a job
+// that asked to die on OOM has given its memory back; it reports whether
+// memory was still short at the end.
+func (t *Thread) stallForMemory(retry func() (short bool)) bool {
+	short := true
+	stall := func() {
+		for i := 0; short && i < oomStallSteps && !t.P.killed.Load(); i++ {
+			time.Sleep(oomStallStep)
+			short = retry()
+		}
 	}
-	return st
+	stall()
+	if short && !t.P.killed.Load() && object.KillJobOnOOM(RootJob()) {
+		stall()
+	}
+	return short
 }
 
 // outOfMemory kills the process whose thread t touched a page at va that

@@ -5,11 +5,9 @@ import (
 	"math/bits"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"beryl/arch/x86"
 	"beryl/kernel/linux"
-	"beryl/kernel/object"
 	"beryl/mm/vm"
 )
 
@@ -187,15 +185,11 @@ func (t *Thread) syncFault(v, ec, cr2 uint64) bool {
 		return false
 	}
 	frame, err := t.push(sig, code, addr, a)
-	stall := func() {
-		for i := 0; err == vm.ErrNoMem && i < oomStallSteps && !t.P.killed.Load(); i++ {
-			time.Sleep(oomStallStep)
+	if err == vm.ErrNoMem {
+		t.stallForMemory(func() bool {
 			frame, err = t.push(sig, code, addr, a)
-		}
-	}
-	stall()
-	if err == vm.ErrNoMem && !t.P.killed.Load() && object.KillJobOnOOM(RootJob()) {
-		stall() // a job that asked to die on OOM gave its memory back
+			return err == vm.ErrNoMem
+		})
 	}
 	if err == vm.ErrNoMem {
 		t.P.outOfMemory(t, frame)
