@@ -41,9 +41,8 @@ func (t *Thread) CopyOut(uaddr uint64, src []byte) object.Status {
 }
 
 // Killed is closed when the thread must stop: task_kill of the thread or
-// of its process, or another thread's exec (abortWaits). Only the
-// process's kill once ended the calls that block, so a thread killed
-// alone stayed in its nanosleep or wait for good.
+// of its process, or another thread's exec (abortWaits); the zx calls
+// that block end then (ZX_ERR_INTERNAL_INTR_KILLED).
 func (t *Thread) Killed() <-chan struct{} { return t.abort }
 
 // ThreadKilled is closed when this thread alone is killed (task_kill):

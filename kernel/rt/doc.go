@@ -46,6 +46,6 @@
 // the CPU number. Goroutine
 // code that shares state with the trap path (IRQ counters) uses atomics.
 // Application processors run threads with smp=on, the default (see
-// smp.go); with smp=off they take no lock and touch none of this. Lock order: rt →
-// kmem (the same lock, taken recursively).
+// smp.go); with smp=off they take no lock and touch none of this. Lock
+// order: rt → kmem (the same lock, taken recursively).
 package rt

@@ -12,11 +12,11 @@ import (
 // stacks, per-CPU area and LAPIC timer. With smp=off they only count
 // their ticks and idle (HLT with interrupts on), and HandleTrap sends
 // their traps to apTrap before anything else. With smp=on (the default:
-// EnableSMP before they start) each has an idle context in the thread table and
-// takes part in scheduling like the boot CPU: every CPU picks runnable
-// threads from the one shared table under x86.TrapLock, a thread made
-// runnable kicks an idle CPU with VectorResched, and TLB shootdowns reach
-// every CPU.
+// EnableSMP before they start) each has an idle context in the thread
+// table and takes part in scheduling like the boot CPU: every CPU picks
+// runnable threads from the one shared table under x86.TrapLock, a
+// thread made runnable kicks an idle CPU with VectorResched, and TLB
+// shootdowns reach every CPU.
 
 // VectorResched is the reschedule IPI: an idle CPU looks for work.
 const VectorResched = 0xF0

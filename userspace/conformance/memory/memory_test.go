@@ -238,11 +238,7 @@ func recovered(t *testing.T, base zx.KernelStats) {
 // with NO_MEMORY at the reserve, the kernel keeps creating objects for
 // it, and every page comes back when it exits.
 func TestCommitExhaustion(t *testing.T) {
-	base := baseline(t)
-	if got := run(t, "commit"); got != 0 {
-		t.Fatalf("worker failed check %d", got)
-	}
-	recovered(t, base)
+	runRecovered(t, "commit")
 	bootfsOutsideHeap(t)
 }
 
@@ -297,11 +293,7 @@ func TestFaultExhaustion(t *testing.T) {
 // the process for a bad signal stack (exit 139), as it did to the touch
 // worker's parent at -smp 2 when a SIGURG came at the wrong time.
 func TestSignalAtFloor(t *testing.T) {
-	base := baseline(t)
-	if got := run(t, "signal"); got != 0 {
-		t.Fatalf("worker failed check %d", got)
-	}
-	recovered(t, base)
+	runRecovered(t, "signal")
 }
 
 // TestSignalFaultAtFloor: a synchronous fault (SIGSEGV with Go's handler
@@ -322,6 +314,18 @@ func TestSignalFaultAtFloor(t *testing.T) {
 	recovered(t, base)
 }
 
+// runRecovered runs the worker mode names, which must pass all its
+// checks (exit 0), and then the kernel's counts must be back at their
+// baseline.
+func runRecovered(t *testing.T, mode string) {
+	t.Helper()
+	base := baseline(t)
+	if got := run(t, mode); got != 0 {
+		t.Fatalf("worker failed check %d", got)
+	}
+	recovered(t, base)
+}
+
 // goPanicked is the exit status of a Go program that panicked.
 const goPanicked = 2
 
@@ -329,11 +333,7 @@ const goPanicked = 2
 // refuses with NO_MEMORY (below half the reserve); the kernel survives
 // and frees the messages with the channel.
 func TestKernelHeapExhaustion(t *testing.T) {
-	base := baseline(t)
-	if got := run(t, "messages"); got != 0 {
-		t.Fatalf("worker failed check %d", got)
-	}
-	recovered(t, base)
+	runRecovered(t, "messages")
 }
 
 // TestReserveReported: beryl_kernel_stats reports the reserve and the

@@ -239,6 +239,17 @@ func startChanWorker(t *testing.T, mode string) (proc zx.Process, await func(wan
 	return p.Process, await, kick
 }
 
+// infoAvail returns how many records object_get_info topic (named name)
+// has for p.
+func infoAvail(t *testing.T, p zx.Process, topic uint32, name string) int {
+	t.Helper()
+	_, avail, err := p.GetInfo(topic, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return int(avail)
+}
+
 // TestCountsOtherRuntimes: the leak checks' counts (kstats) take out the
 // VMOs behind every live process's anonymous mappings, not just the
 // caller's: another process's Go runtime mapping more heap while a case
@@ -249,14 +260,7 @@ func startChanWorker(t *testing.T, mode string) (proc zx.Process, await func(wan
 func TestCountsOtherRuntimes(t *testing.T) {
 	p, await, kick := startChanWorker(t, "mmap")
 	// The worker's VMOs, one record per mapping (ZX_INFO_PROCESS_VMOS).
-	vmos := func() int {
-		t.Helper()
-		_, avail, err := p.GetInfo(zx.ObjectInfoProcessVMOs, nil)
-		if err != nil {
-			t.Fatalf("ZX_INFO_PROCESS_VMOS: %v", err)
-		}
-		return int(avail)
-	}
+	vmos := func() int { return infoAvail(t, p, zx.ObjectInfoProcessVMOs, "ZX_INFO_PROCESS_VMOS") }
 	await("ready")
 	before := quiesce(t)
 	n0 := vmos()
@@ -321,14 +325,7 @@ const threadsBlocked = 8
 // zx_thread_create.
 func TestCountsOtherRuntimeThreads(t *testing.T) {
 	p, await, kick := startChanWorker(t, "threads")
-	threads := func() int {
-		t.Helper()
-		_, avail, err := p.GetInfo(zx.ObjectInfoProcessThreads, nil)
-		if err != nil {
-			t.Fatalf("ZX_INFO_PROCESS_THREADS: %v", err)
-		}
-		return int(avail)
-	}
+	threads := func() int { return infoAvail(t, p, zx.ObjectInfoProcessThreads, "ZX_INFO_PROCESS_THREADS") }
 	await("ready")
 	before := quiesce(t)
 	n0 := threads()

@@ -27,12 +27,12 @@ type Snapshot struct {
 
 // Take reads beryl_kernel_stats and removes every live process's private
 // VMOs, the caller's threads and the other live processes' runtime
-// threads from the object counts. Only the caller's were taken out once:
-// another process's runtime mapping heap while a test ran (fsd's come
-// and go during smp/TestProcessStorm) then looked like leaked VMOs, and
-// at -smp 4 init's or fsd's runtime starting two threads during
-// process/TestReap100 like leaked threads. Threads made by
-// zx_thread_create, and any thread of a dead process, still count.
+// threads from the object counts: other processes' runtimes map heap and
+// start threads while a test runs (fsd's VMOs come and go during
+// smp/TestProcessStorm; init or fsd starts threads during
+// process/TestReap100 at -smp 4), which would look like leaks. Threads
+// made by zx_thread_create, and any thread of a dead process, still
+// count.
 func Take() (Snapshot, error) {
 	s, err := zx.GetKernelStats(zx.HandleInvalid)
 	if err != nil {
